@@ -1,1 +1,69 @@
-fn main() {}
+//! `rally`: the whole matchmaking platform in one binary.
+//!
+//! # Layout
+//! - [`command`]: one module per subcommand (`serve`, `migrate`, `seed`, `health`, `config`).
+
+mod command;
+
+use std::{path::PathBuf, process::ExitCode};
+
+use clap::{Parser, Subcommand};
+
+/// Rally: self-hostable matchmaking for multiplayer games.
+///
+/// With no configuration, `rally serve` runs every role in one process on SQLite with in-process
+/// state and events. Point it at PostgreSQL, Redis and NATS (RALLY_DATABASE_URL, RALLY_REDIS_URL,
+/// RALLY_NATS_URL) to run many processes, each with the roles it should play.
+#[derive(Debug, Parser)]
+#[command(name = "rally", version, propagate_version = true)]
+struct Cli {
+    /// A TOML configuration file (default: ./rally.toml when it exists).
+    #[arg(long, global = true, env = "RALLY_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a Rally node: the HTTP API and WebSocket gateway and the background roles.
+    Serve(command::serve::Args),
+    /// Bring the database schema up to date, then exit.
+    Migrate,
+    /// Fill the database with demo players, parties, matches, a season and a leaderboard.
+    Seed(command::seed::Args),
+    /// Ask a running node whether it is ready; exit 0 only when it is.
+    Health(command::health::Args),
+    /// Print the effective configuration, with secrets and passwords redacted.
+    Config,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("rally: cannot start the async runtime: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let config = cli.config.as_deref();
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Serve(args) => command::serve::run(config, args).await,
+            Command::Migrate => command::migrate::run(config).await,
+            Command::Seed(args) => command::seed::run(config, args).await,
+            Command::Health(args) => command::health::run(config, args).await,
+            Command::Config => command::config::run(config),
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("rally: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,1 +1,25 @@
-//! Rally server.
+//! Rally's server: the HTTP API and WebSocket gateway, the roles and their loops, configuration
+//! and telemetry. The `rally` binary is a thin command line over this crate.
+//!
+//! # Layout
+//! - [`settings`]: the layered, validated settings tree and the node's secrets.
+//! - [`telemetry`]: the log and trace subscriber.
+//! - [`backends`]: the store, state and events of a node, and their readiness.
+//! - [`app`]: a running node: build, serve, graceful shutdown.
+//! - [`router`]: every route at a glance; [`routes`]: one module per resource.
+//! - [`http`]: the problem envelope, extractors, request ids, metrics middleware.
+//! - [`outbox_relay`]: publishes committed outbox events onto the durable streams.
+//! - [`password`]: argon2id password hashing off the async runtime.
+
+pub mod app;
+pub mod backends;
+pub mod http;
+pub mod outbox_relay;
+pub mod password;
+pub mod router;
+pub mod routes;
+pub mod settings;
+pub mod telemetry;
+
+pub use app::{App, AppState, Migrations, shutdown_signal};
+pub use settings::Settings;

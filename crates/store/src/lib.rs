@@ -1,1 +1,186 @@
-//! Rally store.
+//! Rally's durable data: one [`Store`] over SQLite (embedded mode) or PostgreSQL (scaled mode).
+//!
+//! The same SQL text runs on both databases wherever possible (SQLite accepts `$1`
+//! placeholders); the few statements that differ live next to each other. Queries are checked
+//! at run time and every one of them is exercised by the conformance suite
+//! (`tests/conformance/`), which runs each test against both databases.
+//!
+//! Uniqueness, references and value rules are decided by the database (constraints named the
+//! same on both); the store maps their violations to [`StoreError::Conflict`] and
+//! [`StoreError::Invalid`]. Events are written to the outbox in the same [`Transaction`] as the
+//! change they describe.
+//!
+//! Representations: ids are uuid v7 made in Rust (`uuid` on PostgreSQL, 16-byte BLOB on
+//! SQLite, which sorts by creation time); times are [`Timestamp`] (`timestamptz`, or fixed-width
+//! UTC text on SQLite); json is `jsonb` or checked TEXT.
+//!
+//! # Layout
+//!
+//! - `store`: [`Store`]: connecting, migrations, ping, transactions; the pool enum the other
+//!   modules dispatch on (with the `on_pool!` / `on_tx!` macros below).
+//! - `transaction`: [`Transaction`], for changes that must commit together with their events.
+//! - `error`: [`StoreError`] and the mapping of constraint violations.
+//! - `timestamp`: [`Timestamp`], a time that sorts on both databases.
+//! - `player`: players and their credentials.
+//! - `party`: parties and their members.
+//! - `ticket`: queue tickets and their members.
+//! - `matches`: matches and their participants.
+//! - `season`: seasons (one active at a time).
+//! - `rating`: ratings per player, season and mode.
+//! - `leaderboard`: the materialized standings, refreshed and read by page.
+//! - `outbox`: events waiting to be published.
+//! - `refresh_token`: hashed refresh tokens in rotating families.
+//! - [`seed`](mod@seed): demo data for a fresh installation ([`seed()`] runs it); `seed::plan`
+//!   computes its content (Weng-Lin via `skillratings`) without the database.
+//!
+//! Migrations live in `migrations/sqlite` and `migrations/postgres` and are embedded in the
+//! binary.
+
+/// Runs `$body` once per backend with `$pool` bound to the concrete pool (`&SqlitePool` or
+/// `&PgPool`), so one body serves both databases with concrete types.
+macro_rules! on_pool {
+    ($store:expr, $pool:ident => $body:expr) => {
+        match &$store.pool {
+            $crate::store::Pool::Sqlite($pool) => $body,
+            $crate::store::Pool::Postgres($pool) => $body,
+        }
+    };
+}
+
+/// Runs `$body` once per backend with `$conn` bound to the transaction's concrete connection
+/// (`&mut SqliteConnection` or `&mut PgConnection`); use it as `&mut *$conn`.
+macro_rules! on_tx {
+    ($tx:expr, $conn:ident => $body:expr) => {
+        match &mut $tx.inner {
+            $crate::transaction::Inner::Sqlite(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+            $crate::transaction::Inner::Postgres(tx) => {
+                let $conn = &mut **tx;
+                $body
+            }
+        }
+    };
+}
+
+/// Defines a fieldless enum stored as text, bound and read directly by sqlx on both databases
+/// (unknown text is refused with [`UnknownValue`]).
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident = $text:literal,)+ }) => {
+        $(#[$meta])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant,)+
+        }
+
+        impl $name {
+            /// The text stored in the database.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text,)+
+                }
+            }
+        }
+
+        impl TryFrom<String> for $name {
+            type Error = $crate::error::UnknownValue;
+
+            fn try_from(value: String) -> Result<Self, Self::Error> {
+                match value.as_str() {
+                    $($text => Ok($name::$variant),)+
+                    _ => Err($crate::error::UnknownValue(value)),
+                }
+            }
+        }
+
+        impl<DB: sqlx::Database> sqlx::Type<DB> for $name
+        where
+            String: sqlx::Type<DB>,
+        {
+            fn type_info() -> DB::TypeInfo {
+                <String as sqlx::Type<DB>>::type_info()
+            }
+
+            fn compatible(ty: &DB::TypeInfo) -> bool {
+                <String as sqlx::Type<DB>>::compatible(ty)
+            }
+        }
+
+        impl<'q, DB: sqlx::Database> sqlx::Encode<'q, DB> for $name
+        where
+            String: sqlx::Encode<'q, DB>,
+        {
+            fn encode_by_ref(
+                &self,
+                buf: &mut <DB as sqlx::Database>::ArgumentBuffer,
+            ) -> Result<sqlx::encode::IsNull, sqlx::error::BoxDynError> {
+                <String as sqlx::Encode<'q, DB>>::encode(self.as_str().to_owned(), buf)
+            }
+        }
+
+        impl<'r, DB: sqlx::Database> sqlx::Decode<'r, DB> for $name
+        where
+            String: sqlx::Decode<'r, DB>,
+        {
+            fn decode(
+                value: <DB as sqlx::Database>::ValueRef<'r>,
+            ) -> Result<Self, sqlx::error::BoxDynError> {
+                let text = <String as sqlx::Decode<'r, DB>>::decode(value)?;
+                Ok(Self::try_from(text)?)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+/// Runs `$call` (an expression using the transaction `$tx`) in a new transaction of `$store`
+/// and commits it: the [`Store`] form of a [`Transaction`] method.
+macro_rules! in_transaction {
+    ($store:expr, $tx:ident => $call:expr) => {{
+        let mut $tx = $store.begin().await?;
+        let out = $call.await?;
+        $tx.commit().await?;
+        Ok(out)
+    }};
+}
+
+mod error;
+mod leaderboard;
+mod matches;
+mod outbox;
+mod party;
+mod player;
+mod rating;
+mod refresh_token;
+mod season;
+pub mod seed;
+mod store;
+mod ticket;
+mod timestamp;
+mod transaction;
+
+pub use error::{SQLITE_FOREIGN_KEY, StoreError, UnknownValue};
+pub use leaderboard::LeaderboardEntry;
+pub use matches::{MatchRecord, MatchState, NewMatch, NewParticipant, Outcome, Participant};
+pub use outbox::{NewEvent, OutboxEvent};
+pub use party::{NewParty, Party, PartyMember, PartyState};
+pub use player::{NewPlayer, Player, PlayerCredentials, PlayerStatus};
+pub use rating::{Rating, RatingKey};
+pub use refresh_token::{NewRefreshToken, RefreshToken};
+pub use season::{Season, SeasonState};
+pub use seed::{DEMO_PASSWORD, SeedReport, Tally, seed};
+pub use store::{Backend, Store};
+pub use ticket::{NewTicket, Ticket, TicketState};
+pub use timestamp::Timestamp;
+pub use transaction::Transaction;
+
+/// A new id: a uuid v7, so ids sort by creation time on both databases.
+pub fn new_id() -> uuid::Uuid {
+    uuid::Uuid::now_v7()
+}

@@ -1,0 +1,162 @@
+//! Names on the bus: the durable [`Stream`]s and validation of caller-given names.
+//!
+//! Every name that reaches NATS is checked here first, so a bad name is a typed
+//! [`EventsError::InvalidName`] and never a confusing server error, and the in-process bus
+//! rejects exactly what NATS would.
+
+use std::fmt;
+
+use crate::EventsError;
+
+/// A durable stream of the platform: work handed between roles with acknowledgement and
+/// redelivery.
+///
+/// On NATS each is one JetStream stream named `<PREFIX>_<NAME>` (for example
+/// `rally_MATCH_CREATED`) holding the subjects `<prefix>.stream.<name>.>`. A stream keeps a
+/// message for 7 days whoever acknowledged it (at most 100 000 messages, oldest dropped first),
+/// so a durable created later still receives what was published before it existed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Stream {
+    /// `match.created`: the matchmaker persisted a match; the sessions role allocates a server.
+    MatchCreated,
+    /// `match.completed`: a game server reported a result; the ratings role applies it.
+    MatchCompleted,
+    /// `session.ready`: a game server was allocated and session tokens were signed.
+    SessionReady,
+}
+
+impl Stream {
+    /// Every stream, in a stable order (created together when a NATS bus connects).
+    pub const ALL: [Stream; 3] = [
+        Stream::MatchCreated,
+        Stream::MatchCompleted,
+        Stream::SessionReady,
+    ];
+
+    /// The dotted name, as used in subjects and logs: `match.created`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Stream::MatchCreated => "match.created",
+            Stream::MatchCompleted => "match.completed",
+            Stream::SessionReady => "session.ready",
+        }
+    }
+
+    /// The stream of a dotted name (`"match.created"`), as stored in an outbox row's topic.
+    pub fn from_name(name: &str) -> Option<Stream> {
+        Stream::ALL.into_iter().find(|s| s.name() == name)
+    }
+
+    /// The suffix of the JetStream stream name (stream names may not contain dots).
+    pub(crate) fn stream_suffix(self) -> &'static str {
+        match self {
+            Stream::MatchCreated => "MATCH_CREATED",
+            Stream::MatchCompleted => "MATCH_COMPLETED",
+            Stream::SessionReady => "SESSION_READY",
+        }
+    }
+}
+
+impl fmt::Display for Stream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// How long a stream keeps a message, acknowledged or not (both buses).
+pub(crate) const STREAM_MAX_AGE: std::time::Duration =
+    std::time::Duration::from_secs(7 * 24 * 3600);
+/// How many messages a stream keeps at most; past it the oldest are dropped (both buses).
+pub(crate) const STREAM_MAX_MESSAGES: usize = 100_000;
+
+const MAX_TOKEN_LEN: usize = 64;
+const MAX_SUBJECT_LEN: usize = 255;
+
+/// Checks a prefix or a durable name: 1 to 64 of `[A-Za-z0-9_-]`.
+pub(crate) fn check_token(kind: &'static str, value: &str) -> Result<(), EventsError> {
+    let reason = if value.is_empty() {
+        Some("must not be empty")
+    } else if value.len() > MAX_TOKEN_LEN {
+        Some("must be at most 64 characters")
+    } else if !value
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        Some("may contain only ASCII letters, digits, '_' and '-'")
+    } else {
+        None
+    };
+    reason.map_or(Ok(()), |reason| {
+        Err(EventsError::InvalidName {
+            kind,
+            value: value.to_owned(),
+            reason,
+        })
+    })
+}
+
+/// Checks a subject or a key: dot-separated non-empty tokens of visible ASCII without the
+/// wildcards `*` and `>`, at most 255 characters.
+pub(crate) fn check_subject(kind: &'static str, value: &str) -> Result<(), EventsError> {
+    let reason = if value.is_empty() {
+        Some("must not be empty")
+    } else if value.len() > MAX_SUBJECT_LEN {
+        Some("must be at most 255 characters")
+    } else if value.split('.').any(str::is_empty) {
+        Some("must not have empty dot-separated parts")
+    } else if !value
+        .chars()
+        .all(|c| c.is_ascii_graphic() && c != '*' && c != '>')
+    {
+        Some("may contain only visible ASCII characters other than '*' and '>'")
+    } else {
+        None
+    };
+    reason.map_or(Ok(()), |reason| {
+        Err(EventsError::InvalidName {
+            kind,
+            value: value.to_owned(),
+            reason,
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_accept_letters_digits_dash_and_underscore_only() {
+        assert!(check_token("prefix", "rally_test-01").is_ok());
+        assert!(check_token("prefix", "").is_err());
+        assert!(check_token("prefix", "a.b").is_err());
+        assert!(check_token("prefix", "a b").is_err());
+        assert!(check_token("prefix", &"x".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn subjects_refuse_wildcards_blanks_and_empty_parts() {
+        assert!(check_subject("subject", "player.0192-abc").is_ok());
+        assert!(check_subject("subject", "player.*").is_err());
+        assert!(check_subject("subject", "player.>").is_err());
+        assert!(check_subject("subject", "player..x").is_err());
+        assert!(check_subject("subject", ".player").is_err());
+        assert!(check_subject("subject", "player x").is_err());
+        assert!(check_subject("subject", "").is_err());
+    }
+
+    #[test]
+    fn every_stream_has_a_distinct_name_and_suffix() {
+        let names: std::collections::HashSet<_> = Stream::ALL.iter().map(|s| s.name()).collect();
+        let suffixes: std::collections::HashSet<_> =
+            Stream::ALL.iter().map(|s| s.stream_suffix()).collect();
+        assert_eq!(names.len(), Stream::ALL.len());
+        assert_eq!(suffixes.len(), Stream::ALL.len());
+        assert_eq!(Stream::from_name("match.nope"), None);
+        for stream in Stream::ALL {
+            assert_eq!(Stream::from_name(stream.name()), Some(stream));
+            assert!(check_subject("key", stream.name()).is_ok());
+            assert!(check_token("prefix", stream.stream_suffix()).is_ok());
+        }
+    }
+}

@@ -1,0 +1,7 @@
+//! The subcommands of `rally`, one module each.
+
+pub mod config;
+pub mod health;
+pub mod migrate;
+pub mod seed;
+pub mod serve;

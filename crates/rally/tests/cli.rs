@@ -1,0 +1,205 @@
+//! The `rally` binary as an operator meets it: help, configuration errors, secrets, serve and
+//! shutdown, health, migrate and seed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::{
+    net::TcpListener,
+    path::Path,
+    process::{Child, Command, Output, Stdio},
+    time::{Duration, Instant},
+};
+
+/// `rally` with a clean environment (no RALLY_* from the caller) inside `dir`.
+fn rally(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rally"));
+    command.current_dir(dir);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("RALLY_") {
+            command.env_remove(key);
+        }
+    }
+    command.env("RALLY_LOG_LEVEL", "warn");
+    command
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+#[test]
+fn help_names_every_subcommand() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rally(dir.path()).arg("--help").output().unwrap();
+    assert!(output.status.success());
+    let help = text(&output);
+    for command in ["serve", "migrate", "seed", "health", "config"] {
+        assert!(help.contains(command), "{command} missing from:\n{help}");
+    }
+}
+
+#[test]
+fn a_listen_address_that_is_not_one_stops_rally_with_a_message_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rally(dir.path())
+        .env("RALLY_LISTEN", "notaport")
+        .arg("serve")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let message = text(&output);
+    assert!(
+        message.contains("`listen`") && message.contains("RALLY_LISTEN"),
+        "{message}"
+    );
+    assert!(!message.contains("panicked"), "{message}");
+}
+
+#[test]
+fn config_prints_the_effective_settings_with_secrets_redacted() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rally(dir.path())
+        .env(
+            "RALLY_SERVER_KEY",
+            "do-not-print-this-server-key-0123456789",
+        )
+        .env("RALLY_LISTEN", "127.0.0.1:9999")
+        .arg("config")
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    let printed = String::from_utf8(output.stdout).unwrap();
+    assert!(printed.contains("listen = \"127.0.0.1:9999\""), "{printed}");
+    assert!(printed.contains("server_key = \"[redacted]\""), "{printed}");
+    assert!(!printed.contains("do-not-print-this"), "{printed}");
+}
+
+#[test]
+fn production_without_secrets_refuses_to_start_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rally(dir.path())
+        .env("RALLY_ENV", "production")
+        .args(["serve", "--listen", &format!("127.0.0.1:{}", free_port())])
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let message = text(&output);
+    assert!(
+        message.contains("refusing to start in production"),
+        "{message}"
+    );
+    assert!(message.contains("RALLY_TOKEN_SIGNING_KEY"), "{message}");
+}
+
+fn wait_ready(dir: &Path, addr: &str, child: &mut Child) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("rally serve exited early with {status}");
+        }
+        let health = rally(dir)
+            .args(["health", "--addr", addr])
+            .output()
+            .unwrap();
+        if health.status.success() {
+            assert!(text(&health).contains("\"ready\""), "{}", text(&health));
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    panic!("rally serve did not become ready at {addr}");
+}
+
+#[test]
+fn serve_becomes_ready_and_exits_zero_on_sigterm() {
+    let dir = tempfile::tempdir().unwrap();
+    let addr = format!("127.0.0.1:{}", free_port());
+    // Before it runs, health fails.
+    let before = rally(dir.path())
+        .args(["health", "--addr", &addr])
+        .output()
+        .unwrap();
+    assert!(!before.status.success());
+
+    let mut child = rally(dir.path())
+        .args(["serve", "--listen", &addr])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_ready(dir.path(), &addr, &mut child);
+    assert!(
+        dir.path().join("rally-data/rally.db").exists(),
+        "no SQLite file in the data directory"
+    );
+    assert!(
+        dir.path().join("rally-data/secrets.toml").exists(),
+        "no generated secrets"
+    );
+
+    let killed = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(
+                status.success(),
+                "rally serve exited with {status} on SIGTERM"
+            );
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "rally serve did not stop on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn seed_fills_the_database_once_and_reset_starts_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let migrate = rally(dir.path()).arg("migrate").output().unwrap();
+    assert!(migrate.status.success(), "{}", text(&migrate));
+
+    let first = rally(dir.path()).arg("seed").output().unwrap();
+    assert!(first.status.success(), "{}", text(&first));
+    let first = text(&first);
+    assert!(
+        first.contains("50"),
+        "the report should count 50 players:\n{first}"
+    );
+
+    let second = rally(dir.path()).arg("seed").output().unwrap();
+    assert!(second.status.success(), "{}", text(&second));
+    let second = text(&second);
+    assert!(
+        second.contains("players: 0 created, 50 already present"),
+        "{second}"
+    );
+    assert!(
+        second.contains("matches: 0 created, 20 already present"),
+        "{second}"
+    );
+
+    let reset = rally(dir.path())
+        .args(["seed", "--reset"])
+        .output()
+        .unwrap();
+    assert!(reset.status.success(), "{}", text(&reset));
+}

@@ -1,0 +1,181 @@
+//! A running Rally node: its settings, secrets and backends, the HTTP server, and the background
+//! loops of its roles, with a bounded, graceful shutdown.
+
+use std::{future::Future, net::SocketAddr, sync::Arc};
+
+use anyhow::Context;
+use metrics_exporter_prometheus::PrometheusHandle;
+use tokio::net::TcpListener;
+
+use crate::{
+    backends::Backends,
+    http::metrics,
+    outbox_relay::OutboxRelay,
+    router,
+    settings::{Secrets, Settings},
+};
+
+/// What every handler and loop of a node shares. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    settings: Settings,
+    secrets: Secrets,
+    backends: Backends,
+    metrics: PrometheusHandle,
+}
+
+impl AppState {
+    /// The node's settings.
+    pub fn settings(&self) -> &Settings {
+        &self.inner.settings
+    }
+
+    /// The node's secrets.
+    pub fn secrets(&self) -> &Secrets {
+        &self.inner.secrets
+    }
+
+    /// The node's backends.
+    pub fn backends(&self) -> &Backends {
+        &self.inner.backends
+    }
+
+    /// The Prometheus recorder, for `/metrics`.
+    pub fn metrics(&self) -> &PrometheusHandle {
+        &self.inner.metrics
+    }
+}
+
+/// Whether `App::build` runs the store's migrations.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Migrations {
+    /// Bring the schema up to date before serving (the default of `rally serve`).
+    Run,
+    /// Serve on the schema as it is (`rally serve --no-migrate`).
+    Skip,
+}
+
+/// A node, connected and ready to serve.
+#[derive(Debug)]
+pub struct App {
+    state: AppState,
+    listener: TcpListener,
+}
+
+impl App {
+    /// Resolves secrets, connects the backends, migrates (unless told not to) and binds the
+    /// listener. Fails with a message naming what is wrong; never half-starts.
+    pub async fn build(settings: Settings, migrations: Migrations) -> anyhow::Result<Self> {
+        let secrets = Secrets::resolve(&settings)?;
+        let backends = Backends::connect(&settings).await?;
+        if migrations == Migrations::Run {
+            backends
+                .store
+                .migrate()
+                .await
+                .context("cannot migrate the store")?;
+        }
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let state = AppState {
+            inner: Arc::new(Inner {
+                settings,
+                secrets,
+                backends,
+                metrics: metrics::recorder(),
+            }),
+        };
+        Ok(Self { state, listener })
+    }
+
+    /// The address the node listens on (useful with port 0).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .expect("BUG: a bound listener has an address")
+    }
+
+    /// The shared state, for tests and tools that drive the node in-process.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, lets in-flight requests finish
+    /// within the configured shutdown timeout, stops the role loops and returns.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let Self { state, listener } = self;
+        let settings = state.settings().clone();
+        let (stop_loops, loops_stopped) = tokio::sync::watch::channel(false);
+
+        let mut loops = tokio::task::JoinSet::new();
+        loops.spawn(OutboxRelay::new(state.backends().clone()).run(loops_stopped.clone()));
+
+        let roles = settings.roles.to_string();
+        tracing::info!(listen = %settings.listen, roles, "rally is serving");
+
+        let (draining_tx, draining_rx) = tokio::sync::oneshot::channel::<()>();
+        let app = router::router(state.clone());
+        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: draining in-flight requests");
+            let _ = draining_tx.send(());
+        });
+        let server = tokio::spawn(async move { server.await });
+
+        let grace = settings.shutdown_timeout();
+        let mut server = server;
+        tokio::select! {
+            result = &mut server => result.context("the HTTP server task failed")??,
+            _ = draining_rx => {
+                match tokio::time::timeout(grace, &mut server).await {
+                    Ok(result) => result.context("the HTTP server task failed")??,
+                    Err(_) => {
+                        tracing::warn!(timeout_s = grace.as_secs(), "in-flight requests did not finish in time; stopping anyway");
+                        server.abort();
+                    }
+                }
+            }
+        }
+
+        let _ = stop_loops.send(true);
+        if tokio::time::timeout(grace, async { while loops.join_next().await.is_some() {} })
+            .await
+            .is_err()
+        {
+            loops.abort_all();
+        }
+        tracing::info!("rally stopped");
+        Ok(())
+    }
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+}

@@ -1,0 +1,112 @@
+//! The three backends of a node, built from the settings: durable data (`store`), shared
+//! ephemeral state (`state`) and events (`events`), each embedded or networked.
+
+use std::time::Duration;
+
+use anyhow::Context;
+use rally_events::Events;
+use rally_protocol::{BackendHealth, Readiness};
+use rally_state::State;
+use rally_store::{Backend, Store};
+
+use crate::settings::Settings;
+
+/// A node's backends. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Backends {
+    /// Players, parties, tickets, matches, ratings, the outbox.
+    pub store: Store,
+    /// Rate limits, presence, heartbeats, leaderboard ranks, leases.
+    pub state: State,
+    /// Durable streams between roles and per-player pushes.
+    pub events: Events,
+}
+
+impl Backends {
+    /// Connects to every backend the settings name (the embedded ones otherwise).
+    pub async fn connect(settings: &Settings) -> anyhow::Result<Self> {
+        let database = settings.database();
+        let store = Store::connect(database.expose())
+            .await
+            .with_context(|| format!("cannot open the store at {database}"))?;
+        let state = match &settings.redis_url {
+            Some(url) => State::redis(url.expose(), &settings.namespace)
+                .await
+                .with_context(|| format!("cannot connect to Redis at {url}"))?,
+            None => State::memory(),
+        };
+        let events = match &settings.nats_url {
+            Some(url) => Events::nats(url.expose(), &settings.namespace)
+                .await
+                .with_context(|| format!("cannot connect to NATS at {url}"))?,
+            None => Events::in_process(),
+        };
+        Ok(Self {
+            store,
+            state,
+            events,
+        })
+    }
+
+    /// The name of each backend's implementation, in the order store, state, events.
+    pub fn names(&self) -> [&'static str; 3] {
+        let store = match self.store.backend() {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        };
+        [
+            store,
+            self.state.kind().as_str(),
+            self.events.backend_name(),
+        ]
+    }
+
+    /// Checks every backend at once, each within `timeout`.
+    pub async fn readiness(&self, timeout: Duration) -> Readiness {
+        let (store, state, events) = tokio::join!(
+            check(timeout, self.store.ping()),
+            check(timeout, self.state.ping()),
+            check(timeout, self.events.ping()),
+        );
+        let backends: Vec<BackendHealth> = [("store", store), ("state", state), ("events", events)]
+            .into_iter()
+            .zip(self.names())
+            .map(|((role, result), name)| match result {
+                Ok(latency) => BackendHealth {
+                    role: role.to_owned(),
+                    name: name.to_owned(),
+                    ok: true,
+                    latency_ms: Some(latency.as_secs_f64() * 1000.0),
+                    error: None,
+                },
+                Err(error) => BackendHealth {
+                    role: role.to_owned(),
+                    name: name.to_owned(),
+                    ok: false,
+                    latency_ms: None,
+                    error: Some(error),
+                },
+            })
+            .collect();
+        let status = if backends.iter().all(|b| b.ok) {
+            "ready"
+        } else {
+            "unavailable"
+        };
+        Readiness {
+            status: status.to_owned(),
+            backends,
+        }
+    }
+}
+
+async fn check<E: std::fmt::Display>(
+    timeout: Duration,
+    ping: impl Future<Output = Result<Duration, E>>,
+) -> Result<Duration, String> {
+    match tokio::time::timeout(timeout, ping).await {
+        Ok(Ok(latency)) => Ok(latency),
+        Ok(Err(error)) => Err(error.to_string()),
+        Err(_) => Err(format!("no answer within {} ms", timeout.as_millis())),
+    }
+}

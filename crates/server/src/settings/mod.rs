@@ -1,0 +1,293 @@
+//! One typed settings tree for a Rally node, layered: defaults, then an optional `rally.toml`,
+//! then `RALLY_*` environment variables, then command-line flags.
+//!
+//! Everything is validated when it is loaded: a bad value stops the process with a message that
+//! names the key, where the value came from and what was wrong. Secrets are [`Secret`]s and
+//! connection URLs are [`BackendUrl`]s, so printing the settings (`rally config`) shows neither.
+
+mod roles;
+mod secret;
+mod secrets;
+mod url;
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
+
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+
+pub use roles::{Role, Roles};
+pub use secret::{REDACTED, Secret};
+pub use secrets::Secrets;
+pub use url::BackendUrl;
+
+/// The file read when neither `--config` nor `RALLY_CONFIG` names one and it exists.
+pub const DEFAULT_CONFIG_FILE: &str = "rally.toml";
+
+/// Why the settings could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    /// A value is missing, malformed or out of range; the message names the key.
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+    /// The configuration file named with `--config` / `RALLY_CONFIG` does not exist.
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+    /// Production refuses to start on missing or weak secrets.
+    #[error("refusing to start in production: {0}")]
+    InsecureSecrets(String),
+    /// The secrets file in the data directory could not be read or written.
+    #[error("secrets file {path}: {source}")]
+    SecretsFile {
+        /// The file.
+        path: PathBuf,
+        /// What went wrong.
+        source: std::io::Error,
+    },
+}
+
+/// Where this node runs: production demands configured, strong secrets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Environment {
+    /// A developer machine or a test: missing secrets are generated and kept in the data directory.
+    #[default]
+    Development,
+    /// A live deployment: every secret must be configured and strong.
+    Production,
+}
+
+/// How log lines are written to standard error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable, coloured when the terminal supports it.
+    #[default]
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// The whole configuration of a Rally node. See the configuration reference in the README.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Settings {
+    /// `development` (default) or `production` (`RALLY_ENV`).
+    pub env: Environment,
+    /// The address the HTTP API listens on (`RALLY_LISTEN`).
+    pub listen: SocketAddr,
+    /// Where the SQLite database and generated secrets live (`RALLY_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// `postgres://…` for PostgreSQL; unset for the SQLite file in the data directory.
+    pub database_url: Option<BackendUrl>,
+    /// `redis://…` for shared state on Redis; unset for in-process state.
+    pub redis_url: Option<BackendUrl>,
+    /// `nats://…` for events on NATS JetStream; unset for in-process events.
+    pub nats_url: Option<BackendUrl>,
+    /// A prefix for every Redis key, NATS subject and stream, so deployments can share a server.
+    pub namespace: String,
+    /// The roles this node plays (`RALLY_ROLES=api,matchmaker`); all by default.
+    pub roles: Roles,
+    /// `pretty` (default) or `json` (`RALLY_LOG_FORMAT`).
+    pub log_format: LogFormat,
+    /// A tracing filter directive such as `info` or `rally=debug,info` (`RALLY_LOG_LEVEL`).
+    pub log_level: String,
+    /// An OTLP/HTTP endpoint to export traces to (`RALLY_OTLP_ENDPOINT`); unset exports none.
+    pub otlp_endpoint: Option<String>,
+    /// How long a shutdown waits for in-flight requests before exiting, in seconds.
+    pub shutdown_timeout_s: u64,
+    /// How long `/readyz` waits for each backend, in milliseconds.
+    pub readiness_timeout_ms: u64,
+    /// The key that signs players' access tokens (`RALLY_TOKEN_SIGNING_KEY`).
+    pub token_signing_key: Option<Secret>,
+    /// The HMAC key of game-session tokens (`RALLY_SESSION_TOKEN_KEY`).
+    pub session_token_key: Option<Secret>,
+    /// The key game servers authenticate with (`RALLY_SERVER_KEY`).
+    pub server_key: Option<Secret>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            env: Environment::Development,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            data_dir: PathBuf::from("./rally-data"),
+            database_url: None,
+            redis_url: None,
+            nats_url: None,
+            namespace: "rally".to_owned(),
+            roles: Roles::all(),
+            log_format: LogFormat::Pretty,
+            log_level: "info".to_owned(),
+            otlp_endpoint: None,
+            shutdown_timeout_s: 10,
+            readiness_timeout_ms: 2000,
+            token_signing_key: None,
+            session_token_key: None,
+            server_key: None,
+        }
+    }
+}
+
+/// The settings keys that `RALLY_*` environment variables may set (`RALLY_LISTEN` -> `listen`).
+const ENV_KEYS: &[&str] = &[
+    "env",
+    "listen",
+    "data_dir",
+    "database_url",
+    "redis_url",
+    "nats_url",
+    "namespace",
+    "roles",
+    "log_format",
+    "log_level",
+    "otlp_endpoint",
+    "shutdown_timeout_s",
+    "readiness_timeout_ms",
+    "token_signing_key",
+    "session_token_key",
+    "server_key",
+];
+
+impl Settings {
+    /// Loads the settings from every layer: defaults, the file (`file`, else `rally.toml` when it
+    /// exists), `RALLY_*` variables, then `overrides` (command-line flags as `(key, value)`).
+    pub fn load(file: Option<&Path>, overrides: &[(&str, String)]) -> Result<Self, SettingsError> {
+        Self::from_figment(Self::figment(file, overrides)?)
+    }
+
+    /// The layered sources, before extraction.
+    pub fn figment(
+        file: Option<&Path>,
+        overrides: &[(&str, String)],
+    ) -> Result<Figment, SettingsError> {
+        let mut figment = Figment::from(Serialized::defaults(Settings::default()));
+        match file {
+            Some(path) if !path.exists() => return Err(SettingsError::MissingFile(path.into())),
+            Some(path) => figment = figment.merge(Toml::file_exact(path)),
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
+                figment = figment.merge(Toml::file_exact(DEFAULT_CONFIG_FILE));
+            }
+            None => {}
+        }
+        figment = figment.merge(Env::prefixed("RALLY_").only(ENV_KEYS));
+        for (key, value) in overrides {
+            // Parsed like environment variables, so `--listen` and `RALLY_LISTEN` read alike.
+            let value: figment::value::Value =
+                value.parse().expect("BUG: parsing a value is infallible");
+            figment = figment.merge(Serialized::default(key, value));
+        }
+        Ok(figment)
+    }
+
+    /// Extracts and validates the settings.
+    pub fn from_figment(figment: Figment) -> Result<Self, SettingsError> {
+        let settings: Settings = figment.extract().map_err(|errors| {
+            let messages: Vec<String> = errors.into_iter().map(describe).collect();
+            SettingsError::Invalid(messages.join("; "))
+        })?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), SettingsError> {
+        let invalid =
+            |key: &str, why: String| Err(SettingsError::Invalid(format!("`{key}`: {why}")));
+        if let Some(url) = &self.database_url {
+            match url.scheme().as_deref() {
+                Some("postgres" | "postgresql" | "sqlite") => {}
+                _ => {
+                    return invalid(
+                        "database_url",
+                        format!("`{url}` is neither postgres:// nor sqlite://"),
+                    );
+                }
+            }
+        }
+        if let Some(url) = &self.redis_url {
+            if !matches!(url.scheme().as_deref(), Some("redis" | "rediss")) {
+                return invalid(
+                    "redis_url",
+                    format!("`{url}` is not a redis:// or rediss:// URL"),
+                );
+            }
+        }
+        if let Some(url) = &self.nats_url {
+            if !matches!(url.scheme().as_deref(), Some("nats" | "tls")) {
+                return invalid(
+                    "nats_url",
+                    format!("`{url}` is not a nats:// or tls:// URL"),
+                );
+            }
+        }
+        if let Err(error) = tracing_subscriber::EnvFilter::try_new(&self.log_level) {
+            return invalid(
+                "log_level",
+                format!("`{}` is not a filter: {error}", self.log_level),
+            );
+        }
+        let namespace_ok = !self.namespace.is_empty()
+            && self.namespace.len() <= 32
+            && self
+                .namespace
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+        if !namespace_ok {
+            return invalid(
+                "namespace",
+                "1 to 32 of letters, digits, `_` and `-`".into(),
+            );
+        }
+        if self.shutdown_timeout_s == 0 || self.shutdown_timeout_s > 3600 {
+            return invalid("shutdown_timeout_s", "must be between 1 and 3600".into());
+        }
+        if self.readiness_timeout_ms == 0 || self.readiness_timeout_ms > 60_000 {
+            return invalid("readiness_timeout_ms", "must be between 1 and 60000".into());
+        }
+        Ok(())
+    }
+
+    /// The database to connect to: the configured URL, else the SQLite file in the data directory.
+    pub fn database(&self) -> BackendUrl {
+        self.database_url.clone().unwrap_or_else(|| {
+            BackendUrl::new(format!(
+                "sqlite://{}?mode=rwc",
+                self.data_dir.join("rally.db").display()
+            ))
+        })
+    }
+
+    /// How long a shutdown waits for in-flight requests.
+    pub fn shutdown_timeout(&self) -> Duration {
+        Duration::from_secs(self.shutdown_timeout_s)
+    }
+
+    /// How long `/readyz` waits for each backend.
+    pub fn readiness_timeout(&self) -> Duration {
+        Duration::from_millis(self.readiness_timeout_ms)
+    }
+}
+
+/// One extraction error as `key (from source): what was wrong`.
+fn describe(error: figment::Error) -> String {
+    let key = error.path.join(".");
+    let source = error
+        .metadata
+        .as_ref()
+        .map(|m| {
+            let env_name = (m.name.contains("environment"))
+                .then(|| format!("RALLY_{}", key.to_ascii_uppercase()));
+            env_name.unwrap_or_else(|| m.name.to_string())
+        })
+        .unwrap_or_else(|| "defaults".to_owned());
+    format!("`{key}` (from {source}): {}", error.kind)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,166 @@
+#![allow(clippy::unwrap_used)]
+
+use figment::Jail;
+
+use super::*;
+
+fn load_in(jail: &Jail) -> Result<Settings, SettingsError> {
+    let _ = jail;
+    Settings::load(None, &[])
+}
+
+#[test]
+fn defaults_listen_on_localhost_8080_with_embedded_backends() {
+    Jail::expect_with(|jail| {
+        let settings = load_in(jail).unwrap();
+        assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(settings.data_dir, PathBuf::from("./rally-data"));
+        assert!(settings.database_url.is_none() && settings.redis_url.is_none());
+        assert!(settings.database().expose().starts_with("sqlite://"));
+        assert_eq!(settings.roles, Roles::all());
+        Ok(())
+    });
+}
+
+#[test]
+fn a_port_that_is_not_a_port_names_the_key_and_the_variable() {
+    Jail::expect_with(|jail| {
+        jail.set_env("RALLY_LISTEN", "notaport");
+        let message = load_in(jail).unwrap_err().to_string();
+        assert!(message.contains("`listen`"), "{message}");
+        assert!(message.contains("RALLY_LISTEN"), "{message}");
+        Ok(())
+    });
+}
+
+#[test]
+fn layers_apply_in_order_file_then_environment_then_flags() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "rally.toml",
+            "listen = \"127.0.0.1:9000\"\nlog_level = \"debug\"\nnamespace = \"fromfile\"\n",
+        )?;
+        jail.set_env("RALLY_LOG_LEVEL", "warn");
+        jail.set_env("RALLY_NAMESPACE", "fromenv");
+        let settings = Settings::load(None, &[("namespace", "fromflag".into())]).unwrap();
+        assert_eq!(settings.listen.port(), 9000);
+        assert_eq!(settings.log_level, "warn");
+        assert_eq!(settings.namespace, "fromflag");
+        Ok(())
+    });
+}
+
+#[test]
+fn an_unknown_key_in_the_file_is_refused() {
+    Jail::expect_with(|jail| {
+        jail.create_file("rally.toml", "lisen = \"127.0.0.1:9000\"\n")?;
+        let message = load_in(jail).unwrap_err().to_string();
+        assert!(message.contains("lisen"), "{message}");
+        Ok(())
+    });
+}
+
+#[test]
+fn a_named_config_file_that_does_not_exist_is_an_error() {
+    Jail::expect_with(|_| {
+        let error = Settings::load(Some(Path::new("missing.toml")), &[]).unwrap_err();
+        assert!(matches!(error, SettingsError::MissingFile(_)));
+        Ok(())
+    });
+}
+
+#[test]
+fn a_database_url_of_an_unknown_kind_is_refused() {
+    Jail::expect_with(|jail| {
+        jail.set_env("RALLY_DATABASE_URL", "mysql://root@localhost/rally");
+        let message = load_in(jail).unwrap_err().to_string();
+        assert!(message.contains("database_url"), "{message}");
+        Ok(())
+    });
+}
+
+#[test]
+fn roles_come_from_a_comma_separated_variable() {
+    Jail::expect_with(|jail| {
+        jail.set_env("RALLY_ROLES", "api,ratings");
+        let settings = load_in(jail).unwrap();
+        assert!(settings.roles.contains(Role::Ratings));
+        assert!(!settings.roles.contains(Role::Matchmaker));
+        Ok(())
+    });
+}
+
+#[test]
+fn printing_the_settings_redacts_secrets_and_passwords() {
+    Jail::expect_with(|jail| {
+        jail.set_env(
+            "RALLY_SERVER_KEY",
+            "a-very-secret-game-server-key-0123456789",
+        );
+        jail.set_env("RALLY_DATABASE_URL", "postgres://rally:pw1234@db/rally");
+        let settings = load_in(jail).unwrap();
+        let printed = serde_json::to_string(&settings).unwrap();
+        assert!(!printed.contains("a-very-secret"), "{printed}");
+        assert!(!printed.contains("pw1234"), "{printed}");
+        assert!(printed.contains(REDACTED));
+        Ok(())
+    });
+}
+
+#[test]
+fn development_generates_secrets_once_and_keeps_them_across_restarts() {
+    Jail::expect_with(|jail| {
+        jail.set_env("RALLY_DATA_DIR", "data");
+        let settings = load_in(jail).unwrap();
+        let first = Secrets::resolve(&settings).unwrap();
+        let second = Secrets::resolve(&settings).unwrap();
+        assert_eq!(first.token_signing_key, second.token_signing_key);
+        assert_eq!(first.server_key, second.server_key);
+        assert!(!first.token_signing_key.is_weak());
+        assert_ne!(first.token_signing_key, first.session_token_key);
+        assert!(Path::new("data").join(secrets::SECRETS_FILE).exists());
+        Ok(())
+    });
+}
+
+#[test]
+fn production_refuses_to_start_without_strong_secrets() {
+    Jail::expect_with(|jail| {
+        jail.set_env("RALLY_ENV", "production");
+        jail.set_env("RALLY_TOKEN_SIGNING_KEY", "changeme");
+        let settings = load_in(jail).unwrap();
+        let message = Secrets::resolve(&settings).unwrap_err().to_string();
+        assert!(message.contains("token_signing_key` is weak"), "{message}");
+        assert!(message.contains("RALLY_SESSION_TOKEN_KEY"), "{message}");
+        assert!(message.contains("RALLY_SERVER_KEY"), "{message}");
+        assert!(!message.contains("changeme"), "{message}");
+        Ok(())
+    });
+}
+
+#[test]
+fn production_starts_with_configured_strong_secrets() {
+    Jail::expect_with(|jail| {
+        jail.set_env("RALLY_ENV", "production");
+        jail.set_env(
+            "RALLY_TOKEN_SIGNING_KEY",
+            "Q7f2Lk9xPz3Vb8Nc1Md4Rt6Yw0Ue5Io2",
+        );
+        jail.set_env(
+            "RALLY_SESSION_TOKEN_KEY",
+            "H3j8Kd1Ls6Pq9Wz2Xc5Vb7Nm0Ar4Te8Y",
+        );
+        jail.set_env("RALLY_SERVER_KEY", "Z9x8C7v6B5n4M3a2S1d0F9g8H7j6K5l4");
+        let settings = load_in(jail).unwrap();
+        let secrets = Secrets::resolve(&settings).unwrap();
+        assert_eq!(
+            secrets.server_key.expose(),
+            "Z9x8C7v6B5n4M3a2S1d0F9g8H7j6K5l4"
+        );
+        assert!(
+            !Path::new("rally-data").exists(),
+            "production writes no secrets file"
+        );
+        Ok(())
+    });
+}

@@ -1,0 +1,97 @@
+//! Logging and tracing: one subscriber for the process, pretty or JSON lines on standard error,
+//! filtered by `log_level`, and (with the `otlp` feature) spans exported over OTLP/HTTP when
+//! `otlp_endpoint` is set.
+//!
+//! Conventions: one readable message plus dotted fields (`player.id`, `ticket.id`,
+//! `duration_ms`), units in the field name, an error logged once where it is handled, and never
+//! a token, password or email.
+
+use tracing_subscriber::{
+    EnvFilter, Layer, Registry, fmt, layer::SubscriberExt, util::SubscriberInitExt,
+};
+
+use crate::settings::{LogFormat, Settings};
+
+/// Keeps the trace exporter alive; dropping it flushes the spans not yet exported.
+#[derive(Debug, Default)]
+#[must_use = "dropping the guard stops and flushes trace export"]
+pub struct Telemetry {
+    #[cfg(feature = "otlp")]
+    provider: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+}
+
+impl Drop for Telemetry {
+    fn drop(&mut self) {
+        #[cfg(feature = "otlp")]
+        if let Some(provider) = self.provider.take() {
+            if let Err(error) = provider.shutdown() {
+                eprintln!("rally: flushing traces failed: {error}");
+            }
+        }
+    }
+}
+
+/// Installs the process's subscriber. Call once, at the start of `main`, and keep the guard
+/// until the process ends.
+pub fn init(settings: &Settings) -> anyhow::Result<Telemetry> {
+    let filter = EnvFilter::try_new(&settings.log_level)?;
+    let log: Box<dyn Layer<Registry> + Send + Sync> = match settings.log_format {
+        LogFormat::Json => fmt::layer()
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .with_writer(std::io::stderr)
+            .boxed(),
+        LogFormat::Pretty => fmt::layer().with_writer(std::io::stderr).boxed(),
+    };
+    #[cfg_attr(not(feature = "otlp"), allow(unused_mut))]
+    let mut layers = vec![log];
+    #[cfg_attr(not(feature = "otlp"), allow(unused_mut))]
+    let mut telemetry = Telemetry::default();
+    match &settings.otlp_endpoint {
+        #[cfg(feature = "otlp")]
+        Some(endpoint) => {
+            let (layer, provider) = otlp::layer(endpoint)?;
+            layers.push(layer);
+            telemetry.provider = Some(provider);
+        }
+        #[cfg(not(feature = "otlp"))]
+        Some(_) => anyhow::bail!(
+            "`otlp_endpoint` is set but this build of rally has no OTLP exporter (build with `--features otlp`)"
+        ),
+        None => {}
+    }
+    tracing_subscriber::registry()
+        .with(layers)
+        .with(filter)
+        .try_init()?;
+    Ok(telemetry)
+}
+
+/// The OTLP/HTTP span exporter.
+#[cfg(feature = "otlp")]
+pub mod otlp {
+    use opentelemetry::trace::TracerProvider as _;
+    use opentelemetry_otlp::{SpanExporter, WithExportConfig};
+    use opentelemetry_sdk::{Resource, trace::SdkTracerProvider};
+    use tracing_subscriber::{Layer, Registry};
+
+    /// A tracing layer exporting spans to `endpoint` (the collector's base URL, such as
+    /// `http://127.0.0.1:4318`; spans go to `<endpoint>/v1/traces`), and its provider.
+    pub fn layer(
+        endpoint: &str,
+    ) -> anyhow::Result<(Box<dyn Layer<Registry> + Send + Sync>, SdkTracerProvider)> {
+        let exporter = SpanExporter::builder()
+            .with_http()
+            .with_endpoint(format!("{}/v1/traces", endpoint.trim_end_matches('/')))
+            .build()?;
+        let provider = SdkTracerProvider::builder()
+            .with_batch_exporter(exporter)
+            .with_resource(Resource::builder().with_service_name("rally").build())
+            .build();
+        let tracer = provider.tracer("rally");
+        let layer = tracing_opentelemetry::layer().with_tracer(tracer).boxed();
+        Ok((layer, provider))
+    }
+}

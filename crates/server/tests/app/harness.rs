@@ -1,0 +1,82 @@
+//! `spawn_app()`: a node on port 0 with a fresh data directory, and a way to send it requests.
+
+use axum::{
+    Router,
+    body::Body,
+    http::{Request, Response},
+};
+use http_body_util::BodyExt;
+use rally_server::{App, Migrations, Settings, router};
+use tower::ServiceExt;
+
+/// A node under test; its data directory lives as long as it does.
+pub struct TestApp {
+    pub app: App,
+    pub router: Router,
+    _data: tempfile::TempDir,
+}
+
+/// A node with the embedded backends and any extra settings as `(key, value)`.
+pub async fn spawn_app(extra: &[(&str, String)]) -> TestApp {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let data = tempfile::tempdir().unwrap();
+    let mut overrides = vec![
+        ("listen", "127.0.0.1:0".to_owned()),
+        ("data_dir", data.path().display().to_string()),
+    ];
+    overrides.extend(extra.iter().cloned());
+    let figment = Settings::figment(None, &overrides).unwrap();
+    let settings = Settings::from_figment(figment).unwrap();
+    let app = App::build(settings, Migrations::Run).await.unwrap();
+    let router = router::router(app.state().clone());
+    TestApp {
+        app,
+        router,
+        _data: data,
+    }
+}
+
+/// A response with its body read.
+pub struct Answer {
+    pub status: u16,
+    pub headers: axum::http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Answer {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .map_or("", |v| v.to_str().unwrap())
+    }
+}
+
+impl TestApp {
+    pub async fn send(&self, request: Request<Body>) -> Answer {
+        let response: Response<Body> = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
+    }
+}

@@ -1,0 +1,9 @@
+//! The HTTP surface of a node, driven in-process (no socket) against the embedded backends,
+//! and the readiness of a node on the networked ones.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod harness;
+mod outbox;
+mod readiness;
+mod surface;

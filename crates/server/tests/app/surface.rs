@@ -1,0 +1,157 @@
+//! What every client sees whatever the route: health, errors as problems, request ids, metrics,
+//! the OpenAPI document and its docs page.
+
+use axum::{body::Body, http::Request};
+
+use crate::harness::spawn_app;
+
+#[tokio::test]
+async fn healthz_answers_while_the_process_is_alive() {
+    let app = spawn_app(&[]).await;
+    let answer = app.get("/healthz").await;
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.json()["status"], "alive");
+}
+
+#[tokio::test]
+async fn readyz_lists_every_embedded_backend_with_its_latency() {
+    let app = spawn_app(&[]).await;
+    let answer = app.get("/readyz").await;
+    assert_eq!(
+        answer.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+    let report = answer.json();
+    assert_eq!(report["status"], "ready");
+    let names: Vec<&str> = report["backends"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["sqlite", "memory", "in-process"]);
+    assert!(report["backends"][0]["latency_ms"].as_f64().unwrap() >= 0.0);
+}
+
+#[tokio::test]
+async fn an_unknown_route_is_a_problem_with_a_code_and_the_request_id() {
+    let app = spawn_app(&[]).await;
+    let answer = app.get("/v1/nowhere").await;
+    assert_eq!(answer.status, 404);
+    assert_eq!(answer.content_type(), "application/problem+json");
+    let problem = answer.json();
+    assert_eq!(problem["code"], "not_found");
+    assert_eq!(problem["status"], 404);
+    let header = answer
+        .headers
+        .get("x-request-id")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert_eq!(problem["request_id"], header);
+}
+
+#[tokio::test]
+async fn a_wrong_method_is_a_problem() {
+    let app = spawn_app(&[]).await;
+    let answer = app
+        .send(Request::post("/healthz").body(Body::empty()).unwrap())
+        .await;
+    assert_eq!(answer.status, 405);
+    assert_eq!(answer.content_type(), "application/problem+json");
+    assert_eq!(answer.json()["code"], "method_not_allowed");
+}
+
+#[tokio::test]
+async fn a_request_id_from_the_client_is_kept_and_an_odd_one_replaced() {
+    let app = spawn_app(&[]).await;
+    let kept = app
+        .send(
+            Request::get("/healthz")
+                .header("x-request-id", "client-abc-123")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(kept.headers["x-request-id"], "client-abc-123");
+    let replaced = app
+        .send(
+            Request::get("/healthz")
+                .header("x-request-id", "has spaces in it")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let id = replaced.headers["x-request-id"].to_str().unwrap();
+    assert_ne!(id, "has spaces in it");
+    assert!(uuid::Uuid::parse_str(id).is_ok(), "{id}");
+}
+
+#[tokio::test]
+async fn metrics_count_requests_per_route_in_prometheus_text() {
+    let app = spawn_app(&[]).await;
+    app.get("/healthz").await;
+    let answer = app.get("/metrics").await;
+    assert_eq!(answer.status, 200);
+    let text = String::from_utf8(answer.body).unwrap();
+    assert!(
+        text.contains(
+            "rally_http_requests_total{method=\"GET\",route=\"/healthz\",status=\"200\"}"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("rally_http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn the_openapi_document_lists_the_routes_and_the_docs_page_serves() {
+    let app = spawn_app(&[]).await;
+    let answer = app.get("/openapi.json").await;
+    assert_eq!(answer.status, 200);
+    let document = answer.json();
+    assert!(document["openapi"].as_str().unwrap().starts_with("3."));
+    for path in ["/healthz", "/readyz", "/metrics"] {
+        assert!(
+            document["paths"][path].is_object(),
+            "{path} missing from the document"
+        );
+    }
+    let docs = app.get("/docs/").await;
+    assert_eq!(docs.status, 200);
+    assert!(
+        String::from_utf8_lossy(&docs.body).contains("swagger"),
+        "not the docs page"
+    );
+}
+
+#[tokio::test]
+async fn serve_returns_once_its_shutdown_future_completes() {
+    let app = spawn_app(&[]).await;
+    let addr = app.app.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(app.app.serve(async move {
+        let _ = stopped.await;
+    }));
+    // The node answers on its socket...
+    let mut ready = false;
+    for _ in 0..100 {
+        if tokio::net::TcpStream::connect(addr).await.is_ok() {
+            ready = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(ready, "the node never accepted a connection");
+    // ...and stops cleanly when told to.
+    stop.send(()).unwrap();
+    tokio::time::timeout(std::time::Duration::from_secs(30), server)
+        .await
+        .expect("serve did not return after shutdown")
+        .unwrap()
+        .unwrap();
+}

@@ -1,0 +1,120 @@
+//! The outbox: events written in the same transaction as the change they describe, and
+//! published afterwards by a relay, so a crash between commit and publish loses nothing.
+//! Ids are uuid v7, so id order is enqueue order.
+
+use uuid::Uuid;
+
+use crate::error::StoreError;
+use crate::store::Store;
+use crate::timestamp::Timestamp;
+use crate::transaction::Transaction;
+
+/// An event to enqueue.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewEvent {
+    /// Subject or stream topic (`match.created`, `player.registered`...).
+    pub topic: String,
+    /// Ordering or deduplication key (usually the id of what changed).
+    pub key: String,
+    /// The event's body.
+    pub payload: serde_json::Value,
+}
+
+/// A stored event.
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+pub struct OutboxEvent {
+    /// The event's id (its publication order).
+    pub id: Uuid,
+    /// Subject or stream topic.
+    pub topic: String,
+    /// Ordering or deduplication key.
+    pub key: String,
+    /// The event's body.
+    pub payload: serde_json::Value,
+    /// When it was enqueued.
+    pub created_at: Timestamp,
+    /// When it was published, once it was.
+    pub published_at: Option<Timestamp>,
+    /// Failed publication attempts so far.
+    pub attempts: i32,
+}
+
+const INSERT: &str = "INSERT INTO outbox (id, topic, key, payload, created_at) \
+     VALUES ($1, $2, $3, $4, $5)";
+const SELECT_UNPUBLISHED: &str = "SELECT id, topic, key, payload, created_at, published_at, \
+     attempts FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1";
+const MARK_PUBLISHED: &str =
+    "UPDATE outbox SET published_at = $2 WHERE id = $1 AND published_at IS NULL";
+const COUNT_ATTEMPT: &str =
+    "UPDATE outbox SET attempts = attempts + 1 WHERE id = $1 AND published_at IS NULL";
+
+impl Transaction {
+    /// Enqueues an event, committed (or rolled back) with the rest of this transaction.
+    pub async fn enqueue(&mut self, event: &NewEvent) -> Result<Uuid, StoreError> {
+        let id = crate::new_id();
+        let now = Timestamp::now();
+        on_tx!(self, conn => {
+            sqlx::query(INSERT)
+                .bind(id)
+                .bind(&event.topic)
+                .bind(&event.key)
+                .bind(&event.payload)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+        });
+        Ok(id)
+    }
+}
+
+impl Store {
+    /// [`Transaction::enqueue`] in a transaction of its own (for an event that describes no
+    /// stored change).
+    pub async fn enqueue(&self, event: &NewEvent) -> Result<Uuid, StoreError> {
+        in_transaction!(self, tx => tx.enqueue(event))
+    }
+
+    /// The oldest `limit` events not yet published, in enqueue order.
+    pub async fn next_unpublished(&self, limit: i64) -> Result<Vec<OutboxEvent>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, OutboxEvent>(SELECT_UNPUBLISHED)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// Marks events published; returns how many were not already. Unknown ids are ignored.
+    pub async fn mark_published(&self, ids: &[Uuid]) -> Result<u64, StoreError> {
+        self.update_each(MARK_PUBLISHED, ids, Some(Timestamp::now()))
+            .await
+    }
+
+    /// Counts a failed publication attempt on each event; returns how many were counted.
+    pub async fn record_failed_attempt(&self, ids: &[Uuid]) -> Result<u64, StoreError> {
+        self.update_each(COUNT_ATTEMPT, ids, None).await
+    }
+
+    /// Runs `sql` once per id in one transaction (one SQL text for both databases, which do not
+    /// share an array syntax).
+    async fn update_each(
+        &self,
+        sql: &'static str,
+        ids: &[Uuid],
+        at: Option<Timestamp>,
+    ) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        let mut changed = 0;
+        for id in ids {
+            changed += on_tx!(tx, conn => {
+                let mut query = sqlx::query(sql).bind(*id);
+                if let Some(at) = at {
+                    query = query.bind(at);
+                }
+                query.execute(&mut *conn).await?.rows_affected()
+            });
+        }
+        tx.commit().await?;
+        Ok(changed)
+    }
+}

@@ -1,0 +1,174 @@
+//! [`Store`]: the connection pool to SQLite or PostgreSQL, migrations, ping and transactions.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::{Duration, Instant};
+
+use sqlx::migrate::Migrator;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, SqlitePool};
+
+use crate::error::StoreError;
+use crate::transaction::{Inner, Transaction};
+
+static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// How long a caller waits for a pooled connection (and so for a connection attempt) before
+/// the store answers [`StoreError::Unavailable`].
+const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+/// Upper bound of [`Store::ping`], whatever the network does.
+const PING_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long SQLite waits on a lock held by another connection before giving up.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Which database a [`Store`] talks to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// An SQLite file (embedded mode).
+    Sqlite,
+    /// A PostgreSQL server (scaled mode).
+    Postgres,
+}
+
+#[derive(Clone, Debug)]
+pub(crate) enum Pool {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// The durable store: a pool over SQLite or PostgreSQL. Cloning is cheap (the pool is shared).
+#[derive(Clone, Debug)]
+pub struct Store {
+    pub(crate) pool: Pool,
+}
+
+impl Store {
+    /// Connects to `url` (`sqlite://path?mode=rwc`, `sqlite::memory:`, `postgres://...`) and
+    /// checks that the database answers. SQLite: creates the file and its directory, WAL
+    /// journal, foreign keys on, a busy timeout. Fails with [`StoreError::Unavailable`] within a
+    /// few seconds when PostgreSQL cannot be reached.
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        let store = Self::connect_lazy(url)?;
+        store.ping().await?;
+        Ok(store)
+    }
+
+    /// Like [`Store::connect`] but opens no connection until the first query, so a store for a
+    /// PostgreSQL that is down can be built (its queries fail with
+    /// [`StoreError::Unavailable`] until the server is back, then work again).
+    pub fn connect_lazy(url: &str) -> Result<Store, StoreError> {
+        if url.starts_with("sqlite:") {
+            Self::sqlite(url)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            let options = PgConnectOptions::from_str(url)
+                .map_err(|e| StoreError::Url(format!("not a PostgreSQL url: {e}")))?;
+            let pool = PgPoolOptions::new()
+                .max_connections(10)
+                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .connect_lazy_with(options);
+            Ok(Store {
+                pool: Pool::Postgres(pool),
+            })
+        } else {
+            Err(StoreError::Url(
+                "expected a url starting with sqlite: or postgres://".to_owned(),
+            ))
+        }
+    }
+
+    fn sqlite(url: &str) -> Result<Store, StoreError> {
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| StoreError::Url(format!("not an SQLite url: {e}")))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .foreign_keys(true)
+            .busy_timeout(SQLITE_BUSY_TIMEOUT);
+        let path = options.get_filename();
+        let in_memory = path.as_os_str().is_empty() || path == Path::new(":memory:");
+        let dir = path
+            .parent()
+            .filter(|d| !in_memory && !d.as_os_str().is_empty());
+        if let Some(dir) = dir {
+            std::fs::create_dir_all(dir).map_err(|e| {
+                StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        // An in-memory database lives in its connection: keep exactly one, forever.
+        let pool_options = if in_memory {
+            SqlitePoolOptions::new()
+                .max_connections(1)
+                .min_connections(1)
+                .idle_timeout(None)
+                .max_lifetime(None)
+        } else {
+            SqlitePoolOptions::new().max_connections(8)
+        };
+        let pool = pool_options
+            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .connect_lazy_with(options);
+        Ok(Store {
+            pool: Pool::Sqlite(pool),
+        })
+    }
+
+    /// Which database this store talks to.
+    pub fn backend(&self) -> Backend {
+        match self.pool {
+            Pool::Sqlite(_) => Backend::Sqlite,
+            Pool::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Applies the embedded migrations that have not run yet; running it again is harmless.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.pool {
+            Pool::Sqlite(pool) => SQLITE_MIGRATOR.run(pool).await?,
+            Pool::Postgres(pool) => POSTGRES_MIGRATOR.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Round-trips a trivial query and returns how long it took. Fails with
+    /// [`StoreError::Unavailable`] within a few seconds when the database does not answer.
+    pub async fn ping(&self) -> Result<Duration, StoreError> {
+        let started = Instant::now();
+        let query = async {
+            on_pool!(self, pool => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            });
+            Ok::<(), StoreError>(())
+        };
+        match tokio::time::timeout(PING_TIMEOUT, query).await {
+            Ok(result) => result.map(|()| started.elapsed()),
+            Err(_) => Err(StoreError::Unavailable(format!(
+                "no answer within {} s",
+                PING_TIMEOUT.as_secs()
+            ))),
+        }
+    }
+
+    /// Starts a transaction for changes; they (and the events enqueued in it) commit together
+    /// with [`Transaction::commit`], or not at all. On SQLite it holds the write lock from the
+    /// start (`BEGIN IMMEDIATE`), so writers queue instead of failing; keep it short.
+    pub async fn begin(&self) -> Result<Transaction, StoreError> {
+        let inner = match &self.pool {
+            // IMMEDIATE takes SQLite's write lock up front (waiting up to the busy timeout):
+            // a deferred transaction that reads, then writes after another writer committed,
+            // fails at once with SQLITE_BUSY_SNAPSHOT instead of waiting its turn.
+            Pool::Sqlite(pool) => Inner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Pool::Postgres(pool) => Inner::Postgres(pool.begin().await?),
+        };
+        Ok(Transaction { inner })
+    }
+
+    /// Closes the pool, waiting for connections in use to be returned.
+    pub async fn close(&self) {
+        match &self.pool {
+            Pool::Sqlite(pool) => pool.close().await,
+            Pool::Postgres(pool) => pool.close().await,
+        }
+    }
+}

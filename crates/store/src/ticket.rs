@@ -1,0 +1,214 @@
+//! Queue tickets and their members.
+//!
+//! A ticket queues one player or a whole party; its players are rows of `ticket_members`, which
+//! carry a copy of the ticket's state (kept equal by an `ON UPDATE CASCADE` key), so the unique
+//! index `ticket_members_active_player_key` holds every player to at most one searching
+//! ticket, alone or in a party. A cancelled, timed out or matched ticket does not block a new
+//! one.
+
+use uuid::Uuid;
+
+use crate::error::StoreError;
+use crate::store::Store;
+use crate::timestamp::Timestamp;
+use crate::transaction::Transaction;
+
+text_enum! {
+    /// Where a ticket is in its life.
+    TicketState {
+        /// Waiting for a match (the only active state).
+        Searching = "searching",
+        /// Placed in a match.
+        Matched = "matched",
+        /// Cancelled (by the player, or because the party changed).
+        Cancelled = "cancelled",
+        /// Waited too long.
+        TimedOut = "timed_out",
+    }
+}
+
+/// A ticket to create, in state [`TicketState::Searching`].
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewTicket {
+    /// The ticket's id (usually [`new_id`](crate::new_id)).
+    pub id: Uuid,
+    /// Who queued: the player alone, or the party's leader.
+    pub owner_id: Uuid,
+    /// The party queued, if any.
+    pub party_id: Option<Uuid>,
+    /// The queue's mode (`duel`, `squad`...).
+    pub mode: String,
+    /// The region the ticket is bucketed in.
+    pub region: String,
+    /// Measured latency per region, as json (`{"eu": 31, "na": 120}`).
+    pub latencies: serde_json::Value,
+    /// The players queued (the owner and, for a party, every member).
+    pub members: Vec<Uuid>,
+    /// Enqueue time (kept when a ticket is requeued, so a player keeps their place).
+    pub created_at: Timestamp,
+}
+
+/// A stored ticket.
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+pub struct Ticket {
+    /// The ticket's id.
+    pub id: Uuid,
+    /// Who queued.
+    pub owner_id: Uuid,
+    /// The party queued, if any.
+    pub party_id: Option<Uuid>,
+    /// The queue's mode.
+    pub mode: String,
+    /// The region the ticket is bucketed in.
+    pub region: String,
+    /// Measured latency per region.
+    pub latencies: serde_json::Value,
+    /// Where the ticket is in its life.
+    pub state: TicketState,
+    /// Why it was cancelled, when it was.
+    pub cancel_reason: Option<String>,
+    /// The match it was placed in, when matched.
+    pub match_id: Option<Uuid>,
+    /// Enqueue time.
+    pub created_at: Timestamp,
+    /// Last change.
+    pub updated_at: Timestamp,
+}
+
+const INSERT_TICKET: &str = "INSERT INTO queue_tickets \
+     (id, owner_id, party_id, mode, region, latencies, state, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, 'searching', $7, $7) \
+     RETURNING id, owner_id, party_id, mode, region, latencies, state, cancel_reason, match_id, \
+     created_at, updated_at";
+const INSERT_MEMBER: &str =
+    "INSERT INTO ticket_members (ticket_id, state, player_id) VALUES ($1, 'searching', $2)";
+const UPDATE_STATE: &str = "UPDATE queue_tickets \
+     SET state = $3, match_id = $4, cancel_reason = $5, updated_at = $6 \
+     WHERE id = $1 AND state = $2 \
+     RETURNING id, owner_id, party_id, mode, region, latencies, state, cancel_reason, match_id, \
+     created_at, updated_at";
+const SELECT_TICKET: &str = "SELECT id, owner_id, party_id, mode, region, latencies, state, \
+     cancel_reason, match_id, created_at, updated_at FROM queue_tickets WHERE id = $1";
+const SELECT_MEMBERS: &str =
+    "SELECT player_id FROM ticket_members WHERE ticket_id = $1 ORDER BY player_id";
+const SELECT_ACTIVE_FOR_PLAYER: &str = "SELECT t.id, t.owner_id, t.party_id, t.mode, t.region, \
+     t.latencies, t.state, t.cancel_reason, t.match_id, t.created_at, t.updated_at \
+     FROM ticket_members m JOIN queue_tickets t ON t.id = m.ticket_id \
+     WHERE m.player_id = $1 AND m.state = 'searching'";
+const SELECT_OPEN: &str = "SELECT id, owner_id, party_id, mode, region, latencies, state, \
+     cancel_reason, match_id, created_at, updated_at FROM queue_tickets \
+     WHERE state = 'searching' AND mode = $1 AND region = $2 ORDER BY created_at, id";
+
+impl Transaction {
+    /// Creates a searching ticket and its members. [`StoreError::Conflict`] on
+    /// `ticket_members_active_player_key` when one of the players already has a searching
+    /// ticket.
+    pub async fn create_ticket(&mut self, new: &NewTicket) -> Result<Ticket, StoreError> {
+        on_tx!(self, conn => {
+            let ticket = sqlx::query_as::<_, Ticket>(INSERT_TICKET)
+                .bind(new.id)
+                .bind(new.owner_id)
+                .bind(new.party_id)
+                .bind(&new.mode)
+                .bind(&new.region)
+                .bind(&new.latencies)
+                .bind(new.created_at)
+                .fetch_one(&mut *conn)
+                .await?;
+            for player_id in &new.members {
+                sqlx::query(INSERT_MEMBER)
+                    .bind(new.id)
+                    .bind(*player_id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            Ok(ticket)
+        })
+    }
+
+    /// Moves a ticket from state `from` to `to` (with the match it joined, or why it was
+    /// cancelled). A conditional update: [`StoreError::NotFound`] when no ticket with this id
+    /// is in state `from` (it was already matched or cancelled by someone else).
+    pub async fn set_ticket_state(
+        &mut self,
+        id: Uuid,
+        from: TicketState,
+        to: TicketState,
+        match_id: Option<Uuid>,
+        cancel_reason: Option<&str>,
+    ) -> Result<Ticket, StoreError> {
+        let now = Timestamp::now();
+        on_tx!(self, conn => {
+            Ok(sqlx::query_as::<_, Ticket>(UPDATE_STATE)
+                .bind(id)
+                .bind(from.as_str())
+                .bind(to.as_str())
+                .bind(match_id)
+                .bind(cancel_reason)
+                .bind(now)
+                .fetch_one(&mut *conn)
+                .await?)
+        })
+    }
+}
+
+impl Store {
+    /// [`Transaction::create_ticket`] in a transaction of its own.
+    pub async fn create_ticket(&self, new: &NewTicket) -> Result<Ticket, StoreError> {
+        in_transaction!(self, tx => tx.create_ticket(new))
+    }
+
+    /// [`Transaction::set_ticket_state`] in a transaction of its own.
+    pub async fn set_ticket_state(
+        &self,
+        id: Uuid,
+        from: TicketState,
+        to: TicketState,
+        match_id: Option<Uuid>,
+        cancel_reason: Option<&str>,
+    ) -> Result<Ticket, StoreError> {
+        in_transaction!(self, tx => tx.set_ticket_state(id, from, to, match_id, cancel_reason))
+    }
+
+    /// The ticket with this id, or [`StoreError::NotFound`].
+    pub async fn ticket(&self, id: Uuid) -> Result<Ticket, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, Ticket>(SELECT_TICKET).bind(id).fetch_one(pool).await?)
+        })
+    }
+
+    /// The players of a ticket, by id.
+    pub async fn ticket_members(&self, ticket_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_scalar::<_, Uuid>(SELECT_MEMBERS)
+                .bind(ticket_id)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// The searching ticket this player is on (alone or with a party), if any.
+    pub async fn active_ticket_of_player(
+        &self,
+        player_id: Uuid,
+    ) -> Result<Option<Ticket>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, Ticket>(SELECT_ACTIVE_FOR_PLAYER)
+                .bind(player_id)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    /// The searching tickets of one bucket (mode x region), oldest first: what a matchmaker
+    /// rebuilds its queue from.
+    pub async fn open_tickets(&self, mode: &str, region: &str) -> Result<Vec<Ticket>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, Ticket>(SELECT_OPEN)
+                .bind(mode)
+                .bind(region)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+}

@@ -1,0 +1,51 @@
+//! [`Transaction`]: several changes, and the events describing them, committed together.
+
+use sqlx::{Postgres, Sqlite};
+
+use crate::error::StoreError;
+
+pub(crate) enum Inner {
+    Sqlite(sqlx::Transaction<'static, Sqlite>),
+    Postgres(sqlx::Transaction<'static, Postgres>),
+}
+
+/// An open transaction on the store, from [`Store::begin`](crate::Store::begin).
+///
+/// Write operations that must happen together (a match, its participants, its tickets' state
+/// change and its `match.created` outbox event) are methods on this type. Dropping it without
+/// [`commit`](Transaction::commit) rolls everything back.
+pub struct Transaction {
+    pub(crate) inner: Inner,
+}
+
+impl std::fmt::Debug for Transaction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let backend = match self.inner {
+            Inner::Sqlite(_) => "sqlite",
+            Inner::Postgres(_) => "postgres",
+        };
+        f.debug_struct("Transaction")
+            .field("backend", &backend)
+            .finish()
+    }
+}
+
+impl Transaction {
+    /// Makes every change of this transaction durable.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        match self.inner {
+            Inner::Sqlite(tx) => tx.commit().await?,
+            Inner::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Undoes every change of this transaction.
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        match self.inner {
+            Inner::Sqlite(tx) => tx.rollback().await?,
+            Inner::Postgres(tx) => tx.rollback().await?,
+        }
+        Ok(())
+    }
+}

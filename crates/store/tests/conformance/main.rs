@@ -1,0 +1,20 @@
+//! The store's conformance suite: every test runs on SQLite and on PostgreSQL
+//! (`RALLY_TEST_DATABASE_URL`, default `postgres://postgres@127.0.0.1:5432/postgres`; the
+//! PostgreSQL half fails, never skips, when the server is unreachable).
+#![allow(clippy::unwrap_used)]
+
+mod fixture;
+mod harness;
+
+mod connection;
+mod leaderboard;
+mod matches;
+mod outbox;
+mod party;
+mod player;
+mod rating;
+mod recovery;
+mod refresh_token;
+mod season;
+mod seed;
+mod ticket;

@@ -1,0 +1,36 @@
+//! The outbox.
+
+use rally_store::NewEvent;
+use serde_json::json;
+
+use crate::harness::conformance;
+
+fn event(n: u32) -> NewEvent {
+    NewEvent {
+        topic: "test.event".to_owned(),
+        key: format!("k{n}"),
+        payload: json!({"n": n}),
+    }
+}
+
+conformance! {
+    async fn events_are_read_in_order_until_marked_published(store: &Store) {
+        let mut ids = Vec::new();
+        for n in 0..3 {
+            ids.push(store.enqueue(&event(n)).await.unwrap());
+        }
+        let first = store.next_unpublished(2).await.unwrap();
+        assert_eq!(first.iter().map(|e| e.id).collect::<Vec<_>>(), ids[..2]);
+        assert_eq!(first[1].payload, json!({"n": 1}));
+        assert_eq!((first[0].attempts, first[0].published_at), (0, None));
+
+        assert_eq!(store.record_failed_attempt(&ids[..1]).await.unwrap(), 1);
+        assert_eq!(store.next_unpublished(1).await.unwrap()[0].attempts, 1);
+
+        assert_eq!(store.mark_published(&ids[..2]).await.unwrap(), 2);
+        assert_eq!(store.mark_published(&ids[..2]).await.unwrap(), 0, "marking twice changes nothing");
+        assert_eq!(store.record_failed_attempt(&ids[..1]).await.unwrap(), 0);
+        let rest = store.next_unpublished(10).await.unwrap();
+        assert_eq!(rest.iter().map(|e| e.id).collect::<Vec<_>>(), ids[2..]);
+    }
+}

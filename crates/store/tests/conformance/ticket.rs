@@ -1,0 +1,112 @@
+//! Queue tickets.
+
+use rally_store::{NewParty, NewTicket, StoreError, TicketState, Timestamp, new_id};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::fixture::{conflict, player};
+use crate::harness::conformance;
+
+fn new_ticket(owner_id: Uuid, members: Vec<Uuid>, created_at: Timestamp) -> NewTicket {
+    NewTicket {
+        id: new_id(),
+        owner_id,
+        party_id: None,
+        mode: "duel".to_owned(),
+        region: "eu".to_owned(),
+        latencies: json!({"eu": 31, "na": 120}),
+        members,
+        created_at,
+    }
+}
+
+conformance! {
+    async fn a_player_has_at_most_one_searching_ticket(store: &Store) {
+        let p = player(store, "queuer").await;
+        let first = store.create_ticket(&new_ticket(p.id, vec![p.id], Timestamp::now())).await;
+        let first = first.unwrap();
+        assert_eq!(first.state, TicketState::Searching);
+        let second = store.create_ticket(&new_ticket(p.id, vec![p.id], Timestamp::now())).await;
+        assert_eq!(conflict(second), "ticket_members_active_player_key");
+
+        let cancelled = store
+            .set_ticket_state(first.id, TicketState::Searching, TicketState::Cancelled, None,
+                Some("by player"))
+            .await
+            .unwrap();
+        assert_eq!(cancelled.state, TicketState::Cancelled);
+        assert_eq!(cancelled.cancel_reason.as_deref(), Some("by player"));
+        assert!(store.active_ticket_of_player(p.id).await.unwrap().is_none());
+
+        let third = store.create_ticket(&new_ticket(p.id, vec![p.id], Timestamp::now())).await;
+        let third = third.unwrap();
+        assert_eq!(store.active_ticket_of_player(p.id).await.unwrap().unwrap().id, third.id);
+    }
+
+    async fn a_party_ticket_holds_each_member_to_one_searching_ticket(store: &Store) {
+        let leader = player(store, "party_leader").await;
+        let friend = player(store, "party_friend").await;
+        let party = store
+            .create_party(&NewParty { id: new_id(), leader_id: leader.id, max_size: 2, open: false })
+            .await
+            .unwrap();
+        store.add_party_member(party.id, friend.id).await.unwrap();
+        store.create_ticket(&new_ticket(friend.id, vec![friend.id], Timestamp::now())).await.unwrap();
+
+        let mut together = new_ticket(leader.id, vec![leader.id, friend.id], Timestamp::now());
+        together.party_id = Some(party.id);
+        assert_eq!(
+            conflict(store.create_ticket(&together).await),
+            "ticket_members_active_player_key"
+        );
+        // The whole ticket was refused, the leader's row included.
+        assert!(store.active_ticket_of_player(leader.id).await.unwrap().is_none());
+
+        let solo = store.active_ticket_of_player(friend.id).await.unwrap().unwrap();
+        store
+            .set_ticket_state(solo.id, TicketState::Searching, TicketState::TimedOut, None, None)
+            .await
+            .unwrap();
+        let stored = store.create_ticket(&together).await.unwrap();
+        assert_eq!(stored.party_id, Some(party.id));
+        let mut members = vec![leader.id, friend.id];
+        members.sort();
+        assert_eq!(store.ticket_members(stored.id).await.unwrap(), members);
+    }
+
+    async fn ticket_state_changes_only_from_the_expected_state(store: &Store) {
+        let p = player(store, "changer").await;
+        let t = store.create_ticket(&new_ticket(p.id, vec![p.id], Timestamp::now())).await.unwrap();
+        store
+            .set_ticket_state(t.id, TicketState::Searching, TicketState::Cancelled, None, None)
+            .await
+            .unwrap();
+        let late = store
+            .set_ticket_state(t.id, TicketState::Searching, TicketState::Matched, None, None)
+            .await;
+        assert!(matches!(late, Err(StoreError::NotFound)), "{late:?}");
+        assert_eq!(store.ticket(t.id).await.unwrap().state, TicketState::Cancelled);
+        assert!(matches!(store.ticket(new_id()).await, Err(StoreError::NotFound)));
+    }
+
+    async fn open_tickets_come_oldest_first_with_their_enqueue_time(store: &Store) {
+        let base = Timestamp::from_unix_millis(1_790_000_000_123);
+        let mut expected = Vec::new();
+        for (i, name) in ["older", "newer"].iter().enumerate() {
+            let p = player(store, name).await;
+            let at = base.plus(time::Duration::milliseconds(i64::try_from(i).unwrap() * 1500));
+            let t = store.create_ticket(&new_ticket(p.id, vec![p.id], at)).await.unwrap();
+            expected.push((t.id, at));
+        }
+        let other = player(store, "elsewhere").await;
+        let mut far = new_ticket(other.id, vec![other.id], base);
+        far.region = "na".to_owned();
+        store.create_ticket(&far).await.unwrap();
+
+        let open = store.open_tickets("duel", "eu").await.unwrap();
+        let got: Vec<_> = open.iter().map(|t| (t.id, t.created_at)).collect();
+        assert_eq!(got, expected);
+        assert_eq!(open[0].latencies, json!({"eu": 31, "na": 120}));
+        assert_eq!(store.open_tickets("squad", "eu").await.unwrap(), vec![]);
+    }
+}
