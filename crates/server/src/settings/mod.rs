@@ -210,21 +210,21 @@ impl Settings {
                 }
             }
         }
-        if let Some(url) = &self.redis_url {
-            if !matches!(url.scheme().as_deref(), Some("redis" | "rediss")) {
-                return invalid(
-                    "redis_url",
-                    format!("`{url}` is not a redis:// or rediss:// URL"),
-                );
-            }
+        if let Some(url) = &self.redis_url
+            && !matches!(url.scheme().as_deref(), Some("redis" | "rediss"))
+        {
+            return invalid(
+                "redis_url",
+                format!("`{url}` is not a redis:// or rediss:// URL"),
+            );
         }
-        if let Some(url) = &self.nats_url {
-            if !matches!(url.scheme().as_deref(), Some("nats" | "tls")) {
-                return invalid(
-                    "nats_url",
-                    format!("`{url}` is not a nats:// or tls:// URL"),
-                );
-            }
+        if let Some(url) = &self.nats_url
+            && !matches!(url.scheme().as_deref(), Some("nats" | "tls"))
+        {
+            return invalid(
+                "nats_url",
+                format!("`{url}` is not a nats:// or tls:// URL"),
+            );
         }
         if let Err(error) = tracing_subscriber::EnvFilter::try_new(&self.log_level) {
             return invalid(

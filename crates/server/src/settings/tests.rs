@@ -1,4 +1,4 @@
-#![allow(clippy::unwrap_used)]
+#![allow(clippy::unwrap_used, clippy::result_large_err)] // figment::Jail closures return its large error type
 
 use figment::Jail;
 
