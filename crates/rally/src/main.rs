@@ -1,7 +1,8 @@
 //! `rally`: the whole matchmaking platform in one binary.
 //!
 //! # Layout
-//! - [`command`]: one module per subcommand (`serve`, `migrate`, `seed`, `health`, `config`).
+//! - [`command`]: one module per subcommand (`serve`, `migrate`, `seed`, `health`, `config`,
+//!   `simulate` and `bench`).
 
 mod command;
 
@@ -37,7 +38,18 @@ enum Command {
     Health(command::health::Args),
     /// Print the effective configuration, with secrets and passwords redacted.
     Config,
+    /// Run the matchmaker on a simulated population in virtual time and report wait, quality,
+    /// fairness, latency and rating convergence.
+    Simulate(rally_simulator::SimulateArgs),
+    /// Measure a part of Rally.
+    #[command(subcommand)]
+    Bench(command::simulate::Bench),
 }
+
+/// Counts allocations so `rally bench engine` can report the bytes each queued ticket costs;
+/// it forwards every call to the system allocator.
+#[global_allocator]
+static ALLOCATOR: rally_simulator::CountingAllocator = rally_simulator::CountingAllocator;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -57,6 +69,8 @@ fn main() -> ExitCode {
             Command::Seed(args) => command::seed::run(config, args).await,
             Command::Health(args) => command::health::run(config, args).await,
             Command::Config => command::config::run(config),
+            Command::Simulate(args) => command::simulate::run_simulate(&args),
+            Command::Bench(bench) => command::simulate::run_bench(&bench),
         }
     });
     match result {

@@ -203,3 +203,74 @@ fn seed_fills_the_database_once_and_reset_starts_over() {
         .unwrap();
     assert!(reset.status.success(), "{}", text(&reset));
 }
+
+fn json_of(output: &Output) -> serde_json::Value {
+    assert!(output.status.success(), "{}", text(output));
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("not JSON ({e}):\n{}", text(output)))
+}
+
+#[test]
+fn simulate_reports_the_documented_keys_as_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rally(dir.path())
+        .args([
+            "simulate",
+            "--json",
+            "--players",
+            "400",
+            "--duration-s",
+            "300",
+            "--ramp-s",
+            "30",
+        ])
+        .output()
+        .unwrap();
+    let report = json_of(&output);
+    for key in ["mean", "p50", "p95", "p99"] {
+        assert!(
+            report["time_to_match_s"][key].is_number(),
+            "time_to_match_s.{key} in {report}"
+        );
+    }
+    assert!(report["quality"]["mean"].is_number() && report["quality"]["p10"].is_number());
+    assert!(report["latency_ms"]["p95"].is_number());
+    for key in [
+        "fair_share",
+        "timed_out",
+        "rank_correlation",
+        "matches_per_cpu_s",
+    ] {
+        assert!(report[key].is_number(), "{key} in {report}");
+    }
+    assert_eq!(report["violations"], 0, "{report}");
+}
+
+#[test]
+fn bench_engine_reports_tick_times_rates_and_bytes_per_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rally(dir.path())
+        .args([
+            "bench",
+            "engine",
+            "--tickets",
+            "2000",
+            "--ticks",
+            "20",
+            "--json",
+        ])
+        .output()
+        .unwrap();
+    let report = json_of(&output);
+    assert!(
+        report["tick_ms"]["p50"].is_number() && report["tick_ms"]["p99"].is_number(),
+        "{report}"
+    );
+    assert!(report["enqueue_per_s"].as_f64().unwrap() > 0.0, "{report}");
+    assert!(report["cancel_per_s"].as_f64().unwrap() > 0.0, "{report}");
+    // The binary installs the counting allocator, so the figure is measured, not absent.
+    assert!(
+        report["bytes_per_ticket"].as_f64().unwrap() > 0.0,
+        "{report}"
+    );
+}

@@ -5,3 +5,4 @@ pub mod health;
 pub mod migrate;
 pub mod seed;
 pub mod serve;
+pub mod simulate;

@@ -1,0 +1,143 @@
+//! An independent audit of a match against the queue's rules, as the issue states them.
+//!
+//! The engine does not call this; tests and the simulator do, so a bug in the search cannot
+//! hide behind the same bug in its own check. It recomputes everything from the tickets as the
+//! caller submitted them.
+
+use std::collections::{HashMap, HashSet};
+
+use crate::{
+    config::QueueConfig,
+    id::{Millis, TicketId},
+    outcome::Match,
+    ticket::Ticket,
+};
+
+/// A ticket as it was submitted, and when.
+#[derive(Debug, Clone)]
+pub struct Submitted {
+    /// The ticket.
+    pub ticket: Ticket,
+    /// The `now` it was enqueued at.
+    pub enqueued: Millis,
+}
+
+/// A broken rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// The ticket concerned, if one.
+    pub ticket: Option<TicketId>,
+    /// Which rule.
+    pub rule: &'static str,
+}
+
+const SLACK: f64 = 1e-9;
+
+/// Checks one match; an empty result means every rule held.
+#[must_use]
+pub fn audit(
+    config: &QueueConfig,
+    submitted: &HashMap<TicketId, Submitted>,
+    m: &Match,
+) -> Vec<Violation> {
+    let mut out = Vec::new();
+    let mut bad = |ticket, rule| out.push(Violation { ticket, rule });
+    let team_size = usize::from(config.team_size);
+    if m.teams.len() < usize::from(config.min_teams) || m.teams.len() > usize::from(config.teams) {
+        bad(None, "team count outside min_teams..=teams");
+    }
+    if m.win_probabilities.len() != m.teams.len()
+        || (m.win_probabilities.iter().sum::<f64>() - 1.0).abs() > 1e-6
+    {
+        bad(None, "win probabilities do not sum to 1 over the teams");
+    }
+    let q = m.quality;
+    if [q.total, q.fairness, q.spread, q.latency, q.roles, q.parties]
+        .iter()
+        .any(|x| !(0.0..=1.0).contains(x))
+    {
+        bad(None, "a quality component is outside [0, 1]");
+    }
+    let Some(anchor) = submitted.get(&m.anchor) else {
+        bad(Some(m.anchor), "the anchor is not a submitted ticket");
+        return out;
+    };
+    let key = |t: &Ticket| {
+        config
+            .party_rule
+            .aggregate(t.members.iter().map(|x| x.rating.mu))
+    };
+    let anchor_wait = m.created_at.since(anchor.enqueued);
+    let band = config.rating_band.at(anchor_wait);
+    let anchor_key = key(&anchor.ticket);
+    if q.total < config.min_quality.at(anchor_wait) - SLACK {
+        bad(Some(m.anchor), "quality below the anchor's minimum");
+    }
+    let mut seen = HashSet::new();
+    for team in &m.teams {
+        if team.players.len() != team_size {
+            bad(None, "a team does not have exactly team_size players");
+        }
+        if !config.roles.is_empty() {
+            for (r, slot) in config.roles.iter().enumerate() {
+                let n = team
+                    .players
+                    .iter()
+                    .filter(|p| p.role.is_some_and(|x| usize::from(x.0) == r))
+                    .count();
+                if n != usize::from(slot.count) {
+                    bad(None, "a team's role composition is not the configured one");
+                }
+            }
+        }
+        for &id in &team.tickets {
+            if !seen.insert(id) {
+                bad(Some(id), "a ticket appears twice");
+            }
+            let Some(s) = submitted.get(&id) else {
+                bad(Some(id), "a matched ticket was never submitted");
+                continue;
+            };
+            let placed: Vec<_> = team.players.iter().filter(|p| p.ticket == id).collect();
+            if placed.len() != s.ticket.members.len()
+                || !s
+                    .ticket
+                    .members
+                    .iter()
+                    .all(|mem| placed.iter().any(|p| p.player == mem.player))
+            {
+                bad(Some(id), "a party is split or incomplete");
+            }
+            for p in &placed {
+                let member = s.ticket.members.iter().find(|x| x.player == p.player);
+                if let (Some(member), false) = (member, config.roles.is_empty())
+                    && !p.role.is_some_and(|r| member.roles.contains(r))
+                {
+                    bad(Some(id), "a player got a role they do not accept");
+                }
+            }
+            let wait = m.created_at.since(s.enqueued);
+            let mut lats = s.ticket.latencies.clone();
+            lats.sort_by_key(|l| (l.ms, config.regions.iter().position(|r| *r == l.region)));
+            let rank = lats.iter().position(|l| l.region == m.region);
+            let fallback_open = config.region_fallback_after_ms.is_some_and(|a| wait >= a);
+            match rank {
+                Some(0) => {}
+                Some(1) if fallback_open => {}
+                _ => bad(Some(id), "matched in a region that was not yet allowed"),
+            }
+            if let Some(l) = lats.iter().find(|l| l.region == m.region)
+                && f64::from(l.ms) > config.latency_ms.at(wait) + SLACK
+            {
+                bad(Some(id), "latency above the ticket's widened limit");
+            }
+            if (key(&s.ticket) - anchor_key).abs() > band + SLACK {
+                bad(Some(id), "rating outside the anchor's widened band");
+            }
+            if wait >= config.max_wait_ms {
+                bad(Some(id), "matched after its maximum wait");
+            }
+        }
+    }
+    out
+}

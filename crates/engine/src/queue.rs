@@ -1,0 +1,319 @@
+//! One queue (mode): its tickets, its buckets (one per region) and its schedule of anchors.
+//!
+//! A ticket is tried as an anchor only when something that could change the answer has
+//! happened: it arrived (the `fresh` list), one of its limits widened or its region fallback
+//! opened (the `due` set, keyed by time), or a ticket arrived next to it in rating (woken into
+//! `due`). Timeouts come off the front of a deadline heap. So a tick touches the fresh and due
+//! tickets, the expired ones and open backfill requests, never the whole queue.
+
+use std::{
+    cmp::Reverse,
+    collections::{BTreeMap, BTreeSet, BinaryHeap},
+};
+
+use crate::{
+    backfill::BackfillRequest,
+    bucket::{Bucket, Slot},
+    config::QueueConfig,
+    id::{BackfillId, Millis, TicketId},
+    name::Mode,
+    outcome::{TickOutcome, TimedOut},
+    role::RoleChoice,
+    ticket::Member,
+};
+
+/// Neighbours woken when a ticket arrives: the oldest of the `4 *` this many nearest in rating.
+const WAKE_NEIGHBOURS: usize = 4;
+
+/// A queued ticket as the engine keeps it.
+#[derive(Debug)]
+pub(crate) struct Entry {
+    pub(crate) id: TicketId,
+    pub(crate) enqueued: Millis,
+    /// The party rating (the bucket's sort key).
+    pub(crate) key: f64,
+    pub(crate) members: Box<[Member]>,
+    /// Best region (index into the queue's regions) and its latency.
+    pub(crate) best: (u8, u16),
+    /// Second-best region, for fallback.
+    pub(crate) second: Option<(u8, u16)>,
+    pub(crate) fallback_indexed: bool,
+    pub(crate) due: Option<Millis>,
+    /// Enqueued since the last tick and not yet tried (listed in `Queue::fresh`).
+    pub(crate) fresh: bool,
+}
+
+impl Entry {
+    pub(crate) fn size(&self) -> usize {
+        self.members.len()
+    }
+
+    /// Latency to `region` if the ticket is indexed there.
+    pub(crate) fn latency_in(&self, region: u8) -> Option<u16> {
+        if self.best.0 == region {
+            return Some(self.best.1);
+        }
+        match self.second {
+            Some((r, ms)) if r == region && self.fallback_indexed => Some(ms),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn mean_mu(&self) -> f64 {
+        self.members.iter().map(|m| m.rating.mu).sum::<f64>() / self.size() as f64
+    }
+
+    pub(crate) fn role_choices(&self) -> impl Iterator<Item = RoleChoice> + '_ {
+        self.members.iter().map(|m| RoleChoice {
+            accepts: m.roles,
+            preferred: m.preferred,
+        })
+    }
+}
+
+/// One mode's queue.
+#[derive(Debug)]
+pub(crate) struct Queue {
+    pub(crate) mode: Mode,
+    pub(crate) config: QueueConfig,
+    pub(crate) buckets: Vec<Bucket>,
+    slab: Vec<Option<Entry>>,
+    free: Vec<Slot>,
+    due: BTreeSet<(Millis, Slot)>,
+    /// Tickets enqueued since the last tick, in order (may name removed slots: checked).
+    fresh: Vec<Slot>,
+    /// Every ticket by enqueue time, for timeouts. Removal is lazy: an entry whose slot no
+    /// longer holds that ticket is skipped when popped, and the heap is rebuilt when stale
+    /// entries outnumber live ones.
+    deadlines: BinaryHeap<Reverse<(Millis, Slot, TicketId)>>,
+    pub(crate) backfills: BTreeMap<(Millis, BackfillId), (u8, BackfillRequest)>,
+    live: usize,
+}
+
+impl Queue {
+    pub(crate) fn new(mode: Mode, config: QueueConfig) -> Self {
+        let buckets = config.regions.iter().map(|_| Bucket::default()).collect();
+        Self {
+            mode,
+            config,
+            buckets,
+            slab: Vec::new(),
+            free: Vec::new(),
+            due: BTreeSet::new(),
+            fresh: Vec::new(),
+            deadlines: BinaryHeap::new(),
+            backfills: BTreeMap::new(),
+            live: 0,
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.live
+    }
+
+    pub(crate) fn entry(&self, slot: Slot) -> &Entry {
+        self.slab[slot as usize]
+            .as_ref()
+            .expect("BUG: an indexed slot holds a live entry")
+    }
+
+    pub(crate) fn is_live(&self, slot: Slot) -> bool {
+        self.slab.get(slot as usize).is_some_and(Option::is_some)
+    }
+
+    pub(crate) fn region_index(&self, region: crate::name::Region) -> Option<u8> {
+        self.config
+            .regions
+            .iter()
+            .position(|r| *r == region)
+            .map(|i| i as u8)
+    }
+
+    /// Adds a prepared entry; the next tick tries it and wakes its older neighbours.
+    pub(crate) fn insert(&mut self, entry: Entry) -> Slot {
+        let (key, enqueued, region) = (entry.key, entry.enqueued, entry.best.0);
+        let slot = match self.free.pop() {
+            Some(s) => {
+                self.slab[s as usize] = Some(entry);
+                s
+            }
+            None => {
+                self.slab.push(Some(entry));
+                Slot::try_from(self.slab.len() - 1).expect("BUG: fewer than 2^32 tickets per queue")
+            }
+        };
+        self.live += 1;
+        self.buckets[usize::from(region)].insert(key, slot);
+        self.fresh.push(slot);
+        let id = self.entry(slot).id;
+        self.deadlines.push(Reverse((enqueued, slot, id)));
+        slot
+    }
+
+    /// Makes the oldest of a newcomer's neighbours due now: they have waited longer, so their
+    /// wider bands may now complete a match with it, and they should anchor it.
+    fn wake_neighbours(&mut self, slot: Slot, now: Millis) {
+        let e = self.entry(slot);
+        let (key, region) = (e.key, e.best.0);
+        let mut near: Vec<(Millis, Slot)> = self.buckets[usize::from(region)]
+            .nearest(key, self.config.rating_band.max, slot)
+            .take(4 * WAKE_NEIGHBOURS)
+            .filter(|&(s, r)| {
+                let e = self.entry(s);
+                let band = self.config.rating_band.at(now.since(e.enqueued));
+                (r - key).abs() <= band && !e.fresh && e.due.is_none_or(|d| d > now)
+            })
+            .map(|(s, _)| (self.entry(s).enqueued, s))
+            .collect();
+        near.sort_unstable();
+        for &(_, s) in near.iter().take(WAKE_NEIGHBOURS) {
+            self.schedule(s, Some(now));
+        }
+    }
+
+    fn schedule(&mut self, slot: Slot, at: Option<Millis>) {
+        let entry = self.slab[slot as usize]
+            .as_mut()
+            .expect("BUG: scheduling a live entry");
+        if let Some(old) = entry.due.take() {
+            self.due.remove(&(old, slot));
+        }
+        if let Some(t) = at {
+            entry.due = Some(t);
+            self.due.insert((t, slot));
+        }
+    }
+
+    /// Removes a ticket from every index and returns it.
+    pub(crate) fn remove(&mut self, slot: Slot) -> Entry {
+        self.schedule(slot, None);
+        let entry = self.slab[slot as usize]
+            .take()
+            .expect("BUG: removing a live entry");
+        self.buckets[usize::from(entry.best.0)].remove(entry.key, slot);
+        if let (true, Some((r, _))) = (entry.fallback_indexed, entry.second) {
+            self.buckets[usize::from(r)].remove(entry.key, slot);
+        }
+        self.free.push(slot);
+        self.live -= 1;
+        entry
+    }
+
+    /// When the anchor's situation next changes, or `None` if it never will by itself.
+    fn next_due(&self, slot: Slot, now: Millis) -> Option<Millis> {
+        let e = self.entry(slot);
+        let c = &self.config;
+        let waited = now.since(e.enqueued);
+        let fallback = match (e.fallback_indexed, e.second, c.region_fallback_after_ms) {
+            (false, Some(_), Some(after)) if after > waited => Some(after),
+            _ => None,
+        };
+        [
+            c.rating_band.next_change(waited),
+            c.latency_ms.next_change(waited),
+            c.min_quality.next_change(waited),
+            fallback,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+        .map(|w| e.enqueued.plus(w))
+    }
+
+    fn open_fallback(&mut self, slot: Slot, now: Millis) {
+        let c = &self.config;
+        let e = self.entry(slot);
+        let Some((region, _)) = e.second else { return };
+        let open = !e.fallback_indexed
+            && c.region_fallback_after_ms
+                .is_some_and(|after| now.since(e.enqueued) >= after);
+        if open {
+            let key = e.key;
+            self.buckets[usize::from(region)].insert(key, slot);
+            self.slab[slot as usize]
+                .as_mut()
+                .expect("BUG: live entry")
+                .fallback_indexed = true;
+        }
+    }
+
+    /// Runs one tick of this queue.
+    pub(crate) fn tick(&mut self, now: Millis, out: &mut TickOutcome) {
+        self.expire(now, out);
+        self.serve_backfills(now, out);
+        let mut anchors: Vec<(Millis, Slot)> = Vec::new();
+        for slot in std::mem::take(&mut self.fresh) {
+            if let Some(e) = self.slab[slot as usize].as_mut().filter(|e| e.fresh) {
+                e.fresh = false;
+                anchors.push((e.enqueued, slot));
+                self.wake_neighbours(slot, now);
+            }
+        }
+        let later = self.due.split_off(&(now.plus(1), 0));
+        let ready = std::mem::replace(&mut self.due, later);
+        anchors.extend(ready.into_iter().map(|(_, slot)| {
+            let e = self.slab[slot as usize]
+                .as_mut()
+                .expect("BUG: due slot is live");
+            e.due = None;
+            (e.enqueued, slot)
+        }));
+        anchors.sort_unstable();
+        anchors.dedup();
+        for (enqueued, slot) in anchors {
+            if !self.is_live(slot) || self.entry(slot).enqueued != enqueued {
+                continue;
+            }
+            out.anchors_tried += 1;
+            self.open_fallback(slot, now);
+            let e = self.entry(slot);
+            let mut regions = vec![e.best.0];
+            if let (true, Some((r, _))) = (e.fallback_indexed, e.second) {
+                regions.push(r);
+            }
+            let found = regions.into_iter().find_map(|r| self.propose(slot, r, now));
+            match found {
+                Some(proposal) => {
+                    for s in proposal.slots {
+                        self.remove(s);
+                    }
+                    out.matches.push(proposal.made);
+                }
+                None => {
+                    let next = self.next_due(slot, now);
+                    self.schedule(slot, next);
+                }
+            }
+        }
+    }
+
+    fn expire(&mut self, now: Millis, out: &mut TickOutcome) {
+        let max_wait = self.config.max_wait_ms;
+        while let Some(&Reverse((enqueued, slot, id))) = self.deadlines.peek() {
+            if now.since(enqueued) < max_wait {
+                break;
+            }
+            self.deadlines.pop();
+            let current = self.slab[slot as usize]
+                .as_ref()
+                .is_some_and(|e| e.id == id && e.enqueued == enqueued);
+            if !current {
+                continue;
+            }
+            let entry = self.remove(slot);
+            out.timed_out.push(TimedOut {
+                ticket: entry.id,
+                mode: self.mode,
+                players: entry.members.iter().map(|m| m.player).collect(),
+                waited_ms: now.since(enqueued),
+            });
+        }
+        if self.deadlines.len() > 2 * self.live + 1024 {
+            let live = self.slab.iter().enumerate().filter_map(|(slot, e)| {
+                e.as_ref()
+                    .map(|e| Reverse((e.enqueued, slot as Slot, e.id)))
+            });
+            self.deadlines = live.collect();
+        }
+    }
+}

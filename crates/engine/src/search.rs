@@ -1,0 +1,249 @@
+//! The search for one match around an anchor ticket.
+//!
+//! From the anchor's rating the bucket is walked outward (nearest first) within the anchor's
+//! band as widened by its wait. A candidate is taken if it fits in the players still needed,
+//! its own latency limit (widened by its own wait) admits the region, and the roles the match
+//! needs can still be filled. Then the chosen tickets are split into teams and scored; the
+//! match is proposed if its quality reaches the anchor's minimum (relaxed by its wait).
+
+use crate::{
+    bucket::Slot,
+    id::Millis,
+    outcome::{Match, Placement, Team},
+    quality::{QUALITY_WEIGHTS, Quality, QualityInputs},
+    queue::{Entry, Queue},
+    rating::{Rating, win_probabilities},
+    role::{RoleId, feasible},
+    team::{Piece, split},
+};
+
+/// A match ready to be made, with the slots it takes.
+#[derive(Debug)]
+pub(crate) struct Proposal {
+    pub(crate) slots: Vec<Slot>,
+    pub(crate) made: Match,
+}
+
+/// The ratings a ticket's members play at: each shifted by the party's aggregation bonus, so a
+/// party rated above its mean (see [`crate::PartyRule`]) counts as stronger in every prediction.
+pub(crate) fn effective_ratings(entry: &Entry) -> impl Iterator<Item = Rating> + '_ {
+    let bonus = entry.key - entry.mean_mu();
+    entry.members.iter().map(move |m| Rating {
+        mu: m.rating.mu + bonus,
+        ..m.rating
+    })
+}
+
+/// Placements of a ticket's members, with the given roles (or none).
+pub(crate) fn placements(entry: &Entry, latency_ms: u16, roles: &[RoleId]) -> Vec<Placement> {
+    entry
+        .members
+        .iter()
+        .enumerate()
+        .map(|(i, m)| Placement {
+            player: m.player,
+            ticket: entry.id,
+            role: roles.get(i).copied(),
+            rating: m.rating,
+            latency_ms,
+        })
+        .collect()
+}
+
+impl Queue {
+    fn scan_cap(&self) -> usize {
+        4 * self.config.players_per_match() + 16
+    }
+
+    fn roles_possible(&self, picks: &[Slot], teams: usize) -> bool {
+        if self.config.roles.is_empty() {
+            return true;
+        }
+        let counts: Vec<u16> = self
+            .config
+            .roles
+            .iter()
+            .map(|r| r.count.saturating_mul(teams as u16))
+            .collect();
+        feasible(
+            picks.iter().flat_map(|&s| self.entry(s).role_choices()),
+            &counts,
+        )
+    }
+
+    /// The team-strength difference that costs as much quality as one premade player of
+    /// imbalance: the fairness slope is measured on the rating model itself (two even teams
+    /// of the picks' average rating, one nudged by one rating point), so it holds for every
+    /// rating system and uncertainty level.
+    fn party_weight(&self, picks: &[Slot], team_size: usize) -> f64 {
+        let n = picks.len().max(1) as f64;
+        let mu = picks.iter().map(|&s| self.entry(s).key).sum::<f64>() / n;
+        let sigma = picks
+            .iter()
+            .map(|&s| {
+                self.entry(s)
+                    .members
+                    .iter()
+                    .map(|m| m.rating.sigma)
+                    .sum::<f64>()
+            })
+            .sum::<f64>()
+            / picks
+                .iter()
+                .map(|&s| self.entry(s).size())
+                .sum::<usize>()
+                .max(1) as f64;
+        let even = vec![Rating::new(mu, sigma); team_size];
+        let mut nudged = even.clone();
+        nudged[0].mu += 1.0;
+        let p = win_probabilities(self.config.rating_system, &[nudged, even]);
+        let fairness_per_point = 2.0 * (p[0] - 0.5).abs();
+        let quality_per_point = QUALITY_WEIGHTS[0] * fairness_per_point;
+        let quality_per_premade = QUALITY_WEIGHTS[4] / team_size as f64;
+        if quality_per_point <= 1e-12 {
+            return 0.0;
+        }
+        (quality_per_premade / quality_per_point).min(1e6)
+    }
+
+    /// Tries to build a match anchored at `anchor` in bucket `region`.
+    pub(crate) fn propose(&self, anchor: Slot, region: u8, now: Millis) -> Option<Proposal> {
+        let c = &self.config;
+        let a = self.entry(anchor);
+        let waited = now.since(a.enqueued);
+        let lat_a = a.latency_in(region)?;
+        if f64::from(lat_a) > c.latency_ms.at(waited) {
+            return None;
+        }
+        let band = c.rating_band.at(waited);
+        let max_players = c.players_per_match();
+        let team_size = usize::from(c.team_size);
+        let mut picks = vec![anchor];
+        let mut total = a.size();
+        for (slot, _) in self.buckets[usize::from(region)]
+            .nearest(a.key, band, anchor)
+            .take(self.scan_cap())
+        {
+            let e = self.entry(slot);
+            if total + e.size() > max_players {
+                continue;
+            }
+            let Some(lat) = e.latency_in(region) else {
+                continue;
+            };
+            if f64::from(lat) > c.latency_ms.at(now.since(e.enqueued)) {
+                continue;
+            }
+            picks.push(slot);
+            if !self.roles_possible(&picks, usize::from(c.teams)) {
+                picks.pop();
+                continue;
+            }
+            total += e.size();
+            if total == max_players {
+                break;
+            }
+        }
+        let min_players = usize::from(c.min_teams) * team_size;
+        while !total.is_multiple_of(team_size) && picks.len() > 1 {
+            let dropped = picks.pop().expect("BUG: more than the anchor is picked");
+            total -= self.entry(dropped).size();
+        }
+        if total < min_players || !total.is_multiple_of(team_size) {
+            return None;
+        }
+        let teams = total / team_size;
+        self.build(picks, region, teams, now)
+    }
+
+    fn build(&self, picks: Vec<Slot>, region: u8, teams: usize, now: Millis) -> Option<Proposal> {
+        let c = &self.config;
+        let team_size = usize::from(c.team_size);
+        let pieces: Vec<Piece> = picks
+            .iter()
+            .map(|&s| {
+                let e = self.entry(s);
+                Piece {
+                    size: e.size(),
+                    strength: e.size() as f64 * e.key,
+                    roles: e.role_choices().collect(),
+                }
+            })
+            .collect();
+        let counts: Vec<u16> = c.roles.iter().map(|r| r.count).collect();
+        let party_weight = if pieces.iter().any(|p| p.size > 1) {
+            self.party_weight(&picks, team_size)
+        } else {
+            0.0
+        };
+        let plan = split(&pieces, teams, team_size, &counts, party_weight)?;
+        let mut out_teams = Vec::with_capacity(teams);
+        let mut effective: Vec<Vec<Rating>> = Vec::with_capacity(teams);
+        let mut premade = Vec::with_capacity(teams);
+        let (mut preferred, mut latency_sum, mut players) = (0usize, 0f64, 0usize);
+        for (members, roles) in plan.teams.iter().zip(&plan.roles) {
+            let mut team = Team {
+                tickets: Vec::new(),
+                players: Vec::new(),
+            };
+            let mut ratings = Vec::with_capacity(team_size);
+            let mut at = 0;
+            let mut party_players = 0;
+            for &i in members {
+                let e = self.entry(picks[i]);
+                let lat = e
+                    .latency_in(region)
+                    .expect("BUG: picked tickets are in the region");
+                let these = roles.get(at..at + e.size()).unwrap_or(&[]);
+                at += e.size();
+                for (m, role) in e.members.iter().zip(these) {
+                    if m.preferred.is_none_or(|p| p == *role) {
+                        preferred += 1;
+                    }
+                }
+                if these.is_empty() {
+                    preferred += e.size();
+                }
+                if e.size() > 1 {
+                    party_players += e.size();
+                }
+                latency_sum += f64::from(lat) * e.size() as f64;
+                players += e.size();
+                team.tickets.push(e.id);
+                team.players.extend(placements(e, lat, these));
+                ratings.extend(effective_ratings(e));
+            }
+            premade.push(party_players);
+            out_teams.push(team);
+            effective.push(ratings);
+        }
+        let win = win_probabilities(c.rating_system, &effective);
+        let keys = picks.iter().map(|&s| self.entry(s).key);
+        let spread =
+            keys.clone().fold(f64::NEG_INFINITY, f64::max) - keys.fold(f64::INFINITY, f64::min);
+        let quality = Quality::score(&QualityInputs {
+            win_probabilities: &win,
+            rating_spread: spread,
+            widest_band: c.rating_band.max,
+            mean_latency_ms: latency_sum / players.max(1) as f64,
+            widest_latency_ms: c.latency_ms.max,
+            preferred_role_share: preferred as f64 / players.max(1) as f64,
+            premade_per_team: &premade,
+            team_size,
+        });
+        let anchor = self.entry(picks[0]);
+        if quality.total < c.min_quality.at(now.since(anchor.enqueued)) {
+            return None;
+        }
+        let made = Match {
+            mode: self.mode,
+            region: c.regions[usize::from(region)],
+            anchor: anchor.id,
+            created_at: now,
+            teams: out_teams,
+            win_probabilities: win,
+            quality,
+        };
+        Some(Proposal { slots: picks, made })
+    }
+}

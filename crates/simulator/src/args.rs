@@ -1,0 +1,84 @@
+//! Command-line arguments of `rally simulate` and `rally bench engine`.
+
+use clap::Args;
+
+/// Arguments of `rally simulate`: the population and how long to run it.
+#[derive(Debug, Clone, Args)]
+pub struct SimulateArgs {
+    /// Seed of the random number generator: the same seed gives the same report (but for the
+    /// CPU timings).
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Simulated seconds to run.
+    #[arg(long, default_value_t = 3_600)]
+    pub duration_s: u64,
+    /// Concurrent players in the population.
+    #[arg(long, default_value_t = 10_000)]
+    pub players: usize,
+    /// Regions (1 to 8).
+    #[arg(long, default_value_t = 4)]
+    pub regions: usize,
+    /// Seconds over which the players first come online (Poisson arrivals).
+    #[arg(long, default_value_t = 120)]
+    pub ramp_s: u64,
+    /// Mean length of a game, in seconds.
+    #[arg(long, default_value_t = 600)]
+    pub game_s: u64,
+    /// Mean pause between a game's end and queuing again, in seconds (exponential).
+    #[arg(long, default_value_t = 30)]
+    pub break_s: u64,
+    /// Engine tick interval, in milliseconds.
+    #[arg(long, default_value_t = 1_000)]
+    pub tick_ms: u64,
+    /// Play without roles (by default each team needs 1 tank, 1 healer, 3 damage).
+    #[arg(long)]
+    pub no_roles: bool,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Default for SimulateArgs {
+    fn default() -> Self {
+        Self {
+            seed: 7,
+            duration_s: 3_600,
+            players: 10_000,
+            regions: 4,
+            ramp_s: 120,
+            game_s: 600,
+            break_s: 30,
+            tick_ms: 1_000,
+            no_roles: false,
+            json: false,
+        }
+    }
+}
+
+/// Arguments of `rally bench engine`.
+#[derive(Debug, Clone, Args)]
+pub struct BenchArgs {
+    /// Tickets kept queued, spread over 16 buckets (4 modes x 4 regions).
+    #[arg(long, default_value_t = 100_000)]
+    pub tickets: usize,
+    /// Ticks to measure.
+    #[arg(long, default_value_t = 300)]
+    pub ticks: usize,
+    /// Seed of the random number generator.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Default for BenchArgs {
+    fn default() -> Self {
+        Self {
+            tickets: 100_000,
+            ticks: 300,
+            seed: 7,
+            json: false,
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! The simulator on a small population: it runs, finds no violations, and repeats itself.
+#![allow(clippy::unwrap_used)]
+
+use rally_simulator::{BenchArgs, SimulateArgs, bench_engine, simulate};
+
+fn small() -> SimulateArgs {
+    SimulateArgs {
+        players: 400,
+        duration_s: 900,
+        ramp_s: 60,
+        game_s: 120,
+        ..SimulateArgs::default()
+    }
+}
+
+#[test]
+fn a_small_population_is_matched_without_violations() {
+    let report = simulate(&small()).unwrap();
+    assert_eq!(report.violations, 0);
+    assert!(report.matches > 100, "{}", report.to_table());
+    assert!(report.quality.mean > 0.5 && report.quality.mean <= 1.0);
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    for key in [
+        "time_to_match_s",
+        "quality",
+        "fair_share",
+        "latency_ms",
+        "timed_out",
+        "violations",
+        "rank_correlation",
+        "matches_per_cpu_s",
+    ] {
+        assert!(json.get(key).is_some(), "missing {key}");
+    }
+    for key in ["mean", "p50", "p95", "p99"] {
+        assert!(
+            json["time_to_match_s"].get(key).is_some(),
+            "missing time_to_match_s.{key}"
+        );
+    }
+}
+
+#[test]
+fn the_same_seed_gives_the_same_simulation() {
+    let (a, b) = (simulate(&small()).unwrap(), simulate(&small()).unwrap());
+    assert_eq!(
+        (a.matches, a.timed_out, a.time_to_match_s),
+        (b.matches, b.timed_out, b.time_to_match_s)
+    );
+    assert_eq!(a.rank_correlation, b.rank_correlation);
+    let other = simulate(&SimulateArgs { seed: 8, ..small() }).unwrap();
+    assert_ne!(a.time_to_match_s, other.time_to_match_s);
+}
+
+#[test]
+fn bad_arguments_are_refused() {
+    assert!(
+        simulate(&SimulateArgs {
+            regions: 9,
+            ..small()
+        })
+        .is_err()
+    );
+    assert!(
+        simulate(&SimulateArgs {
+            players: 3,
+            ..small()
+        })
+        .is_err()
+    );
+}
+
+#[test]
+fn the_engine_bench_makes_its_matches_and_reports_every_key() {
+    let report = bench_engine(&BenchArgs {
+        tickets: 2_000,
+        ticks: 5,
+        ..BenchArgs::default()
+    });
+    assert_eq!(report.matches_per_tick, 16.0);
+    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    for key in [
+        "tick_ms",
+        "enqueue_per_s",
+        "cancel_per_s",
+        "bytes_per_ticket",
+    ] {
+        assert!(json.get(key).is_some(), "missing {key}");
+    }
+}
