@@ -23,14 +23,21 @@ pub enum Stream {
     MatchCompleted,
     /// `session.ready`: a game server was allocated and session tokens were signed.
     SessionReady,
+    /// `player.registered`: a player created an account.
+    PlayerRegistered,
+    /// `profile.updated`: a player changed their profile (display name, region, avatar, email
+    /// or password; the event names the fields, never their secret values).
+    ProfileUpdated,
 }
 
 impl Stream {
     /// Every stream, in a stable order (created together when a NATS bus connects).
-    pub const ALL: [Stream; 3] = [
+    pub const ALL: [Stream; 5] = [
         Stream::MatchCreated,
         Stream::MatchCompleted,
         Stream::SessionReady,
+        Stream::PlayerRegistered,
+        Stream::ProfileUpdated,
     ];
 
     /// The dotted name, as used in subjects and logs: `match.created`.
@@ -39,6 +46,8 @@ impl Stream {
             Stream::MatchCreated => "match.created",
             Stream::MatchCompleted => "match.completed",
             Stream::SessionReady => "session.ready",
+            Stream::PlayerRegistered => "player.registered",
+            Stream::ProfileUpdated => "profile.updated",
         }
     }
 
@@ -53,6 +62,8 @@ impl Stream {
             Stream::MatchCreated => "MATCH_CREATED",
             Stream::MatchCompleted => "MATCH_COMPLETED",
             Stream::SessionReady => "SESSION_READY",
+            Stream::PlayerRegistered => "PLAYER_REGISTERED",
+            Stream::ProfileUpdated => "PROFILE_UPDATED",
         }
     }
 }

@@ -1,14 +1,18 @@
 //! Wire types of Rally's REST and WebSocket APIs, shared by the server and the SDK so the two
 //! cannot drift apart.
 //!
-//! Every type here is plain data with serde and OpenAPI (utoipa) derives; no behaviour lives here.
+//! Every type here is plain data with serde and OpenAPI (utoipa) derives; the only behaviour is
+//! the validation of account fields ([`account::field`]), shared so client and server agree.
 //!
 //! # Layout
+//! - [`account`]: registration, login, tokens and profiles, and the rules of their fields.
 //! - [`problem`]: the error envelope, `application/problem+json` (RFC 9457) with a stable `code`.
 //! - [`health`]: the readiness report of `GET /readyz`.
 
+pub mod account;
 pub mod health;
 pub mod problem;
 
+pub use account::*;
 pub use health::{BackendHealth, Readiness};
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem};

@@ -43,7 +43,7 @@ enum Command {
     Simulate(rally_simulator::SimulateArgs),
     /// Measure a part of Rally.
     #[command(subcommand)]
-    Bench(command::simulate::Bench),
+    Bench(command::bench::Bench),
 }
 
 /// Counts allocations so `rally bench engine` can report the bytes each queued ticket costs;
@@ -69,8 +69,8 @@ fn main() -> ExitCode {
             Command::Seed(args) => command::seed::run(config, args).await,
             Command::Health(args) => command::health::run(config, args).await,
             Command::Config => command::config::run(config),
-            Command::Simulate(args) => command::simulate::run_simulate(&args),
-            Command::Bench(bench) => command::simulate::run_bench(&bench),
+            Command::Simulate(args) => command::simulate::run(&args),
+            Command::Bench(bench) => command::bench::run(&bench).await,
         }
     });
     match result {

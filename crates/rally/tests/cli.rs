@@ -274,3 +274,28 @@ fn bench_engine_reports_tick_times_rates_and_bytes_per_ticket() {
         "{report}"
     );
 }
+
+#[test]
+fn bench_accounts_measures_tokens_profile_reads_and_logins() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = rally(dir.path())
+        .args([
+            "bench",
+            "accounts",
+            "--rate",
+            "50",
+            "--duration-s",
+            "1",
+            "--verifications",
+            "200",
+            "--login-s",
+            "1",
+        ])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{}", text(&output));
+    let report = String::from_utf8_lossy(&output.stdout).to_lowercase();
+    for part in ["verif", "profile/me", "login"] {
+        assert!(report.contains(part), "{part} missing from:\n{report}");
+    }
+}

@@ -8,6 +8,7 @@ use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
 
 use crate::{
+    auth::AccessTokens,
     backends::Backends,
     http::metrics,
     outbox_relay::OutboxRelay,
@@ -27,6 +28,7 @@ struct Inner {
     secrets: Secrets,
     backends: Backends,
     metrics: PrometheusHandle,
+    tokens: AccessTokens,
 }
 
 impl AppState {
@@ -43,6 +45,11 @@ impl AppState {
     /// The node's backends.
     pub fn backends(&self) -> &Backends {
         &self.inner.backends
+    }
+
+    /// The access-token issuer and verifier.
+    pub fn tokens(&self) -> &AccessTokens {
+        &self.inner.tokens
     }
 
     /// The Prometheus recorder, for `/metrics`.
@@ -83,12 +90,14 @@ impl App {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let tokens = AccessTokens::new(&settings, &secrets);
         let state = AppState {
             inner: Arc::new(Inner {
                 settings,
                 secrets,
                 backends,
                 metrics: metrics::recorder(),
+                tokens,
             }),
         };
         Ok(Self { state, listener })
@@ -123,7 +132,8 @@ impl App {
         tracing::info!(listen = %settings.listen, roles, "rally is serving");
 
         let (draining_tx, draining_rx) = tokio::sync::oneshot::channel::<()>();
-        let app = router::router(state.clone());
+        // The peer address feeds per-address rate limits (see `auth::client_address`).
+        let app = router::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let server = axum::serve(listener, app).with_graceful_shutdown(async move {
             shutdown.await;
             tracing::info!("shutting down: draining in-flight requests");

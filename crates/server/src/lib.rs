@@ -10,9 +10,17 @@
 //! - [`http`]: the problem envelope, extractors, request ids, metrics middleware.
 //! - [`outbox_relay`]: publishes committed outbox events onto the durable streams.
 //! - [`password`]: argon2id password hashing off the async runtime.
+//! - [`auth`]: access tokens, refresh-token secrets, the authenticated-player extractor, client
+//!   addresses and rate limits.
+//! - [`accounts`]: the account rules below the handlers: registration, login, refresh, logout,
+//!   profiles, bans.
+//! - [`bench`]: the accounts benchmark behind `rally bench accounts`.
 
+pub mod accounts;
 pub mod app;
+pub mod auth;
 pub mod backends;
+pub mod bench;
 pub mod http;
 pub mod outbox_relay;
 pub mod password;

@@ -6,9 +6,20 @@
 //! | GET | `/readyz` | [`routes::health`] |
 //! | GET | `/metrics` | [`routes::telemetry`] |
 //! | GET | `/openapi.json`, `/docs` | here |
+//! | POST | `/v1/auth/register` | [`routes::auth`] |
+//! | POST | `/v1/auth/login` | [`routes::auth`] |
+//! | POST | `/v1/auth/refresh` | [`routes::auth`] |
+//! | POST | `/v1/auth/logout` | [`routes::auth`] (bearer) |
+//! | GET, PATCH | `/v1/profile/me` | [`routes::profile`] (bearer) |
+//! | GET | `/v1/profile/{player_id}` | [`routes::profile`] (bearer) |
+//!
+//! Every request body is limited to `body_limit_bytes` (413 `payload_too_large` beyond).
 
-use axum::{Router, middleware};
-use utoipa::OpenApi;
+use axum::{Router, extract::DefaultBodyLimit, middleware};
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_swagger_ui::SwaggerUi;
 
@@ -20,17 +31,41 @@ use crate::{
 
 /// The OpenAPI document's fixed parts; the paths come from the handlers' annotations.
 #[derive(OpenApi)]
-#[openapi(info(
-    title = "Rally",
-    description = "Self-hostable matchmaking for multiplayer games: accounts, parties, matchmaking, game sessions, ratings and leaderboards."
-))]
+#[openapi(
+    info(
+        title = "Rally",
+        description = "Self-hostable matchmaking for multiplayer games: accounts, parties, matchmaking, game sessions, ratings and leaderboards."
+    ),
+    modifiers(&BearerScheme)
+)]
 struct ApiDoc;
+
+/// Declares the `bearer` security scheme (the access token) that authenticated routes name.
+struct BearerScheme;
+
+impl Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .bearer_format("JWT")
+                    .build(),
+            ),
+        );
+    }
+}
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
+    let body_limit = state.settings().body_limit_bytes;
     let (routes, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::health::router())
         .merge(routes::telemetry::router())
+        .merge(routes::auth::router())
+        .merge(routes::profile::router())
         .split_for_parts();
     let docs: Router<AppState> = SwaggerUi::new("/docs").url("/openapi.json", api).into();
     routes
@@ -39,6 +74,7 @@ pub fn router(state: AppState) -> Router {
             |uri: axum::http::Uri| async move { ApiError::RouteNotFound(uri.path().to_owned()) },
         )
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(DefaultBodyLimit::max(body_limit))
         .layer(middleware::from_fn(metrics::track))
         .layer(middleware::from_fn(request_id::request_id))
         .with_state(state)

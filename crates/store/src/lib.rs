@@ -22,6 +22,7 @@
 //! - `error`: [`StoreError`] and the mapping of constraint violations.
 //! - `timestamp`: [`Timestamp`], a time that sorts on both databases.
 //! - `player`: players and their credentials.
+//! - `profile`: changes to a player: profile fields, password, status.
 //! - `party`: parties and their members.
 //! - `ticket`: queue tickets and their members.
 //! - `matches`: matches and their participants.
@@ -156,6 +157,7 @@ mod matches;
 mod outbox;
 mod party;
 mod player;
+mod profile;
 mod rating;
 mod refresh_token;
 mod season;
@@ -171,6 +173,7 @@ pub use matches::{MatchRecord, MatchState, NewMatch, NewParticipant, Outcome, Pa
 pub use outbox::{NewEvent, OutboxEvent};
 pub use party::{NewParty, Party, PartyMember, PartyState};
 pub use player::{NewPlayer, Player, PlayerCredentials, PlayerStatus};
+pub use profile::ProfileChange;
 pub use rating::{Rating, RatingKey};
 pub use refresh_token::{NewRefreshToken, RefreshToken};
 pub use season::{Season, SeasonState};

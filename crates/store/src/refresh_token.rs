@@ -89,6 +89,8 @@ const REVOKE_FAMILY: &str = "UPDATE refresh_tokens SET revoked_at = $2 \
      WHERE family_id = $1 AND revoked_at IS NULL";
 const REVOKE_PLAYER: &str = "UPDATE refresh_tokens SET revoked_at = $2 \
      WHERE player_id = $1 AND revoked_at IS NULL";
+const REVOKE_PLAYER_EXCEPT: &str = "UPDATE refresh_tokens SET revoked_at = $2 \
+     WHERE player_id = $1 AND family_id <> $3 AND revoked_at IS NULL";
 
 impl Transaction {
     /// Stores a refresh token. [`StoreError::Conflict`] on `refresh_tokens_hash_key` for a
@@ -151,6 +153,25 @@ impl Transaction {
             Ok(sqlx::query(REVOKE_PLAYER)
                 .bind(player_id)
                 .bind(now)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected())
+        })
+    }
+
+    /// Revokes every live token of a player except those of the family `keep` (a password
+    /// change ends every other session); returns how many.
+    pub async fn revoke_other_refresh_families(
+        &mut self,
+        player_id: Uuid,
+        keep: Uuid,
+    ) -> Result<u64, StoreError> {
+        let now = Timestamp::now();
+        on_tx!(self, conn => {
+            Ok(sqlx::query(REVOKE_PLAYER_EXCEPT)
+                .bind(player_id)
+                .bind(now)
+                .bind(keep)
                 .execute(&mut *conn)
                 .await?
                 .rows_affected())

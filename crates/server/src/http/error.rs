@@ -5,7 +5,7 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use rally_protocol::{PROBLEM_CONTENT_TYPE, Problem};
+use rally_protocol::{FieldError, PROBLEM_CONTENT_TYPE, Problem};
 
 /// An error answered to an API client.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +33,60 @@ pub enum ApiError {
         /// What is wrong with it.
         reason: String,
     },
+    /// An account field breaks its rule (`invalid_username`, `invalid_password`...).
+    #[error("{0}")]
+    InvalidField(FieldError),
+    /// The body is larger than the configured limit.
+    #[error("the body is larger than this server accepts")]
+    PayloadTooLarge,
+    /// Registration or profile change: the username is taken (in any case).
+    #[error("this username is taken")]
+    UsernameTaken,
+    /// Registration or profile change: the email is taken (in any case).
+    #[error("this email is already registered")]
+    EmailTaken,
+    /// Login: unknown account or wrong password (the same answer for both).
+    #[error("the login or the password is wrong")]
+    InvalidCredentials,
+    /// A profile change needs the current password, and it is missing or wrong.
+    #[error("the current password is missing or wrong")]
+    CurrentPasswordRequired,
+    /// No bearer token, or not one this server reads.
+    #[error("{0}")]
+    Unauthorized(&'static str),
+    /// The access token is malformed, forged, for another audience or dated in the future.
+    #[error("{0}")]
+    InvalidToken(&'static str),
+    /// The access token has expired; refresh it.
+    #[error("the access token has expired")]
+    TokenExpired,
+    /// The refresh token is unknown or malformed.
+    #[error("the refresh token is not valid")]
+    InvalidRefreshToken,
+    /// The refresh token has expired; log in again.
+    #[error("the refresh token has expired")]
+    RefreshTokenExpired,
+    /// The refresh token was revoked (logout, reuse); log in again.
+    #[error("the refresh token was revoked")]
+    RefreshTokenRevoked,
+    /// A spent refresh token was presented again: its whole family is now revoked.
+    #[error("this refresh token was already used; every token of this login is now revoked")]
+    RefreshTokenReused,
+    /// The account is banned.
+    #[error("this account is banned")]
+    AccountBanned,
+    /// The account is disabled.
+    #[error("this account is disabled")]
+    AccountDisabled,
+    /// No player has this id.
+    #[error("no such player")]
+    PlayerNotFound,
+    /// Too many requests; `retry_after_s` says when to try again.
+    #[error("too many requests; retry in {retry_after_s} s")]
+    RateLimited {
+        /// Seconds until a request will be allowed (at least 1).
+        retry_after_s: u64,
+    },
     /// The node is not ready: a backend it depends on does not answer.
     #[error("not ready: {detail}")]
     NotReady {
@@ -56,6 +110,25 @@ impl ApiError {
             ApiError::BadPath(_) => (StatusCode::BAD_REQUEST, "bad_path"),
             ApiError::BadQuery(_) => (StatusCode::BAD_REQUEST, "bad_query"),
             ApiError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
+            ApiError::InvalidField(error) => (StatusCode::UNPROCESSABLE_ENTITY, error.code),
+            ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::UsernameTaken => (StatusCode::CONFLICT, "username_taken"),
+            ApiError::EmailTaken => (StatusCode::CONFLICT, "email_taken"),
+            ApiError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),
+            ApiError::CurrentPasswordRequired => {
+                (StatusCode::FORBIDDEN, "current_password_required")
+            }
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::InvalidToken(_) => (StatusCode::UNAUTHORIZED, "invalid_token"),
+            ApiError::TokenExpired => (StatusCode::UNAUTHORIZED, "token_expired"),
+            ApiError::InvalidRefreshToken => (StatusCode::UNAUTHORIZED, "invalid_refresh_token"),
+            ApiError::RefreshTokenExpired => (StatusCode::UNAUTHORIZED, "refresh_token_expired"),
+            ApiError::RefreshTokenRevoked => (StatusCode::UNAUTHORIZED, "refresh_token_revoked"),
+            ApiError::RefreshTokenReused => (StatusCode::UNAUTHORIZED, "refresh_token_reused"),
+            ApiError::AccountBanned => (StatusCode::FORBIDDEN, "account_banned"),
+            ApiError::AccountDisabled => (StatusCode::FORBIDDEN, "account_disabled"),
+            ApiError::PlayerNotFound => (StatusCode::NOT_FOUND, "player_not_found"),
+            ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::NotReady { .. } => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -68,6 +141,14 @@ impl ApiError {
         let problem = Problem::new(status.as_u16(), code, title);
         match self {
             ApiError::Internal(_) => problem,
+            ApiError::InvalidField(error) => problem
+                .with_detail(self.to_string())
+                .with_extension("field", error.field.into()),
+            ApiError::RateLimited { retry_after_s } => {
+                let mut problem = problem.with_detail(self.to_string());
+                problem.retry_after_s = Some(*retry_after_s);
+                problem
+            }
             ApiError::NotReady { report, .. } => problem
                 .with_detail(self.to_string())
                 .with_extension("backends", report.clone()),
@@ -100,6 +181,24 @@ pub fn problem_response(problem: &Problem) -> Response {
             .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
     }
     response
+}
+
+impl From<FieldError> for ApiError {
+    fn from(error: FieldError) -> Self {
+        ApiError::InvalidField(error)
+    }
+}
+
+impl ApiError {
+    /// A store failure that no rule of the caller explains: internal.
+    pub fn store(error: rally_store::StoreError) -> Self {
+        ApiError::Internal(error.into())
+    }
+
+    /// A state failure (rate limits, caches): internal.
+    pub fn state(error: rally_state::StateError) -> Self {
+        ApiError::Internal(error.into())
+    }
 }
 
 impl From<anyhow::Error> for ApiError {

@@ -1,4 +1,6 @@
 //! One module per resource, each exporting `router()`; [`crate::router`] assembles them.
 
+pub mod auth;
 pub mod health;
+pub mod profile;
 pub mod telemetry;

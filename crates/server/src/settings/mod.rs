@@ -5,13 +5,14 @@
 //! names the key, where the value came from and what was wrong. Secrets are [`Secret`]s and
 //! connection URLs are [`BackendUrl`]s, so printing the settings (`rally config`) shows neither.
 
+mod accounts;
 mod roles;
 mod secret;
 mod secrets;
 mod url;
 
 use std::{
-    net::SocketAddr,
+    net::{IpAddr, SocketAddr},
     path::{Path, PathBuf},
     time::Duration,
 };
@@ -22,6 +23,7 @@ use figment::{
 };
 use serde::{Deserialize, Serialize};
 
+pub use accounts::{DEFAULT_ACCESS_TOKEN_TTL_S, DEFAULT_REFRESH_TOKEN_TTL_S};
 pub use roles::{Role, Roles};
 pub use secret::{REDACTED, Secret};
 pub use secrets::Secrets;
@@ -110,6 +112,36 @@ pub struct Settings {
     pub session_token_key: Option<Secret>,
     /// The key game servers authenticate with (`RALLY_SERVER_KEY`).
     pub server_key: Option<Secret>,
+    /// Former token signing keys, still accepted to verify access tokens until theirs expire
+    /// (`RALLY_PREVIOUS_TOKEN_SIGNING_KEYS=key1,key2`).
+    #[serde(deserialize_with = "accounts::list")]
+    pub previous_token_signing_keys: Vec<Secret>,
+    /// Lifetime of an access token, in seconds (900).
+    pub access_token_ttl_s: u64,
+    /// Lifetime of a refresh token, in seconds (30 days).
+    pub refresh_token_ttl_s: u64,
+    /// The `iss` claim of access tokens.
+    pub token_issuer: String,
+    /// The `aud` claim of access tokens.
+    pub token_audience: String,
+    /// The regions players may choose (`RALLY_REGIONS=eu,na`).
+    #[serde(deserialize_with = "accounts::list")]
+    pub regions: Vec<String>,
+    /// Login attempts per client address per minute.
+    pub login_limit_per_minute: u32,
+    /// Failed logins per account per `login_failure_window_s`.
+    pub login_failure_limit: u32,
+    /// The window of `login_failure_limit`, in seconds (900).
+    pub login_failure_window_s: u64,
+    /// Registrations per client address per hour.
+    pub register_limit_per_hour: u32,
+    /// Authenticated API requests per player per minute.
+    pub api_limit_per_minute: u32,
+    /// Addresses of proxies whose `X-Forwarded-For` is believed (`RALLY_TRUSTED_PROXIES=10.0.0.2`).
+    #[serde(deserialize_with = "accounts::list")]
+    pub trusted_proxies: Vec<IpAddr>,
+    /// The largest request body accepted, in bytes (413 beyond).
+    pub body_limit_bytes: usize,
 }
 
 impl Default for Settings {
@@ -131,6 +163,19 @@ impl Default for Settings {
             token_signing_key: None,
             session_token_key: None,
             server_key: None,
+            previous_token_signing_keys: Vec::new(),
+            access_token_ttl_s: DEFAULT_ACCESS_TOKEN_TTL_S,
+            refresh_token_ttl_s: DEFAULT_REFRESH_TOKEN_TTL_S,
+            token_issuer: "rally".to_owned(),
+            token_audience: "rally-api".to_owned(),
+            regions: vec!["eu".to_owned(), "na".to_owned()],
+            login_limit_per_minute: 10,
+            login_failure_limit: 5,
+            login_failure_window_s: 900,
+            register_limit_per_hour: 10,
+            api_limit_per_minute: 600,
+            trusted_proxies: Vec::new(),
+            body_limit_bytes: 64 * 1024,
         }
     }
 }
@@ -153,6 +198,19 @@ const ENV_KEYS: &[&str] = &[
     "token_signing_key",
     "session_token_key",
     "server_key",
+    "previous_token_signing_keys",
+    "access_token_ttl_s",
+    "refresh_token_ttl_s",
+    "token_issuer",
+    "token_audience",
+    "regions",
+    "login_limit_per_minute",
+    "login_failure_limit",
+    "login_failure_window_s",
+    "register_limit_per_hour",
+    "api_limit_per_minute",
+    "trusted_proxies",
+    "body_limit_bytes",
 ];
 
 impl Settings {
@@ -250,7 +308,7 @@ impl Settings {
         if self.readiness_timeout_ms == 0 || self.readiness_timeout_ms > 60_000 {
             return invalid("readiness_timeout_ms", "must be between 1 and 60000".into());
         }
-        Ok(())
+        self.validate_accounts()
     }
 
     /// The database to connect to: the configured URL, else the SQLite file in the data directory.

@@ -164,3 +164,37 @@ fn production_starts_with_configured_strong_secrets() {
         Ok(())
     });
 }
+
+#[test]
+fn lists_come_from_a_comma_separated_value_or_an_array() {
+    Jail::expect_with(|jail| {
+        jail.set_env("RALLY_REGIONS", "eu,asia, sa");
+        jail.set_env("RALLY_TRUSTED_PROXIES", "[10.0.0.2, \"::1\"]");
+        let settings = load_in(jail).unwrap();
+        assert_eq!(settings.regions, ["eu", "asia", "sa"]);
+        assert!(settings.is_trusted_proxy("10.0.0.2".parse().unwrap()));
+        assert!(settings.is_trusted_proxy("::1".parse().unwrap()));
+        let flag = Settings::load(None, &[("trusted_proxies", "192.0.2.10".into())]).unwrap();
+        assert!(flag.is_trusted_proxy("192.0.2.10".parse().unwrap()));
+        Ok(())
+    });
+}
+
+#[test]
+fn account_settings_out_of_range_are_refused_naming_the_key() {
+    Jail::expect_with(|jail| {
+        for (key, value) in [
+            ("RALLY_REGIONS", "EU"),
+            ("RALLY_ACCESS_TOKEN_TTL_S", "5"),
+            ("RALLY_LOGIN_LIMIT_PER_MINUTE", "0"),
+            ("RALLY_BODY_LIMIT_BYTES", "10"),
+        ] {
+            jail.clear_env();
+            jail.set_env(key, value);
+            let message = load_in(jail).unwrap_err().to_string();
+            let name = key.trim_start_matches("RALLY_").to_ascii_lowercase();
+            assert!(message.contains(&name), "{key}: {message}");
+        }
+        Ok(())
+    });
+}

@@ -1,8 +1,11 @@
 //! `spawn_app()`: a node on port 0 with a fresh data directory, and a way to send it requests.
 
+use std::net::SocketAddr;
+
 use axum::{
     Router,
     body::Body,
+    extract::connect_info::MockConnectInfo,
     http::{Request, Response},
 };
 use http_body_util::BodyExt;
@@ -16,6 +19,9 @@ pub struct TestApp {
     _data: tempfile::TempDir,
 }
 
+/// The peer address in-process requests come from (a documentation address, RFC 5737).
+pub const PEER: ([u8; 4], u16) = ([192, 0, 2, 10], 40_000);
+
 /// A node with the embedded backends and any extra settings as `(key, value)`.
 pub async fn spawn_app(extra: &[(&str, String)]) -> TestApp {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
@@ -28,7 +34,7 @@ pub async fn spawn_app(extra: &[(&str, String)]) -> TestApp {
     let figment = Settings::figment(None, &overrides).unwrap();
     let settings = Settings::from_figment(figment).unwrap();
     let app = App::build(settings, Migrations::Run).await.unwrap();
-    let router = router::router(app.state().clone());
+    let router = router::router(app.state().clone()).layer(MockConnectInfo(SocketAddr::from(PEER)));
     TestApp {
         app,
         router,
@@ -73,6 +79,32 @@ impl TestApp {
             headers,
             body,
         }
+    }
+
+    /// A JSON request, with a bearer token when given.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+        token: Option<&str>,
+    ) -> Answer {
+        let mut request = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        let body = match body {
+            Some(json) => {
+                request = request.header("content-type", "application/json");
+                Body::from(serde_json::to_vec(&json).unwrap())
+            }
+            None => Body::empty(),
+        };
+        self.send(request.body(body).unwrap()).await
+    }
+
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> Answer {
+        self.call("POST", path, Some(body), None).await
     }
 
     pub async fn get(&self, path: &str) -> Answer {

@@ -115,10 +115,36 @@ async fn the_openapi_document_lists_the_routes_and_the_docs_page_serves() {
     assert_eq!(answer.status, 200);
     let document = answer.json();
     assert!(document["openapi"].as_str().unwrap().starts_with("3."));
-    for path in ["/healthz", "/readyz", "/metrics"] {
+    for path in [
+        "/healthz",
+        "/readyz",
+        "/metrics",
+        "/v1/auth/register",
+        "/v1/auth/login",
+        "/v1/auth/refresh",
+        "/v1/auth/logout",
+        "/v1/profile/me",
+        "/v1/profile/{player_id}",
+    ] {
         assert!(
             document["paths"][path].is_object(),
             "{path} missing from the document"
+        );
+    }
+    assert!(document["paths"]["/v1/profile/me"]["patch"].is_object());
+    assert_eq!(
+        document["components"]["securitySchemes"]["bearer"]["scheme"],
+        "bearer"
+    );
+    for schema in [
+        "RegisterRequest",
+        "AuthResponse",
+        "PlayerProfile",
+        "PublicProfile",
+    ] {
+        assert!(
+            document["components"]["schemas"][schema].is_object(),
+            "{schema} missing from the document"
         );
     }
     let docs = app.get("/docs/").await;

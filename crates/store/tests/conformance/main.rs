@@ -12,6 +12,7 @@ mod matches;
 mod outbox;
 mod party;
 mod player;
+mod profile;
 mod rating;
 mod recovery;
 mod refresh_token;

@@ -67,4 +67,16 @@ conformance! {
         let mut tx = store.begin().await.unwrap();
         assert!(matches!(tx.spend_refresh_token(b"stale").await, Err(StoreError::NotFound)));
     }
+
+    async fn a_password_change_can_revoke_every_family_but_the_current_one(store: &Store) {
+        let p = player(store, "rotator").await;
+        let (keep, other) = (new_id(), new_id());
+        store.insert_refresh_token(&token(p.id, keep, b"keep", Duration::days(30))).await.unwrap();
+        store.insert_refresh_token(&token(p.id, other, b"other", Duration::days(30))).await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        assert_eq!(tx.revoke_other_refresh_families(p.id, keep).await.unwrap(), 1);
+        tx.commit().await.unwrap();
+        assert!(store.refresh_token_by_hash(b"keep").await.unwrap().unwrap().revoked_at.is_none());
+        assert!(store.refresh_token_by_hash(b"other").await.unwrap().unwrap().revoked_at.is_some());
+    }
 }

@@ -1,0 +1,11 @@
+//! Accounts: registration, login, tokens and profiles ([`wire`]), and the rules their fields
+//! follow ([`field`]).
+
+pub mod field;
+pub mod wire;
+
+pub use field::{AvatarUrl, DisplayName, Email, FieldError, Password, RegionName, Username};
+pub use wire::{
+    AuthResponse, LoginRequest, LogoutRequest, PlayerProfile, PublicProfile, RatingSummary,
+    RefreshRequest, RegisterRequest, TokenPair, UpdateProfileRequest,
+};

@@ -1,0 +1,34 @@
+//! `rally bench …`: measurements of Rally's parts, each printing medians and p99s.
+
+use std::process::ExitCode;
+
+use rally_server::bench::{AccountsBenchArgs, accounts};
+use rally_simulator::{BenchArgs, bench_engine};
+
+use super::simulate::print;
+
+/// The benchmarks `rally bench` runs.
+#[derive(Debug, clap::Subcommand)]
+pub enum Bench {
+    /// The engine: a tick at N queued tickets over 16 buckets, enqueue, cancel, memory per ticket.
+    Engine(BenchArgs),
+    /// Accounts: access-token verification, `GET /v1/profile/me` at a fixed rate on SQLite (and
+    /// PostgreSQL with `--database-url`), and argon2id logins per core.
+    Accounts(AccountsBenchArgs),
+}
+
+/// Runs a benchmark and prints its report.
+pub async fn run(bench: &Bench) -> anyhow::Result<ExitCode> {
+    match bench {
+        Bench::Engine(args) => {
+            let report = bench_engine(args);
+            print(&if args.json {
+                report.to_json()
+            } else {
+                report.to_table()
+            })?;
+        }
+        Bench::Accounts(args) => print(&accounts(args).await?.to_string())?,
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,74 @@
+//! Password login. An unknown account and a wrong password get the same answer after the same
+//! work: when the account does not exist the password is checked against a fixed dummy hash
+//! with the same argon2 parameters, so timing tells nothing (OWASP authentication cheat sheet,
+//! "authentication responses"). Failures count per account (or per login text when there is no
+//! account) and lock it out for a while once they exceed `login_failure_limit`.
+
+use rally_protocol::{AuthResponse, LoginRequest};
+use tokio::sync::OnceCell;
+
+use super::session;
+use crate::{
+    app::AppState,
+    auth::{authenticated, limit},
+    http::ApiError,
+    password,
+};
+
+/// The longest login text read (the longest email); longer is simply a wrong login.
+const MAX_LOGIN_LEN: usize = 254;
+/// The longest password hashed; longer is a wrong password (no account can have one).
+const MAX_PASSWORD_LEN: usize = 128;
+
+/// A hash of a password nobody has, made once with the same parameters as real ones.
+async fn dummy_hash() -> anyhow::Result<&'static str> {
+    static DUMMY: OnceCell<String> = OnceCell::const_new();
+    DUMMY
+        .get_or_try_init(|| password::hash("rally-dummy-password-for-timing".to_owned()))
+        .await
+        .map(String::as_str)
+}
+
+/// Checks the credentials and starts a login.
+pub async fn login(app: &AppState, request: LoginRequest) -> Result<AuthResponse, ApiError> {
+    let store = &app.backends().store;
+    let state = &app.backends().state;
+    let too_long = request.login.chars().count() > MAX_LOGIN_LEN
+        || request.password.chars().count() > MAX_PASSWORD_LEN;
+    // Over-long text is never a login: count it under one key rather than a huge one.
+    let login_text = if too_long {
+        "-".to_owned()
+    } else {
+        request.login.to_lowercase()
+    };
+    let credentials = if too_long || login_text.is_empty() {
+        None
+    } else {
+        store
+            .find_credentials_by_login(&request.login)
+            .await
+            .map_err(ApiError::store)?
+    };
+    let subject = credentials.as_ref().map_or_else(
+        || format!("login:{login_text}"),
+        |c| format!("player:{}", c.player.id),
+    );
+    limit::check_login_lock(state, &subject).await?;
+
+    let hash = match &credentials {
+        Some(c) => c.password_hash.clone(),
+        None => dummy_hash().await?.to_owned(),
+    };
+    let matches = password::verify(request.password, hash).await?;
+    let Some(credentials) = credentials.filter(|_| matches && !too_long) else {
+        limit::record_login_failure(state, &subject, app.settings().login_failure_quota()).await?;
+        return Err(ApiError::InvalidCredentials);
+    };
+    authenticated::refuse_inactive(credentials.player.status)?;
+
+    let mut tx = store.begin().await.map_err(ApiError::store)?;
+    let answer = session::start(app, &mut tx, &credentials.player).await?;
+    tx.commit().await.map_err(ApiError::store)?;
+    tracing::info!(player.id = %credentials.player.id, "player logged in");
+    Ok(answer)
+}

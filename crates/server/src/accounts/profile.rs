@@ -1,0 +1,197 @@
+//! Profiles: a player's own (with the email), changes to it (with the `profile.updated` event
+//! in the same transaction), the public profile other players see, and status changes (bans).
+
+use rally_protocol::{
+    AvatarUrl, DisplayName, Email, Password, PlayerProfile, PublicProfile, RatingSummary,
+    UpdateProfileRequest,
+};
+use rally_store::{NewEvent, PlayerStatus, ProfileChange, StoreError};
+use uuid::Uuid;
+
+use super::{conflict_or_internal, own_profile, registration::offered_region};
+use crate::{app::AppState, auth::authenticated, http::ApiError, password, settings::Settings};
+
+/// A profile change whose every field follows its rule.
+#[derive(Debug, Default)]
+pub struct ProfileUpdate {
+    change: ProfileChange,
+    new_password: Option<Password>,
+    current_password: Option<String>,
+}
+
+impl ProfileUpdate {
+    /// Parses a request against the rules and the regions `settings` offer.
+    pub fn parse(request: UpdateProfileRequest, settings: &Settings) -> Result<Self, ApiError> {
+        let display_name = request
+            .display_name
+            .map(|v| DisplayName::try_from(v).map(DisplayName::into_inner))
+            .transpose()?;
+        let region = request
+            .region
+            .map(|v| offered_region(v, settings).map(|r| r.into_inner()))
+            .transpose()?;
+        let avatar_url = request
+            .avatar_url
+            .map(|v| AvatarUrl::try_from(v).map(AvatarUrl::into_inner))
+            .transpose()?;
+        let email = request
+            .email
+            .map(|v| Email::try_from(v).map(Email::into_inner))
+            .transpose()?;
+        let new_password = request
+            .new_password
+            .map(|v| Password::parse("new_password", v))
+            .transpose()?;
+        Ok(Self {
+            change: ProfileChange {
+                display_name,
+                region,
+                avatar_url,
+                email,
+            },
+            new_password,
+            current_password: request.current_password,
+        })
+    }
+
+    /// The names of the fields this update changes, for the event.
+    fn changed_fields(&self) -> Vec<&'static str> {
+        let c = &self.change;
+        [
+            ("display_name", c.display_name.is_some()),
+            ("region", c.region.is_some()),
+            ("avatar_url", c.avatar_url.is_some()),
+            ("email", c.email.is_some()),
+            ("password", self.new_password.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(name, changed)| changed.then_some(name))
+        .collect()
+    }
+}
+
+/// The player's own profile.
+pub async fn me(app: &AppState, player_id: Uuid) -> Result<PlayerProfile, ApiError> {
+    match app.backends().store.player(player_id).await {
+        Ok(player) => Ok(own_profile(&player)),
+        Err(StoreError::NotFound) => Err(ApiError::PlayerNotFound),
+        Err(error) => Err(ApiError::store(error)),
+    }
+}
+
+/// Applies an update; the email and the password change only with the current password, and a
+/// new password ends every other login of the player.
+pub async fn update(
+    app: &AppState,
+    player_id: Uuid,
+    family_id: Uuid,
+    update: ProfileUpdate,
+) -> Result<PlayerProfile, ApiError> {
+    let store = &app.backends().store;
+    if update.change.email.is_some() || update.new_password.is_some() {
+        let current = update
+            .current_password
+            .clone()
+            .ok_or(ApiError::CurrentPasswordRequired)?;
+        let stored = store
+            .password_hash(player_id)
+            .await
+            .map_err(ApiError::store)?;
+        if !password::verify(current, stored).await? {
+            return Err(ApiError::CurrentPasswordRequired);
+        }
+    }
+    let new_hash = match &update.new_password {
+        Some(new) => Some(password::hash(new.as_str().to_owned()).await?),
+        None => None,
+    };
+    let fields = update.changed_fields();
+    let mut tx = store.begin().await.map_err(ApiError::store)?;
+    let player = tx
+        .update_profile(player_id, &update.change)
+        .await
+        .map_err(conflict_or_internal)?;
+    if let Some(hash) = &new_hash {
+        tx.set_password_hash(player_id, hash)
+            .await
+            .map_err(ApiError::store)?;
+        tx.revoke_other_refresh_families(player_id, family_id)
+            .await
+            .map_err(ApiError::store)?;
+    }
+    if !fields.is_empty() {
+        tx.enqueue(&NewEvent {
+            topic: rally_events::Stream::ProfileUpdated.name().to_owned(),
+            key: player_id.to_string(),
+            payload: serde_json::json!({
+                "player_id": player_id,
+                "changed": fields,
+                "display_name": player.display_name,
+                "region": player.region,
+                "avatar_url": player.avatar_url,
+                "updated_at": player.updated_at.unix_millis(),
+            }),
+        })
+        .await
+        .map_err(ApiError::store)?;
+    }
+    tx.commit().await.map_err(conflict_or_internal)?;
+    Ok(own_profile(&player))
+}
+
+/// What other players see of `player_id`: never the email.
+pub async fn public(app: &AppState, player_id: Uuid) -> Result<PublicProfile, ApiError> {
+    let store = &app.backends().store;
+    let player = match store.player(player_id).await {
+        Ok(player) => player,
+        Err(StoreError::NotFound) => return Err(ApiError::PlayerNotFound),
+        Err(error) => return Err(ApiError::store(error)),
+    };
+    let ratings = match store.active_season().await.map_err(ApiError::store)? {
+        Some(season) => store
+            .player_ratings(player_id, season.id)
+            .await
+            .map_err(ApiError::store)?
+            .into_iter()
+            .map(|r| RatingSummary {
+                mode: r.mode,
+                mean: r.mean,
+                uncertainty: r.uncertainty,
+                games: r.games,
+            })
+            .collect(),
+        None => Vec::new(),
+    };
+    Ok(PublicProfile {
+        id: player.id,
+        username: player.username,
+        display_name: player.display_name,
+        region: player.region,
+        avatar_url: player.avatar_url,
+        ratings,
+    })
+}
+
+/// Bans, disables or reinstates a player: their refresh tokens are revoked (unless reinstated)
+/// and their live access tokens stop working on the next request, on every node sharing the
+/// state (and within `STATUS_CACHE_TTL` on nodes that do not).
+pub async fn set_status(
+    app: &AppState,
+    player_id: Uuid,
+    status: PlayerStatus,
+) -> Result<(), ApiError> {
+    let store = &app.backends().store;
+    let mut tx = store.begin().await.map_err(ApiError::store)?;
+    match tx.set_player_status(player_id, status).await {
+        Ok(_) => {}
+        Err(StoreError::NotFound) => return Err(ApiError::PlayerNotFound),
+        Err(error) => return Err(ApiError::store(error)),
+    }
+    if status != PlayerStatus::Active {
+        tx.revoke_player_refresh_tokens(player_id)
+            .await
+            .map_err(ApiError::store)?;
+    }
+    tx.commit().await.map_err(ApiError::store)?;
+    authenticated::forget_status(app, player_id).await
+}

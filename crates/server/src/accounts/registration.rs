@@ -1,0 +1,99 @@
+//! Registration: validate at the edge, hash the password off the runtime, then create the
+//! player, its first login and its `player.registered` event in one transaction. The unique
+//! indexes decide races: of two registrations of one name, one gets 201 and the other 409.
+
+use rally_protocol::{
+    AuthResponse, DisplayName, Email, FieldError, Password, RegionName, RegisterRequest, Username,
+};
+use rally_store::{NewEvent, NewPlayer, new_id};
+
+use super::{conflict_or_internal, session};
+use crate::{app::AppState, http::ApiError, password, settings::Settings};
+
+/// A registration whose every field follows its rule.
+#[derive(Debug)]
+pub struct Registration {
+    username: Username,
+    email: Email,
+    password: Password,
+    display_name: DisplayName,
+    region: Option<RegionName>,
+}
+
+impl Registration {
+    /// Parses a request against the rules and the regions `settings` offer.
+    pub fn parse(request: RegisterRequest, settings: &Settings) -> Result<Self, ApiError> {
+        let username = Username::try_from(request.username)?;
+        let email = Email::try_from(request.email)?;
+        let password = Password::try_from(request.password)?;
+        let display_name = DisplayName::try_from(
+            request
+                .display_name
+                .unwrap_or_else(|| username.as_str().to_owned()),
+        )?;
+        let region = request
+            .region
+            .map(|region| offered_region(region, settings))
+            .transpose()?;
+        Ok(Self {
+            username,
+            email,
+            password,
+            display_name,
+            region,
+        })
+    }
+}
+
+/// A region that both has the right shape and is offered by this server.
+pub fn offered_region(region: String, settings: &Settings) -> Result<RegionName, ApiError> {
+    let region = RegionName::try_from(region)?;
+    if settings.offers_region(region.as_str()) {
+        Ok(region)
+    } else {
+        Err(FieldError {
+            field: "region",
+            code: "invalid_region",
+            reason: "not a region this server offers",
+        }
+        .into())
+    }
+}
+
+/// Creates the player and its first login.
+pub async fn register(
+    app: &AppState,
+    registration: Registration,
+) -> Result<AuthResponse, ApiError> {
+    let hash = password::hash(registration.password.into_inner()).await?;
+    let new = NewPlayer {
+        id: new_id(),
+        username: registration.username.into_inner(),
+        email: registration.email.into_inner(),
+        display_name: registration.display_name.into_inner(),
+        region: registration.region.map(RegionName::into_inner),
+    };
+    let store = &app.backends().store;
+    let mut tx = store.begin().await.map_err(ApiError::store)?;
+    let player = tx
+        .create_player(&new, &hash)
+        .await
+        .map_err(conflict_or_internal)?;
+    tx.enqueue(&NewEvent {
+        topic: rally_events::Stream::PlayerRegistered.name().to_owned(),
+        key: player.id.to_string(),
+        payload: serde_json::json!({
+            "player_id": player.id,
+            "username": player.username,
+            "display_name": player.display_name,
+            "region": player.region,
+            "registered_at": player.created_at.unix_millis(),
+        }),
+    })
+    .await
+    .map_err(ApiError::store)?;
+    let answer = session::start(app, &mut tx, &player).await?;
+    tx.commit().await.map_err(conflict_or_internal)?;
+    tracing::info!(player.id = %player.id, "player registered");
+    Ok(answer)
+}

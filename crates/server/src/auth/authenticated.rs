@@ -1,0 +1,112 @@
+//! [`AuthenticatedPlayer`]: the extractor of every authenticated route. It reads
+//! `Authorization: Bearer <jwt>`, verifies the token, refuses a banned or disabled account
+//! (its status is cached in the shared state for at most [`STATUS_CACHE_TTL`], so a ban made
+//! anywhere takes effect within that time), and counts the request against the player's API
+//! budget.
+
+use std::time::Duration;
+
+use axum::{extract::FromRequestParts, http::header, http::request::Parts};
+use rally_store::{PlayerStatus, StoreError};
+use uuid::Uuid;
+
+use super::limit;
+use crate::{app::AppState, http::ApiError};
+
+/// How long a player's status is cached between store reads (the delay before a ban made
+/// directly in the database bites; bans through [`forget_status`] bite at once).
+pub const STATUS_CACHE_TTL: Duration = Duration::from_secs(30);
+
+/// The player a request is authenticated as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AuthenticatedPlayer {
+    /// The player.
+    pub player_id: Uuid,
+    /// The refresh-token family of the login the access token came from.
+    pub family_id: Uuid,
+}
+
+impl FromRequestParts<AppState> for AuthenticatedPlayer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        let value = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .ok_or(ApiError::Unauthorized("this route needs a bearer token"))?;
+        let token = value
+            .to_str()
+            .ok()
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, token)| token.trim())
+            .ok_or(ApiError::Unauthorized(
+                "expected `Authorization: Bearer <token>`",
+            ))?;
+        let verified = app.tokens().verify(token)?;
+        ensure_active(app, verified.player_id).await?;
+        limit::check(
+            &app.backends().state,
+            &format!("limit:api:{}", verified.player_id),
+            app.settings().api_quota(),
+        )
+        .await?;
+        Ok(AuthenticatedPlayer {
+            player_id: verified.player_id,
+            family_id: verified.family_id,
+        })
+    }
+}
+
+fn status_key(player_id: Uuid) -> String {
+    format!("player-status:{player_id}")
+}
+
+/// Refuses a banned or disabled (or deleted) account, reading the status through the cache.
+pub async fn ensure_active(app: &AppState, player_id: Uuid) -> Result<(), ApiError> {
+    let state = &app.backends().state;
+    let key = status_key(player_id);
+    let cached = state
+        .get(&key)
+        .await
+        .map_err(ApiError::state)?
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| PlayerStatus::try_from(text).ok());
+    let status = match cached {
+        Some(status) => status,
+        None => {
+            let status = match app.backends().store.player(player_id).await {
+                Ok(player) => player.status,
+                Err(StoreError::NotFound) => {
+                    return Err(ApiError::InvalidToken("the token names no player"));
+                }
+                Err(error) => return Err(ApiError::store(error)),
+            };
+            state
+                .set_with_ttl(&key, status.as_str().as_bytes(), STATUS_CACHE_TTL)
+                .await
+                .map_err(ApiError::state)?;
+            status
+        }
+    };
+    refuse_inactive(status)
+}
+
+/// The error for a status that may not use the API, if any.
+pub fn refuse_inactive(status: PlayerStatus) -> Result<(), ApiError> {
+    match status {
+        PlayerStatus::Active => Ok(()),
+        PlayerStatus::Banned => Err(ApiError::AccountBanned),
+        PlayerStatus::Disabled => Err(ApiError::AccountDisabled),
+    }
+}
+
+/// Drops the cached status of a player, so a change of status bites on the next request.
+pub async fn forget_status(app: &AppState, player_id: Uuid) -> Result<(), ApiError> {
+    app.backends()
+        .state
+        .delete(&status_key(player_id))
+        .await
+        .map(|_| ())
+        .map_err(ApiError::state)
+}
