@@ -28,16 +28,29 @@ pub enum Stream {
     /// `profile.updated`: a player changed their profile (display name, region, avatar, email
     /// or password; the event names the fields, never their secret values).
     ProfileUpdated,
+    /// `party.updated`: a party's members, lead or readiness changed (the payload names the
+    /// members to tell).
+    PartyUpdated,
+    /// `party.invite`: a player was invited to a party.
+    PartyInvite,
+    /// `party.disbanded`: a party closed (its last member left).
+    PartyDisbanded,
+    /// `party.ready_check`: a ready check started, passed, failed or expired.
+    PartyReadyCheck,
 }
 
 impl Stream {
     /// Every stream, in a stable order (created together when a NATS bus connects).
-    pub const ALL: [Stream; 5] = [
+    pub const ALL: [Stream; 9] = [
         Stream::MatchCreated,
         Stream::MatchCompleted,
         Stream::SessionReady,
         Stream::PlayerRegistered,
         Stream::ProfileUpdated,
+        Stream::PartyUpdated,
+        Stream::PartyInvite,
+        Stream::PartyDisbanded,
+        Stream::PartyReadyCheck,
     ];
 
     /// The dotted name, as used in subjects and logs: `match.created`.
@@ -48,6 +61,10 @@ impl Stream {
             Stream::SessionReady => "session.ready",
             Stream::PlayerRegistered => "player.registered",
             Stream::ProfileUpdated => "profile.updated",
+            Stream::PartyUpdated => "party.updated",
+            Stream::PartyInvite => "party.invite",
+            Stream::PartyDisbanded => "party.disbanded",
+            Stream::PartyReadyCheck => "party.ready_check",
         }
     }
 
@@ -64,6 +81,10 @@ impl Stream {
             Stream::SessionReady => "SESSION_READY",
             Stream::PlayerRegistered => "PLAYER_REGISTERED",
             Stream::ProfileUpdated => "PROFILE_UPDATED",
+            Stream::PartyUpdated => "PARTY_UPDATED",
+            Stream::PartyInvite => "PARTY_INVITE",
+            Stream::PartyDisbanded => "PARTY_DISBANDED",
+            Stream::PartyReadyCheck => "PARTY_READY_CHECK",
         }
     }
 }

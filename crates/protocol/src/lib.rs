@@ -8,11 +8,17 @@
 //! - [`account`]: registration, login, tokens and profiles, and the rules of their fields.
 //! - [`problem`]: the error envelope, `application/problem+json` (RFC 9457) with a stable `code`.
 //! - [`health`]: the readiness report of `GET /readyz`.
+//! - [`party`]: parties, their members, invites and ready checks (`/v1/party/*`).
 
 pub mod account;
 pub mod health;
+pub mod party;
 pub mod problem;
 
 pub use account::*;
 pub use health::{BackendHealth, Readiness};
+pub use party::{
+    CreatePartyRequest, Party, PartyInvite, PartyMember, PartyPlayerRequest, PartyState,
+    ReadyCheck, ReadyCheckState, ReadyRequest,
+};
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem};

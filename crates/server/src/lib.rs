@@ -14,6 +14,8 @@
 //!   addresses and rate limits.
 //! - [`accounts`]: the account rules below the handlers: registration, login, refresh, logout,
 //!   profiles, bans.
+//! - [`parties`]: the party rules below the handlers: lifecycle, invites, ready checks, and
+//!   their `party.*` events.
 //! - [`bench`]: the accounts benchmark behind `rally bench accounts`.
 
 pub mod accounts;
@@ -23,6 +25,7 @@ pub mod backends;
 pub mod bench;
 pub mod http;
 pub mod outbox_relay;
+pub mod parties;
 pub mod password;
 pub mod router;
 pub mod routes;

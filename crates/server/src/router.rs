@@ -12,6 +12,10 @@
 //! | POST | `/v1/auth/logout` | [`routes::auth`] (bearer) |
 //! | GET, PATCH | `/v1/profile/me` | [`routes::profile`] (bearer) |
 //! | GET | `/v1/profile/{player_id}` | [`routes::profile`] (bearer) |
+//! | POST | `/v1/party` | [`routes::party`] (bearer) |
+//! | GET | `/v1/party/me`, `/v1/party/{id}` | [`routes::party`] (bearer) |
+//! | POST | `/v1/party/{id}/join`, `/leave`, `/invite`, `/invite/decline` | [`routes::party`] (bearer) |
+//! | POST | `/v1/party/{id}/kick`, `/promote`, `/ready`, `/ready-check` | [`routes::party`] (bearer) |
 //!
 //! Every request body is limited to `body_limit_bytes` (413 `payload_too_large` beyond).
 
@@ -66,6 +70,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::telemetry::router())
         .merge(routes::auth::router())
         .merge(routes::profile::router())
+        .merge(routes::party::router())
         .split_for_parts();
     let docs: Router<AppState> = SwaggerUi::new("/docs").url("/openapi.json", api).into();
     routes

@@ -24,6 +24,8 @@
 //! - `player`: players and their credentials.
 //! - `profile`: changes to a player: profile fields, password, status.
 //! - `party`: parties and their members.
+//! - `party_change`: changes under the party's row lock: lead, readiness, the ready check.
+//! - `party_invite`: invitations to a party and their expiry.
 //! - `ticket`: queue tickets and their members.
 //! - `matches`: matches and their participants.
 //! - `season`: seasons (one active at a time).
@@ -156,6 +158,8 @@ mod leaderboard;
 mod matches;
 mod outbox;
 mod party;
+mod party_change;
+mod party_invite;
 mod player;
 mod profile;
 mod rating;
@@ -171,7 +175,8 @@ pub use error::{SQLITE_FOREIGN_KEY, StoreError, UnknownValue};
 pub use leaderboard::LeaderboardEntry;
 pub use matches::{MatchRecord, MatchState, NewMatch, NewParticipant, Outcome, Participant};
 pub use outbox::{NewEvent, OutboxEvent};
-pub use party::{NewParty, Party, PartyMember, PartyState};
+pub use party::{NewParty, Party, PartyMember, PartyState, ReadyCheckState};
+pub use party_invite::{InviteState, NewPartyInvite, PartyInvite};
 pub use player::{NewPlayer, Player, PlayerCredentials, PlayerStatus};
 pub use profile::ProfileChange;
 pub use rating::{Rating, RatingKey};

@@ -23,6 +23,20 @@ text_enum! {
     }
 }
 
+text_enum! {
+    /// Where a party's ready check is: asked, or how it ended.
+    ReadyCheckState {
+        /// Asked; waiting for every member to answer ready before the deadline.
+        Pending = "pending",
+        /// Every member answered ready in time.
+        Passed = "passed",
+        /// A member answered not ready.
+        Failed = "failed",
+        /// The deadline passed before every member was ready.
+        Expired = "expired",
+    }
+}
+
 /// A party to create; its leader becomes its first member.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewParty {
@@ -55,6 +69,10 @@ pub struct Party {
     pub created_at: Timestamp,
     /// When it last changed.
     pub updated_at: Timestamp,
+    /// The last ready check's state, if one was ever started.
+    pub ready_check_state: Option<ReadyCheckState>,
+    /// The last ready check's deadline, if one was ever started.
+    pub ready_check_deadline: Option<Timestamp>,
 }
 
 /// A member of a party.
@@ -73,19 +91,24 @@ pub struct PartyMember {
 const INSERT_PARTY: &str = "INSERT INTO parties \
      (id, leader_id, max_size, member_count, open, state, created_at, updated_at) \
      VALUES ($1, $2, $3, 1, $4, 'active', $5, $5) \
-     RETURNING id, leader_id, max_size, member_count, open, state, created_at, updated_at";
+     RETURNING id, leader_id, max_size, member_count, open, state, created_at, updated_at, \
+     ready_check_state, ready_check_deadline";
 const INSERT_MEMBER: &str = "INSERT INTO party_members (party_id, player_id, joined_at, ready) \
      VALUES ($1, $2, $3, $4) RETURNING party_id, player_id, joined_at, ready";
 const COUNT_JOIN: &str = "UPDATE parties SET member_count = member_count + 1, updated_at = $2 \
-     WHERE id = $1";
+     WHERE id = $1 AND state <> 'closed'";
 const DELETE_MEMBER: &str = "DELETE FROM party_members WHERE party_id = $1 AND player_id = $2";
 const COUNT_LEAVE: &str = "UPDATE parties SET member_count = member_count - 1, updated_at = $2, \
      state = CASE WHEN member_count = 1 THEN 'closed' ELSE state END \
      WHERE id = $1";
+/// Hands the lead to the longest-standing member when the leader `$2` has just left.
+const HAND_OVER: &str = "UPDATE parties SET leader_id = (SELECT player_id FROM party_members \
+     WHERE party_id = $1 ORDER BY joined_at, player_id LIMIT 1) \
+     WHERE id = $1 AND leader_id = $2 AND member_count > 0";
 const SELECT_PARTY: &str = "SELECT id, leader_id, max_size, member_count, open, state, \
-     created_at, updated_at FROM parties WHERE id = $1";
+     created_at, updated_at, ready_check_state, ready_check_deadline FROM parties WHERE id = $1";
 const SELECT_PARTY_OF_PLAYER: &str = "SELECT p.id, p.leader_id, p.max_size, p.member_count, \
-     p.open, p.state, p.created_at, p.updated_at \
+     p.open, p.state, p.created_at, p.updated_at, p.ready_check_state, p.ready_check_deadline \
      FROM parties p JOIN party_members m ON m.party_id = p.id WHERE m.player_id = $1";
 const SELECT_MEMBERS: &str = "SELECT party_id, player_id, joined_at, ready FROM party_members \
      WHERE party_id = $1 ORDER BY joined_at, player_id";
@@ -118,7 +141,8 @@ impl Transaction {
 
     /// Adds a member. [`StoreError::Conflict`] on `party_members_player_key` when the player
     /// is already in a party, on `parties_member_count_max` when the party is full, or on a
-    /// foreign key when the party or player does not exist.
+    /// foreign key when the party or player does not exist; [`StoreError::NotFound`] when the
+    /// party is closed.
     pub async fn add_party_member(
         &mut self,
         party_id: Uuid,
@@ -133,23 +157,29 @@ impl Transaction {
                 .bind(false)
                 .fetch_one(&mut *conn)
                 .await?;
-            sqlx::query(COUNT_JOIN)
+            let counted = sqlx::query(COUNT_JOIN)
                 .bind(party_id)
                 .bind(now)
                 .execute(&mut *conn)
                 .await
                 .map_err(|e| full_party_is_a_conflict(e.into()))?;
+            if counted.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
             Ok(member)
         })
     }
 
-    /// Removes a member; the party closes when its last member leaves.
+    /// Removes a member and returns the party as it now is: the party closes when its last
+    /// member leaves, and when the leader leaves the longest-standing member leads (in the same
+    /// statement order on both databases, so no interleaving leaves a party without a leader).
     /// [`StoreError::NotFound`] when the player is not in that party.
     pub async fn remove_party_member(
         &mut self,
         party_id: Uuid,
         player_id: Uuid,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Party, StoreError> {
+        self.lock_party(party_id).await?;
         let now = Timestamp::now();
         on_tx!(self, conn => {
             let deleted = sqlx::query(DELETE_MEMBER)
@@ -161,7 +191,11 @@ impl Transaction {
                 return Err(StoreError::NotFound);
             }
             sqlx::query(COUNT_LEAVE).bind(party_id).bind(now).execute(&mut *conn).await?;
-            Ok(())
+            sqlx::query(HAND_OVER).bind(party_id).bind(player_id).execute(&mut *conn).await?;
+            Ok(sqlx::query_as::<_, Party>(SELECT_PARTY)
+                .bind(party_id)
+                .fetch_one(&mut *conn)
+                .await?)
         })
     }
 }
@@ -196,7 +230,7 @@ impl Store {
         &self,
         party_id: Uuid,
         player_id: Uuid,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Party, StoreError> {
         in_transaction!(self, tx => tx.remove_party_member(party_id, player_id))
     }
 

@@ -81,6 +81,36 @@ pub enum ApiError {
     /// No player has this id.
     #[error("no such player")]
     PlayerNotFound,
+    /// No party has this id.
+    #[error("no such party")]
+    PartyNotFound,
+    /// The caller (or the player named) is not in this party, or the caller is in no party.
+    #[error("{0}")]
+    NotInParty(&'static str),
+    /// The player is already in a party.
+    #[error("{0}")]
+    AlreadyInParty(&'static str),
+    /// The party has no free slot.
+    #[error("the party is full")]
+    PartyFull,
+    /// The party has closed.
+    #[error("the party has closed")]
+    PartyClosed,
+    /// Only the party's leader may do this.
+    #[error("only the party's leader may do this")]
+    NotPartyLeader,
+    /// The party is invite-only and the caller holds no invite to it.
+    #[error("the party is invite-only and there is no invite for you")]
+    NotInvited,
+    /// The caller's invite to this party has expired.
+    #[error("the invite has expired")]
+    InviteExpired,
+    /// The player already holds a live invite to this party.
+    #[error("this player already holds a live invite to this party")]
+    AlreadyInvited,
+    /// The party's ready check is still waiting for answers.
+    #[error("a ready check is already in progress")]
+    ReadyCheckInProgress,
     /// Too many requests; `retry_after_s` says when to try again.
     #[error("too many requests; retry in {retry_after_s} s")]
     RateLimited {
@@ -128,6 +158,16 @@ impl ApiError {
             ApiError::AccountBanned => (StatusCode::FORBIDDEN, "account_banned"),
             ApiError::AccountDisabled => (StatusCode::FORBIDDEN, "account_disabled"),
             ApiError::PlayerNotFound => (StatusCode::NOT_FOUND, "player_not_found"),
+            ApiError::PartyNotFound => (StatusCode::NOT_FOUND, "party_not_found"),
+            ApiError::NotInParty(_) => (StatusCode::NOT_FOUND, "not_in_party"),
+            ApiError::AlreadyInParty(_) => (StatusCode::CONFLICT, "already_in_party"),
+            ApiError::PartyFull => (StatusCode::CONFLICT, "party_full"),
+            ApiError::PartyClosed => (StatusCode::CONFLICT, "party_closed"),
+            ApiError::NotPartyLeader => (StatusCode::FORBIDDEN, "not_party_leader"),
+            ApiError::NotInvited => (StatusCode::FORBIDDEN, "not_invited"),
+            ApiError::InviteExpired => (StatusCode::FORBIDDEN, "invite_expired"),
+            ApiError::AlreadyInvited => (StatusCode::CONFLICT, "already_invited"),
+            ApiError::ReadyCheckInProgress => (StatusCode::CONFLICT, "ready_check_in_progress"),
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::NotReady { .. } => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),

@@ -6,6 +6,7 @@
 //! connection URLs are [`BackendUrl`]s, so printing the settings (`rally config`) shows neither.
 
 mod accounts;
+mod party;
 mod roles;
 mod secret;
 mod secrets;
@@ -142,6 +143,12 @@ pub struct Settings {
     pub trusted_proxies: Vec<IpAddr>,
     /// The largest request body accepted, in bytes (413 beyond).
     pub body_limit_bytes: usize,
+    /// The most members a party may hold (2 to 100; a party may ask for fewer).
+    pub party_max_size: u32,
+    /// How long a party invite admits, in seconds.
+    pub party_invite_ttl_s: u64,
+    /// How long members have to answer a ready check, in seconds.
+    pub party_ready_check_s: u64,
 }
 
 impl Default for Settings {
@@ -176,6 +183,9 @@ impl Default for Settings {
             api_limit_per_minute: 600,
             trusted_proxies: Vec::new(),
             body_limit_bytes: 64 * 1024,
+            party_max_size: 5,
+            party_invite_ttl_s: 300,
+            party_ready_check_s: 30,
         }
     }
 }
@@ -211,6 +221,9 @@ const ENV_KEYS: &[&str] = &[
     "api_limit_per_minute",
     "trusted_proxies",
     "body_limit_bytes",
+    "party_max_size",
+    "party_invite_ttl_s",
+    "party_ready_check_s",
 ];
 
 impl Settings {
@@ -308,7 +321,8 @@ impl Settings {
         if self.readiness_timeout_ms == 0 || self.readiness_timeout_ms > 60_000 {
             return invalid("readiness_timeout_ms", "must be between 1 and 60000".into());
         }
-        self.validate_accounts()
+        self.validate_accounts()?;
+        self.validate_parties()
     }
 
     /// The database to connect to: the configured URL, else the SQLite file in the data directory.

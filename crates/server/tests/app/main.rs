@@ -6,5 +6,6 @@
 mod accounts;
 mod harness;
 mod outbox;
+mod party;
 mod readiness;
 mod surface;

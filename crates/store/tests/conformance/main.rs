@@ -11,6 +11,7 @@ mod leaderboard;
 mod matches;
 mod outbox;
 mod party;
+mod party_change;
 mod player;
 mod profile;
 mod rating;

@@ -1,0 +1,261 @@
+//! Creating, reading, joining, leaving, kicking and promoting.
+
+use rally_events::Stream;
+use rally_protocol::{CreatePartyRequest, Party};
+use rally_store::{InviteState, NewParty, PartyState, StoreError, Timestamp, Transaction};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{announce, commit, invite, lock, ready, snapshot, view};
+use crate::{app::AppState, http::ApiError, settings::Settings};
+
+/// A party to create, with its size checked against the settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartyShape {
+    max_size: i32,
+    open: bool,
+}
+
+impl PartyShape {
+    /// `max_size` must be 2 up to `party_max_size` (that maximum when absent).
+    pub fn parse(request: CreatePartyRequest, settings: &Settings) -> Result<Self, ApiError> {
+        let max_size = request.max_size.unwrap_or(settings.party_max_size);
+        if !(2..=settings.party_max_size).contains(&max_size) {
+            return Err(ApiError::Invalid {
+                field: "max_size".to_owned(),
+                reason: format!("must be between 2 and {}", settings.party_max_size),
+            });
+        }
+        Ok(Self {
+            max_size: i32::try_from(max_size).expect("BUG: party_max_size is at most 100"),
+            open: request.open.unwrap_or(false),
+        })
+    }
+}
+
+/// Creates a party led by `player_id`, its first member.
+pub async fn create(app: &AppState, player_id: Uuid, shape: PartyShape) -> Result<Party, ApiError> {
+    let mut tx = begin(app).await?;
+    let created = tx
+        .create_party(&NewParty {
+            id: rally_store::new_id(),
+            leader_id: player_id,
+            max_size: shape.max_size,
+            open: shape.open,
+        })
+        .await;
+    let party = match created {
+        Ok(party) => party,
+        Err(StoreError::Conflict { constraint }) if constraint == "party_members_player_key" => {
+            return Err(ApiError::AlreadyInParty(
+                "you are already in a party; leave it first",
+            ));
+        }
+        Err(error) => return Err(ApiError::store(error)),
+    };
+    let members = tx.party_members(party.id).await.map_err(ApiError::store)?;
+    announce(
+        &mut tx,
+        Stream::PartyUpdated,
+        &party,
+        &members,
+        json!({ "reason": "created", "player_id": player_id }),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(view(&party, &members))
+}
+
+/// The party, with a ready check past its deadline settled as expired.
+pub async fn get(app: &AppState, party_id: Uuid) -> Result<Party, ApiError> {
+    let store = &app.backends().store;
+    let party = match store.party(party_id).await {
+        Ok(party) => party,
+        Err(StoreError::NotFound) => return Err(ApiError::PartyNotFound),
+        Err(error) => return Err(ApiError::store(error)),
+    };
+    if ready::is_overdue(&party, Timestamp::now()) {
+        let mut tx = begin(app).await?;
+        let (party, members) = ready::settle(&mut tx, party_id).await?;
+        commit(tx).await?;
+        return Ok(view(&party, &members));
+    }
+    let members = store
+        .party_members(party_id)
+        .await
+        .map_err(ApiError::store)?;
+    Ok(view(&party, &members))
+}
+
+/// The caller's party, or `not_in_party`.
+pub async fn mine(app: &AppState, player_id: Uuid) -> Result<Party, ApiError> {
+    let party = app
+        .backends()
+        .store
+        .party_of_player(player_id)
+        .await
+        .map_err(ApiError::store)?
+        .ok_or(ApiError::NotInParty("you are in no party"))?;
+    get(app, party.id).await
+}
+
+/// Joins an open party, or one the caller holds a live invite to (which it spends).
+pub async fn join(app: &AppState, player_id: Uuid, party_id: Uuid) -> Result<Party, ApiError> {
+    let mut tx = begin(app).await?;
+    let party = lock(&mut tx, party_id).await?;
+    if party.state == PartyState::Closed {
+        return Err(ApiError::PartyClosed);
+    }
+    let members = tx.party_members(party_id).await.map_err(ApiError::store)?;
+    if members.iter().any(|m| m.player_id == player_id) {
+        return Err(ApiError::AlreadyInParty("you are already in this party"));
+    }
+    let now = Timestamp::now();
+    match tx
+        .answer_party_invite(party_id, player_id, now, InviteState::Accepted)
+        .await
+    {
+        Ok(_) => {}
+        Err(StoreError::NotFound) if party.open => {}
+        Err(StoreError::NotFound) => {
+            drop(tx);
+            return Err(invite::why_not_invited(app, party_id, player_id, now).await);
+        }
+        Err(error) => return Err(ApiError::store(error)),
+    }
+    match tx.add_party_member(party_id, player_id).await {
+        Ok(_) => {}
+        Err(StoreError::Conflict { constraint }) if constraint == "parties_member_count_max" => {
+            return Err(ApiError::PartyFull);
+        }
+        Err(StoreError::Conflict { constraint })
+            if constraint == "party_members_player_key" || constraint == "party_members_pkey" =>
+        {
+            return Err(ApiError::AlreadyInParty(
+                "you are already in a party; leave it first",
+            ));
+        }
+        Err(StoreError::NotFound) => return Err(ApiError::PartyClosed),
+        Err(error) => return Err(ApiError::store(error)),
+    }
+    let (party, members) = snapshot(&mut tx, party_id).await?;
+    announce(
+        &mut tx,
+        Stream::PartyUpdated,
+        &party,
+        &members,
+        json!({ "reason": "joined", "player_id": player_id }),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(view(&party, &members))
+}
+
+/// The caller leaves; the longest-standing member leads when the leader leaves, and the party
+/// closes (`party.disbanded`) when it is empty.
+pub async fn leave(app: &AppState, player_id: Uuid, party_id: Uuid) -> Result<(), ApiError> {
+    let mut tx = begin(app).await?;
+    lock(&mut tx, party_id).await?;
+    remove(
+        &mut tx,
+        party_id,
+        player_id,
+        "left",
+        "you are not in this party",
+    )
+    .await?;
+    commit(tx).await
+}
+
+/// The leader removes another member.
+pub async fn kick(
+    app: &AppState,
+    leader_id: Uuid,
+    party_id: Uuid,
+    player_id: Uuid,
+) -> Result<Party, ApiError> {
+    let mut tx = begin(app).await?;
+    let party = lock(&mut tx, party_id).await?;
+    if party.leader_id != leader_id || party.state == PartyState::Closed {
+        return Err(ApiError::NotPartyLeader);
+    }
+    if player_id == leader_id {
+        return Err(ApiError::Invalid {
+            field: "player_id".to_owned(),
+            reason: "the leader cannot kick themselves; leave instead".to_owned(),
+        });
+    }
+    remove(
+        &mut tx,
+        party_id,
+        player_id,
+        "kicked",
+        "that player is not in this party",
+    )
+    .await?;
+    let (party, members) = snapshot(&mut tx, party_id).await?;
+    commit(tx).await?;
+    Ok(view(&party, &members))
+}
+
+/// The leader hands the lead to another member.
+pub async fn promote(
+    app: &AppState,
+    leader_id: Uuid,
+    party_id: Uuid,
+    player_id: Uuid,
+) -> Result<Party, ApiError> {
+    let mut tx = begin(app).await?;
+    let party = lock(&mut tx, party_id).await?;
+    if party.leader_id != leader_id || party.state == PartyState::Closed {
+        return Err(ApiError::NotPartyLeader);
+    }
+    match tx.set_party_leader(party_id, leader_id, player_id).await {
+        Ok(()) => {}
+        Err(StoreError::NotFound) => {
+            return Err(ApiError::NotInParty("that player is not in this party"));
+        }
+        Err(error) => return Err(ApiError::store(error)),
+    }
+    let (party, members) = snapshot(&mut tx, party_id).await?;
+    announce(
+        &mut tx,
+        Stream::PartyUpdated,
+        &party,
+        &members,
+        json!({ "reason": "promoted", "player_id": player_id }),
+    )
+    .await?;
+    commit(tx).await?;
+    Ok(view(&party, &members))
+}
+
+/// Removes a member (who left or was kicked) and tells the rest, or closes the party.
+async fn remove(
+    tx: &mut Transaction,
+    party_id: Uuid,
+    player_id: Uuid,
+    reason: &str,
+    not_member: &'static str,
+) -> Result<(), ApiError> {
+    let party = match tx.remove_party_member(party_id, player_id).await {
+        Ok(party) => party,
+        Err(StoreError::NotFound) => return Err(ApiError::NotInParty(not_member)),
+        Err(error) => return Err(ApiError::store(error)),
+    };
+    let members = tx.party_members(party_id).await.map_err(ApiError::store)?;
+    let extra = json!({ "reason": reason, "player_id": player_id });
+    if party.state == PartyState::Closed {
+        tx.revoke_party_invites(party_id)
+            .await
+            .map_err(ApiError::store)?;
+        announce(tx, Stream::PartyDisbanded, &party, &members, extra).await
+    } else {
+        announce(tx, Stream::PartyUpdated, &party, &members, extra).await
+    }
+}
+
+/// A transaction on the store.
+pub(super) async fn begin(app: &AppState) -> Result<Transaction, ApiError> {
+    app.backends().store.begin().await.map_err(ApiError::store)
+}

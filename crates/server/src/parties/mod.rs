@@ -1,0 +1,122 @@
+//! The party rules, below the handlers: creating, joining, leaving, kicking and promoting
+//! ([`lifecycle`]), invites ([`invite`]) and readiness and ready checks ([`ready`]).
+//! Handlers in `routes::party` parse, call one function here and answer.
+//!
+//! Every change runs in one store transaction that first locks the party's row
+//! ([`rally_store::Transaction::lock_party`]), decides with the rows as they now are, lets the
+//! database's constraints decide the races (`party_members_player_key`: one party per player;
+//! `parties_member_count_max`: never over size), and writes its `party.*` event to the outbox
+//! before committing. Each event's payload names the members to tell (`member_ids`) and, when
+//! a player left, was kicked or was invited, that player (`player_id`), so the gateway can push
+//! it to everyone concerned.
+//!
+//! Ready checks end when every member is ready (`passed`), when a member answers not ready
+//! (`failed`) or when their deadline passes (`expired`); expiry is settled the next time the
+//! party is read or answered to.
+
+pub mod invite;
+pub mod lifecycle;
+pub mod ready;
+
+use rally_events::Stream;
+use rally_protocol as wire;
+use rally_store::{
+    NewEvent, Party, PartyMember, PartyState, ReadyCheckState, StoreError, Transaction,
+};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use crate::http::ApiError;
+
+/// A party as answered to a client.
+pub fn view(party: &Party, members: &[PartyMember]) -> wire::Party {
+    wire::Party {
+        id: party.id,
+        leader_id: party.leader_id,
+        max_size: u32::try_from(party.max_size).expect("BUG: a party's size is positive"),
+        open: party.open,
+        state: match party.state {
+            PartyState::Active => wire::PartyState::Active,
+            PartyState::Queued => wire::PartyState::Queued,
+            PartyState::Closed => wire::PartyState::Closed,
+        },
+        members: members
+            .iter()
+            .map(|m| wire::PartyMember {
+                player_id: m.player_id,
+                leader: m.player_id == party.leader_id,
+                ready: m.ready,
+                joined_at: m.joined_at.to_offset_date_time(),
+            })
+            .collect(),
+        ready_check: party.ready_check_state.zip(party.ready_check_deadline).map(
+            |(state, deadline)| wire::ReadyCheck {
+                state: ready_check_state(state),
+                deadline: deadline.to_offset_date_time(),
+            },
+        ),
+        created_at: party.created_at.to_offset_date_time(),
+        updated_at: party.updated_at.to_offset_date_time(),
+    }
+}
+
+fn ready_check_state(state: ReadyCheckState) -> wire::ReadyCheckState {
+    match state {
+        ReadyCheckState::Pending => wire::ReadyCheckState::Pending,
+        ReadyCheckState::Passed => wire::ReadyCheckState::Passed,
+        ReadyCheckState::Failed => wire::ReadyCheckState::Failed,
+        ReadyCheckState::Expired => wire::ReadyCheckState::Expired,
+    }
+}
+
+/// Locks the party for this transaction: its row as it now is, or `party_not_found`.
+async fn lock(tx: &mut Transaction, party_id: Uuid) -> Result<Party, ApiError> {
+    match tx.lock_party(party_id).await {
+        Ok(party) => Ok(party),
+        Err(StoreError::NotFound) => Err(ApiError::PartyNotFound),
+        Err(error) => Err(ApiError::store(error)),
+    }
+}
+
+/// The party and its members as this transaction now sees them.
+async fn snapshot(
+    tx: &mut Transaction,
+    party_id: Uuid,
+) -> Result<(Party, Vec<PartyMember>), ApiError> {
+    let party = lock(tx, party_id).await?;
+    let members = tx.party_members(party_id).await.map_err(ApiError::store)?;
+    Ok((party, members))
+}
+
+/// Writes a `party.*` event: the party's id, leader, state and members, plus `extra`.
+async fn announce(
+    tx: &mut Transaction,
+    stream: Stream,
+    party: &Party,
+    members: &[PartyMember],
+    extra: Value,
+) -> Result<(), ApiError> {
+    let mut payload = json!({
+        "party_id": party.id,
+        "leader_id": party.leader_id,
+        "state": party.state.as_str(),
+        "member_ids": members.iter().map(|m| m.player_id).collect::<Vec<_>>(),
+        "updated_at": party.updated_at.unix_millis(),
+    });
+    if let (Some(fields), Value::Object(extra)) = (payload.as_object_mut(), extra) {
+        fields.extend(extra);
+    }
+    tx.enqueue(&NewEvent {
+        topic: stream.name().to_owned(),
+        key: party.id.to_string(),
+        payload,
+    })
+    .await
+    .map_err(ApiError::store)?;
+    Ok(())
+}
+
+/// Commits a party change.
+async fn commit(tx: Transaction) -> Result<(), ApiError> {
+    tx.commit().await.map_err(ApiError::store)
+}

@@ -1,0 +1,122 @@
+//! Readiness and the ready check: the leader starts a check with a deadline; it passes when
+//! every member is ready, fails when one answers not ready, and expires at its deadline.
+//! Each end is stored, so a later read shows it, and announced as `party.ready_check`.
+
+use rally_events::Stream;
+use rally_protocol::Party as PartyView;
+use rally_store::{Party, PartyMember, PartyState, ReadyCheckState, Timestamp, Transaction};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{announce, commit, lifecycle::begin, lock, snapshot, view};
+use crate::{app::AppState, http::ApiError};
+
+/// The leader starts a ready check: everyone's readiness is cleared, and members have
+/// `party_ready_check_s` to answer.
+pub async fn start(app: &AppState, leader_id: Uuid, party_id: Uuid) -> Result<PartyView, ApiError> {
+    let mut tx = begin(app).await?;
+    // An overdue check is expired (and announced) first, so it never blocks a new one.
+    let (party, _) = settle(&mut tx, party_id).await?;
+    if party.state == PartyState::Closed {
+        return Err(ApiError::PartyClosed);
+    }
+    if party.leader_id != leader_id {
+        return Err(ApiError::NotPartyLeader);
+    }
+    if party.ready_check_state == Some(ReadyCheckState::Pending) {
+        return Err(ApiError::ReadyCheckInProgress);
+    }
+    let now = Timestamp::now();
+    let window = time::Duration::try_from(app.settings().party_ready_check())
+        .expect("BUG: party_ready_check_s is validated to an hour at most");
+    let deadline = now.plus(window);
+    tx.start_ready_check(party_id, deadline)
+        .await
+        .map_err(ApiError::store)?;
+    let (party, members) = snapshot(&mut tx, party_id).await?;
+    announce_check(&mut tx, &party, &members, ReadyCheckState::Pending).await?;
+    commit(tx).await?;
+    Ok(view(&party, &members))
+}
+
+/// A member answers: their readiness is stored, and a pending check ends when this answer
+/// decides it.
+pub async fn answer(
+    app: &AppState,
+    player_id: Uuid,
+    party_id: Uuid,
+    ready: bool,
+) -> Result<PartyView, ApiError> {
+    let mut tx = begin(app).await?;
+    let (party, _) = settle(&mut tx, party_id).await?;
+    match tx.set_member_ready(party_id, player_id, ready).await {
+        Ok(()) => {}
+        Err(rally_store::StoreError::NotFound) => {
+            return Err(ApiError::NotInParty("you are not in this party"));
+        }
+        Err(error) => return Err(ApiError::store(error)),
+    }
+    let members = tx.party_members(party_id).await.map_err(ApiError::store)?;
+    if party.ready_check_state == Some(ReadyCheckState::Pending) {
+        let end = if !ready {
+            Some(ReadyCheckState::Failed)
+        } else if members.iter().all(|m| m.ready) {
+            Some(ReadyCheckState::Passed)
+        } else {
+            None
+        };
+        if let Some(end) = end
+            && tx
+                .finish_ready_check(party_id, end)
+                .await
+                .map_err(ApiError::store)?
+        {
+            let (party, members) = snapshot(&mut tx, party_id).await?;
+            announce_check(&mut tx, &party, &members, end).await?;
+        }
+    }
+    let (party, members) = snapshot(&mut tx, party_id).await?;
+    let extra = json!({ "reason": "ready", "player_id": player_id, "ready": ready });
+    announce(&mut tx, Stream::PartyUpdated, &party, &members, extra).await?;
+    commit(tx).await?;
+    Ok(view(&party, &members))
+}
+
+/// Whether the party's ready check is pending past its deadline.
+pub fn is_overdue(party: &Party, now: Timestamp) -> bool {
+    party.ready_check_state == Some(ReadyCheckState::Pending)
+        && party
+            .ready_check_deadline
+            .is_some_and(|deadline| deadline <= now)
+}
+
+/// Expires an overdue ready check (announcing it); the party and its members as they now are.
+pub(super) async fn settle(
+    tx: &mut Transaction,
+    party_id: Uuid,
+) -> Result<(Party, Vec<PartyMember>), ApiError> {
+    lock(tx, party_id).await?;
+    if tx
+        .expire_ready_check(party_id, Timestamp::now())
+        .await
+        .map_err(ApiError::store)?
+    {
+        let (party, members) = snapshot(tx, party_id).await?;
+        announce_check(tx, &party, &members, ReadyCheckState::Expired).await?;
+    }
+    snapshot(tx, party_id).await
+}
+
+async fn announce_check(
+    tx: &mut Transaction,
+    party: &Party,
+    members: &[PartyMember],
+    state: ReadyCheckState,
+) -> Result<(), ApiError> {
+    let extra = json!({
+        "ready_check": state.as_str(),
+        "deadline": party.ready_check_deadline.map(Timestamp::unix_millis),
+        "ready_ids": members.iter().filter(|m| m.ready).map(|m| m.player_id).collect::<Vec<_>>(),
+    });
+    announce(tx, Stream::PartyReadyCheck, party, members, extra).await
+}
