@@ -228,6 +228,11 @@ impl NatsBus {
 /// request expires would land in a dropped inbox and wait a whole ack wait to come back. At
 /// most one message is fetched ahead; if the consumer is dropped holding it, it comes back
 /// after the ack wait like any unacknowledged message.
+/// How long one pull request waits on the server before the client renews it.
+const PULL_EXPIRES: Duration = Duration::from_secs(5);
+/// How often the server confirms an open pull request is alive (under half of `PULL_EXPIRES`).
+const PULL_HEARTBEAT: Duration = Duration::from_secs(2);
+
 pub(crate) struct NatsPuller {
     client: Client,
     consumer: consumer::PullConsumer,
@@ -258,6 +263,11 @@ impl NatsPuller {
                 self.consumer
                     .stream()
                     .max_messages_per_batch(1)
+                    // Short-lived pull requests: if one is lost under load (its message then
+                    // waits for the ack wait), the next starts within seconds, not after the
+                    // client's default 30 s.
+                    .expires(PULL_EXPIRES)
+                    .heartbeat(PULL_HEARTBEAT)
                     .messages()
                     .await
                     .map_err(|e| EventsError::unavailable("pulling from JetStream", e))?,
