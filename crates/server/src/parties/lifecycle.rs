@@ -6,7 +6,7 @@ use rally_store::{InviteState, NewParty, PartyState, StoreError, Timestamp, Tran
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{announce, commit, invite, lock, ready, snapshot, view};
+use super::{announce, commit, commit_update, invite, lock, ready, snapshot, view};
 use crate::{app::AppState, http::ApiError, settings::Settings};
 
 /// A party to create, with its size checked against the settings.
@@ -138,17 +138,12 @@ pub async fn join(app: &AppState, player_id: Uuid, party_id: Uuid) -> Result<Par
         Err(StoreError::NotFound) => return Err(ApiError::PartyClosed),
         Err(error) => return Err(ApiError::store(error)),
     }
-    let (party, members) = snapshot(&mut tx, party_id).await?;
-    announce(
-        &mut tx,
-        Stream::PartyUpdated,
-        &party,
-        &members,
+    commit_update(
+        tx,
+        party_id,
         json!({ "reason": "joined", "player_id": player_id }),
     )
-    .await?;
-    commit(tx).await?;
-    Ok(view(&party, &members))
+    .await
 }
 
 /// The caller leaves; the longest-standing member leads when the leader leaves, and the party
@@ -217,17 +212,12 @@ pub async fn promote(
         }
         Err(error) => return Err(ApiError::store(error)),
     }
-    let (party, members) = snapshot(&mut tx, party_id).await?;
-    announce(
-        &mut tx,
-        Stream::PartyUpdated,
-        &party,
-        &members,
+    commit_update(
+        tx,
+        party_id,
         json!({ "reason": "promoted", "player_id": player_id }),
     )
-    .await?;
-    commit(tx).await?;
-    Ok(view(&party, &members))
+    .await
 }
 
 /// Removes a member (who left or was kicked) and tells the rest, or closes the party.

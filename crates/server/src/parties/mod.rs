@@ -120,3 +120,16 @@ async fn announce(
 async fn commit(tx: Transaction) -> Result<(), ApiError> {
     tx.commit().await.map_err(ApiError::store)
 }
+
+/// Ends a change: writes `party.updated` (with `extra`) for the party as it now is, commits, and
+/// answers that party.
+async fn commit_update(
+    mut tx: Transaction,
+    party_id: Uuid,
+    extra: Value,
+) -> Result<wire::Party, ApiError> {
+    let (party, members) = snapshot(&mut tx, party_id).await?;
+    announce(&mut tx, Stream::PartyUpdated, &party, &members, extra).await?;
+    commit(tx).await?;
+    Ok(view(&party, &members))
+}

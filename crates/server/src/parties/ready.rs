@@ -8,7 +8,7 @@ use rally_store::{Party, PartyMember, PartyState, ReadyCheckState, Timestamp, Tr
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{announce, commit, lifecycle::begin, lock, snapshot, view};
+use super::{announce, commit, commit_update, lifecycle::begin, lock, snapshot, view};
 use crate::{app::AppState, http::ApiError};
 
 /// The leader starts a ready check: everyone's readiness is cleared, and members have
@@ -75,11 +75,8 @@ pub async fn answer(
             announce_check(&mut tx, &party, &members, end).await?;
         }
     }
-    let (party, members) = snapshot(&mut tx, party_id).await?;
     let extra = json!({ "reason": "ready", "player_id": player_id, "ready": ready });
-    announce(&mut tx, Stream::PartyUpdated, &party, &members, extra).await?;
-    commit(tx).await?;
-    Ok(view(&party, &members))
+    commit_update(tx, party_id, extra).await
 }
 
 /// Whether the party's ready check is pending past its deadline.
