@@ -9,8 +9,10 @@
 //! - [`problem`]: the error envelope, `application/problem+json` (RFC 9457) with a stable `code`.
 //! - [`health`]: the readiness report of `GET /readyz`.
 //! - [`party`]: parties, their members, invites and ready checks (`/v1/party/*`).
+//! - [`gateway`]: the WebSocket gateway's frames (`/v1/ws`): requests, replies and pushes.
 
 pub mod account;
+pub mod gateway;
 pub mod health;
 pub mod party;
 pub mod problem;

@@ -6,14 +6,16 @@ use std::{future::Future, net::SocketAddr, sync::Arc};
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
 use tokio::net::TcpListener;
+use uuid::Uuid;
 
 use crate::{
     auth::AccessTokens,
     backends::Backends,
+    gateway::{self, Gateway},
     http::metrics,
     outbox_relay::OutboxRelay,
     router,
-    settings::{Secrets, Settings},
+    settings::{Role, Secrets, Settings},
 };
 
 /// What every handler and loop of a node shares. Cheap to clone.
@@ -29,6 +31,7 @@ struct Inner {
     backends: Backends,
     metrics: PrometheusHandle,
     tokens: AccessTokens,
+    gateway: Gateway,
 }
 
 impl AppState {
@@ -50,6 +53,11 @@ impl AppState {
     /// The access-token issuer and verifier.
     pub fn tokens(&self) -> &AccessTokens {
         &self.inner.tokens
+    }
+
+    /// This node's WebSocket gateway.
+    pub fn gateway(&self) -> &Gateway {
+        &self.inner.gateway
     }
 
     /// The Prometheus recorder, for `/metrics`.
@@ -91,6 +99,12 @@ impl App {
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let tokens = AccessTokens::new(&settings, &secrets);
+        let gateway = Gateway::new(
+            Uuid::new_v4(),
+            backends.events.clone(),
+            backends.state.clone(),
+            gateway::Limits::from_settings(&settings),
+        );
         let state = AppState {
             inner: Arc::new(Inner {
                 settings,
@@ -98,6 +112,7 @@ impl App {
                 backends,
                 metrics: metrics::recorder(),
                 tokens,
+                gateway,
             }),
         };
         Ok(Self { state, listener })
@@ -127,16 +142,29 @@ impl App {
 
         let mut loops = tokio::task::JoinSet::new();
         loops.spawn(OutboxRelay::new(state.backends().clone()).run(loops_stopped.clone()));
+        if settings.roles.contains(Role::Api) {
+            for stream in gateway::dispatch::STREAMS {
+                let events = state.backends().events.clone();
+                loops.spawn(gateway::dispatch::run(
+                    events,
+                    stream,
+                    loops_stopped.clone(),
+                ));
+            }
+        }
 
         let roles = settings.roles.to_string();
         tracing::info!(listen = %settings.listen, roles, "rally is serving");
 
         let (draining_tx, draining_rx) = tokio::sync::oneshot::channel::<()>();
+        let gateway = state.gateway().clone();
         // The peer address feeds per-address rate limits (see `auth::client_address`).
         let app = router::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
         let server = axum::serve(listener, app).with_graceful_shutdown(async move {
             shutdown.await;
             tracing::info!("shutting down: draining in-flight requests");
+            // Sockets are not requests: tell them to go, so clients reconnect elsewhere.
+            gateway.shut_down();
             let _ = draining_tx.send(());
         });
         let server = tokio::spawn(async move { server.await });

@@ -16,6 +16,7 @@
 //!   profiles, bans.
 //! - [`parties`]: the party rules below the handlers: lifecycle, invites, ready checks, and
 //!   their `party.*` events.
+//! - [`gateway`]: the WebSocket gateway: sessions, pushes from any node, presence.
 //! - [`bench`]: the accounts benchmark behind `rally bench accounts`.
 
 pub mod accounts;
@@ -23,6 +24,7 @@ pub mod app;
 pub mod auth;
 pub mod backends;
 pub mod bench;
+pub mod gateway;
 pub mod http;
 pub mod outbox_relay;
 pub mod parties;

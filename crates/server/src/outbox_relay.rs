@@ -14,8 +14,9 @@ use crate::backends::Backends;
 
 /// How many events one pass publishes at most.
 const BATCH: i64 = 100;
-/// How long the relay rests when the outbox is empty.
-const IDLE: Duration = Duration::from_millis(100);
+/// How long the relay rests when the outbox is empty, unless a commit of this node wakes it
+/// (events written by other nodes wait at most this long, when their own relay is down).
+const IDLE: Duration = Duration::from_millis(250);
 /// How long it rests after a failure before trying again.
 const BACKOFF: Duration = Duration::from_secs(1);
 
@@ -49,6 +50,7 @@ impl OutboxRelay {
             tokio::select! {
                 _ = stop.changed() => return,
                 () = tokio::time::sleep(rest) => {}
+                () = self.store.outbox_written(), if !rest.is_zero() => {}
             }
             if *stop.borrow() {
                 return;
@@ -56,31 +58,46 @@ impl OutboxRelay {
         }
     }
 
-    /// Publishes one batch; returns how many events it published.
+    /// Publishes one batch; returns how many events it published. The batch's publishes are in
+    /// flight together (sent in outbox order, acknowledged in any order), so a batch costs
+    /// about one round trip to the stream rather than one per event.
     pub async fn pass(&self) -> anyhow::Result<usize> {
         let batch = self.store.next_unpublished(BATCH).await?;
-        let mut published = Vec::with_capacity(batch.len());
+        let mut publishes = Vec::with_capacity(batch.len());
         for event in &batch {
             let Some(stream) = Stream::from_name(&event.topic) else {
                 tracing::error!(outbox.id = %event.id, outbox.topic = %event.topic, "outbox event names no stream; left unpublished");
                 continue;
             };
-            let id = event.id.to_string();
             let payload = serde_json::to_vec(&event.payload)?;
-            if let Err(error) = self
-                .events
-                .publish_durable(stream, &event.key, payload, Some(&id))
-                .await
-            {
-                // Keep what was published, count the failure, and let the next pass retry.
-                self.store.mark_published(&published).await?;
-                self.store.record_failed_attempt(&[event.id]).await?;
-                return Err(error.into());
-            }
-            published.push(event.id);
+            publishes.push(async move {
+                let id = event.id.to_string();
+                let result = self
+                    .events
+                    .publish_durable(stream, &event.key, payload, Some(&id))
+                    .await;
+                (event.id, result)
+            });
         }
+        let mut published = Vec::with_capacity(publishes.len());
+        let mut failed = Vec::new();
+        let mut failure = None;
+        for (id, result) in futures::future::join_all(publishes).await {
+            match result {
+                Ok(_) => published.push(id),
+                Err(error) => {
+                    failed.push(id);
+                    failure.get_or_insert(error);
+                }
+            }
+        }
+        // Keep what was published, count the failures, and let the next pass retry them.
         self.store.mark_published(&published).await?;
         metrics::counter!("rally_outbox_published_total").increment(published.len() as u64);
+        if let Some(error) = failure {
+            self.store.record_failed_attempt(&failed).await?;
+            return Err(error.into());
+        }
         Ok(published.len())
     }
 }

@@ -63,6 +63,7 @@ impl Transaction {
                 .execute(&mut *conn)
                 .await?;
         });
+        self.wrote_outbox = true;
         Ok(id)
     }
 }

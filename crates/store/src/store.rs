@@ -2,12 +2,14 @@
 
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{PgPool, SqlitePool};
+use tokio::sync::Notify;
 
 use crate::error::StoreError;
 use crate::transaction::{Inner, Transaction};
@@ -42,6 +44,13 @@ pub(crate) enum Pool {
 #[derive(Clone, Debug)]
 pub struct Store {
     pub(crate) pool: Pool,
+    /// Woken by every commit that wrote to the outbox, so a relay in this process publishes at
+    /// once instead of on its next poll.
+    pub(crate) outbox_written: Arc<Notify>,
+    /// SQLite has one writer at a time. Writers of this process queue here, in order, instead
+    /// of in SQLite's busy handler, which sleeps in steps of up to 100 ms between retries and
+    /// turns a short wait into a long one. (Other processes still meet the busy handler.)
+    pub(crate) sqlite_writer: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -70,6 +79,8 @@ impl Store {
                 .connect_lazy_with(options);
             Ok(Store {
                 pool: Pool::Postgres(pool),
+                outbox_written: Arc::default(),
+                sqlite_writer: Arc::default(),
             })
         } else {
             Err(StoreError::Url(
@@ -111,6 +122,8 @@ impl Store {
             .connect_lazy_with(options);
         Ok(Store {
             pool: Pool::Sqlite(pool),
+            outbox_written: Arc::default(),
+            sqlite_writer: Arc::default(),
         })
     }
 
@@ -154,14 +167,30 @@ impl Store {
     /// with [`Transaction::commit`], or not at all. On SQLite it holds the write lock from the
     /// start (`BEGIN IMMEDIATE`), so writers queue instead of failing; keep it short.
     pub async fn begin(&self) -> Result<Transaction, StoreError> {
-        let inner = match &self.pool {
+        let (inner, writer) = match &self.pool {
             // IMMEDIATE takes SQLite's write lock up front (waiting up to the busy timeout):
             // a deferred transaction that reads, then writes after another writer committed,
             // fails at once with SQLITE_BUSY_SNAPSHOT instead of waiting its turn.
-            Pool::Sqlite(pool) => Inner::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
-            Pool::Postgres(pool) => Inner::Postgres(pool.begin().await?),
+            Pool::Sqlite(pool) => {
+                let writer = self.sqlite_writer.clone().lock_owned().await;
+                let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+                (Inner::Sqlite(tx), Some(writer))
+            }
+            Pool::Postgres(pool) => (Inner::Postgres(pool.begin().await?), None),
         };
-        Ok(Transaction { inner })
+        Ok(Transaction {
+            inner,
+            _writer: writer,
+            wrote_outbox: false,
+            signal: self.outbox_written.clone(),
+        })
+    }
+
+    /// Completes after a transaction of this store (this process's handle and its clones)
+    /// that enqueued an event has committed; a commit made before the call but not yet waited
+    /// for completes it at once. Events written by other processes do not wake it: poll too.
+    pub async fn outbox_written(&self) {
+        self.outbox_written.notified().await;
     }
 
     /// Closes the pool, waiting for connections in use to be returned.

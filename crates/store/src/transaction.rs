@@ -1,6 +1,9 @@
 //! [`Transaction`]: several changes, and the events describing them, committed together.
 
+use std::sync::Arc;
+
 use sqlx::{Postgres, Sqlite};
+use tokio::sync::{Notify, OwnedMutexGuard};
 
 use crate::error::StoreError;
 
@@ -16,6 +19,11 @@ pub(crate) enum Inner {
 /// [`commit`](Transaction::commit) rolls everything back.
 pub struct Transaction {
     pub(crate) inner: Inner,
+    /// Set by [`Transaction::enqueue`]: the commit must wake the outbox relay.
+    pub(crate) wrote_outbox: bool,
+    pub(crate) signal: Arc<Notify>,
+    /// On SQLite: this process's turn to write, held until the transaction ends.
+    pub(crate) _writer: Option<OwnedMutexGuard<()>>,
 }
 
 impl std::fmt::Debug for Transaction {
@@ -36,6 +44,9 @@ impl Transaction {
         match self.inner {
             Inner::Sqlite(tx) => tx.commit().await?,
             Inner::Postgres(tx) => tx.commit().await?,
+        }
+        if self.wrote_outbox {
+            self.signal.notify_one();
         }
         Ok(())
     }

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use rally_server::bench::{AccountsBenchArgs, accounts};
+use rally_server::bench::{AccountsBenchArgs, GatewayBenchArgs, accounts, gateway};
 use rally_simulator::{BenchArgs, bench_engine};
 
 use super::simulate::print;
@@ -15,6 +15,10 @@ pub enum Bench {
     /// Accounts: access-token verification, `GET /v1/profile/me` at a fixed rate on SQLite (and
     /// PostgreSQL with `--database-url`), and argon2id logins per core.
     Accounts(AccountsBenchArgs),
+    /// The WebSocket gateway: a node's memory holding idle connections (SQLite), and party
+    /// changes pushed to every member at a fixed rate, on one node and (with
+    /// `--database-url`, `--redis-url`, `--nats-url`) across two nodes over NATS.
+    Gateway(GatewayBenchArgs),
 }
 
 /// Runs a benchmark and prints its report.
@@ -29,6 +33,10 @@ pub async fn run(bench: &Bench) -> anyhow::Result<ExitCode> {
             })?;
         }
         Bench::Accounts(args) => print(&accounts(args).await?.to_string())?,
+        Bench::Gateway(args) => {
+            let exe = std::env::current_exe()?;
+            print(&gateway(args, &exe).await?.to_string())?;
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -43,19 +43,26 @@ impl FromRequestParts<AppState> for AuthenticatedPlayer {
             .ok_or(ApiError::Unauthorized(
                 "expected `Authorization: Bearer <token>`",
             ))?;
-        let verified = app.tokens().verify(token)?;
-        ensure_active(app, verified.player_id).await?;
-        limit::check(
-            &app.backends().state,
-            &format!("limit:api:{}", verified.player_id),
-            app.settings().api_quota(),
-        )
-        .await?;
-        Ok(AuthenticatedPlayer {
-            player_id: verified.player_id,
-            family_id: verified.family_id,
-        })
+        authenticate(app, token).await
     }
+}
+
+/// Verifies an access token and admits its player: not banned or disabled, within the API
+/// budget. Shared by the bearer extractor and the WebSocket gateway (whose browsers pass the
+/// token as a query parameter).
+pub async fn authenticate(app: &AppState, token: &str) -> Result<AuthenticatedPlayer, ApiError> {
+    let verified = app.tokens().verify(token)?;
+    ensure_active(app, verified.player_id).await?;
+    limit::check(
+        &app.backends().state,
+        &format!("limit:api:{}", verified.player_id),
+        app.settings().api_quota(),
+    )
+    .await?;
+    Ok(AuthenticatedPlayer {
+        player_id: verified.player_id,
+        family_id: verified.family_id,
+    })
 }
 
 fn status_key(player_id: Uuid) -> String {

@@ -39,6 +39,9 @@ pub enum ApiError {
     /// The body is larger than the configured limit.
     #[error("the body is larger than this server accepts")]
     PayloadTooLarge,
+    /// `GET /v1/ws` without a WebSocket upgrade.
+    #[error("this route speaks WebSocket: send an upgrade request")]
+    WebSocketExpected,
     /// Registration or profile change: the username is taken (in any case).
     #[error("this username is taken")]
     UsernameTaken,
@@ -142,6 +145,7 @@ impl ApiError {
             ApiError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::InvalidField(error) => (StatusCode::UNPROCESSABLE_ENTITY, error.code),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::WebSocketExpected => (StatusCode::UPGRADE_REQUIRED, "websocket_expected"),
             ApiError::UsernameTaken => (StatusCode::CONFLICT, "username_taken"),
             ApiError::EmailTaken => (StatusCode::CONFLICT, "email_taken"),
             ApiError::InvalidCredentials => (StatusCode::UNAUTHORIZED, "invalid_credentials"),

@@ -23,10 +23,7 @@ pub fn recorder() -> PrometheusHandle {
     HANDLE
         .get_or_init(|| {
             PrometheusBuilder::new()
-                .set_buckets_for_metric(
-                    Matcher::Suffix("duration_seconds".to_owned()),
-                    LATENCY_BUCKETS_S,
-                )
+                .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), LATENCY_BUCKETS_S)
                 .expect("BUG: the latency buckets are not empty")
                 .install_recorder()
                 .expect("BUG: nothing else installs a metrics recorder")

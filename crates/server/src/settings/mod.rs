@@ -6,6 +6,7 @@
 //! connection URLs are [`BackendUrl`]s, so printing the settings (`rally config`) shows neither.
 
 mod accounts;
+mod gateway;
 mod party;
 mod roles;
 mod secret;
@@ -149,6 +150,18 @@ pub struct Settings {
     pub party_invite_ttl_s: u64,
     /// How long members have to answer a ready check, in seconds.
     pub party_ready_check_s: u64,
+    /// How often the gateway pings each WebSocket, in milliseconds.
+    pub ws_ping_interval_ms: u64,
+    /// How long a WebSocket may stay silent before it is closed, in milliseconds.
+    pub ws_idle_timeout_ms: u64,
+    /// How long after a disconnect a gateway session can be resumed, in seconds.
+    pub ws_resume_grace_s: u64,
+    /// Pushes waiting to be written to one socket before it counts as a slow consumer.
+    pub ws_outbound_queue: usize,
+    /// The largest frame a client may send, in bytes.
+    pub ws_max_message_bytes: usize,
+    /// Frames a client may send per second (twice that in a burst) before it is closed.
+    pub ws_messages_per_second: u32,
 }
 
 impl Default for Settings {
@@ -186,6 +199,12 @@ impl Default for Settings {
             party_max_size: 5,
             party_invite_ttl_s: 300,
             party_ready_check_s: 30,
+            ws_ping_interval_ms: 15_000,
+            ws_idle_timeout_ms: 45_000,
+            ws_resume_grace_s: 30,
+            ws_outbound_queue: 256,
+            ws_max_message_bytes: 16 * 1024,
+            ws_messages_per_second: 20,
         }
     }
 }
@@ -224,6 +243,12 @@ const ENV_KEYS: &[&str] = &[
     "party_max_size",
     "party_invite_ttl_s",
     "party_ready_check_s",
+    "ws_ping_interval_ms",
+    "ws_idle_timeout_ms",
+    "ws_resume_grace_s",
+    "ws_outbound_queue",
+    "ws_max_message_bytes",
+    "ws_messages_per_second",
 ];
 
 impl Settings {
@@ -322,7 +347,8 @@ impl Settings {
             return invalid("readiness_timeout_ms", "must be between 1 and 60000".into());
         }
         self.validate_accounts()?;
-        self.validate_parties()
+        self.validate_parties()?;
+        self.validate_gateway()
     }
 
     /// The database to connect to: the configured URL, else the SQLite file in the data directory.

@@ -9,14 +9,25 @@ use axum::{
     http::{Request, Response},
 };
 use http_body_util::BodyExt;
-use rally_server::{App, Migrations, Settings, router};
+use rally_server::{App, AppState, Migrations, Settings, router};
 use tower::ServiceExt;
 
 /// A node under test; its data directory lives as long as it does.
 pub struct TestApp {
-    pub app: App,
+    /// The node, until [`TestApp::serve`] or [`TestApp::take_app`] takes it.
+    app: Option<App>,
+    state: AppState,
     pub router: Router,
     _data: tempfile::TempDir,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
 }
 
 /// The peer address in-process requests come from (a documentation address, RFC 5737).
@@ -34,11 +45,14 @@ pub async fn spawn_app(extra: &[(&str, String)]) -> TestApp {
     let figment = Settings::figment(None, &overrides).unwrap();
     let settings = Settings::from_figment(figment).unwrap();
     let app = App::build(settings, Migrations::Run).await.unwrap();
-    let router = router::router(app.state().clone()).layer(MockConnectInfo(SocketAddr::from(PEER)));
+    let state = app.state().clone();
+    let router = router::router(state.clone()).layer(MockConnectInfo(SocketAddr::from(PEER)));
     TestApp {
-        app,
+        app: Some(app),
+        state,
         router,
         _data: data,
+        stop: None,
     }
 }
 
@@ -63,6 +77,29 @@ impl Answer {
 }
 
 impl TestApp {
+    /// The node's shared state (its backends, gateway, settings).
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Takes the node out, to serve it by hand.
+    pub fn take_app(&mut self) -> App {
+        self.app.take().expect("the node was already taken")
+    }
+
+    /// Serves the node on its socket in a task (its loops run: relay, gateway dispatch) until
+    /// this `TestApp` is dropped; in-process calls keep working. Returns the address.
+    pub fn serve(&mut self) -> SocketAddr {
+        let app = self.take_app();
+        let addr = app.local_addr();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(app.serve(async move {
+            let _ = stopped.await;
+        }));
+        self.stop = Some(stop);
+        addr
+    }
+
     pub async fn send(&self, request: Request<Body>) -> Answer {
         let response: Response<Body> = self.router.clone().oneshot(request).await.unwrap();
         let status = response.status().as_u16();

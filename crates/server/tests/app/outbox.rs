@@ -9,7 +9,7 @@ use crate::harness::{TestApp, spawn_app};
 use crate::readiness::{drop_database, env_or, fresh_database};
 
 async fn relays_a_committed_event_once(app: &TestApp) {
-    let backends = app.app.state().backends().clone();
+    let backends = app.state().backends().clone();
     let match_id = uuid::Uuid::now_v7().to_string();
     backends
         .store
@@ -70,8 +70,7 @@ async fn the_relay_publishes_committed_events_once_on_postgres_and_nats() {
     ])
     .await;
     relays_a_committed_event_once(&app).await;
-    app.app
-        .state()
+    app.state()
         .backends()
         .events
         .delete_streams()

@@ -172,8 +172,7 @@ async fn readyz_names_redis_while_it_is_down_and_recovers_without_a_restart() {
     redis.restart();
     readiness_until(&app, 200).await;
 
-    app.app
-        .state()
+    app.state()
         .backends()
         .events
         .delete_streams()

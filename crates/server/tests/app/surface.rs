@@ -157,10 +157,11 @@ async fn the_openapi_document_lists_the_routes_and_the_docs_page_serves() {
 
 #[tokio::test]
 async fn serve_returns_once_its_shutdown_future_completes() {
-    let app = spawn_app(&[]).await;
-    let addr = app.app.local_addr();
+    let mut app = spawn_app(&[]).await;
+    let node = app.take_app();
+    let addr = node.local_addr();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.app.serve(async move {
+    let server = tokio::spawn(node.serve(async move {
         let _ = stopped.await;
     }));
     // The node answers on its socket...

@@ -30,7 +30,7 @@ on_both_backends! {
             let (got_status, got_code) = problem(&answer);
             assert_eq!((got_status, got_code.as_str()), (status, code), "{}", text(&answer));
         }
-        let store = &app.app.state().backends().store;
+        let store = &app.state().backends().store;
         assert!(store.find_player_by_username("mallory").await.unwrap().is_none());
     }
 

@@ -34,7 +34,7 @@ on_both_backends! {
             .post("/v1/auth/register", json!({ "username": "three", "email": "3@example.com", "password": PASSWORD }))
             .await;
         assert_eq!(problem(&refused), (429, "rate_limited".to_owned()));
-        assert!(app.app.state().backends().store.find_player_by_username("three").await.unwrap().is_none());
+        assert!(app.state().backends().store.find_player_by_username("three").await.unwrap().is_none());
     }
 
     async fn an_account_is_locked_after_too_many_failures_even_for_the_right_password(backend: Backend) {
@@ -101,7 +101,7 @@ async fn a_ban_on_one_node_stops_the_live_token_on_another_sharing_redis() {
     assert_eq!(me(&second, &access).await.status, 200);
     let id: uuid::Uuid = auth["player"]["id"].as_str().unwrap().parse().unwrap();
     rally_server::accounts::profile::set_status(
-        first.app.state(),
+        first.state(),
         id,
         rally_store::PlayerStatus::Banned,
     )
@@ -168,14 +168,15 @@ async fn post_over_socket(addr: std::net::SocketAddr, forwarded_for: &str, body:
 async fn a_served_node_sees_the_socket_peer_and_trusts_it_only_when_configured() {
     // The peer (127.0.0.1) is a trusted proxy: each forwarded client has its own limit, which
     // only works if the server saw the peer's address on the socket.
-    let app = crate::harness::spawn_app(&[
+    let mut app = crate::harness::spawn_app(&[
         ("login_limit_per_minute", "1".to_owned()),
         ("trusted_proxies", "127.0.0.1".to_owned()),
     ])
     .await;
-    let addr = app.app.local_addr();
+    let node = app.take_app();
+    let addr = node.local_addr();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(app.app.serve(async move {
+    let server = tokio::spawn(node.serve(async move {
         let _ = stopped.await;
     }));
     let body = r#"{"login":"nobody","password":"whatever1"}"#;

@@ -52,7 +52,7 @@ on_both_backends! {
         let id: uuid::Uuid = auth["player"]["id"].as_str().unwrap().parse().unwrap();
         let access = token(&auth, "access_token");
         assert_eq!(me(&app, &access).await.status, 200);
-        rally_server::accounts::profile::set_status(app.app.state(), id, rally_store::PlayerStatus::Banned)
+        rally_server::accounts::profile::set_status(app.state(), id, rally_store::PlayerStatus::Banned)
             .await
             .unwrap();
         assert_eq!(problem(&me(&app, &access).await), (403, "account_banned".to_owned()));
@@ -67,7 +67,7 @@ on_both_backends! {
         let app = backend.spawn(&[]).await;
         let auth = register(&app, "sleeper").await;
         let id: uuid::Uuid = auth["player"]["id"].as_str().unwrap().parse().unwrap();
-        let store = &app.app.state().backends().store;
+        let store = &app.state().backends().store;
         store.set_player_status(id, rally_store::PlayerStatus::Disabled).await.unwrap();
         assert_eq!(problem(&login(&app, "sleeper", PASSWORD).await), (403, "account_disabled".to_owned()));
         let refreshed = refresh(&app, &token(&auth, "refresh_token")).await;

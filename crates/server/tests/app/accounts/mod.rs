@@ -95,8 +95,7 @@ pub fn token(auth: &Value, which: &str) -> String {
 
 /// The payloads of the unpublished outbox events with this topic (no relay runs in tests).
 pub async fn outbox(app: &TestApp, topic: &str) -> Vec<Value> {
-    app.app
-        .state()
+    app.state()
         .backends()
         .store
         .next_unpublished(10_000)

@@ -79,7 +79,7 @@ on_both_backends! {
         let viewer = register(&app, "viewer").await;
         let shown = register(&app, "shown").await;
         let id: uuid::Uuid = shown["player"]["id"].as_str().unwrap().parse().unwrap();
-        let store = &app.app.state().backends().store;
+        let store = &app.state().backends().store;
         let season = store.start_season(rally_store::new_id(), "Season 1").await.unwrap();
         store
             .upsert_rating(&rally_store::RatingKey { player_id: id, season_id: season.id, mode: "duel".into() }, 27.5, 6.1, 3)

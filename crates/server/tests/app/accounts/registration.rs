@@ -105,7 +105,7 @@ on_both_backends! {
             assert_eq!(problem(&answer), (422, code.to_owned()), "{field}");
             assert_eq!(answer.json()["field"], field);
         }
-        let store = &app.app.state().backends().store;
+        let store = &app.state().backends().store;
         assert!(store.find_player_by_username("valid_name").await.unwrap().is_none());
         assert!(outbox(&app, "player.registered").await.is_empty());
     }

@@ -83,7 +83,7 @@ on_both_backends! {
         let auth = register(&app, "target").await;
         let id = player_id(&auth);
         let family = uuid::Uuid::now_v7();
-        let state = app.app.state();
+        let state = app.state();
 
         let missing = app.get("/v1/profile/me").await;
         assert_eq!(problem(&missing), (401, "unauthorized".to_owned()));

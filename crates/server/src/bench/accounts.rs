@@ -13,6 +13,7 @@ use axum::{Router, body::Body, http::Request};
 use tokio::time::{Instant, MissedTickBehavior};
 use tower::ServiceExt;
 
+use super::Latency;
 use crate::{App, Migrations, Settings, router};
 
 /// Options of `rally bench accounts`.
@@ -33,37 +34,6 @@ pub struct AccountsBenchArgs {
     /// Seconds of back-to-back logins for the per-core login rate.
     #[arg(long, default_value_t = 5)]
     pub login_s: u64,
-}
-
-/// Latency percentiles of a sample.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Latency {
-    /// Samples taken.
-    pub count: usize,
-    /// Median.
-    pub p50: Duration,
-    /// 99th percentile.
-    pub p99: Duration,
-    /// Largest.
-    pub max: Duration,
-}
-
-impl Latency {
-    fn of(mut samples: Vec<Duration>) -> Self {
-        samples.sort_unstable();
-        let at = |q: f64| {
-            samples
-                .get(((samples.len() as f64 * q).ceil() as usize).saturating_sub(1))
-                .copied()
-                .unwrap_or_default()
-        };
-        Self {
-            count: samples.len(),
-            p50: at(0.50),
-            p99: at(0.99),
-            max: samples.last().copied().unwrap_or_default(),
-        }
-    }
 }
 
 /// `GET /v1/profile/me` under load on one database.

@@ -1,0 +1,326 @@
+//! Real `rally serve` processes on the networked backends, and the HTTP and WebSocket clients
+//! a test drives them with.
+
+#![allow(dead_code)]
+
+use std::{
+    net::{SocketAddr, TcpListener},
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::{Duration, Instant},
+};
+
+use futures::{SinkExt, StreamExt};
+use serde_json::Value;
+use sqlx::{Connection, Executor, PgConnection};
+use tokio::{
+    io::{AsyncReadExt, AsyncWriteExt},
+    net::TcpStream,
+};
+use tokio_tungstenite::{
+    MaybeTlsStream, WebSocketStream,
+    tungstenite::{Message, client::IntoClientRequest},
+};
+
+pub fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+pub fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// One deployment's shared backends: a fresh PostgreSQL database, a Redis namespace and NATS
+/// streams of their own, removed when dropped.
+pub struct Deployment {
+    pub database_name: String,
+    pub database_url: String,
+    pub redis_url: String,
+    pub nats_url: String,
+    pub namespace: String,
+    pub signing_key: String,
+    pub data: tempfile::TempDir,
+}
+
+impl Deployment {
+    pub async fn new() -> Self {
+        let admin = admin_url();
+        let mut connection = PgConnection::connect(&admin).await.unwrap_or_else(|e| {
+            panic!("PostgreSQL is unreachable at RALLY_TEST_DATABASE_URL={admin}: {e}")
+        });
+        let database_name = format!("rally_test_{}", uuid::Uuid::new_v4().simple());
+        connection
+            .execute(sqlx::AssertSqlSafe(format!(
+                "CREATE DATABASE {database_name}"
+            )))
+            .await
+            .unwrap();
+        let (base, _) = admin.rsplit_once('/').unwrap();
+        Self {
+            database_url: format!("{base}/{database_name}"),
+            database_name,
+            redis_url: env_or("RALLY_TEST_REDIS_URL", "redis://127.0.0.1:6379"),
+            nats_url: env_or("RALLY_TEST_NATS_URL", "nats://127.0.0.1:4222"),
+            namespace: format!("t{}", &uuid::Uuid::new_v4().simple().to_string()[..12]),
+            signing_key: format!("test-key-{}", uuid::Uuid::new_v4().simple()),
+            data: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    /// Starts `rally serve` with `roles` and extra `RALLY_*` settings, and waits until it is
+    /// ready.
+    pub fn node(&self, roles: &str, extra: &[(&str, &str)]) -> Node {
+        let port = free_port();
+        let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+        let dir = self.data.path().join(format!("node-{port}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut command = rally(&dir);
+        command
+            .env("RALLY_DATABASE_URL", &self.database_url)
+            .env("RALLY_REDIS_URL", &self.redis_url)
+            .env("RALLY_NATS_URL", &self.nats_url)
+            .env("RALLY_NAMESPACE", &self.namespace)
+            .env("RALLY_TOKEN_SIGNING_KEY", &self.signing_key)
+            .env("RALLY_REGISTER_LIMIT_PER_HOUR", "10000")
+            .env("RALLY_LOGIN_LIMIT_PER_MINUTE", "10000");
+        for (key, value) in extra {
+            command.env(key, value);
+        }
+        let child = command
+            .args(["serve", "--roles", roles, "--listen", &addr.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut node = Node { addr, child };
+        node.wait_ready(&dir);
+        node
+    }
+
+    async fn clean_up(&self) {
+        if let Ok(events) = rally_events::Events::nats(&self.nats_url, &self.namespace).await {
+            let _ = events.delete_streams().await;
+        }
+        if let Ok(mut connection) = PgConnection::connect(&admin_url()).await {
+            let _ = connection
+                .execute(sqlx::AssertSqlSafe(format!(
+                    "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+                    self.database_name
+                )))
+                .await;
+        }
+    }
+}
+
+impl Drop for Deployment {
+    fn drop(&mut self) {
+        let this = Deployment {
+            database_name: self.database_name.clone(),
+            database_url: String::new(),
+            redis_url: String::new(),
+            nats_url: self.nats_url.clone(),
+            namespace: self.namespace.clone(),
+            signing_key: String::new(),
+            data: tempfile::tempdir().unwrap(),
+        };
+        // Drop cannot await, and also runs when the test panicked: use a runtime of its own.
+        let _ = std::thread::spawn(move || {
+            tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap()
+                .block_on(async {
+                    this.clean_up().await;
+                    std::mem::forget(this);
+                });
+        })
+        .join();
+    }
+}
+
+fn admin_url() -> String {
+    env_or(
+        "RALLY_TEST_DATABASE_URL",
+        "postgres://postgres@127.0.0.1:5432/postgres",
+    )
+}
+
+/// `rally` with a clean environment (no RALLY_* from the caller) inside `dir`.
+pub fn rally(dir: &Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_rally"));
+    command.current_dir(dir);
+    for (key, _) in std::env::vars() {
+        if key.starts_with("RALLY_") {
+            command.env_remove(key);
+        }
+    }
+    command.env("RALLY_LOG_LEVEL", "warn");
+    command.env("RALLY_DATA_DIR", dir);
+    command
+}
+
+/// A `rally serve` process, killed when dropped.
+pub struct Node {
+    pub addr: SocketAddr,
+    pub child: Child,
+}
+
+impl Node {
+    fn wait_ready(&mut self, dir: &Path) {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                panic!("rally serve exited early with {status}");
+            }
+            let health = rally(dir)
+                .args(["health", "--addr", &self.addr.to_string()])
+                .output()
+                .unwrap();
+            if health.status.success() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+        panic!("rally serve did not become ready at {}", self.addr);
+    }
+
+    /// Kills the process at once (SIGKILL), as a crash would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// An HTTP request to this node; the status and the JSON body (`Null` when empty).
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        http(self.addr, method, path, token, body).await
+    }
+
+    /// Registers `username`; its player id and access token.
+    pub async fn register(&self, username: &str) -> (String, String) {
+        let (status, body) = self
+            .call(
+                "POST",
+                "/v1/auth/register",
+                None,
+                Some(serde_json::json!({
+                    "username": username,
+                    "email": format!("{username}@example.com"),
+                    "password": "correct horse battery",
+                })),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        (
+            body["player"]["id"].as_str().unwrap().to_owned(),
+            body["access_token"].as_str().unwrap().to_owned(),
+        )
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// One HTTP/1.1 request over a fresh connection.
+pub async fn http(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let auth = token.map_or(String::new(), |t| format!("authorization: Bearer {t}\r\n"));
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nhost: {addr}\r\nconnection: close\r\ncontent-type: application/json\r\n{auth}content-length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let response = String::from_utf8(response).unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+    };
+    (status, body)
+}
+
+/// A gateway client.
+pub struct Socket {
+    ws: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl Socket {
+    /// Connects to `addr`'s gateway with `token` and reads the `hello`.
+    pub async fn connect(addr: SocketAddr, token: &str) -> (Socket, Value) {
+        let mut request = format!("ws://{addr}/v1/ws").into_client_request().unwrap();
+        request
+            .headers_mut()
+            .insert("authorization", format!("Bearer {token}").parse().unwrap());
+        let (ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+        let mut socket = Socket { ws };
+        let hello = socket.next_json(Duration::from_secs(10)).await.unwrap();
+        assert_eq!(hello["type"], "hello", "{hello}");
+        (socket, hello)
+    }
+
+    /// The next JSON frame within `patience`, or `None`.
+    pub async fn next_json(&mut self, patience: Duration) -> Option<Value> {
+        let deadline = tokio::time::Instant::now() + patience;
+        loop {
+            let frame = tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .ok()??;
+            match frame.ok()? {
+                Message::Text(text) => return Some(serde_json::from_str(text.as_str()).unwrap()),
+                Message::Close(_) => return None,
+                _ => {}
+            }
+        }
+    }
+
+    /// Skips frames until one of `kind`; panics when none comes within 10 s.
+    pub async fn next_of(&mut self, kind: &str) -> Value {
+        loop {
+            let frame = self
+                .next_json(Duration::from_secs(10))
+                .await
+                .unwrap_or_else(|| panic!("no {kind} in time"));
+            if frame["type"] == kind {
+                return frame;
+            }
+        }
+    }
+
+    /// Sends a request and waits for its reply.
+    pub async fn request(&mut self, request: Value) -> Value {
+        let id = request["id"].as_str().unwrap().to_owned();
+        self.ws
+            .send(Message::Text(request.to_string().into()))
+            .await
+            .unwrap();
+        loop {
+            let frame = self.next_json(Duration::from_secs(10)).await.unwrap();
+            if frame["id"] == id.as_str() {
+                return frame;
+            }
+        }
+    }
+}

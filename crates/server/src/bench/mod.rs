@@ -1,0 +1,42 @@
+//! The benchmarks behind `rally bench accounts` ([`accounts`]) and `rally bench gateway`
+//! ([`gateway`]), and what they share.
+
+pub mod accounts;
+pub mod gateway;
+
+use std::time::Duration;
+
+pub use accounts::{AccountsBenchArgs, AccountsReport, accounts};
+pub use gateway::{GatewayBenchArgs, GatewayReport, gateway};
+
+/// Latency percentiles of a sample.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Latency {
+    /// Samples taken.
+    pub count: usize,
+    /// Median.
+    pub p50: Duration,
+    /// 99th percentile.
+    pub p99: Duration,
+    /// Largest.
+    pub max: Duration,
+}
+
+impl Latency {
+    /// The percentiles of `samples`.
+    pub fn of(mut samples: Vec<Duration>) -> Self {
+        samples.sort_unstable();
+        let at = |q: f64| {
+            samples
+                .get(((samples.len() as f64 * q).ceil() as usize).saturating_sub(1))
+                .copied()
+                .unwrap_or_default()
+        };
+        Self {
+            count: samples.len(),
+            p50: at(0.50),
+            p99: at(0.99),
+            max: samples.last().copied().unwrap_or_default(),
+        }
+    }
+}

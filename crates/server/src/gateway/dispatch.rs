@@ -1,0 +1,113 @@
+//! From durable events to per-player pushes: the dispatcher (one consumer per stream, shared by
+//! every `api` node under the durable name `gateway`), and the pump that feeds one session from
+//! its player's subject.
+
+use std::{sync::Arc, time::Duration};
+
+use rally_events::{ConsumerOptions, Delivery, Events, Stream, Subscription};
+use rally_protocol::gateway::{PartyEvent, ServerEvent};
+use tokio::sync::watch;
+
+use super::{GatewaySession, push};
+
+/// The durable name every node's dispatcher shares.
+const DURABLE: &str = "gateway";
+/// How long the dispatcher rests after the events backend failed.
+const BACKOFF: Duration = Duration::from_secs(1);
+
+/// The streams whose events are pushed to players.
+pub const STREAMS: [Stream; 4] = [
+    Stream::PartyUpdated,
+    Stream::PartyInvite,
+    Stream::PartyReadyCheck,
+    Stream::PartyDisbanded,
+];
+
+/// Pushes the events of `stream` to the players they concern until `stop` turns true.
+pub async fn run(events: Events, stream: Stream, mut stop: watch::Receiver<bool>) {
+    let options = ConsumerOptions {
+        ack_wait: Duration::from_secs(30),
+        poll_wait: Duration::from_secs(5),
+    };
+    let mut consumer = loop {
+        match events.consumer(stream, DURABLE, options).await {
+            Ok(consumer) => break consumer,
+            Err(error) => {
+                tracing::warn!(error = %error, stream = stream.name(), "cannot open the gateway consumer; retrying");
+                tokio::select! {
+                    _ = stop.changed() => return,
+                    () = tokio::time::sleep(BACKOFF) => {}
+                }
+            }
+        }
+    };
+    loop {
+        let next = tokio::select! {
+            _ = stop.changed() => return,
+            next = consumer.next() => next,
+        };
+        match next {
+            Ok(Some(delivery)) => handle(&events, delivery).await,
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(error = %error, stream = stream.name(), "gateway consumer failed; retrying");
+                tokio::time::sleep(BACKOFF).await;
+            }
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}
+
+/// Pushes one event to each player it concerns, then acknowledges it. An event that cannot be
+/// read is logged and acknowledged (it would never read better); a push that cannot be sent
+/// is retried after a pause.
+async fn handle(events: &Events, delivery: Delivery) {
+    let stream = delivery.stream();
+    let event: PartyEvent = match serde_json::from_slice(delivery.payload()) {
+        Ok(event) => event,
+        Err(error) => {
+            tracing::error!(error = %error, stream = stream.name(), key = delivery.key(), "unreadable party event; dropped");
+            let _ = delivery.ack().await;
+            return;
+        }
+    };
+    let occurred_at_ms = event.updated_at;
+    let recipients = event.recipients();
+    let server_event = match stream {
+        Stream::PartyInvite => ServerEvent::PartyInvite(event),
+        Stream::PartyReadyCheck => ServerEvent::PartyReadyCheck(event),
+        Stream::PartyDisbanded => ServerEvent::PartyDisbanded(event),
+        _ => ServerEvent::PartyUpdated(event),
+    };
+    for player_id in recipients {
+        if let Err(error) =
+            push::send(events, player_id, server_event.clone(), occurred_at_ms).await
+        {
+            tracing::warn!(error = %error, stream = stream.name(), "cannot push an event; retrying it");
+            let _ = delivery.nack_after(BACKOFF).await;
+            return;
+        }
+    }
+    if let Err(error) = delivery.ack().await {
+        tracing::warn!(error = %error, stream = stream.name(), "cannot acknowledge a pushed event; it may be pushed again");
+    }
+}
+
+/// Feeds `session` every push published for its player, until the session ends (its task is
+/// aborted) or the subscription closes.
+pub async fn pump(session: Arc<GatewaySession>, mut subscription: Subscription) {
+    while let Some(message) = subscription.recv().await {
+        match serde_json::from_slice::<push::PlayerPush>(&message.payload) {
+            Ok(push) => {
+                if session.deliver(push) {
+                    metrics::counter!("rally_ws_slow_consumers_total").increment(1);
+                }
+            }
+            Err(error) => {
+                tracing::error!(error = %error, "unreadable player push; dropped");
+            }
+        }
+    }
+}
