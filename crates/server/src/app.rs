@@ -14,7 +14,7 @@ use crate::{
     gateway::{self, Gateway},
     http::metrics,
     outbox_relay::OutboxRelay,
-    router,
+    parties, router,
     settings::{Role, Secrets, Settings},
 };
 
@@ -143,6 +143,7 @@ impl App {
         let mut loops = tokio::task::JoinSet::new();
         loops.spawn(OutboxRelay::new(state.backends().clone()).run(loops_stopped.clone()));
         if settings.roles.contains(Role::Api) {
+            loops.spawn(parties::sweeper::run(state.clone(), loops_stopped.clone()));
             for stream in gateway::dispatch::STREAMS {
                 let events = state.backends().events.clone();
                 loops.spawn(gateway::dispatch::run(

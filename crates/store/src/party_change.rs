@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::error::StoreError;
 use crate::party::{Party, PartyMember, ReadyCheckState};
+use crate::store::Store;
 use crate::timestamp::Timestamp;
 use crate::transaction::Transaction;
 
@@ -30,6 +31,9 @@ const FINISH_CHECK: &str = "UPDATE parties SET ready_check_state = $2 \
      WHERE id = $1 AND ready_check_state = 'pending'";
 const EXPIRE_CHECK: &str = "UPDATE parties SET ready_check_state = 'expired' \
      WHERE id = $1 AND ready_check_state = 'pending' AND ready_check_deadline <= $2";
+const OVERDUE_CHECKS: &str = "SELECT id FROM parties \
+     WHERE ready_check_state = 'pending' AND ready_check_deadline <= $1 \
+     ORDER BY ready_check_deadline, id LIMIT $2";
 
 impl Transaction {
     /// Locks the party's row for the rest of this transaction and returns it as it now is.
@@ -156,5 +160,23 @@ impl Transaction {
                 .rows_affected()
         });
         Ok(changed > 0)
+    }
+}
+
+impl Store {
+    /// Parties whose ready check is still pending at `now` though its deadline has passed,
+    /// most overdue first, at most `limit`: the sweeper expires and announces them.
+    pub async fn overdue_ready_checks(
+        &self,
+        now: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_scalar::<_, Uuid>(OVERDUE_CHECKS)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(pool)
+                .await?)
+        })
     }
 }

@@ -11,12 +11,13 @@
 //! it to everyone concerned.
 //!
 //! Ready checks end when every member is ready (`passed`), when a member answers not ready
-//! (`failed`) or when their deadline passes (`expired`); expiry is settled the next time the
-//! party is read or answered to.
+//! (`failed`) or when their deadline passes (`expired`); expiry is settled by the [`sweeper`]
+//! within a second of the deadline, or by the next read or answer if that comes first.
 
 pub mod invite;
 pub mod lifecycle;
 pub mod ready;
+pub mod sweeper;
 
 use rally_events::Stream;
 use rally_protocol as wire;

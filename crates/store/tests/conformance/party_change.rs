@@ -77,6 +77,25 @@ conformance! {
         assert_eq!(store.party(party.id).await.unwrap().ready_check_state, Some(ReadyCheckState::Expired));
     }
 
+    async fn overdue_ready_checks_are_listed_most_overdue_first_until_settled(store: &Store) {
+        let now = Timestamp::now();
+        let mut parties = Vec::new();
+        for (name, offset) in [("due_a", -5), ("due_b", -20), ("due_c", 60)] {
+            let leader = player(store, name).await;
+            let party = store.create_party(&new_party(leader.id, 4)).await.unwrap();
+            let mut tx = store.begin().await.unwrap();
+            tx.start_ready_check(party.id, now.plus(Duration::seconds(offset))).await.unwrap();
+            tx.commit().await.unwrap();
+            parties.push(party.id);
+        }
+        assert_eq!(store.overdue_ready_checks(now, 10).await.unwrap(), vec![parties[1], parties[0]]);
+        assert_eq!(store.overdue_ready_checks(now, 1).await.unwrap(), vec![parties[1]]);
+        let mut tx = store.begin().await.unwrap();
+        assert!(tx.expire_ready_check(parties[1], now).await.unwrap());
+        tx.commit().await.unwrap();
+        assert_eq!(store.overdue_ready_checks(now, 10).await.unwrap(), vec![parties[0]]);
+    }
+
     async fn an_invite_admits_once_until_it_expires(store: &Store) {
         let (a, b) = (player(store, "inv_a").await, player(store, "inv_b").await);
         let party = store.create_party(&new_party(a.id, 4)).await.unwrap();

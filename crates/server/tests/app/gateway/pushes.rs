@@ -132,3 +132,35 @@ async fn a_resume_the_node_cannot_honour_starts_a_new_session() {
         connect_hello(addr, &ada.token, &format!("resume={session}&last_seq=0")).await;
     assert_eq!(hello["data"]["resumed"], false);
 }
+
+#[tokio::test]
+async fn a_ready_check_that_runs_out_is_announced_at_its_deadline_without_a_read() {
+    let mut extra = settings();
+    extra.push(("party_ready_check_s", "1".to_owned()));
+    let mut app = spawn_app(&extra).await;
+    let addr = app.serve();
+    let ada = player(&app, "ada").await;
+    let bob = player(&app, "bob").await;
+    let party = create(&app, &ada, json!({"open": true})).await;
+    join(&app, &bob, &party).await;
+    let (mut bob_socket, _) = connect_hello(addr, &bob.token, "").await;
+
+    let started = post(
+        &app,
+        &ada,
+        &format!("/v1/party/{party}/ready-check"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        started.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&started.body)
+    );
+    let pending = bob_socket.next_of("party.ready_check").await;
+    assert_eq!(pending["data"]["ready_check"], "pending");
+    // Nobody reads or answers: the sweeper ends the check and everyone is told.
+    let expired = bob_socket.next_of("party.ready_check").await;
+    assert_eq!(expired["data"]["ready_check"], "expired");
+}
