@@ -156,8 +156,10 @@ impl PartyRule {
 }
 
 /// Everything one queue (mode) is configured with. Build it, then [`QueueConfig::validate`]
-/// (also done by [`crate::Matchmaker::add_queue`]).
+/// (also done by [`crate::Matchmaker::add_queue`]). Deserialized, absent fields take the
+/// [`Default`] (a 5v5 Weng-Lin queue without regions).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct QueueConfig {
     /// Teams in a full match (2 for 5v5; N for a free-for-all of N with `team_size` 1).
     pub teams: u16,
@@ -189,7 +191,50 @@ pub struct QueueConfig {
     pub tick_interval_ms: u64,
 }
 
+impl Default for QueueConfig {
+    /// [`QueueConfig::five_vs_five`] without regions.
+    fn default() -> Self {
+        Self::five_vs_five(Vec::new())
+    }
+}
+
 impl QueueConfig {
+    /// A one-on-one Glicko-2 queue with sensible widening, in the given regions.
+    #[must_use]
+    pub fn duel(regions: Vec<Region>) -> Self {
+        Self {
+            teams: 2,
+            team_size: 1,
+            min_teams: 2,
+            max_party_size: 1,
+            roles: Vec::new(),
+            regions,
+            rating_system: RatingSystem::Glicko2,
+            party_rule: PartyRule::Mean,
+            rating_band: Widening {
+                start: 100.0,
+                step: 50.0,
+                every_ms: 5_000,
+                max: 600.0,
+            },
+            latency_ms: Widening {
+                start: 60.0,
+                step: 10.0,
+                every_ms: 10_000,
+                max: 120.0,
+            },
+            region_fallback_after_ms: Some(45_000),
+            min_quality: Relaxation {
+                start: 0.85,
+                step: 0.05,
+                every_ms: 10_000,
+                floor: 0.4,
+            },
+            max_wait_ms: 300_000,
+            tick_interval_ms: 1_000,
+        }
+    }
+
     /// A 5v5 Weng-Lin queue with sensible widening, in the given regions.
     #[must_use]
     pub fn five_vs_five(regions: Vec<Region>) -> Self {

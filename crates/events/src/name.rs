@@ -37,11 +37,14 @@ pub enum Stream {
     PartyDisbanded,
     /// `party.ready_check`: a ready check started, passed, failed or expired.
     PartyReadyCheck,
+    /// `queue.updated`: a ticket joined a queue or left it without a match (the payload names
+    /// its players).
+    QueueUpdated,
 }
 
 impl Stream {
     /// Every stream, in a stable order (created together when a NATS bus connects).
-    pub const ALL: [Stream; 9] = [
+    pub const ALL: [Stream; 10] = [
         Stream::MatchCreated,
         Stream::MatchCompleted,
         Stream::SessionReady,
@@ -51,6 +54,7 @@ impl Stream {
         Stream::PartyInvite,
         Stream::PartyDisbanded,
         Stream::PartyReadyCheck,
+        Stream::QueueUpdated,
     ];
 
     /// The dotted name, as used in subjects and logs: `match.created`.
@@ -65,6 +69,7 @@ impl Stream {
             Stream::PartyInvite => "party.invite",
             Stream::PartyDisbanded => "party.disbanded",
             Stream::PartyReadyCheck => "party.ready_check",
+            Stream::QueueUpdated => "queue.updated",
         }
     }
 
@@ -85,6 +90,7 @@ impl Stream {
             Stream::PartyInvite => "PARTY_INVITE",
             Stream::PartyDisbanded => "PARTY_DISBANDED",
             Stream::PartyReadyCheck => "PARTY_READY_CHECK",
+            Stream::QueueUpdated => "QUEUE_UPDATED",
         }
     }
 }

@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::party::PartyState;
+use crate::queue::{MatchFound, QueueCancelled, QueueStatus, QueueTicket};
 
 /// The version of the gateway protocol this crate speaks, sent as `v` in every frame.
 pub const GATEWAY_VERSION: u32 = 1;
@@ -110,6 +111,18 @@ pub enum ServerEvent {
     /// The player's party closed.
     #[serde(rename = "party.disbanded")]
     PartyDisbanded(PartyEvent),
+    /// The player (alone or with their party) joined a queue.
+    #[serde(rename = "queue.joined")]
+    QueueJoined(QueueTicket),
+    /// The player's ticket left the queue without a match, and why.
+    #[serde(rename = "queue.cancelled")]
+    QueueCancelled(QueueCancelled),
+    /// How the player's wait is going (every few seconds while searching).
+    #[serde(rename = "queue.status")]
+    QueueStatus(QueueStatus),
+    /// A match was made for the player.
+    #[serde(rename = "match.found")]
+    MatchFound(MatchFound),
 }
 
 impl ServerEvent {
@@ -124,6 +137,10 @@ impl ServerEvent {
             ServerEvent::PartyInvite(_) => "party.invite",
             ServerEvent::PartyReadyCheck(_) => "party.ready_check",
             ServerEvent::PartyDisbanded(_) => "party.disbanded",
+            ServerEvent::QueueJoined(_) => "queue.joined",
+            ServerEvent::QueueCancelled(_) => "queue.cancelled",
+            ServerEvent::QueueStatus(_) => "queue.status",
+            ServerEvent::MatchFound(_) => "match.found",
         }
     }
 }

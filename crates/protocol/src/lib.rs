@@ -9,6 +9,7 @@
 //! - [`problem`]: the error envelope, `application/problem+json` (RFC 9457) with a stable `code`.
 //! - [`health`]: the readiness report of `GET /readyz`.
 //! - [`party`]: parties, their members, invites and ready checks (`/v1/party/*`).
+//! - [`queue`]: queues, tickets, and the queue and match pushes (`/v1/queues`, `/v1/queue`).
 //! - [`gateway`]: the WebSocket gateway's frames (`/v1/ws`): requests, replies and pushes.
 
 pub mod account;
@@ -16,6 +17,7 @@ pub mod gateway;
 pub mod health;
 pub mod party;
 pub mod problem;
+pub mod queue;
 
 pub use account::*;
 pub use health::{BackendHealth, Readiness};
@@ -24,3 +26,4 @@ pub use party::{
     ReadyCheck, ReadyCheckState, ReadyRequest,
 };
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem};
+pub use queue::{QueueInfo, QueueList, QueueRequest, QueueTicket, RegionLatency, TicketState};

@@ -13,6 +13,7 @@ use crate::{
     backends::Backends,
     gateway::{self, Gateway},
     http::metrics,
+    matchmaking::{self, Queues, matchmaker::MatchmakerRole},
     outbox_relay::OutboxRelay,
     parties, router,
     settings::{Role, Secrets, Settings},
@@ -32,6 +33,7 @@ struct Inner {
     metrics: PrometheusHandle,
     tokens: AccessTokens,
     gateway: Gateway,
+    queues: Queues,
 }
 
 impl AppState {
@@ -53,6 +55,11 @@ impl AppState {
     /// The access-token issuer and verifier.
     pub fn tokens(&self) -> &AccessTokens {
         &self.inner.tokens
+    }
+
+    /// The configured queues.
+    pub fn queues(&self) -> &Queues {
+        &self.inner.queues
     }
 
     /// This node's WebSocket gateway.
@@ -80,6 +87,8 @@ pub enum Migrations {
 pub struct App {
     state: AppState,
     listener: TcpListener,
+    /// Players whose last gateway session on this node ended.
+    gone: tokio::sync::mpsc::UnboundedReceiver<Uuid>,
 }
 
 impl App {
@@ -99,7 +108,8 @@ impl App {
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let tokens = AccessTokens::new(&settings, &secrets);
-        let gateway = Gateway::new(
+        let queues = Queues::from_settings(&settings);
+        let (gateway, gone) = Gateway::new(
             Uuid::new_v4(),
             backends.events.clone(),
             backends.state.clone(),
@@ -113,9 +123,14 @@ impl App {
                 metrics: metrics::recorder(),
                 tokens,
                 gateway,
+                queues,
             }),
         };
-        Ok(Self { state, listener })
+        Ok(Self {
+            state,
+            listener,
+            gone,
+        })
     }
 
     /// The address the node listens on (useful with port 0).
@@ -136,12 +151,25 @@ impl App {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let Self { state, listener } = self;
+        let Self {
+            state,
+            listener,
+            gone,
+        } = self;
         let settings = state.settings().clone();
         let (stop_loops, loops_stopped) = tokio::sync::watch::channel(false);
 
         let mut loops = tokio::task::JoinSet::new();
         loops.spawn(OutboxRelay::new(state.backends().clone()).run(loops_stopped.clone()));
+        loops.spawn(disconnect_policy(
+            state.clone(),
+            gone,
+            loops_stopped.clone(),
+        ));
+        if settings.roles.contains(Role::Matchmaker) {
+            let holder = format!("{}", state.gateway().node_id());
+            loops.spawn(MatchmakerRole::new(state.clone(), holder).run(loops_stopped.clone()));
+        }
         if settings.roles.contains(Role::Api) {
             loops.spawn(parties::sweeper::run(state.clone(), loops_stopped.clone()));
             for stream in gateway::dispatch::STREAMS {
@@ -194,6 +222,39 @@ impl App {
         }
         tracing::info!("rally stopped");
         Ok(())
+    }
+}
+
+/// The queue's disconnect policy: a player whose last session on this node ended (past the
+/// resume grace) and who is not online on another node leaves the queue, when
+/// `queue_leave_on_disconnect` says so.
+async fn disconnect_policy(
+    app: AppState,
+    mut gone: tokio::sync::mpsc::UnboundedReceiver<Uuid>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    loop {
+        let player_id = tokio::select! {
+            _ = stop.changed() => return,
+            player = gone.recv() => match player {
+                Some(player) => player,
+                None => return,
+            },
+        };
+        if !app.settings().queue_leave_on_disconnect {
+            continue;
+        }
+        match gateway::presence::node_of(&app.backends().state, player_id).await {
+            Ok(None) => {
+                if let Err(error) =
+                    matchmaking::queueing::dequeue_disconnected(&app, player_id).await
+                {
+                    tracing::warn!(error = %error, "cannot take a disconnected player out of the queue");
+                }
+            }
+            Ok(Some(_)) => {}
+            Err(error) => tracing::warn!(error = %error, "cannot read presence"),
+        }
     }
 }
 

@@ -17,6 +17,7 @@
 //! - [`parties`]: the party rules below the handlers: lifecycle, invites, ready checks, and
 //!   their `party.*` events.
 //! - [`gateway`]: the WebSocket gateway: sessions, pushes from any node, presence.
+//! - [`matchmaking`]: queues, tickets and the matchmaker role over the engine.
 //! - [`bench`]: the accounts benchmark behind `rally bench accounts`.
 
 pub mod accounts;
@@ -26,6 +27,7 @@ pub mod backends;
 pub mod bench;
 pub mod gateway;
 pub mod http;
+pub mod matchmaking;
 pub mod outbox_relay;
 pub mod parties;
 pub mod password;

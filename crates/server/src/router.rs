@@ -16,6 +16,8 @@
 //! | GET | `/v1/party/me`, `/v1/party/{id}` | [`routes::party`] (bearer) |
 //! | POST | `/v1/party/{id}/join`, `/leave`, `/invite`, `/invite/decline` | [`routes::party`] (bearer) |
 //! | POST | `/v1/party/{id}/kick`, `/promote`, `/ready`, `/ready-check` | [`routes::party`] (bearer) |
+//! | GET | `/v1/queues` | [`routes::queue`] (bearer) |
+//! | POST, GET, DELETE | `/v1/queue` | [`routes::queue`] (bearer) |
 //! | GET | `/v1/ws` (WebSocket) | [`routes::gateway`] (bearer or `?token=`) |
 //!
 //! Every request body is limited to `body_limit_bytes` (413 `payload_too_large` beyond).
@@ -73,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::profile::router())
         .merge(routes::party::router())
         .merge(routes::gateway::router())
+        .merge(routes::queue::router())
         .split_for_parts();
     let docs: Router<AppState> = SwaggerUi::new("/docs").url("/openapi.json", api).into();
     routes

@@ -23,6 +23,13 @@ pub enum StoreError {
         /// The constraint's name.
         constraint: String,
     },
+    /// A write for a queue carried a fencing token lower than one already used: the writer's
+    /// lease lapsed and another matchmaker owns the queue now.
+    #[error("the lease on queue {queue} was taken over; this writer is stale")]
+    Fenced {
+        /// The queue (mode).
+        queue: String,
+    },
     /// A CHECK constraint refused a value (a username of the wrong length, a full party
     /// `parties_member_count_max`, an illegal session transition...).
     #[error("value refused by constraint {constraint}")]

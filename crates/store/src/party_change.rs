@@ -31,6 +31,8 @@ const FINISH_CHECK: &str = "UPDATE parties SET ready_check_state = $2 \
      WHERE id = $1 AND ready_check_state = 'pending'";
 const EXPIRE_CHECK: &str = "UPDATE parties SET ready_check_state = 'expired' \
      WHERE id = $1 AND ready_check_state = 'pending' AND ready_check_deadline <= $2";
+const SET_QUEUED: &str = "UPDATE parties SET state = $2 \
+     WHERE id = $1 AND state IN ('active', 'queued')";
 const OVERDUE_CHECKS: &str = "SELECT id FROM parties \
      WHERE ready_check_state = 'pending' AND ready_check_deadline <= $1 \
      ORDER BY ready_check_deadline, id LIMIT $2";
@@ -155,6 +157,27 @@ impl Transaction {
             sqlx::query(EXPIRE_CHECK)
                 .bind(party_id)
                 .bind(now)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
+        });
+        Ok(changed > 0)
+    }
+}
+
+impl Transaction {
+    /// Marks an open party queued (`true`) or back to active (`false`); returns whether it
+    /// changed anything (a closed party stays closed).
+    pub async fn set_party_queued(
+        &mut self,
+        party_id: Uuid,
+        queued: bool,
+    ) -> Result<bool, StoreError> {
+        let state = if queued { "queued" } else { "active" };
+        let changed = on_tx!(self, conn => {
+            sqlx::query(SET_QUEUED)
+                .bind(party_id)
+                .bind(state)
                 .execute(&mut *conn)
                 .await?
                 .rows_affected()

@@ -42,6 +42,8 @@ pub struct NewTicket {
     pub region: String,
     /// Measured latency per region, as json (`{"eu": 31, "na": 120}`).
     pub latencies: serde_json::Value,
+    /// What the matchmaker needs to rebuild the ticket (members' ratings, roles...), as json.
+    pub spec: serde_json::Value,
     /// The players queued (the owner and, for a party, every member).
     pub members: Vec<Uuid>,
     /// Enqueue time (kept when a ticket is requeued, so a player keeps their place).
@@ -63,6 +65,8 @@ pub struct Ticket {
     pub region: String,
     /// Measured latency per region.
     pub latencies: serde_json::Value,
+    /// What the matchmaker needs to rebuild the ticket.
+    pub spec: serde_json::Value,
     /// Where the ticket is in its life.
     pub state: TicketState,
     /// Why it was cancelled, when it was.
@@ -76,26 +80,42 @@ pub struct Ticket {
 }
 
 const INSERT_TICKET: &str = "INSERT INTO queue_tickets \
-     (id, owner_id, party_id, mode, region, latencies, state, created_at, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, 'searching', $7, $7) \
-     RETURNING id, owner_id, party_id, mode, region, latencies, state, cancel_reason, match_id, \
+     (id, owner_id, party_id, mode, region, latencies, spec, state, created_at, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $8, 'searching', $7, $7) \
+     RETURNING id, owner_id, party_id, mode, region, latencies, spec, state, cancel_reason, match_id, \
      created_at, updated_at";
 const INSERT_MEMBER: &str =
     "INSERT INTO ticket_members (ticket_id, state, player_id) VALUES ($1, 'searching', $2)";
 const UPDATE_STATE: &str = "UPDATE queue_tickets \
      SET state = $3, match_id = $4, cancel_reason = $5, updated_at = $6 \
      WHERE id = $1 AND state = $2 \
-     RETURNING id, owner_id, party_id, mode, region, latencies, state, cancel_reason, match_id, \
+     RETURNING id, owner_id, party_id, mode, region, latencies, spec, state, cancel_reason, match_id, \
      created_at, updated_at";
-const SELECT_TICKET: &str = "SELECT id, owner_id, party_id, mode, region, latencies, state, \
+const SELECT_TICKET: &str = "SELECT id, owner_id, party_id, mode, region, latencies, spec, state, \
      cancel_reason, match_id, created_at, updated_at FROM queue_tickets WHERE id = $1";
 const SELECT_MEMBERS: &str =
     "SELECT player_id FROM ticket_members WHERE ticket_id = $1 ORDER BY player_id";
 const SELECT_ACTIVE_FOR_PLAYER: &str = "SELECT t.id, t.owner_id, t.party_id, t.mode, t.region, \
-     t.latencies, t.state, t.cancel_reason, t.match_id, t.created_at, t.updated_at \
+     t.latencies, t.spec, t.state, t.cancel_reason, t.match_id, t.created_at, t.updated_at \
      FROM ticket_members m JOIN queue_tickets t ON t.id = m.ticket_id \
      WHERE m.player_id = $1 AND m.state = 'searching'";
-const SELECT_OPEN: &str = "SELECT id, owner_id, party_id, mode, region, latencies, state, \
+const SELECT_LATEST_FOR_PLAYER: &str = "SELECT t.id, t.owner_id, t.party_id, t.mode, t.region, \
+     t.latencies, t.spec, t.state, t.cancel_reason, t.match_id, t.created_at, t.updated_at \
+     FROM ticket_members m JOIN queue_tickets t ON t.id = m.ticket_id \
+     WHERE m.player_id = $1 ORDER BY t.updated_at DESC, t.id DESC LIMIT 1";
+const SELECT_ACTIVE_FOR_PARTY: &str = "SELECT id, owner_id, party_id, mode, region, latencies, \
+     spec, state, cancel_reason, match_id, created_at, updated_at FROM queue_tickets \
+     WHERE party_id = $1 AND state = 'searching'";
+const SELECT_OPEN_OF_MODE: &str = "SELECT id, owner_id, party_id, mode, region, latencies, \
+     spec, state, cancel_reason, match_id, created_at, updated_at FROM queue_tickets \
+     WHERE state = 'searching' AND mode = $1 ORDER BY created_at, id";
+const SELECT_CHANGED: &str = "SELECT id, owner_id, party_id, mode, region, latencies, spec, \
+     state, cancel_reason, match_id, created_at, updated_at FROM queue_tickets \
+     WHERE mode = $1 AND updated_at >= $2 ORDER BY updated_at, id";
+const RAISE_FENCE: &str = "INSERT INTO queue_fences (queue, token) VALUES ($1, $2) \
+     ON CONFLICT (queue) DO UPDATE SET token = excluded.token \
+     WHERE queue_fences.token <= excluded.token";
+const SELECT_OPEN: &str = "SELECT id, owner_id, party_id, mode, region, latencies, spec, state, \
      cancel_reason, match_id, created_at, updated_at FROM queue_tickets \
      WHERE state = 'searching' AND mode = $1 AND region = $2 ORDER BY created_at, id";
 
@@ -113,6 +133,7 @@ impl Transaction {
                 .bind(&new.region)
                 .bind(&new.latencies)
                 .bind(new.created_at)
+                .bind(&new.spec)
                 .fetch_one(&mut *conn)
                 .await?;
             for player_id in &new.members {
@@ -149,6 +170,45 @@ impl Transaction {
                 .fetch_one(&mut *conn)
                 .await?)
         })
+    }
+}
+
+impl Transaction {
+    /// The party's searching ticket, if it is queued.
+    pub async fn active_ticket_of_party(
+        &mut self,
+        party_id: Uuid,
+    ) -> Result<Option<Ticket>, StoreError> {
+        on_tx!(self, conn => {
+            Ok(sqlx::query_as::<_, Ticket>(SELECT_ACTIVE_FOR_PARTY)
+                .bind(party_id)
+                .fetch_optional(&mut *conn)
+                .await?)
+        })
+    }
+
+    /// Admits a write for `queue` by the holder of fencing token `token`: records the token as
+    /// the queue's highest, or fails with [`StoreError::Fenced`] when a higher one already
+    /// wrote (this writer's lease lapsed and another took the queue). Call it first in the
+    /// transaction that writes a match, so the check and the write commit together.
+    pub async fn fence_queue(&mut self, queue: &str, token: u64) -> Result<(), StoreError> {
+        let token = i64::try_from(token).map_err(|_| StoreError::Fenced {
+            queue: queue.to_owned(),
+        })?;
+        let admitted = on_tx!(self, conn => {
+            sqlx::query(RAISE_FENCE)
+                .bind(queue)
+                .bind(token)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
+        });
+        if admitted == 0 {
+            return Err(StoreError::Fenced {
+                queue: queue.to_owned(),
+            });
+        }
+        Ok(())
     }
 }
 
@@ -208,6 +268,46 @@ impl Store {
                 .bind(mode)
                 .bind(region)
                 .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// Every searching ticket of a queue (all its regions), oldest first: what a matchmaker
+    /// rebuilds the queue from when it takes it over.
+    pub async fn open_tickets_of_mode(&self, mode: &str) -> Result<Vec<Ticket>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, Ticket>(SELECT_OPEN_OF_MODE)
+                .bind(mode)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// The tickets of a queue changed (created, matched, cancelled, timed out) at or after
+    /// `since`, in order of change: how a matchmaker follows its queue between ticks.
+    pub async fn tickets_changed_since(
+        &self,
+        mode: &str,
+        since: Timestamp,
+    ) -> Result<Vec<Ticket>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, Ticket>(SELECT_CHANGED)
+                .bind(mode)
+                .bind(since)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// The player's most recently changed ticket (alone or with a party), in any state.
+    pub async fn latest_ticket_of_player(
+        &self,
+        player_id: Uuid,
+    ) -> Result<Option<Ticket>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, Ticket>(SELECT_LATEST_FOR_PLAYER)
+                .bind(player_id)
+                .fetch_optional(pool)
                 .await?)
         })
     }

@@ -5,10 +5,15 @@
 use std::{sync::Arc, time::Duration};
 
 use rally_events::{ConsumerOptions, Delivery, Events, Stream, Subscription};
-use rally_protocol::gateway::{PartyEvent, ServerEvent};
+use rally_protocol::{
+    gateway::{PartyEvent, ServerEvent},
+    queue::MatchFound,
+};
 use tokio::sync::watch;
+use uuid::Uuid;
 
 use super::{GatewaySession, push};
+use crate::matchmaking::queueing::QueueEvent;
 
 /// The durable name every node's dispatcher shares.
 const DURABLE: &str = "gateway";
@@ -16,11 +21,13 @@ const DURABLE: &str = "gateway";
 const BACKOFF: Duration = Duration::from_secs(1);
 
 /// The streams whose events are pushed to players.
-pub const STREAMS: [Stream; 4] = [
+pub const STREAMS: [Stream; 6] = [
     Stream::PartyUpdated,
     Stream::PartyInvite,
     Stream::PartyReadyCheck,
     Stream::PartyDisbanded,
+    Stream::QueueUpdated,
+    Stream::MatchCreated,
 ];
 
 /// Pushes the events of `stream` to the players they concern until `stop` turns true.
@@ -65,21 +72,14 @@ pub async fn run(events: Events, stream: Stream, mut stop: watch::Receiver<bool>
 /// is retried after a pause.
 async fn handle(events: &Events, delivery: Delivery) {
     let stream = delivery.stream();
-    let event: PartyEvent = match serde_json::from_slice(delivery.payload()) {
-        Ok(event) => event,
-        Err(error) => {
-            tracing::error!(error = %error, stream = stream.name(), key = delivery.key(), "unreadable party event; dropped");
-            let _ = delivery.ack().await;
-            return;
-        }
-    };
-    let occurred_at_ms = event.updated_at;
-    let recipients = event.recipients();
-    let server_event = match stream {
-        Stream::PartyInvite => ServerEvent::PartyInvite(event),
-        Stream::PartyReadyCheck => ServerEvent::PartyReadyCheck(event),
-        Stream::PartyDisbanded => ServerEvent::PartyDisbanded(event),
-        _ => ServerEvent::PartyUpdated(event),
+    let Some((recipients, server_event, occurred_at_ms)) = read(stream, delivery.payload()) else {
+        tracing::error!(
+            stream = stream.name(),
+            key = delivery.key(),
+            "unreadable event; dropped"
+        );
+        let _ = delivery.ack().await;
+        return;
     };
     for player_id in recipients {
         if let Err(error) =
@@ -92,6 +92,39 @@ async fn handle(events: &Events, delivery: Delivery) {
     }
     if let Err(error) = delivery.ack().await {
         tracing::warn!(error = %error, stream = stream.name(), "cannot acknowledge a pushed event; it may be pushed again");
+    }
+}
+
+/// An event's recipients, its push, and when it happened.
+fn read(stream: Stream, payload: &[u8]) -> Option<(Vec<Uuid>, ServerEvent, i64)> {
+    match stream {
+        Stream::QueueUpdated => {
+            let event: QueueEvent = serde_json::from_slice(payload).ok()?;
+            let recipients = event.recipients().to_vec();
+            let pushed = match event {
+                QueueEvent::Joined(ticket) => ServerEvent::QueueJoined(ticket),
+                QueueEvent::Cancelled(cancelled) => ServerEvent::QueueCancelled(cancelled),
+            };
+            Some((recipients, pushed, push::now_ms()))
+        }
+        Stream::MatchCreated => {
+            let found: MatchFound = serde_json::from_slice(payload).ok()?;
+            let recipients = found.teams.iter().flatten().map(|p| p.player_id).collect();
+            let at = found.created_at_ms;
+            Some((recipients, ServerEvent::MatchFound(found), at))
+        }
+        _ => {
+            let event: PartyEvent = serde_json::from_slice(payload).ok()?;
+            let at = event.updated_at;
+            let recipients = event.recipients();
+            let pushed = match stream {
+                Stream::PartyInvite => ServerEvent::PartyInvite(event),
+                Stream::PartyReadyCheck => ServerEvent::PartyReadyCheck(event),
+                Stream::PartyDisbanded => ServerEvent::PartyDisbanded(event),
+                _ => ServerEvent::PartyUpdated(event),
+            };
+            Some((recipients, pushed, at))
+        }
     }
 }
 

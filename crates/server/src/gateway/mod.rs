@@ -32,7 +32,10 @@ use std::{
 
 use rally_events::{Events, EventsError};
 use rally_state::State;
-use tokio::{sync::watch, task::AbortHandle};
+use tokio::{
+    sync::{mpsc, watch},
+    task::AbortHandle,
+};
 use uuid::Uuid;
 
 pub use session::GatewaySession;
@@ -90,6 +93,8 @@ struct Inner {
     limits: Limits,
     sessions: Mutex<Sessions>,
     shutdown: watch::Sender<bool>,
+    /// Told each player whose last session on this node ended (the queue's disconnect policy).
+    gone: mpsc::UnboundedSender<Uuid>,
 }
 
 #[derive(Debug, Default)]
@@ -116,9 +121,16 @@ pub struct Opened {
 }
 
 impl Gateway {
-    /// The gateway of the node `node_id`.
-    pub fn new(node_id: Uuid, events: Events, state: State, limits: Limits) -> Self {
-        Self {
+    /// The gateway of the node `node_id`, and the players whose last session on it ended
+    /// (past the resume grace), for the node to act on.
+    pub fn new(
+        node_id: Uuid,
+        events: Events,
+        state: State,
+        limits: Limits,
+    ) -> (Self, mpsc::UnboundedReceiver<Uuid>) {
+        let (gone, gone_rx) = mpsc::unbounded_channel();
+        let gateway = Self {
             inner: Arc::new(Inner {
                 node_id,
                 events,
@@ -126,8 +138,10 @@ impl Gateway {
                 limits,
                 sessions: Mutex::default(),
                 shutdown: watch::channel(false).0,
+                gone,
             }),
-        }
+        };
+        (gateway, gone_rx)
     }
 
     fn sessions(&self) -> MutexGuard<'_, Sessions> {
@@ -277,6 +291,7 @@ impl Gateway {
             ids.remove(&session_id);
             if ids.is_empty() {
                 sessions.by_player.remove(&player_id);
+                let _ = self.inner.gone.send(player_id);
             }
         }
         metrics::gauge!("rally_ws_sessions").set(sessions.by_id.len() as f64);

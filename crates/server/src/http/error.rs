@@ -39,6 +39,33 @@ pub enum ApiError {
     /// The body is larger than the configured limit.
     #[error("the body is larger than this server accepts")]
     PayloadTooLarge,
+    /// Queueing for a mode no queue serves.
+    #[error("no queue `{0}`: see GET /v1/queues")]
+    UnknownQueue(String),
+    /// Queueing with a region the queue does not run in.
+    #[error("the queue does not run in region `{0}`")]
+    UnknownRegion(String),
+    /// Queueing with a role the queue does not know.
+    #[error("the queue has no role `{0}`")]
+    UnknownRole(String),
+    /// Queueing with no region, or with every region beyond the queue's latency limit.
+    #[error("{0}")]
+    NoRegionInReach(String),
+    /// Queueing while a ticket is already searching.
+    #[error("already queued: cancel the current ticket first")]
+    AlreadyQueued,
+    /// Queueing while in a match that has not ended.
+    #[error("already in a match that has not ended")]
+    InMatch,
+    /// Queueing a party that has not passed a ready check.
+    #[error("the party has not passed a ready check")]
+    PartyNotReady,
+    /// Queueing a party larger than the queue takes.
+    #[error("the party is larger than this queue takes ({0} at most)")]
+    PartyTooLarge(u16),
+    /// Cancelling with no searching ticket.
+    #[error("not queued")]
+    NotQueued,
     /// `GET /v1/ws` without a WebSocket upgrade.
     #[error("this route speaks WebSocket: send an upgrade request")]
     WebSocketExpected,
@@ -145,6 +172,17 @@ impl ApiError {
             ApiError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::InvalidField(error) => (StatusCode::UNPROCESSABLE_ENTITY, error.code),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
+            ApiError::UnknownQueue(_) => (StatusCode::NOT_FOUND, "unknown_queue"),
+            ApiError::UnknownRegion(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_region"),
+            ApiError::UnknownRole(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_role"),
+            ApiError::NoRegionInReach(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "no_region_in_reach")
+            }
+            ApiError::AlreadyQueued => (StatusCode::CONFLICT, "already_queued"),
+            ApiError::InMatch => (StatusCode::CONFLICT, "in_match"),
+            ApiError::PartyNotReady => (StatusCode::CONFLICT, "party_not_ready"),
+            ApiError::PartyTooLarge(_) => (StatusCode::CONFLICT, "party_too_large"),
+            ApiError::NotQueued => (StatusCode::NOT_FOUND, "not_queued"),
             ApiError::WebSocketExpected => (StatusCode::UPGRADE_REQUIRED, "websocket_expected"),
             ApiError::UsernameTaken => (StatusCode::CONFLICT, "username_taken"),
             ApiError::EmailTaken => (StatusCode::CONFLICT, "email_taken"),

@@ -233,7 +233,12 @@ async fn remove(
         Err(StoreError::NotFound) => return Err(ApiError::NotInParty(not_member)),
         Err(error) => return Err(ApiError::store(error)),
     };
-    let members = tx.party_members(party_id).await.map_err(ApiError::store)?;
+    let (party, members) = if party.state == PartyState::Queued {
+        super::leave_queue(tx, party_id).await?
+    } else {
+        let members = tx.party_members(party_id).await.map_err(ApiError::store)?;
+        (party, members)
+    };
     let extra = json!({ "reason": reason, "player_id": player_id });
     if party.state == PartyState::Closed {
         tx.revoke_party_invites(party_id)

@@ -10,6 +10,10 @@
 //! a player left, was kicked or was invited, that player (`player_id`), so the gateway can push
 //! it to everyone concerned.
 //!
+//! A change to a queued party (a member joins, leaves, is kicked or promoted, or readiness
+//! changes) takes its ticket out of the queue in the same transaction, and its members are told
+//! (`queue.cancelled` with reason `party_changed`).
+//!
 //! Ready checks end when every member is ready (`passed`), when a member answers not ready
 //! (`failed`) or when their deadline passes (`expired`); expiry is settled by the [`sweeper`]
 //! within a second of the deadline, or by the next read or answer if that comes first.
@@ -130,7 +134,22 @@ async fn commit_update(
     extra: Value,
 ) -> Result<wire::Party, ApiError> {
     let (party, members) = snapshot(&mut tx, party_id).await?;
+    let (party, members) = if party.state == PartyState::Queued {
+        leave_queue(&mut tx, party_id).await?
+    } else {
+        (party, members)
+    };
     announce(&mut tx, Stream::PartyUpdated, &party, &members, extra).await?;
     commit(tx).await?;
     Ok(view(&party, &members))
+}
+
+/// A queued party changed: its ticket leaves the queue (`queue.cancelled`, `party_changed`)
+/// in the change's transaction, and the party is active again; the party as it now is.
+async fn leave_queue(
+    tx: &mut Transaction,
+    party_id: Uuid,
+) -> Result<(Party, Vec<PartyMember>), ApiError> {
+    crate::matchmaking::queueing::dequeue_party(tx, party_id).await?;
+    snapshot(tx, party_id).await
 }

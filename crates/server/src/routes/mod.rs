@@ -5,4 +5,5 @@ pub mod gateway;
 pub mod health;
 pub mod party;
 pub mod profile;
+pub mod queue;
 pub mod telemetry;

@@ -8,12 +8,14 @@
 mod accounts;
 mod gateway;
 mod party;
+mod queues;
 mod roles;
 mod secret;
 mod secrets;
 mod url;
 
 use std::{
+    collections::BTreeMap,
     net::{IpAddr, SocketAddr},
     path::{Path, PathBuf},
     time::Duration,
@@ -23,6 +25,7 @@ use figment::{
     Figment,
     providers::{Env, Format, Serialized, Toml},
 };
+use rally_engine::QueueConfig;
 use serde::{Deserialize, Serialize};
 
 pub use accounts::{DEFAULT_ACCESS_TOKEN_TTL_S, DEFAULT_REFRESH_TOKEN_TTL_S};
@@ -162,6 +165,16 @@ pub struct Settings {
     pub ws_max_message_bytes: usize,
     /// Frames a client may send per second (twice that in a burst) before it is closed.
     pub ws_messages_per_second: u32,
+    /// The queues, by mode: the engine's queue configuration (config file only; `[queues.duel]`).
+    /// Empty: the two example queues `duel` and `squad` in the configured regions.
+    pub queues: BTreeMap<String, QueueConfig>,
+    /// How long a matchmaker's lease on a queue lasts unless renewed, in seconds; a queue whose
+    /// matchmaker died is taken over within about this long.
+    pub matchmaker_lease_s: u64,
+    /// How often a searching ticket's players get `queue.status`, in seconds.
+    pub queue_status_interval_s: u64,
+    /// Whether a player whose socket is gone past `ws_resume_grace_s` leaves the queue.
+    pub queue_leave_on_disconnect: bool,
 }
 
 impl Default for Settings {
@@ -205,6 +218,10 @@ impl Default for Settings {
             ws_outbound_queue: 256,
             ws_max_message_bytes: 16 * 1024,
             ws_messages_per_second: 20,
+            queues: BTreeMap::new(),
+            matchmaker_lease_s: 5,
+            queue_status_interval_s: 5,
+            queue_leave_on_disconnect: true,
         }
     }
 }
@@ -249,6 +266,9 @@ const ENV_KEYS: &[&str] = &[
     "ws_outbound_queue",
     "ws_max_message_bytes",
     "ws_messages_per_second",
+    "matchmaker_lease_s",
+    "queue_status_interval_s",
+    "queue_leave_on_disconnect",
 ];
 
 impl Settings {
@@ -348,7 +368,8 @@ impl Settings {
         }
         self.validate_accounts()?;
         self.validate_parties()?;
-        self.validate_gateway()
+        self.validate_gateway()?;
+        self.validate_queues()
     }
 
     /// The database to connect to: the configured URL, else the SQLite file in the data directory.

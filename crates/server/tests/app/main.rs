@@ -8,5 +8,6 @@ mod gateway;
 mod harness;
 mod outbox;
 mod party;
+mod queue;
 mod readiness;
 mod surface;

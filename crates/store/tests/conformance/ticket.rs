@@ -15,6 +15,7 @@ fn new_ticket(owner_id: Uuid, members: Vec<Uuid>, created_at: Timestamp) -> NewT
         mode: "duel".to_owned(),
         region: "eu".to_owned(),
         latencies: json!({"eu": 31, "na": 120}),
+        spec: json!({"members": members.len()}),
         members,
         created_at,
     }
@@ -108,5 +109,47 @@ conformance! {
         assert_eq!(got, expected);
         assert_eq!(open[0].latencies, json!({"eu": 31, "na": 120}));
         assert_eq!(store.open_tickets("squad", "eu").await.unwrap(), vec![]);
+    }
+
+    async fn a_queue_is_rebuilt_from_its_open_tickets_and_followed_by_change_time(store: &Store) {
+        let (a, b, c) = (player(store, "mm_a").await, player(store, "mm_b").await, player(store, "mm_c").await);
+        let start = Timestamp::now().plus(time::Duration::milliseconds(-50));
+        let first = store.create_ticket(&new_ticket(a.id, vec![a.id], start)).await.unwrap();
+        let mut other_region = new_ticket(b.id, vec![b.id], start.plus(time::Duration::milliseconds(5)));
+        other_region.region = "na".to_owned();
+        let second = store.create_ticket(&other_region).await.unwrap();
+        let mut other_mode = new_ticket(c.id, vec![c.id], start);
+        other_mode.mode = "squad".to_owned();
+        store.create_ticket(&other_mode).await.unwrap();
+
+        let open = store.open_tickets_of_mode("duel").await.unwrap();
+        assert_eq!(open.iter().map(|t| t.id).collect::<Vec<_>>(), vec![first.id, second.id]);
+        assert_eq!(open[0].spec, json!({"members": 1}));
+
+        let cancelled_at = Timestamp::now();
+        store
+            .set_ticket_state(first.id, TicketState::Searching, TicketState::Cancelled, None, Some("by_player"))
+            .await
+            .unwrap();
+        let changed = store.tickets_changed_since("duel", cancelled_at).await.unwrap();
+        assert_eq!(changed.len(), 1);
+        assert_eq!((changed[0].id, changed[0].state), (first.id, TicketState::Cancelled));
+        assert_eq!(store.open_tickets_of_mode("duel").await.unwrap().len(), 1);
+    }
+
+    async fn a_stale_fencing_token_cannot_write_for_a_queue(store: &Store) {
+        let mut tx = store.begin().await.unwrap();
+        tx.fence_queue("duel", 3).await.unwrap();
+        tx.fence_queue("duel", 3).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        assert!(matches!(tx.fence_queue("duel", 2).await, Err(StoreError::Fenced { queue }) if queue == "duel"));
+        drop(tx);
+        let mut tx = store.begin().await.unwrap();
+        tx.fence_queue("squad", 1).await.unwrap();
+        tx.fence_queue("duel", 7).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut tx = store.begin().await.unwrap();
+        assert!(tx.fence_queue("duel", 3).await.is_err(), "a newer owner wrote since");
     }
 }

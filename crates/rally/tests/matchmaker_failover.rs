@@ -1,0 +1,79 @@
+//! Two `rally serve --roles matchmaker` processes and an API node on PostgreSQL, Redis and
+//! NATS: the matchmaker that owns the queue is killed while players queue; the other takes the
+//! queue over, and every ticket ends in exactly one match.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use serde_json::json;
+use sqlx::{Connection, PgConnection, Row};
+use support::Deployment;
+
+const PLAYERS: usize = 40;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn killing_the_owning_matchmaker_loses_no_ticket_and_matches_none_twice() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let deployment = Deployment::new().await;
+    let api = deployment.node("api", &[]);
+    let lease = [("RALLY_MATCHMAKER_LEASE_S", "2")];
+    let mut first = deployment.node("matchmaker", &lease);
+
+    let mut players = Vec::new();
+    for i in 0..PLAYERS {
+        players.push(api.register(&format!("duellist{i}")).await);
+    }
+    // The first matchmaker owns every queue before the second starts.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let _second = deployment.node("matchmaker", &lease);
+
+    let body = json!({"mode": "duel", "regions": [{"region": "eu", "latency_ms": 20}]});
+    for (i, (_, token)) in players.iter().enumerate() {
+        if i == PLAYERS / 2 {
+            first.kill();
+        }
+        let (status, ticket) = api
+            .call("POST", "/v1/queue", Some(token), Some(body.clone()))
+            .await;
+        assert_eq!(status, 201, "{ticket}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // Every ticket ends matched: none lost with the first matchmaker.
+    let mut unmatched = players.len();
+    for _ in 0..150 {
+        unmatched = 0;
+        for (_, token) in &players {
+            let (_, ticket) = api.call("GET", "/v1/queue", Some(token), None).await;
+            if ticket["state"] != "matched" {
+                unmatched += 1;
+            }
+        }
+        if unmatched == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(unmatched, 0, "tickets never matched after the failover");
+
+    // And none twice: each player in exactly one match, each match of two.
+    let mut db = PgConnection::connect(&deployment.database_url)
+        .await
+        .unwrap();
+    let rows =
+        sqlx::query("SELECT player_id, count(*) AS n FROM match_participants GROUP BY player_id")
+            .fetch_all(&mut db)
+            .await
+            .unwrap();
+    assert_eq!(rows.len(), PLAYERS);
+    assert!(rows.iter().all(|row| row.get::<i64, _>("n") == 1));
+    let matches: i64 = sqlx::query("SELECT count(*) AS n FROM matches")
+        .fetch_one(&mut db)
+        .await
+        .unwrap()
+        .get("n");
+    assert_eq!(matches, (PLAYERS / 2) as i64);
+}

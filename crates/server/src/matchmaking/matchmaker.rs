@@ -1,0 +1,629 @@
+//! The matchmaker role: one loop per node that owns queues through leases and drives the engine.
+//!
+//! Each round (the shortest `tick_interval_ms` of the queues):
+//! 1. **Ownership.** For each queue it does not own, try the lease `matchmaker:<mode>` in the
+//!    `state` backend; on success rebuild the queue from the store (every searching ticket,
+//!    with its original enqueue time). Renew owned leases; one that cannot be renewed, or whose
+//!    local deadline passed, is dropped with its tickets.
+//! 2. **Follow the store.** Read the owned queues' tickets changed since the last round (with an
+//!    overlap for clock skew and late commits): new searching tickets enter the engine,
+//!    cancelled ones leave it. Every 30 s, a full read adds any ticket the overlap missed.
+//! 3. **Tick** the engine and write each match in one transaction: the queue's fencing token
+//!    is checked first (`queue_fences`: a matchmaker whose lease lapsed cannot write), then the
+//!    match and participants, the tickets' move from searching to matched (conditional: a
+//!    ticket cancelled meanwhile aborts the match, whose other tickets go back to the engine),
+//!    the parties back to active, and `match.created` in the outbox. Timed-out tickets are
+//!    ended the same way with `queue.cancelled`.
+//! 4. **Tell.** `queue.status` to each searching ticket's players every
+//!    `queue_status_interval_s`; queue figures to the `state` backend for `GET /v1/queues`.
+//!
+//! Queues, not (queue, region) buckets, are the unit of ownership: a ticket may fall back to
+//! its second region after a wait, so one queue's regions are matched together.
+
+use std::{
+    collections::{HashMap, VecDeque},
+    time::{Duration, Instant},
+};
+
+use rally_engine::{Match, Matchmaker, Millis, Mode, TicketId, TimedOut};
+use rally_events::Stream;
+use rally_protocol::{
+    gateway::ServerEvent,
+    queue::{MatchFound, MatchPlayer, QueueStatus},
+};
+use rally_store::{
+    MatchState, NewEvent, NewMatch, NewParticipant, StoreError, Ticket, TicketState, Timestamp,
+    new_id,
+};
+use serde_json::json;
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use super::{
+    Queues, engine_millis,
+    queueing::{self, reason},
+    spec::TicketSpec,
+    stats::{self, QueueStats},
+};
+use crate::{app::AppState, gateway::push, http::ApiError};
+
+/// How far back each round re-reads ticket changes (clock skew between nodes, and commits that
+/// land after a later-stamped one).
+const OVERLAP: Duration = Duration::from_secs(5);
+/// How often the whole queue is re-read, to catch what the overlap missed.
+const FULL_RESYNC: Duration = Duration::from_secs(30);
+/// How long matches count toward a queue's median wait.
+const WAIT_WINDOW: Duration = Duration::from_secs(300);
+
+/// A ticket this node feeds the engine.
+#[derive(Debug, Clone)]
+struct Known {
+    id: Uuid,
+    mode: Mode,
+    party_id: Option<Uuid>,
+    region: String,
+    spec: TicketSpec,
+    queued_at: Millis,
+    last_status: Option<Instant>,
+}
+
+/// A queue this node owns.
+#[derive(Debug)]
+struct Owned {
+    fence: u64,
+    valid_until: Instant,
+    renew_at: Instant,
+    cursor: Timestamp,
+    resync_at: Instant,
+    waits: VecDeque<(Instant, f64)>,
+}
+
+/// The role's state on one node.
+pub struct MatchmakerRole {
+    app: AppState,
+    holder: String,
+    queues: Queues,
+    engine: Matchmaker,
+    owned: HashMap<Mode, Owned>,
+    known: HashMap<TicketId, Known>,
+}
+
+impl std::fmt::Debug for MatchmakerRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("MatchmakerRole")
+            .field("holder", &self.holder)
+            .field("owned", &self.owned.keys().collect::<Vec<_>>())
+            .field("tickets", &self.known.len())
+            .finish()
+    }
+}
+
+fn lease_name(mode: Mode) -> String {
+    format!("matchmaker:{}", mode.as_str())
+}
+
+impl MatchmakerRole {
+    /// The role for this node (`holder` must be unique per process).
+    pub fn new(app: AppState, holder: String) -> Self {
+        let queues = app.queues().clone();
+        let mut engine = Matchmaker::new();
+        for (mode, config) in queues.iter() {
+            engine
+                .add_queue(mode, config.clone())
+                .expect("BUG: the queue settings were validated");
+        }
+        Self {
+            app,
+            holder,
+            queues,
+            engine,
+            owned: HashMap::new(),
+            known: HashMap::new(),
+        }
+    }
+
+    /// Runs rounds until `stop` turns true, then releases its leases.
+    pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
+        let period = Duration::from_millis(self.queues.tick_interval_ms());
+        let mut ticker = tokio::time::interval(period);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = stop.changed() => break,
+                _ = ticker.tick() => {}
+            }
+            if *stop.borrow() {
+                break;
+            }
+            self.round().await;
+        }
+        for (mode, owned) in self.owned.drain() {
+            let _ = self
+                .app
+                .backends()
+                .state
+                .release_lease(&lease_name(mode), &self.holder, owned.fence)
+                .await;
+        }
+        metrics::gauge!("rally_matchmaker_leases_held").set(0.0);
+    }
+
+    /// One round: ownership, follow the store, tick, tell.
+    pub async fn round(&mut self) {
+        self.ownership().await;
+        let modes: Vec<Mode> = self.owned.keys().copied().collect();
+        for mode in modes {
+            if let Err(error) = self.follow(mode).await {
+                tracing::warn!(error = %error, mode = mode.as_str(), "cannot read the queue's tickets");
+            }
+        }
+        let started = Instant::now();
+        let outcome = self.engine.tick(engine_millis(Timestamp::now()));
+        metrics::histogram!("rally_tick_duration_seconds").record(started.elapsed().as_secs_f64());
+        for made in outcome.matches {
+            self.write_match(made).await;
+        }
+        for timed_out in outcome.timed_out {
+            self.time_out(timed_out).await;
+        }
+        self.tell().await;
+    }
+
+    async fn ownership(&mut self) {
+        let state = self.app.backends().state.clone();
+        let ttl = self.app.settings().matchmaker_lease();
+        let now = Instant::now();
+        let modes: Vec<Mode> = self.queues.iter().map(|(mode, _)| mode).collect();
+        for mode in modes {
+            let name = lease_name(mode);
+            if let Some(owned) = self.owned.get_mut(&mode) {
+                if now < owned.renew_at {
+                    continue;
+                }
+                match state
+                    .renew_lease(&name, &self.holder, owned.fence, ttl)
+                    .await
+                {
+                    Ok(true) => {
+                        owned.valid_until = now + ttl;
+                        owned.renew_at = now + ttl / 3;
+                    }
+                    Ok(false) => self.drop_queue(mode, "lease taken over"),
+                    Err(error) if now >= owned.valid_until => {
+                        tracing::warn!(error = %error, "cannot renew a queue lease");
+                        self.drop_queue(mode, "lease could not be renewed in time");
+                    }
+                    Err(error) => tracing::warn!(error = %error, "cannot renew a queue lease yet"),
+                }
+                continue;
+            }
+            match state.acquire_lease(&name, &self.holder, ttl).await {
+                Ok(Some(lease)) => {
+                    if let Err(error) = self.take_over(mode, lease.fence, lease.valid_until).await {
+                        tracing::warn!(error = %error, mode = mode.as_str(), "cannot rebuild the queue; releasing it");
+                        let _ = state.release_lease(&name, &self.holder, lease.fence).await;
+                        self.drop_queue(mode, "rebuild failed");
+                    }
+                }
+                Ok(None) => {}
+                Err(error) => tracing::warn!(error = %error, "cannot try a queue lease"),
+            }
+        }
+        metrics::gauge!("rally_matchmaker_leases_held").set(self.owned.len() as f64);
+    }
+
+    async fn take_over(
+        &mut self,
+        mode: Mode,
+        fence: u64,
+        valid_until: Instant,
+    ) -> Result<(), StoreError> {
+        let ttl = self.app.settings().matchmaker_lease();
+        let cursor = Timestamp::now();
+        let tickets = self
+            .app
+            .backends()
+            .store
+            .open_tickets_of_mode(mode.as_str())
+            .await?;
+        let count = tickets.len();
+        self.owned.insert(
+            mode,
+            Owned {
+                fence,
+                valid_until,
+                renew_at: Instant::now() + ttl / 3,
+                cursor,
+                resync_at: Instant::now() + FULL_RESYNC,
+                waits: VecDeque::new(),
+            },
+        );
+        for ticket in tickets {
+            self.admit(mode, &ticket);
+        }
+        tracing::info!(
+            mode = mode.as_str(),
+            fence,
+            tickets = count,
+            "took over a queue"
+        );
+        Ok(())
+    }
+
+    fn drop_queue(&mut self, mode: Mode, why: &str) {
+        if self.owned.remove(&mode).is_none() {
+            return;
+        }
+        let ids: Vec<TicketId> = self
+            .known
+            .iter()
+            .filter(|(_, k)| k.mode == mode)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in ids {
+            self.engine.cancel(id);
+            self.known.remove(&id);
+        }
+        tracing::warn!(mode = mode.as_str(), why, "gave up a queue");
+    }
+
+    /// Feeds a stored searching ticket to the engine (once).
+    fn admit(&mut self, mode: Mode, ticket: &Ticket) {
+        let id = TicketId(ticket.id.as_u128());
+        if self.known.contains_key(&id) {
+            return;
+        }
+        let role_count = self
+            .queues
+            .get(mode.as_str())
+            .map_or(0, |(_, config)| config.roles.len());
+        let spec = match TicketSpec::of(&ticket.spec) {
+            Ok(spec) => spec,
+            Err(error) => {
+                tracing::error!(error = %error, ticket = %ticket.id, "unusable ticket left out");
+                return;
+            }
+        };
+        let engine_ticket = match spec.engine_ticket(ticket.id, mode, role_count) {
+            Ok(t) => t,
+            Err(error) => {
+                tracing::error!(error = %error, ticket = %ticket.id, "unusable ticket left out");
+                return;
+            }
+        };
+        let queued_at = engine_millis(ticket.created_at);
+        if let Err(error) = self.engine.enqueue(engine_ticket, queued_at) {
+            tracing::warn!(error = %error, ticket = %ticket.id, "the engine refused a stored ticket");
+            return;
+        }
+        self.known.insert(
+            id,
+            Known {
+                id: ticket.id,
+                mode,
+                party_id: ticket.party_id,
+                region: ticket.region.clone(),
+                spec,
+                queued_at,
+                last_status: None,
+            },
+        );
+    }
+
+    async fn follow(&mut self, mode: Mode) -> Result<(), StoreError> {
+        let store = self.app.backends().store.clone();
+        let Some(owned) = self.owned.get(&mode) else {
+            return Ok(());
+        };
+        if Instant::now() >= owned.resync_at {
+            let open = store.open_tickets_of_mode(mode.as_str()).await?;
+            for ticket in &open {
+                self.admit(mode, ticket);
+            }
+            if let Some(owned) = self.owned.get_mut(&mode) {
+                owned.resync_at = Instant::now() + FULL_RESYNC;
+            }
+        }
+        let Some(owned) = self.owned.get(&mode) else {
+            return Ok(());
+        };
+        let overlap = time::Duration::try_from(OVERLAP).expect("BUG: a small duration");
+        let since = owned.cursor.plus(-overlap);
+        let changed = store.tickets_changed_since(mode.as_str(), since).await?;
+        let mut cursor = owned.cursor;
+        for ticket in &changed {
+            cursor = cursor.max(ticket.updated_at);
+            if ticket.state == TicketState::Searching {
+                self.admit(mode, ticket);
+            } else {
+                let id = TicketId(ticket.id.as_u128());
+                if self.known.remove(&id).is_some() {
+                    self.engine.cancel(id);
+                }
+            }
+        }
+        if let Some(owned) = self.owned.get_mut(&mode) {
+            owned.cursor = cursor;
+        }
+        Ok(())
+    }
+
+    async fn write_match(&mut self, made: Match) {
+        let mode = made.mode;
+        let Some(fence) = self.owned.get(&mode).map(|o| o.fence) else {
+            return;
+        };
+        let tickets: Vec<Known> = made
+            .tickets()
+            .filter_map(|id| self.known.get(&id).cloned())
+            .collect();
+        let match_id = new_id();
+        let now = Timestamp::now();
+        let mut teams = Vec::with_capacity(made.teams.len());
+        let mut participants = Vec::new();
+        for (index, team) in made.teams.iter().enumerate() {
+            let mut players = Vec::with_capacity(team.players.len());
+            for placement in &team.players {
+                let player_id = Uuid::from_u128(placement.player.0);
+                let known = self.known.get(&placement.ticket);
+                let party_id = known.and_then(|k| k.party_id);
+                let display_name = known
+                    .and_then(|k| k.spec.member(player_id))
+                    .map_or_else(String::new, |m| m.display_name.clone());
+                participants.push(NewParticipant {
+                    player_id,
+                    team: i32::try_from(index).unwrap_or(i32::MAX),
+                    party_id,
+                    rating_mean_before: placement.rating.mu,
+                    // Elo has no uncertainty; the store keeps a positive one.
+                    rating_uncertainty_before: placement.rating.sigma.max(1e-9),
+                    rating_mean_after: None,
+                    rating_uncertainty_after: None,
+                    outcome: None,
+                });
+                players.push(MatchPlayer {
+                    player_id,
+                    display_name,
+                    party_id,
+                });
+            }
+            teams.push(players);
+        }
+        let found = MatchFound {
+            match_id,
+            mode: mode.as_str().to_owned(),
+            region: made.region.as_str().to_owned(),
+            quality: made.quality.total,
+            teams,
+            created_at_ms: now.unix_millis(),
+        };
+        let new = NewMatch {
+            id: match_id,
+            mode: mode.as_str().to_owned(),
+            region: made.region.as_str().to_owned(),
+            season_id: tickets.iter().find_map(|k| k.spec.season_id),
+            state: MatchState::Created,
+            quality: json!({
+                "quality": made.quality,
+                "win_probabilities": made.win_probabilities,
+            }),
+            created_at: now,
+            ended_at: None,
+            participants,
+        };
+        match self
+            .store_match(&mode, fence, &new, &tickets, &found, &made)
+            .await
+        {
+            Ok(()) => {
+                let now_ms = engine_millis(now);
+                for known in &tickets {
+                    let waited = now_ms.0.saturating_sub(known.queued_at.0) as f64 / 1000.0;
+                    metrics::histogram!("rally_time_to_match_seconds", "mode" => mode.as_str().to_owned(), "region" => made.region.as_str().to_owned())
+                        .record(waited);
+                    if let Some(owned) = self.owned.get_mut(&mode) {
+                        owned.waits.push_back((Instant::now(), waited));
+                    }
+                    self.known.remove(&TicketId(known.id.as_u128()));
+                }
+                metrics::counter!("rally_matches_total", "mode" => mode.as_str().to_owned(), "region" => made.region.as_str().to_owned())
+                    .increment(1);
+                metrics::histogram!("rally_match_quality", "mode" => mode.as_str().to_owned())
+                    .record(made.quality.total);
+            }
+            Err(WriteFailure::Fenced) => self.drop_queue(mode, "a newer owner wrote"),
+            Err(WriteFailure::TicketGone) => {
+                // A ticket left the queue as the match was made: the others go back, with
+                // their original enqueue time.
+                self.requeue(mode, &tickets).await;
+            }
+            Err(WriteFailure::Store(error)) => {
+                tracing::warn!(error = %error, "cannot write a match; its tickets go back");
+                self.requeue(mode, &tickets).await;
+            }
+        }
+    }
+
+    /// Puts back in the engine the tickets of a match that could not be written, those still
+    /// searching in the store.
+    async fn requeue(&mut self, mode: Mode, tickets: &[Known]) {
+        for known in tickets {
+            self.known.remove(&TicketId(known.id.as_u128()));
+            if let Ok(ticket) = self.app.backends().store.ticket(known.id).await
+                && ticket.state == TicketState::Searching
+            {
+                self.admit(mode, &ticket);
+            }
+        }
+    }
+
+    async fn store_match(
+        &self,
+        mode: &Mode,
+        fence: u64,
+        new: &NewMatch,
+        tickets: &[Known],
+        found: &MatchFound,
+        made: &Match,
+    ) -> Result<(), WriteFailure> {
+        let mut tx = self.app.backends().store.begin().await?;
+        match tx.fence_queue(mode.as_str(), fence).await {
+            Err(StoreError::Fenced { .. }) => return Err(WriteFailure::Fenced),
+            other => other?,
+        }
+        tx.create_match(new).await?;
+        for known in tickets {
+            match tx
+                .set_ticket_state(
+                    known.id,
+                    TicketState::Searching,
+                    TicketState::Matched,
+                    Some(new.id),
+                    None,
+                )
+                .await
+            {
+                Ok(_) => {}
+                Err(StoreError::NotFound) => return Err(WriteFailure::TicketGone),
+                Err(error) => return Err(error.into()),
+            }
+            if let Some(party_id) = known.party_id {
+                tx.set_party_queued(party_id, false).await?;
+            }
+        }
+        let mut payload = serde_json::to_value(found).expect("BUG: a match serializes");
+        if let Some(fields) = payload.as_object_mut() {
+            fields.insert(
+                "ticket_ids".to_owned(),
+                json!(tickets.iter().map(|k| k.id).collect::<Vec<_>>()),
+            );
+            fields.insert(
+                "win_probabilities".to_owned(),
+                json!(made.win_probabilities),
+            );
+        }
+        tx.enqueue(&NewEvent {
+            topic: Stream::MatchCreated.name().to_owned(),
+            key: new.id.to_string(),
+            payload,
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn time_out(&mut self, timed_out: TimedOut) {
+        let Some(known) = self.known.remove(&timed_out.ticket) else {
+            return;
+        };
+        let store = &self.app.backends().store;
+        let result = async {
+            let ticket = store.ticket(known.id).await.map_err(ApiError::store)?;
+            let mut tx = store.begin().await.map_err(ApiError::store)?;
+            queueing::end(&mut tx, &ticket, TicketState::TimedOut, reason::TIMED_OUT).await?;
+            tx.commit().await.map_err(ApiError::store)
+        }
+        .await;
+        match result {
+            Ok(()) => metrics::counter!("rally_tickets_timed_out_total", "mode" => timed_out.mode.as_str().to_owned())
+                .increment(1),
+            Err(error) => tracing::warn!(error = %error, "cannot time out a ticket; it stays searching"),
+        }
+    }
+
+    async fn tell(&mut self) {
+        let interval = self.app.settings().queue_status_interval();
+        let now = Instant::now();
+        let now_ms = engine_millis(Timestamp::now());
+        let events = self.app.backends().events.clone();
+        let mut depth: HashMap<(Mode, String), u64> = HashMap::new();
+        let mut due = Vec::new();
+        for known in self.known.values_mut() {
+            let mode = known.mode;
+            *depth.entry((mode, known.region.clone())).or_default() +=
+                known.spec.members.len() as u64;
+            if known
+                .last_status
+                .is_none_or(|at| now.duration_since(at) >= interval)
+            {
+                known.last_status = Some(now);
+                due.push((mode, known.clone()));
+            }
+        }
+        for (mode, known) in due {
+            let Some((_, config)) = self.queues.get(mode.as_str()) else {
+                continue;
+            };
+            let waited_ms = now_ms.0.saturating_sub(known.queued_at.0);
+            let status = ServerEvent::QueueStatus(QueueStatus {
+                ticket_id: known.id,
+                mode: mode.as_str().to_owned(),
+                waited_s: waited_ms as f64 / 1000.0,
+                rating_band: config.rating_band.at(waited_ms),
+                latency_limit_ms: config.latency_ms.at(waited_ms),
+            });
+            for member in &known.spec.members {
+                let _ = push::send(&events, member.player_id, status.clone(), push::now_ms()).await;
+            }
+        }
+        let ttl = self.app.settings().matchmaker_lease() * 2;
+        let modes: Vec<Mode> = self.owned.keys().copied().collect();
+        for mode in modes {
+            if let Some((_, config)) = self.queues.get(mode.as_str()) {
+                for region in &config.regions {
+                    let waiting = depth
+                        .get(&(mode, region.as_str().to_owned()))
+                        .copied()
+                        .unwrap_or(0);
+                    metrics::gauge!("rally_queue_depth", "mode" => mode.as_str().to_owned(), "region" => region.as_str().to_owned())
+                        .set(waiting as f64);
+                }
+            }
+            let players_waiting = depth
+                .iter()
+                .filter(|((m, _), _)| *m == mode)
+                .map(|(_, n)| *n)
+                .sum();
+            let median_wait_s = self.owned.get_mut(&mode).and_then(|owned| {
+                while owned
+                    .waits
+                    .front()
+                    .is_some_and(|(at, _)| now.duration_since(*at) > WAIT_WINDOW)
+                {
+                    owned.waits.pop_front();
+                }
+                median(owned.waits.iter().map(|(_, w)| *w).collect())
+            });
+            let figures = QueueStats {
+                players_waiting,
+                median_wait_s,
+            };
+            stats::publish(&self.app.backends().state, mode.as_str(), &figures, ttl).await;
+        }
+    }
+}
+
+/// Why a match could not be written.
+#[derive(Debug)]
+enum WriteFailure {
+    /// Another matchmaker owns the queue now.
+    Fenced,
+    /// One of its tickets was no longer searching.
+    TicketGone,
+    /// The store failed.
+    Store(StoreError),
+}
+
+impl From<StoreError> for WriteFailure {
+    fn from(error: StoreError) -> Self {
+        WriteFailure::Store(error)
+    }
+}
+
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    Some(values[values.len() / 2])
+}

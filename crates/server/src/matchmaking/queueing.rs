@@ -1,0 +1,448 @@
+//! The queue rules below the handlers: joining (alone, or the leader with the whole party once
+//! it passed a ready check), cancelling, reading one's ticket, listing the queues, and taking a
+//! ticket out of the queue when its party changes, its player disconnects or it times out.
+//!
+//! A ticket is written to the store, with its `queue.updated` event, before the request is
+//! answered; the matchmaker that owns the queue picks it up from there.
+
+use rally_engine::{QueueConfig, Region};
+use rally_events::Stream;
+use rally_protocol::{
+    QueueInfo, QueueList, QueueRequest, QueueTicket, RegionLatency, TicketState as WireState,
+    queue::QueueCancelled,
+};
+use rally_store::{
+    NewEvent, NewTicket, RatingKey, ReadyCheckState, StoreError, Ticket, TicketState, Timestamp,
+    Transaction, new_id,
+};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    queues::{rating_system_name, role_id},
+    spec::{SpecMember, TicketSpec},
+    stats,
+};
+use crate::{app::AppState, http::ApiError};
+
+/// Why a ticket left the queue without a match.
+pub mod reason {
+    /// The player (or the party's leader) cancelled.
+    pub const BY_PLAYER: &str = "by_player";
+    /// The party changed while queued.
+    pub const PARTY_CHANGED: &str = "party_changed";
+    /// The ticket waited longer than the queue allows.
+    pub const TIMED_OUT: &str = "timed_out";
+    /// A player's socket was gone past the resume grace.
+    pub const DISCONNECTED: &str = "disconnected";
+}
+
+/// The payload of a `queue.updated` event: what the gateway pushes to the ticket's players.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum QueueEvent {
+    /// A ticket joined a queue.
+    Joined(QueueTicket),
+    /// A ticket left a queue without a match.
+    Cancelled(QueueCancelled),
+}
+
+impl QueueEvent {
+    /// The players to tell.
+    pub fn recipients(&self) -> &[Uuid] {
+        match self {
+            QueueEvent::Joined(ticket) => &ticket.member_ids,
+            QueueEvent::Cancelled(cancelled) => &cancelled.member_ids,
+        }
+    }
+}
+
+/// Every queue with its shape and the population its matchmaker last reported.
+pub async fn list(app: &AppState) -> QueueList {
+    let mut queues = Vec::new();
+    for (mode, config) in app.queues().iter() {
+        let figures = stats::read(&app.backends().state, mode.as_str()).await;
+        queues.push(QueueInfo {
+            mode: mode.as_str().to_owned(),
+            teams: config.teams,
+            team_size: config.team_size,
+            max_party_size: config.max_party_size,
+            roles: config.roles.iter().map(|r| r.name.clone()).collect(),
+            rating_system: rating_system_name(config.rating_system).to_owned(),
+            regions: config
+                .regions
+                .iter()
+                .map(|r| r.as_str().to_owned())
+                .collect(),
+            players_waiting: figures.players_waiting,
+            median_wait_s: figures.median_wait_s,
+        });
+    }
+    QueueList { queues }
+}
+
+/// Queues the caller alone, or (as its leader) the caller's party. Nothing is written unless
+/// every rule holds.
+pub async fn join(
+    app: &AppState,
+    player_id: Uuid,
+    request: QueueRequest,
+) -> Result<QueueTicket, ApiError> {
+    let (mode, config) = app
+        .queues()
+        .get(&request.mode)
+        .ok_or_else(|| ApiError::UnknownQueue(request.mode.clone()))?;
+    let latencies = latencies(config, &request.regions)?;
+    let roles = roles(config, request.roles.as_deref())?;
+    let store = &app.backends().store;
+
+    let party = store
+        .party_of_player(player_id)
+        .await
+        .map_err(ApiError::store)?
+        .filter(|party| party.member_count > 1);
+    let member_ids = match &party {
+        None => vec![player_id],
+        Some(party) => {
+            if party.leader_id != player_id {
+                return Err(ApiError::NotPartyLeader);
+            }
+            if party.ready_check_state != Some(ReadyCheckState::Passed) {
+                return Err(ApiError::PartyNotReady);
+            }
+            let members = store
+                .party_members(party.id)
+                .await
+                .map_err(ApiError::store)?;
+            if members.len() > usize::from(config.max_party_size) {
+                return Err(ApiError::PartyTooLarge(config.max_party_size));
+            }
+            members.into_iter().map(|m| m.player_id).collect()
+        }
+    };
+    for &member in &member_ids {
+        if store
+            .active_ticket_of_player(member)
+            .await
+            .map_err(ApiError::store)?
+            .is_some()
+        {
+            return Err(ApiError::AlreadyQueued);
+        }
+        if store
+            .open_match_of_player(member)
+            .await
+            .map_err(ApiError::store)?
+            .is_some()
+        {
+            return Err(ApiError::InMatch);
+        }
+    }
+
+    let season_id = store
+        .active_season()
+        .await
+        .map_err(ApiError::store)?
+        .map(|s| s.id);
+    let mut members = Vec::with_capacity(member_ids.len());
+    for &member in &member_ids {
+        let player = store.player(member).await.map_err(ApiError::store)?;
+        let stored = match season_id {
+            Some(season_id) => store
+                .rating(&RatingKey {
+                    player_id: member,
+                    season_id,
+                    mode: mode.as_str().to_owned(),
+                })
+                .await
+                .map_err(ApiError::store)?,
+            None => None,
+        };
+        let initial = config.rating_system.initial();
+        let (mu, sigma) = stored.map_or((initial.mu, initial.sigma), |r| (r.mean, r.uncertainty));
+        members.push(SpecMember {
+            player_id: member,
+            display_name: player.display_name,
+            mu,
+            sigma,
+            volatility: initial.volatility,
+            roles: if member == player_id {
+                roles.clone()
+            } else {
+                Vec::new()
+            },
+        });
+    }
+    let best = latencies
+        .iter()
+        .min_by_key(|(_, ms)| *ms)
+        .map(|(region, _)| region.as_str().to_owned())
+        .expect("BUG: latencies are not empty");
+    let spec = TicketSpec {
+        members,
+        latencies: latencies
+            .iter()
+            .map(|(region, ms)| (region.as_str().to_owned(), *ms))
+            .collect(),
+        season_id,
+    };
+    let new = NewTicket {
+        id: new_id(),
+        owner_id: player_id,
+        party_id: party.as_ref().map(|p| p.id),
+        mode: mode.as_str().to_owned(),
+        region: best,
+        latencies: serde_json::Value::Object(
+            latencies
+                .iter()
+                .map(|(region, ms)| (region.as_str().to_owned(), json!(ms)))
+                .collect(),
+        ),
+        spec: serde_json::to_value(&spec).expect("BUG: a spec serializes"),
+        members: member_ids,
+        created_at: Timestamp::now(),
+    };
+
+    let mut tx = store.begin().await.map_err(ApiError::store)?;
+    if let Some(party) = &party {
+        tx.lock_party(party.id).await.map_err(ApiError::store)?;
+        tx.set_party_queued(party.id, true)
+            .await
+            .map_err(ApiError::store)?;
+    }
+    let ticket = match tx.create_ticket(&new).await {
+        Ok(ticket) => ticket,
+        Err(StoreError::Conflict { constraint })
+            if constraint == "ticket_members_active_player_key" =>
+        {
+            return Err(ApiError::AlreadyQueued);
+        }
+        Err(error) => return Err(ApiError::store(error)),
+    };
+    let view = view(&ticket);
+    announce(&mut tx, &ticket, QueueEvent::Joined(view.clone())).await?;
+    tx.commit().await.map_err(ApiError::store)?;
+    metrics::counter!("rally_tickets_queued_total", "mode" => mode.as_str().to_owned())
+        .increment(1);
+    Ok(view)
+}
+
+/// Cancels the caller's searching ticket (the leader's call for a party ticket).
+pub async fn cancel(app: &AppState, player_id: Uuid) -> Result<QueueTicket, ApiError> {
+    let store = &app.backends().store;
+    let ticket = store
+        .active_ticket_of_player(player_id)
+        .await
+        .map_err(ApiError::store)?
+        .ok_or(ApiError::NotQueued)?;
+    if ticket.owner_id != player_id {
+        return Err(ApiError::NotPartyLeader);
+    }
+    let mut tx = store.begin().await.map_err(ApiError::store)?;
+    let ended = end(&mut tx, &ticket, TicketState::Cancelled, reason::BY_PLAYER)
+        .await?
+        .ok_or(ApiError::NotQueued)?;
+    tx.commit().await.map_err(ApiError::store)?;
+    Ok(view(&ended))
+}
+
+/// The caller's ticket: the searching one, else the one that changed last.
+pub async fn current(app: &AppState, player_id: Uuid) -> Result<QueueTicket, ApiError> {
+    let store = &app.backends().store;
+    let ticket = match store
+        .active_ticket_of_player(player_id)
+        .await
+        .map_err(ApiError::store)?
+    {
+        Some(ticket) => ticket,
+        None => store
+            .latest_ticket_of_player(player_id)
+            .await
+            .map_err(ApiError::store)?
+            .ok_or(ApiError::NotQueued)?,
+    };
+    Ok(view(&ticket))
+}
+
+/// Takes the party's searching ticket out of the queue (`party_changed`), in the transaction of
+/// the change. Returns whether there was one.
+pub async fn dequeue_party(tx: &mut Transaction, party_id: Uuid) -> Result<bool, ApiError> {
+    let Some(ticket) = tx
+        .active_ticket_of_party(party_id)
+        .await
+        .map_err(ApiError::store)?
+    else {
+        tx.set_party_queued(party_id, false)
+            .await
+            .map_err(ApiError::store)?;
+        return Ok(false);
+    };
+    Ok(
+        end(tx, &ticket, TicketState::Cancelled, reason::PARTY_CHANGED)
+            .await?
+            .is_some(),
+    )
+}
+
+/// Takes the player's searching ticket out of the queue because their socket is gone.
+pub async fn dequeue_disconnected(app: &AppState, player_id: Uuid) -> Result<bool, ApiError> {
+    let store = &app.backends().store;
+    let Some(ticket) = store
+        .active_ticket_of_player(player_id)
+        .await
+        .map_err(ApiError::store)?
+    else {
+        return Ok(false);
+    };
+    let mut tx = store.begin().await.map_err(ApiError::store)?;
+    let ended = end(
+        &mut tx,
+        &ticket,
+        TicketState::Cancelled,
+        reason::DISCONNECTED,
+    )
+    .await?;
+    tx.commit().await.map_err(ApiError::store)?;
+    Ok(ended.is_some())
+}
+
+/// Moves a searching ticket to `to` (cancelled or timed out) with `why`, frees its party and
+/// announces `queue.cancelled`. `None` when it was no longer searching (matched or cancelled
+/// meanwhile): nothing changed.
+pub async fn end(
+    tx: &mut Transaction,
+    ticket: &Ticket,
+    to: TicketState,
+    why: &str,
+) -> Result<Option<Ticket>, ApiError> {
+    let ended = match tx
+        .set_ticket_state(ticket.id, TicketState::Searching, to, None, Some(why))
+        .await
+    {
+        Ok(ended) => ended,
+        Err(StoreError::NotFound) => return Ok(None),
+        Err(error) => return Err(ApiError::store(error)),
+    };
+    if let Some(party_id) = ticket.party_id {
+        tx.set_party_queued(party_id, false)
+            .await
+            .map_err(ApiError::store)?;
+    }
+    let cancelled = QueueCancelled {
+        ticket_id: ticket.id,
+        mode: ticket.mode.clone(),
+        reason: why.to_owned(),
+        member_ids: member_ids(ticket),
+    };
+    announce(tx, ticket, QueueEvent::Cancelled(cancelled)).await?;
+    metrics::counter!("rally_tickets_cancelled_total", "mode" => ticket.mode.clone(), "reason" => why.to_owned())
+        .increment(1);
+    Ok(Some(ended))
+}
+
+async fn announce(
+    tx: &mut Transaction,
+    ticket: &Ticket,
+    event: QueueEvent,
+) -> Result<(), ApiError> {
+    tx.enqueue(&NewEvent {
+        topic: Stream::QueueUpdated.name().to_owned(),
+        key: ticket.id.to_string(),
+        payload: serde_json::to_value(&event).expect("BUG: a queue event serializes"),
+    })
+    .await
+    .map_err(ApiError::store)?;
+    Ok(())
+}
+
+/// The players of a stored ticket.
+fn member_ids(ticket: &Ticket) -> Vec<Uuid> {
+    TicketSpec::of(&ticket.spec)
+        .map(|spec| spec.members.iter().map(|m| m.player_id).collect())
+        .unwrap_or_else(|_| vec![ticket.owner_id])
+}
+
+/// A ticket as answered to a client.
+pub fn view(ticket: &Ticket) -> QueueTicket {
+    let mut regions: Vec<RegionLatency> = ticket
+        .latencies
+        .as_object()
+        .map(|map| {
+            map.iter()
+                .map(|(region, ms)| RegionLatency {
+                    region: region.clone(),
+                    latency_ms: ms.as_u64().and_then(|v| u32::try_from(v).ok()).unwrap_or(0),
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    regions.sort_by_key(|r| r.latency_ms);
+    QueueTicket {
+        id: ticket.id,
+        mode: ticket.mode.clone(),
+        state: match ticket.state {
+            TicketState::Searching => WireState::Searching,
+            TicketState::Matched => WireState::Matched,
+            TicketState::Cancelled => WireState::Cancelled,
+            TicketState::TimedOut => WireState::TimedOut,
+        },
+        party_id: ticket.party_id,
+        member_ids: member_ids(ticket),
+        regions,
+        cancel_reason: ticket.cancel_reason.clone(),
+        match_id: ticket.match_id,
+        created_at: ticket.created_at.to_offset_date_time(),
+    }
+}
+
+/// The latencies of a request, checked against the queue: known regions, each once, at least
+/// one within the queue's widest latency limit.
+fn latencies(
+    config: &QueueConfig,
+    given: &[RegionLatency],
+) -> Result<Vec<(Region, u16)>, ApiError> {
+    if given.is_empty() {
+        return Err(ApiError::NoRegionInReach(
+            "give the latency to at least one region".to_owned(),
+        ));
+    }
+    let mut latencies: Vec<(Region, u16)> = Vec::with_capacity(given.len());
+    for entry in given {
+        let region = config
+            .regions
+            .iter()
+            .find(|r| r.as_str() == entry.region)
+            .copied()
+            .ok_or_else(|| ApiError::UnknownRegion(entry.region.clone()))?;
+        if latencies.iter().any(|(r, _)| *r == region) {
+            return Err(ApiError::Invalid {
+                field: "regions".to_owned(),
+                reason: format!("region `{}` is listed twice", entry.region),
+            });
+        }
+        latencies.push((region, u16::try_from(entry.latency_ms).unwrap_or(u16::MAX)));
+    }
+    let widest = config.latency_ms.max;
+    if latencies.iter().all(|(_, ms)| f64::from(*ms) > widest) {
+        return Err(ApiError::NoRegionInReach(format!(
+            "no region within this queue's latency limit of {widest} ms"
+        )));
+    }
+    Ok(latencies)
+}
+
+/// The roles of a request, as ids in the queue's role list.
+fn roles(config: &QueueConfig, given: Option<&[String]>) -> Result<Vec<u8>, ApiError> {
+    let Some(given) = given else {
+        return Ok(Vec::new());
+    };
+    given
+        .iter()
+        .map(|name| {
+            role_id(config, name)
+                .map(|id| id.0)
+                .ok_or_else(|| ApiError::UnknownRole(name.clone()))
+        })
+        .collect()
+}

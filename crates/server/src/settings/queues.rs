@@ -1,0 +1,72 @@
+//! The queue settings: each queue's engine configuration (from the config file, or the two
+//! example queues), the matchmaker's lease, and the queue's pushes and disconnect policy.
+
+use std::time::Duration;
+
+use rally_engine::{Mode, QueueConfig, Region};
+
+use super::{Settings, SettingsError};
+
+impl Settings {
+    pub(super) fn validate_queues(&self) -> Result<(), SettingsError> {
+        let invalid = |key: &str, why: &str| Err(SettingsError::Invalid(format!("`{key}`: {why}")));
+        if !(2..=300).contains(&self.matchmaker_lease_s) {
+            return invalid("matchmaker_lease_s", "must be between 2 and 300");
+        }
+        if !(1..=3600).contains(&self.queue_status_interval_s) {
+            return invalid("queue_status_interval_s", "must be between 1 and 3600");
+        }
+        self.queue_configs().map(|_| ())
+    }
+
+    /// Every queue by mode, validated: those of the config file (regions default to
+    /// `regions`), or with none configured the examples `duel` (1v1, Glicko-2) and `squad`
+    /// (5v5, Weng-Lin) in `regions`. A bad definition is named: `queues.<mode>`.
+    pub fn queue_configs(&self) -> Result<Vec<(Mode, QueueConfig)>, SettingsError> {
+        let regions = self
+            .regions
+            .iter()
+            .map(|name| {
+                Region::new(name).map_err(|e| {
+                    SettingsError::Invalid(format!("`regions`: `{name}` is not a region name: {e}"))
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        let configured: Vec<(String, QueueConfig)> = if self.queues.is_empty() {
+            vec![
+                ("duel".to_owned(), QueueConfig::duel(regions.clone())),
+                (
+                    "squad".to_owned(),
+                    QueueConfig::five_vs_five(regions.clone()),
+                ),
+            ]
+        } else {
+            self.queues
+                .iter()
+                .map(|(name, config)| (name.clone(), config.clone()))
+                .collect()
+        };
+        configured
+            .into_iter()
+            .map(|(name, mut config)| {
+                let bad = |why: String| SettingsError::Invalid(format!("`queues.{name}`: {why}"));
+                let mode = Mode::new(&name).map_err(|e| bad(e.to_string()))?;
+                if config.regions.is_empty() {
+                    config.regions = regions.clone();
+                }
+                config.validate().map_err(|e| bad(e.to_string()))?;
+                Ok((mode, config))
+            })
+            .collect()
+    }
+
+    /// How long a matchmaker's lease on a queue lasts unless renewed.
+    pub fn matchmaker_lease(&self) -> Duration {
+        Duration::from_secs(self.matchmaker_lease_s)
+    }
+
+    /// How often searching players get `queue.status`.
+    pub fn queue_status_interval(&self) -> Duration {
+        Duration::from_secs(self.queue_status_interval_s)
+    }
+}
