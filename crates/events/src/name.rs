@@ -40,11 +40,15 @@ pub enum Stream {
     /// `queue.updated`: a ticket joined a queue or left it without a match (the payload names
     /// its players).
     QueueUpdated,
+    /// `match.cancelled`: a match will not be played (no server); its players are told.
+    MatchCancelled,
+    /// `session.ended`: a session ended without a result (abandoned).
+    SessionEnded,
 }
 
 impl Stream {
     /// Every stream, in a stable order (created together when a NATS bus connects).
-    pub const ALL: [Stream; 10] = [
+    pub const ALL: [Stream; 12] = [
         Stream::MatchCreated,
         Stream::MatchCompleted,
         Stream::SessionReady,
@@ -55,6 +59,8 @@ impl Stream {
         Stream::PartyDisbanded,
         Stream::PartyReadyCheck,
         Stream::QueueUpdated,
+        Stream::MatchCancelled,
+        Stream::SessionEnded,
     ];
 
     /// The dotted name, as used in subjects and logs: `match.created`.
@@ -70,6 +76,8 @@ impl Stream {
             Stream::PartyDisbanded => "party.disbanded",
             Stream::PartyReadyCheck => "party.ready_check",
             Stream::QueueUpdated => "queue.updated",
+            Stream::MatchCancelled => "match.cancelled",
+            Stream::SessionEnded => "session.ended",
         }
     }
 
@@ -91,6 +99,8 @@ impl Stream {
             Stream::PartyDisbanded => "PARTY_DISBANDED",
             Stream::PartyReadyCheck => "PARTY_READY_CHECK",
             Stream::QueueUpdated => "QUEUE_UPDATED",
+            Stream::MatchCancelled => "MATCH_CANCELLED",
+            Stream::SessionEnded => "SESSION_ENDED",
         }
     }
 }

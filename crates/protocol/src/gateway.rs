@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::party::PartyState;
 use crate::queue::{MatchFound, QueueCancelled, QueueStatus, QueueTicket};
+use crate::session::{MatchCancelled, SessionEnded, SessionInfo};
 
 /// The version of the gateway protocol this crate speaks, sent as `v` in every frame.
 pub const GATEWAY_VERSION: u32 = 1;
@@ -123,6 +124,15 @@ pub enum ServerEvent {
     /// A match was made for the player.
     #[serde(rename = "match.found")]
     MatchFound(MatchFound),
+    /// A found match will not be played.
+    #[serde(rename = "match.cancelled")]
+    MatchCancelled(MatchCancelled),
+    /// The player's game server is ready: its endpoint and the player's token.
+    #[serde(rename = "session.ready")]
+    SessionReady(SessionInfo),
+    /// The player's session ended without a result.
+    #[serde(rename = "session.ended")]
+    SessionEnded(SessionEnded),
 }
 
 impl ServerEvent {
@@ -141,6 +151,9 @@ impl ServerEvent {
             ServerEvent::QueueCancelled(_) => "queue.cancelled",
             ServerEvent::QueueStatus(_) => "queue.status",
             ServerEvent::MatchFound(_) => "match.found",
+            ServerEvent::MatchCancelled(_) => "match.cancelled",
+            ServerEvent::SessionReady(_) => "session.ready",
+            ServerEvent::SessionEnded(_) => "session.ended",
         }
     }
 }

@@ -77,3 +77,30 @@ async fn killing_the_owning_matchmaker_loses_no_ticket_and_matches_none_twice() 
         .get("n");
     assert_eq!(matches, (PLAYERS / 2) as i64);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_matchmaker_that_starts_later_rebuilds_the_queue_with_original_enqueue_times() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let deployment = Deployment::new().await;
+    let api = deployment.node("api", &[]);
+    let (_, token) = api.register("early").await;
+    let (mut socket, _) = support::Socket::connect(api.addr, &token).await;
+    let body = json!({"mode": "squad", "regions": [{"region": "eu", "latency_ms": 20}]});
+    let (status, ticket) = api
+        .call("POST", "/v1/queue", Some(&token), Some(body))
+        .await;
+    assert_eq!(status, 201, "{ticket}");
+
+    // Nobody matches for three seconds; then a matchmaker starts and takes the queue over.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let _matchmaker = deployment.node("matchmaker", &[("RALLY_QUEUE_STATUS_INTERVAL_S", "1")]);
+    let status = socket.next_of("queue.status").await;
+    let waited = status["data"]["waited_s"].as_f64().unwrap();
+    assert!(
+        waited >= 3.0,
+        "the wait counts from the original enqueue time: {waited}"
+    );
+    let (_, still) = api.call("GET", "/v1/queue", Some(&token), None).await;
+    assert_eq!(still["state"], "searching");
+    assert_eq!(still["id"], ticket["id"]);
+}

@@ -16,6 +16,7 @@ use crate::{
     matchmaking::{self, Queues, matchmaker::MatchmakerRole},
     outbox_relay::OutboxRelay,
     parties, router,
+    sessions::{self, SessionTokens},
     settings::{Role, Secrets, Settings},
 };
 
@@ -34,6 +35,7 @@ struct Inner {
     tokens: AccessTokens,
     gateway: Gateway,
     queues: Queues,
+    session_tokens: SessionTokens,
 }
 
 impl AppState {
@@ -60,6 +62,11 @@ impl AppState {
     /// The configured queues.
     pub fn queues(&self) -> &Queues {
         &self.inner.queues
+    }
+
+    /// Signs and verifies game-session tokens.
+    pub fn session_tokens(&self) -> &SessionTokens {
+        &self.inner.session_tokens
     }
 
     /// This node's WebSocket gateway.
@@ -109,6 +116,12 @@ impl App {
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
         let tokens = AccessTokens::new(&settings, &secrets);
         let queues = Queues::from_settings(&settings);
+        let previous: Vec<&str> = settings
+            .previous_session_token_keys
+            .iter()
+            .map(|k| k.expose())
+            .collect();
+        let session_tokens = SessionTokens::new(secrets.session_token_key.expose(), &previous);
         let (gateway, gone) = Gateway::new(
             Uuid::new_v4(),
             backends.events.clone(),
@@ -124,6 +137,7 @@ impl App {
                 tokens,
                 gateway,
                 queues,
+                session_tokens,
             }),
         };
         Ok(Self {
@@ -170,11 +184,22 @@ impl App {
             let holder = format!("{}", state.gateway().node_id());
             loops.spawn(MatchmakerRole::new(state.clone(), holder).run(loops_stopped.clone()));
         }
+        if settings.roles.contains(Role::Sessions) {
+            loops.spawn(sessions::role::allocate(
+                state.clone(),
+                loops_stopped.clone(),
+            ));
+            loops.spawn(sessions::role::watch_heartbeats(
+                state.clone(),
+                loops_stopped.clone(),
+            ));
+        }
         if settings.roles.contains(Role::Api) {
             loops.spawn(parties::sweeper::run(state.clone(), loops_stopped.clone()));
             for stream in gateway::dispatch::STREAMS {
                 let events = state.backends().events.clone();
                 loops.spawn(gateway::dispatch::run(
+                    state.clone(),
                     events,
                     stream,
                     loops_stopped.clone(),

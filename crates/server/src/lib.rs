@@ -8,6 +8,7 @@
 //! - [`app`]: a running node: build, serve, graceful shutdown.
 //! - [`router`]: every route at a glance; [`routes`]: one module per resource.
 //! - [`http`]: the problem envelope, extractors, request ids, metrics middleware.
+//! - [`consume`]: opening a role's durable consumer, retried.
 //! - [`outbox_relay`]: publishes committed outbox events onto the durable streams.
 //! - [`password`]: argon2id password hashing off the async runtime.
 //! - [`auth`]: access tokens, refresh-token secrets, the authenticated-player extractor, client
@@ -18,6 +19,7 @@
 //!   their `party.*` events.
 //! - [`gateway`]: the WebSocket gateway: sessions, pushes from any node, presence.
 //! - [`matchmaking`]: queues, tickets and the matchmaker role over the engine.
+//! - [`sessions`]: game sessions: allocation, session tokens, heartbeats, results.
 //! - [`bench`]: the accounts benchmark behind `rally bench accounts`.
 
 pub mod accounts;
@@ -25,6 +27,7 @@ pub mod app;
 pub mod auth;
 pub mod backends;
 pub mod bench;
+pub mod consume;
 pub mod gateway;
 pub mod http;
 pub mod matchmaking;
@@ -33,6 +36,7 @@ pub mod parties;
 pub mod password;
 pub mod router;
 pub mod routes;
+pub mod sessions;
 pub mod settings;
 pub mod telemetry;
 

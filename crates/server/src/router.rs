@@ -18,6 +18,8 @@
 //! | POST | `/v1/party/{id}/kick`, `/promote`, `/ready`, `/ready-check` | [`routes::party`] (bearer) |
 //! | GET | `/v1/queues` | [`routes::queue`] (bearer) |
 //! | POST, GET, DELETE | `/v1/queue` | [`routes::queue`] (bearer) |
+//! | GET | `/v1/session/{match_id}` | [`routes::session`] (bearer) |
+//! | POST | `/v1/server/sessions/{match_id}/verify`, `/heartbeat`, `/result` | [`routes::server`] (server key) |
 //! | GET | `/v1/ws` (WebSocket) | [`routes::gateway`] (bearer or `?token=`) |
 //!
 //! Every request body is limited to `body_limit_bytes` (413 `payload_too_large` beyond).
@@ -76,6 +78,8 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::party::router())
         .merge(routes::gateway::router())
         .merge(routes::queue::router())
+        .merge(routes::session::router())
+        .merge(routes::server::router())
         .split_for_parts();
     let docs: Router<AppState> = SwaggerUi::new("/docs").url("/openapi.json", api).into();
     routes

@@ -29,6 +29,7 @@
 //! - `ticket`: queue tickets and their members.
 //! - `matches`: matches and their participants.
 //! - `season`: seasons (one active at a time).
+//! - `session`: game sessions, their state machine and its stored transitions.
 //! - `rating`: ratings per player, season and mode.
 //! - `leaderboard`: the materialized standings, refreshed and read by page.
 //! - `outbox`: events waiting to be published.
@@ -166,6 +167,7 @@ mod rating;
 mod refresh_token;
 mod season;
 pub mod seed;
+mod session;
 mod store;
 mod ticket;
 mod timestamp;
@@ -183,6 +185,7 @@ pub use rating::{Rating, RatingKey};
 pub use refresh_token::{NewRefreshToken, RefreshToken};
 pub use season::{Season, SeasonState};
 pub use seed::{DEMO_PASSWORD, SeedReport, Tally, seed};
+pub use session::{EndReason, GameSession, SessionState, SessionTransition};
 pub use store::{Backend, Store};
 pub use ticket::{NewTicket, Ticket, TicketState};
 pub use timestamp::Timestamp;

@@ -106,6 +106,9 @@ const SELECT_LATEST_FOR_PLAYER: &str = "SELECT t.id, t.owner_id, t.party_id, t.m
 const SELECT_ACTIVE_FOR_PARTY: &str = "SELECT id, owner_id, party_id, mode, region, latencies, \
      spec, state, cancel_reason, match_id, created_at, updated_at FROM queue_tickets \
      WHERE party_id = $1 AND state = 'searching'";
+const SELECT_OF_MATCH: &str = "SELECT id, owner_id, party_id, mode, region, latencies, spec, \
+     state, cancel_reason, match_id, created_at, updated_at FROM queue_tickets \
+     WHERE match_id = $1 ORDER BY created_at, id";
 const SELECT_OPEN_OF_MODE: &str = "SELECT id, owner_id, party_id, mode, region, latencies, \
      spec, state, cancel_reason, match_id, created_at, updated_at FROM queue_tickets \
      WHERE state = 'searching' AND mode = $1 ORDER BY created_at, id";
@@ -308,6 +311,16 @@ impl Store {
             Ok(sqlx::query_as::<_, Ticket>(SELECT_LATEST_FOR_PLAYER)
                 .bind(player_id)
                 .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    /// The tickets placed in a match.
+    pub async fn tickets_of_match(&self, match_id: Uuid) -> Result<Vec<Ticket>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, Ticket>(SELECT_OF_MATCH)
+                .bind(match_id)
+                .fetch_all(pool)
                 .await?)
         })
     }

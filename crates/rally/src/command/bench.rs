@@ -2,7 +2,9 @@
 
 use std::process::ExitCode;
 
-use rally_server::bench::{AccountsBenchArgs, GatewayBenchArgs, accounts, gateway};
+use rally_server::bench::{
+    AccountsBenchArgs, GatewayBenchArgs, QueueBenchArgs, accounts, gateway, queue,
+};
 use rally_simulator::{BenchArgs, bench_engine};
 
 use super::simulate::print;
@@ -19,6 +21,10 @@ pub enum Bench {
     /// changes pushed to every member at a fixed rate, on one node and (with
     /// `--database-url`, `--redis-url`, `--nats-url`) across two nodes over NATS.
     Gateway(GatewayBenchArgs),
+    /// Queueing: queue and cancel at a fixed rate (SQLite, and PostgreSQL with
+    /// `--database-url`), last ticket accepted to `match.found`, and the matchmaker's tick with
+    /// `--tickets` waiting.
+    Queue(QueueBenchArgs),
 }
 
 /// Runs a benchmark and prints its report.
@@ -36,6 +42,10 @@ pub async fn run(bench: &Bench) -> anyhow::Result<ExitCode> {
         Bench::Gateway(args) => {
             let exe = std::env::current_exe()?;
             print(&gateway(args, &exe).await?.to_string())?;
+        }
+        Bench::Queue(args) => {
+            let exe = std::env::current_exe()?;
+            print(&queue(args, &exe).await?.to_string())?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -13,27 +13,23 @@ use std::{
     collections::HashMap,
     fmt,
     net::SocketAddr,
-    path::{Path, PathBuf},
-    process::{Child, Command, Stdio},
+    path::Path,
     sync::{Arc, Mutex},
     time::Duration,
 };
 
 use anyhow::{Context, bail};
 use futures::StreamExt;
-use rally_store::{NewPlayer, Store};
+use rally_store::Store;
 use serde_json::{Value, json};
-use tokio::{
-    io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader},
-    net::TcpStream,
-    sync::mpsc,
-    time::Instant,
-};
-use tokio_tungstenite::tungstenite::{Message, client::IntoClientRequest};
+use tokio::{sync::mpsc, time::Instant};
+use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
 use super::Latency;
-use crate::{Settings, auth::AccessTokens, settings::Secrets};
+use super::node::{
+    BenchNode, BenchPlayer, HttpClient, create_players, node_settings, open_socket, rss, tokens,
+};
 
 /// Options of `rally bench gateway`.
 #[derive(Debug, Clone, clap::Args)]
@@ -177,10 +173,10 @@ pub async fn gateway(args: &GatewayBenchArgs, exe: &Path) -> anyhow::Result<Gate
     let key = format!("bench-{}", Uuid::new_v4().simple());
     let dir = tempfile::tempdir().context("cannot create a data directory")?;
 
-    let node = BenchNode::start(exe, dir.path(), &key, &[])?;
+    let node = BenchNode::start(exe, "api", dir.path(), &key, &[])?;
     let settings = node_settings(dir.path(), None, &key)?;
     let store = Store::connect(settings.database().expose()).await?;
-    let tokens = AccessTokens::new(&settings, &Secrets::resolve(&settings)?);
+    let tokens = tokens(&settings)?;
     let players = create_players(&store, connections, &tokens).await?;
 
     let rss_before = rss(node.pid());
@@ -229,11 +225,11 @@ async fn two_node_run(
     ];
     let first_dir = tempfile::tempdir()?;
     let second_dir = tempfile::tempdir()?;
-    let changes = BenchNode::start(exe, first_dir.path(), &key, &env)?;
-    let sockets = BenchNode::start(exe, second_dir.path(), &key, &env)?;
+    let changes = BenchNode::start(exe, "api", first_dir.path(), &key, &env)?;
+    let sockets = BenchNode::start(exe, "api", second_dir.path(), &key, &env)?;
     let settings = node_settings(first_dir.path(), Some(database), &key)?;
     let store = Store::connect(database).await?;
-    let tokens = AccessTokens::new(&settings, &Secrets::resolve(&settings)?);
+    let tokens = tokens(&settings)?;
     let players = create_players(&store, members, &tokens).await?;
     let (pushes_tx, pushes) = mpsc::unbounded_channel();
     open_sockets(sockets.addr, &players, &pushes_tx).await?;
@@ -243,55 +239,6 @@ async fn two_node_run(
         let _ = events.delete_streams().await;
     }
     result
-}
-
-fn node_settings(dir: &Path, database: Option<&str>, key: &str) -> anyhow::Result<Settings> {
-    let mut overrides = vec![
-        ("data_dir", dir.display().to_string()),
-        ("token_signing_key", key.to_owned()),
-    ];
-    if let Some(database) = database {
-        overrides.push(("database_url", database.to_owned()));
-    }
-    Ok(Settings::from_figment(Settings::figment(
-        None, &overrides,
-    )?)?)
-}
-
-/// A bench player: id and access token.
-#[derive(Debug, Clone)]
-struct BenchPlayer {
-    id: Uuid,
-    token: String,
-}
-
-async fn create_players(
-    store: &Store,
-    count: usize,
-    tokens: &AccessTokens,
-) -> anyhow::Result<Vec<BenchPlayer>> {
-    let run = &Uuid::new_v4().simple().to_string()[..6];
-    let mut players = Vec::with_capacity(count);
-    for chunk in (0..count).collect::<Vec<_>>().chunks(1000) {
-        let mut tx = store.begin().await?;
-        for i in chunk {
-            let id = rally_store::new_id();
-            let new = NewPlayer {
-                id,
-                username: format!("b{run}_{i}"),
-                email: format!("b{run}_{i}@bench.invalid"),
-                display_name: format!("Bench {i}"),
-                region: None,
-            };
-            tx.create_player(&new, "$bench$no-login").await?;
-            players.push(BenchPlayer {
-                id,
-                token: tokens.issue(id, Uuid::new_v4())?,
-            });
-        }
-        tx.commit().await?;
-    }
-    Ok(players)
 }
 
 /// A `ready` change: which party, which player, which answer.
@@ -309,7 +256,7 @@ async fn open_sockets(
     let opened = futures::stream::iter(players.iter().cloned())
         .map(|player| {
             let arrivals = arrivals.clone();
-            async move { open_socket(addr, player, arrivals).await }
+            async move { watch_socket(addr, player, arrivals).await }
         })
         .buffer_unordered(256)
         .collect::<Vec<_>>()
@@ -317,22 +264,12 @@ async fn open_sockets(
     opened.into_iter().collect()
 }
 
-async fn open_socket(
+async fn watch_socket(
     addr: SocketAddr,
     player: BenchPlayer,
     arrivals: mpsc::UnboundedSender<Arrival>,
 ) -> anyhow::Result<()> {
-    let mut request = format!("ws://{addr}/v1/ws").into_client_request()?;
-    request
-        .headers_mut()
-        .insert("authorization", format!("Bearer {}", player.token).parse()?);
-    let (mut ws, _) = tokio_tungstenite::connect_async(request)
-        .await
-        .context("cannot open a WebSocket (is the open-files limit high enough?)")?;
-    match ws.next().await {
-        Some(Ok(Message::Text(text))) if text.as_str().contains("\"hello\"") => {}
-        other => bail!("expected hello, got {other:?}"),
-    }
+    let mut ws = open_socket(addr, &player.token).await?;
     tokio::spawn(async move {
         while let Some(Ok(message)) = ws.next().await {
             let Message::Text(text) = message else {
@@ -535,135 +472,4 @@ impl WorkReceiver {
     async fn recv(&self) -> Result<Work, ()> {
         self.0.lock().await.recv().await.ok_or(())
     }
-}
-
-/// A keep-alive HTTP/1.1 connection for JSON calls.
-struct HttpClient {
-    addr: SocketAddr,
-    stream: BufReader<TcpStream>,
-}
-
-impl HttpClient {
-    async fn connect(addr: SocketAddr) -> anyhow::Result<Self> {
-        let stream = TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        Ok(Self {
-            addr,
-            stream: BufReader::new(stream),
-        })
-    }
-
-    async fn call(
-        &mut self,
-        method: &str,
-        path: &str,
-        token: &str,
-        body: Value,
-    ) -> anyhow::Result<(u16, Value)> {
-        let body = body.to_string();
-        let request = format!(
-            "{method} {path} HTTP/1.1\r\nhost: {}\r\nauthorization: Bearer {token}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
-            self.addr,
-            body.len()
-        );
-        self.stream.get_mut().write_all(request.as_bytes()).await?;
-        let mut line = String::new();
-        self.stream.read_line(&mut line).await?;
-        let status: u16 = line
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .context("not an HTTP answer")?;
-        let mut length = 0usize;
-        loop {
-            line.clear();
-            self.stream.read_line(&mut line).await?;
-            let header = line.trim_end();
-            if header.is_empty() {
-                break;
-            }
-            if let Some((name, value)) = header.split_once(':')
-                && name.eq_ignore_ascii_case("content-length")
-            {
-                length = value.trim().parse()?;
-            }
-        }
-        let mut body = vec![0; length];
-        self.stream.read_exact(&mut body).await?;
-        let body = if body.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&body).unwrap_or(Value::Null)
-        };
-        Ok((status, body))
-    }
-}
-
-/// A `rally serve --roles api` child process, killed when dropped.
-struct BenchNode {
-    addr: SocketAddr,
-    child: Child,
-}
-
-impl BenchNode {
-    fn start(exe: &Path, dir: &Path, key: &str, env: &[(&str, &str)]) -> anyhow::Result<Self> {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")?
-            .local_addr()?
-            .port();
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let mut command = Command::new(exe);
-        for (name, _) in std::env::vars() {
-            if name.starts_with("RALLY_") {
-                command.env_remove(name);
-            }
-        }
-        command
-            .env("RALLY_DATA_DIR", dir)
-            .env("RALLY_TOKEN_SIGNING_KEY", key)
-            .env("RALLY_API_LIMIT_PER_MINUTE", "1000000")
-            .env("RALLY_PARTY_MAX_SIZE", "100")
-            .env("RALLY_LOG_LEVEL", "warn")
-            .envs(env.iter().copied())
-            .args(["serve", "--roles", "api", "--listen", &addr.to_string()])
-            .stdout(Stdio::null());
-        let child = command
-            .spawn()
-            .with_context(|| format!("cannot start {}", exe.display()))?;
-        let mut node = Self { addr, child };
-        node.wait_ready()?;
-        Ok(node)
-    }
-
-    fn wait_ready(&mut self) -> anyhow::Result<()> {
-        let deadline = std::time::Instant::now() + Duration::from_secs(60);
-        while std::time::Instant::now() < deadline {
-            if let Some(status) = self.child.try_wait()? {
-                bail!("the bench node exited early with {status}");
-            }
-            if std::net::TcpStream::connect(self.addr).is_ok() {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        bail!("the bench node did not listen within 60 s")
-    }
-
-    fn pid(&self) -> u32 {
-        self.child.id()
-    }
-}
-
-impl Drop for BenchNode {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A process's resident memory in bytes, where the platform says (Linux).
-fn rss(pid: u32) -> Option<u64> {
-    let status = std::fs::read_to_string(PathBuf::from(format!("/proc/{pid}/status"))).ok()?;
-    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
-    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kib * 1024)
 }

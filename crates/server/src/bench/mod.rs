@@ -1,13 +1,16 @@
 //! The benchmarks behind `rally bench accounts` ([`accounts`]) and `rally bench gateway`
-//! ([`gateway`]), and what they share.
+//! ([`gateway`]) and `rally bench queue` ([`queue`]), and what they share ([`node`]).
 
 pub mod accounts;
 pub mod gateway;
+pub mod node;
+pub mod queue;
 
 use std::time::Duration;
 
 pub use accounts::{AccountsBenchArgs, AccountsReport, accounts};
 pub use gateway::{GatewayBenchArgs, GatewayReport, gateway};
+pub use queue::{QueueBenchArgs, QueueReport, queue};
 
 /// Latency percentiles of a sample.
 #[derive(Debug, Clone, Copy, Default)]

@@ -8,12 +8,13 @@ use rally_events::{ConsumerOptions, Delivery, Events, Stream, Subscription};
 use rally_protocol::{
     gateway::{PartyEvent, ServerEvent},
     queue::MatchFound,
+    session::{MatchCancelled, SessionEnded},
 };
 use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::{GatewaySession, push};
-use crate::matchmaking::queueing::QueueEvent;
+use crate::{app::AppState, matchmaking::queueing::QueueEvent, sessions::lifecycle};
 
 /// The durable name every node's dispatcher shares.
 const DURABLE: &str = "gateway";
@@ -21,32 +22,28 @@ const DURABLE: &str = "gateway";
 const BACKOFF: Duration = Duration::from_secs(1);
 
 /// The streams whose events are pushed to players.
-pub const STREAMS: [Stream; 6] = [
+pub const STREAMS: [Stream; 9] = [
     Stream::PartyUpdated,
     Stream::PartyInvite,
     Stream::PartyReadyCheck,
     Stream::PartyDisbanded,
     Stream::QueueUpdated,
     Stream::MatchCreated,
+    Stream::MatchCancelled,
+    Stream::SessionReady,
+    Stream::SessionEnded,
 ];
 
 /// Pushes the events of `stream` to the players they concern until `stop` turns true.
-pub async fn run(events: Events, stream: Stream, mut stop: watch::Receiver<bool>) {
+pub async fn run(app: AppState, events: Events, stream: Stream, mut stop: watch::Receiver<bool>) {
     let options = ConsumerOptions {
         ack_wait: Duration::from_secs(30),
         poll_wait: Duration::from_secs(5),
     };
-    let mut consumer = loop {
-        match events.consumer(stream, DURABLE, options).await {
-            Ok(consumer) => break consumer,
-            Err(error) => {
-                tracing::warn!(error = %error, stream = stream.name(), "cannot open the gateway consumer; retrying");
-                tokio::select! {
-                    _ = stop.changed() => return,
-                    () = tokio::time::sleep(BACKOFF) => {}
-                }
-            }
-        }
+    let Some(mut consumer) =
+        crate::consume::open(&events, stream, DURABLE, options, &mut stop).await
+    else {
+        return;
     };
     loop {
         let next = tokio::select! {
@@ -54,7 +51,7 @@ pub async fn run(events: Events, stream: Stream, mut stop: watch::Receiver<bool>
             next = consumer.next() => next,
         };
         match next {
-            Ok(Some(delivery)) => handle(&events, delivery).await,
+            Ok(Some(delivery)) => handle(&app, &events, delivery).await,
             Ok(None) => {}
             Err(error) => {
                 tracing::warn!(error = %error, stream = stream.name(), "gateway consumer failed; retrying");
@@ -70,9 +67,9 @@ pub async fn run(events: Events, stream: Stream, mut stop: watch::Receiver<bool>
 /// Pushes one event to each player it concerns, then acknowledges it. An event that cannot be
 /// read is logged and acknowledged (it would never read better); a push that cannot be sent
 /// is retried after a pause.
-async fn handle(events: &Events, delivery: Delivery) {
+async fn handle(app: &AppState, events: &Events, delivery: Delivery) {
     let stream = delivery.stream();
-    let Some((recipients, server_event, occurred_at_ms)) = read(stream, delivery.payload()) else {
+    let Some((pushes, occurred_at_ms)) = read(app, stream, delivery.payload()) else {
         tracing::error!(
             stream = stream.name(),
             key = delivery.key(),
@@ -81,10 +78,8 @@ async fn handle(events: &Events, delivery: Delivery) {
         let _ = delivery.ack().await;
         return;
     };
-    for player_id in recipients {
-        if let Err(error) =
-            push::send(events, player_id, server_event.clone(), occurred_at_ms).await
-        {
+    for (player_id, server_event) in pushes {
+        if let Err(error) = push::send(events, player_id, server_event, occurred_at_ms).await {
             tracing::warn!(error = %error, stream = stream.name(), "cannot push an event; retrying it");
             let _ = delivery.nack_after(BACKOFF).await;
             return;
@@ -95,8 +90,14 @@ async fn handle(events: &Events, delivery: Delivery) {
     }
 }
 
-/// An event's recipients, its push, and when it happened.
-fn read(stream: Stream, payload: &[u8]) -> Option<(Vec<Uuid>, ServerEvent, i64)> {
+/// The push for each player an event concerns, and when it happened.
+fn read(app: &AppState, stream: Stream, payload: &[u8]) -> Option<(Vec<(Uuid, ServerEvent)>, i64)> {
+    let to_all = |recipients: Vec<Uuid>, event: ServerEvent| {
+        recipients
+            .into_iter()
+            .map(|p| (p, event.clone()))
+            .collect::<Vec<_>>()
+    };
     match stream {
         Stream::QueueUpdated => {
             let event: QueueEvent = serde_json::from_slice(payload).ok()?;
@@ -105,13 +106,52 @@ fn read(stream: Stream, payload: &[u8]) -> Option<(Vec<Uuid>, ServerEvent, i64)>
                 QueueEvent::Joined(ticket) => ServerEvent::QueueJoined(ticket),
                 QueueEvent::Cancelled(cancelled) => ServerEvent::QueueCancelled(cancelled),
             };
-            Some((recipients, pushed, push::now_ms()))
+            Some((to_all(recipients, pushed), push::now_ms()))
         }
         Stream::MatchCreated => {
             let found: MatchFound = serde_json::from_slice(payload).ok()?;
             let recipients = found.teams.iter().flatten().map(|p| p.player_id).collect();
             let at = found.created_at_ms;
-            Some((recipients, ServerEvent::MatchFound(found), at))
+            Some((to_all(recipients, ServerEvent::MatchFound(found)), at))
+        }
+        Stream::MatchCancelled => {
+            let cancelled: MatchCancelled = serde_json::from_slice(payload).ok()?;
+            let recipients = cancelled.player_ids.clone();
+            Some((
+                to_all(recipients, ServerEvent::MatchCancelled(cancelled)),
+                push::now_ms(),
+            ))
+        }
+        Stream::SessionEnded => {
+            let ended: SessionEnded = serde_json::from_slice(payload).ok()?;
+            let recipients = ended.player_ids.clone();
+            Some((
+                to_all(recipients, ServerEvent::SessionEnded(ended)),
+                push::now_ms(),
+            ))
+        }
+        Stream::SessionReady => {
+            // Each player gets their own token.
+            let ready: SessionReadyEvent = serde_json::from_slice(payload).ok()?;
+            let session = rally_store::GameSession {
+                match_id: ready.match_id,
+                state: rally_store::SessionState::Ready,
+                end_reason: None,
+                endpoint: Some(ready.endpoint),
+                created_at: rally_store::Timestamp::now(),
+                updated_at: rally_store::Timestamp::now(),
+            };
+            let pushes = ready
+                .player_ids
+                .iter()
+                .map(|p| {
+                    (
+                        *p,
+                        ServerEvent::SessionReady(lifecycle::info(app, &session, *p)),
+                    )
+                })
+                .collect();
+            Some((pushes, push::now_ms()))
         }
         _ => {
             let event: PartyEvent = serde_json::from_slice(payload).ok()?;
@@ -123,9 +163,17 @@ fn read(stream: Stream, payload: &[u8]) -> Option<(Vec<Uuid>, ServerEvent, i64)>
                 Stream::PartyDisbanded => ServerEvent::PartyDisbanded(event),
                 _ => ServerEvent::PartyUpdated(event),
             };
-            Some((recipients, pushed, at))
+            Some((to_all(recipients, pushed), at))
         }
     }
+}
+
+/// The payload of `session.ready`.
+#[derive(Debug, serde::Deserialize)]
+struct SessionReadyEvent {
+    match_id: Uuid,
+    endpoint: String,
+    player_ids: Vec<Uuid>,
 }
 
 /// Feeds `session` every push published for its player, until the session ends (its task is

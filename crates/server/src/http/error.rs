@@ -66,6 +66,21 @@ pub enum ApiError {
     /// Cancelling with no searching ticket.
     #[error("not queued")]
     NotQueued,
+    /// No session (or match) with this id.
+    #[error("no session for this match")]
+    SessionNotFound,
+    /// The caller is not a player of this match.
+    #[error("you are not a player of this match")]
+    NotParticipant,
+    /// The session is not running (allocating or ended).
+    #[error("the session is not running")]
+    SessionNotRunning,
+    /// A different result is already stored for this match.
+    #[error("a different result is already stored for this match")]
+    ResultConflict,
+    /// The game-server API without the server key, or with another.
+    #[error("the game-server API needs `Authorization: Bearer <server key>`")]
+    InvalidServerKey,
     /// `GET /v1/ws` without a WebSocket upgrade.
     #[error("this route speaks WebSocket: send an upgrade request")]
     WebSocketExpected,
@@ -183,6 +198,11 @@ impl ApiError {
             ApiError::PartyNotReady => (StatusCode::CONFLICT, "party_not_ready"),
             ApiError::PartyTooLarge(_) => (StatusCode::CONFLICT, "party_too_large"),
             ApiError::NotQueued => (StatusCode::NOT_FOUND, "not_queued"),
+            ApiError::SessionNotFound => (StatusCode::NOT_FOUND, "session_not_found"),
+            ApiError::NotParticipant => (StatusCode::FORBIDDEN, "not_participant"),
+            ApiError::SessionNotRunning => (StatusCode::CONFLICT, "session_not_running"),
+            ApiError::ResultConflict => (StatusCode::CONFLICT, "result_conflict"),
+            ApiError::InvalidServerKey => (StatusCode::UNAUTHORIZED, "invalid_server_key"),
             ApiError::WebSocketExpected => (StatusCode::UPGRADE_REQUIRED, "websocket_expected"),
             ApiError::UsernameTaken => (StatusCode::CONFLICT, "username_taken"),
             ApiError::EmailTaken => (StatusCode::CONFLICT, "email_taken"),

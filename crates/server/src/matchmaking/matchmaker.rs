@@ -150,6 +150,7 @@ impl MatchmakerRole {
 
     /// One round: ownership, follow the store, tick, tell.
     pub async fn round(&mut self) {
+        let round_started = Instant::now();
         self.ownership().await;
         let modes: Vec<Mode> = self.owned.keys().copied().collect();
         for mode in modes {
@@ -159,7 +160,10 @@ impl MatchmakerRole {
         }
         let started = Instant::now();
         let outcome = self.engine.tick(engine_millis(Timestamp::now()));
-        metrics::histogram!("rally_tick_duration_seconds").record(started.elapsed().as_secs_f64());
+        let ticked = started.elapsed();
+        metrics::histogram!("rally_tick_duration_seconds").record(ticked.as_secs_f64());
+        // Summaries (quantiles) for `rally bench queue`: the engine's tick and the whole round.
+        metrics::histogram!("rally_matchmaker_tick_ms").record(ticked.as_secs_f64() * 1000.0);
         for made in outcome.matches {
             self.write_match(made).await;
         }
@@ -167,6 +171,8 @@ impl MatchmakerRole {
             self.time_out(timed_out).await;
         }
         self.tell().await;
+        metrics::histogram!("rally_matchmaker_round_ms")
+            .record(round_started.elapsed().as_secs_f64() * 1000.0);
     }
 
     async fn ownership(&mut self) {

@@ -6,4 +6,6 @@ pub mod health;
 pub mod party;
 pub mod profile;
 pub mod queue;
+pub mod server;
+pub mod session;
 pub mod telemetry;

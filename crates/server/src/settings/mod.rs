@@ -12,6 +12,7 @@ mod queues;
 mod roles;
 mod secret;
 mod secrets;
+mod sessions;
 mod url;
 
 use std::{
@@ -32,6 +33,7 @@ pub use accounts::{DEFAULT_ACCESS_TOKEN_TTL_S, DEFAULT_REFRESH_TOKEN_TTL_S};
 pub use roles::{Role, Roles};
 pub use secret::{REDACTED, Secret};
 pub use secrets::Secrets;
+pub use sessions::{AllocatorKind, GameServer};
 pub use url::BackendUrl;
 
 /// The file read when neither `--config` nor `RALLY_CONFIG` names one and it exists.
@@ -175,6 +177,25 @@ pub struct Settings {
     pub queue_status_interval_s: u64,
     /// Whether a player whose socket is gone past `ws_resume_grace_s` leaves the queue.
     pub queue_leave_on_disconnect: bool,
+    /// How game servers are found: `static` (the `game_servers` pool) or `webhook`.
+    pub allocator: AllocatorKind,
+    /// The static pool (config file only): `[[game_servers]]` with `endpoint`, `region`,
+    /// `capacity`. Empty: one `127.0.0.1:7777` per region.
+    pub game_servers: Vec<GameServer>,
+    /// The studio's fleet manager, for the `webhook` allocator (`RALLY_ALLOCATOR_WEBHOOK_URL`).
+    pub allocator_webhook_url: Option<String>,
+    /// How long one webhook call may take, in milliseconds.
+    pub allocator_webhook_timeout_ms: u64,
+    /// Webhook attempts before the allocation fails (with backoff between them).
+    pub allocator_webhook_attempts: u32,
+    /// Lifetime of a session token, in seconds.
+    pub session_token_ttl_s: u64,
+    /// Former session-token keys, still accepted to verify tokens
+    /// (`RALLY_PREVIOUS_SESSION_TOKEN_KEYS=key1,key2`).
+    #[serde(deserialize_with = "accounts::list")]
+    pub previous_session_token_keys: Vec<Secret>,
+    /// A session whose server sends no heartbeat for this long is ended as abandoned, in seconds.
+    pub session_heartbeat_timeout_s: u64,
 }
 
 impl Default for Settings {
@@ -222,6 +243,14 @@ impl Default for Settings {
             matchmaker_lease_s: 5,
             queue_status_interval_s: 5,
             queue_leave_on_disconnect: true,
+            allocator: AllocatorKind::Static,
+            game_servers: Vec::new(),
+            allocator_webhook_url: None,
+            allocator_webhook_timeout_ms: 2000,
+            allocator_webhook_attempts: 3,
+            session_token_ttl_s: 3600,
+            previous_session_token_keys: Vec::new(),
+            session_heartbeat_timeout_s: 30,
         }
     }
 }
@@ -269,6 +298,13 @@ const ENV_KEYS: &[&str] = &[
     "matchmaker_lease_s",
     "queue_status_interval_s",
     "queue_leave_on_disconnect",
+    "allocator",
+    "allocator_webhook_url",
+    "allocator_webhook_timeout_ms",
+    "allocator_webhook_attempts",
+    "session_token_ttl_s",
+    "previous_session_token_keys",
+    "session_heartbeat_timeout_s",
 ];
 
 impl Settings {
@@ -369,7 +405,8 @@ impl Settings {
         self.validate_accounts()?;
         self.validate_parties()?;
         self.validate_gateway()?;
-        self.validate_queues()
+        self.validate_queues()?;
+        self.validate_sessions()
     }
 
     /// The database to connect to: the configured URL, else the SQLite file in the data directory.

@@ -10,4 +10,5 @@ mod outbox;
 mod party;
 mod queue;
 mod readiness;
+mod session;
 mod surface;

@@ -19,4 +19,5 @@ mod recovery;
 mod refresh_token;
 mod season;
 mod seed;
+mod session;
 mod ticket;

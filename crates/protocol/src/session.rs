@@ -1,0 +1,138 @@
+//! Game sessions: the player's view (`GET /v1/session/{match_id}`), the game-server API
+//! (`/v1/server/sessions/{match_id}/*`), and the session pushes of the gateway.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// Where a session is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SessionState {
+    /// Waiting for a game server.
+    Allocating,
+    /// A server is ready: connect with the token.
+    Ready,
+    /// The server reported it running.
+    Active,
+    /// Over (`end_reason`: `completed`, `abandoned`, `failed`).
+    Ended,
+}
+
+/// `GET /v1/session/{match_id}`, and the `session.ready` push.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SessionInfo {
+    /// The match.
+    pub match_id: Uuid,
+    /// Where the session is.
+    pub state: SessionState,
+    /// How it ended, once ended.
+    pub end_reason: Option<String>,
+    /// The game server (`host:port`), once allocated.
+    pub endpoint: Option<String>,
+    /// This player's session token for that server (while the session runs).
+    pub token: Option<String>,
+    /// When the token expires, in Unix seconds.
+    pub token_expires_at: Option<i64>,
+}
+
+/// `POST /v1/server/sessions/{match_id}/verify`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerifyRequest {
+    /// The token a player presented.
+    pub token: String,
+}
+
+/// The answer to a verification.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct VerifyAnswer {
+    /// Whether the player may join.
+    pub valid: bool,
+    /// The player the token is for (when valid).
+    pub player_id: Option<Uuid>,
+    /// The endpoint the token is for (when valid).
+    pub endpoint: Option<String>,
+    /// Why not: `malformed`, `unknown_key`, `bad_signature`, `expired`, `other_match`,
+    /// `not_participant`, `session_ended`.
+    pub reason: Option<String>,
+}
+
+/// The answer to a heartbeat.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct HeartbeatAnswer {
+    /// The session's state after it.
+    pub state: SessionState,
+    /// Send the next heartbeat within this many seconds.
+    pub deadline_s: u64,
+}
+
+/// How one player, or one team, did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    /// Won.
+    Win,
+    /// Lost.
+    Loss,
+    /// Drew.
+    Draw,
+    /// Left before the end (ratings treat it as configured).
+    Left,
+}
+
+/// One line of a result: a team's outcome, or a player's (a player's line overrides their
+/// team's, for `left`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResultLine {
+    /// The team (from 0, as in `match.found`), for a team's line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub team: Option<u32>,
+    /// The player, for a player's line.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub player_id: Option<Uuid>,
+    /// Win, loss, draw or left.
+    pub outcome: Outcome,
+    /// Finishing place (1 = first), for free-for-all queues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<u32>,
+}
+
+/// `POST /v1/server/sessions/{match_id}/result`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ResultReport {
+    /// The outcomes, per team or per player; every player must be covered.
+    pub outcomes: Vec<ResultLine>,
+    /// How long the match lasted, in seconds.
+    pub duration_s: f64,
+    /// Free-form per-player statistics, stored as given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub stats: Option<serde_json::Value>,
+}
+
+/// Push `match.cancelled`: a found match will not be played.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MatchCancelled {
+    /// The match.
+    pub match_id: Uuid,
+    /// `allocation_failed`.
+    pub reason: String,
+    /// Whether the players' tickets went back to the queue (with their place kept).
+    pub requeued: bool,
+    /// The players.
+    pub player_ids: Vec<Uuid>,
+}
+
+/// Push `session.ended`: a session ended without a result (`abandoned`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionEnded {
+    /// The match.
+    pub match_id: Uuid,
+    /// `abandoned` or `completed`.
+    pub reason: String,
+    /// The players.
+    pub player_ids: Vec<Uuid>,
+}

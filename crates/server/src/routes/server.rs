@@ -1,0 +1,112 @@
+//! `/v1/server/sessions/{match_id}/*`: the game-server API, authenticated with the server key
+//! (`Authorization: Bearer <server key>`), never with a player's token. The rules are in
+//! [`crate::sessions::lifecycle`].
+
+use axum::{
+    extract::{FromRequestParts, State},
+    http::{header, request::Parts},
+};
+use rally_protocol::{
+    Problem,
+    session::{HeartbeatAnswer, ResultReport, VerifyAnswer, VerifyRequest},
+};
+use sha2::{Digest, Sha256};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
+
+use crate::{
+    app::AppState,
+    http::{ApiError, Json, Path},
+    sessions::lifecycle,
+};
+
+/// The game-server routes.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(verify))
+        .routes(routes!(heartbeat))
+        .routes(routes!(result))
+}
+
+/// A request made with the server key.
+#[derive(Debug, Clone, Copy)]
+pub struct GameServerKey;
+
+impl FromRequestParts<AppState> for GameServerKey {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &AppState) -> Result<Self, ApiError> {
+        let given = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, key)| key.trim())
+            .ok_or(ApiError::InvalidServerKey)?;
+        // Compare digests, so the time taken says nothing about the key.
+        let expected = Sha256::digest(app.secrets().server_key.expose().as_bytes());
+        if Sha256::digest(given.as_bytes()) == expected {
+            Ok(GameServerKey)
+        } else {
+            Err(ApiError::InvalidServerKey)
+        }
+    }
+}
+
+/// Checks a player's session token for this match.
+#[utoipa::path(post, path = "/v1/server/sessions/{match_id}/verify", tag = "game server",
+    params(("match_id" = Uuid, Path, description = "The match")),
+    request_body = VerifyRequest,
+    responses(
+        (status = 200, description = "Whether the player may join, and why not", body = VerifyAnswer),
+        (status = 401, description = "`invalid_server_key`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`session_not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn verify(
+    State(app): State<AppState>,
+    _key: GameServerKey,
+    Path(match_id): Path<Uuid>,
+    Json(request): Json<VerifyRequest>,
+) -> Result<Json<VerifyAnswer>, ApiError> {
+    Ok(Json(
+        lifecycle::verify(&app, match_id, &request.token).await?,
+    ))
+}
+
+/// The server is alive; the first heartbeat marks the session active.
+#[utoipa::path(post, path = "/v1/server/sessions/{match_id}/heartbeat", tag = "game server",
+    params(("match_id" = Uuid, Path, description = "The match")),
+    responses(
+        (status = 200, description = "The session's state and the next deadline", body = HeartbeatAnswer),
+        (status = 401, description = "`invalid_server_key`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`session_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`session_not_running`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn heartbeat(
+    State(app): State<AppState>,
+    _key: GameServerKey,
+    Path(match_id): Path<Uuid>,
+) -> Result<Json<HeartbeatAnswer>, ApiError> {
+    Ok(Json(lifecycle::heartbeat(&app, match_id).await?))
+}
+
+/// How the match ended: stored once; the same report again is answered with it.
+#[utoipa::path(post, path = "/v1/server/sessions/{match_id}/result", tag = "game server",
+    params(("match_id" = Uuid, Path, description = "The match")),
+    request_body = ResultReport,
+    responses(
+        (status = 200, description = "The stored result"),
+        (status = 401, description = "`invalid_server_key`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`session_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`result_conflict`, `session_not_running`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid` (`outcomes`, `duration_s`)", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn result(
+    State(app): State<AppState>,
+    _key: GameServerKey,
+    Path(match_id): Path<Uuid>,
+    Json(report): Json<ResultReport>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    Ok(Json(lifecycle::report(&app, match_id, report).await?))
+}

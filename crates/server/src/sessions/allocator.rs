@@ -1,0 +1,210 @@
+//! [`Allocator`]: finds a game server for a match.
+//!
+//! - `static`: the least-loaded endpoint of the match's region in the configured pool, load
+//!   being the sessions that have not ended on each endpoint (read from the store, so capacity
+//!   comes back when a session ends, whichever node ended it).
+//! - `webhook`: `POST allocator_webhook_url` with `{match_id, mode, region, player_ids}`; the
+//!   studio's fleet manager answers 200 `{"endpoint": "host:port"}`. Each attempt is bounded by
+//!   `allocator_webhook_timeout_ms`; failed attempts are retried with doubling backoff, up to
+//!   `allocator_webhook_attempts`.
+
+use std::{collections::HashMap, time::Duration};
+
+use rally_store::Store;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::settings::{AllocatorKind, GameServer, Settings};
+
+/// What a game server is asked for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AllocationRequest {
+    /// The match.
+    pub match_id: Uuid,
+    /// Its queue.
+    pub mode: String,
+    /// Its region.
+    pub region: String,
+    /// Its players.
+    pub player_ids: Vec<Uuid>,
+}
+
+/// Why no server was found (the `reason` label of `rally_allocation_failures_total`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AllocationError {
+    /// Every endpoint of the region is full, or the region has none.
+    #[error("no capacity in region {0}")]
+    NoCapacity(String),
+    /// The fleet manager failed, timed out or answered something unusable, every attempt.
+    #[error("the allocation webhook failed: {0}")]
+    Webhook(String),
+    /// The store could not tell the endpoints' load.
+    #[error("cannot read the servers' load: {0}")]
+    Store(String),
+}
+
+impl AllocationError {
+    /// A short label for metrics.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            AllocationError::NoCapacity(_) => "no_capacity",
+            AllocationError::Webhook(_) => "webhook",
+            AllocationError::Store(_) => "store",
+        }
+    }
+}
+
+#[derive(Debug, Deserialize)]
+struct WebhookAnswer {
+    endpoint: String,
+}
+
+/// The allocator the settings choose.
+#[derive(Debug, Clone)]
+pub enum Allocator {
+    /// A pool of endpoints.
+    Static(Vec<GameServer>),
+    /// The studio's fleet manager.
+    Webhook {
+        /// The HTTP client (its timeout is the per-attempt bound).
+        client: reqwest::Client,
+        /// Where to ask.
+        url: String,
+        /// How many attempts.
+        attempts: u32,
+    },
+}
+
+impl Allocator {
+    /// The allocator of validated settings.
+    pub fn from_settings(settings: &Settings) -> Self {
+        match settings.allocator {
+            AllocatorKind::Static => Allocator::Static(settings.game_server_pool()),
+            AllocatorKind::Webhook => Allocator::Webhook {
+                client: reqwest::Client::builder()
+                    .timeout(Duration::from_millis(settings.allocator_webhook_timeout_ms))
+                    .build()
+                    .expect("BUG: a client with a timeout builds"),
+                url: settings
+                    .allocator_webhook_url
+                    .clone()
+                    .expect("BUG: the webhook allocator's url was validated"),
+                attempts: settings.allocator_webhook_attempts,
+            },
+        }
+    }
+
+    /// An endpoint for `request`.
+    pub async fn allocate(
+        &self,
+        store: &Store,
+        request: &AllocationRequest,
+    ) -> Result<String, AllocationError> {
+        match self {
+            Allocator::Static(pool) => {
+                let load: HashMap<String, i64> = store
+                    .endpoint_load()
+                    .await
+                    .map_err(|e| AllocationError::Store(e.to_string()))?
+                    .into_iter()
+                    .collect();
+                least_loaded(pool, &load, &request.region)
+                    .ok_or_else(|| AllocationError::NoCapacity(request.region.clone()))
+            }
+            Allocator::Webhook {
+                client,
+                url,
+                attempts,
+            } => {
+                let mut last = String::new();
+                for attempt in 0..*attempts {
+                    if attempt > 0 {
+                        tokio::time::sleep(Duration::from_millis(100 << attempt.min(6))).await;
+                    }
+                    match call(client, url, request).await {
+                        Ok(endpoint) => return Ok(endpoint),
+                        Err(error) => last = error,
+                    }
+                }
+                Err(AllocationError::Webhook(last))
+            }
+        }
+    }
+}
+
+async fn call(
+    client: &reqwest::Client,
+    url: &str,
+    request: &AllocationRequest,
+) -> Result<String, String> {
+    let response = client
+        .post(url)
+        .json(request)
+        .send()
+        .await
+        .map_err(|e| e.without_url().to_string())?;
+    let status = response.status();
+    if !status.is_success() {
+        return Err(format!("answered {status}"));
+    }
+    let answer: WebhookAnswer = response
+        .json()
+        .await
+        .map_err(|e| format!("unreadable answer: {}", e.without_url()))?;
+    if answer.endpoint.is_empty() {
+        return Err("answered an empty endpoint".to_owned());
+    }
+    Ok(answer.endpoint)
+}
+
+/// The endpoint of `region` with the lowest load for its capacity, among those not full.
+fn least_loaded(pool: &[GameServer], load: &HashMap<String, i64>, region: &str) -> Option<String> {
+    pool.iter()
+        .filter(|server| server.region == region)
+        .map(|server| {
+            let used = load.get(&server.endpoint).copied().unwrap_or(0).max(0) as f64;
+            (server, used, f64::from(server.capacity))
+        })
+        .filter(|(_, used, capacity)| used < capacity)
+        .min_by(|a, b| (a.1 / a.2).total_cmp(&(b.1 / b.2)))
+        .map(|(server, _, _)| server.endpoint.clone())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn server(endpoint: &str, region: &str, capacity: u32) -> GameServer {
+        GameServer {
+            endpoint: endpoint.to_owned(),
+            region: region.to_owned(),
+            capacity,
+        }
+    }
+
+    #[test]
+    fn the_least_loaded_endpoint_of_the_region_with_room_is_chosen() {
+        let pool = [
+            server("a:1", "eu", 10),
+            server("b:1", "eu", 2),
+            server("c:1", "na", 10),
+        ];
+        let mut load = HashMap::new();
+        assert_eq!(least_loaded(&pool, &load, "eu").as_deref(), Some("a:1"));
+        load.insert("a:1".to_owned(), 5);
+        assert_eq!(
+            least_loaded(&pool, &load, "eu").as_deref(),
+            Some("b:1"),
+            "0/2 beats 5/10"
+        );
+        load.insert("b:1".to_owned(), 2);
+        assert_eq!(
+            least_loaded(&pool, &load, "eu").as_deref(),
+            Some("a:1"),
+            "b is full"
+        );
+        load.insert("a:1".to_owned(), 10);
+        assert_eq!(least_loaded(&pool, &load, "eu"), None);
+        assert_eq!(least_loaded(&pool, &load, "moon"), None);
+    }
+}

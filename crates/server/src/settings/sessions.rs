@@ -1,0 +1,102 @@
+//! The game-session settings: how servers are allocated, session tokens, heartbeats.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::{Settings, SettingsError};
+
+/// How game servers are found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AllocatorKind {
+    /// A pool of endpoints from the configuration.
+    #[default]
+    Static,
+    /// An HTTP call to the studio's fleet manager.
+    Webhook,
+}
+
+/// One game server of the static pool.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GameServer {
+    /// Where players connect (`host:port`).
+    pub endpoint: String,
+    /// The region it serves.
+    pub region: String,
+    /// How many sessions it runs at once.
+    pub capacity: u32,
+}
+
+impl Settings {
+    pub(super) fn validate_sessions(&self) -> Result<(), SettingsError> {
+        let invalid = |key: &str, why: &str| Err(SettingsError::Invalid(format!("`{key}`: {why}")));
+        if self.allocator == AllocatorKind::Webhook {
+            match &self.allocator_webhook_url {
+                Some(url) if url.starts_with("http://") || url.starts_with("https://") => {}
+                _ => {
+                    return invalid(
+                        "allocator_webhook_url",
+                        "the webhook allocator needs an http:// or https:// url",
+                    );
+                }
+            }
+        }
+        if !(100..=60_000).contains(&self.allocator_webhook_timeout_ms) {
+            return invalid(
+                "allocator_webhook_timeout_ms",
+                "must be between 100 and 60000",
+            );
+        }
+        if !(1..=10).contains(&self.allocator_webhook_attempts) {
+            return invalid("allocator_webhook_attempts", "must be between 1 and 10");
+        }
+        if !(60..=86_400).contains(&self.session_token_ttl_s) {
+            return invalid("session_token_ttl_s", "must be between 60 and 86400");
+        }
+        if !(1..=3600).contains(&self.session_heartbeat_timeout_s) {
+            return invalid("session_heartbeat_timeout_s", "must be between 1 and 3600");
+        }
+        for (i, server) in self.game_servers.iter().enumerate() {
+            if server.endpoint.is_empty() || server.capacity == 0 {
+                return invalid(
+                    &format!("game_servers[{i}]"),
+                    "needs an endpoint and a capacity of at least 1",
+                );
+            }
+            if !self.regions.contains(&server.region) {
+                return invalid(
+                    &format!("game_servers[{i}].region"),
+                    "must be one of `regions`",
+                );
+            }
+        }
+        Ok(())
+    }
+
+    /// The static pool: as configured, or one `127.0.0.1:7777` per region.
+    pub fn game_server_pool(&self) -> Vec<GameServer> {
+        if !self.game_servers.is_empty() {
+            return self.game_servers.clone();
+        }
+        self.regions
+            .iter()
+            .map(|region| GameServer {
+                endpoint: "127.0.0.1:7777".to_owned(),
+                region: region.clone(),
+                capacity: 1000,
+            })
+            .collect()
+    }
+
+    /// How long a session token lives.
+    pub fn session_token_ttl(&self) -> Duration {
+        Duration::from_secs(self.session_token_ttl_s)
+    }
+
+    /// How long a session may go without a heartbeat.
+    pub fn session_heartbeat_timeout(&self) -> Duration {
+        Duration::from_secs(self.session_heartbeat_timeout_s)
+    }
+}

@@ -1,0 +1,96 @@
+//! Game sessions: one per match, only legal transitions, each stored with its time; results
+//! stored once; the endpoints' load.
+
+use rally_store::{
+    EndReason, MatchState, NewMatch, NewParticipant, SessionState, StoreError, Timestamp, new_id,
+};
+use serde_json::json;
+
+use crate::fixture::player;
+use crate::harness::conformance;
+
+async fn a_match(store: &rally_store::Store, name: &str) -> uuid::Uuid {
+    let p = player(store, name).await;
+    let new = NewMatch {
+        id: new_id(),
+        mode: "duel".to_owned(),
+        region: "eu".to_owned(),
+        season_id: None,
+        state: MatchState::Created,
+        quality: json!({}),
+        created_at: Timestamp::now(),
+        ended_at: None,
+        participants: vec![NewParticipant {
+            player_id: p.id,
+            team: 0,
+            party_id: None,
+            rating_mean_before: 1500.0,
+            rating_uncertainty_before: 350.0,
+            rating_mean_after: None,
+            rating_uncertainty_after: None,
+            outcome: None,
+        }],
+    };
+    store.create_match(&new).await.unwrap().id
+}
+
+conformance! {
+    async fn a_session_moves_only_along_its_machine_and_keeps_every_transition(store: &Store) {
+        let match_id = a_match(store, "sess_a").await;
+        let mut tx = store.begin().await.unwrap();
+        let opened = tx.open_session(match_id).await.unwrap();
+        assert_eq!(opened.state, SessionState::Allocating);
+        let again = tx.open_session(match_id).await.unwrap();
+        assert_eq!(again, opened, "opening twice changes nothing");
+        let ready = tx
+            .transition_session(match_id, SessionState::Allocating, SessionState::Ready, None, Some("10.0.0.1:7777"))
+            .await
+            .unwrap();
+        assert_eq!(ready.endpoint.as_deref(), Some("10.0.0.1:7777"));
+        tx.commit().await.unwrap();
+
+        let mut tx = store.begin().await.unwrap();
+        let stale = tx
+            .transition_session(match_id, SessionState::Allocating, SessionState::Ready, None, None)
+            .await;
+        assert!(matches!(stale, Err(StoreError::NotFound)), "not in the expected state");
+        drop(tx);
+        let mut tx = store.begin().await.unwrap();
+        let illegal = tx
+            .transition_session(match_id, SessionState::Ready, SessionState::Allocating, None, None)
+            .await;
+        assert!(illegal.is_err(), "ready -> allocating is not an edge of the machine");
+        drop(tx);
+
+        assert_eq!(store.endpoint_load().await.unwrap(), vec![("10.0.0.1:7777".to_owned(), 1)]);
+        let mut tx = store.begin().await.unwrap();
+        tx.transition_session(match_id, SessionState::Ready, SessionState::Ended, Some(EndReason::Abandoned), None)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert!(store.endpoint_load().await.unwrap().is_empty(), "an ended session frees its capacity");
+        let states: Vec<SessionState> = store
+            .session_transitions(match_id)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.to_state)
+            .collect();
+        assert_eq!(states, [SessionState::Allocating, SessionState::Ready, SessionState::Ended]);
+        assert_eq!(store.session(match_id).await.unwrap().end_reason, Some(EndReason::Abandoned));
+    }
+
+    async fn a_result_is_stored_once_and_the_match_ends(store: &Store) {
+        let match_id = a_match(store, "sess_b").await;
+        let mut tx = store.begin().await.unwrap();
+        assert!(tx.store_match_result(match_id, &json!({"winner": 0})).await.unwrap());
+        assert!(!tx.store_match_result(match_id, &json!({"winner": 1})).await.unwrap());
+        assert!(tx.set_match_state(match_id, MatchState::Created, MatchState::Completed).await.unwrap());
+        assert!(!tx.set_match_state(match_id, MatchState::Created, MatchState::Failed).await.unwrap());
+        tx.commit().await.unwrap();
+        let record = store.match_record(match_id).await.unwrap();
+        assert_eq!(record.result, Some(json!({"winner": 0})));
+        assert_eq!(record.state, MatchState::Completed);
+        assert!(record.ended_at.is_some());
+    }
+}
