@@ -325,4 +325,45 @@ mod tests {
             assert!(new[0][0].mu > base && new[1][1].mu < base, "{system:?}");
         }
     }
+
+    #[test]
+    fn glicko2_matches_the_worked_example_of_glickmans_paper() {
+        // Glickman, "Example of the Glicko-2 system" (2013): a 1500 / 200 / 0.06 player beats a
+        // 1400 / 30 player and loses to 1550 / 100 and 1700 / 300 in one rating period, with
+        // tau = 0.5: 1464.06, 151.52, 0.05999.
+        let player = Rating {
+            mu: 1500.0,
+            sigma: 200.0,
+            volatility: 0.06,
+        };
+        let teams = vec![
+            vec![player],
+            vec![Rating::new(1400.0, 30.0)],
+            vec![Rating::new(1550.0, 100.0)],
+            vec![Rating::new(1700.0, 300.0)],
+        ];
+        let new = update(RatingSystem::Glicko2, &teams, &[1, 2, 0, 0])[0][0];
+        assert!((new.mu - 1464.06).abs() < 0.01, "{new:?}");
+        assert!((new.sigma - 151.52).abs() < 0.01, "{new:?}");
+        assert!((new.volatility - 0.05999).abs() < 0.00001, "{new:?}");
+    }
+
+    #[test]
+    fn weng_lin_matches_the_published_one_on_one_values() {
+        // Two new players (25, 25/3), the first wins: openskill's reference values.
+        let initial = RatingSystem::WengLin.initial();
+        let teams = vec![vec![initial], vec![initial]];
+        let new = update(RatingSystem::WengLin, &teams, &[0, 1]);
+        assert!(
+            (new[0][0].mu - 27.635_231_383_473_65).abs() < 1e-6,
+            "{new:?}"
+        );
+        assert!(
+            (new[1][0].mu - 22.364_768_616_526_35).abs() < 1e-6,
+            "{new:?}"
+        );
+        for side in [&new[0][0], &new[1][0]] {
+            assert!((side.sigma - 8.065_506_316_323_548).abs() < 1e-6, "{new:?}");
+        }
+    }
 }

@@ -44,11 +44,13 @@ pub enum Stream {
     MatchCancelled,
     /// `session.ended`: a session ended without a result (abandoned).
     SessionEnded,
+    /// `rating.updated`: a match's result changed its players' ratings.
+    RatingUpdated,
 }
 
 impl Stream {
     /// Every stream, in a stable order (created together when a NATS bus connects).
-    pub const ALL: [Stream; 12] = [
+    pub const ALL: [Stream; 13] = [
         Stream::MatchCreated,
         Stream::MatchCompleted,
         Stream::SessionReady,
@@ -61,6 +63,7 @@ impl Stream {
         Stream::QueueUpdated,
         Stream::MatchCancelled,
         Stream::SessionEnded,
+        Stream::RatingUpdated,
     ];
 
     /// The dotted name, as used in subjects and logs: `match.created`.
@@ -78,6 +81,7 @@ impl Stream {
             Stream::QueueUpdated => "queue.updated",
             Stream::MatchCancelled => "match.cancelled",
             Stream::SessionEnded => "session.ended",
+            Stream::RatingUpdated => "rating.updated",
         }
     }
 
@@ -101,6 +105,7 @@ impl Stream {
             Stream::QueueUpdated => "QUEUE_UPDATED",
             Stream::MatchCancelled => "MATCH_CANCELLED",
             Stream::SessionEnded => "SESSION_ENDED",
+            Stream::RatingUpdated => "RATING_UPDATED",
         }
     }
 }

@@ -18,6 +18,7 @@ use uuid::Uuid;
 
 use crate::party::PartyState;
 use crate::queue::{MatchFound, QueueCancelled, QueueStatus, QueueTicket};
+use crate::rating::RatingChange;
 use crate::session::{MatchCancelled, SessionEnded, SessionInfo};
 
 /// The version of the gateway protocol this crate speaks, sent as `v` in every frame.
@@ -133,6 +134,9 @@ pub enum ServerEvent {
     /// The player's session ended without a result.
     #[serde(rename = "session.ended")]
     SessionEnded(SessionEnded),
+    /// The player's rating changed after a match.
+    #[serde(rename = "rating.updated")]
+    RatingUpdated(RatingChange),
 }
 
 impl ServerEvent {
@@ -154,6 +158,7 @@ impl ServerEvent {
             ServerEvent::MatchCancelled(_) => "match.cancelled",
             ServerEvent::SessionReady(_) => "session.ready",
             ServerEvent::SessionEnded(_) => "session.ended",
+            ServerEvent::RatingUpdated(_) => "rating.updated",
         }
     }
 }

@@ -10,6 +10,7 @@
 //! - [`health`]: the readiness report of `GET /readyz`.
 //! - [`party`]: parties, their members, invites and ready checks (`/v1/party/*`).
 //! - [`queue`]: queues, tickets, and the queue and match pushes (`/v1/queues`, `/v1/queue`).
+//! - [`rating`]: rating changes, match history and leaderboards.
 //! - [`session`]: game sessions for players and for game servers, and their pushes.
 //! - [`gateway`]: the WebSocket gateway's frames (`/v1/ws`): requests, replies and pushes.
 
@@ -19,6 +20,7 @@ pub mod health;
 pub mod party;
 pub mod problem;
 pub mod queue;
+pub mod rating;
 pub mod session;
 
 pub use account::*;

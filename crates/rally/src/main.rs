@@ -41,6 +41,12 @@ enum Command {
     /// Run the matchmaker on a simulated population in virtual time and report wait, quality,
     /// fairness, latency and rating convergence.
     Simulate(rally_simulator::SimulateArgs),
+    /// Start or end a season of ratings and leaderboards.
+    #[command(subcommand)]
+    Season(command::season::Season),
+    /// Rebuild the leaderboard from the store.
+    #[command(subcommand)]
+    Leaderboard(command::leaderboard::Leaderboard),
     /// Measure a part of Rally.
     #[command(subcommand)]
     Bench(command::bench::Bench),
@@ -70,6 +76,8 @@ fn main() -> ExitCode {
             Command::Health(args) => command::health::run(config, args).await,
             Command::Config => command::config::run(config),
             Command::Simulate(args) => command::simulate::run(&args),
+            Command::Season(season) => command::season::run(config, season).await,
+            Command::Leaderboard(board) => command::leaderboard::run(config, board).await,
             Command::Bench(bench) => command::bench::run(&bench).await,
         }
     });

@@ -299,3 +299,24 @@ fn bench_accounts_measures_tokens_profile_reads_and_logins() {
         assert!(report.contains(part), "{part} missing from:\n{report}");
     }
 }
+
+#[test]
+fn seasons_start_and_end_and_the_leaderboard_rebuilds_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let output = rally(dir.path()).args(args).output().unwrap();
+        assert!(output.status.success(), "{args:?}: {}", text(&output));
+        text(&output)
+    };
+    assert!(run(&["season", "start", "spring"]).contains("season `spring` started"));
+    assert!(run(&["season", "start", "summer"]).contains("season `summer` started"));
+    let again = rally(dir.path())
+        .args(["season", "start", "spring"])
+        .output()
+        .unwrap();
+    assert!(!again.status.success(), "a season name is used once");
+    assert!(text(&again).contains("spring"), "{}", text(&again));
+    assert!(run(&["leaderboard", "rebuild"]).contains("season `summer` rebuilt"));
+    assert!(run(&["season", "end"]).contains("season `summer` ended"));
+    assert!(run(&["season", "end"]).contains("no season was active"));
+}

@@ -15,7 +15,7 @@ use crate::{
     http::metrics,
     matchmaking::{self, Queues, matchmaker::MatchmakerRole},
     outbox_relay::OutboxRelay,
-    parties, router,
+    parties, ratings, router,
     sessions::{self, SessionTokens},
     settings::{Role, Secrets, Settings},
 };
@@ -183,6 +183,9 @@ impl App {
         if settings.roles.contains(Role::Matchmaker) {
             let holder = format!("{}", state.gateway().node_id());
             loops.spawn(MatchmakerRole::new(state.clone(), holder).run(loops_stopped.clone()));
+        }
+        if settings.roles.contains(Role::Ratings) {
+            loops.spawn(ratings::role::run(state.clone(), loops_stopped.clone()));
         }
         if settings.roles.contains(Role::Sessions) {
             loops.spawn(sessions::role::allocate(

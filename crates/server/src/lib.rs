@@ -19,6 +19,7 @@
 //!   their `party.*` events.
 //! - [`gateway`]: the WebSocket gateway: sessions, pushes from any node, presence.
 //! - [`matchmaking`]: queues, tickets and the matchmaker role over the engine.
+//! - [`ratings`]: ratings from results, history, seasonal leaderboards.
 //! - [`sessions`]: game sessions: allocation, session tokens, heartbeats, results.
 //! - [`bench`]: the accounts benchmark behind `rally bench accounts`.
 
@@ -34,6 +35,7 @@ pub mod matchmaking;
 pub mod outbox_relay;
 pub mod parties;
 pub mod password;
+pub mod ratings;
 pub mod router;
 pub mod routes;
 pub mod sessions;

@@ -20,6 +20,8 @@
 //! | POST, GET, DELETE | `/v1/queue` | [`routes::queue`] (bearer) |
 //! | GET | `/v1/session/{match_id}` | [`routes::session`] (bearer) |
 //! | POST | `/v1/server/sessions/{match_id}/verify`, `/heartbeat`, `/result` | [`routes::server`] (server key) |
+//! | GET | `/v1/matches/history`, `/v1/matches/{match_id}` | [`routes::matches`] (bearer) |
+//! | GET | `/v1/leaderboard/{season}`, `/v1/leaderboard/{season}/me` | [`routes::leaderboard`] (bearer) |
 //! | GET | `/v1/ws` (WebSocket) | [`routes::gateway`] (bearer or `?token=`) |
 //!
 //! Every request body is limited to `body_limit_bytes` (413 `payload_too_large` beyond).
@@ -79,6 +81,8 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::gateway::router())
         .merge(routes::queue::router())
         .merge(routes::session::router())
+        .merge(routes::matches::router())
+        .merge(routes::leaderboard::router())
         .merge(routes::server::router())
         .split_for_parts();
     let docs: Router<AppState> = SwaggerUi::new("/docs").url("/openapi.json", api).into();

@@ -212,3 +212,24 @@ impl Store {
         })
     }
 }
+
+impl Store {
+    /// The display names of these players (those that exist), in no order.
+    pub async fn display_names(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, String)>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "SELECT id, display_name FROM players WHERE id IN ({})",
+            placeholders.join(", ")
+        );
+        on_pool!(self, pool => {
+            let mut query = sqlx::query_as::<_, (Uuid, String)>(sqlx::AssertSqlSafe(sql));
+            for id in ids {
+                query = query.bind(*id);
+            }
+            Ok(query.fetch_all(pool).await?)
+        })
+    }
+}

@@ -40,6 +40,8 @@ const SELECT_ACTIVE: &str =
     "SELECT id, name, state, started_at, ended_at FROM seasons WHERE state = 'active'";
 const SELECT_BY_NAME: &str =
     "SELECT id, name, state, started_at, ended_at FROM seasons WHERE name = $1";
+const SELECT_BY_ID: &str =
+    "SELECT id, name, state, started_at, ended_at FROM seasons WHERE id = $1";
 
 impl Transaction {
     /// Starts a season named `name` with id `id`. [`StoreError::Conflict`] on
@@ -99,6 +101,16 @@ impl Store {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, Season>(SELECT_BY_NAME)
                 .bind(name)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
+    /// The season with this id, if any.
+    pub async fn season_by_id(&self, id: Uuid) -> Result<Option<Season>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, Season>(SELECT_BY_ID)
+                .bind(id)
                 .fetch_optional(pool)
                 .await?)
         })

@@ -3,7 +3,9 @@
 pub mod bench;
 pub mod config;
 pub mod health;
+pub mod leaderboard;
 pub mod migrate;
+pub mod season;
 pub mod seed;
 pub mod serve;
 pub mod simulate;

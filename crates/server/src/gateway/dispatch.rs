@@ -8,13 +8,16 @@ use rally_events::{ConsumerOptions, Delivery, Events, Stream, Subscription};
 use rally_protocol::{
     gateway::{PartyEvent, ServerEvent},
     queue::MatchFound,
+    rating::RatingChange,
     session::{MatchCancelled, SessionEnded},
 };
 use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::{GatewaySession, push};
-use crate::{app::AppState, matchmaking::queueing::QueueEvent, sessions::lifecycle};
+use crate::{
+    app::AppState, matchmaking::queueing::QueueEvent, ratings::apply::Applied, sessions::lifecycle,
+};
 
 /// The durable name every node's dispatcher shares.
 const DURABLE: &str = "gateway";
@@ -22,7 +25,7 @@ const DURABLE: &str = "gateway";
 const BACKOFF: Duration = Duration::from_secs(1);
 
 /// The streams whose events are pushed to players.
-pub const STREAMS: [Stream; 9] = [
+pub const STREAMS: [Stream; 10] = [
     Stream::PartyUpdated,
     Stream::PartyInvite,
     Stream::PartyReadyCheck,
@@ -32,6 +35,7 @@ pub const STREAMS: [Stream; 9] = [
     Stream::MatchCancelled,
     Stream::SessionReady,
     Stream::SessionEnded,
+    Stream::RatingUpdated,
 ];
 
 /// Pushes the events of `stream` to the players they concern until `stop` turns true.
@@ -129,6 +133,29 @@ fn read(app: &AppState, stream: Stream, payload: &[u8]) -> Option<(Vec<(Uuid, Se
                 to_all(recipients, ServerEvent::SessionEnded(ended)),
                 push::now_ms(),
             ))
+        }
+        Stream::RatingUpdated => {
+            let applied: Applied = serde_json::from_slice(payload).ok()?;
+            let pushes = applied
+                .changes
+                .iter()
+                .map(|c| {
+                    let change = RatingChange {
+                        match_id: applied.match_id,
+                        mode: applied.mode.clone(),
+                        season_id: applied.season_id,
+                        mean_before: c.mean_before,
+                        mean_after: c.mean_after,
+                        uncertainty_before: c.uncertainty_before,
+                        uncertainty_after: c.uncertainty_after,
+                        mmr_before: c.mmr_before,
+                        mmr_after: c.mmr_after,
+                        placement: c.placement,
+                    };
+                    (c.player_id, ServerEvent::RatingUpdated(change))
+                })
+                .collect();
+            Some((pushes, push::now_ms()))
         }
         Stream::SessionReady => {
             // Each player gets their own token.

@@ -81,6 +81,15 @@ pub enum ApiError {
     /// The game-server API without the server key, or with another.
     #[error("the game-server API needs `Authorization: Bearer <server key>`")]
     InvalidServerKey,
+    /// No such match.
+    #[error("no such match")]
+    MatchNotFound,
+    /// No season by that name (or no active one, for `current`).
+    #[error("no such season")]
+    SeasonNotFound,
+    /// The player has no rating in this season and queue.
+    #[error("this player is not ranked in this season and queue")]
+    NotRanked,
     /// `GET /v1/ws` without a WebSocket upgrade.
     #[error("this route speaks WebSocket: send an upgrade request")]
     WebSocketExpected,
@@ -203,6 +212,9 @@ impl ApiError {
             ApiError::SessionNotRunning => (StatusCode::CONFLICT, "session_not_running"),
             ApiError::ResultConflict => (StatusCode::CONFLICT, "result_conflict"),
             ApiError::InvalidServerKey => (StatusCode::UNAUTHORIZED, "invalid_server_key"),
+            ApiError::MatchNotFound => (StatusCode::NOT_FOUND, "match_not_found"),
+            ApiError::SeasonNotFound => (StatusCode::NOT_FOUND, "season_not_found"),
+            ApiError::NotRanked => (StatusCode::NOT_FOUND, "not_ranked"),
             ApiError::WebSocketExpected => (StatusCode::UPGRADE_REQUIRED, "websocket_expected"),
             ApiError::UsernameTaken => (StatusCode::CONFLICT, "username_taken"),
             ApiError::EmailTaken => (StatusCode::CONFLICT, "email_taken"),

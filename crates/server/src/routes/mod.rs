@@ -3,6 +3,8 @@
 pub mod auth;
 pub mod gateway;
 pub mod health;
+pub mod leaderboard;
+pub mod matches;
 pub mod party;
 pub mod profile;
 pub mod queue;

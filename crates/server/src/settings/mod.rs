@@ -33,7 +33,7 @@ pub use accounts::{DEFAULT_ACCESS_TOKEN_TTL_S, DEFAULT_REFRESH_TOKEN_TTL_S};
 pub use roles::{Role, Roles};
 pub use secret::{REDACTED, Secret};
 pub use secrets::Secrets;
-pub use sessions::{AllocatorKind, GameServer};
+pub use sessions::{AllocatorKind, GameServer, LeftPolicy};
 pub use url::BackendUrl;
 
 /// The file read when neither `--config` nor `RALLY_CONFIG` names one and it exists.
@@ -196,6 +196,9 @@ pub struct Settings {
     pub previous_session_token_keys: Vec<Secret>,
     /// A session whose server sends no heartbeat for this long is ended as abandoned, in seconds.
     pub session_heartbeat_timeout_s: u64,
+    /// How a player reported `left` is rated: `loss` (as if their team lost) or `partial` (half
+    /// of their team's change).
+    pub ratings_left_policy: LeftPolicy,
 }
 
 impl Default for Settings {
@@ -251,6 +254,7 @@ impl Default for Settings {
             session_token_ttl_s: 3600,
             previous_session_token_keys: Vec::new(),
             session_heartbeat_timeout_s: 30,
+            ratings_left_policy: LeftPolicy::Loss,
         }
     }
 }
@@ -305,6 +309,7 @@ const ENV_KEYS: &[&str] = &[
     "session_token_ttl_s",
     "previous_session_token_keys",
     "session_heartbeat_timeout_s",
+    "ratings_left_policy",
 ];
 
 impl Settings {

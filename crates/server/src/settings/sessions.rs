@@ -17,6 +17,17 @@ pub enum AllocatorKind {
     Webhook,
 }
 
+/// How a player who left early is rated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum LeftPolicy {
+    /// As if their team had lost.
+    #[default]
+    Loss,
+    /// Half of their team's change.
+    Partial,
+}
+
 /// One game server of the static pool.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -9,6 +9,7 @@ mod harness;
 mod outbox;
 mod party;
 mod queue;
+mod ratings;
 mod readiness;
 mod session;
 mod surface;

@@ -1,0 +1,128 @@
+//! Ratings, match history and leaderboards (`/v1/matches/*`, `/v1/leaderboard/*`), and the
+//! `rating.updated` push.
+
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+/// A player's rating change from one match (`rating.updated`, and in history).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RatingChange {
+    /// The match.
+    pub match_id: Uuid,
+    /// The queue.
+    pub mode: String,
+    /// The season.
+    pub season_id: Uuid,
+    /// Mean before and after.
+    pub mean_before: f64,
+    /// Mean after.
+    pub mean_after: f64,
+    /// Uncertainty before.
+    pub uncertainty_before: f64,
+    /// Uncertainty after.
+    pub uncertainty_after: f64,
+    /// Displayed MMR before.
+    pub mmr_before: i64,
+    /// Displayed MMR after.
+    pub mmr_after: i64,
+    /// Still in placement (uncertainty high).
+    pub placement: bool,
+}
+
+/// One player of a match, as anyone may see it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MatchParticipant {
+    /// The player.
+    pub player_id: Uuid,
+    /// Their display name.
+    pub display_name: String,
+    /// Their team, from 0.
+    pub team: i32,
+    /// The party they queued with.
+    pub party_id: Option<Uuid>,
+    /// `win`, `loss`, `draw` or `left`, once reported.
+    pub outcome: Option<String>,
+    /// Rating mean before.
+    pub rating_before: f64,
+    /// Rating mean after, once rated.
+    pub rating_after: Option<f64>,
+}
+
+/// `GET /v1/matches/{match_id}`, and each history entry's match.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct MatchSummary {
+    /// The match.
+    pub id: Uuid,
+    /// The queue.
+    pub mode: String,
+    /// Where it was played.
+    pub region: String,
+    /// Its season.
+    pub season_id: Option<Uuid>,
+    /// `created`, `active`, `completed`, `cancelled` or `failed`.
+    pub state: String,
+    /// When it was made.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// How long it lasted, in seconds, once reported.
+    pub duration_s: Option<f64>,
+    /// Its players.
+    pub participants: Vec<MatchParticipant>,
+}
+
+/// One entry of a player's history.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct HistoryEntry {
+    /// The match, with its teams.
+    #[serde(rename = "match")]
+    pub summary: MatchSummary,
+    /// The player's team.
+    pub team: i32,
+    /// The player's outcome.
+    pub outcome: Option<String>,
+    /// The player's rating change, once rated.
+    pub rating_change: Option<f64>,
+}
+
+/// `GET /v1/matches/history`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct HistoryPage {
+    /// Newest first.
+    pub entries: Vec<HistoryEntry>,
+    /// Give it as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}
+
+/// One row of a leaderboard.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LeaderboardRow {
+    /// Position, from 1.
+    pub rank: u64,
+    /// The player.
+    pub player_id: Uuid,
+    /// Their display name.
+    pub display_name: String,
+    /// The ranking key: `mean - 3 * uncertainty`.
+    pub conservative: f64,
+    /// The displayed MMR.
+    pub mmr: i64,
+}
+
+/// `GET /v1/leaderboard/{season}` (and `/me`, `?around=`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct LeaderboardPage {
+    /// The season's id.
+    pub season_id: Uuid,
+    /// The season's name.
+    pub season: String,
+    /// The queue.
+    pub mode: String,
+    /// Players ranked.
+    pub total: u64,
+    /// The rows, best first.
+    pub rows: Vec<LeaderboardRow>,
+    /// Give it as `cursor` for the next page; absent on the last.
+    pub next_cursor: Option<String>,
+}

@@ -1,0 +1,250 @@
+//! Applying a completed match to ratings, exactly once.
+//!
+//! One transaction claims the match (`matches.rated_at`, set only when still null: a result
+//! delivered twice, or to two ratings processes at once, is applied by the first to commit and
+//! skipped by the other), reads each player's current rating for the season and mode (locked on
+//! PostgreSQL, so two matches of one player apply one after the other), computes the new ones
+//! with the queue's rating system, and writes them, each participant's rating before and after,
+//! and `rating.updated`.
+//!
+//! Outcomes: a team wins when a member is reported `win`, draws when all are `draw`, loses
+//! otherwise. A player reported `left` counts, by `ratings_left_policy`, as a loss (`loss`: their
+//! rating is computed as if their team had lost) or as partial play (`partial`: half of their
+//! team's change).
+
+use std::collections::BTreeMap;
+
+use rally_engine::{Rating, RatingSystem, rating};
+use rally_events::Stream;
+use rally_store::{NewEvent, Outcome, RatingKey};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use super::{mmr, season};
+use crate::{app::AppState, http::ApiError, settings::LeftPolicy};
+
+/// What `match.completed` carries.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Completed {
+    /// The match.
+    pub match_id: Uuid,
+    /// Its queue.
+    pub mode: String,
+    /// The season it counts for (the active one when absent).
+    pub season_id: Option<Uuid>,
+}
+
+/// One player's rating change (the payload of `rating.updated`, per player).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    /// The player.
+    pub player_id: Uuid,
+    /// Mean before.
+    pub mean_before: f64,
+    /// Uncertainty before.
+    pub uncertainty_before: f64,
+    /// Mean after.
+    pub mean_after: f64,
+    /// Uncertainty after.
+    pub uncertainty_after: f64,
+    /// Displayed MMR before.
+    pub mmr_before: i64,
+    /// Displayed MMR after.
+    pub mmr_after: i64,
+    /// Still in placement after this match.
+    pub placement: bool,
+    /// Rated games played, this one included.
+    pub games: i32,
+}
+
+/// The payload of `rating.updated`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Applied {
+    /// The match.
+    pub match_id: Uuid,
+    /// The season.
+    pub season_id: Uuid,
+    /// The queue.
+    pub mode: String,
+    /// Every participant's change.
+    pub changes: Vec<Change>,
+}
+
+/// Applies `completed`; `None` when it was applied before.
+pub async fn apply(app: &AppState, completed: &Completed) -> Result<Option<Applied>, ApiError> {
+    let store = &app.backends().store;
+    let season_id = match completed.season_id {
+        Some(id) => id,
+        None => season::active(store).await.map_err(ApiError::store)?.id,
+    };
+    let system = app
+        .queues()
+        .get(&completed.mode)
+        .map(|(_, config)| config.rating_system)
+        .unwrap_or_default();
+    let participants = store
+        .match_participants(completed.match_id)
+        .await
+        .map_err(ApiError::store)?;
+    // Teams in index order, each with its players and their outcomes.
+    let mut teams: BTreeMap<i32, Vec<(Uuid, Option<Outcome>)>> = BTreeMap::new();
+    for p in &participants {
+        teams
+            .entry(p.team)
+            .or_default()
+            .push((p.player_id, p.outcome));
+    }
+    let teams: Vec<Vec<(Uuid, Option<Outcome>)>> = teams.into_values().collect();
+    if teams.len() < 2 {
+        return Ok(None);
+    }
+
+    let mut tx = store.begin().await.map_err(ApiError::store)?;
+    if !tx
+        .claim_rating(completed.match_id)
+        .await
+        .map_err(ApiError::store)?
+    {
+        return Ok(None);
+    }
+    let initial = system.initial();
+    let mut before: Vec<Vec<(Rating, i32)>> = Vec::with_capacity(teams.len());
+    for team in &teams {
+        let mut ratings = Vec::with_capacity(team.len());
+        for (player_id, _) in team {
+            let key = RatingKey {
+                player_id: *player_id,
+                season_id,
+                mode: completed.mode.clone(),
+            };
+            let stored = tx.rating_for_update(&key).await.map_err(ApiError::store)?;
+            ratings.push(match stored {
+                Some(r) => (Rating::new(r.mean, r.uncertainty), r.games),
+                None => (initial, 0),
+            });
+        }
+        before.push(ratings);
+    }
+    let ranks = team_ranks(&teams);
+    let current: Vec<Vec<Rating>> = before
+        .iter()
+        .map(|t| t.iter().map(|(r, _)| *r).collect())
+        .collect();
+    let after = rating::update(system, &current, &ranks);
+    let policy = app.settings().ratings_left_policy;
+    let worst = ranks.iter().copied().max().unwrap_or(0) + 1;
+
+    let mut changes = Vec::new();
+    for (t, team) in teams.iter().enumerate() {
+        for (i, (player_id, outcome)) in team.iter().enumerate() {
+            let (old, games) = before[t][i];
+            let mut new = after[t][i];
+            if *outcome == Some(Outcome::Left) {
+                new = match policy {
+                    LeftPolicy::Loss => {
+                        let mut as_loss = ranks.clone();
+                        as_loss[t] = worst;
+                        rating::update(system, &current, &as_loss)[t][i]
+                    }
+                    LeftPolicy::Partial => Rating {
+                        mu: old.mu + (new.mu - old.mu) / 2.0,
+                        sigma: old.sigma + (new.sigma - old.sigma) / 2.0,
+                        volatility: new.volatility,
+                    },
+                };
+            }
+            // The store keeps a positive uncertainty; Elo has none.
+            let (old_sigma, new_sigma) = (old.sigma.max(1e-9), new.sigma.max(1e-9));
+            let key = RatingKey {
+                player_id: *player_id,
+                season_id,
+                mode: completed.mode.clone(),
+            };
+            tx.upsert_rating(&key, new.mu, new_sigma, games + 1)
+                .await
+                .map_err(ApiError::store)?;
+            tx.set_participant_ratings(
+                completed.match_id,
+                *player_id,
+                (old.mu, old_sigma),
+                (new.mu, new_sigma),
+            )
+            .await
+            .map_err(ApiError::store)?;
+            changes.push(Change {
+                player_id: *player_id,
+                mean_before: old.mu,
+                uncertainty_before: old_sigma,
+                mean_after: new.mu,
+                uncertainty_after: new_sigma,
+                mmr_before: mmr::displayed(system, old.mu, old_sigma),
+                mmr_after: mmr::displayed(system, new.mu, new_sigma),
+                placement: mmr::in_placement(system, new_sigma),
+                games: games + 1,
+            });
+        }
+    }
+    let applied = Applied {
+        match_id: completed.match_id,
+        season_id,
+        mode: completed.mode.clone(),
+        changes,
+    };
+    tx.enqueue(&NewEvent {
+        topic: Stream::RatingUpdated.name().to_owned(),
+        key: completed.match_id.to_string(),
+        payload: serde_json::to_value(&applied).expect("BUG: a rating change serializes"),
+    })
+    .await
+    .map_err(ApiError::store)?;
+    tx.commit().await.map_err(ApiError::store)?;
+    metrics::counter!("rally_ratings_applied_total", "mode" => completed.mode.clone()).increment(1);
+    Ok(Some(applied))
+}
+
+/// Each team's placing (lower is better): winners 0, the rest 1; all 0 for a draw.
+fn team_ranks(teams: &[Vec<(Uuid, Option<Outcome>)>]) -> Vec<usize> {
+    let won: Vec<bool> = teams
+        .iter()
+        .map(|t| t.iter().any(|(_, o)| *o == Some(Outcome::Win)))
+        .collect();
+    if won.iter().any(|w| *w) {
+        won.iter().map(|w| usize::from(!*w)).collect()
+    } else {
+        vec![0; teams.len()]
+    }
+}
+
+/// The rating system a mode's queue uses (Weng-Lin when the queue is gone).
+pub fn system_of(app: &AppState, mode: &str) -> RatingSystem {
+    app.queues()
+        .get(mode)
+        .map(|(_, config)| config.rating_system)
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn winners_place_first_and_a_draw_places_everyone_equal() {
+        let a = Uuid::from_u128(1);
+        let b = Uuid::from_u128(2);
+        let won = vec![
+            vec![(a, Some(Outcome::Win))],
+            vec![(b, Some(Outcome::Loss))],
+        ];
+        assert_eq!(team_ranks(&won), vec![0, 1]);
+        let lost = vec![
+            vec![(a, Some(Outcome::Loss))],
+            vec![(b, Some(Outcome::Win))],
+        ];
+        assert_eq!(team_ranks(&lost), vec![1, 0]);
+        let drew = vec![
+            vec![(a, Some(Outcome::Draw))],
+            vec![(b, Some(Outcome::Draw))],
+        ];
+        assert_eq!(team_ranks(&drew), vec![0, 0]);
+    }
+}

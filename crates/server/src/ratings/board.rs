@@ -1,0 +1,105 @@
+//! Leaderboard ranks from the `state` backend's sorted sets, one per season and mode
+//! (`leaderboard:<season_id>:<mode>`), scored by the conservative rating; ties go to the lower
+//! player id, as in the store's standings. The store holds the truth: the sets are rebuilt from
+//! its ratings on start (`rally serve` with the ratings role) or on demand
+//! (`rally leaderboard rebuild`), and kept current as results land.
+
+use std::collections::HashMap;
+
+use rally_protocol::rating::LeaderboardRow;
+use rally_state::{Ranked, State};
+use rally_store::Store;
+use uuid::Uuid;
+
+use super::{apply::Change, mmr};
+use crate::{app::AppState, http::ApiError};
+
+/// The sorted set of a season and mode.
+pub fn key(season_id: Uuid, mode: &str) -> String {
+    format!("leaderboard:{season_id}:{mode}")
+}
+
+/// Moves each changed player to their new score.
+pub async fn record(
+    state: &State,
+    season_id: Uuid,
+    mode: &str,
+    changes: &[Change],
+) -> Result<(), ApiError> {
+    let set = key(season_id, mode);
+    for change in changes {
+        state
+            .zadd(
+                &set,
+                &change.player_id.to_string(),
+                mmr::conservative(change.mean_after, change.uncertainty_after),
+            )
+            .await
+            .map_err(ApiError::state)?;
+    }
+    Ok(())
+}
+
+/// Rebuilds the sets of `season_id` (every mode) from the store's ratings; how many players.
+pub async fn rebuild(store: &Store, state: &State, season_id: Uuid) -> Result<usize, ApiError> {
+    let ratings = store
+        .season_ratings(season_id)
+        .await
+        .map_err(ApiError::store)?;
+    let mut modes: HashMap<String, Vec<(Uuid, f64)>> = HashMap::new();
+    for r in &ratings {
+        modes
+            .entry(r.mode.clone())
+            .or_default()
+            .push((r.player_id, mmr::conservative(r.mean, r.uncertainty)));
+    }
+    for (mode, players) in &modes {
+        let set = key(season_id, mode);
+        state.clear_set(&set).await.map_err(ApiError::state)?;
+        for (player_id, score) in players {
+            state
+                .zadd(&set, &player_id.to_string(), *score)
+                .await
+                .map_err(ApiError::state)?;
+        }
+    }
+    Ok(ratings.len())
+}
+
+/// Rows for ranked members: display names and MMR added.
+pub async fn rows(
+    app: &AppState,
+    mode: &str,
+    ranked: &[Ranked],
+) -> Result<Vec<LeaderboardRow>, ApiError> {
+    let ids: Vec<Uuid> = ranked
+        .iter()
+        .filter_map(|r| r.member.parse().ok())
+        .collect();
+    let names: HashMap<Uuid, String> = app
+        .backends()
+        .store
+        .display_names(&ids)
+        .await
+        .map_err(ApiError::store)?
+        .into_iter()
+        .collect();
+    let system = super::apply::system_of(app, mode);
+    Ok(ranked
+        .iter()
+        .filter_map(|r| {
+            let player_id: Uuid = r.member.parse().ok()?;
+            Some(LeaderboardRow {
+                rank: r.rank + 1,
+                player_id,
+                display_name: names.get(&player_id).cloned().unwrap_or_default(),
+                conservative: r.score,
+                // The score is the conservative rating; MMR rescales it (Elo's has no spread).
+                mmr: match system {
+                    rally_engine::RatingSystem::WengLin => (1000.0 + 40.0 * r.score).round() as i64,
+                    _ => r.score.round() as i64,
+                },
+            })
+        })
+        .collect())
+}

@@ -1,0 +1,92 @@
+//! The ratings role: applies every `match.completed` (durable `ratings`; exactly once, decided by
+//! the store) and keeps the leaderboard sets current. On start it rebuilds the active season's
+//! sets from the store.
+
+use std::time::Duration;
+
+use rally_events::{ConsumerOptions, Delivery, Stream};
+use tokio::sync::watch;
+
+use super::{
+    apply::{self, Completed},
+    board, season,
+};
+use crate::app::AppState;
+
+const DURABLE: &str = "ratings";
+const BACKOFF: Duration = Duration::from_secs(1);
+
+/// Applies results until `stop` turns true.
+pub async fn run(app: AppState, mut stop: watch::Receiver<bool>) {
+    let store = app.backends().store.clone();
+    match store.active_season().await {
+        Ok(Some(active)) => match board::rebuild(&store, &app.backends().state, active.id).await {
+            Ok(count) => {
+                tracing::info!(season = %active.name, players = count, "leaderboard rebuilt")
+            }
+            Err(error) => tracing::warn!(error = %error, "cannot rebuild the leaderboard"),
+        },
+        Ok(None) => {}
+        Err(error) => tracing::warn!(error = %error, "cannot read the active season"),
+    }
+    let options = ConsumerOptions {
+        ack_wait: Duration::from_secs(60),
+        poll_wait: Duration::from_secs(5),
+    };
+    let events = app.backends().events.clone();
+    let Some(mut consumer) =
+        crate::consume::open(&events, Stream::MatchCompleted, DURABLE, options, &mut stop).await
+    else {
+        return;
+    };
+    loop {
+        let next = tokio::select! {
+            _ = stop.changed() => return,
+            next = consumer.next() => next,
+        };
+        match next {
+            Ok(Some(delivery)) => handle(&app, delivery).await,
+            Ok(None) => {}
+            Err(error) => {
+                tracing::warn!(error = %error, "ratings consumer failed; retrying");
+                tokio::time::sleep(BACKOFF).await;
+            }
+        }
+        if *stop.borrow() {
+            return;
+        }
+    }
+}
+
+async fn handle(app: &AppState, delivery: Delivery) {
+    let Ok(completed) = serde_json::from_slice::<Completed>(delivery.payload()) else {
+        tracing::error!(key = delivery.key(), "unreadable match.completed; dropped");
+        let _ = delivery.ack().await;
+        return;
+    };
+    match apply::apply(app, &completed).await {
+        Ok(Some(applied)) => {
+            if let Err(error) = board::record(
+                &app.backends().state,
+                applied.season_id,
+                &applied.mode,
+                &applied.changes,
+            )
+            .await
+            {
+                tracing::warn!(error = %error, "cannot update the leaderboard; the next rebuild will");
+            }
+            let _ = delivery.ack().await;
+        }
+        Ok(None) => {
+            let _ = delivery.ack().await;
+        }
+        Err(error) => {
+            tracing::warn!(error = %error, "cannot apply a result; retrying");
+            let _ = delivery.nack_after(BACKOFF).await;
+        }
+    }
+}
+
+/// The active season, for the routes (`current`).
+pub use season::active;

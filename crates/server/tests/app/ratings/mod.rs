@@ -1,0 +1,44 @@
+//! Ratings from results (exactly once), match history, and seasonal leaderboards whose ranks
+//! agree with the store.
+
+mod board;
+mod flow;
+
+use rally_server::ratings::apply::Completed;
+use rally_store::{MatchState, NewMatch, NewParticipant, Outcome, Store, Timestamp, new_id};
+use serde_json::json;
+use uuid::Uuid;
+
+/// A finished duel stored directly: `winner` beat `loser`.
+pub async fn finished_duel(store: &Store, winner: Uuid, loser: Uuid) -> Completed {
+    let participant = |player_id, team, outcome| NewParticipant {
+        player_id,
+        team,
+        party_id: None,
+        rating_mean_before: 1500.0,
+        rating_uncertainty_before: 350.0,
+        rating_mean_after: None,
+        rating_uncertainty_after: None,
+        outcome: Some(outcome),
+    };
+    let new = NewMatch {
+        id: new_id(),
+        mode: "duel".to_owned(),
+        region: "eu".to_owned(),
+        season_id: None,
+        state: MatchState::Completed,
+        quality: json!({}),
+        created_at: Timestamp::now(),
+        ended_at: Some(Timestamp::now()),
+        participants: vec![
+            participant(winner, 0, Outcome::Win),
+            participant(loser, 1, Outcome::Loss),
+        ],
+    };
+    let record = store.create_match(&new).await.unwrap();
+    Completed {
+        match_id: record.id,
+        mode: "duel".to_owned(),
+        season_id: None,
+    }
+}
