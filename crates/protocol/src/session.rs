@@ -136,3 +136,28 @@ pub struct SessionEnded {
     /// The players.
     pub player_ids: Vec<Uuid>,
 }
+
+/// `POST /v1/server/sessions/{match_id}/backfill`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BackfillRequest {
+    /// The team (from 0, as in `match.found`) that needs players.
+    pub team: u32,
+    /// How many.
+    pub slots: u32,
+    /// For queues with roles: the role of each slot.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<Vec<String>>,
+    /// The players being replaced (they left): not counted in their team.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replacing: Option<Vec<Uuid>>,
+}
+
+/// The answer to a backfill request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct BackfillAnswer {
+    /// The request.
+    pub id: Uuid,
+    /// `open`: the matchmaker looks for players; those found get `session.ready`.
+    pub state: String,
+}

@@ -139,6 +139,10 @@ fn unique_columns_name(columns: &str) -> &str {
             "queue_tickets_id_state_key",
         ),
         (
+            "backfill_requests.match_id, backfill_requests.team",
+            "backfill_requests_open_key",
+        ),
+        (
             "match_participants.match_id, match_participants.player_id",
             "match_participants_pkey",
         ),

@@ -28,6 +28,7 @@
 //! - `party_invite`: invitations to a party and their expiry.
 //! - `ticket`: queue tickets and their members.
 //! - `matches`: matches and their participants.
+//! - `backfill`: running matches' requests for players.
 //! - `season`: seasons (one active at a time).
 //! - `session`: game sessions, their state machine and its stored transitions.
 //! - `rating`: ratings per player, season and mode.
@@ -154,6 +155,8 @@ macro_rules! in_transaction {
     }};
 }
 
+mod backfill;
+mod bench_fill;
 mod error;
 mod leaderboard;
 mod matches;
@@ -173,6 +176,7 @@ mod ticket;
 mod timestamp;
 mod transaction;
 
+pub use backfill::{Backfill, BackfillState, NewBackfill};
 pub use error::{SQLITE_FOREIGN_KEY, StoreError, UnknownValue};
 pub use leaderboard::LeaderboardEntry;
 pub use matches::{MatchRecord, MatchState, NewMatch, NewParticipant, Outcome, Participant};

@@ -3,7 +3,8 @@
 use std::process::ExitCode;
 
 use rally_server::bench::{
-    AccountsBenchArgs, GatewayBenchArgs, QueueBenchArgs, accounts, gateway, queue,
+    AccountsBenchArgs, GatewayBenchArgs, QueueBenchArgs, RatingsBenchArgs, accounts, gateway,
+    queue, ratings,
 };
 use rally_simulator::{BenchArgs, bench_engine};
 
@@ -25,6 +26,9 @@ pub enum Bench {
     /// `--database-url`), last ticket accepted to `match.found`, and the matchmaker's tick with
     /// `--tickets` waiting.
     Queue(QueueBenchArgs),
+    /// Ratings: leaderboard and history reads at a fixed rate with many rated players, and
+    /// results applied per second (PostgreSQL and Redis with `--database-url`, `--redis-url`).
+    Ratings(RatingsBenchArgs),
 }
 
 /// Runs a benchmark and prints its report.
@@ -43,6 +47,7 @@ pub async fn run(bench: &Bench) -> anyhow::Result<ExitCode> {
             let exe = std::env::current_exe()?;
             print(&gateway(args, &exe).await?.to_string())?;
         }
+        Bench::Ratings(args) => print(&ratings(args).await?.to_string())?,
         Bench::Queue(args) => {
             let exe = std::env::current_exe()?;
             print(&queue(args, &exe).await?.to_string())?;

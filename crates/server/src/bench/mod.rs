@@ -5,12 +5,14 @@ pub mod accounts;
 pub mod gateway;
 pub mod node;
 pub mod queue;
+pub mod ratings;
 
 use std::time::Duration;
 
 pub use accounts::{AccountsBenchArgs, AccountsReport, accounts};
 pub use gateway::{GatewayBenchArgs, GatewayReport, gateway};
 pub use queue::{QueueBenchArgs, QueueReport, queue};
+pub use ratings::{RatingsBenchArgs, RatingsReport, ratings};
 
 /// Latency percentiles of a sample.
 #[derive(Debug, Clone, Copy, Default)]
@@ -19,6 +21,8 @@ pub struct Latency {
     pub count: usize,
     /// Median.
     pub p50: Duration,
+    /// 95th percentile.
+    pub p95: Duration,
     /// 99th percentile.
     pub p99: Duration,
     /// Largest.
@@ -38,6 +42,7 @@ impl Latency {
         Self {
             count: samples.len(),
             p50: at(0.50),
+            p95: at(0.95),
             p99: at(0.99),
             max: samples.last().copied().unwrap_or_default(),
         }

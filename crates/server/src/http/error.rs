@@ -81,6 +81,12 @@ pub enum ApiError {
     /// The game-server API without the server key, or with another.
     #[error("the game-server API needs `Authorization: Bearer <server key>`")]
     InvalidServerKey,
+    /// The team already has an open backfill request.
+    #[error("this team already has an open backfill request")]
+    BackfillOpen,
+    /// No open backfill request to withdraw.
+    #[error("no open backfill request for this match")]
+    BackfillNotFound,
     /// No such match.
     #[error("no such match")]
     MatchNotFound,
@@ -212,6 +218,8 @@ impl ApiError {
             ApiError::SessionNotRunning => (StatusCode::CONFLICT, "session_not_running"),
             ApiError::ResultConflict => (StatusCode::CONFLICT, "result_conflict"),
             ApiError::InvalidServerKey => (StatusCode::UNAUTHORIZED, "invalid_server_key"),
+            ApiError::BackfillOpen => (StatusCode::CONFLICT, "backfill_open"),
+            ApiError::BackfillNotFound => (StatusCode::NOT_FOUND, "backfill_not_found"),
             ApiError::MatchNotFound => (StatusCode::NOT_FOUND, "match_not_found"),
             ApiError::SeasonNotFound => (StatusCode::NOT_FOUND, "season_not_found"),
             ApiError::NotRanked => (StatusCode::NOT_FOUND, "not_ranked"),

@@ -14,6 +14,9 @@
 //!    ticket cancelled meanwhile aborts the match, whose other tickets go back to the engine),
 //!    the parties back to active, and `match.created` in the outbox. Timed-out tickets are
 //!    ended the same way with `queue.cancelled`.
+//!    Open backfill requests of the owned queues are followed the same way; the engine serves
+//!    them before new matches, and a served one is written (fenced) with the tickets joining
+//!    the running match and `session.ready` for the new players.
 //! 4. **Tell.** `queue.status` to each searching ticket's players every
 //!    `queue_status_interval_s`; queue figures to the `state` backend for `GET /v1/queues`.
 //!
@@ -25,15 +28,18 @@ use std::{
     time::{Duration, Instant},
 };
 
-use rally_engine::{Match, Matchmaker, Millis, Mode, TicketId, TimedOut};
+use rally_engine::{
+    BackfillFill, BackfillId, BackfillRequest, Match, Matchmaker, Millis, Mode, Rating, Region,
+    TicketId, TimedOut,
+};
 use rally_events::Stream;
 use rally_protocol::{
     gateway::ServerEvent,
     queue::{MatchFound, MatchPlayer, QueueStatus},
 };
 use rally_store::{
-    MatchState, NewEvent, NewMatch, NewParticipant, StoreError, Ticket, TicketState, Timestamp,
-    new_id,
+    Backfill, BackfillState, MatchState, NewEvent, NewMatch, NewParticipant, StoreError, Ticket,
+    TicketState, Timestamp, new_id,
 };
 use serde_json::json;
 use tokio::sync::watch;
@@ -74,6 +80,7 @@ struct Owned {
     valid_until: Instant,
     renew_at: Instant,
     cursor: Timestamp,
+    backfill_cursor: Timestamp,
     resync_at: Instant,
     waits: VecDeque<(Instant, f64)>,
 }
@@ -86,6 +93,8 @@ pub struct MatchmakerRole {
     engine: Matchmaker,
     owned: HashMap<Mode, Owned>,
     known: HashMap<TicketId, Known>,
+    /// Open backfill requests fed to the engine: their match.
+    backfills: HashMap<BackfillId, (Mode, Uuid)>,
 }
 
 impl std::fmt::Debug for MatchmakerRole {
@@ -119,6 +128,7 @@ impl MatchmakerRole {
             engine,
             owned: HashMap::new(),
             known: HashMap::new(),
+            backfills: HashMap::new(),
         }
     }
 
@@ -164,6 +174,9 @@ impl MatchmakerRole {
         metrics::histogram!("rally_tick_duration_seconds").record(ticked.as_secs_f64());
         // Summaries (quantiles) for `rally bench queue`: the engine's tick and the whole round.
         metrics::histogram!("rally_matchmaker_tick_ms").record(ticked.as_secs_f64() * 1000.0);
+        for fill in outcome.backfills {
+            self.write_fill(fill).await;
+        }
         for made in outcome.matches {
             self.write_match(made).await;
         }
@@ -240,12 +253,22 @@ impl MatchmakerRole {
                 valid_until,
                 renew_at: Instant::now() + ttl / 3,
                 cursor,
+                backfill_cursor: cursor,
                 resync_at: Instant::now() + FULL_RESYNC,
                 waits: VecDeque::new(),
             },
         );
         for ticket in tickets {
             self.admit(mode, &ticket);
+        }
+        for backfill in self
+            .app
+            .backends()
+            .store
+            .open_backfills(mode.as_str())
+            .await?
+        {
+            self.admit_backfill(mode, &backfill).await;
         }
         tracing::info!(
             mode = mode.as_str(),
@@ -269,6 +292,16 @@ impl MatchmakerRole {
         for id in ids {
             self.engine.cancel(id);
             self.known.remove(&id);
+        }
+        let requests: Vec<BackfillId> = self
+            .backfills
+            .iter()
+            .filter(|(_, (m, _))| *m == mode)
+            .map(|(id, _)| *id)
+            .collect();
+        for id in requests {
+            self.engine.cancel_backfill(id);
+            self.backfills.remove(&id);
         }
         tracing::warn!(mode = mode.as_str(), why, "gave up a queue");
     }
@@ -351,6 +384,205 @@ impl MatchmakerRole {
         if let Some(owned) = self.owned.get_mut(&mode) {
             owned.cursor = cursor;
         }
+        self.follow_backfills(mode, &store).await
+    }
+
+    async fn follow_backfills(
+        &mut self,
+        mode: Mode,
+        store: &rally_store::Store,
+    ) -> Result<(), StoreError> {
+        let Some(owned) = self.owned.get(&mode) else {
+            return Ok(());
+        };
+        let overlap = time::Duration::try_from(OVERLAP).expect("BUG: a small duration");
+        let changed = store
+            .backfills_changed_since(mode.as_str(), owned.backfill_cursor.plus(-overlap))
+            .await?;
+        let mut cursor = owned.backfill_cursor;
+        for backfill in &changed {
+            cursor = cursor.max(backfill.updated_at);
+            let id = BackfillId(backfill.id.as_u128());
+            if backfill.state == BackfillState::Open {
+                self.admit_backfill(mode, backfill).await;
+            } else if self.backfills.remove(&id).is_some() {
+                self.engine.cancel_backfill(id);
+            }
+        }
+        if let Some(owned) = self.owned.get_mut(&mode) {
+            owned.backfill_cursor = cursor;
+        }
+        Ok(())
+    }
+
+    /// Feeds an open backfill request to the engine (once): the match's teams as they are,
+    /// without the players it replaces.
+    async fn admit_backfill(&mut self, mode: Mode, backfill: &Backfill) {
+        let id = BackfillId(backfill.id.as_u128());
+        if self.backfills.contains_key(&id) {
+            return;
+        }
+        let Some((_, config)) = self.queues.get(mode.as_str()) else {
+            return;
+        };
+        let participants = match self
+            .app
+            .backends()
+            .store
+            .match_participants(backfill.match_id)
+            .await
+        {
+            Ok(participants) => participants,
+            Err(error) => {
+                tracing::warn!(error = %error, "cannot read a backfill's match");
+                return;
+            }
+        };
+        let replacing: Vec<Uuid> =
+            serde_json::from_value(backfill.replacing.clone()).unwrap_or_default();
+        let team_count = participants
+            .iter()
+            .map(|p| p.team)
+            .max()
+            .map_or(0, |t| t + 1);
+        let teams: Vec<Vec<Rating>> = (0..team_count)
+            .map(|team| {
+                participants
+                    .iter()
+                    .filter(|p| p.team == team && !replacing.contains(&p.player_id))
+                    .map(|p| Rating::new(p.rating_mean_before, p.rating_uncertainty_before))
+                    .collect()
+            })
+            .collect();
+        let role_names: Vec<String> =
+            serde_json::from_value(backfill.roles.clone()).unwrap_or_default();
+        let roles = role_names
+            .iter()
+            .filter_map(|name| super::queues::role_id(config, name))
+            .collect();
+        let Ok(region) = Region::new(&backfill.region) else {
+            return;
+        };
+        let request = BackfillRequest {
+            id,
+            mode,
+            region,
+            team: u16::try_from(backfill.team).unwrap_or(u16::MAX),
+            slots: u16::try_from(backfill.slots).unwrap_or(u16::MAX),
+            roles,
+            teams,
+        };
+        match self
+            .engine
+            .request_backfill(request, engine_millis(Timestamp::now()))
+        {
+            Ok(()) => {
+                self.backfills.insert(id, (mode, backfill.match_id));
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, backfill = %backfill.id, "the engine refused a backfill request")
+            }
+        }
+    }
+
+    /// Writes a served backfill: the tickets join the running match, the request is filled,
+    /// and the new players get `session.ready`.
+    async fn write_fill(&mut self, fill: BackfillFill) {
+        let mode = fill.mode;
+        let Some((_, match_id)) = self.backfills.remove(&fill.request) else {
+            return;
+        };
+        let Some(fence) = self.owned.get(&mode).map(|o| o.fence) else {
+            return;
+        };
+        let tickets: Vec<Known> = fill
+            .tickets
+            .iter()
+            .filter_map(|id| self.known.get(id).cloned())
+            .collect();
+        let result = self
+            .store_fill(mode, fence, match_id, &fill, &tickets)
+            .await;
+        match result {
+            Ok(()) => {
+                for known in &tickets {
+                    self.known.remove(&TicketId(known.id.as_u128()));
+                }
+                metrics::counter!("rally_backfills_filled_total", "mode" => mode.as_str().to_owned()).increment(1);
+            }
+            Err(WriteFailure::Fenced) => self.drop_queue(mode, "a newer owner wrote"),
+            Err(WriteFailure::TicketGone) => self.requeue(mode, &tickets).await,
+            Err(WriteFailure::Store(error)) => {
+                tracing::warn!(error = %error, "cannot write a backfill; its tickets go back");
+                self.requeue(mode, &tickets).await;
+            }
+        }
+    }
+
+    async fn store_fill(
+        &self,
+        mode: Mode,
+        fence: u64,
+        match_id: Uuid,
+        fill: &BackfillFill,
+        tickets: &[Known],
+    ) -> Result<(), WriteFailure> {
+        let store = &self.app.backends().store;
+        let endpoint = store.session(match_id).await?.endpoint;
+        let mut tx = store.begin().await?;
+        match tx.fence_queue(mode.as_str(), fence).await {
+            Err(StoreError::Fenced { .. }) => return Err(WriteFailure::Fenced),
+            other => other?,
+        }
+        if !tx.fill_backfill(Uuid::from_u128(fill.request.0)).await? {
+            // Withdrawn meanwhile: the tickets go back.
+            return Err(WriteFailure::TicketGone);
+        }
+        for known in tickets {
+            match tx
+                .set_ticket_state(
+                    known.id,
+                    TicketState::Searching,
+                    TicketState::Matched,
+                    Some(match_id),
+                    None,
+                )
+                .await
+            {
+                Ok(_) => {}
+                Err(StoreError::NotFound) => return Err(WriteFailure::TicketGone),
+                Err(error) => return Err(error.into()),
+            }
+            if let Some(party_id) = known.party_id {
+                tx.set_party_queued(party_id, false).await?;
+            }
+        }
+        let participants: Vec<NewParticipant> = fill
+            .players
+            .iter()
+            .map(|placement| NewParticipant {
+                player_id: Uuid::from_u128(placement.player.0),
+                team: i32::from(fill.team),
+                party_id: self.known.get(&placement.ticket).and_then(|k| k.party_id),
+                rating_mean_before: placement.rating.mu,
+                rating_uncertainty_before: placement.rating.sigma.max(1e-9),
+                rating_mean_after: None,
+                rating_uncertainty_after: None,
+                outcome: None,
+            })
+            .collect();
+        tx.add_participants(match_id, Timestamp::now(), &participants)
+            .await?;
+        if let Some(endpoint) = endpoint {
+            let players: Vec<Uuid> = participants.iter().map(|p| p.player_id).collect();
+            tx.enqueue(&NewEvent {
+                topic: Stream::SessionReady.name().to_owned(),
+                key: match_id.to_string(),
+                payload: json!({"match_id": match_id, "endpoint": endpoint, "player_ids": players}),
+            })
+            .await?;
+        }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -4,11 +4,13 @@
 
 use axum::{
     extract::{FromRequestParts, State},
-    http::{header, request::Parts},
+    http::{StatusCode, header, request::Parts},
 };
 use rally_protocol::{
     Problem,
-    session::{HeartbeatAnswer, ResultReport, VerifyAnswer, VerifyRequest},
+    session::{
+        BackfillAnswer, BackfillRequest, HeartbeatAnswer, ResultReport, VerifyAnswer, VerifyRequest,
+    },
 };
 use sha2::{Digest, Sha256};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -26,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(verify))
         .routes(routes!(heartbeat))
         .routes(routes!(result))
+        .routes(routes!(backfill, withdraw_backfill))
 }
 
 /// A request made with the server key.
@@ -109,4 +112,42 @@ async fn result(
     Json(report): Json<ResultReport>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
     Ok(Json(lifecycle::report(&app, match_id, report).await?))
+}
+
+/// Asks the matchmaker for players for one team; those found get `session.ready`.
+#[utoipa::path(post, path = "/v1/server/sessions/{match_id}/backfill", tag = "game server",
+    params(("match_id" = Uuid, Path, description = "The match")),
+    request_body = BackfillRequest,
+    responses(
+        (status = 202, description = "The request, open", body = BackfillAnswer),
+        (status = 401, description = "`invalid_server_key`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`session_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`backfill_open`, `session_not_running`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid` (`team`, `slots`), `unknown_role`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn backfill(
+    State(app): State<AppState>,
+    _key: GameServerKey,
+    Path(match_id): Path<Uuid>,
+    Json(request): Json<BackfillRequest>,
+) -> Result<(StatusCode, Json<BackfillAnswer>), ApiError> {
+    let answer = lifecycle::request_backfill(&app, match_id, request).await?;
+    Ok((StatusCode::ACCEPTED, Json(answer)))
+}
+
+/// Withdraws the match's open backfill requests.
+#[utoipa::path(delete, path = "/v1/server/sessions/{match_id}/backfill", tag = "game server",
+    params(("match_id" = Uuid, Path, description = "The match")),
+    responses(
+        (status = 204, description = "Withdrawn"),
+        (status = 401, description = "`invalid_server_key`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`session_not_found`, `backfill_not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn withdraw_backfill(
+    State(app): State<AppState>,
+    _key: GameServerKey,
+    Path(match_id): Path<Uuid>,
+) -> Result<StatusCode, ApiError> {
+    lifecycle::withdraw_backfill(&app, match_id).await?;
+    Ok(StatusCode::NO_CONTENT)
 }

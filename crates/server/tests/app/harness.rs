@@ -20,6 +20,7 @@ pub struct TestApp {
     pub router: Router,
     _data: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    served_at: Option<SocketAddr>,
 }
 
 impl Drop for TestApp {
@@ -53,6 +54,7 @@ pub async fn spawn_app(extra: &[(&str, String)]) -> TestApp {
         router,
         _data: data,
         stop: None,
+        served_at: None,
     }
 }
 
@@ -97,7 +99,13 @@ impl TestApp {
             let _ = stopped.await;
         }));
         self.stop = Some(stop);
+        self.served_at = Some(addr);
         addr
+    }
+
+    /// Where the node serves (after [`TestApp::serve`]).
+    pub fn addr(&self) -> SocketAddr {
+        self.served_at.expect("the node is not served")
     }
 
     pub async fn send(&self, request: Request<Body>) -> Answer {

@@ -6,6 +6,7 @@
 mod fixture;
 mod harness;
 
+mod backfill;
 mod connection;
 mod leaderboard;
 mod matches;

@@ -9,7 +9,7 @@ use serde_json::json;
 use crate::fixture::player;
 use crate::harness::conformance;
 
-async fn a_match(store: &rally_store::Store, name: &str) -> uuid::Uuid {
+pub async fn a_match(store: &rally_store::Store, name: &str) -> uuid::Uuid {
     let p = player(store, name).await;
     let new = NewMatch {
         id: new_id(),

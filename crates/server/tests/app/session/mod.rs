@@ -32,4 +32,5 @@ pub async fn matched_pair(app: &mut TestApp) -> (Player, Player, Client, Client,
     (ada, bob, ada_socket, bob_socket, match_id)
 }
 
+mod backfill;
 mod lifecycle;

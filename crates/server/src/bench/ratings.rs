@@ -1,0 +1,282 @@
+//! The ratings benchmark behind `rally bench ratings`: leaderboard reads (top 100 and a player
+//! with those around them) and history pages at a fixed rate, with many rated players, and how
+//! many 10-player results per second the ratings code applies.
+//!
+//! Requests go through the whole router in process (every middleware, extractor and backend
+//! call) but not through a socket, as in `rally bench accounts`. Players and ratings are written
+//! in bulk (`Store::bench_fill`); results are applied by the same function the ratings role
+//! calls. Run it against a database and Redis namespace of its own: it leaves its rows there.
+
+use std::{fmt, time::Duration};
+
+use anyhow::Context;
+use axum::{Router, body::Body, http::Request};
+use rally_store::{MatchState, NewMatch, NewParticipant, Outcome, Timestamp, new_id};
+use serde_json::json;
+use tokio::time::Instant;
+use tower::ServiceExt;
+use uuid::Uuid;
+
+use super::Latency;
+use crate::{
+    App, Migrations, Settings,
+    ratings::{apply, board, season},
+    router,
+};
+
+/// Options of `rally bench ratings`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RatingsBenchArgs {
+    /// Rated players.
+    #[arg(long, default_value_t = 100_000)]
+    pub players: i64,
+    /// Reads per second (top 100, around a player, history, in turn).
+    #[arg(long, default_value_t = 1000)]
+    pub rate: u32,
+    /// Seconds of reads.
+    #[arg(long, default_value_t = 10)]
+    pub duration_s: u64,
+    /// 10-player results applied for the throughput.
+    #[arg(long, default_value_t = 2000)]
+    pub results: usize,
+    /// Concurrent appliers.
+    #[arg(long, default_value_t = 8)]
+    pub appliers: usize,
+    /// PostgreSQL (SQLite in a temporary directory otherwise); give it a database of its own.
+    #[arg(long, env = "RALLY_BENCH_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// Redis for the ranks (in-process state otherwise).
+    #[arg(long, env = "RALLY_BENCH_REDIS_URL")]
+    pub redis_url: Option<String>,
+}
+
+/// What `rally bench ratings` measured.
+#[derive(Debug, Clone)]
+pub struct RatingsReport {
+    /// `sqlite` or `postgres`, and `in-memory` or `redis`.
+    pub backends: (&'static str, &'static str),
+    /// Rated players.
+    pub players: i64,
+    /// How long writing them and building their ranks took.
+    pub fill: Duration,
+    /// 10-player results applied per second.
+    pub results_per_s: f64,
+    /// Reads offered per second.
+    pub rate: u32,
+    /// `GET /v1/leaderboard/current?mode=duel&limit=100`.
+    pub top: Latency,
+    /// `GET /v1/leaderboard/current/me?mode=duel&radius=5`.
+    pub around: Latency,
+    /// `GET /v1/matches/history`.
+    pub history: Latency,
+    /// Reads that did not answer 200.
+    pub errors: usize,
+}
+
+impl fmt::Display for RatingsReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let line = |f: &mut fmt::Formatter<'_>, name: &str, l: &Latency| {
+            let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+            writeln!(
+                f,
+                "    {name:<22} n {:>6}  p50 {:.2} ms  p95 {:.2} ms  p99 {:.2} ms",
+                l.count,
+                ms(l.p50),
+                ms(l.p95),
+                ms(l.p99)
+            )
+        };
+        writeln!(
+            f,
+            "ratings benchmark ({} store, {} state): {} rated players written and ranked in {:.1} s",
+            self.backends.0,
+            self.backends.1,
+            self.players,
+            self.fill.as_secs_f64()
+        )?;
+        writeln!(
+            f,
+            "  results applied: {:.0} matches of 10 players per second",
+            self.results_per_s
+        )?;
+        writeln!(f, "  reads at {} /s (errors {}):", self.rate, self.errors)?;
+        line(f, "top 100", &self.top)?;
+        line(f, "me and 5 around", &self.around)?;
+        line(f, "history page", &self.history)
+    }
+}
+
+/// Runs the benchmark.
+pub async fn ratings(args: &RatingsBenchArgs) -> anyhow::Result<RatingsReport> {
+    let data_dir = tempfile::tempdir()?;
+    let namespace = format!("bench{}", &Uuid::new_v4().simple().to_string()[..8]);
+    let mut overrides = vec![
+        ("listen", "127.0.0.1:0".to_owned()),
+        ("data_dir", data_dir.path().display().to_string()),
+        ("api_limit_per_minute", "1000000".to_owned()),
+        ("namespace", namespace),
+    ];
+    if let Some(url) = &args.database_url {
+        overrides.push(("database_url", url.clone()));
+    }
+    if let Some(url) = &args.redis_url {
+        overrides.push(("redis_url", url.clone()));
+    }
+    let settings = Settings::from_figment(Settings::figment(None, &overrides)?)?;
+    let app = App::build(settings, Migrations::Run).await?;
+    let state = app.state().clone();
+    let store = state.backends().store.clone();
+    let router = router::router(state.clone());
+
+    let started = Instant::now();
+    let season = season::active(&store).await?;
+    let run = format!("b{}", &Uuid::new_v4().simple().to_string()[..7]);
+    let sample = store
+        .bench_fill(&run, args.players, season.id, "duel", 10_000)
+        .await
+        .context("cannot write the bench players")?;
+    board::rebuild(&store, &state.backends().state, season.id).await?;
+    let fill = started.elapsed();
+
+    // Results: matches of 5 against 5 from the sample, applied concurrently.
+    let mut completed = Vec::with_capacity(args.results);
+    for k in 0..args.results {
+        let players: Vec<Uuid> = (0..10)
+            .map(|i| sample[(k * 10 + i) % sample.len()])
+            .collect();
+        completed.push(ten_player_result(&store, &players, season.id).await?);
+    }
+    let started = Instant::now();
+    let mut appliers = tokio::task::JoinSet::new();
+    for chunk in completed.chunks(completed.len().div_ceil(args.appliers.max(1)).max(1)) {
+        let chunk = chunk.to_vec();
+        let state = state.clone();
+        appliers.spawn(async move {
+            for result in &chunk {
+                if let Ok(Some(applied)) = apply::apply(&state, result).await {
+                    let _ = board::record(
+                        &state.backends().state,
+                        applied.season_id,
+                        &applied.mode,
+                        &applied.changes,
+                    )
+                    .await;
+                }
+            }
+        });
+    }
+    while appliers.join_next().await.is_some() {}
+    let results_per_s = args.results as f64 / started.elapsed().as_secs_f64();
+
+    // Reads, open loop, in turn: top 100, me and around, history.
+    let tokens = state.tokens();
+    let readers: Vec<(Uuid, String)> = sample
+        .iter()
+        .take(1000)
+        .map(|id| Ok((*id, tokens.issue(*id, Uuid::new_v4())?)))
+        .collect::<anyhow::Result<_>>()?;
+    let total = usize::try_from(u64::from(args.rate) * args.duration_s)?;
+    let interval = Duration::from_secs_f64(1.0 / f64::from(args.rate));
+    let mut tasks = tokio::task::JoinSet::new();
+    let started = Instant::now();
+    for k in 0..total {
+        let due = started + interval.mul_f64(k as f64);
+        tokio::time::sleep_until(due).await;
+        let (_, token) = &readers[k % readers.len()];
+        let path = match k % 3 {
+            0 => "/v1/leaderboard/current?mode=duel&limit=100",
+            1 => "/v1/leaderboard/current/me?mode=duel&radius=5",
+            _ => "/v1/matches/history?limit=20",
+        };
+        let request = Request::get(path)
+            .header("authorization", format!("Bearer {token}"))
+            .body(Body::empty())?;
+        let router: Router = router.clone();
+        tasks.spawn(async move {
+            let ok = matches!(router.oneshot(request).await, Ok(r) if r.status() == 200);
+            (k % 3, ok, due.elapsed())
+        });
+    }
+    let (mut top, mut around, mut history, mut errors) = (Vec::new(), Vec::new(), Vec::new(), 0);
+    while let Some(result) = tasks.join_next().await {
+        let (kind, ok, latency) = result?;
+        if !ok {
+            errors += 1;
+            continue;
+        }
+        match kind {
+            0 => top.push(latency),
+            1 => around.push(latency),
+            _ => history.push(latency),
+        }
+    }
+    if args.redis_url.is_some() {
+        let _ = state
+            .backends()
+            .state
+            .clear_set(&board::key(season.id, "duel"))
+            .await;
+    }
+    Ok(RatingsReport {
+        backends: (
+            if args.database_url.is_some() {
+                "postgres"
+            } else {
+                "sqlite"
+            },
+            if args.redis_url.is_some() {
+                "redis"
+            } else {
+                "in-memory"
+            },
+        ),
+        players: args.players,
+        fill,
+        results_per_s,
+        rate: args.rate,
+        top: Latency::of(top),
+        around: Latency::of(around),
+        history: Latency::of(history),
+        errors,
+    })
+}
+
+/// A completed 5v5 between `players` (the first five win), stored, ready to apply.
+async fn ten_player_result(
+    store: &rally_store::Store,
+    players: &[Uuid],
+    season_id: Uuid,
+) -> anyhow::Result<apply::Completed> {
+    let participants = players
+        .iter()
+        .enumerate()
+        .map(|(i, player_id)| NewParticipant {
+            player_id: *player_id,
+            team: i32::from(i >= 5),
+            party_id: None,
+            rating_mean_before: 1500.0,
+            rating_uncertainty_before: 200.0,
+            rating_mean_after: None,
+            rating_uncertainty_after: None,
+            outcome: Some(if i < 5 { Outcome::Win } else { Outcome::Loss }),
+        })
+        .collect();
+    let record = store
+        .create_match(&NewMatch {
+            id: new_id(),
+            mode: "duel".to_owned(),
+            region: "eu".to_owned(),
+            season_id: Some(season_id),
+            state: MatchState::Completed,
+            quality: json!({}),
+            created_at: Timestamp::now(),
+            ended_at: Some(Timestamp::now()),
+            participants,
+        })
+        .await?;
+    Ok(apply::Completed {
+        match_id: record.id,
+        mode: "duel".to_owned(),
+        season_id: Some(season_id),
+    })
+}
