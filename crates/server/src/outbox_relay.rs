@@ -79,12 +79,16 @@ impl OutboxRelay {
                 (event.id, result)
             });
         }
+        // Only the events before the first failure count as published: the rest are sent again,
+        // in order, by the next pass (the stream drops the duplicates by message id), so a
+        // later event of a key never lands before an earlier one.
         let mut published = Vec::with_capacity(publishes.len());
         let mut failed = Vec::new();
         let mut failure = None;
         for (id, result) in futures::future::join_all(publishes).await {
             match result {
-                Ok(_) => published.push(id),
+                Ok(_) if failure.is_none() => published.push(id),
+                Ok(_) => {}
                 Err(error) => {
                     failed.push(id);
                     failure.get_or_insert(error);

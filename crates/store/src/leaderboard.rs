@@ -50,7 +50,35 @@ const SELECT_PAGE: &str = "SELECT season_id, mode, player_id, username, display_
      uncertainty, conservative, games, board_rank FROM leaderboard \
      WHERE season_id = $1 AND mode = $2 AND board_rank > $3 ORDER BY board_rank LIMIT $4";
 
+const COUNT: &str = "SELECT count(*) FROM leaderboard WHERE season_id = $1 AND mode = $2";
+const RANK_OF: &str = "SELECT board_rank FROM leaderboard \
+     WHERE season_id = $1 AND mode = $2 AND player_id = $3";
+
 impl Store {
+    /// How many players the materialized standings of a season and mode hold.
+    pub async fn leaderboard_count(&self, season_id: Uuid, mode: &str) -> Result<i64, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_scalar::<_, i64>(COUNT).bind(season_id).bind(mode).fetch_one(pool).await?)
+        })
+    }
+
+    /// A player's position (from 1) in the materialized standings, if ranked.
+    pub async fn leaderboard_rank(
+        &self,
+        season_id: Uuid,
+        mode: &str,
+        player_id: Uuid,
+    ) -> Result<Option<i64>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_scalar::<_, i64>(RANK_OF)
+                .bind(season_id)
+                .bind(mode)
+                .bind(player_id)
+                .fetch_optional(pool)
+                .await?)
+        })
+    }
+
     /// Recomputes the standings of every season and mode from the ratings.
     pub async fn refresh_leaderboard(&self) -> Result<(), StoreError> {
         match &self.pool {

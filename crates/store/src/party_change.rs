@@ -31,6 +31,8 @@ const FINISH_CHECK: &str = "UPDATE parties SET ready_check_state = $2 \
      WHERE id = $1 AND ready_check_state = 'pending'";
 const EXPIRE_CHECK: &str = "UPDATE parties SET ready_check_state = 'expired' \
      WHERE id = $1 AND ready_check_state = 'pending' AND ready_check_deadline <= $2";
+const CLEAR_CHECK: &str = "UPDATE parties SET ready_check_state = NULL, \
+     ready_check_deadline = NULL WHERE id = $1 AND ready_check_state = 'passed'";
 const SET_QUEUED: &str = "UPDATE parties SET state = $2 \
      WHERE id = $1 AND state IN ('active', 'queued')";
 const OVERDUE_CHECKS: &str = "SELECT id FROM parties \
@@ -166,6 +168,19 @@ impl Transaction {
 }
 
 impl Transaction {
+    /// Forgets a passed ready check (it admitted one queue, or the roster changed since);
+    /// whether there was one.
+    pub async fn clear_passed_ready_check(&mut self, party_id: Uuid) -> Result<bool, StoreError> {
+        let changed = on_tx!(self, conn => {
+            sqlx::query(CLEAR_CHECK)
+                .bind(party_id)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
+        });
+        Ok(changed > 0)
+    }
+
     /// Marks an open party queued (`true`) or back to active (`false`); returns whether it
     /// changed anything (a closed party stays closed).
     pub async fn set_party_queued(

@@ -54,6 +54,9 @@ const SELECT_ONE_LOCKED: &str = "SELECT player_id, season_id, mode, mean, uncert
      updated_at FROM ratings WHERE player_id = $1 AND season_id = $2 AND mode = $3 FOR UPDATE";
 const SELECT_OF_SEASON: &str = "SELECT player_id, season_id, mode, mean, uncertainty, games, \
      updated_at FROM ratings WHERE season_id = $1";
+const ENSURE: &str = "INSERT INTO ratings (player_id, season_id, mode, mean, uncertainty, games, \
+     updated_at) VALUES ($1, $2, $3, $4, $5, 0, $6) \
+     ON CONFLICT (player_id, season_id, mode) DO NOTHING";
 const CLAIM: &str = "UPDATE matches SET rated_at = $2 WHERE id = $1 AND rated_at IS NULL";
 const SET_PARTICIPANT: &str = "UPDATE match_participants SET rating_mean_before = $3, \
      rating_uncertainty_before = $4, rating_mean_after = $5, rating_uncertainty_after = $6 \
@@ -74,6 +77,28 @@ impl Transaction {
                 .rows_affected()
         });
         Ok(claimed > 0)
+    }
+
+    /// Creates the rating at `mean` and `uncertainty` with no games when it does not exist, so
+    /// that [`Transaction::rating_for_update`] has a row to lock even for a new player.
+    pub async fn ensure_rating(
+        &mut self,
+        key: &RatingKey,
+        mean: f64,
+        uncertainty: f64,
+    ) -> Result<(), StoreError> {
+        on_tx!(self, conn => {
+            sqlx::query(ENSURE)
+                .bind(key.player_id)
+                .bind(key.season_id)
+                .bind(&key.mode)
+                .bind(mean)
+                .bind(uncertainty)
+                .bind(Timestamp::now())
+                .execute(&mut *conn)
+                .await?;
+        });
+        Ok(())
     }
 
     /// The rating, locked for the rest of the transaction (PostgreSQL; SQLite's single writer

@@ -84,7 +84,8 @@ const STORE_RESULT: &str = "UPDATE matches SET result = $2 WHERE id = $1 AND res
 const SET_OUTCOME: &str =
     "UPDATE match_participants SET outcome = $3 WHERE match_id = $1 AND player_id = $2";
 const SELECT_LIVE: &str = "SELECT match_id, state, end_reason, endpoint, created_at, updated_at \
-     FROM game_sessions WHERE state IN ('ready', 'active') ORDER BY updated_at LIMIT $1";
+     FROM game_sessions WHERE state IN ('ready', 'active') AND match_id > $1 \
+     ORDER BY match_id LIMIT $2";
 const SELECT_LOAD: &str = "SELECT endpoint, count(*) FROM game_sessions \
      WHERE state <> 'ended' AND endpoint IS NOT NULL GROUP BY endpoint";
 const SELECT_TRANSITIONS: &str = "SELECT from_state, to_state, end_reason, at \
@@ -128,10 +129,9 @@ impl Transaction {
         endpoint: Option<&str>,
     ) -> Result<GameSession, StoreError> {
         let now = Timestamp::now();
-        self.record_transition(match_id, Some(from), to, end_reason, now)
-            .await?;
-        on_tx!(self, conn => {
-            Ok(sqlx::query_as::<_, GameSession>(TRANSITION)
+        // The move first: a session not in `from` records nothing.
+        let moved = on_tx!(self, conn => {
+            sqlx::query_as::<_, GameSession>(TRANSITION)
                 .bind(match_id)
                 .bind(from.as_str())
                 .bind(to.as_str())
@@ -139,8 +139,11 @@ impl Transaction {
                 .bind(endpoint)
                 .bind(now)
                 .fetch_one(&mut *conn)
-                .await?)
-        })
+                .await?
+        });
+        self.record_transition(match_id, Some(from), to, end_reason, now)
+            .await?;
+        Ok(moved)
     }
 
     async fn record_transition(
@@ -233,10 +236,16 @@ impl Store {
         })
     }
 
-    /// Sessions that are ready or active, least recently changed first, at most `limit`.
-    pub async fn live_sessions(&self, limit: i64) -> Result<Vec<GameSession>, StoreError> {
+    /// Sessions that are ready or active, by match id after `after` (a keyset: page through
+    /// them all with the last id of each page), at most `limit`.
+    pub async fn live_sessions(
+        &self,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<GameSession>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, GameSession>(SELECT_LIVE)
+                .bind(after.unwrap_or(Uuid::nil()))
                 .bind(limit)
                 .fetch_all(pool)
                 .await?)

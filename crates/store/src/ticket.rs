@@ -115,9 +115,9 @@ const SELECT_OPEN_OF_MODE: &str = "SELECT id, owner_id, party_id, mode, region, 
 const SELECT_CHANGED: &str = "SELECT id, owner_id, party_id, mode, region, latencies, spec, \
      state, cancel_reason, match_id, created_at, updated_at FROM queue_tickets \
      WHERE mode = $1 AND updated_at >= $2 ORDER BY updated_at, id";
-const RAISE_FENCE: &str = "INSERT INTO queue_fences (queue, token) VALUES ($1, $2) \
-     ON CONFLICT (queue) DO UPDATE SET token = excluded.token \
-     WHERE queue_fences.token <= excluded.token";
+const NEXT_EPOCH: &str = "INSERT INTO queue_fences (queue, token) VALUES ($1, 1) \
+     ON CONFLICT (queue) DO UPDATE SET token = queue_fences.token + 1 RETURNING token";
+const CHECK_EPOCH: &str = "UPDATE queue_fences SET token = token WHERE queue = $1 AND token = $2";
 const SELECT_OPEN: &str = "SELECT id, owner_id, party_id, mode, region, latencies, spec, state, \
      cancel_reason, match_id, created_at, updated_at FROM queue_tickets \
      WHERE state = 'searching' AND mode = $1 AND region = $2 ORDER BY created_at, id";
@@ -190,16 +190,16 @@ impl Transaction {
         })
     }
 
-    /// Admits a write for `queue` by the holder of fencing token `token`: records the token as
-    /// the queue's highest, or fails with [`StoreError::Fenced`] when a higher one already
-    /// wrote (this writer's lease lapsed and another took the queue). Call it first in the
-    /// transaction that writes a match, so the check and the write commit together.
-    pub async fn fence_queue(&mut self, queue: &str, token: u64) -> Result<(), StoreError> {
-        let token = i64::try_from(token).map_err(|_| StoreError::Fenced {
+    /// Admits a write for `queue` by the owner of `epoch` (from [`Store::take_queue`]), or fails
+    /// with [`StoreError::Fenced`] when another owner took the queue since. Call it first in
+    /// the transaction that writes a match, so the check and the write commit together (on
+    /// PostgreSQL it also locks the queue's row until then).
+    pub async fn fence_queue(&mut self, queue: &str, epoch: u64) -> Result<(), StoreError> {
+        let token = i64::try_from(epoch).map_err(|_| StoreError::Fenced {
             queue: queue.to_owned(),
         })?;
         let admitted = on_tx!(self, conn => {
-            sqlx::query(RAISE_FENCE)
+            sqlx::query(CHECK_EPOCH)
                 .bind(queue)
                 .bind(token)
                 .execute(&mut *conn)
@@ -216,6 +216,16 @@ impl Transaction {
 }
 
 impl Store {
+    /// Takes ownership of `queue` for writing: a new epoch, greater than every earlier one,
+    /// which [`Transaction::fence_queue`] admits until someone takes the queue again. The
+    /// store keeps the count, so it survives restarts of the state backend.
+    pub async fn take_queue(&self, queue: &str) -> Result<u64, StoreError> {
+        let epoch: i64 = on_pool!(self, pool => {
+            sqlx::query_scalar::<_, i64>(NEXT_EPOCH).bind(queue).fetch_one(pool).await?
+        });
+        Ok(u64::try_from(epoch).unwrap_or(0))
+    }
+
     /// [`Transaction::create_ticket`] in a transaction of its own.
     pub async fn create_ticket(&self, new: &NewTicket) -> Result<Ticket, StoreError> {
         in_transaction!(self, tx => tx.create_ticket(new))

@@ -207,7 +207,9 @@ impl Gateway {
                     }
                     // Too late to resume: the client starts over; the old session, if no other
                     // socket holds it, is of no further use.
-                    Err(ResumeRefused::Gap) if !session.attached() => self.end(session_id),
+                    Err(ResumeRefused::Gap) if !session.attached() => {
+                        self.end(session_id, false);
+                    }
                     Err(ResumeRefused::Gap) => {}
                 }
             }
@@ -265,7 +267,7 @@ impl Gateway {
         tokio::spawn(async move {
             tokio::time::sleep(gateway.inner.limits.resume_grace).await;
             if session.abandoned_since(generation) {
-                gateway.end(session.id);
+                gateway.end(session.id, true);
             }
         });
     }
@@ -279,8 +281,10 @@ impl Gateway {
         })
     }
 
-    /// Ends a session: stops its pushes and forgets it.
-    fn end(&self, session_id: Uuid) {
+    /// Ends a session: stops its pushes and forgets it. With `gone`, a player left with no
+    /// session here is reported to the node (the queue's disconnect policy); not when the
+    /// player is reconnecting right now.
+    fn end(&self, session_id: Uuid, gone: bool) {
         let mut sessions = self.sessions();
         let Some(live) = sessions.by_id.remove(&session_id) else {
             return;
@@ -291,7 +295,9 @@ impl Gateway {
             ids.remove(&session_id);
             if ids.is_empty() {
                 sessions.by_player.remove(&player_id);
-                let _ = self.inner.gone.send(player_id);
+                if gone {
+                    let _ = self.inner.gone.send(player_id);
+                }
             }
         }
         metrics::gauge!("rally_ws_sessions").set(sessions.by_id.len() as f64);

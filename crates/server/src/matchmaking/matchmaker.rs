@@ -8,8 +8,9 @@
 //! 2. **Follow the store.** Read the owned queues' tickets changed since the last round (with an
 //!    overlap for clock skew and late commits): new searching tickets enter the engine,
 //!    cancelled ones leave it. Every 30 s, a full read adds any ticket the overlap missed.
-//! 3. **Tick** the engine and write each match in one transaction: the queue's fencing token
-//!    is checked first (`queue_fences`: a matchmaker whose lease lapsed cannot write), then the
+//! 3. **Tick** the engine and write each match in one transaction: the queue's epoch is checked
+//!    first (`queue_fences`: each takeover gets a new epoch from the store, so a matchmaker whose
+//!    lease lapsed and whose queue was taken over cannot write), then the
 //!    match and participants, the tickets' move from searching to matched (conditional: a
 //!    ticket cancelled meanwhile aborts the match, whose other tickets go back to the engine),
 //!    the parties back to active, and `match.created` in the outbox. Timed-out tickets are
@@ -76,7 +77,10 @@ struct Known {
 /// A queue this node owns.
 #[derive(Debug)]
 struct Owned {
+    /// The lease's fencing token in the state backend (for renewing and releasing).
     fence: u64,
+    /// The store's epoch for this ownership (what match writes are checked against).
+    epoch: u64,
     valid_until: Instant,
     renew_at: Instant,
     cursor: Timestamp,
@@ -239,6 +243,7 @@ impl MatchmakerRole {
     ) -> Result<(), StoreError> {
         let ttl = self.app.settings().matchmaker_lease();
         let cursor = Timestamp::now();
+        let epoch = self.app.backends().store.take_queue(mode.as_str()).await?;
         let tickets = self
             .app
             .backends()
@@ -250,6 +255,7 @@ impl MatchmakerRole {
             mode,
             Owned {
                 fence,
+                epoch,
                 valid_until,
                 renew_at: Instant::now() + ttl / 3,
                 cursor,
@@ -280,9 +286,15 @@ impl MatchmakerRole {
     }
 
     fn drop_queue(&mut self, mode: Mode, why: &str) {
-        if self.owned.remove(&mode).is_none() {
+        let Some(owned) = self.owned.remove(&mode) else {
             return;
-        }
+        };
+        // Let the lease go, so the next acquisition (here or elsewhere) starts a new ownership.
+        let state = self.app.backends().state.clone();
+        let (name, holder) = (lease_name(mode), self.holder.clone());
+        tokio::spawn(async move {
+            let _ = state.release_lease(&name, &holder, owned.fence).await;
+        });
         let ids: Vec<TicketId> = self
             .known
             .iter()
@@ -492,7 +504,7 @@ impl MatchmakerRole {
         let Some((_, match_id)) = self.backfills.remove(&fill.request) else {
             return;
         };
-        let Some(fence) = self.owned.get(&mode).map(|o| o.fence) else {
+        let Some(fence) = self.owned.get(&mode).map(|o| o.epoch) else {
             return;
         };
         let tickets: Vec<Known> = fill
@@ -538,6 +550,7 @@ impl MatchmakerRole {
             // Withdrawn meanwhile: the tickets go back.
             return Err(WriteFailure::TicketGone);
         }
+        lock_parties(&mut tx, tickets).await?;
         for known in tickets {
             match tx
                 .set_ticket_state(
@@ -588,7 +601,7 @@ impl MatchmakerRole {
 
     async fn write_match(&mut self, made: Match) {
         let mode = made.mode;
-        let Some(fence) = self.owned.get(&mode).map(|o| o.fence) else {
+        let Some(fence) = self.owned.get(&mode).map(|o| o.epoch) else {
             return;
         };
         let tickets: Vec<Known> = made
@@ -710,6 +723,7 @@ impl MatchmakerRole {
             other => other?,
         }
         tx.create_match(new).await?;
+        lock_parties(&mut tx, tickets).await?;
         for known in tickets {
             match tx
                 .set_ticket_state(
@@ -839,6 +853,24 @@ impl MatchmakerRole {
             stats::publish(&self.app.backends().state, mode.as_str(), &figures, ttl).await;
         }
     }
+}
+
+/// Locks the tickets' parties, in id order, before their tickets: a party change locks the
+/// party first too, so the two never wait on each other in opposite orders.
+async fn lock_parties(
+    tx: &mut rally_store::Transaction,
+    tickets: &[Known],
+) -> Result<(), StoreError> {
+    let mut parties: Vec<Uuid> = tickets.iter().filter_map(|k| k.party_id).collect();
+    parties.sort_unstable();
+    parties.dedup();
+    for party_id in parties {
+        match tx.lock_party(party_id).await {
+            Ok(_) | Err(StoreError::NotFound) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
 }
 
 /// Why a match could not be written.

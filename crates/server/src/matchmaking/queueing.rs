@@ -206,7 +206,32 @@ pub async fn join(
 
     let mut tx = store.begin().await.map_err(ApiError::store)?;
     if let Some(party) = &party {
-        tx.lock_party(party.id).await.map_err(ApiError::store)?;
+        // Decided again under the party's lock: the roster and the check read above may have
+        // changed since.
+        let locked = tx.lock_party(party.id).await.map_err(ApiError::store)?;
+        if locked.leader_id != player_id {
+            return Err(ApiError::NotPartyLeader);
+        }
+        if locked.ready_check_state != Some(ReadyCheckState::Passed) {
+            return Err(ApiError::PartyNotReady);
+        }
+        let mut now_members: Vec<Uuid> = tx
+            .party_members(party.id)
+            .await
+            .map_err(ApiError::store)?
+            .into_iter()
+            .map(|m| m.player_id)
+            .collect();
+        let mut queued = new.members.clone();
+        now_members.sort_unstable();
+        queued.sort_unstable();
+        if now_members != queued {
+            return Err(ApiError::PartyNotReady);
+        }
+        // A passed check admits one queue.
+        tx.clear_passed_ready_check(party.id)
+            .await
+            .map_err(ApiError::store)?;
         tx.set_party_queued(party.id, true)
             .await
             .map_err(ApiError::store)?;

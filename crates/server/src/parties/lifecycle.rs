@@ -138,6 +138,10 @@ pub async fn join(app: &AppState, player_id: Uuid, party_id: Uuid) -> Result<Par
         Err(StoreError::NotFound) => return Err(ApiError::PartyClosed),
         Err(error) => return Err(ApiError::store(error)),
     }
+    // A ready check passed before this member joined does not speak for them.
+    tx.clear_passed_ready_check(party_id)
+        .await
+        .map_err(ApiError::store)?;
     commit_update(
         tx,
         party_id,

@@ -107,24 +107,32 @@ pub async fn apply(app: &AppState, completed: &Completed) -> Result<Option<Appli
     {
         return Ok(None);
     }
+    // Every player's row exists (a new player's at the prior) and is locked, in player order
+    // (so two matches sharing players lock in the same order and never deadlock).
     let initial = system.initial();
-    let mut before: Vec<Vec<(Rating, i32)>> = Vec::with_capacity(teams.len());
-    for team in &teams {
-        let mut ratings = Vec::with_capacity(team.len());
-        for (player_id, _) in team {
-            let key = RatingKey {
-                player_id: *player_id,
-                season_id,
-                mode: completed.mode.clone(),
-            };
-            let stored = tx.rating_for_update(&key).await.map_err(ApiError::store)?;
-            ratings.push(match stored {
-                Some(r) => (Rating::new(r.mean, r.uncertainty), r.games),
-                None => (initial, 0),
-            });
-        }
-        before.push(ratings);
+    let mut ordered: Vec<Uuid> = teams.iter().flatten().map(|(p, _)| *p).collect();
+    ordered.sort_unstable();
+    let mut current_ratings = std::collections::HashMap::new();
+    for player_id in ordered {
+        let key = RatingKey {
+            player_id,
+            season_id,
+            mode: completed.mode.clone(),
+        };
+        tx.ensure_rating(&key, initial.mu, initial.sigma.max(1e-9))
+            .await
+            .map_err(ApiError::store)?;
+        let stored = tx.rating_for_update(&key).await.map_err(ApiError::store)?;
+        let rating = match stored {
+            Some(r) => (Rating::new(r.mean, r.uncertainty), r.games),
+            None => (initial, 0),
+        };
+        current_ratings.insert(player_id, rating);
     }
+    let before: Vec<Vec<(Rating, i32)>> = teams
+        .iter()
+        .map(|team| team.iter().map(|(p, _)| current_ratings[p]).collect())
+        .collect();
     let ranks = team_ranks(&teams);
     let current: Vec<Vec<Rating>> = before
         .iter()

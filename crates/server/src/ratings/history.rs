@@ -28,8 +28,13 @@ fn decode(cursor: &str) -> Result<(Timestamp, Uuid), ApiError> {
     let text = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
     let text = String::from_utf8(text).map_err(|_| bad())?;
     let (millis, id) = text.split_once(':').ok_or_else(bad)?;
+    let millis: i64 = millis.parse().map_err(|_| bad())?;
+    // Years 1970 to 9999: what the store's times can be.
+    if !(0..=253_402_300_799_999).contains(&millis) {
+        return Err(bad());
+    }
     Ok((
-        Timestamp::from_unix_millis(millis.parse().map_err(|_| bad())?),
+        Timestamp::from_unix_millis(millis),
         id.parse().map_err(|_| bad())?,
     ))
 }

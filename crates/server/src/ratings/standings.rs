@@ -53,7 +53,7 @@ async fn ranked(
         let state = &app.backends().state;
         let total = state.card(&set).await.map_err(ApiError::state)?;
         let members = state
-            .range_by_rank(&set, offset, offset + limit - 1)
+            .range_by_rank(&set, offset, offset.saturating_add(limit - 1))
             .await
             .map_err(ApiError::state)?;
         return Ok((total, board::rows(app, mode, &members).await?));
@@ -77,7 +77,13 @@ async fn ranked(
             score: e.conservative,
         })
         .collect();
-    let total = offset + members.len() as u64;
+    let total = app
+        .backends()
+        .store
+        .leaderboard_count(season.id, mode)
+        .await
+        .map_err(ApiError::store)?;
+    let total = u64::try_from(total).unwrap_or(0);
     Ok((total, board::rows(app, mode, &members).await?))
 }
 
@@ -114,16 +120,32 @@ pub async fn around(
 ) -> Result<LeaderboardPage, ApiError> {
     let season = season(app, season_name).await?;
     let radius = radius.min(MAX_ROWS / 2);
+    if season.state != SeasonState::Active {
+        // An ended season: around the player's place in the materialized standings.
+        let rank = app
+            .backends()
+            .store
+            .leaderboard_rank(season.id, mode, player_id)
+            .await
+            .map_err(ApiError::store)?
+            .ok_or(ApiError::NotRanked)?;
+        let offset = u64::try_from(rank - 1).unwrap_or(0).saturating_sub(radius);
+        let (total, rows) = ranked(app, &season, mode, offset, radius * 2 + 1).await?;
+        return Ok(LeaderboardPage {
+            season_id: season.id,
+            season: season.name,
+            mode: mode.to_owned(),
+            total,
+            rows,
+            next_cursor: None,
+        });
+    }
     let set = board::key(season.id, mode);
     let state = &app.backends().state;
-    let members = if season.state == SeasonState::Active {
-        state
-            .around(&set, &player_id.to_string(), radius)
-            .await
-            .map_err(ApiError::state)?
-    } else {
-        Vec::new()
-    };
+    let members = state
+        .around(&set, &player_id.to_string(), radius)
+        .await
+        .map_err(ApiError::state)?;
     if members.is_empty() {
         return Err(ApiError::NotRanked);
     }

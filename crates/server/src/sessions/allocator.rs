@@ -87,8 +87,10 @@ impl Allocator {
                     .expect("BUG: a client with a timeout builds"),
                 url: settings
                     .allocator_webhook_url
-                    .clone()
-                    .expect("BUG: the webhook allocator's url was validated"),
+                    .as_ref()
+                    .expect("BUG: the webhook allocator's url was validated")
+                    .expose()
+                    .to_owned(),
                 attempts: settings.allocator_webhook_attempts,
             },
         }

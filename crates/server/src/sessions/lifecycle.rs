@@ -381,7 +381,19 @@ pub async fn heartbeat(app: &AppState, match_id: Uuid) -> Result<HeartbeatAnswer
                 )
                 .await
             {
-                Ok(_) | Err(StoreError::NotFound) => {}
+                Ok(_) => {}
+                // Moved meanwhile: active already (another heartbeat) is fine; ended is not.
+                Err(StoreError::NotFound) => {
+                    drop(tx);
+                    if session(app, match_id).await?.state != SessionState::Active {
+                        return Err(ApiError::SessionNotRunning);
+                    }
+                    arm_deadline(app, match_id).await?;
+                    return Ok(HeartbeatAnswer {
+                        state: WireState::Active,
+                        deadline_s: app.settings().session_heartbeat_timeout_s,
+                    });
+                }
                 Err(error) => return Err(ApiError::store(error)),
             }
             tx.set_match_state(match_id, MatchState::Created, MatchState::Active)

@@ -75,25 +75,8 @@ async fn handle(app: &AppState, allocator: &Allocator, delivery: Delivery) {
 /// Ends sessions whose heartbeat deadline passed, until `stop` turns true.
 pub async fn watch_heartbeats(app: AppState, mut stop: watch::Receiver<bool>) {
     loop {
-        match app.backends().store.live_sessions(500).await {
-            Ok(sessions) => {
-                metrics::gauge!("rally_sessions_running").set(sessions.len() as f64);
-                for session in sessions {
-                    match lifecycle::deadline_passed(&app, session.match_id).await {
-                        Ok(true) => {
-                            metrics::counter!("rally_heartbeat_misses_total").increment(1);
-                            if let Err(error) = lifecycle::abandon(&app, &session).await {
-                                tracing::warn!(error = %error, "cannot end an abandoned session");
-                            }
-                        }
-                        Ok(false) => {}
-                        Err(error) => {
-                            tracing::warn!(error = %error, "cannot read a heartbeat deadline")
-                        }
-                    }
-                }
-            }
-            Err(error) => tracing::warn!(error = %error, "cannot list running sessions"),
+        if let Err(error) = check_deadlines(&app).await {
+            tracing::warn!(error = %error, "cannot list running sessions");
         }
         tokio::select! {
             _ = stop.changed() => return,
@@ -103,4 +86,33 @@ pub async fn watch_heartbeats(app: AppState, mut stop: watch::Receiver<bool>) {
             return;
         }
     }
+}
+
+/// One pass over every running session, a page at a time.
+async fn check_deadlines(app: &AppState) -> Result<(), rally_store::StoreError> {
+    const PAGE: i64 = 500;
+    let mut after = None;
+    let mut running = 0usize;
+    loop {
+        let sessions = app.backends().store.live_sessions(after, PAGE).await?;
+        running += sessions.len();
+        for session in &sessions {
+            match lifecycle::deadline_passed(app, session.match_id).await {
+                Ok(true) => {
+                    metrics::counter!("rally_heartbeat_misses_total").increment(1);
+                    if let Err(error) = lifecycle::abandon(app, session).await {
+                        tracing::warn!(error = %error, "cannot end an abandoned session");
+                    }
+                }
+                Ok(false) => {}
+                Err(error) => tracing::warn!(error = %error, "cannot read a heartbeat deadline"),
+            }
+        }
+        if sessions.len() < PAGE as usize {
+            break;
+        }
+        after = sessions.last().map(|s| s.match_id);
+    }
+    metrics::gauge!("rally_sessions_running").set(running as f64);
+    Ok(())
 }

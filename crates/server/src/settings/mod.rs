@@ -183,7 +183,7 @@ pub struct Settings {
     /// `capacity`. Empty: one `127.0.0.1:7777` per region.
     pub game_servers: Vec<GameServer>,
     /// The studio's fleet manager, for the `webhook` allocator (`RALLY_ALLOCATOR_WEBHOOK_URL`).
-    pub allocator_webhook_url: Option<String>,
+    pub allocator_webhook_url: Option<BackendUrl>,
     /// How long one webhook call may take, in milliseconds.
     pub allocator_webhook_timeout_ms: u64,
     /// Webhook attempts before the allocation fails (with backoff between them).

@@ -44,7 +44,7 @@ impl Settings {
     pub(super) fn validate_sessions(&self) -> Result<(), SettingsError> {
         let invalid = |key: &str, why: &str| Err(SettingsError::Invalid(format!("`{key}`: {why}")));
         if self.allocator == AllocatorKind::Webhook {
-            match &self.allocator_webhook_url {
+            match self.allocator_webhook_url.as_ref().map(|url| url.expose()) {
                 Some(url) if url.starts_with("http://") || url.starts_with("https://") => {}
                 _ => {
                     return invalid(
@@ -62,6 +62,20 @@ impl Settings {
         }
         if !(1..=10).contains(&self.allocator_webhook_attempts) {
             return invalid("allocator_webhook_attempts", "must be between 1 and 10");
+        }
+        // Every attempt and its backoff must end well inside the sessions role's ack wait (60 s),
+        // or the match would be handed to another node while still allocating.
+        let backoff_ms: u64 = (1..self.allocator_webhook_attempts)
+            .map(|a| 100u64 << a.min(6))
+            .sum();
+        if u64::from(self.allocator_webhook_attempts) * self.allocator_webhook_timeout_ms
+            + backoff_ms
+            > 45_000
+        {
+            return invalid(
+                "allocator_webhook_attempts",
+                "attempts x allocator_webhook_timeout_ms (with backoff) must stay within 45 s",
+            );
         }
         if !(60..=86_400).contains(&self.session_token_ttl_s) {
             return invalid("session_token_ttl_s", "must be between 60 and 86400");

@@ -137,19 +137,21 @@ conformance! {
         assert_eq!(store.open_tickets_of_mode("duel").await.unwrap().len(), 1);
     }
 
-    async fn a_stale_fencing_token_cannot_write_for_a_queue(store: &Store) {
+    async fn only_the_latest_owner_of_a_queue_can_write_for_it(store: &Store) {
+        let first = store.take_queue("duel").await.unwrap();
         let mut tx = store.begin().await.unwrap();
-        tx.fence_queue("duel", 3).await.unwrap();
-        tx.fence_queue("duel", 3).await.unwrap();
+        tx.fence_queue("duel", first).await.unwrap();
         tx.commit().await.unwrap();
+        let second = store.take_queue("duel").await.unwrap();
+        assert!(second > first);
         let mut tx = store.begin().await.unwrap();
-        assert!(matches!(tx.fence_queue("duel", 2).await, Err(StoreError::Fenced { queue }) if queue == "duel"));
+        assert!(matches!(tx.fence_queue("duel", first).await, Err(StoreError::Fenced { queue }) if queue == "duel"));
         drop(tx);
         let mut tx = store.begin().await.unwrap();
-        tx.fence_queue("squad", 1).await.unwrap();
-        tx.fence_queue("duel", 7).await.unwrap();
+        tx.fence_queue("duel", second).await.unwrap();
+        assert!(tx.fence_queue("squad", 1).await.is_err(), "nobody took squad");
         tx.commit().await.unwrap();
-        let mut tx = store.begin().await.unwrap();
-        assert!(tx.fence_queue("duel", 3).await.is_err(), "a newer owner wrote since");
+        let squad = store.take_queue("squad").await.unwrap();
+        assert_eq!(squad, 1);
     }
 }

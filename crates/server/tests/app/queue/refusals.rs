@@ -158,6 +158,10 @@ async fn a_party_queues_through_its_leader_after_a_passed_ready_check() {
         .await
         .json();
     assert_eq!(party_now["state"], "queued");
+    assert!(
+        party_now["ready_check"].is_null(),
+        "a passed check admits one queue"
+    );
 
     // The party changes: its ticket leaves the queue.
     let left = post(&app, &bob, &format!("/v1/party/{party}/leave"), json!({})).await;

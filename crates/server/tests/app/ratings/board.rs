@@ -34,6 +34,21 @@ on_both_backends! {
         let participants = store.match_participants(completed.match_id).await.unwrap();
         assert!(participants.iter().all(|p| p.rating_mean_after.is_some()));
     }
+
+    async fn two_results_of_a_new_player_applied_at_once_both_count(backend: Backend) {
+        let app = backend.spawn(&[("register_limit_per_hour", "1000")]).await;
+        let cyd: Uuid = player(&app, "cyd").await.id.parse().unwrap();
+        let dan: Uuid = player(&app, "dan").await.id.parse().unwrap();
+        let eve: Uuid = player(&app, "eve").await.id.parse().unwrap();
+        let store = app.state().backends().store.clone();
+        let first = finished_duel(&store, cyd, dan).await;
+        let second = finished_duel(&store, cyd, eve).await;
+        let (a, b) = tokio::join!(apply::apply(app.state(), &first), apply::apply(app.state(), &second));
+        let season = a.unwrap().unwrap().season_id;
+        b.unwrap().unwrap();
+        let key = RatingKey { player_id: cyd, season_id: season, mode: "duel".to_owned() };
+        assert_eq!(store.rating(&key).await.unwrap().unwrap().games, 2, "neither update is lost");
+    }
 }
 
 #[tokio::test]
@@ -149,4 +164,17 @@ async fn a_new_season_carries_ratings_over_halfway_back_to_the_start_and_keeps_t
         .unwrap();
     assert_eq!(old_board.len(), 2);
     assert_eq!(old_board[0].player_id, ada);
+    let around = rally_server::ratings::standings::around(app.state(), "season-1", "duel", ada, 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        (around.total, around.rows.len()),
+        (2, 2),
+        "an ended season reads from the store"
+    );
+    let page = rally_server::ratings::standings::page(app.state(), "season-1", "duel", 1, None)
+        .await
+        .unwrap();
+    assert_eq!(page.rows.len(), 1);
+    assert!(page.next_cursor.is_some(), "an ended season pages on");
 }

@@ -131,6 +131,22 @@ async fn a_reported_result_moves_ratings_history_and_the_leaderboard() {
         .await
         .json();
     assert_eq!(around["rows"][0]["player_id"], ada.id.as_str());
+    use base64::Engine;
+    let far = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .encode(format!("999999999999999999:{}", uuid::Uuid::nil()));
+    let far_cursor = app
+        .call(
+            "GET",
+            &format!("/v1/matches/history?cursor={far}"),
+            None,
+            Some(&ada.token),
+        )
+        .await;
+    assert_eq!(
+        problem(&far_cursor).0,
+        400,
+        "a cursor out of range is refused, not a crash"
+    );
     let unknown = app
         .call(
             "GET",
