@@ -16,9 +16,17 @@ use crate::app::AppState;
 const DURABLE: &str = "ratings";
 const BACKOFF: Duration = Duration::from_secs(1);
 
+/// How often the store's materialized standings are refreshed (they serve ended seasons and
+/// `rally leaderboard rebuild`; live ranks come from the sorted sets).
+const REFRESH_EVERY: Duration = Duration::from_secs(60);
+
 /// Applies results until `stop` turns true.
 pub async fn run(app: AppState, mut stop: watch::Receiver<bool>) {
     let store = app.backends().store.clone();
+    if let Some(name) = app.settings().season.clone() {
+        configured_season(&app, &name).await;
+    }
+    tokio::spawn(refresh_standings(store.clone(), stop.clone()));
     match store.active_season().await {
         Ok(Some(active)) => match board::rebuild(&store, &app.backends().state, active.id).await {
             Ok(count) => {
@@ -88,5 +96,36 @@ async fn handle(app: &AppState, delivery: Delivery) {
     }
 }
 
-/// The active season, for the routes (`current`).
-pub use season::active;
+/// Makes `name` the active season when another (or none) is.
+async fn configured_season(app: &AppState, name: &str) {
+    let store = &app.backends().store;
+    match store.active_season().await {
+        Ok(Some(active)) if active.name == name => {}
+        Ok(_) => match season::start(store, &app.backends().state, app.queues(), name).await {
+            Ok((started, carried)) => {
+                tracing::info!(season = %started.name, carried, "started the configured season");
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, season = name, "cannot start the configured season")
+            }
+        },
+        Err(error) => tracing::warn!(error = %error, "cannot read the active season"),
+    }
+}
+
+/// Refreshes the store's standings every [`REFRESH_EVERY`] (never blocking readers: a
+/// concurrent refresh on PostgreSQL, one transaction on SQLite) until `stop` turns true.
+async fn refresh_standings(store: rally_store::Store, mut stop: watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            () = tokio::time::sleep(REFRESH_EVERY) => {}
+        }
+        if *stop.borrow() {
+            return;
+        }
+        if let Err(error) = store.refresh_leaderboard().await {
+            tracing::warn!(error = %error, "cannot refresh the standings");
+        }
+    }
+}

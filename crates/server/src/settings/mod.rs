@@ -199,6 +199,10 @@ pub struct Settings {
     /// How a player reported `left` is rated: `loss` (as if their team lost) or `partial` (half
     /// of their team's change).
     pub ratings_left_policy: LeftPolicy,
+    /// The season that should be running (`RALLY_SEASON`): when another is active, the ratings
+    /// role starts this one at start-up (with the soft reset). Unset: seasons change only with
+    /// `rally season start`.
+    pub season: Option<String>,
 }
 
 impl Default for Settings {
@@ -255,6 +259,7 @@ impl Default for Settings {
             previous_session_token_keys: Vec::new(),
             session_heartbeat_timeout_s: 30,
             ratings_left_policy: LeftPolicy::Loss,
+            season: None,
         }
     }
 }
@@ -310,6 +315,7 @@ const ENV_KEYS: &[&str] = &[
     "previous_session_token_keys",
     "session_heartbeat_timeout_s",
     "ratings_left_policy",
+    "season",
 ];
 
 impl Settings {

@@ -69,7 +69,7 @@ async fn leaderboard_ranks_agree_with_the_stores_order_after_a_random_mix_of_res
     }
     let mut rng = StdRng::seed_from_u64(7);
     let mut season = None;
-    for _ in 0..1200 {
+    for _ in 0..2000 {
         let a = players[rng.random_range(0..players.len())];
         let b = players[rng.random_range(0..players.len())];
         if a == b {
@@ -177,4 +177,21 @@ async fn a_new_season_carries_ratings_over_halfway_back_to_the_start_and_keeps_t
         .unwrap();
     assert_eq!(page.rows.len(), 1);
     assert!(page.next_cursor.is_some(), "an ended season pages on");
+}
+
+#[tokio::test]
+async fn a_configured_season_is_started_when_the_ratings_role_starts() {
+    let backend = Backend::embedded();
+    let mut app = backend.spawn(&[("season", "autumn")]).await;
+    app.serve();
+    let store = app.state().backends().store.clone();
+    let mut active = None;
+    for _ in 0..100 {
+        active = store.active_season().await.unwrap().map(|s| s.name);
+        if active.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(active.as_deref(), Some("autumn"));
 }
