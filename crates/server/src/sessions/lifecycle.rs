@@ -26,13 +26,17 @@ fn heartbeat_key(match_id: Uuid) -> String {
     format!("session-heartbeat:{match_id}")
 }
 
-/// Starts (or restarts) a session's heartbeat deadline.
-pub async fn arm_deadline(app: &AppState, match_id: Uuid) -> Result<(), ApiError> {
+/// What a deadline key holds once the session is active: heartbeats then renew it without the
+/// store.
+const ACTIVE: &[u8] = b"active";
+
+/// Starts (or restarts) a session's heartbeat deadline; `active` once the server heartbeats.
+pub async fn arm_deadline(app: &AppState, match_id: Uuid, active: bool) -> Result<(), ApiError> {
     app.backends()
         .state
         .set_with_ttl(
             &heartbeat_key(match_id),
-            b"1",
+            if active { ACTIVE } else { b"ready" },
             app.settings().session_heartbeat_timeout(),
         )
         .await
@@ -105,7 +109,7 @@ async fn ready(
     endpoint: &str,
 ) -> Result<(), ApiError> {
     // The deadline first: the monitor never sees a ready session without one.
-    arm_deadline(app, request.match_id).await?;
+    arm_deadline(app, request.match_id, false).await?;
     let mut tx = app
         .backends()
         .store
@@ -359,7 +363,19 @@ pub async fn verify(app: &AppState, match_id: Uuid, token: &str) -> Result<Verif
 }
 
 /// A game server's heartbeat: the first moves the session to active; each renews its deadline.
+/// Once active, a heartbeat is two calls to the state backend and none to the store.
 pub async fn heartbeat(app: &AppState, match_id: Uuid) -> Result<HeartbeatAnswer, ApiError> {
+    let state = &app.backends().state;
+    let key = heartbeat_key(match_id);
+    let ttl = app.settings().session_heartbeat_timeout();
+    if state.get(&key).await.map_err(ApiError::state)?.as_deref() == Some(ACTIVE)
+        && state.expire(&key, ttl).await.map_err(ApiError::state)?
+    {
+        return Ok(HeartbeatAnswer {
+            state: WireState::Active,
+            deadline_s: app.settings().session_heartbeat_timeout_s,
+        });
+    }
     let current = session(app, match_id).await?;
     let state = match current.state {
         SessionState::Ended | SessionState::Allocating => return Err(ApiError::SessionNotRunning),
@@ -388,7 +404,7 @@ pub async fn heartbeat(app: &AppState, match_id: Uuid) -> Result<HeartbeatAnswer
                     if session(app, match_id).await?.state != SessionState::Active {
                         return Err(ApiError::SessionNotRunning);
                     }
-                    arm_deadline(app, match_id).await?;
+                    arm_deadline(app, match_id, true).await?;
                     return Ok(HeartbeatAnswer {
                         state: WireState::Active,
                         deadline_s: app.settings().session_heartbeat_timeout_s,
@@ -403,7 +419,7 @@ pub async fn heartbeat(app: &AppState, match_id: Uuid) -> Result<HeartbeatAnswer
             SessionState::Active
         }
     };
-    arm_deadline(app, match_id).await?;
+    arm_deadline(app, match_id, true).await?;
     Ok(HeartbeatAnswer {
         state: wire_state(state),
         deadline_s: app.settings().session_heartbeat_timeout_s,

@@ -90,6 +90,17 @@ async fn a_match_gets_a_server_tokens_verify_heartbeats_run_it_and_its_result_is
     .await;
     assert_eq!(beat.status, 200, "{}", String::from_utf8_lossy(&beat.body));
     assert_eq!(beat.json()["state"], "active");
+    let again = server_call(
+        &app,
+        &key,
+        &format!("/v1/server/sessions/{match_id}/heartbeat"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        (again.status, again.json()["state"].as_str()),
+        (200, Some("active"))
+    );
 
     let result_path = format!("/v1/server/sessions/{match_id}/result");
     let incomplete = json!({"outcomes": [{"team": 0, "outcome": "win"}], "duration_s": 300.0});
@@ -115,6 +126,18 @@ async fn a_match_gets_a_server_tokens_verify_heartbeats_run_it_and_its_result_is
     assert_eq!(
         problem(&server_call(&app, &key, &result_path, different).await),
         (409, "result_conflict".to_owned())
+    );
+    let after_end = server_call(
+        &app,
+        &key,
+        &format!("/v1/server/sessions/{match_id}/heartbeat"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        problem(&after_end),
+        (409, "session_not_running".to_owned()),
+        "an ended session takes no heartbeat"
     );
 
     let store = &app.state().backends().store;
