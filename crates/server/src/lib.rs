@@ -21,7 +21,7 @@
 //! - [`matchmaking`]: queues, tickets and the matchmaker role over the engine.
 //! - [`ratings`]: ratings from results, history, seasonal leaderboards.
 //! - [`sessions`]: game sessions: allocation, session tokens, heartbeats, results.
-//! - [`bench`]: the accounts benchmark behind `rally bench accounts`.
+//! - [`bench`](mod@bench): the benchmarks behind `rally bench accounts|gateway|queue|ratings`.
 
 pub mod accounts;
 pub mod app;

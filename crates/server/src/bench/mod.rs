@@ -1,5 +1,5 @@
-//! The benchmarks behind `rally bench accounts` ([`accounts`]) and `rally bench gateway`
-//! ([`gateway`]) and `rally bench queue` ([`queue`]), and what they share ([`node`]).
+//! The benchmarks behind `rally bench accounts` ([`accounts`](mod@accounts)) and `rally bench gateway`
+//! ([`gateway`](mod@gateway)) and `rally bench queue` ([`queue`](mod@queue)), and what they share ([`node`]).
 
 pub mod accounts;
 pub mod gateway;

@@ -160,22 +160,12 @@ fn read(app: &AppState, stream: Stream, payload: &[u8]) -> Option<(Vec<(Uuid, Se
         Stream::SessionReady => {
             // Each player gets their own token.
             let ready: SessionReadyEvent = serde_json::from_slice(payload).ok()?;
-            let session = rally_store::GameSession {
-                match_id: ready.match_id,
-                state: rally_store::SessionState::Ready,
-                end_reason: None,
-                endpoint: Some(ready.endpoint),
-                created_at: rally_store::Timestamp::now(),
-                updated_at: rally_store::Timestamp::now(),
-            };
             let pushes = ready
                 .player_ids
                 .iter()
                 .map(|p| {
-                    (
-                        *p,
-                        ServerEvent::SessionReady(lifecycle::info(app, &session, *p)),
-                    )
+                    let info = lifecycle::ready_info(app, ready.match_id, &ready.endpoint, *p);
+                    (*p, ServerEvent::SessionReady(info))
                 })
                 .collect();
             Some((pushes, push::now_ms()))

@@ -36,6 +36,14 @@ impl Queues {
         self.by_mode.iter().map(|(m, config)| (*m, config))
     }
 
+    /// The rating system of the queue `mode` (Weng-Lin when no such queue is configured any
+    /// more: a result of a retired queue is still rated).
+    pub fn rating_system(&self, mode: &str) -> RatingSystem {
+        self.get(mode)
+            .map(|(_, config)| config.rating_system)
+            .unwrap_or_default()
+    }
+
     /// The shortest tick interval of any queue (the matchmaker's loop period).
     pub fn tick_interval_ms(&self) -> u64 {
         self.by_mode

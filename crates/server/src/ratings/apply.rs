@@ -14,7 +14,7 @@
 
 use std::collections::BTreeMap;
 
-use rally_engine::{Rating, RatingSystem, rating};
+use rally_engine::{Rating, rating};
 use rally_events::Stream;
 use rally_store::{NewEvent, Outcome, RatingKey};
 use serde::{Deserialize, Serialize};
@@ -77,11 +77,7 @@ pub async fn apply(app: &AppState, completed: &Completed) -> Result<Option<Appli
         Some(id) => id,
         None => season::active(store).await.map_err(ApiError::store)?.id,
     };
-    let system = app
-        .queues()
-        .get(&completed.mode)
-        .map(|(_, config)| config.rating_system)
-        .unwrap_or_default();
+    let system = app.queues().rating_system(&completed.mode);
     let participants = store
         .match_participants(completed.match_id)
         .await
@@ -221,14 +217,6 @@ fn team_ranks(teams: &[Vec<(Uuid, Option<Outcome>)>]) -> Vec<usize> {
     } else {
         vec![0; teams.len()]
     }
-}
-
-/// The rating system a mode's queue uses (Weng-Lin when the queue is gone).
-pub fn system_of(app: &AppState, mode: &str) -> RatingSystem {
-    app.queues()
-        .get(mode)
-        .map(|(_, config)| config.rating_system)
-        .unwrap_or_default()
 }
 
 #[cfg(test)]

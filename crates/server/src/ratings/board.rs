@@ -84,7 +84,7 @@ pub async fn rows(
         .map_err(ApiError::store)?
         .into_iter()
         .collect();
-    let system = super::apply::system_of(app, mode);
+    let system = app.queues().rating_system(mode);
     Ok(ranked
         .iter()
         .filter_map(|r| {
@@ -94,11 +94,7 @@ pub async fn rows(
                 player_id,
                 display_name: names.get(&player_id).cloned().unwrap_or_default(),
                 conservative: r.score,
-                // The score is the conservative rating; MMR rescales it (Elo's has no spread).
-                mmr: match system {
-                    rally_engine::RatingSystem::WengLin => (1000.0 + 40.0 * r.score).round() as i64,
-                    _ => r.score.round() as i64,
-                },
+                mmr: mmr::displayed_from_conservative(system, r.score),
             })
         })
         .collect())

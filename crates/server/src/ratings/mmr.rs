@@ -15,10 +15,18 @@ pub fn conservative(mean: f64, uncertainty: f64) -> f64 {
 
 /// The displayed MMR.
 pub fn displayed(system: RatingSystem, mean: f64, uncertainty: f64) -> i64 {
+    match system {
+        RatingSystem::Elo => mean.round() as i64,
+        _ => displayed_from_conservative(system, conservative(mean, uncertainty)),
+    }
+}
+
+/// The displayed MMR from the conservative rating alone (what a leaderboard set scores). For
+/// Elo, whose stored uncertainty is a negligible 1e-9, the conservative rating is the rating.
+pub fn displayed_from_conservative(system: RatingSystem, conservative: f64) -> i64 {
     let value = match system {
-        RatingSystem::WengLin => 1000.0 + 40.0 * conservative(mean, uncertainty),
-        RatingSystem::Glicko2 => conservative(mean, uncertainty),
-        RatingSystem::Elo => mean,
+        RatingSystem::WengLin => 1000.0 + 40.0 * conservative,
+        RatingSystem::Glicko2 | RatingSystem::Elo => conservative,
     };
     value.round() as i64
 }

@@ -58,10 +58,7 @@ pub async fn start(
     };
     let mut carried = 0;
     for rating in &ratings {
-        let system = queues
-            .get(&rating.mode)
-            .map(|(_, config)| config.rating_system)
-            .unwrap_or_default();
+        let system = queues.rating_system(&rating.mode);
         let start = system.initial();
         let mean = start.mu + (rating.mean - start.mu) / 2.0;
         let uncertainty = (rating.uncertainty + (start.sigma - rating.uncertainty) / 2.0).max(1e-9);

@@ -1,6 +1,6 @@
 //! `/v1/server/sessions/{match_id}/*`: the game-server API, authenticated with the server key
 //! (`Authorization: Bearer <server key>`), never with a player's token. The rules are in
-//! [`crate::sessions::lifecycle`].
+//! [`crate::sessions`].
 
 use axum::{
     extract::{FromRequestParts, State},
@@ -19,7 +19,7 @@ use uuid::Uuid;
 use crate::{
     app::AppState,
     http::{ApiError, Json, Path},
-    sessions::lifecycle,
+    sessions::{backfill, heartbeat, lifecycle, result},
 };
 
 /// The game-server routes.
@@ -91,7 +91,7 @@ async fn heartbeat(
     _key: GameServerKey,
     Path(match_id): Path<Uuid>,
 ) -> Result<Json<HeartbeatAnswer>, ApiError> {
-    Ok(Json(lifecycle::heartbeat(&app, match_id).await?))
+    Ok(Json(heartbeat::heartbeat(&app, match_id).await?))
 }
 
 /// How the match ended: stored once; the same report again is answered with it.
@@ -111,7 +111,7 @@ async fn result(
     Path(match_id): Path<Uuid>,
     Json(report): Json<ResultReport>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    Ok(Json(lifecycle::report(&app, match_id, report).await?))
+    Ok(Json(result::report(&app, match_id, report).await?))
 }
 
 /// Asks the matchmaker for players for one team; those found get `session.ready`.
@@ -131,7 +131,7 @@ async fn backfill(
     Path(match_id): Path<Uuid>,
     Json(request): Json<BackfillRequest>,
 ) -> Result<(StatusCode, Json<BackfillAnswer>), ApiError> {
-    let answer = lifecycle::request_backfill(&app, match_id, request).await?;
+    let answer = backfill::request_backfill(&app, match_id, request).await?;
     Ok((StatusCode::ACCEPTED, Json(answer)))
 }
 
@@ -148,6 +148,6 @@ async fn withdraw_backfill(
     _key: GameServerKey,
     Path(match_id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
-    lifecycle::withdraw_backfill(&app, match_id).await?;
+    backfill::withdraw_backfill(&app, match_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

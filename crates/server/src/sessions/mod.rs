@@ -4,13 +4,20 @@
 //! - [`allocator`]: finds a server (`static` pool or the studio's `webhook`).
 //! - [`token`]: session tokens (HMAC-SHA256, key ids for rotation; the format is documented
 //!   there for game servers that verify offline).
-//! - [`lifecycle`]: allocation and its failure, the player's view, verification, heartbeats,
-//!   abandonment and results.
+//! - [`allocation`]: a server for every match, or its players back in the queue.
+//! - [`lifecycle`]: the player's view of a session and the online token check.
+//! - [`heartbeat`]: heartbeat deadlines and abandonment.
+//! - [`result`]: results, stored once.
+//! - [`backfill`]: game servers' requests for players.
 //! - [`role`]: the sessions role: consumes `match.created` (durable `sessions`) and watches
 //!   heartbeat deadlines.
 
+pub mod allocation;
 pub mod allocator;
+pub mod backfill;
+pub mod heartbeat;
 pub mod lifecycle;
+pub mod result;
 pub mod role;
 pub mod token;
 

@@ -9,7 +9,7 @@ use rally_events::{ConsumerOptions, Delivery, Stream};
 use rally_protocol::queue::MatchFound;
 use tokio::sync::watch;
 
-use super::{Allocator, allocator::AllocationRequest, lifecycle};
+use super::{Allocator, allocation, allocator::AllocationRequest, heartbeat};
 use crate::app::AppState;
 
 const DURABLE: &str = "sessions";
@@ -61,7 +61,7 @@ async fn handle(app: &AppState, allocator: &Allocator, delivery: Delivery) {
         region: found.region,
         player_ids: found.teams.iter().flatten().map(|p| p.player_id).collect(),
     };
-    match lifecycle::allocate(app, allocator, request).await {
+    match allocation::allocate(app, allocator, request).await {
         Ok(()) => {
             let _ = delivery.ack().await;
         }
@@ -97,10 +97,10 @@ async fn check_deadlines(app: &AppState) -> Result<(), rally_store::StoreError> 
         let sessions = app.backends().store.live_sessions(after, PAGE).await?;
         running += sessions.len();
         for session in &sessions {
-            match lifecycle::deadline_passed(app, session.match_id).await {
+            match heartbeat::deadline_passed(app, session.match_id).await {
                 Ok(true) => {
                     metrics::counter!("rally_heartbeat_misses_total").increment(1);
-                    if let Err(error) = lifecycle::abandon(app, session).await {
+                    if let Err(error) = heartbeat::abandon(app, session).await {
                         tracing::warn!(error = %error, "cannot end an abandoned session");
                     }
                 }

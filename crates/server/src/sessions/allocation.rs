@@ -1,0 +1,153 @@
+//! Allocation: every `match.created` gets a session and a server, or, when none can be found,
+//! its players go back to the queue with their place kept.
+
+use std::collections::HashSet;
+
+use rally_events::Stream;
+use rally_protocol::session::MatchCancelled;
+use rally_store::{EndReason, MatchState, SessionState, StoreError, TicketState};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::allocator::{AllocationError, AllocationRequest};
+use super::{heartbeat::arm_deadline, lifecycle::enqueue};
+use crate::{app::AppState, http::ApiError};
+
+/// Handles one `match.created`: opens the session (once), allocates a server, and stores the
+/// outcome with its event. A redelivered match whose session already left `allocating` changes
+/// nothing.
+pub async fn allocate(
+    app: &AppState,
+    allocator: &super::Allocator,
+    request: AllocationRequest,
+) -> Result<(), ApiError> {
+    let store = &app.backends().store;
+    let mut tx = store.begin().await.map_err(ApiError::store)?;
+    let session = tx
+        .open_session(request.match_id)
+        .await
+        .map_err(ApiError::store)?;
+    tx.commit().await.map_err(ApiError::store)?;
+    if session.state != SessionState::Allocating {
+        return Ok(());
+    }
+    let started = std::time::Instant::now();
+    let allocated = allocator.allocate(store, &request).await;
+    metrics::histogram!("rally_allocation_duration_seconds")
+        .record(started.elapsed().as_secs_f64());
+    match allocated {
+        Ok(endpoint) => ready(app, &request, &endpoint).await,
+        Err(error) => {
+            tracing::warn!(error = %error, match_id = %request.match_id, "allocation failed; the players go back to the queue");
+            metrics::counter!("rally_allocation_failures_total", "reason" => error.reason())
+                .increment(1);
+            failed(app, &request, &error).await
+        }
+    }
+}
+
+async fn ready(
+    app: &AppState,
+    request: &AllocationRequest,
+    endpoint: &str,
+) -> Result<(), ApiError> {
+    // The deadline first: the monitor never sees a ready session without one.
+    arm_deadline(app, request.match_id, false).await?;
+    let mut tx = app
+        .backends()
+        .store
+        .begin()
+        .await
+        .map_err(ApiError::store)?;
+    match tx
+        .transition_session(
+            request.match_id,
+            SessionState::Allocating,
+            SessionState::Ready,
+            None,
+            Some(endpoint),
+        )
+        .await
+    {
+        Ok(_) => {}
+        Err(StoreError::NotFound) => return Ok(()),
+        Err(error) => return Err(ApiError::store(error)),
+    }
+    let payload = json!({"match_id": request.match_id, "endpoint": endpoint, "player_ids": request.player_ids});
+    enqueue(&mut tx, Stream::SessionReady, request.match_id, payload).await?;
+    tx.commit().await.map_err(ApiError::store)
+}
+
+/// No server: the session fails, the match fails, each ticket goes back to the queue with its
+/// original enqueue time (unless its player queued again meanwhile), and the players are told.
+async fn failed(
+    app: &AppState,
+    request: &AllocationRequest,
+    error: &AllocationError,
+) -> Result<(), ApiError> {
+    let store = &app.backends().store;
+    let tickets = store
+        .tickets_of_match(request.match_id)
+        .await
+        .map_err(ApiError::store)?;
+    let mut busy = HashSet::new();
+    for player in &request.player_ids {
+        if store
+            .active_ticket_of_player(*player)
+            .await
+            .map_err(ApiError::store)?
+            .is_some()
+        {
+            busy.insert(*player);
+        }
+    }
+    let mut tx = store.begin().await.map_err(ApiError::store)?;
+    match tx
+        .transition_session(
+            request.match_id,
+            SessionState::Allocating,
+            SessionState::Ended,
+            Some(EndReason::Failed),
+            None,
+        )
+        .await
+    {
+        Ok(_) => {}
+        Err(StoreError::NotFound) => return Ok(()),
+        Err(error) => return Err(ApiError::store(error)),
+    }
+    tx.set_match_state(request.match_id, MatchState::Created, MatchState::Failed)
+        .await
+        .map_err(ApiError::store)?;
+    let mut requeued = true;
+    for ticket in tickets.iter().filter(|t| t.state == TicketState::Matched) {
+        let members: Vec<Uuid> = crate::matchmaking::queueing::view(ticket).member_ids;
+        if members.iter().any(|m| busy.contains(m)) {
+            requeued = false;
+            continue;
+        }
+        tx.set_ticket_state(
+            ticket.id,
+            TicketState::Matched,
+            TicketState::Searching,
+            None,
+            None,
+        )
+        .await
+        .map_err(ApiError::store)?;
+        if let Some(party_id) = ticket.party_id {
+            tx.set_party_queued(party_id, true)
+                .await
+                .map_err(ApiError::store)?;
+        }
+    }
+    let cancelled = MatchCancelled {
+        match_id: request.match_id,
+        reason: format!("allocation_failed: {}", error.reason()),
+        requeued,
+        player_ids: request.player_ids.clone(),
+    };
+    let payload = serde_json::to_value(&cancelled).expect("BUG: serializes");
+    enqueue(&mut tx, Stream::MatchCancelled, request.match_id, payload).await?;
+    tx.commit().await.map_err(ApiError::store)
+}

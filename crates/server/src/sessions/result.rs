@@ -1,0 +1,171 @@
+//! Results: how a match ended, stored once, with each participant's outcome, the session
+//! completed and `match.completed`.
+
+use rally_events::Stream;
+use rally_protocol::session::{Outcome as WireOutcome, ResultReport};
+use rally_store::{EndReason, MatchState, Outcome, SessionState, StoreError};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{
+    heartbeat::heartbeat_key,
+    lifecycle::{enqueue, session},
+};
+use crate::{app::AppState, http::ApiError};
+
+/// A game server reports how the match ended: stored once. The same report again is answered
+/// with the stored one; a different one is refused (`result_conflict`).
+pub async fn report(
+    app: &AppState,
+    match_id: Uuid,
+    report: ResultReport,
+) -> Result<serde_json::Value, ApiError> {
+    let store = &app.backends().store;
+    let current = session(app, match_id).await?;
+    let participants = store
+        .match_participants(match_id)
+        .await
+        .map_err(ApiError::store)?;
+    let outcomes = outcomes(&participants, &report)?;
+    let result = serde_json::to_value(&report).expect("BUG: a report serializes");
+    let record = store
+        .match_record(match_id)
+        .await
+        .map_err(ApiError::store)?;
+    if let Some(stored) = record.result {
+        return if stored == result {
+            Ok(stored)
+        } else {
+            Err(ApiError::ResultConflict)
+        };
+    }
+    if !matches!(current.state, SessionState::Ready | SessionState::Active) {
+        return Err(ApiError::SessionNotRunning);
+    }
+    let mut tx = store.begin().await.map_err(ApiError::store)?;
+    if !tx
+        .store_match_result(match_id, &result)
+        .await
+        .map_err(ApiError::store)?
+    {
+        drop(tx);
+        let stored = store
+            .match_record(match_id)
+            .await
+            .map_err(ApiError::store)?
+            .result;
+        return if stored.as_ref() == Some(&result) {
+            Ok(result)
+        } else {
+            Err(ApiError::ResultConflict)
+        };
+    }
+    for (player_id, outcome) in &outcomes {
+        tx.set_participant_outcome(match_id, *player_id, *outcome)
+            .await
+            .map_err(ApiError::store)?;
+    }
+    match tx
+        .transition_session(
+            match_id,
+            current.state,
+            SessionState::Ended,
+            Some(EndReason::Completed),
+            None,
+        )
+        .await
+    {
+        Ok(_) => {}
+        Err(StoreError::NotFound) => return Err(ApiError::SessionNotRunning),
+        Err(error) => return Err(ApiError::store(error)),
+    }
+    for from in [MatchState::Created, MatchState::Active] {
+        tx.set_match_state(match_id, from, MatchState::Completed)
+            .await
+            .map_err(ApiError::store)?;
+    }
+    let payload = json!({
+        "match_id": match_id,
+        "mode": record.mode,
+        "season_id": record.season_id,
+        "result": result,
+        "outcomes": outcomes.iter().map(|(p, o)| json!({"player_id": p, "outcome": o.as_str()})).collect::<Vec<_>>(),
+    });
+    enqueue(&mut tx, Stream::MatchCompleted, match_id, payload).await?;
+    tx.commit().await.map_err(ApiError::store)?;
+    let _ = app.backends().state.delete(&heartbeat_key(match_id)).await;
+    Ok(result)
+}
+
+/// Each participant's outcome: their own line, else their team's; every one must be covered.
+fn outcomes(
+    participants: &[rally_store::Participant],
+    report: &ResultReport,
+) -> Result<Vec<(Uuid, Outcome)>, ApiError> {
+    let invalid = |field: &str, reason: String| ApiError::Invalid {
+        field: field.to_owned(),
+        reason,
+    };
+    if !report.duration_s.is_finite() || report.duration_s < 0.0 {
+        return Err(invalid(
+            "duration_s",
+            "must be a finite, non-negative number of seconds".to_owned(),
+        ));
+    }
+    for line in &report.outcomes {
+        match (line.team, line.player_id) {
+            (Some(team), None) => {
+                if !participants
+                    .iter()
+                    .any(|p| u32::try_from(p.team).ok() == Some(team))
+                {
+                    return Err(invalid(
+                        "outcomes",
+                        format!("this match has no team {team}"),
+                    ));
+                }
+            }
+            (None, Some(player)) => {
+                if !participants.iter().any(|p| p.player_id == player) {
+                    return Err(invalid(
+                        "outcomes",
+                        format!("player {player} is not in this match"),
+                    ));
+                }
+            }
+            _ => {
+                return Err(invalid(
+                    "outcomes",
+                    "each line names a team or a player, not both".to_owned(),
+                ));
+            }
+        }
+    }
+    participants
+        .iter()
+        .map(|p| {
+            let own = report
+                .outcomes
+                .iter()
+                .find(|l| l.player_id == Some(p.player_id));
+            let team = report
+                .outcomes
+                .iter()
+                .find(|l| l.team.is_some() && l.team == u32::try_from(p.team).ok());
+            own.or(team)
+                .map(|line| (p.player_id, stored(line.outcome)))
+                .ok_or_else(|| {
+                    invalid("outcomes", format!("player {} has no outcome", p.player_id))
+                })
+        })
+        .collect()
+}
+
+fn stored(outcome: WireOutcome) -> Outcome {
+    match outcome {
+        WireOutcome::Win => Outcome::Win,
+        WireOutcome::Loss => Outcome::Loss,
+        WireOutcome::Draw => Outcome::Draw,
+        WireOutcome::Left => Outcome::Left,
+    }
+}
