@@ -1,0 +1,217 @@
+//! The matchmaker's side of backfill: open requests of the owned queues followed from the store
+//! like tickets, fed to the engine with the match's teams as they are, and a served request
+//! written in one fenced transaction with the tickets joining the running match and
+//! `session.ready` for the new players.
+
+use rally_engine::{BackfillFill, BackfillId, BackfillRequest, Mode, Rating, Region, TicketId};
+use rally_events::Stream;
+use rally_store::{
+    Backfill, BackfillState, NewEvent, NewParticipant, StoreError, TicketState, Timestamp,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{Known, MatchmakerRole, OVERLAP, WriteFailure, lock_parties};
+use crate::matchmaking::engine_millis;
+
+impl MatchmakerRole {
+    pub(super) async fn follow_backfills(
+        &mut self,
+        mode: Mode,
+        store: &rally_store::Store,
+    ) -> Result<(), StoreError> {
+        let Some(owned) = self.owned.get(&mode) else {
+            return Ok(());
+        };
+        let overlap = time::Duration::try_from(OVERLAP).expect("BUG: a small duration");
+        let changed = store
+            .backfills_changed_since(mode.as_str(), owned.backfill_cursor.plus(-overlap))
+            .await?;
+        let mut cursor = owned.backfill_cursor;
+        for backfill in &changed {
+            cursor = cursor.max(backfill.updated_at);
+            let id = BackfillId(backfill.id.as_u128());
+            if backfill.state == BackfillState::Open {
+                self.admit_backfill(mode, backfill).await;
+            } else if self.backfills.remove(&id).is_some() {
+                self.engine.cancel_backfill(id);
+            }
+        }
+        if let Some(owned) = self.owned.get_mut(&mode) {
+            owned.backfill_cursor = cursor;
+        }
+        Ok(())
+    }
+
+    /// Feeds an open backfill request to the engine (once): the match's teams as they are,
+    /// without the players it replaces.
+    pub(super) async fn admit_backfill(&mut self, mode: Mode, backfill: &Backfill) {
+        let id = BackfillId(backfill.id.as_u128());
+        if self.backfills.contains_key(&id) {
+            return;
+        }
+        let Some((_, config)) = self.queues.get(mode.as_str()) else {
+            return;
+        };
+        let participants = match self
+            .app
+            .backends()
+            .store
+            .match_participants(backfill.match_id)
+            .await
+        {
+            Ok(participants) => participants,
+            Err(error) => {
+                tracing::warn!(error = %error, "cannot read a backfill's match");
+                return;
+            }
+        };
+        let replacing: Vec<Uuid> =
+            serde_json::from_value(backfill.replacing.clone()).unwrap_or_default();
+        let team_count = participants
+            .iter()
+            .map(|p| p.team)
+            .max()
+            .map_or(0, |t| t + 1);
+        let teams: Vec<Vec<Rating>> = (0..team_count)
+            .map(|team| {
+                participants
+                    .iter()
+                    .filter(|p| p.team == team && !replacing.contains(&p.player_id))
+                    .map(|p| Rating::new(p.rating_mean_before, p.rating_uncertainty_before))
+                    .collect()
+            })
+            .collect();
+        let role_names: Vec<String> =
+            serde_json::from_value(backfill.roles.clone()).unwrap_or_default();
+        let roles = role_names
+            .iter()
+            .filter_map(|name| crate::matchmaking::queues::role_id(config, name))
+            .collect();
+        let Ok(region) = Region::new(&backfill.region) else {
+            return;
+        };
+        let request = BackfillRequest {
+            id,
+            mode,
+            region,
+            team: u16::try_from(backfill.team).unwrap_or(u16::MAX),
+            slots: u16::try_from(backfill.slots).unwrap_or(u16::MAX),
+            roles,
+            teams,
+        };
+        match self
+            .engine
+            .request_backfill(request, engine_millis(Timestamp::now()))
+        {
+            Ok(()) => {
+                self.backfills.insert(id, (mode, backfill.match_id));
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, backfill = %backfill.id, "the engine refused a backfill request")
+            }
+        }
+    }
+
+    /// Writes a served backfill: the tickets join the running match, the request is filled,
+    /// and the new players get `session.ready`.
+    pub(super) async fn write_fill(&mut self, fill: BackfillFill) {
+        let mode = fill.mode;
+        let Some((_, match_id)) = self.backfills.remove(&fill.request) else {
+            return;
+        };
+        let Some(fence) = self.owned.get(&mode).map(|o| o.epoch) else {
+            return;
+        };
+        let tickets: Vec<Known> = fill
+            .tickets
+            .iter()
+            .filter_map(|id| self.known.get(id).cloned())
+            .collect();
+        let result = self
+            .store_fill(mode, fence, match_id, &fill, &tickets)
+            .await;
+        match result {
+            Ok(()) => {
+                for known in &tickets {
+                    self.known.remove(&TicketId(known.id.as_u128()));
+                }
+                metrics::counter!("rally_backfills_filled_total", "mode" => mode.as_str().to_owned()).increment(1);
+            }
+            Err(WriteFailure::Fenced) => self.drop_queue(mode, "a newer owner wrote"),
+            Err(WriteFailure::TicketGone) => self.requeue(mode, &tickets).await,
+            Err(WriteFailure::Store(error)) => {
+                tracing::warn!(error = %error, "cannot write a backfill; its tickets go back");
+                self.requeue(mode, &tickets).await;
+            }
+        }
+    }
+
+    async fn store_fill(
+        &self,
+        mode: Mode,
+        fence: u64,
+        match_id: Uuid,
+        fill: &BackfillFill,
+        tickets: &[Known],
+    ) -> Result<(), WriteFailure> {
+        let store = &self.app.backends().store;
+        let endpoint = store.session(match_id).await?.endpoint;
+        let mut tx = store.begin().await?;
+        match tx.fence_queue(mode.as_str(), fence).await {
+            Err(StoreError::Fenced { .. }) => return Err(WriteFailure::Fenced),
+            other => other?,
+        }
+        if !tx.fill_backfill(Uuid::from_u128(fill.request.0)).await? {
+            // Withdrawn meanwhile: the tickets go back.
+            return Err(WriteFailure::TicketGone);
+        }
+        lock_parties(&mut tx, tickets).await?;
+        for known in tickets {
+            match tx
+                .set_ticket_state(
+                    known.id,
+                    TicketState::Searching,
+                    TicketState::Matched,
+                    Some(match_id),
+                    None,
+                )
+                .await
+            {
+                Ok(_) => {}
+                Err(StoreError::NotFound) => return Err(WriteFailure::TicketGone),
+                Err(error) => return Err(error.into()),
+            }
+            if let Some(party_id) = known.party_id {
+                tx.set_party_queued(party_id, false).await?;
+            }
+        }
+        let participants: Vec<NewParticipant> = fill
+            .players
+            .iter()
+            .map(|placement| NewParticipant {
+                player_id: Uuid::from_u128(placement.player.0),
+                team: i32::from(fill.team),
+                party_id: self.known.get(&placement.ticket).and_then(|k| k.party_id),
+                rating_mean_before: placement.rating.mu,
+                rating_uncertainty_before: placement.rating.sigma.max(1e-9),
+                rating_mean_after: None,
+                rating_uncertainty_after: None,
+                outcome: None,
+            })
+            .collect();
+        tx.add_participants(match_id, Timestamp::now(), &participants)
+            .await?;
+        if let Some(endpoint) = endpoint {
+            let players: Vec<Uuid> = participants.iter().map(|p| p.player_id).collect();
+            tx.enqueue(&NewEvent {
+                topic: Stream::SessionReady.name().to_owned(),
+                key: match_id.to_string(),
+                payload: json!({"match_id": match_id, "endpoint": endpoint, "player_ids": players}),
+            })
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

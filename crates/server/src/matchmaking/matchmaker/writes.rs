@@ -1,0 +1,244 @@
+//! Writing what a tick produced: each match in one fenced transaction with its tickets, parties
+//! and `match.created`; timed-out tickets ended with `queue.cancelled`; and, when a write fails,
+//! the tickets that are still searching put back in the engine.
+
+use std::time::Instant;
+
+use rally_engine::{Match, Mode, TicketId, TimedOut};
+use rally_events::Stream;
+use rally_protocol::queue::{MatchFound, MatchPlayer};
+use rally_store::{
+    MatchState, NewEvent, NewMatch, NewParticipant, StoreError, TicketState, Timestamp, new_id,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::{Known, MatchmakerRole};
+use crate::{
+    http::ApiError,
+    matchmaking::{
+        engine_millis,
+        queueing::{self, reason},
+    },
+};
+
+impl MatchmakerRole {
+    pub(super) async fn write_match(&mut self, made: Match) {
+        let mode = made.mode;
+        let Some(fence) = self.owned.get(&mode).map(|o| o.epoch) else {
+            return;
+        };
+        let tickets: Vec<Known> = made
+            .tickets()
+            .filter_map(|id| self.known.get(&id).cloned())
+            .collect();
+        let match_id = new_id();
+        let now = Timestamp::now();
+        let mut teams = Vec::with_capacity(made.teams.len());
+        let mut participants = Vec::new();
+        for (index, team) in made.teams.iter().enumerate() {
+            let mut players = Vec::with_capacity(team.players.len());
+            for placement in &team.players {
+                let player_id = Uuid::from_u128(placement.player.0);
+                let known = self.known.get(&placement.ticket);
+                let party_id = known.and_then(|k| k.party_id);
+                let display_name = known
+                    .and_then(|k| k.spec.member(player_id))
+                    .map_or_else(String::new, |m| m.display_name.clone());
+                participants.push(NewParticipant {
+                    player_id,
+                    team: i32::try_from(index).unwrap_or(i32::MAX),
+                    party_id,
+                    rating_mean_before: placement.rating.mu,
+                    // Elo has no uncertainty; the store keeps a positive one.
+                    rating_uncertainty_before: placement.rating.sigma.max(1e-9),
+                    rating_mean_after: None,
+                    rating_uncertainty_after: None,
+                    outcome: None,
+                });
+                players.push(MatchPlayer {
+                    player_id,
+                    display_name,
+                    party_id,
+                });
+            }
+            teams.push(players);
+        }
+        let found = MatchFound {
+            match_id,
+            mode: mode.as_str().to_owned(),
+            region: made.region.as_str().to_owned(),
+            quality: made.quality.total,
+            teams,
+            created_at_ms: now.unix_millis(),
+        };
+        let new = NewMatch {
+            id: match_id,
+            mode: mode.as_str().to_owned(),
+            region: made.region.as_str().to_owned(),
+            season_id: tickets.iter().find_map(|k| k.spec.season_id),
+            state: MatchState::Created,
+            quality: json!({
+                "quality": made.quality,
+                "win_probabilities": made.win_probabilities,
+            }),
+            created_at: now,
+            ended_at: None,
+            participants,
+        };
+        match self
+            .store_match(&mode, fence, &new, &tickets, &found, &made)
+            .await
+        {
+            Ok(()) => {
+                let now_ms = engine_millis(now);
+                for known in &tickets {
+                    let waited = now_ms.0.saturating_sub(known.queued_at.0) as f64 / 1000.0;
+                    metrics::histogram!("rally_time_to_match_seconds", "mode" => mode.as_str().to_owned(), "region" => made.region.as_str().to_owned())
+                        .record(waited);
+                    if let Some(owned) = self.owned.get_mut(&mode) {
+                        owned.waits.push_back((Instant::now(), waited));
+                    }
+                    self.known.remove(&TicketId(known.id.as_u128()));
+                }
+                metrics::counter!("rally_matches_total", "mode" => mode.as_str().to_owned(), "region" => made.region.as_str().to_owned())
+                    .increment(1);
+                metrics::histogram!("rally_match_quality", "mode" => mode.as_str().to_owned())
+                    .record(made.quality.total);
+            }
+            Err(WriteFailure::Fenced) => self.drop_queue(mode, "a newer owner wrote"),
+            Err(WriteFailure::TicketGone) => {
+                // A ticket left the queue as the match was made: the others go back, with
+                // their original enqueue time.
+                self.requeue(mode, &tickets).await;
+            }
+            Err(WriteFailure::Store(error)) => {
+                tracing::warn!(error = %error, "cannot write a match; its tickets go back");
+                self.requeue(mode, &tickets).await;
+            }
+        }
+    }
+
+    /// Puts back in the engine the tickets of a match that could not be written, those still
+    /// searching in the store.
+    pub(super) async fn requeue(&mut self, mode: Mode, tickets: &[Known]) {
+        for known in tickets {
+            self.known.remove(&TicketId(known.id.as_u128()));
+            if let Ok(ticket) = self.app.backends().store.ticket(known.id).await
+                && ticket.state == TicketState::Searching
+            {
+                self.admit(mode, &ticket);
+            }
+        }
+    }
+
+    async fn store_match(
+        &self,
+        mode: &Mode,
+        fence: u64,
+        new: &NewMatch,
+        tickets: &[Known],
+        found: &MatchFound,
+        made: &Match,
+    ) -> Result<(), WriteFailure> {
+        let mut tx = self.app.backends().store.begin().await?;
+        match tx.fence_queue(mode.as_str(), fence).await {
+            Err(StoreError::Fenced { .. }) => return Err(WriteFailure::Fenced),
+            other => other?,
+        }
+        tx.create_match(new).await?;
+        lock_parties(&mut tx, tickets).await?;
+        for known in tickets {
+            match tx
+                .set_ticket_state(
+                    known.id,
+                    TicketState::Searching,
+                    TicketState::Matched,
+                    Some(new.id),
+                    None,
+                )
+                .await
+            {
+                Ok(_) => {}
+                Err(StoreError::NotFound) => return Err(WriteFailure::TicketGone),
+                Err(error) => return Err(error.into()),
+            }
+            if let Some(party_id) = known.party_id {
+                tx.set_party_queued(party_id, false).await?;
+            }
+        }
+        let mut payload = serde_json::to_value(found).expect("BUG: a match serializes");
+        if let Some(fields) = payload.as_object_mut() {
+            fields.insert(
+                "ticket_ids".to_owned(),
+                json!(tickets.iter().map(|k| k.id).collect::<Vec<_>>()),
+            );
+            fields.insert(
+                "win_probabilities".to_owned(),
+                json!(made.win_probabilities),
+            );
+        }
+        tx.enqueue(&NewEvent {
+            topic: Stream::MatchCreated.name().to_owned(),
+            key: new.id.to_string(),
+            payload,
+        })
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub(super) async fn time_out(&mut self, timed_out: TimedOut) {
+        let Some(known) = self.known.remove(&timed_out.ticket) else {
+            return;
+        };
+        let store = &self.app.backends().store;
+        let result = async {
+            let ticket = store.ticket(known.id).await.map_err(ApiError::store)?;
+            let mut tx = store.begin().await.map_err(ApiError::store)?;
+            queueing::end(&mut tx, &ticket, TicketState::TimedOut, reason::TIMED_OUT).await?;
+            tx.commit().await.map_err(ApiError::store)
+        }
+        .await;
+        match result {
+            Ok(()) => metrics::counter!("rally_tickets_timed_out_total", "mode" => timed_out.mode.as_str().to_owned())
+                .increment(1),
+            Err(error) => tracing::warn!(error = %error, "cannot time out a ticket; it stays searching"),
+        }
+    }
+}
+
+/// Locks the tickets' parties, in id order, before their tickets: a party change locks the
+/// party first too, so the two never wait on each other in opposite orders.
+pub(super) async fn lock_parties(
+    tx: &mut rally_store::Transaction,
+    tickets: &[Known],
+) -> Result<(), StoreError> {
+    let mut parties: Vec<Uuid> = tickets.iter().filter_map(|k| k.party_id).collect();
+    parties.sort_unstable();
+    parties.dedup();
+    for party_id in parties {
+        match tx.lock_party(party_id).await {
+            Ok(_) | Err(StoreError::NotFound) => {}
+            Err(error) => return Err(error),
+        }
+    }
+    Ok(())
+}
+
+/// Why a match could not be written.
+#[derive(Debug)]
+pub(super) enum WriteFailure {
+    /// Another matchmaker owns the queue now.
+    Fenced,
+    /// One of its tickets was no longer searching.
+    TicketGone,
+    /// The store failed.
+    Store(StoreError),
+}
+
+impl From<StoreError> for WriteFailure {
+    fn from(error: StoreError) -> Self {
+        WriteFailure::Store(error)
+    }
+}
