@@ -2,7 +2,8 @@
 //! cannot drift apart.
 //!
 //! Every type here is plain data with serde and OpenAPI (utoipa) derives; the only behaviour is
-//! the validation of account fields ([`account::field`]), shared so client and server agree.
+//! what client and server must agree on: the validation of account fields ([`account::field`])
+//! and the signing of session tokens ([`session_token`]).
 //!
 //! # Layout
 //! - [`account`]: registration, login, tokens and profiles, and the rules of their fields.
@@ -12,6 +13,8 @@
 //! - [`queue`]: queues, tickets, and the queue and match pushes (`/v1/queues`, `/v1/queue`).
 //! - [`rating`]: rating changes, match history and leaderboards.
 //! - [`session`]: game sessions for players and for game servers, and their pushes.
+//! - [`session_token`]: the format of session tokens, issued by Rally and verified by game
+//!   servers offline with the shared key.
 //! - [`gateway`]: the WebSocket gateway's frames (`/v1/ws`): requests, replies and pushes.
 
 pub mod account;
@@ -22,6 +25,7 @@ pub mod problem;
 pub mod queue;
 pub mod rating;
 pub mod session;
+pub mod session_token;
 
 pub use account::*;
 pub use health::{BackendHealth, Readiness};

@@ -126,3 +126,46 @@ pub struct LeaderboardPage {
     /// Give it as `cursor` for the next page; absent on the last.
     pub next_cursor: Option<String>,
 }
+
+/// How a page of match history is asked for (`GET /v1/matches/history`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    /// Another player's public history (the caller's when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub player_id: Option<Uuid>,
+    /// From the previous page's `next_cursor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    /// Entries per page (1 to 100; 20 when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u32>,
+    /// Only this queue.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// Only this season (its id).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub season: Option<Uuid>,
+}
+
+/// How a leaderboard is asked for (`GET /v1/leaderboard/{season}` and `/me`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct LeaderboardQuery {
+    /// The queue.
+    pub mode: String,
+    /// Rows (1 to 100; 100 when absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<u64>,
+    /// From the previous page's `next_cursor`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cursor: Option<String>,
+    /// Instead of a page: this player and those around them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub around: Option<Uuid>,
+    /// With `around` or `/me`: rows either side (5 when absent, 50 at most).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub radius: Option<u64>,
+}

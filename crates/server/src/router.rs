@@ -20,6 +20,7 @@
 //! | POST, GET, DELETE | `/v1/queue` | [`routes::queue`] (bearer) |
 //! | GET | `/v1/session/{match_id}` | [`routes::session`] (bearer) |
 //! | POST | `/v1/server/sessions/{match_id}/verify`, `/heartbeat`, `/result` | [`routes::server`] (server key) |
+//! | POST, DELETE | `/v1/server/sessions/{match_id}/backfill` | [`routes::server`] (server key) |
 //! | GET | `/v1/matches/history`, `/v1/matches/{match_id}` | [`routes::matches`] (bearer) |
 //! | GET | `/v1/leaderboard/{season}`, `/v1/leaderboard/{season}/me` | [`routes::leaderboard`] (bearer) |
 //! | GET | `/v1/ws` (WebSocket) | [`routes::gateway`] (bearer or `?token=`) |

@@ -170,6 +170,33 @@ pub struct Node {
 }
 
 impl Node {
+    /// Starts `rally serve` in `dir` with no backends configured (SQLite, in-process state and
+    /// events, every role), and extra `RALLY_*` settings; a `rally.toml` in `dir` is read.
+    pub fn embedded(dir: &Path, extra: &[(&str, &str)]) -> Node {
+        let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+        let mut command = rally(dir);
+        command
+            .env("RALLY_REGISTER_LIMIT_PER_HOUR", "10000")
+            .env("RALLY_LOGIN_LIMIT_PER_MINUTE", "10000");
+        for (key, value) in extra {
+            command.env(key, value);
+        }
+        let child = command
+            .args(["serve", "--listen", &addr.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap();
+        let mut node = Node { addr, child };
+        node.wait_ready(dir);
+        node
+    }
+
+    /// The node's base URL.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
     fn wait_ready(&mut self, dir: &Path) {
         let deadline = Instant::now() + Duration::from_secs(60);
         while Instant::now() < deadline {

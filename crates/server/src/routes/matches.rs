@@ -4,9 +4,8 @@
 use axum::extract::State;
 use rally_protocol::{
     Problem,
-    rating::{HistoryPage, MatchSummary},
+    rating::{HistoryPage, HistoryQuery, MatchSummary},
 };
-use serde::Deserialize;
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
 
@@ -24,25 +23,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(one))
 }
 
-/// How a history page is asked for.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[serde(deny_unknown_fields)]
-pub struct HistoryParams {
-    /// Another player's public history (the caller's when absent).
-    player_id: Option<Uuid>,
-    /// From the previous page's `next_cursor`.
-    cursor: Option<String>,
-    /// Entries per page (1 to 100; 20 when absent).
-    limit: Option<u32>,
-    /// Only this queue.
-    mode: Option<String>,
-    /// Only this season (its id).
-    season: Option<Uuid>,
-}
-
 /// A player's matches, newest first.
 #[utoipa::path(get, path = "/v1/matches/history", tag = "matches", security(("bearer" = [])),
-    params(HistoryParams),
+    params(HistoryQuery),
     responses(
         (status = 200, description = "A page of history", body = HistoryPage),
         (status = 400, description = "`bad_query` (a cursor this server did not give)", body = Problem, content_type = "application/problem+json"),
@@ -50,7 +33,7 @@ pub struct HistoryParams {
 async fn history_page(
     State(app): State<AppState>,
     caller: AuthenticatedPlayer,
-    Query(params): Query<HistoryParams>,
+    Query(params): Query<HistoryQuery>,
 ) -> Result<Json<HistoryPage>, ApiError> {
     let filter = Filter {
         mode: params.mode,

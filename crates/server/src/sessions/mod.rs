@@ -19,7 +19,6 @@ pub mod heartbeat;
 pub mod lifecycle;
 pub mod result;
 pub mod role;
-pub mod token;
 
 pub use allocator::Allocator;
-pub use token::SessionTokens;
+pub use rally_protocol::session_token::{self as token, SessionTokens};

@@ -1,0 +1,405 @@
+//! The SDK against a real `rally serve` on SQLite: ten clients play the quickplay example to a
+//! stored result and new ratings on the example game server; a client whose WebSocket drops
+//! while it waits still gets `match.found`; tokens are refreshed early, a reused refresh token
+//! logs the client out, and refusals keep their problem code.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+#[path = "../../sdk/examples/game_server.rs"]
+#[allow(dead_code)]
+mod game_server;
+#[path = "../../sdk/examples/quickplay.rs"]
+#[allow(dead_code)]
+mod quickplay;
+
+use std::{
+    net::SocketAddr,
+    path::Path,
+    sync::{
+        Arc,
+        atomic::{AtomicUsize, Ordering},
+    },
+    time::Duration,
+};
+
+use rally_sdk::{
+    Client, ClientConfig, Event, EventKind, GameServer,
+    protocol::{
+        CreatePartyRequest,
+        rating::HistoryQuery,
+        session::{BackfillRequest, SessionInfo, SessionState},
+    },
+};
+use support::Node;
+use tokio::{net::TcpListener, sync::watch};
+
+const SERVER_KEY: &str = "sdk-test-server-key-0123456789abcdef012345";
+const SESSION_KEY: &str = "sdk-test-session-key-0123456789abcdef01234";
+const PASSWORD: &str = "correct horse battery";
+
+/// A node on SQLite with known keys, whose static pool sends every `eu` match to `game_server`.
+fn node(dir: &Path, game_server: SocketAddr, extra: &[(&str, &str)]) -> Node {
+    std::fs::write(
+        dir.join("rally.toml"),
+        format!(
+            "[[game_servers]]\nendpoint = \"{game_server}\"\nregion = \"eu\"\ncapacity = 100\n"
+        ),
+    )
+    .unwrap();
+    let mut settings = vec![
+        ("RALLY_SERVER_KEY", SERVER_KEY),
+        ("RALLY_SESSION_TOKEN_KEY", SESSION_KEY),
+    ];
+    settings.extend_from_slice(extra);
+    Node::embedded(dir, &settings)
+}
+
+/// The next event `wanted` picks, within `patience`.
+async fn next_matching<T>(
+    client: &Client,
+    patience: Duration,
+    mut wanted: impl FnMut(Event) -> Option<T>,
+) -> T {
+    tokio::time::timeout(patience, async {
+        loop {
+            if let Some(found) = wanted(client.next_event().await) {
+                return found;
+            }
+        }
+    })
+    .await
+    .expect("the event came in time")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ten_clients_quickplay_to_a_stored_result_and_new_ratings() {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let node = node(dir.path(), listener.local_addr().unwrap(), &[]);
+    let url = node.url();
+    let server = GameServer::new(&url, SERVER_KEY)
+        .unwrap()
+        .with_session_key(SESSION_KEY, &[]);
+    let serving = tokio::spawn(game_server::serve(listener, server.clone(), 2, Some(5)));
+
+    let players: Vec<_> = (0..10)
+        .map(|i| {
+            let (url, server) = (url.clone(), server.clone());
+            tokio::spawn(async move {
+                let name = format!("quick{i}");
+                let (client, session) = quickplay::quickplay(&url, &name, PASSWORD, "duel", "eu")
+                    .await
+                    .unwrap();
+                // The token the game server will accept offline is also valid online.
+                let online = server
+                    .verify(session.match_id, session.token.as_deref().unwrap())
+                    .await
+                    .unwrap();
+                let me = client.player().await.unwrap();
+                assert_eq!((online.valid, online.player_id), (true, Some(me.id)));
+                let outcome = quickplay::play(&session).await.unwrap();
+                let change = next_matching(&client, Duration::from_secs(30), |e| match e {
+                    Event::RatingUpdated(change) => Some(change),
+                    _ => None,
+                })
+                .await;
+                (client, session, outcome, change)
+            })
+        })
+        .collect();
+    let mut wins = 0;
+    for player in players {
+        let (client, session, outcome, change) = player.await.unwrap();
+        assert_eq!(change.match_id, session.match_id);
+        match outcome.as_str() {
+            "win" => {
+                wins += 1;
+                assert!(change.mean_after > change.mean_before, "{change:?}");
+            }
+            "loss" => assert!(change.mean_after < change.mean_before, "{change:?}"),
+            other => panic!("the game server said {other:?}"),
+        }
+        // The stored history shows the match with the rating change.
+        let history = client.history(&HistoryQuery::default()).await.unwrap();
+        let entry = &history.entries[0];
+        assert_eq!(entry.summary.id, session.match_id);
+        assert_eq!(entry.summary.state, "completed");
+        assert!(entry.rating_change.is_some_and(|c| c != 0.0), "{entry:?}");
+        client.disconnect().await;
+    }
+    assert_eq!(wins, 5);
+    tokio::time::timeout(Duration::from_secs(10), serving)
+        .await
+        .expect("the game server stored five results")
+        .unwrap()
+        .unwrap();
+}
+
+/// A TCP relay to a node whose connections the test can cut, and whose door it can close.
+struct Relay {
+    addr: SocketAddr,
+    open: watch::Sender<bool>,
+    cut: watch::Sender<u64>,
+}
+
+impl Relay {
+    async fn to(target: SocketAddr) -> Relay {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let (open, is_open) = watch::channel(true);
+        let (cut, cuts) = watch::channel(0);
+        tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !*is_open.borrow() {
+                    continue;
+                }
+                let mut cuts = cuts.clone();
+                cuts.mark_unchanged();
+                tokio::spawn(async move {
+                    let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound) => {}
+                        _ = cuts.changed() => {}
+                    }
+                });
+            }
+        });
+        Relay { addr, open, cut }
+    }
+
+    /// Drops every relayed connection and refuses new ones until [`Relay::reopen`].
+    fn sever(&self) {
+        self.open.send_replace(false);
+        self.cut.send_modify(|n| *n += 1);
+    }
+
+    fn reopen(&self) {
+        self.open.send_replace(true);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_whose_websocket_drops_while_queued_still_gets_match_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = node(dir.path(), "127.0.0.1:7777".parse().unwrap(), &[]);
+    let relay = Relay::to(node.addr).await;
+    let config = ClientConfig::new(format!("http://{}", relay.addr))
+        .reconnect_backoff(Duration::from_millis(100), Duration::from_millis(500));
+    let ada = Client::new(config).unwrap();
+    let found_by_callback = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&found_by_callback);
+    ada.on(EventKind::MatchFound, move |_| {
+        counter.fetch_add(1, Ordering::SeqCst);
+    });
+    ada.register("ada", "ada@example.com", PASSWORD)
+        .await
+        .unwrap();
+    ada.connect().await.unwrap();
+    let first = next_matching(&ada, Duration::from_secs(10), |e| match e {
+        Event::Connected { session_id, .. } => Some(session_id),
+        _ => None,
+    })
+    .await;
+    ada.join_queue("duel", &[("eu", 20)]).await.unwrap();
+    next_matching(&ada, Duration::from_secs(10), |e| {
+        matches!(e, Event::QueueJoined(_)).then_some(())
+    })
+    .await;
+
+    // Ada's connection drops; while she is away Bob queues and the match is made.
+    relay.sever();
+    next_matching(&ada, Duration::from_secs(10), |e| {
+        matches!(e, Event::Disconnected { .. }).then_some(())
+    })
+    .await;
+    let bob = Client::new(ClientConfig::new(node.url())).unwrap();
+    bob.register("bob", "bob@example.com", PASSWORD)
+        .await
+        .unwrap();
+    bob.connect().await.unwrap();
+    next_matching(&bob, Duration::from_secs(10), |e| {
+        matches!(e, Event::Connected { .. }).then_some(())
+    })
+    .await;
+    bob.join_queue("duel", &[("eu", 20)]).await.unwrap();
+    let found = next_matching(&bob, Duration::from_secs(15), |e| match e {
+        Event::MatchFound(found) => Some(found),
+        _ => None,
+    })
+    .await;
+    assert!(
+        ada.poll_events()
+            .iter()
+            .all(|e| !matches!(e, Event::MatchFound(_)))
+    );
+
+    // She comes back within the resume grace: the session resumes and the push is delivered.
+    relay.reopen();
+    let resumed = next_matching(&ada, Duration::from_secs(15), |e| match e {
+        Event::Connected {
+            session_id,
+            resumed,
+        } => Some((session_id, resumed)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(resumed, (first, true));
+    let missed = next_matching(&ada, Duration::from_secs(10), |e| match e {
+        Event::MatchFound(found) => Some(found),
+        _ => None,
+    })
+    .await;
+    assert_eq!(missed.match_id, found.match_id);
+    // Delivered once: to the callback as to the queue, and not again by a later replay.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        ada.poll_events()
+            .iter()
+            .all(|e| !matches!(e, Event::MatchFound(_)))
+    );
+    assert_eq!(found_by_callback.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_game_server_heartbeats_asks_for_backfill_and_withdraws_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = node(dir.path(), "127.0.0.1:7777".parse().unwrap(), &[]);
+    let url = node.url();
+    let (first, second) = tokio::join!(
+        quickplay::quickplay(&url, "bf_ada", PASSWORD, "duel", "eu"),
+        quickplay::quickplay(&url, "bf_bob", PASSWORD, "duel", "eu"),
+    );
+    let (ada, session) = first.unwrap();
+    let (_bob, other) = second.unwrap();
+    assert_eq!(session.match_id, other.match_id);
+    let server = GameServer::new(&url, SERVER_KEY).unwrap();
+    let refused = server.verify_offline(session.match_id, session.token.as_deref().unwrap());
+    assert_eq!(
+        refused.unwrap_err().to_string(),
+        "unknown_key",
+        "no session key given"
+    );
+
+    let heartbeat = server
+        .start_heartbeat(session.match_id, Duration::from_millis(200))
+        .await
+        .unwrap();
+    assert_eq!(heartbeat.state(), Some(SessionState::Active));
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(heartbeat.is_running());
+
+    // Bob leaves the match: his place is to be filled from the queue.
+    let bob = other_player(&session, &other);
+    let summary = ada.match_summary(session.match_id).await.unwrap();
+    let team = summary
+        .participants
+        .iter()
+        .find(|p| p.player_id == bob)
+        .unwrap()
+        .team;
+    let request = BackfillRequest {
+        team: u32::try_from(team).unwrap(),
+        slots: 1,
+        roles: None,
+        replacing: Some(vec![bob]),
+    };
+    let answer = server
+        .request_backfill(session.match_id, &request)
+        .await
+        .unwrap();
+    assert_eq!(answer.state, "open");
+    let again = server
+        .request_backfill(session.match_id, &request)
+        .await
+        .unwrap_err();
+    assert_eq!(again.code(), "backfill_open");
+    server.withdraw_backfill(session.match_id).await.unwrap();
+    let gone = server
+        .withdraw_backfill(session.match_id)
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (gone.code(), gone.status()),
+        ("backfill_not_found", Some(404))
+    );
+    heartbeat.stop();
+}
+
+/// The player of `other`'s token, read offline with the key the test knows.
+fn other_player(session: &SessionInfo, other: &SessionInfo) -> uuid::Uuid {
+    let server = GameServer::new("http://127.0.0.1:9", SERVER_KEY)
+        .unwrap()
+        .with_session_key(SESSION_KEY, &[]);
+    server
+        .verify_offline(session.match_id, other.token.as_deref().unwrap())
+        .unwrap()
+        .player_id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn tokens_refresh_early_a_reused_refresh_token_logs_out_and_refusals_keep_their_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let node = node(
+        dir.path(),
+        "127.0.0.1:7777".parse().unwrap(),
+        &[("RALLY_REGISTER_LIMIT_PER_HOUR", "3")],
+    );
+    // A margin longer than the token's life: every call refreshes first.
+    let eager = ClientConfig::new(node.url()).refresh_margin(Duration::from_secs(86_400));
+    let ada = Client::new(eager).unwrap();
+    ada.register("ada", "ada@example.com", PASSWORD)
+        .await
+        .unwrap();
+    let before = ada.refresh_token().await.unwrap();
+    assert_eq!(ada.profile().await.unwrap().username, "ada");
+    let after = ada.refresh_token().await.unwrap();
+    assert_ne!(before, after, "the call refreshed the token pair first");
+
+    // Someone else spends Ada's refresh token: her next refresh is a reuse, and she is out.
+    let thief = Client::new(ClientConfig::new(node.url())).unwrap();
+    thief.login_with_refresh_token(&after).await.unwrap();
+    let error = ada.profile().await.unwrap_err();
+    assert!(
+        matches!(&error, rally_sdk::Error::LoggedOut { code } if code == "refresh_token_reused"),
+        "{error:?}"
+    );
+    assert!(ada.poll_events().contains(&Event::LoggedOut {
+        code: "refresh_token_reused".into()
+    }));
+    assert_eq!(ada.profile().await.unwrap_err().code(), "not_logged_in");
+
+    // Refusals keep Rally's code: a full party, and a rate limit with its delay.
+    let plain = || Client::new(ClientConfig::new(node.url())).unwrap();
+    let (bob, cleo, dan) = (plain(), plain(), plain());
+    bob.register("bob", "bob@example.com", PASSWORD)
+        .await
+        .unwrap();
+    cleo.register("cleo", "cleo@example.com", PASSWORD)
+        .await
+        .unwrap();
+    let party = bob
+        .create_party(&CreatePartyRequest {
+            max_size: Some(2),
+            open: Some(true),
+        })
+        .await
+        .unwrap();
+    cleo.join_party(party.id).await.unwrap();
+    let refused = dan
+        .register("dan", "dan@example.com", PASSWORD)
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), "rate_limited");
+    assert!(refused.retry_after().is_some_and(|d| d > Duration::ZERO));
+    assert_eq!(bob.my_party().await.unwrap().unwrap().members.len(), 2);
+    let thief_party = thief.join_party(party.id).await.unwrap_err();
+    assert_eq!(
+        (thief_party.code(), thief_party.status()),
+        ("party_full", Some(409))
+    );
+    assert_eq!(cleo.ticket().await.unwrap(), None);
+}

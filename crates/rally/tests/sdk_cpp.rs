@@ -1,0 +1,106 @@
+//! The SDK's C ABI from C++: the quickplay example (`crates/sdk-ffi/examples/quickplay.cpp`) is
+//! compiled with g++ against the static library and the generated header, and plays against a
+//! real `rally serve` on SQLite until its session is ready, with a Rust SDK client as the
+//! opponent.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::{path::PathBuf, process::Stdio, time::Duration};
+
+use rally_sdk::{Client, ClientConfig, Event};
+use support::Node;
+
+/// `target/<profile>`, from this test's own path (`target/<profile>/deps/<test>`).
+fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+/// The newest static library of the C ABI that cargo built for this test.
+fn static_library() -> PathBuf {
+    let profile = profile_dir();
+    let mut found: Vec<PathBuf> = [profile.clone(), profile.join("deps")]
+        .iter()
+        .filter_map(|dir| std::fs::read_dir(dir).ok())
+        .flatten()
+        .filter_map(Result::ok)
+        .map(|entry| entry.path())
+        .filter(|path| {
+            let name = path.file_name().unwrap().to_string_lossy();
+            name.starts_with("librally_sdk_ffi") && name.ends_with(".a")
+        })
+        .collect();
+    found.sort_by_key(|path| path.metadata().and_then(|m| m.modified()).ok());
+    found
+        .pop()
+        .expect("cargo built librally_sdk_ffi.a (rally-sdk-ffi is a dev-dependency)")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cpp_example_queues_and_gets_its_session_through_the_c_abi() {
+    let build = tempfile::tempdir().unwrap();
+    let program = build.path().join("quickplay");
+    let source =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../sdk-ffi/examples/quickplay.cpp");
+    let compiled = tokio::process::Command::new("g++")
+        .args(["-std=c++17", "-Wall", "-Wextra", "-Werror", "-I"])
+        .arg(profile_dir().join("include"))
+        .arg(&source)
+        .arg(static_library())
+        .args(["-lpthread", "-ldl", "-lm", "-o"])
+        .arg(&program)
+        .output()
+        .await
+        .expect("g++ runs (scripts/services installs it)");
+    assert!(
+        compiled.status.success(),
+        "g++ failed:\n{}",
+        String::from_utf8_lossy(&compiled.stderr)
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let node = Node::embedded(dir.path(), &[]);
+    let game = tokio::process::Command::new(&program)
+        .args([node.url().as_str(), "cpp_ada", "correct horse battery"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+
+    let bob = Client::new(ClientConfig::new(node.url())).unwrap();
+    bob.register("rust_bob", "bob@example.com", "correct horse battery")
+        .await
+        .unwrap();
+    bob.connect().await.unwrap();
+    bob.join_queue("duel", &[("eu", 30)]).await.unwrap();
+    let found = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            if let Event::MatchFound(found) = bob.next_event().await {
+                return found;
+            }
+        }
+    })
+    .await
+    .expect("bob was matched with the C++ player");
+
+    let output = tokio::time::timeout(Duration::from_secs(60), game.wait_with_output())
+        .await
+        .expect("the C++ game loop ended")
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(stdout.contains("event connected"), "{stdout}");
+    assert!(
+        stdout.contains(&format!("match {}", found.match_id)),
+        "{stdout}"
+    );
+    assert!(stdout.contains("endpoint 127.0.0.1:7777"), "{stdout}");
+    assert!(stdout.contains("token received"), "{stdout}");
+}

@@ -1,0 +1,182 @@
+//! [`BlockingClient`]: the [`Client`] for callers without an async runtime, such as a game
+//! loop in a plain thread or the C ABI.
+//!
+//! It owns a small tokio runtime (one worker thread, named `rally-sdk`) that runs the gateway
+//! connection and the event callbacks. Each call blocks the calling thread until Rally answers;
+//! make calls from a thread that is not itself running a tokio runtime.
+
+use std::{future::Future, time::Duration};
+
+use rally_protocol::{
+    CreatePartyRequest, Party, PartyInvite, PlayerProfile, PublicProfile, QueueList, QueueRequest,
+    QueueTicket, RegisterRequest, UpdateProfileRequest,
+    rating::{HistoryPage, HistoryQuery, LeaderboardPage, LeaderboardQuery, MatchSummary},
+    session::SessionInfo,
+};
+use tokio::runtime::Runtime;
+use uuid::Uuid;
+
+use crate::{
+    client::Client,
+    config::ClientConfig,
+    error::{Error, Result},
+    event::{Event, EventKind},
+    inbox::CallbackId,
+};
+
+/// A [`Client`] whose calls block. Thread-safe: share it by reference or in an `Arc`.
+///
+/// ```no_run
+/// use rally_sdk::{BlockingClient, ClientConfig, Event};
+///
+/// let client = BlockingClient::new(ClientConfig::new("http://127.0.0.1:8080"))?;
+/// client.login("ada", "correct horse battery")?;
+/// client.connect()?;
+/// client.join_queue("duel", &[("eu", 30)])?;
+/// loop {
+///     // once a frame:
+///     for event in client.poll_events() {
+///         if let Event::SessionReady(session) = event {
+///             println!("play at {:?}", session.endpoint);
+///             return Ok(());
+///         }
+///     }
+///     std::thread::sleep(std::time::Duration::from_millis(16));
+/// }
+/// # Ok::<(), rally_sdk::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct BlockingClient {
+    runtime: Option<Runtime>,
+    client: Client,
+}
+
+impl BlockingClient {
+    /// A client of the Rally that `config` names, with its own runtime thread.
+    pub fn new(config: ClientConfig) -> Result<Self> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("rally-sdk")
+            .enable_all()
+            .build()
+            .map_err(|e| Error::Transport(format!("cannot start the SDK's runtime: {e}")))?;
+        let client = {
+            let _entered = runtime.enter();
+            Client::new(config)?
+        };
+        Ok(Self {
+            runtime: Some(runtime),
+            client,
+        })
+    }
+
+    /// The async client underneath, sharing this one's login and events.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.runtime
+            .as_ref()
+            .expect("BUG: the runtime lives as long as the client")
+            .block_on(future)
+    }
+
+    /// Every event that arrived since the last call, oldest first, without blocking.
+    pub fn poll_events(&self) -> Vec<Event> {
+        self.client.poll_events()
+    }
+
+    /// The oldest event not yet taken, without blocking.
+    pub fn poll_event(&self) -> Option<Event> {
+        self.client.poll_event()
+    }
+
+    /// The oldest event not yet taken, waiting at most `timeout` for one.
+    pub fn wait_event(&self, timeout: Duration) -> Option<Event> {
+        self.block_on(tokio::time::timeout(timeout, self.client.next_event()))
+            .ok()
+    }
+
+    /// Calls `callback` with every event of `kind`, on the SDK's `rally-sdk` thread.
+    pub fn on(
+        &self,
+        kind: EventKind,
+        callback: impl Fn(&Event) + Send + Sync + 'static,
+    ) -> CallbackId {
+        self.client.on(kind, callback)
+    }
+
+    /// Calls `callback` with every event, on the SDK's `rally-sdk` thread.
+    pub fn on_any(&self, callback: impl Fn(&Event) + Send + Sync + 'static) -> CallbackId {
+        self.client.on_any(callback)
+    }
+
+    /// Stops calling a callback; whether it was registered.
+    pub fn remove_callback(&self, id: CallbackId) -> bool {
+        self.client.remove_callback(id)
+    }
+
+    /// Closes the gateway, if open.
+    pub fn disconnect(&self) {
+        self.block_on(self.client.disconnect());
+    }
+}
+
+impl Drop for BlockingClient {
+    fn drop(&mut self) {
+        // Never blocks, so dropping the client is safe anywhere, even inside another runtime.
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
+}
+
+/// Blocking forms of [`Client`]'s calls, with the same names and documentation.
+macro_rules! blocking {
+    ($( fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty; )*) => {
+        impl BlockingClient {
+            $(
+                #[doc = concat!("[`Client::", stringify!($name), "`], blocking.")]
+                pub fn $name(&self $(, $arg: $ty)*) -> $ret {
+                    self.block_on(self.client.$name($($arg),*))
+                }
+            )*
+        }
+    };
+}
+
+blocking! {
+    fn register(&self, username: &str, email: &str, password: &str) -> Result<PlayerProfile>;
+    fn register_with(&self, request: RegisterRequest) -> Result<PlayerProfile>;
+    fn login(&self, login: &str, password: &str) -> Result<PlayerProfile>;
+    fn login_with_refresh_token(&self, refresh_token: &str) -> Result<PlayerProfile>;
+    fn logout(&self, everywhere: bool) -> Result<()>;
+    fn player(&self) -> Option<PlayerProfile>;
+    fn refresh_token(&self) -> Option<String>;
+    fn profile(&self) -> Result<PlayerProfile>;
+    fn update_profile(&self, request: &UpdateProfileRequest) -> Result<PlayerProfile>;
+    fn public_profile(&self, player_id: Uuid) -> Result<PublicProfile>;
+    fn connect(&self) -> Result<()>;
+    fn create_party(&self, request: &CreatePartyRequest) -> Result<Party>;
+    fn my_party(&self) -> Result<Option<Party>>;
+    fn party(&self, party_id: Uuid) -> Result<Party>;
+    fn join_party(&self, party_id: Uuid) -> Result<Party>;
+    fn leave_party(&self, party_id: Uuid) -> Result<()>;
+    fn invite(&self, party_id: Uuid, player_id: Uuid) -> Result<PartyInvite>;
+    fn decline_invite(&self, party_id: Uuid) -> Result<()>;
+    fn kick(&self, party_id: Uuid, player_id: Uuid) -> Result<Party>;
+    fn promote(&self, party_id: Uuid, player_id: Uuid) -> Result<Party>;
+    fn set_ready(&self, party_id: Uuid, ready: bool) -> Result<Party>;
+    fn start_ready_check(&self, party_id: Uuid) -> Result<Party>;
+    fn queues(&self) -> Result<QueueList>;
+    fn join_queue(&self, mode: &str, regions: &[(&str, u32)]) -> Result<QueueTicket>;
+    fn join_queue_with(&self, request: &QueueRequest) -> Result<QueueTicket>;
+    fn ticket(&self) -> Result<Option<QueueTicket>>;
+    fn cancel_queue(&self) -> Result<QueueTicket>;
+    fn session(&self, match_id: Uuid) -> Result<SessionInfo>;
+    fn history(&self, query: &HistoryQuery) -> Result<HistoryPage>;
+    fn match_summary(&self, match_id: Uuid) -> Result<MatchSummary>;
+    fn leaderboard(&self, season: &str, query: &LeaderboardQuery) -> Result<LeaderboardPage>;
+    fn leaderboard_me(&self, season: &str, query: &LeaderboardQuery) -> Result<LeaderboardPage>;
+}

@@ -1,0 +1,63 @@
+//! Queueing and game sessions: the queues on offer, the player's ticket, and the session of a
+//! match found.
+
+use rally_protocol::{QueueList, QueueRequest, QueueTicket, RegionLatency, session::SessionInfo};
+use uuid::Uuid;
+
+use super::{Client, none_on};
+use crate::{error::Result, http::Call};
+
+impl Client {
+    /// The queues on offer, with their team shapes, regions and current waits.
+    pub async fn queues(&self) -> Result<QueueList> {
+        self.authed(|| Ok(Call::get("/v1/queues"))).await
+    }
+
+    /// Queues the player, or their whole party when they lead one, for `mode` in the regions
+    /// given with their measured latencies. Then wait for [`Event::MatchFound`] and
+    /// [`Event::SessionReady`](crate::Event::SessionReady).
+    ///
+    /// Refusals: `unknown_queue`, `unknown_region`, `no_region_in_reach`, `already_queued`,
+    /// `in_match`, `party_not_ready`, `not_party_leader`, `party_too_large`.
+    ///
+    /// [`Event::MatchFound`]: crate::Event::MatchFound
+    pub async fn join_queue(&self, mode: &str, regions: &[(&str, u32)]) -> Result<QueueTicket> {
+        self.join_queue_with(&QueueRequest {
+            mode: mode.to_owned(),
+            regions: regions
+                .iter()
+                .map(|(region, latency_ms)| RegionLatency {
+                    region: (*region).to_owned(),
+                    latency_ms: *latency_ms,
+                })
+                .collect(),
+            roles: None,
+        })
+        .await
+    }
+
+    /// [`Client::join_queue`] with every field of the request (roles).
+    pub async fn join_queue_with(&self, request: &QueueRequest) -> Result<QueueTicket> {
+        self.authed(|| Call::post("/v1/queue").json(request)).await
+    }
+
+    /// The player's searching ticket, else their last one; `None` when they never queued.
+    pub async fn ticket(&self) -> Result<Option<QueueTicket>> {
+        none_on(
+            self.authed(|| Ok(Call::get("/v1/queue"))).await,
+            "not_queued",
+        )
+    }
+
+    /// Leaves the queue (the party leader, for a party; `not_queued`).
+    pub async fn cancel_queue(&self) -> Result<QueueTicket> {
+        self.authed(|| Ok(Call::delete("/v1/queue"))).await
+    }
+
+    /// The game session of a match the player is in: its state, the server's endpoint and the
+    /// player's session token (`not_participant`, `session_not_found`).
+    pub async fn session(&self, match_id: Uuid) -> Result<SessionInfo> {
+        self.authed(|| Ok(Call::get(format!("/v1/session/{match_id}"))))
+            .await
+    }
+}

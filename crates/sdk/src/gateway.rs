@@ -1,0 +1,314 @@
+//! The gateway connection: one task per client that keeps `/v1/ws` open, pings it, reconnects
+//! with backoff and jitter, resumes the session so missed pushes arrive in order and once, and
+//! hands every push to the [`Inbox`].
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use futures::{SinkExt, StreamExt};
+use rally_protocol::gateway::{
+    ClientMessage, ClientRequest, GATEWAY_VERSION, Hello, ServerEvent, ServerMessage, close_code,
+};
+use tokio::{net::TcpStream, sync::watch};
+use tokio_tungstenite::{
+    Connector, MaybeTlsStream, WebSocketStream,
+    tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
+};
+use uuid::Uuid;
+
+use crate::{
+    backoff::Backoff,
+    credentials::{Credentials, ends_login},
+    error::{Error, Result},
+    event::Event,
+    http::encode,
+    inbox::Inbox,
+};
+
+type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// How long a new connection may take to say `hello`.
+const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Close reasons after which a fresh access token may get in.
+const STALE_TOKEN: [&str; 3] = ["token_expired", "invalid_token", "unauthorized"];
+
+/// A running gateway connection; stopped when [`Gateway::stop`] is called or it is dropped.
+#[derive(Debug)]
+pub(crate) struct Gateway {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Gateway {
+    /// Starts the connection task on the current tokio runtime.
+    pub(crate) fn start(
+        base_url: &str,
+        credentials: Arc<Credentials>,
+        inbox: Arc<Inbox>,
+        backoff: Backoff,
+    ) -> Self {
+        let (stop, stopped) = watch::channel(false);
+        let url = format!(
+            "{}/v1/ws",
+            base_url
+                .replacen("https://", "wss://", 1)
+                .replacen("http://", "ws://", 1)
+        );
+        let connection = Connection {
+            url,
+            credentials,
+            inbox,
+            backoff,
+            stopped,
+            session: None,
+        };
+        Self {
+            stop,
+            task: tokio::spawn(connection.run()),
+        }
+    }
+
+    /// Closes the socket and ends the task.
+    pub(crate) async fn stop(mut self) {
+        let _ = self.stop.send(true);
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        let _ = self.stop.send(true);
+    }
+}
+
+/// How one connection ended.
+enum Ended {
+    /// The client stopped it.
+    Stopped,
+    /// Rally closed it, or it broke; `code` is the close code when there was one.
+    Lost { code: Option<u16>, reason: String },
+}
+
+/// The state of the connection task.
+struct Connection {
+    url: String,
+    credentials: Arc<Credentials>,
+    inbox: Arc<Inbox>,
+    backoff: Backoff,
+    stopped: watch::Receiver<bool>,
+    /// The gateway session to resume and the last push received in it.
+    session: Option<(Uuid, u64)>,
+}
+
+impl Connection {
+    async fn run(mut self) {
+        loop {
+            let token = match self.credentials.access_token().await {
+                Ok(token) => token,
+                Err(Error::LoggedOut { .. } | Error::NotLoggedIn) => return,
+                Err(error) => {
+                    if self.wait(error.to_string()).await {
+                        return;
+                    }
+                    continue;
+                }
+            };
+            let ended = match self.open(&token).await {
+                Ok(socket) => self.serve(socket).await,
+                Err(error) => Ended::Lost {
+                    code: None,
+                    reason: error.to_string(),
+                },
+            };
+            let reason = match ended {
+                Ended::Stopped => return,
+                Ended::Lost { code, reason } => {
+                    if code == Some(close_code::POLICY_VIOLATION) {
+                        if STALE_TOKEN.contains(&reason.as_str()) {
+                            if self.credentials.refresh_after(&token).await.is_err() {
+                                return;
+                            }
+                        } else if ends_login(&reason) {
+                            self.credentials.clear().await;
+                            self.credentials.logged_out(&reason);
+                            return;
+                        }
+                    }
+                    match code {
+                        Some(code) => format!("closed with {code}: {reason}"),
+                        None => reason,
+                    }
+                }
+            };
+            if self.wait(reason).await {
+                return;
+            }
+        }
+    }
+
+    /// Tells the game the connection is down and waits before the next attempt; whether the
+    /// client stopped meanwhile.
+    async fn wait(&mut self, reason: String) -> bool {
+        let delay = self.backoff.next_delay();
+        tracing::debug!(delay_ms = delay.as_millis() as u64, %reason, "gateway reconnecting");
+        self.inbox.deliver(Event::Disconnected {
+            reason,
+            retry_in: Some(delay),
+        });
+        tokio::select! {
+            () = tokio::time::sleep(delay) => false,
+            _ = self.stopped.changed() => true,
+        }
+    }
+
+    async fn open(&self, token: &str) -> Result<Socket> {
+        let mut url = self.url.clone();
+        if let Some((session, last_seq)) = self.session {
+            url = format!(
+                "{url}?resume={}&last_seq={last_seq}",
+                encode(&session.to_string())
+            );
+        }
+        let mut request = url
+            .into_client_request()
+            .map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        let bearer = HeaderValue::from_str(&format!("Bearer {token}"))
+            .map_err(|e| Error::Protocol(e.to_string()))?;
+        request.headers_mut().insert("authorization", bearer);
+        let connector = if self.url.starts_with("wss://") {
+            Some(Connector::Rustls(Arc::new(crate::tls::client_config()?)))
+        } else {
+            None
+        };
+        let (socket, _) =
+            tokio_tungstenite::connect_async_tls_with_config(request, None, true, connector)
+                .await
+                .map_err(|e| Error::Transport(e.to_string()))?;
+        Ok(socket)
+    }
+
+    async fn serve(&mut self, mut socket: Socket) -> Ended {
+        let hello = match tokio::time::timeout(HELLO_TIMEOUT, first_frame(&mut socket)).await {
+            Ok(Ok(hello)) => hello,
+            Ok(Err(ended)) => return ended,
+            Err(_) => {
+                return Ended::Lost {
+                    code: None,
+                    reason: "no hello in time".into(),
+                };
+            }
+        };
+        self.backoff.reset();
+        let last_seq = match self.session {
+            Some((_, seq)) if hello.resumed => seq,
+            _ => hello.last_seq,
+        };
+        self.session = Some((hello.session_id, last_seq));
+        self.inbox.deliver(Event::Connected {
+            session_id: hello.session_id,
+            resumed: hello.resumed,
+        });
+        let idle = Duration::from_millis(hello.idle_timeout_ms.max(1_000));
+        let mut ping = tokio::time::interval(Duration::from_millis(
+            hello.ping_interval_ms.clamp(100, 300_000),
+        ));
+        let mut heard = Instant::now();
+        let mut pings = 0_u64;
+        loop {
+            tokio::select! {
+                _ = self.stopped.changed() => {
+                    let _ = socket.close(None).await;
+                    return Ended::Stopped;
+                }
+                _ = ping.tick() => {
+                    if heard.elapsed() > idle {
+                        return Ended::Lost { code: None, reason: "no frame within the idle timeout".into() };
+                    }
+                    pings += 1;
+                    let ping = ClientMessage { v: GATEWAY_VERSION, id: format!("ping-{pings}"), request: ClientRequest::Ping };
+                    let text = serde_json::to_string(&ping).expect("BUG: a ping serializes");
+                    if let Err(error) = socket.send(Message::Text(text.into())).await {
+                        return Ended::Lost { code: None, reason: error.to_string() };
+                    }
+                }
+                frame = socket.next() => {
+                    heard = Instant::now();
+                    match frame {
+                        Some(Ok(Message::Text(text))) => self.receive(text.as_str()),
+                        Some(Ok(Message::Close(frame))) => {
+                            return Ended::Lost {
+                                code: frame.as_ref().map(|f| u16::from(f.code)),
+                                reason: frame.map_or_else(String::new, |f| f.reason.to_string()),
+                            };
+                        }
+                        Some(Ok(_)) => {}
+                        Some(Err(error)) => return Ended::Lost { code: None, reason: error.to_string() },
+                        None => return Ended::Lost { code: None, reason: "connection closed".into() },
+                    }
+                }
+            }
+        }
+    }
+
+    /// One frame after `hello`: a push (delivered unless already seen) or a reply.
+    fn receive(&mut self, text: &str) {
+        let message: ServerMessage = match serde_json::from_str(text) {
+            Ok(message) => message,
+            Err(error) => {
+                tracing::warn!(%error, "gateway frame not understood; is the SDK older than Rally?");
+                return;
+            }
+        };
+        if let (Some(seq), Some((_, last))) = (message.seq, self.session.as_mut()) {
+            if seq <= *last {
+                return;
+            }
+            *last = seq;
+        }
+        if let Some(event) = Event::from_push(message.event) {
+            self.inbox.deliver(event);
+        }
+    }
+}
+
+/// The first frame of a connection, which must be `hello`.
+async fn first_frame(socket: &mut Socket) -> Result<Hello, Ended> {
+    loop {
+        match socket.next().await {
+            Some(Ok(Message::Text(text))) => {
+                return match serde_json::from_str::<ServerMessage>(text.as_str()) {
+                    Ok(ServerMessage {
+                        event: ServerEvent::Hello(hello),
+                        ..
+                    }) => Ok(hello),
+                    _ => Err(Ended::Lost {
+                        code: None,
+                        reason: "the first frame was not hello".into(),
+                    }),
+                };
+            }
+            Some(Ok(Message::Close(frame))) => {
+                return Err(Ended::Lost {
+                    code: frame.as_ref().map(|f| u16::from(f.code)),
+                    reason: frame.map_or_else(String::new, |f| f.reason.to_string()),
+                });
+            }
+            Some(Ok(_)) => {}
+            Some(Err(error)) => {
+                return Err(Ended::Lost {
+                    code: None,
+                    reason: error.to_string(),
+                });
+            }
+            None => {
+                return Err(Ended::Lost {
+                    code: None,
+                    reason: "connection closed".into(),
+                });
+            }
+        }
+    }
+}
