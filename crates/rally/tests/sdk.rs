@@ -262,6 +262,18 @@ async fn a_client_whose_websocket_drops_while_queued_still_gets_match_found() {
             .all(|e| !matches!(e, Event::MatchFound(_)))
     );
     assert_eq!(found_by_callback.load(Ordering::SeqCst), 1);
+
+    // Presence over the resumed gateway: both are online, a stranger is not.
+    let ada_id = ada.player().await.unwrap().id;
+    let bob_id = bob.player().await.unwrap().id;
+    let mut online = ada
+        .presence(&[bob_id, ada_id, uuid::Uuid::from_u128(1)])
+        .await
+        .unwrap();
+    online.sort_unstable();
+    let mut expected = vec![ada_id, bob_id];
+    expected.sort_unstable();
+    assert_eq!(online, expected);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -378,6 +390,9 @@ async fn tokens_refresh_early_a_reused_refresh_token_logs_out_and_refusals_keep_
     bob.register("bob", "bob@example.com", PASSWORD)
         .await
         .unwrap();
+    let kept = bob.refresh_token().await.unwrap();
+    bob.refresh().await.unwrap();
+    assert_ne!(bob.refresh_token().await.unwrap(), kept);
     cleo.register("cleo", "cleo@example.com", PASSWORD)
         .await
         .unwrap();

@@ -158,6 +158,8 @@ blocking! {
     fn update_profile(&self, request: &UpdateProfileRequest) -> Result<PlayerProfile>;
     fn public_profile(&self, player_id: Uuid) -> Result<PublicProfile>;
     fn connect(&self) -> Result<()>;
+    fn presence(&self, player_ids: &[Uuid]) -> Result<Vec<Uuid>>;
+    fn refresh(&self) -> Result<()>;
     fn create_party(&self, request: &CreatePartyRequest) -> Result<Party>;
     fn my_party(&self) -> Result<Option<Party>>;
     fn party(&self, party_id: Uuid) -> Result<Party>;

@@ -116,6 +116,12 @@ impl Credentials {
         self.refresh_locked(&mut login).await
     }
 
+    /// A new token pair now, whatever the access token's age.
+    pub(crate) async fn refresh_now(&self) -> Result<String> {
+        let mut login = self.login.lock().await;
+        self.refresh_locked(&mut login).await
+    }
+
     async fn refresh_locked(&self, login: &mut Option<Login>) -> Result<String> {
         let refresh_token = login
             .as_ref()

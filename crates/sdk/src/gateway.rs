@@ -3,15 +3,20 @@
 //! hands every push to the [`Inbox`].
 
 use std::{
+    collections::HashMap,
     sync::Arc,
     time::{Duration, Instant},
 };
 
 use futures::{SinkExt, StreamExt};
 use rally_protocol::gateway::{
-    ClientMessage, ClientRequest, GATEWAY_VERSION, Hello, ServerEvent, ServerMessage, close_code,
+    ClientMessage, ClientRequest, GATEWAY_VERSION, GatewayError, Hello, ServerEvent, ServerMessage,
+    close_code,
 };
-use tokio::{net::TcpStream, sync::watch};
+use tokio::{
+    net::TcpStream,
+    sync::{mpsc, oneshot, watch},
+};
 use tokio_tungstenite::{
     Connector, MaybeTlsStream, WebSocketStream,
     tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
@@ -35,10 +40,21 @@ const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
 /// Close reasons after which a fresh access token may get in.
 const STALE_TOKEN: [&str; 3] = ["token_expired", "invalid_token", "unauthorized"];
 
+/// The answer to a request sent over the gateway: the reply, or the gateway's refusal.
+pub(crate) type Reply = Result<ServerEvent, GatewayError>;
+
+/// A request waiting to be sent, and where its reply goes.
+#[derive(Debug)]
+struct Pending {
+    request: ClientRequest,
+    reply: oneshot::Sender<Reply>,
+}
+
 /// A running gateway connection; stopped when [`Gateway::stop`] is called or it is dropped.
 #[derive(Debug)]
 pub(crate) struct Gateway {
     stop: watch::Sender<bool>,
+    requests: mpsc::UnboundedSender<Pending>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -51,6 +67,7 @@ impl Gateway {
         backoff: Backoff,
     ) -> Self {
         let (stop, stopped) = watch::channel(false);
+        let (requests, queued) = mpsc::unbounded_channel();
         let url = format!(
             "{}/v1/ws",
             base_url
@@ -64,11 +81,23 @@ impl Gateway {
             backoff,
             stopped,
             session: None,
+            queued,
+            waiting: HashMap::new(),
+            sent: 0,
         };
         Self {
             stop,
+            requests,
             task: tokio::spawn(connection.run()),
         }
+    }
+
+    /// Sends `request` once the socket is open; its reply arrives on the receiver, which is
+    /// closed if the connection drops first.
+    pub(crate) fn request(&self, request: ClientRequest) -> oneshot::Receiver<Reply> {
+        let (reply, answer) = oneshot::channel();
+        let _ = self.requests.send(Pending { request, reply });
+        answer
     }
 
     /// Closes the socket and ends the task.
@@ -101,6 +130,12 @@ struct Connection {
     stopped: watch::Receiver<bool>,
     /// The gateway session to resume and the last push received in it.
     session: Option<(Uuid, u64)>,
+    /// Requests from the client, sent while a socket is open.
+    queued: mpsc::UnboundedReceiver<Pending>,
+    /// Requests sent on this socket and not answered yet, by frame id.
+    waiting: HashMap<String, oneshot::Sender<Reply>>,
+    /// Frames sent, for their ids.
+    sent: u64,
 }
 
 impl Connection {
@@ -117,7 +152,12 @@ impl Connection {
                 }
             };
             let ended = match self.open(&token).await {
-                Ok(socket) => self.serve(socket).await,
+                Ok(socket) => {
+                    let ended = self.serve(socket).await;
+                    // Their replies will not come on another socket: the callers learn it now.
+                    self.waiting.clear();
+                    ended
+                }
                 Err(error) => Ended::Lost {
                     code: None,
                     reason: error.to_string(),
@@ -216,7 +256,6 @@ impl Connection {
             hello.ping_interval_ms.clamp(100, 300_000),
         ));
         let mut heard = Instant::now();
-        let mut pings = 0_u64;
         loop {
             tokio::select! {
                 _ = self.stopped.changed() => {
@@ -227,11 +266,16 @@ impl Connection {
                     if heard.elapsed() > idle {
                         return Ended::Lost { code: None, reason: "no frame within the idle timeout".into() };
                     }
-                    pings += 1;
-                    let ping = ClientMessage { v: GATEWAY_VERSION, id: format!("ping-{pings}"), request: ClientRequest::Ping };
-                    let text = serde_json::to_string(&ping).expect("BUG: a ping serializes");
-                    if let Err(error) = socket.send(Message::Text(text.into())).await {
-                        return Ended::Lost { code: None, reason: error.to_string() };
+                    if let Err(ended) = self.send(&mut socket, ClientRequest::Ping).await {
+                        return ended;
+                    }
+                }
+                Some(pending) = self.queued.recv() => {
+                    match self.send(&mut socket, pending.request).await {
+                        Ok(id) => {
+                            self.waiting.insert(id, pending.reply);
+                        }
+                        Err(ended) => return ended,
                     }
                 }
                 frame = socket.next() => {
@@ -253,6 +297,25 @@ impl Connection {
         }
     }
 
+    /// Sends one request frame; its id.
+    async fn send(&mut self, socket: &mut Socket, request: ClientRequest) -> Result<String, Ended> {
+        self.sent += 1;
+        let id = format!("sdk-{}", self.sent);
+        let frame = ClientMessage {
+            v: GATEWAY_VERSION,
+            id: id.clone(),
+            request,
+        };
+        let text = serde_json::to_string(&frame).expect("BUG: a request serializes");
+        match socket.send(Message::Text(text.into())).await {
+            Ok(()) => Ok(id),
+            Err(error) => Err(Ended::Lost {
+                code: None,
+                reason: error.to_string(),
+            }),
+        }
+    }
+
     /// One frame after `hello`: a push (delivered unless already seen) or a reply.
     fn receive(&mut self, text: &str) {
         let message: ServerMessage = match serde_json::from_str(text) {
@@ -262,6 +325,15 @@ impl Connection {
                 return;
             }
         };
+        if message.seq.is_none()
+            && let Some(reply) = self.waiting.remove(&message.id)
+        {
+            let _ = reply.send(match message.event {
+                ServerEvent::Error(refusal) => Err(refusal),
+                event => Ok(event),
+            });
+            return;
+        }
         if let (Some(seq), Some((_, last))) = (message.seq, self.session.as_mut()) {
             if seq <= *last {
                 return;

@@ -7,7 +7,10 @@ use rally_protocol::{
 use uuid::Uuid;
 
 use super::Client;
-use crate::{error::Result, http::Call};
+use crate::{
+    error::{Error, Result},
+    http::Call,
+};
 
 impl Client {
     /// Creates an account and logs in as it; the new player.
@@ -62,6 +65,18 @@ impl Client {
             .public(Call::post("/v1/auth/refresh").json(&request)?)
             .await?;
         Ok(self.inner.credentials.install(answer).await)
+    }
+
+    /// Refreshes the token pair now, as the SDK does by itself before the access token expires;
+    /// for a game coming back from a long suspend. A refusal that ends the login logs out.
+    pub async fn refresh(&self) -> Result<()> {
+        match self.inner.credentials.refresh_now().await {
+            Err(error @ Error::LoggedOut { .. }) => {
+                self.disconnect().await;
+                Err(error)
+            }
+            answer => answer.map(drop),
+        }
     }
 
     /// Logs out: closes the gateway and ends this login's refresh tokens on Rally, or every

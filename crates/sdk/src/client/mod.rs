@@ -2,11 +2,12 @@
 //!
 //! Typed calls for every player-facing endpoint are grouped by resource: [`account`] (register,
 //! login, tokens, profiles), [`party`], [`queue`] (queues, tickets, game sessions) and
-//! [`record`] (match history and leaderboards). The gateway connection and the events it
+//! [`record`] (match history and leaderboards), and [`presence`] over the gateway. The gateway connection and the events it
 //! delivers are here.
 
 pub mod account;
 pub mod party;
+pub mod presence;
 pub mod queue;
 pub mod record;
 
@@ -19,7 +20,7 @@ use crate::{
     backoff::Backoff,
     config::ClientConfig,
     credentials::{Credentials, ends_login},
-    error::Result,
+    error::{Error, Result},
     event::{Event, EventKind},
     gateway::Gateway,
     http::{Call, Http},
@@ -153,8 +154,16 @@ impl Client {
     }
 
     /// A call as the logged-in player: a refused, stale access token is refreshed and the call
-    /// made once more; a refusal that ends the login logs the client out.
+    /// made once more; a refusal that ends the login logs the client out and closes the gateway.
     async fn authed<T: DeserializeOwned>(&self, call: impl Fn() -> Result<Call>) -> Result<T> {
+        let answer = self.authed_once(call).await;
+        if let Err(Error::LoggedOut { .. }) = &answer {
+            self.disconnect().await;
+        }
+        answer
+    }
+
+    async fn authed_once<T: DeserializeOwned>(&self, call: impl Fn() -> Result<Call>) -> Result<T> {
         let credentials = &self.inner.credentials;
         let token = credentials.access_token().await?;
         let mut answer = self.inner.http.json(call()?.bearer(&token)).await;
@@ -167,7 +176,6 @@ impl Client {
         match answer {
             Err(error) if ends_login(error.code()) => {
                 credentials.clear().await;
-                self.disconnect().await;
                 Err(credentials.logged_out(error.code()))
             }
             answer => answer,
