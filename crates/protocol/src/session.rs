@@ -20,7 +20,7 @@ pub enum SessionState {
 }
 
 /// `GET /v1/session/{match_id}`, and the `session.ready` push.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SessionInfo {
     /// The match.
     pub match_id: Uuid,
@@ -37,7 +37,7 @@ pub struct SessionInfo {
 }
 
 /// `POST /v1/server/sessions/{match_id}/verify`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerifyRequest {
     /// The token a player presented.
@@ -160,4 +160,25 @@ pub struct BackfillAnswer {
     pub id: Uuid,
     /// `open`: the matchmaker looks for players; those found get `session.ready`.
     pub state: String,
+}
+
+/// The session token is a credential: it never prints.
+impl std::fmt::Debug for SessionInfo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionInfo")
+            .field("match_id", &self.match_id)
+            .field("state", &self.state)
+            .field("end_reason", &self.end_reason)
+            .field("endpoint", &self.endpoint)
+            .field("token", &self.token.as_ref().map(|_| "<redacted>"))
+            .field("token_expires_at", &self.token_expires_at)
+            .finish()
+    }
+}
+
+/// The session token is a credential: it never prints.
+impl std::fmt::Debug for VerifyRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyRequest").finish_non_exhaustive()
+    }
 }

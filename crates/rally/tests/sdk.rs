@@ -185,7 +185,9 @@ impl Relay {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_whose_websocket_drops_while_queued_still_gets_match_found() {
     let dir = tempfile::tempdir().unwrap();
-    let node = node(dir.path(), "127.0.0.1:7777".parse().unwrap(), &[]);
+    // A resume grace no slow machine can outlast.
+    let grace = [("RALLY_WS_RESUME_GRACE_S", "600")];
+    let node = node(dir.path(), "127.0.0.1:7777".parse().unwrap(), &grace);
     let relay = Relay::to(node.addr).await;
     let config = ClientConfig::new(format!("http://{}", relay.addr))
         .reconnect_backoff(Duration::from_millis(100), Duration::from_millis(500));
@@ -370,19 +372,39 @@ async fn tokens_refresh_early_a_reused_refresh_token_logs_out_and_refusals_keep_
     assert_eq!(ada.profile().await.unwrap().username, "ada");
     let after = ada.refresh_token().await.unwrap();
     assert_ne!(before, after, "the call refreshed the token pair first");
+    ada.connect().await.unwrap();
+    next_matching(&ada, Duration::from_secs(10), |e| {
+        matches!(e, Event::Connected { .. }).then_some(())
+    })
+    .await;
 
     // Someone else spends Ada's refresh token: her next refresh is a reuse, and she is out.
     let thief = Client::new(ClientConfig::new(node.url())).unwrap();
-    thief.login_with_refresh_token(&after).await.unwrap();
+    let current = ada.refresh_token().await.unwrap();
+    thief.login_with_refresh_token(&current).await.unwrap();
     let error = ada.profile().await.unwrap_err();
     assert!(
         matches!(&error, rally_sdk::Error::LoggedOut { code } if code == "refresh_token_reused"),
         "{error:?}"
     );
-    assert!(ada.poll_events().contains(&Event::LoggedOut {
-        code: "refresh_token_reused".into()
-    }));
+    let told = next_matching(&ada, Duration::from_secs(10), |e| match e {
+        Event::LoggedOut { code } => Some(code),
+        _ => None,
+    })
+    .await;
+    assert_eq!(told, "refresh_token_reused");
     assert_eq!(ada.profile().await.unwrap_err().code(), "not_logged_in");
+    // The logged-out client closed its gateway; a new login opens a new one.
+    let closed = ada.presence(&[]).await.unwrap_err();
+    assert_eq!(closed.code(), "invalid_argument", "{closed}");
+    ada.login("ada", PASSWORD).await.unwrap();
+    ada.connect().await.unwrap();
+    let reopened = next_matching(&ada, Duration::from_secs(10), |e| match e {
+        Event::Connected { resumed, .. } => Some(resumed),
+        _ => None,
+    })
+    .await;
+    assert!(!reopened, "a new login starts a new gateway session");
 
     // Refusals keep Rally's code: a full party, and a rate limit with its delay.
     let plain = || Client::new(ClientConfig::new(node.url())).unwrap();

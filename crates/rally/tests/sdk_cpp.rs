@@ -75,6 +75,12 @@ async fn the_cpp_example_queues_and_gets_its_session_through_the_c_abi() {
         .await
         .unwrap();
     bob.connect().await.unwrap();
+    // Connected first, so the match push cannot come before the gateway listens.
+    tokio::time::timeout(Duration::from_secs(10), async {
+        while !matches!(bob.next_event().await, Event::Connected { .. }) {}
+    })
+    .await
+    .expect("bob's gateway connected");
     bob.join_queue("duel", &[("eu", 30)]).await.unwrap();
     let found = tokio::time::timeout(Duration::from_secs(60), async {
         loop {

@@ -7,7 +7,7 @@
 //! [`rally_poll_event`], which never blocks. Call it once a frame from the game loop.
 //!
 //! # Rules of the boundary
-//! - Every call returns a [`RallyStatus`]; on failure [`rally_last_error_code`] (Rally's stable
+//! - Every call that can fail returns a [`RallyStatus`]; on failure [`rally_last_error_code`] (Rally's stable
 //!   problem code, such as `party_full`) and [`rally_last_error_message`] say why, for the
 //!   calling thread.
 //! - No panic crosses the boundary: one becomes [`RallyStatus::Panic`].

@@ -124,11 +124,19 @@ impl BlockingClient {
 }
 
 impl Drop for BlockingClient {
+    /// Closes the gateway (a second at most) and stops the SDK's thread. Inside another
+    /// runtime, where blocking is not allowed, the thread is left to stop by itself.
     fn drop(&mut self) {
-        // Never blocks, so dropping the client is safe anywhere, even inside another runtime.
-        if let Some(runtime) = self.runtime.take() {
+        let Some(runtime) = self.runtime.take() else {
+            return;
+        };
+        if tokio::runtime::Handle::try_current().is_ok() {
             runtime.shutdown_background();
+            return;
         }
+        let closing = tokio::time::timeout(Duration::from_secs(1), self.client.disconnect());
+        let _ = runtime.block_on(closing);
+        runtime.shutdown_timeout(Duration::from_secs(1));
     }
 }
 

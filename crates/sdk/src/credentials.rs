@@ -143,11 +143,18 @@ impl Credentials {
         }
     }
 
-    /// Ends the login because Rally said so: tells the game, and the error to return.
+    /// Ends the login because Rally said so: tells the game, and the error to return. The
+    /// event is delivered from a task of the runtime, like every other event: never on the
+    /// calling thread, nor under the login's lock.
     pub(crate) fn logged_out(&self, code: &str) -> Error {
-        self.inbox.deliver(Event::LoggedOut {
+        let inbox = Arc::clone(&self.inbox);
+        let event = Event::LoggedOut {
             code: code.to_owned(),
-        });
+        };
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => drop(runtime.spawn(async move { inbox.deliver(event) })),
+            Err(_) => inbox.deliver(event),
+        }
         Error::LoggedOut {
             code: code.to_owned(),
         }

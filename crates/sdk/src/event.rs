@@ -16,16 +16,19 @@ use uuid::Uuid;
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
-    /// The gateway is connected. `resumed` is false when Rally started a new session (the first
-    /// connection, or a reconnect after the resume grace): pushes made while disconnected are
-    /// lost, so refetch what the game shows (party, ticket).
+    /// The gateway is connected. `resumed` is false when Rally started a new session: the first
+    /// connection, or a reconnect Rally could not resume (the grace passed, the pushes missed
+    /// are gone, or another node took the connection). Pushes made while disconnected may then
+    /// be lost, so refetch what the game shows (party, ticket).
     Connected {
         /// The gateway session, kept across resumed reconnects.
         session_id: Uuid,
         /// Whether the earlier session was resumed with every missed push delivered.
         resumed: bool,
     },
-    /// The gateway connection dropped; the SDK reconnects after `retry_in` (none when it stops).
+    /// The gateway connection dropped; the SDK reconnects after `retry_in`. `None` means it
+    /// gave up because the login ended (see [`Event::LoggedOut`]); call
+    /// [`Client::connect`](crate::Client::connect) after logging in again.
     Disconnected {
         /// Why: the close code and reason, or the transport error.
         reason: String,

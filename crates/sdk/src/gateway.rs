@@ -21,21 +21,28 @@ use tokio_tungstenite::{
     Connector, MaybeTlsStream, WebSocketStream,
     tungstenite::{Message, client::IntoClientRequest, http::HeaderValue},
 };
-use uuid::Uuid;
 
 use crate::{
     backoff::Backoff,
     credentials::{Credentials, ends_login},
+    cursor::Cursor,
     error::{Error, Result},
     event::Event,
-    http::encode,
     inbox::Inbox,
 };
 
 type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
+/// How long opening a socket (TCP, TLS, upgrade) may take.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a new connection may take to say `hello`.
 const HELLO_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a closing handshake may take when the client stops.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(1);
+/// How long [`Gateway::stop`] waits for the task before aborting it.
+const STOP_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a connection must stay up before the reconnect waits start over.
+const STABLE: Duration = Duration::from_secs(10);
 
 /// Close reasons after which a fresh access token may get in.
 const STALE_TOKEN: [&str; 3] = ["token_expired", "invalid_token", "unauthorized"];
@@ -80,7 +87,8 @@ impl Gateway {
             inbox,
             backoff,
             stopped,
-            session: None,
+            cursor: Cursor::default(),
+            connected_at: None,
             queued,
             waiting: HashMap::new(),
             sent: 0,
@@ -103,7 +111,17 @@ impl Gateway {
     /// Closes the socket and ends the task.
     pub(crate) async fn stop(mut self) {
         let _ = self.stop.send(true);
-        let _ = (&mut self.task).await;
+        if tokio::time::timeout(STOP_TIMEOUT, &mut self.task)
+            .await
+            .is_err()
+        {
+            self.task.abort();
+        }
+    }
+
+    /// Whether the task still runs; it ends by itself when the login ends.
+    pub(crate) fn is_running(&self) -> bool {
+        !self.task.is_finished()
     }
 }
 
@@ -128,8 +146,10 @@ struct Connection {
     inbox: Arc<Inbox>,
     backoff: Backoff,
     stopped: watch::Receiver<bool>,
-    /// The gateway session to resume and the last push received in it.
-    session: Option<(Uuid, u64)>,
+    /// The gateway session to resume and the last push delivered in it.
+    cursor: Cursor,
+    /// When the current socket said `hello`.
+    connected_at: Option<Instant>,
     /// Requests from the client, sent while a socket is open.
     queued: mpsc::UnboundedReceiver<Pending>,
     /// Requests sent on this socket and not answered yet, by frame id.
@@ -140,51 +160,84 @@ struct Connection {
 
 impl Connection {
     async fn run(mut self) {
+        if let Some(reason) = self.connect_until_stopped().await {
+            self.inbox.deliver(Event::Disconnected {
+                reason,
+                retry_in: None,
+            });
+        }
+    }
+
+    /// Connects, serves and reconnects until the client stops it (`None`) or the login ends
+    /// (why).
+    async fn connect_until_stopped(&mut self) -> Option<String> {
         loop {
             let token = match self.credentials.access_token().await {
                 Ok(token) => token,
-                Err(Error::LoggedOut { .. } | Error::NotLoggedIn) => return,
+                Err(error @ (Error::LoggedOut { .. } | Error::NotLoggedIn)) => {
+                    return Some(error.to_string());
+                }
                 Err(error) => {
                     if self.wait(error.to_string()).await {
-                        return;
+                        return None;
                     }
                     continue;
                 }
             };
-            let ended = match self.open(&token).await {
-                Ok(socket) => {
+            let mut stopped = self.stopped.clone();
+            let opened = tokio::select! {
+                opened = tokio::time::timeout(CONNECT_TIMEOUT, self.open(&token)) => opened,
+                _ = stopped.changed() => return None,
+            };
+            let ended = match opened {
+                Ok(Ok(socket)) => {
                     let ended = self.serve(socket).await;
                     // Their replies will not come on another socket: the callers learn it now.
                     self.waiting.clear();
                     ended
                 }
-                Err(error) => Ended::Lost {
+                Ok(Err(error)) => Ended::Lost {
                     code: None,
                     reason: error.to_string(),
                 },
+                Err(_) => Ended::Lost {
+                    code: None,
+                    reason: "the connection attempt timed out".into(),
+                },
             };
-            let reason = match ended {
-                Ended::Stopped => return,
-                Ended::Lost { code, reason } => {
-                    if code == Some(close_code::POLICY_VIOLATION) {
-                        if STALE_TOKEN.contains(&reason.as_str()) {
-                            if self.credentials.refresh_after(&token).await.is_err() {
-                                return;
-                            }
-                        } else if ends_login(&reason) {
-                            self.credentials.clear().await;
-                            self.credentials.logged_out(&reason);
-                            return;
-                        }
+            // Only a connection that stayed up starts the waits over, so a node that accepts
+            // and drops at once is not hammered.
+            if self
+                .connected_at
+                .take()
+                .is_some_and(|at| at.elapsed() >= STABLE)
+            {
+                self.backoff.reset();
+            }
+            let (code, reason) = match ended {
+                Ended::Stopped => return None,
+                Ended::Lost { code, reason } => (code, reason),
+            };
+            if code == Some(close_code::POLICY_VIOLATION) {
+                if STALE_TOKEN.contains(&reason.as_str()) {
+                    // A passing failure to refresh is retried with the next attempt.
+                    if let Err(error @ (Error::LoggedOut { .. } | Error::NotLoggedIn)) =
+                        self.credentials.refresh_after(&token).await
+                    {
+                        return Some(error.to_string());
                     }
-                    match code {
-                        Some(code) => format!("closed with {code}: {reason}"),
-                        None => reason,
-                    }
+                } else if ends_login(&reason) {
+                    self.credentials.clear().await;
+                    self.credentials.logged_out(&reason);
+                    return Some(format!("logged out: {reason}"));
                 }
+            }
+            let reason = match code {
+                Some(code) => format!("closed with {code}: {reason}"),
+                None => reason,
             };
             if self.wait(reason).await {
-                return;
+                return None;
             }
         }
     }
@@ -205,13 +258,10 @@ impl Connection {
     }
 
     async fn open(&self, token: &str) -> Result<Socket> {
-        let mut url = self.url.clone();
-        if let Some((session, last_seq)) = self.session {
-            url = format!(
-                "{url}?resume={}&last_seq={last_seq}",
-                encode(&session.to_string())
-            );
-        }
+        let url = match self.cursor.resume_query() {
+            Some(query) => format!("{}?{query}", self.url),
+            None => self.url.clone(),
+        };
         let mut request = url
             .into_client_request()
             .map_err(|e| Error::InvalidArgument(e.to_string()))?;
@@ -231,7 +281,12 @@ impl Connection {
     }
 
     async fn serve(&mut self, mut socket: Socket) -> Ended {
-        let hello = match tokio::time::timeout(HELLO_TIMEOUT, first_frame(&mut socket)).await {
+        let mut stopped = self.stopped.clone();
+        let first = tokio::select! {
+            first = tokio::time::timeout(HELLO_TIMEOUT, first_frame(&mut socket)) => first,
+            _ = stopped.changed() => return Ended::Stopped,
+        };
+        let hello = match first {
             Ok(Ok(hello)) => hello,
             Ok(Err(ended)) => return ended,
             Err(_) => {
@@ -241,12 +296,8 @@ impl Connection {
                 };
             }
         };
-        self.backoff.reset();
-        let last_seq = match self.session {
-            Some((_, seq)) if hello.resumed => seq,
-            _ => hello.last_seq,
-        };
-        self.session = Some((hello.session_id, last_seq));
+        self.connected_at = Some(Instant::now());
+        self.cursor.hello(&hello);
         self.inbox.deliver(Event::Connected {
             session_id: hello.session_id,
             resumed: hello.resumed,
@@ -259,7 +310,7 @@ impl Connection {
         loop {
             tokio::select! {
                 _ = self.stopped.changed() => {
-                    let _ = socket.close(None).await;
+                    let _ = tokio::time::timeout(CLOSE_TIMEOUT, socket.close(None)).await;
                     return Ended::Stopped;
                 }
                 _ = ping.tick() => {
@@ -334,11 +385,8 @@ impl Connection {
             });
             return;
         }
-        if let (Some(seq), Some((_, last))) = (message.seq, self.session.as_mut()) {
-            if seq <= *last {
-                return;
-            }
-            *last = seq;
+        if !self.cursor.admit(message.seq) {
+            return;
         }
         if let Some(event) = Event::from_push(message.event) {
             self.inbox.deliver(event);

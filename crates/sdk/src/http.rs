@@ -16,12 +16,21 @@ pub(crate) struct Http {
 }
 
 /// One request: a method, a path below the base URL, and what goes with it.
-#[derive(Debug)]
 pub(crate) struct Call {
     method: Method,
     path: String,
     bearer: Option<String>,
     body: Option<serde_json::Value>,
+}
+
+/// The bearer (a token or the server key) and the body (passwords, tokens) never print.
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Call")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Call {

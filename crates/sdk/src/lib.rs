@@ -22,7 +22,8 @@
 //! - [`event`]: [`Event`] and [`EventKind`]; [`inbox`]: the queue and the callbacks.
 //! - [`config`]: [`ClientConfig`]; [`error`]: [`Error`].
 //! - Inside: `http` (requests and problems), `credentials` (the token pair and its refresh),
-//!   `gateway` (the WebSocket connection, reconnects and resumes), `backoff`, `tls`.
+//!   `gateway` (the WebSocket connection, reconnects and resumes), `cursor` (where a resumed
+//!   session stands), `backoff`, `tls`.
 
 #![deny(missing_docs)]
 
@@ -31,6 +32,7 @@ pub mod blocking;
 pub mod client;
 pub mod config;
 mod credentials;
+mod cursor;
 pub mod error;
 pub mod event;
 pub mod game_server;

@@ -38,7 +38,7 @@ impl Client {
         let answer: AuthResponse = self
             .public(Call::post("/v1/auth/register").json(&request)?)
             .await?;
-        Ok(self.inner.credentials.install(answer).await)
+        Ok(self.logged_in(answer).await)
     }
 
     /// Logs in with a username or email and the password; the player.
@@ -52,7 +52,7 @@ impl Client {
         let answer: AuthResponse = self
             .public(Call::post("/v1/auth/login").json(&request)?)
             .await?;
-        Ok(self.inner.credentials.install(answer).await)
+        Ok(self.logged_in(answer).await)
     }
 
     /// Logs in again with a refresh token kept from [`Client::refresh_token`], so a player
@@ -64,7 +64,16 @@ impl Client {
         let answer: AuthResponse = self
             .public(Call::post("/v1/auth/refresh").json(&request)?)
             .await?;
-        Ok(self.inner.credentials.install(answer).await)
+        Ok(self.logged_in(answer).await)
+    }
+
+    /// Keeps a new login; the gateway of another player logged in before is closed.
+    async fn logged_in(&self, answer: AuthResponse) -> PlayerProfile {
+        let before = self.inner.credentials.player().await.map(|p| p.id);
+        if before.is_some_and(|id| id != answer.player.id) {
+            self.disconnect().await;
+        }
+        self.inner.credentials.install(answer).await
     }
 
     /// Refreshes the token pair now, as the SDK does by itself before the access token expires;

@@ -82,12 +82,21 @@ impl Client {
     }
 
     /// Opens the gateway (`/v1/ws`) for the logged-in player, unless it is open. From then on
-    /// the SDK keeps it open: it pings, reconnects with backoff and jitter, and resumes so no
-    /// push is lost or repeated. The task runs on the current tokio runtime.
+    /// the SDK keeps it open: it pings, reconnects with backoff and jitter, and resumes the
+    /// session so pushes missed meanwhile arrive in order and none twice. When Rally cannot
+    /// resume (the grace passed, or the pushes are gone), [`Event::Connected`] says
+    /// `resumed: false`. The task runs on the current tokio runtime until [`Client::disconnect`]
+    /// or the end of the login.
     pub async fn connect(&self) -> Result<()> {
-        self.inner.credentials.access_token().await?;
+        if let Err(error) = self.inner.credentials.access_token().await {
+            if matches!(error, Error::LoggedOut { .. }) {
+                self.disconnect().await;
+            }
+            return Err(error);
+        }
         let mut gateway = self.inner.gateway.lock().await;
-        if gateway.is_none() {
+        // A task that ended with its login is replaced, for the player logged in now.
+        if !gateway.as_ref().is_some_and(Gateway::is_running) {
             let config = &self.inner.config;
             *gateway = Some(Gateway::start(
                 self.inner.http.base(),
