@@ -25,7 +25,7 @@ use std::{
 };
 
 use rally_sdk::{
-    Client, ClientConfig, Event, EventKind, GameServer,
+    BlockingGameServer, Client, ClientConfig, Event, EventKind, GameServer,
     protocol::{
         CreatePartyRequest,
         rating::HistoryQuery,
@@ -321,25 +321,26 @@ async fn a_game_server_heartbeats_asks_for_backfill_and_withdraws_it() {
         roles: None,
         replacing: Some(vec![bob]),
     };
-    let answer = server
-        .request_backfill(session.match_id, &request)
+    // The blocking form, from a plain thread as a server without tokio would call it.
+    let match_id = session.match_id;
+    let blocking = std::thread::spawn(move || {
+        let server = BlockingGameServer::new(GameServer::new(&url, SERVER_KEY).unwrap()).unwrap();
+        let answer = server.request_backfill(match_id, &request).unwrap();
+        let again = server.request_backfill(match_id, &request).unwrap_err();
+        server.withdraw_backfill(match_id).unwrap();
+        let gone = server.withdraw_backfill(match_id).unwrap_err();
+        (
+            answer.state,
+            again.code().to_owned(),
+            gone.code().to_owned(),
+        )
+    });
+    let (opened, again, gone) = tokio::task::spawn_blocking(move || blocking.join().unwrap())
         .await
         .unwrap();
-    assert_eq!(answer.state, "open");
-    let again = server
-        .request_backfill(session.match_id, &request)
-        .await
-        .unwrap_err();
-    assert_eq!(again.code(), "backfill_open");
-    server.withdraw_backfill(session.match_id).await.unwrap();
-    let gone = server
-        .withdraw_backfill(session.match_id)
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (gone.code(), gone.status()),
-        ("backfill_not_found", Some(404))
-    );
+    assert_eq!(opened, "open");
+    assert_eq!(again, "backfill_open");
+    assert_eq!(gone, "backfill_not_found");
     heartbeat.stop();
 }
 

@@ -3,8 +3,9 @@
 //! - Game clients use [`Client`] (async, tokio) or [`BlockingClient`] (no runtime needed): typed
 //!   calls for accounts, parties, queueing, sessions, history and leaderboards, tokens refreshed
 //!   for the caller, and the gateway kept open so every push arrives as an [`Event`].
-//! - Game servers use [`GameServer`]: verify session tokens (offline or online), heartbeat,
-//!   backfill, and report results with retries that are safe to repeat.
+//! - Game servers use [`GameServer`] (or [`BlockingGameServer`]): verify session tokens
+//!   (offline or online), heartbeat, backfill, and report results with retries that are safe
+//!   to repeat.
 //! - C and C++ engines use the C ABI of the `rally-sdk-ffi` crate, built on this one.
 //!
 //! Every error is one [`Error`] that keeps Rally's stable problem `code`.
@@ -17,7 +18,8 @@
 //!
 //! # Layout
 //! - [`client`]: [`Client`] and its calls, by resource.
-//! - [`blocking`]: [`BlockingClient`], the same calls for callers without a runtime.
+//! - [`blocking`]: [`BlockingClient`] and [`BlockingGameServer`], the same calls for callers
+//!   without a runtime.
 //! - [`game_server`]: [`GameServer`] and its [`Heartbeat`].
 //! - [`event`]: [`Event`] and [`EventKind`]; [`inbox`]: the queue and the callbacks.
 //! - [`config`]: [`ClientConfig`]; [`error`]: [`Error`].
@@ -41,7 +43,7 @@ mod http;
 pub mod inbox;
 mod tls;
 
-pub use blocking::BlockingClient;
+pub use blocking::{BlockingClient, BlockingGameServer};
 pub use client::Client;
 pub use config::ClientConfig;
 pub use error::{Error, Result};

@@ -1,9 +1,4 @@
-//! [`BlockingClient`]: the [`Client`] for callers without an async runtime, such as a game
-//! loop in a plain thread or the C ABI.
-//!
-//! It owns a small tokio runtime (one worker thread, named `rally-sdk`) that runs the gateway
-//! connection and the event callbacks. Each call blocks the calling thread until Rally answers;
-//! make calls from a thread that is not itself running a tokio runtime.
+//! [`BlockingClient`]: the [`Client`] with blocking calls.
 
 use std::{future::Future, time::Duration};
 
@@ -19,7 +14,7 @@ use uuid::Uuid;
 use crate::{
     client::Client,
     config::ClientConfig,
-    error::{Error, Result},
+    error::Result,
     event::{Event, EventKind},
     inbox::CallbackId,
 };
@@ -54,12 +49,7 @@ pub struct BlockingClient {
 impl BlockingClient {
     /// A client of the Rally that `config` names, with its own runtime thread.
     pub fn new(config: ClientConfig) -> Result<Self> {
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(1)
-            .thread_name("rally-sdk")
-            .enable_all()
-            .build()
-            .map_err(|e| Error::Transport(format!("cannot start the SDK's runtime: {e}")))?;
+        let runtime = super::runtime()?;
         let client = {
             let _entered = runtime.enter();
             Client::new(config)?
