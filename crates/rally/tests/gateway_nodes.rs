@@ -1,5 +1,6 @@
 //! Two `rally serve --roles api` processes sharing PostgreSQL, Redis and NATS: a player
-//! connected to one node receives the changes other players make through the other.
+//! connected to one node receives the changes other players make through the other, and
+//! stays online while moving from one node to the other.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -75,6 +76,18 @@ async fn a_change_made_through_one_node_is_pushed_to_a_player_on_the_other() {
     };
     assert_eq!(promoted["data"]["reason"], "promoted");
     assert_eq!(promoted["data"]["leader_id"], bob.as_str());
+
+    // Ada moves to the second node, then her old socket on the first closes: the first node's
+    // clean-up must not mark her offline, since the second holds her now.
+    let (_ada_moved, _) = Socket::connect(second.addr, &ada_token).await;
+    drop(ada_socket);
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    let presence = bob_socket
+        .request(
+            json!({"v": 1, "id": "still", "type": "presence.query", "data": {"player_ids": [ada]}}),
+        )
+        .await;
+    assert_eq!(presence["data"]["online"], json!([ada]));
 }
 
 fn rustls_provider() -> Result<(), std::sync::Arc<rustls::crypto::CryptoProvider>> {

@@ -167,6 +167,16 @@ impl State {
         }
     }
 
+    /// Removes `key` only while its live value is `expected`, atomically; true when removed.
+    /// For values several writers take turns at (presence: the node holding a player), so one
+    /// writer's clean-up never removes another's value.
+    pub async fn delete_if(&self, key: &str, expected: &[u8]) -> Result<bool, StateError> {
+        match &self.backend {
+            Backend::Memory(m) => Ok(m.delete_if(key, expected)),
+            Backend::Redis(r) => r.delete_if(key, expected).await,
+        }
+    }
+
     /// Gives a live `key` a new TTL counted from now (a heartbeat); false when there is no
     /// live value, which is then not brought back.
     pub async fn expire(&self, key: &str, ttl: Duration) -> Result<bool, StateError> {

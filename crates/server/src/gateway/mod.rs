@@ -258,7 +258,9 @@ impl Gateway {
             return;
         }
         if !self.player_attached(session.player_id)
-            && let Err(error) = presence::mark_offline(&self.inner.state, session.player_id).await
+            && let Err(error) =
+                presence::mark_offline(&self.inner.state, session.player_id, self.inner.node_id)
+                    .await
         {
             tracing::warn!(error = %error, "cannot clear a player's presence; it lapses by itself");
         }

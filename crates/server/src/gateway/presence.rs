@@ -23,9 +23,13 @@ pub async fn mark_online(
         .await
 }
 
-/// Marks `player_id` offline.
-pub async fn mark_offline(state: &State, player_id: Uuid) -> Result<(), StateError> {
-    state.delete(&key(player_id)).await.map(|_| ())
+/// Marks `player_id` offline, unless another node holds them now: a player who moved to
+/// another node stays online when this node clears its old entry.
+pub async fn mark_offline(state: &State, player_id: Uuid, node_id: Uuid) -> Result<(), StateError> {
+    state
+        .delete_if(&key(player_id), node_id.to_string().as_bytes())
+        .await
+        .map(|_| ())
 }
 
 /// The node `player_id` is connected to, if they are online.

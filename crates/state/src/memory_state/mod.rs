@@ -78,6 +78,11 @@ impl MemoryState {
         lock(&self.values).delete(key, now)
     }
 
+    pub(crate) fn delete_if(&self, key: &str, expected: &[u8]) -> bool {
+        let now = self.now();
+        lock(&self.values).delete_if(key, expected, now)
+    }
+
     pub(crate) fn expire(&self, key: &str, ttl_us: u64) -> bool {
         let now = self.now();
         lock(&self.values).expire(key, ttl_us, now)

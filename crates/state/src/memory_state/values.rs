@@ -52,6 +52,18 @@ impl ValueMap {
             .is_some_and(|entry| now < entry.expires_at)
     }
 
+    /// Removes the key only while its live value is `expected`; true when removed.
+    pub(crate) fn delete_if(&mut self, key: &str, expected: &[u8], now: u64) -> bool {
+        if self
+            .live(key, now)
+            .is_some_and(|entry| entry.value == expected)
+        {
+            self.entries.remove(key);
+            return true;
+        }
+        false
+    }
+
     /// Gives a live key a new TTL from now; false when there is no live key.
     pub(crate) fn expire(&mut self, key: &str, ttl_us: u64, now: u64) -> bool {
         match self.live(key, now) {

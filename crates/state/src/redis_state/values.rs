@@ -1,8 +1,9 @@
-//! Values with a TTL: plain `SET … PX`, `SET … NX PX`, `GET`, `DEL`, `PEXPIRE`, `PTTL`.
+//! Values with a TTL: plain `SET … PX`, `SET … NX PX`, `GET`, `DEL`, `PEXPIRE`, `PTTL`, and a
+//! compare-and-delete script.
 
 use std::time::Duration;
 
-use super::RedisState;
+use super::{RedisState, script::DELETE_IF};
 use crate::StateError;
 
 impl RedisState {
@@ -57,6 +58,16 @@ impl RedisState {
         let key = self.key("v", key);
         let removed: u64 = self
             .bounded(|mut c| async move { redis::cmd("DEL").arg(&key).query_async(&mut c).await })
+            .await?;
+        Ok(removed > 0)
+    }
+
+    pub(crate) async fn delete_if(&self, key: &str, expected: &[u8]) -> Result<bool, StateError> {
+        let key = self.key("v", key);
+        let removed: u64 = self
+            .bounded(
+                |mut c| async move { DELETE_IF.key(&key).arg(expected).invoke_async(&mut c).await },
+            )
             .await?;
         Ok(removed > 0)
     }

@@ -9,6 +9,7 @@ use crate::{conformance, eventually};
 conformance!(
     ping_answers_with_a_latency,
     a_value_can_be_set_read_and_deleted,
+    delete_if_removes_only_the_value_it_names,
     a_value_is_gone_once_its_ttl_has_passed,
     expire_extends_a_live_value_and_cannot_revive_a_missing_one,
     set_if_absent_stores_only_when_nothing_live_is_there,
@@ -45,6 +46,24 @@ async fn a_value_can_be_set_read_and_deleted(state: &State) {
     assert!(!state.delete("presence:p1").await.unwrap());
     assert_eq!(state.get("presence:p1").await.unwrap(), None);
     assert_eq!(state.ttl("presence:p1").await.unwrap(), None);
+}
+
+async fn delete_if_removes_only_the_value_it_names(state: &State) {
+    let ttl = Duration::from_secs(60);
+    state
+        .set_with_ttl("presence:p2", b"node-b", ttl)
+        .await
+        .unwrap();
+    // Node A cleaning up after itself must not remove node B's newer entry.
+    assert!(!state.delete_if("presence:p2", b"node-a").await.unwrap());
+    assert_eq!(
+        state.get("presence:p2").await.unwrap().as_deref(),
+        Some(&b"node-b"[..])
+    );
+    assert!(state.delete_if("presence:p2", b"node-b").await.unwrap());
+    assert_eq!(state.get("presence:p2").await.unwrap(), None);
+    assert!(!state.delete_if("presence:p2", b"node-b").await.unwrap());
+    assert!(!state.delete_if("never-set", b"x").await.unwrap());
 }
 
 async fn a_value_is_gone_once_its_ttl_has_passed(state: &State) {
