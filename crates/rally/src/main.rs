@@ -53,7 +53,7 @@ enum Command {
 }
 
 /// Counts allocations so `rally bench engine` can report the bytes each queued ticket costs;
-/// it forwards every call to the system allocator.
+/// it forwards every call to the system allocator and counts only once that bench starts it.
 #[global_allocator]
 static ALLOCATOR: rally_simulator::CountingAllocator = rally_simulator::CountingAllocator;
 

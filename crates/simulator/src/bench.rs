@@ -147,6 +147,7 @@ pub fn bench_engine(args: &BenchArgs) -> BenchReport {
             )
         })
         .collect();
+    CountingAllocator::start();
     let before = CountingAllocator::live_bytes();
     let started = Instant::now();
     for t in tickets {
@@ -155,7 +156,7 @@ pub fn bench_engine(args: &BenchArgs) -> BenchReport {
     }
     let enqueue_s = started.elapsed().as_secs_f64();
     let bytes_per_ticket = CountingAllocator::is_installed()
-        .then(|| CountingAllocator::live_bytes().saturating_sub(before) as f64 / n as f64);
+        .then(|| CountingAllocator::grown_since(before) as f64 / n as f64);
 
     // Let every limit widen to its maximum: after this nothing is due by itself.
     let settled = 600_000;
