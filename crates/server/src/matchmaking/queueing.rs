@@ -36,6 +36,9 @@ pub mod reason {
     pub const TIMED_OUT: &str = "timed_out";
     /// A player's socket was gone past the resume grace.
     pub const DISCONNECTED: &str = "disconnected";
+    /// The queue's definition changed (its roles or regions, say) and the ticket no longer
+    /// fits it: the player queues again.
+    pub const QUEUE_CHANGED: &str = "queue_changed";
 }
 
 /// The payload of a `queue.updated` event: what the gateway pushes to the ticket's players.

@@ -92,6 +92,8 @@ pub struct MatchmakerRole {
     known: HashMap<TicketId, Known>,
     /// Open backfill requests fed to the engine: their match.
     backfills: HashMap<BackfillId, (Mode, Uuid)>,
+    /// Searching tickets the queue can no longer take, to end this round.
+    unusable: Vec<Uuid>,
 }
 
 impl std::fmt::Debug for MatchmakerRole {
@@ -126,6 +128,7 @@ impl MatchmakerRole {
             owned: HashMap::new(),
             known: HashMap::new(),
             backfills: HashMap::new(),
+            unusable: Vec::new(),
         }
     }
 
@@ -165,6 +168,7 @@ impl MatchmakerRole {
                 tracing::warn!(error = %error, mode = mode.as_str(), "cannot read the queue's tickets");
             }
         }
+        self.end_unusable().await;
         let started = Instant::now();
         let outcome = self.engine.tick(engine_millis(Timestamp::now()));
         let ticked = started.elapsed();
@@ -321,23 +325,28 @@ impl MatchmakerRole {
             .queues
             .get(mode.as_str())
             .map_or(0, |(_, config)| config.roles.len());
+        // A ticket the queue cannot take (its definition changed since the ticket was made)
+        // would wait for ever: it ends this round, and its players are told to queue again.
         let spec = match TicketSpec::of(&ticket.spec) {
             Ok(spec) => spec,
             Err(error) => {
-                tracing::error!(error = %error, ticket = %ticket.id, "unusable ticket left out");
+                tracing::warn!(error = %error, ticket.id = %ticket.id, "a ticket the queue cannot take ends");
+                self.unusable.push(ticket.id);
                 return;
             }
         };
         let engine_ticket = match spec.engine_ticket(ticket.id, mode, role_count) {
             Ok(t) => t,
             Err(error) => {
-                tracing::error!(error = %error, ticket = %ticket.id, "unusable ticket left out");
+                tracing::warn!(error = %error, ticket.id = %ticket.id, "a ticket the queue cannot take ends");
+                self.unusable.push(ticket.id);
                 return;
             }
         };
         let queued_at = engine_millis(ticket.created_at);
         if let Err(error) = self.engine.enqueue(engine_ticket, queued_at) {
-            tracing::warn!(error = %error, ticket = %ticket.id, "the engine refused a stored ticket");
+            tracing::warn!(error = %error, ticket.id = %ticket.id, "the engine refused a stored ticket; it ends");
+            self.unusable.push(ticket.id);
             return;
         }
         self.known.insert(

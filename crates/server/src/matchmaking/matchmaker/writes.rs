@@ -188,6 +188,30 @@ impl MatchmakerRole {
         Ok(())
     }
 
+    /// Ends the searching tickets the queue could not take (`queue_changed`); a ticket that
+    /// fails to end is found again at the next full read and tried again.
+    pub(super) async fn end_unusable(&mut self) {
+        let store = &self.app.backends().store;
+        for id in std::mem::take(&mut self.unusable) {
+            let result = async {
+                let ticket = store.ticket(id).await.map_err(ApiError::store)?;
+                let mut tx = store.begin().await.map_err(ApiError::store)?;
+                queueing::end(
+                    &mut tx,
+                    &ticket,
+                    TicketState::Cancelled,
+                    reason::QUEUE_CHANGED,
+                )
+                .await?;
+                tx.commit().await.map_err(ApiError::store)
+            }
+            .await;
+            if let Err(error) = result {
+                tracing::warn!(error = %error, ticket.id = %id, "cannot end a ticket the queue cannot take");
+            }
+        }
+    }
+
     pub(super) async fn time_out(&mut self, timed_out: TimedOut) {
         let Some(known) = self.known.remove(&timed_out.ticket) else {
             return;

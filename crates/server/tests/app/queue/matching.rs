@@ -1,6 +1,7 @@
 //! Tickets become matches: both players are told, the tickets and the match are stored, and a
 //! player in a match cannot queue again.
 
+use rally_store::{NewTicket, Timestamp, new_id};
 use serde_json::json;
 
 use super::{duel, queue, ticket, with};
@@ -90,6 +91,43 @@ async fn a_ticket_that_waits_too_long_times_out_and_its_player_is_told() {
     let cancelled = socket.next_of("queue.cancelled").await;
     assert_eq!(cancelled["data"]["reason"], "timed_out");
     assert_eq!(ticket(&app, &ada).await.json()["state"], "timed_out");
+}
+
+#[tokio::test]
+async fn a_ticket_the_queue_can_no_longer_take_ends_and_its_player_is_told() {
+    let mut app = spawn_app(&with(&[])).await;
+    let addr = app.serve();
+    let ada = player(&app, "ada").await;
+    let (mut socket, _) = connect_hello(addr, &ada.token, "").await;
+    // A ticket stored under an older definition of the queue, which this one cannot read.
+    let store = &app.state().backends().store;
+    let ada_id: uuid::Uuid = ada.id.parse().unwrap();
+    let mut tx = store.begin().await.unwrap();
+    tx.create_ticket(&NewTicket {
+        id: new_id(),
+        owner_id: ada_id,
+        party_id: None,
+        mode: "duel".into(),
+        region: "eu".into(),
+        latencies: json!({"eu": 20}),
+        spec: json!({"from": "an older queue"}),
+        members: vec![ada_id],
+        created_at: Timestamp::now(),
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    let cancelled = socket.next_of("queue.cancelled").await;
+    assert_eq!(cancelled["data"]["reason"], "queue_changed");
+    assert_eq!(ticket(&app, &ada).await.json()["state"], "cancelled");
+    let again = queue(&app, &ada, duel(20)).await;
+    assert_eq!(
+        again.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&again.body)
+    );
 }
 
 #[tokio::test]
