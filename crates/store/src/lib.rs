@@ -185,7 +185,7 @@ pub use party::{NewParty, Party, PartyMember, PartyState, ReadyCheckState};
 pub use party_invite::{InviteState, NewPartyInvite, PartyInvite};
 pub use player::{NewPlayer, Player, PlayerCredentials, PlayerStatus};
 pub use profile::ProfileChange;
-pub use rating::{Rating, RatingKey};
+pub use rating::{Rating, RatingKey, RatingValue};
 pub use refresh_token::{NewRefreshToken, RefreshToken};
 pub use season::{Season, SeasonState};
 pub use seed::{DEMO_PASSWORD, SeedReport, Tally, seed};

@@ -32,28 +32,55 @@ pub struct Rating {
     pub mean: f64,
     /// Uncertainty of the estimate (sigma), positive.
     pub uncertainty: f64,
+    /// Glicko-2 volatility (0.06 to start); kept but unused by the other systems.
+    pub volatility: f64,
     /// Rated games played.
     pub games: i32,
     /// Last change.
     pub updated_at: Timestamp,
 }
 
-const UPSERT: &str = "INSERT INTO ratings \
-     (player_id, season_id, mode, mean, uncertainty, games, updated_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7) \
-     ON CONFLICT (player_id, season_id, mode) DO UPDATE SET \
-     mean = excluded.mean, uncertainty = excluded.uncertainty, games = excluded.games, \
-     updated_at = excluded.updated_at \
-     RETURNING player_id, season_id, mode, mean, uncertainty, games, updated_at";
-const SELECT_ONE: &str = "SELECT player_id, season_id, mode, mean, uncertainty, games, \
-     updated_at FROM ratings WHERE player_id = $1 AND season_id = $2 AND mode = $3";
-const SELECT_OF_PLAYER: &str = "SELECT player_id, season_id, mode, mean, uncertainty, games, \
-     updated_at FROM ratings WHERE player_id = $1 AND season_id = $2 ORDER BY mode";
+/// The three numbers of a rating, as [`Transaction::upsert_rating`] stores them.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct RatingValue {
+    /// Skill estimate (mu).
+    pub mean: f64,
+    /// Uncertainty (sigma), positive.
+    pub uncertainty: f64,
+    /// Glicko-2 volatility; [`RatingValue::START_VOLATILITY`] for the other systems.
+    pub volatility: f64,
+}
 
-const SELECT_ONE_LOCKED: &str = "SELECT player_id, season_id, mode, mean, uncertainty, games, \
-     updated_at FROM ratings WHERE player_id = $1 AND season_id = $2 AND mode = $3 FOR UPDATE";
-const SELECT_OF_SEASON: &str = "SELECT player_id, season_id, mode, mean, uncertainty, games, \
-     updated_at FROM ratings WHERE season_id = $1";
+impl RatingValue {
+    /// Glickman's starting volatility, the column's default.
+    pub const START_VOLATILITY: f64 = 0.06;
+
+    /// A mean and uncertainty with the starting volatility.
+    pub fn new(mean: f64, uncertainty: f64) -> Self {
+        Self {
+            mean,
+            uncertainty,
+            volatility: Self::START_VOLATILITY,
+        }
+    }
+}
+
+const UPSERT: &str = "INSERT INTO ratings \
+     (player_id, season_id, mode, mean, uncertainty, volatility, games, updated_at) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+     ON CONFLICT (player_id, season_id, mode) DO UPDATE SET \
+     mean = excluded.mean, uncertainty = excluded.uncertainty, \
+     volatility = excluded.volatility, games = excluded.games, updated_at = excluded.updated_at \
+     RETURNING player_id, season_id, mode, mean, uncertainty, volatility, games, updated_at";
+const SELECT_ONE: &str = "SELECT player_id, season_id, mode, mean, uncertainty, volatility, \
+     games, updated_at FROM ratings WHERE player_id = $1 AND season_id = $2 AND mode = $3";
+const SELECT_OF_PLAYER: &str = "SELECT player_id, season_id, mode, mean, uncertainty, volatility, \
+     games, updated_at FROM ratings WHERE player_id = $1 AND season_id = $2 ORDER BY mode";
+
+const SELECT_ONE_LOCKED: &str = "SELECT player_id, season_id, mode, mean, uncertainty, volatility, \
+     games, updated_at FROM ratings WHERE player_id = $1 AND season_id = $2 AND mode = $3 FOR UPDATE";
+const SELECT_OF_SEASON: &str = "SELECT player_id, season_id, mode, mean, uncertainty, volatility, \
+     games, updated_at FROM ratings WHERE season_id = $1";
 const ENSURE: &str = "INSERT INTO ratings (player_id, season_id, mode, mean, uncertainty, games, \
      updated_at) VALUES ($1, $2, $3, $4, $5, 0, $6) \
      ON CONFLICT (player_id, season_id, mode) DO NOTHING";
@@ -148,12 +175,11 @@ impl Transaction {
     }
 
     /// Sets a rating, creating it when missing. [`StoreError::Invalid`] when the mean is not
-    /// finite or the uncertainty is not positive.
+    /// finite, the uncertainty not positive, or the volatility not in (0, 10].
     pub async fn upsert_rating(
         &mut self,
         key: &RatingKey,
-        mean: f64,
-        uncertainty: f64,
+        value: RatingValue,
         games: i32,
     ) -> Result<Rating, StoreError> {
         let now = Timestamp::now();
@@ -162,8 +188,9 @@ impl Transaction {
                 .bind(key.player_id)
                 .bind(key.season_id)
                 .bind(&key.mode)
-                .bind(mean)
-                .bind(uncertainty)
+                .bind(value.mean)
+                .bind(value.uncertainty)
+                .bind(value.volatility)
                 .bind(games)
                 .bind(now)
                 .fetch_one(&mut *conn)
@@ -177,11 +204,10 @@ impl Store {
     pub async fn upsert_rating(
         &self,
         key: &RatingKey,
-        mean: f64,
-        uncertainty: f64,
+        value: RatingValue,
         games: i32,
     ) -> Result<Rating, StoreError> {
-        in_transaction!(self, tx => tx.upsert_rating(key, mean, uncertainty, games))
+        in_transaction!(self, tx => tx.upsert_rating(key, value, games))
     }
 
     /// One rating, if the player has one.

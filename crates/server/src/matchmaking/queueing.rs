@@ -163,13 +163,16 @@ pub async fn join(
             None => None,
         };
         let initial = config.rating_system.initial();
-        let (mu, sigma) = stored.map_or((initial.mu, initial.sigma), |r| (r.mean, r.uncertainty));
+        let (mu, sigma, volatility) = stored
+            .map_or((initial.mu, initial.sigma, initial.volatility), |r| {
+                (r.mean, r.uncertainty, r.volatility)
+            });
         members.push(SpecMember {
             player_id: member,
             display_name: player.display_name,
             mu,
             sigma,
-            volatility: initial.volatility,
+            volatility,
             roles: if member == player_id {
                 roles.clone()
             } else {

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use rally_engine::{Rating, rating};
 use rally_events::Stream;
-use rally_store::{NewEvent, Outcome, RatingKey};
+use rally_store::{NewEvent, Outcome, RatingKey, RatingValue};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -120,7 +120,14 @@ pub async fn apply(app: &AppState, completed: &Completed) -> Result<Option<Appli
             .map_err(ApiError::store)?;
         let stored = tx.rating_for_update(&key).await.map_err(ApiError::store)?;
         let rating = match stored {
-            Some(r) => (Rating::new(r.mean, r.uncertainty), r.games),
+            Some(r) => (
+                Rating {
+                    mu: r.mean,
+                    sigma: r.uncertainty,
+                    volatility: r.volatility,
+                },
+                r.games,
+            ),
             None => (initial, 0),
         };
         current_ratings.insert(player_id, rating);
@@ -164,7 +171,13 @@ pub async fn apply(app: &AppState, completed: &Completed) -> Result<Option<Appli
                 season_id,
                 mode: completed.mode.clone(),
             };
-            tx.upsert_rating(&key, new.mu, new_sigma, games + 1)
+            // Glicko-2 continues from the stored volatility; the others leave it as it was.
+            let value = RatingValue {
+                mean: new.mu,
+                uncertainty: new_sigma,
+                volatility: new.volatility,
+            };
+            tx.upsert_rating(&key, value, games + 1)
                 .await
                 .map_err(ApiError::store)?;
             tx.set_participant_ratings(

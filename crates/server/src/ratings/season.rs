@@ -67,7 +67,12 @@ pub async fn start(
             season_id: season.id,
             mode: rating.mode.clone(),
         };
-        tx.upsert_rating(&key, mean, uncertainty, 0)
+        let value = rally_store::RatingValue {
+            mean,
+            uncertainty,
+            volatility: rating.volatility,
+        };
+        tx.upsert_rating(&key, value, 0)
             .await
             .map_err(ApiError::store)?;
         carried += 1;

@@ -15,11 +15,11 @@ conformance! {
         for (name, mean, uncertainty) in specs {
             let p = player(store, name).await;
             let key = RatingKey { player_id: p.id, season_id: season.id, mode: "squad".to_owned() };
-            store.upsert_rating(&key, mean, uncertainty, 3).await.unwrap();
+            store.upsert_rating(&key, rally_store::RatingValue::new(mean, uncertainty), 3).await.unwrap();
             players.push((name, p.id));
         }
         let other = RatingKey { player_id: players[0].1, season_id: season.id, mode: "duel".to_owned() };
-        store.upsert_rating(&other, 99.0, 1.0, 1).await.unwrap();
+        store.upsert_rating(&other, rally_store::RatingValue::new(99.0, 1.0), 1).await.unwrap();
 
         assert!(store.leaderboard_page(season.id, "squad", 0, 10).await.unwrap().is_empty());
         store.refresh_leaderboard().await.unwrap();
@@ -42,7 +42,7 @@ conformance! {
 
         // A later change shows after the next refresh.
         let low = RatingKey { player_id: id("p_low"), season_id: season.id, mode: "squad".to_owned() };
-        store.upsert_rating(&low, 60.0, 1.0, 4).await.unwrap();
+        store.upsert_rating(&low, rally_store::RatingValue::new(60.0, 1.0), 4).await.unwrap();
         store.refresh_leaderboard().await.unwrap();
         let top = store.leaderboard_page(season.id, "squad", 0, 1).await.unwrap();
         assert_eq!(top[0].player_id, id("p_low"));

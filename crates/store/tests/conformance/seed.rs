@@ -53,7 +53,7 @@ conformance! {
         let p = store.find_player_by_username("demo_player_02").await.unwrap().unwrap();
         let season = store.active_season().await.unwrap().unwrap();
         let key = rally_store::RatingKey { player_id: p.id, season_id: season.id, mode: "squad".to_owned() };
-        store.upsert_rating(&key, 99.0, 1.0, 99).await.unwrap();
+        store.upsert_rating(&key, rally_store::RatingValue::new(99.0, 1.0), 99).await.unwrap();
 
         let report = seed(store, HASH, true).await.unwrap();
         assert!(report.reset);

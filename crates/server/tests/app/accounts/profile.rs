@@ -82,7 +82,7 @@ on_both_backends! {
         let store = &app.state().backends().store;
         let season = store.start_season(rally_store::new_id(), "Season 1").await.unwrap();
         store
-            .upsert_rating(&rally_store::RatingKey { player_id: id, season_id: season.id, mode: "duel".into() }, 27.5, 6.1, 3)
+            .upsert_rating(&rally_store::RatingKey { player_id: id, season_id: season.id, mode: "duel".into() }, rally_store::RatingValue::new(27.5, 6.1), 3)
             .await
             .unwrap();
         let path = format!("/v1/profile/{id}");

@@ -55,6 +55,30 @@ async fn a_reported_result_moves_ratings_history_and_the_leaderboard() {
     let updated = ada_socket.next_of("rating.updated").await;
     assert_eq!(updated["data"]["match_id"], match_id.as_str());
     assert!(updated["data"]["mmr_after"].as_i64() > updated["data"]["mmr_before"].as_i64());
+    // Glicko-2's volatility moved and is kept, so the next result continues from it.
+    let season_id: uuid::Uuid = updated["data"]["season_id"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let key = rally_store::RatingKey {
+        player_id: ada.id.parse().unwrap(),
+        season_id,
+        mode: "duel".into(),
+    };
+    let stored = app
+        .state()
+        .backends()
+        .store
+        .rating(&key)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_ne!(
+        stored.volatility,
+        rally_store::RatingValue::START_VOLATILITY
+    );
+    assert!((stored.volatility - 0.06).abs() < 0.001, "{stored:?}");
 
     let history = app
         .call("GET", "/v1/matches/history", None, Some(&ada.token))
