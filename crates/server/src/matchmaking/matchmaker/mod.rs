@@ -417,23 +417,26 @@ impl MatchmakerRole {
                 .is_none_or(|at| now.duration_since(at) >= interval)
             {
                 known.last_status = Some(now);
-                due.push((mode, known.clone()));
+                // Only what the push needs: cloning the whole spec for every due ticket was
+                // most of this loop's allocations with many tickets waiting.
+                let members: Vec<Uuid> = known.spec.members.iter().map(|m| m.player_id).collect();
+                due.push((mode, known.id, known.queued_at, members));
             }
         }
-        for (mode, known) in due {
+        for (mode, ticket_id, queued_at, members) in due {
             let Some((_, config)) = self.queues.get(mode.as_str()) else {
                 continue;
             };
-            let waited_ms = now_ms.0.saturating_sub(known.queued_at.0);
+            let waited_ms = now_ms.0.saturating_sub(queued_at.0);
             let status = ServerEvent::QueueStatus(QueueStatus {
-                ticket_id: known.id,
+                ticket_id,
                 mode: mode.as_str().to_owned(),
                 waited_s: waited_ms as f64 / 1000.0,
                 rating_band: config.rating_band.at(waited_ms),
                 latency_limit_ms: config.latency_ms.at(waited_ms),
             });
-            for member in &known.spec.members {
-                let _ = push::send(&events, member.player_id, status.clone(), push::now_ms()).await;
+            for member in members {
+                let _ = push::send(&events, member, status.clone(), push::now_ms()).await;
             }
         }
         let ttl = self.app.settings().matchmaker_lease() * 2;
