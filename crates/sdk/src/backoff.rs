@@ -6,6 +6,9 @@ use std::{
     time::Duration,
 };
 
+/// The shortest wait, so a reconnect loop never spins.
+const FLOOR: Duration = Duration::from_millis(10);
+
 /// The waits of successive attempts.
 #[derive(Debug, Clone)]
 pub(crate) struct Backoff {
@@ -16,6 +19,7 @@ pub(crate) struct Backoff {
 
 impl Backoff {
     pub(crate) fn new(min: Duration, max: Duration) -> Self {
+        let min = min.max(FLOOR);
         Self {
             min,
             max: max.max(min),
@@ -23,20 +27,16 @@ impl Backoff {
         }
     }
 
-    /// The wait before the next attempt: uniform between `min` and the doubled ceiling.
+    /// The wait before the next attempt: uniform between zero and the ceiling, which starts at
+    /// `min` and doubles with each attempt up to `max` ("full jitter"), never under 10 ms.
     pub(crate) fn next_delay(&mut self) -> Duration {
         let ceiling = self
             .min
-            .saturating_mul(2u32.saturating_pow(self.attempt))
+            .saturating_mul(2u32.saturating_pow(self.attempt.min(20)))
             .min(self.max);
         self.attempt = self.attempt.saturating_add(1);
-        let spread = ceiling.saturating_sub(self.min).as_millis() as u64;
-        let jitter = if spread == 0 {
-            0
-        } else {
-            random() % (spread + 1)
-        };
-        self.min + Duration::from_millis(jitter)
+        let ceiling_ms = ceiling.as_millis() as u64;
+        Duration::from_millis(random() % (ceiling_ms + 1)).max(FLOOR)
     }
 
     /// Starts over after a success.
@@ -63,12 +63,14 @@ mod tests {
         for ceiling in ceilings {
             let delay = backoff.next_delay();
             assert!(
-                delay >= min && delay <= Duration::from_millis(ceiling),
+                delay >= FLOOR && delay <= Duration::from_millis(ceiling),
                 "{delay:?}"
             );
         }
         backoff.reset();
-        assert_eq!(backoff.next_delay(), min);
+        assert!(backoff.next_delay() <= min);
+        let mut floor = Backoff::new(Duration::ZERO, Duration::ZERO);
+        assert_eq!(floor.next_delay(), FLOOR, "never a tight loop");
     }
 
     #[test]

@@ -322,6 +322,10 @@ impl Connection {
                     }
                 }
                 Some(pending) = self.queued.recv() => {
+                    // A caller that gave up while the socket was down wants no answer.
+                    if pending.reply.is_closed() {
+                        continue;
+                    }
                     match self.send(&mut socket, pending.request).await {
                         Ok(id) => {
                             self.waiting.insert(id, pending.reply);

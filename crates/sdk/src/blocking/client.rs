@@ -84,7 +84,8 @@ impl BlockingClient {
 
     /// The oldest event not yet taken, waiting at most `timeout` for one.
     pub fn wait_event(&self, timeout: Duration) -> Option<Event> {
-        self.block_on(tokio::time::timeout(timeout, self.client.next_event()))
+        // The timer is made inside the runtime: outside of one, tokio cannot make it.
+        self.block_on(async { tokio::time::timeout(timeout, self.client.next_event()).await })
             .ok()
     }
 
@@ -124,8 +125,10 @@ impl Drop for BlockingClient {
             runtime.shutdown_background();
             return;
         }
-        let closing = tokio::time::timeout(Duration::from_secs(1), self.client.disconnect());
-        let _ = runtime.block_on(closing);
+        let client = &self.client;
+        let _ = runtime.block_on(async {
+            tokio::time::timeout(Duration::from_secs(1), client.disconnect()).await
+        });
         runtime.shutdown_timeout(Duration::from_secs(1));
     }
 }

@@ -79,7 +79,6 @@ return 1
     )
 });
 
-/// Frees the lease when ARGV[1] holds it with fence ARGV[2]. Returns 1 or 0.
 /// `DEL` only while the value is still ARGV[1]: one writer does not remove another's value.
 pub(super) static DELETE_IF: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -90,6 +89,7 @@ return redis.call('DEL', KEYS[1])
     )
 });
 
+/// Frees the lease when ARGV[1] holds it with fence ARGV[2]. Returns 1 or 0.
 pub(super) static RELEASE_LEASE: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"

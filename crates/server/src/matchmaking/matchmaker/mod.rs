@@ -29,7 +29,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use rally_engine::{BackfillId, Matchmaker, Millis, Mode, TicketId};
+use rally_engine::{BackfillId, Matchmaker, Millis, Mode, TicketError, TicketId};
 use rally_protocol::{gateway::ServerEvent, queue::QueueStatus};
 use rally_store::{StoreError, Ticket, TicketState, Timestamp};
 use tokio::sync::watch;
@@ -94,6 +94,9 @@ pub struct MatchmakerRole {
     backfills: HashMap<BackfillId, (Mode, Uuid)>,
     /// Searching tickets the queue can no longer take, to end this round.
     unusable: Vec<Uuid>,
+    /// When this role loaded its queue definitions: only tickets made before may be ended as
+    /// unusable, since a newer one may come from a node with a newer definition.
+    configured_at: Timestamp,
 }
 
 impl std::fmt::Debug for MatchmakerRole {
@@ -129,6 +132,7 @@ impl MatchmakerRole {
             known: HashMap::new(),
             backfills: HashMap::new(),
             unusable: Vec::new(),
+            configured_at: Timestamp::now(),
         }
     }
 
@@ -327,26 +331,42 @@ impl MatchmakerRole {
             .map_or(0, |(_, config)| config.roles.len());
         // A ticket the queue cannot take (its definition changed since the ticket was made)
         // would wait for ever: it ends this round, and its players are told to queue again.
+        // Only a ticket older than this role's definitions, refused for its shape: a newer
+        // one may come from a node already on a newer definition, and a player still in a
+        // ticket about to leave the engine is refused only until it leaves.
+        let older = ticket.created_at < self.configured_at;
         let spec = match TicketSpec::of(&ticket.spec) {
             Ok(spec) => spec,
             Err(error) => {
-                tracing::warn!(error = %error, ticket.id = %ticket.id, "a ticket the queue cannot take ends");
-                self.unusable.push(ticket.id);
+                tracing::warn!(error = %error, ticket.id = %ticket.id, "a stored ticket is unreadable");
+                if older {
+                    self.unusable.push(ticket.id);
+                }
                 return;
             }
         };
         let engine_ticket = match spec.engine_ticket(ticket.id, mode, role_count) {
             Ok(t) => t,
             Err(error) => {
-                tracing::warn!(error = %error, ticket.id = %ticket.id, "a ticket the queue cannot take ends");
-                self.unusable.push(ticket.id);
+                tracing::warn!(error = %error, ticket.id = %ticket.id, "a stored ticket does not fit the queue");
+                if older {
+                    self.unusable.push(ticket.id);
+                }
                 return;
             }
         };
         let queued_at = engine_millis(ticket.created_at);
         if let Err(error) = self.engine.enqueue(engine_ticket, queued_at) {
-            tracing::warn!(error = %error, ticket.id = %ticket.id, "the engine refused a stored ticket; it ends");
-            self.unusable.push(ticket.id);
+            tracing::warn!(error = %error, ticket.id = %ticket.id, "the engine refused a stored ticket");
+            let passing = matches!(
+                error,
+                TicketError::DuplicatePlayer(_)
+                    | TicketError::DuplicateTicket(_)
+                    | TicketError::UnknownMode(_)
+            );
+            if older && !passing {
+                self.unusable.push(ticket.id);
+            }
             return;
         }
         self.known.insert(

@@ -1,7 +1,7 @@
 //! Tickets become matches: both players are told, the tickets and the match are stored, and a
 //! player in a match cannot queue again.
 
-use rally_store::{NewTicket, Timestamp, new_id};
+use rally_store::{NewTicket, TicketState, Timestamp, new_id};
 use serde_json::json;
 
 use super::{duel, queue, ticket, with};
@@ -102,9 +102,10 @@ async fn a_ticket_the_queue_can_no_longer_take_ends_and_its_player_is_told() {
     // A ticket stored under an older definition of the queue, which this one cannot read.
     let store = &app.state().backends().store;
     let ada_id: uuid::Uuid = ada.id.parse().unwrap();
+    let stale = new_id();
     let mut tx = store.begin().await.unwrap();
     tx.create_ticket(&NewTicket {
-        id: new_id(),
+        id: stale,
         owner_id: ada_id,
         party_id: None,
         mode: "duel".into(),
@@ -112,8 +113,19 @@ async fn a_ticket_the_queue_can_no_longer_take_ends_and_its_player_is_told() {
         latencies: json!({"eu": 20}),
         spec: json!({"from": "an older queue"}),
         members: vec![ada_id],
-        created_at: Timestamp::now(),
+        // Made before this node loaded its queue definitions.
+        created_at: Timestamp::now().plus(time::Duration::minutes(-1)),
     })
+    .await
+    .unwrap();
+    // Touched now, as a ticket put back in the queue is, so the matchmaker reads it next round.
+    tx.set_ticket_state(
+        stale,
+        TicketState::Searching,
+        TicketState::Searching,
+        None,
+        None,
+    )
     .await
     .unwrap();
     tx.commit().await.unwrap();
