@@ -332,7 +332,7 @@ async fn a_game_server_heartbeats_asks_for_backfill_and_withdraws_it() {
         (
             answer.state,
             again.code().to_owned(),
-            gone.code().to_owned(),
+            (gone.code().to_owned(), gone.status()),
         )
     });
     let (opened, again, gone) = tokio::task::spawn_blocking(move || blocking.join().unwrap())
@@ -340,7 +340,7 @@ async fn a_game_server_heartbeats_asks_for_backfill_and_withdraws_it() {
         .unwrap();
     assert_eq!(opened, "open");
     assert_eq!(again, "backfill_open");
-    assert_eq!(gone, "backfill_not_found");
+    assert_eq!(gone, ("backfill_not_found".to_owned(), Some(404)));
     heartbeat.stop();
 }
 

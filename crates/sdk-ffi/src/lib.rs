@@ -7,9 +7,9 @@
 //! [`rally_poll_event`], which never blocks. Call it once a frame from the game loop.
 //!
 //! # Rules of the boundary
-//! - Every call that can fail returns a [`RallyStatus`]; on failure [`rally_last_error_code`] (Rally's stable
-//!   problem code, such as `party_full`) and [`rally_last_error_message`] say why, for the
-//!   calling thread.
+//! - Every call that can fail returns a [`RallyStatus`]; on failure
+//!   [`rally_last_error_code`] (Rally's stable problem code, such as `party_full`) and
+//!   [`rally_last_error_message`] say why, for the calling thread.
 //! - No panic crosses the boundary: one becomes [`RallyStatus::Panic`].
 //! - Strings the SDK returns belong to the caller: free them with [`rally_string_free`], and
 //!   events with [`rally_event_free`]. Strings the caller passes are UTF-8, NUL-terminated, and

@@ -118,18 +118,9 @@ impl Drop for BlockingClient {
     /// Closes the gateway (a second at most) and stops the SDK's thread. Inside another
     /// runtime, where blocking is not allowed, the thread is left to stop by itself.
     fn drop(&mut self) {
-        let Some(runtime) = self.runtime.take() else {
-            return;
-        };
-        if tokio::runtime::Handle::try_current().is_ok() {
-            runtime.shutdown_background();
-            return;
+        if let Some(runtime) = self.runtime.take() {
+            super::stop(runtime, self.client.disconnect());
         }
-        let client = &self.client;
-        let _ = runtime.block_on(async {
-            tokio::time::timeout(Duration::from_secs(1), client.disconnect()).await
-        });
-        runtime.shutdown_timeout(Duration::from_secs(1));
     }
 }
 

@@ -104,11 +104,7 @@ impl Drop for BlockingGameServer {
     /// Stops the SDK's thread; inside another runtime it is left to stop by itself.
     fn drop(&mut self) {
         if let Some(runtime) = self.runtime.take() {
-            if tokio::runtime::Handle::try_current().is_ok() {
-                runtime.shutdown_background();
-            } else {
-                runtime.shutdown_timeout(Duration::from_secs(1));
-            }
+            super::stop(runtime, std::future::ready(()));
         }
     }
 }

@@ -13,9 +13,14 @@ mod game_server;
 pub use client::BlockingClient;
 pub use game_server::BlockingGameServer;
 
+use std::{future::Future, time::Duration};
+
 use tokio::runtime::Runtime;
 
 use crate::error::{Error, Result};
+
+/// How long dropping a blocking client may take: closing, then the thread's end, each.
+const STOP_TIMEOUT: Duration = Duration::from_secs(1);
 
 /// The SDK's own runtime: one worker thread, `rally-sdk`.
 fn runtime() -> Result<Runtime> {
@@ -25,4 +30,18 @@ fn runtime() -> Result<Runtime> {
         .enable_all()
         .build()
         .map_err(|e| Error::Transport(format!("cannot start the SDK's runtime: {e}")))
+}
+
+/// Stops an SDK runtime after running `closing` on it, each bounded by [`STOP_TIMEOUT`]. Inside
+/// another runtime, where blocking is not allowed, the thread is left to stop by itself.
+fn stop(runtime: Runtime, closing: impl Future<Output = ()>) {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        runtime.shutdown_background();
+        return;
+    }
+    // The timer is made inside the runtime: outside of one, tokio cannot make it.
+    runtime.block_on(async {
+        let _ = tokio::time::timeout(STOP_TIMEOUT, closing).await;
+    });
+    runtime.shutdown_timeout(STOP_TIMEOUT);
 }

@@ -7,10 +7,7 @@ use rally_protocol::{
 use uuid::Uuid;
 
 use super::Client;
-use crate::{
-    error::{Error, Result},
-    http::Call,
-};
+use crate::{error::Result, http::Call};
 
 impl Client {
     /// Creates an account and logs in as it; the new player.
@@ -79,13 +76,8 @@ impl Client {
     /// Refreshes the token pair now, as the SDK does by itself before the access token expires;
     /// for a game coming back from a long suspend. A refusal that ends the login logs out.
     pub async fn refresh(&self) -> Result<()> {
-        match self.inner.credentials.refresh_now().await {
-            Err(error @ Error::LoggedOut { .. }) => {
-                self.disconnect().await;
-                Err(error)
-            }
-            answer => answer.map(drop),
-        }
+        let answer = self.inner.credentials.refresh_now().await;
+        self.closed_if_logged_out(answer).await.map(drop)
     }
 
     /// Logs out: closes the gateway and ends this login's refresh tokens on Rally, or every

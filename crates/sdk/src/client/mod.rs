@@ -1,9 +1,9 @@
 //! [`Client`]: a player's connection to Rally, for game clients.
 //!
 //! Typed calls for every player-facing endpoint are grouped by resource: [`account`] (register,
-//! login, tokens, profiles), [`party`], [`queue`] (queues, tickets, game sessions) and
-//! [`record`] (match history and leaderboards), and [`presence`] over the gateway. The gateway connection and the events it
-//! delivers are here.
+//! login, tokens, profiles), [`party`], [`queue`] (queues, tickets, game sessions), [`record`]
+//! (match history and leaderboards) and [`presence`] (over the gateway). The gateway
+//! connection and the events it delivers are here.
 
 pub mod account;
 pub mod party;
@@ -88,12 +88,8 @@ impl Client {
     /// `resumed: false`. The task runs on the current tokio runtime until [`Client::disconnect`]
     /// or the end of the login.
     pub async fn connect(&self) -> Result<()> {
-        if let Err(error) = self.inner.credentials.access_token().await {
-            if matches!(error, Error::LoggedOut { .. }) {
-                self.disconnect().await;
-            }
-            return Err(error);
-        }
+        let token = self.inner.credentials.access_token().await;
+        self.closed_if_logged_out(token).await?;
         let mut gateway = self.inner.gateway.lock().await;
         // A task that ended with its login is replaced, for the player logged in now.
         if !gateway.as_ref().is_some_and(Gateway::is_running) {
@@ -166,6 +162,11 @@ impl Client {
     /// made once more; a refusal that ends the login logs the client out and closes the gateway.
     async fn authed<T: DeserializeOwned>(&self, call: impl Fn() -> Result<Call>) -> Result<T> {
         let answer = self.authed_once(call).await;
+        self.closed_if_logged_out(answer).await
+    }
+
+    /// `answer`, after closing the gateway when it says the login ended.
+    async fn closed_if_logged_out<T>(&self, answer: Result<T>) -> Result<T> {
         if let Err(Error::LoggedOut { .. }) = &answer {
             self.disconnect().await;
         }

@@ -30,30 +30,24 @@ use std::{
 };
 
 use rally_engine::{BackfillId, Matchmaker, Millis, Mode, TicketError, TicketId};
-use rally_protocol::{gateway::ServerEvent, queue::QueueStatus};
 use rally_store::{StoreError, Ticket, TicketState, Timestamp};
 use tokio::sync::watch;
 use uuid::Uuid;
 
 mod backfill;
+mod status;
 mod writes;
 
 use writes::{WriteFailure, lock_parties};
 
-use super::{
-    Queues, engine_millis,
-    spec::TicketSpec,
-    stats::{self, QueueStats},
-};
-use crate::{app::AppState, gateway::push};
+use super::{Queues, engine_millis, spec::TicketSpec};
+use crate::app::AppState;
 
 /// How far back each round re-reads ticket changes (clock skew between nodes, and commits that
 /// land after a later-stamped one).
 const OVERLAP: Duration = Duration::from_secs(5);
 /// How often the whole queue is re-read, to catch what the overlap missed.
 const FULL_RESYNC: Duration = Duration::from_secs(30);
-/// How long matches count toward a queue's median wait.
-const WAIT_WINDOW: Duration = Duration::from_secs(300);
 
 /// A ticket this node feeds the engine.
 #[derive(Debug, Clone)]
@@ -106,6 +100,23 @@ impl std::fmt::Debug for MatchmakerRole {
             .field("owned", &self.owned.keys().collect::<Vec<_>>())
             .field("tickets", &self.known.len())
             .finish()
+    }
+}
+
+/// Why a stored ticket did not enter the engine.
+struct Refusal {
+    /// Whether it would be refused again (its shape), rather than only for now (its player
+    /// still in a ticket on its way out of the engine).
+    lasting: bool,
+    why: String,
+}
+
+impl Refusal {
+    fn lasting(error: impl std::fmt::Display) -> Self {
+        Self {
+            lasting: true,
+            why: error.to_string(),
+        }
     }
 }
 
@@ -321,54 +332,46 @@ impl MatchmakerRole {
 
     /// Feeds a stored searching ticket to the engine (once).
     fn admit(&mut self, mode: Mode, ticket: &Ticket) {
-        let id = TicketId(ticket.id.as_u128());
-        if self.known.contains_key(&id) {
+        let Err(refusal) = self.enqueue_stored(mode, ticket) else {
             return;
-        }
-        let role_count = self
-            .queues
-            .get(mode.as_str())
-            .map_or(0, |(_, config)| config.roles.len());
+        };
+        tracing::warn!(error = %refusal.why, ticket.id = %ticket.id, "a stored ticket was refused");
         // A ticket the queue cannot take (its definition changed since the ticket was made)
         // would wait for ever: it ends this round, and its players are told to queue again.
         // Only a ticket older than this role's definitions, refused for its shape: a newer
         // one may come from a node already on a newer definition, and a player still in a
         // ticket about to leave the engine is refused only until it leaves.
-        let older = ticket.created_at < self.configured_at;
-        let spec = match TicketSpec::of(&ticket.spec) {
-            Ok(spec) => spec,
-            Err(error) => {
-                tracing::warn!(error = %error, ticket.id = %ticket.id, "a stored ticket is unreadable");
-                if older {
-                    self.unusable.push(ticket.id);
-                }
-                return;
-            }
-        };
-        let engine_ticket = match spec.engine_ticket(ticket.id, mode, role_count) {
-            Ok(t) => t,
-            Err(error) => {
-                tracing::warn!(error = %error, ticket.id = %ticket.id, "a stored ticket does not fit the queue");
-                if older {
-                    self.unusable.push(ticket.id);
-                }
-                return;
-            }
-        };
-        let queued_at = engine_millis(ticket.created_at);
-        if let Err(error) = self.engine.enqueue(engine_ticket, queued_at) {
-            tracing::warn!(error = %error, ticket.id = %ticket.id, "the engine refused a stored ticket");
-            let passing = matches!(
-                error,
-                TicketError::DuplicatePlayer(_)
-                    | TicketError::DuplicateTicket(_)
-                    | TicketError::UnknownMode(_)
-            );
-            if older && !passing {
-                self.unusable.push(ticket.id);
-            }
-            return;
+        if refusal.lasting && ticket.created_at < self.configured_at {
+            self.unusable.push(ticket.id);
         }
+    }
+
+    /// Reads a stored ticket and enqueues it, unless the engine has it already.
+    fn enqueue_stored(&mut self, mode: Mode, ticket: &Ticket) -> Result<(), Refusal> {
+        let id = TicketId(ticket.id.as_u128());
+        if self.known.contains_key(&id) {
+            return Ok(());
+        }
+        let role_count = self
+            .queues
+            .get(mode.as_str())
+            .map_or(0, |(_, config)| config.roles.len());
+        let spec = TicketSpec::of(&ticket.spec).map_err(Refusal::lasting)?;
+        let engine_ticket = spec
+            .engine_ticket(ticket.id, mode, role_count)
+            .map_err(Refusal::lasting)?;
+        let queued_at = engine_millis(ticket.created_at);
+        self.engine
+            .enqueue(engine_ticket, queued_at)
+            .map_err(|error| Refusal {
+                lasting: !matches!(
+                    error,
+                    TicketError::DuplicatePlayer(_)
+                        | TicketError::DuplicateTicket(_)
+                        | TicketError::UnknownMode(_)
+                ),
+                why: error.to_string(),
+            })?;
         self.known.insert(
             id,
             Known {
@@ -381,6 +384,7 @@ impl MatchmakerRole {
                 last_status: None,
             },
         );
+        Ok(())
     }
 
     async fn follow(&mut self, mode: Mode) -> Result<(), StoreError> {
@@ -420,86 +424,4 @@ impl MatchmakerRole {
         }
         self.follow_backfills(mode, &store).await
     }
-
-    async fn tell(&mut self) {
-        let interval = self.app.settings().queue_status_interval();
-        let now = Instant::now();
-        let now_ms = engine_millis(Timestamp::now());
-        let events = self.app.backends().events.clone();
-        let mut depth: HashMap<(Mode, String), u64> = HashMap::new();
-        let mut due = Vec::new();
-        for known in self.known.values_mut() {
-            let mode = known.mode;
-            *depth.entry((mode, known.region.clone())).or_default() +=
-                known.spec.members.len() as u64;
-            if known
-                .last_status
-                .is_none_or(|at| now.duration_since(at) >= interval)
-            {
-                known.last_status = Some(now);
-                // Only what the push needs: cloning the whole spec for every due ticket was
-                // most of this loop's allocations with many tickets waiting.
-                let members: Vec<Uuid> = known.spec.members.iter().map(|m| m.player_id).collect();
-                due.push((mode, known.id, known.queued_at, members));
-            }
-        }
-        for (mode, ticket_id, queued_at, members) in due {
-            let Some((_, config)) = self.queues.get(mode.as_str()) else {
-                continue;
-            };
-            let waited_ms = now_ms.0.saturating_sub(queued_at.0);
-            let status = ServerEvent::QueueStatus(QueueStatus {
-                ticket_id,
-                mode: mode.as_str().to_owned(),
-                waited_s: waited_ms as f64 / 1000.0,
-                rating_band: config.rating_band.at(waited_ms),
-                latency_limit_ms: config.latency_ms.at(waited_ms),
-            });
-            for member in members {
-                let _ = push::send(&events, member, status.clone(), push::now_ms()).await;
-            }
-        }
-        let ttl = self.app.settings().matchmaker_lease() * 2;
-        let modes: Vec<Mode> = self.owned.keys().copied().collect();
-        for mode in modes {
-            if let Some((_, config)) = self.queues.get(mode.as_str()) {
-                for region in &config.regions {
-                    let waiting = depth
-                        .get(&(mode, region.as_str().to_owned()))
-                        .copied()
-                        .unwrap_or(0);
-                    metrics::gauge!("rally_queue_depth", "mode" => mode.as_str().to_owned(), "region" => region.as_str().to_owned())
-                        .set(waiting as f64);
-                }
-            }
-            let players_waiting = depth
-                .iter()
-                .filter(|((m, _), _)| *m == mode)
-                .map(|(_, n)| *n)
-                .sum();
-            let median_wait_s = self.owned.get_mut(&mode).and_then(|owned| {
-                while owned
-                    .waits
-                    .front()
-                    .is_some_and(|(at, _)| now.duration_since(*at) > WAIT_WINDOW)
-                {
-                    owned.waits.pop_front();
-                }
-                median(owned.waits.iter().map(|(_, w)| *w).collect())
-            });
-            let figures = QueueStats {
-                players_waiting,
-                median_wait_s,
-            };
-            stats::publish(&self.app.backends().state, mode.as_str(), &figures, ttl).await;
-        }
-    }
-}
-
-fn median(mut values: Vec<f64>) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    values.sort_by(f64::total_cmp);
-    Some(values[values.len() / 2])
 }
