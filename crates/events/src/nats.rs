@@ -280,6 +280,12 @@ impl NatsPuller {
                 // The pull subscription failed or ended: start a fresh one next time.
                 self.messages = None;
                 return match ended {
+                    // Still connected: the pull request was lost (a missed idle heartbeat
+                    // under load); the fresh one next time is all it takes.
+                    Some(Err(e)) if self.client.connection_state() == State::Connected => {
+                        tracing::debug!(error = %e, "a JetStream pull ended; pulling again");
+                        Ok(None)
+                    }
                     Some(Err(e)) => Err(EventsError::unavailable("pulling from JetStream", e)),
                     _ => Ok(None),
                 };

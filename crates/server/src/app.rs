@@ -12,12 +12,16 @@ use crate::{
     auth::AccessTokens,
     backends::Backends,
     gateway::{self, Gateway},
-    http::metrics,
+    http::{
+        acceptor::{self, ConnectionLimits},
+        metrics,
+    },
     matchmaking::{self, Queues, matchmaker::MatchmakerRole},
     outbox_relay::OutboxRelay,
     parties, ratings, router,
     sessions::{self, SessionTokens},
     settings::{Role, Secrets, Settings},
+    state_epoch::{self, StateEpoch},
 };
 
 /// What every handler and loop of a node shares. Cheap to clone.
@@ -36,6 +40,7 @@ struct Inner {
     gateway: Gateway,
     queues: Queues,
     session_tokens: SessionTokens,
+    state_epoch: Arc<StateEpoch>,
 }
 
 impl AppState {
@@ -74,6 +79,11 @@ impl AppState {
         &self.inner.gateway
     }
 
+    /// This node's view of the state backend's epoch (see [`StateEpoch`]).
+    pub fn state_epoch(&self) -> &Arc<StateEpoch> {
+        &self.inner.state_epoch
+    }
+
     /// The Prometheus recorder, for `/metrics`.
     pub fn metrics(&self) -> &PrometheusHandle {
         &self.inner.metrics
@@ -94,6 +104,8 @@ pub enum Migrations {
 pub struct App {
     state: AppState,
     listener: TcpListener,
+    /// The separate listener for `/metrics`, when `metrics_listen` is set.
+    metrics_listener: Option<TcpListener>,
     /// Players whose last gateway session on this node ended.
     gone: tokio::sync::mpsc::UnboundedReceiver<Uuid>,
 }
@@ -114,6 +126,14 @@ impl App {
         let listener = TcpListener::bind(settings.listen)
             .await
             .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let metrics_listener = match settings.metrics_listen {
+            Some(address) => Some(
+                TcpListener::bind(address)
+                    .await
+                    .with_context(|| format!("cannot listen on {address} for /metrics"))?,
+            ),
+            None => None,
+        };
         let tokens = AccessTokens::new(&settings, &secrets);
         let queues = Queues::from_settings(&settings);
         let previous: Vec<&str> = settings
@@ -128,6 +148,7 @@ impl App {
             backends.state.clone(),
             gateway::Limits::from_settings(&settings),
         );
+        let state_epoch = Arc::new(StateEpoch::new(backends.state.clone()));
         let state = AppState {
             inner: Arc::new(Inner {
                 settings,
@@ -138,11 +159,13 @@ impl App {
                 gateway,
                 queues,
                 session_tokens,
+                state_epoch,
             }),
         };
         Ok(Self {
             state,
             listener,
+            metrics_listener,
             gone,
         })
     }
@@ -152,6 +175,13 @@ impl App {
         self.listener
             .local_addr()
             .expect("BUG: a bound listener has an address")
+    }
+
+    /// The address `/metrics` is served on when `metrics_listen` is set (useful with port 0).
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
+            .as_ref()
+            .and_then(|listener| listener.local_addr().ok())
     }
 
     /// The shared state, for tests and tools that drive the node in-process.
@@ -168,6 +198,7 @@ impl App {
         let Self {
             state,
             listener,
+            metrics_listener,
             gone,
         } = self;
         let settings = state.settings().clone();
@@ -175,6 +206,10 @@ impl App {
 
         let mut loops = tokio::task::JoinSet::new();
         loops.spawn(OutboxRelay::new(state.backends().clone()).run(loops_stopped.clone()));
+        loops.spawn(state_epoch::watch(
+            state.state_epoch().clone(),
+            loops_stopped.clone(),
+        ));
         loops.spawn(disconnect_policy(
             state.clone(),
             gone,
@@ -199,6 +234,7 @@ impl App {
         }
         if settings.roles.contains(Role::Api) {
             loops.spawn(parties::sweeper::run(state.clone(), loops_stopped.clone()));
+            loops.spawn(reannounce_presence(state.clone(), loops_stopped.clone()));
             for stream in gateway::dispatch::STREAMS {
                 let events = state.backends().events.clone();
                 loops.spawn(gateway::dispatch::run(
@@ -215,24 +251,47 @@ impl App {
 
         let (draining_tx, draining_rx) = tokio::sync::oneshot::channel::<()>();
         let gateway = state.gateway().clone();
-        // The peer address feeds per-address rate limits (see `auth::client_address`).
-        let app = router::router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
-        let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        let file_limit = acceptor::raise_file_limit();
+        let limits = ConnectionLimits {
+            max_connections: match settings.max_connections {
+                0 => acceptor::default_max_connections(file_limit),
+                configured => configured,
+            },
+            header_timeout: settings.http_header_timeout(),
+            body_timeout: settings.http_body_timeout(),
+        };
+        tracing::info!(
+            max_connections = limits.max_connections,
+            file_limit,
+            "connections are bounded"
+        );
+        let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+        if let Some(listener) = metrics_listener {
+            let router = router::metrics_router(state.clone());
+            let limits = ConnectionLimits {
+                max_connections: 64,
+                ..limits
+            };
+            tokio::spawn(acceptor::serve(listener, router, limits, async move {
+                let _ = metrics_stopped.await;
+            }));
+        }
+        let app = router::router(state.clone());
+        let server = acceptor::serve(listener, app, limits, async move {
             shutdown.await;
             tracing::info!("shutting down: draining in-flight requests");
             // Sockets are not requests: tell them to go, so clients reconnect elsewhere.
             gateway.shut_down();
             let _ = draining_tx.send(());
         });
-        let server = tokio::spawn(async move { server.await });
+        let mut server = tokio::spawn(server);
 
         let grace = settings.shutdown_timeout();
-        let mut server = server;
         tokio::select! {
-            result = &mut server => result.context("the HTTP server task failed")??,
+            result = &mut server => result.context("the HTTP server task failed")?,
             _ = draining_rx => {
                 match tokio::time::timeout(grace, &mut server).await {
-                    Ok(result) => result.context("the HTTP server task failed")??,
+                    Ok(result) => result.context("the HTTP server task failed")?,
                     Err(_) => {
                         tracing::warn!(timeout_s = grace.as_secs(), "in-flight requests did not finish in time; stopping anyway");
                         server.abort();
@@ -240,6 +299,7 @@ impl App {
                 }
             }
         }
+        let _ = stop_metrics.send(());
 
         let _ = stop_loops.send(true);
         if tokio::time::timeout(grace, async { while loops.join_next().await.is_some() {} })
@@ -282,6 +342,24 @@ async fn disconnect_policy(
             }
             Ok(Some(_)) => {}
             Err(error) => tracing::warn!(error = %error, "cannot read presence"),
+        }
+    }
+}
+
+/// Records every connected player's presence again each time the state backend loses its data.
+async fn reannounce_presence(app: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+    let mut generations = app.state_epoch().subscribe();
+    // The first generation is the node's own start: nobody is connected yet.
+    generations.mark_unchanged();
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            changed = generations.changed() => {
+                if changed.is_err() {
+                    return;
+                }
+                app.gateway().reannounce().await;
+            }
         }
     }
 }

@@ -6,7 +6,7 @@ use std::time::Duration;
 use anyhow::Context;
 use rally_events::Events;
 use rally_protocol::{BackendHealth, Readiness};
-use rally_state::State;
+use rally_state::{RedisConfig, State};
 use rally_store::{Backend, Store};
 
 use crate::settings::Settings;
@@ -26,13 +26,17 @@ impl Backends {
     /// Connects to every backend the settings name (the embedded ones otherwise).
     pub async fn connect(settings: &Settings) -> anyhow::Result<Self> {
         let database = settings.database();
-        let store = Store::connect(database.expose())
+        let store = Store::connect_with_wait(database.expose(), settings.backend_timeout())
             .await
             .with_context(|| format!("cannot open the store at {database}"))?;
         let state = match &settings.redis_url {
-            Some(url) => State::redis(url.expose(), &settings.namespace)
-                .await
-                .with_context(|| format!("cannot connect to Redis at {url}"))?,
+            Some(url) => State::connect_redis(
+                RedisConfig::new(url.expose())
+                    .key_prefix(settings.namespace.as_str())
+                    .timeout(settings.backend_timeout()),
+            )
+            .await
+            .with_context(|| format!("cannot connect to Redis at {url}"))?,
             None => State::memory(),
         };
         let events = match &settings.nats_url {

@@ -5,9 +5,11 @@
 //! - [`settings`]: the layered, validated settings tree and the node's secrets.
 //! - [`telemetry`]: the log and trace subscriber.
 //! - [`backends`]: the store, state and events of a node, and their readiness.
+//! - [`state_epoch`]: noticing that the state backend lost its data, so roles rebuild it.
 //! - [`app`]: a running node: build, serve, graceful shutdown.
 //! - [`router`]: every route at a glance; [`routes`]: one module per resource.
-//! - [`http`]: the problem envelope, extractors, request ids, metrics middleware.
+//! - [`http`]: the accept loop and its connection limits, the problem envelope, extractors,
+//!   request ids, metrics middleware.
 //! - [`consume`]: opening a role's durable consumer, retried.
 //! - [`outbox_relay`]: publishes committed outbox events onto the durable streams.
 //! - [`password`]: argon2id password hashing off the async runtime.
@@ -40,6 +42,7 @@ pub mod router;
 pub mod routes;
 pub mod sessions;
 pub mod settings;
+pub mod state_epoch;
 pub mod telemetry;
 
 pub use app::{App, AppState, Migrations, shutdown_signal};

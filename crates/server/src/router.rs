@@ -98,3 +98,13 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(request_id::request_id))
         .with_state(state)
 }
+
+/// The router of the private metrics address (`metrics_listen`): `/metrics` and nothing else.
+pub fn metrics_router(state: AppState) -> Router {
+    Router::new()
+        .route("/metrics", axum::routing::get(routes::telemetry::render))
+        .fallback(
+            |uri: axum::http::Uri| async move { ApiError::RouteNotFound(uri.path().to_owned()) },
+        )
+        .with_state(state)
+}

@@ -52,7 +52,7 @@ pub fn init(settings: &Settings) -> anyhow::Result<Telemetry> {
     match &settings.otlp_endpoint {
         #[cfg(feature = "otlp")]
         Some(endpoint) => {
-            let (layer, provider) = otlp::layer(endpoint)?;
+            let (layer, provider) = otlp::layer(endpoint.expose())?;
             layers.push(layer);
             telemetry.provider = Some(provider);
         }

@@ -17,13 +17,55 @@ use crate::transaction::{Inner, Transaction};
 static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// How long a caller waits for a pooled connection (and so for a connection attempt) before
-/// the store answers [`StoreError::Unavailable`].
-const ACQUIRE_TIMEOUT: Duration = Duration::from_secs(3);
+/// How long a caller waits for a pooled connection (and so for a connection attempt), and on
+/// SQLite for its turn to write, before the store answers [`StoreError::Unavailable`], unless
+/// [`Store::connect_with_wait`] says otherwise.
+pub const DEFAULT_WAIT: Duration = Duration::from_secs(3);
 /// Upper bound of [`Store::ping`], whatever the network does.
 const PING_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long SQLite waits on a lock held by another connection before giving up.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Creates `dir` and its missing parents for the owner only (0700 on Unix).
+fn private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// The database holds emails and password hashes: create its file for the owner only (0600),
+/// and take group and other access away from one that has it. SQLite gives the `-wal` and
+/// `-shm` files it creates the mode of the database file; those that exist are tightened too.
+fn private_files(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    drop(options.open(path)?);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mut name = path.as_os_str().to_owned();
+        let wal = {
+            let mut n = name.clone();
+            n.push("-wal");
+            n
+        };
+        name.push("-shm");
+        for file in [path.as_os_str(), wal.as_os_str(), name.as_os_str()] {
+            let Ok(metadata) = std::fs::metadata(file) else {
+                continue;
+            };
+            let mode = metadata.permissions().mode();
+            if mode & 0o077 != 0 {
+                std::fs::set_permissions(file, std::fs::Permissions::from_mode(mode & 0o700))?;
+            }
+        }
+    }
+    Ok(())
+}
 
 /// Which database a [`Store`] talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -51,6 +93,8 @@ pub struct Store {
     /// of in SQLite's busy handler, which sleeps in steps of up to 100 ms between retries and
     /// turns a short wait into a long one. (Other processes still meet the busy handler.)
     pub(crate) sqlite_writer: Arc<tokio::sync::Mutex<()>>,
+    /// The longest wait for a connection or a turn to write.
+    pub(crate) wait: Duration,
 }
 
 impl Store {
@@ -59,7 +103,14 @@ impl Store {
     /// journal, foreign keys on, a busy timeout. Fails with [`StoreError::Unavailable`] within a
     /// few seconds when PostgreSQL cannot be reached.
     pub async fn connect(url: &str) -> Result<Store, StoreError> {
-        let store = Self::connect_lazy(url)?;
+        Self::connect_with_wait(url, DEFAULT_WAIT).await
+    }
+
+    /// Like [`Store::connect`], with `wait` as the longest wait for a pooled connection or (on
+    /// SQLite) a turn to write: past it an operation fails with [`StoreError::Unavailable`], so
+    /// a caller under load can answer "try later" instead of queueing without bound.
+    pub async fn connect_with_wait(url: &str, wait: Duration) -> Result<Store, StoreError> {
+        let store = Self::connect_lazy_with_wait(url, wait)?;
         store.ping().await?;
         Ok(store)
     }
@@ -68,19 +119,25 @@ impl Store {
     /// PostgreSQL that is down can be built (its queries fail with
     /// [`StoreError::Unavailable`] until the server is back, then work again).
     pub fn connect_lazy(url: &str) -> Result<Store, StoreError> {
+        Self::connect_lazy_with_wait(url, DEFAULT_WAIT)
+    }
+
+    /// [`Store::connect_lazy`] with the wait of [`Store::connect_with_wait`].
+    pub fn connect_lazy_with_wait(url: &str, wait: Duration) -> Result<Store, StoreError> {
         if url.starts_with("sqlite:") {
-            Self::sqlite(url)
+            Self::sqlite(url, wait)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let options = PgConnectOptions::from_str(url)
                 .map_err(|e| StoreError::Url(format!("not a PostgreSQL url: {e}")))?;
             let pool = PgPoolOptions::new()
                 .max_connections(10)
-                .acquire_timeout(ACQUIRE_TIMEOUT)
+                .acquire_timeout(wait)
                 .connect_lazy_with(options);
             Ok(Store {
                 pool: Pool::Postgres(pool),
                 outbox_written: Arc::default(),
                 sqlite_writer: Arc::default(),
+                wait,
             })
         } else {
             Err(StoreError::Url(
@@ -89,7 +146,7 @@ impl Store {
         }
     }
 
-    fn sqlite(url: &str) -> Result<Store, StoreError> {
+    fn sqlite(url: &str, wait: Duration) -> Result<Store, StoreError> {
         let options = SqliteConnectOptions::from_str(url)
             .map_err(|e| StoreError::Url(format!("not an SQLite url: {e}")))?
             .create_if_missing(true)
@@ -103,8 +160,13 @@ impl Store {
             .parent()
             .filter(|d| !in_memory && !d.as_os_str().is_empty());
         if let Some(dir) = dir {
-            std::fs::create_dir_all(dir).map_err(|e| {
+            private_dir(dir).map_err(|e| {
                 StoreError::Unavailable(format!("cannot create {}: {e}", dir.display()))
+            })?;
+        }
+        if !in_memory {
+            private_files(path).map_err(|e| {
+                StoreError::Unavailable(format!("cannot create {}: {e}", path.display()))
             })?;
         }
         // An in-memory database lives in its connection: keep exactly one, forever.
@@ -118,12 +180,13 @@ impl Store {
             SqlitePoolOptions::new().max_connections(8)
         };
         let pool = pool_options
-            .acquire_timeout(ACQUIRE_TIMEOUT)
+            .acquire_timeout(wait)
             .connect_lazy_with(options);
         Ok(Store {
             pool: Pool::Sqlite(pool),
             outbox_written: Arc::default(),
             sqlite_writer: Arc::default(),
+            wait,
         })
     }
 
@@ -172,7 +235,15 @@ impl Store {
             // a deferred transaction that reads, then writes after another writer committed,
             // fails at once with SQLITE_BUSY_SNAPSHOT instead of waiting its turn.
             Pool::Sqlite(pool) => {
-                let writer = self.sqlite_writer.clone().lock_owned().await;
+                let writer =
+                    tokio::time::timeout(self.wait, self.sqlite_writer.clone().lock_owned())
+                        .await
+                        .map_err(|_| {
+                            StoreError::Unavailable(format!(
+                                "no turn to write within {} ms",
+                                self.wait.as_millis()
+                            ))
+                        })?;
                 let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 (Inner::Sqlite(tx), Some(writer))
             }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code)]
 
+pub mod redis_server;
+
 use std::{
     net::{SocketAddr, TcpListener},
     path::Path,
@@ -173,8 +175,40 @@ impl Node {
     /// Starts `rally serve` in `dir` with no backends configured (SQLite, in-process state and
     /// events, every role), and extra `RALLY_*` settings; a `rally.toml` in `dir` is read.
     pub fn embedded(dir: &Path, extra: &[(&str, &str)]) -> Node {
+        Self::embedded_in(dir, extra, None)
+    }
+
+    /// Like [`Node::embedded`], in a process whose open-files limit (soft and hard) is
+    /// `files`, as on a host that never raised the common default of 1,024.
+    pub fn embedded_with_file_limit(dir: &Path, extra: &[(&str, &str)], files: u64) -> Node {
+        Self::embedded_in(dir, extra, Some(files))
+    }
+
+    fn embedded_in(dir: &Path, extra: &[(&str, &str)], files: Option<u64>) -> Node {
         let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
-        let mut command = rally(dir);
+        let mut command = match files {
+            None => rally(dir),
+            Some(files) => {
+                let mut command = rally(dir);
+                let program = command.get_program().to_owned();
+                let mut shell = Command::new("sh");
+                shell.current_dir(dir);
+                for (key, value) in command.get_envs() {
+                    match value {
+                        Some(value) => shell.env(key, value),
+                        None => shell.env_remove(key),
+                    };
+                }
+                shell
+                    .arg("-c")
+                    .arg(format!(
+                        "ulimit -Sn {files} && ulimit -Hn {files} && exec \"$0\" \"$@\""
+                    ))
+                    .arg(program);
+                command = shell;
+                command
+            }
+        };
         command
             .env("RALLY_REGISTER_LIMIT_PER_HOUR", "10000")
             .env("RALLY_LOGIN_LIMIT_PER_MINUTE", "10000");
@@ -268,6 +302,36 @@ pub async fn http(
     token: Option<&str>,
     body: Option<Value>,
 ) -> (u16, Value) {
+    let answer = http_answer(addr, method, path, token, body).await;
+    (answer.status, answer.body)
+}
+
+/// A response: status, headers (lowercased names) and the JSON body (`Null` when empty).
+#[derive(Debug)]
+pub struct HttpAnswer {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Value,
+}
+
+impl HttpAnswer {
+    /// The first value of header `name` (lowercase).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(key, _)| key == name)
+            .map(|(_, value)| value.as_str())
+    }
+}
+
+/// One HTTP/1.1 request over a fresh connection, with the response's headers.
+pub async fn http_answer(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> HttpAnswer {
     let mut stream = TcpStream::connect(addr).await.unwrap();
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     let auth = token.map_or(String::new(), |t| format!("authorization: Bearer {t}\r\n"));
@@ -280,13 +344,29 @@ pub async fn http(
     stream.read_to_end(&mut response).await.unwrap();
     let response = String::from_utf8(response).unwrap();
     let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    let status = head.split(' ').nth(1).unwrap().parse().unwrap();
+    let mut lines = head.split("\r\n");
+    let status = lines
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    let headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
     let body = if body.is_empty() {
         Value::Null
     } else {
         serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
     };
-    (status, body)
+    HttpAnswer {
+        status,
+        headers,
+        body,
+    }
 }
 
 /// A gateway client.

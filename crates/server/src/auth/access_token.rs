@@ -180,6 +180,13 @@ impl AccessTokens {
         if claims.iat > get_current_timestamp() + LEEWAY_S {
             return Err(ApiError::InvalidToken("the token is dated in the future"));
         }
+        // A token that lives longer than this server issues was not made by this server's
+        // rules: a leaked former key must not mint tokens that outlive a rotation.
+        if claims.exp.saturating_sub(claims.iat) > self.ttl.as_secs() {
+            return Err(ApiError::InvalidToken(
+                "the token lives longer than this server issues",
+            ));
+        }
         let player_id = Uuid::parse_str(&claims.sub)
             .map_err(|_| ApiError::InvalidToken("the token names no player"))?;
         let family_id = Uuid::parse_str(&claims.sid)
@@ -245,6 +252,22 @@ mod tests {
             .issue_at(Uuid::now_v7(), Uuid::now_v7(), now + 3600, now + 7200)
             .unwrap();
         assert_eq!(code(tokens.verify(&future)), "invalid_token");
+    }
+
+    #[test]
+    fn a_token_that_lives_longer_than_the_configured_lifetime_is_refused() {
+        let tokens = tokens("key", &[]);
+        let now = get_current_timestamp();
+        let ttl = tokens.ttl().as_secs();
+        let (player, family) = (Uuid::now_v7(), Uuid::now_v7());
+        let longest = tokens.issue_at(player, family, now, now + ttl).unwrap();
+        assert!(tokens.verify(&longest).is_ok());
+        let too_long = tokens.issue_at(player, family, now, now + ttl + 1).unwrap();
+        assert_eq!(code(tokens.verify(&too_long)), "invalid_token");
+        let year = tokens
+            .issue_at(player, family, now - 60, now + 365 * 86_400)
+            .unwrap();
+        assert_eq!(code(tokens.verify(&year)), "invalid_token");
     }
 
     #[test]

@@ -274,13 +274,43 @@ impl Gateway {
         });
     }
 
-    fn player_attached(&self, player_id: Uuid) -> bool {
-        let sessions = self.sessions();
+    /// Records again the presence of every player with a socket on this node: after the state
+    /// backend lost its data, so they show online without waiting for their next ping.
+    pub async fn reannounce(&self) {
+        let players: Vec<Uuid> = {
+            let sessions = self.sessions();
+            sessions
+                .by_player
+                .keys()
+                .copied()
+                .filter(|player_id| self.attached_in(&sessions, *player_id))
+                .collect()
+        };
+        for player_id in players {
+            if let Err(error) = presence::mark_online(
+                &self.inner.state,
+                player_id,
+                self.inner.node_id,
+                self.inner.limits.presence_ttl(),
+            )
+            .await
+            {
+                tracing::warn!(error = %error, "cannot record a player's presence again");
+                return;
+            }
+        }
+    }
+
+    fn attached_in(&self, sessions: &Sessions, player_id: Uuid) -> bool {
         sessions.by_player.get(&player_id).is_some_and(|ids| {
             ids.iter()
                 .filter_map(|id| sessions.by_id.get(id))
                 .any(|live| live.session.attached())
         })
+    }
+
+    fn player_attached(&self, player_id: Uuid) -> bool {
+        self.attached_in(&self.sessions(), player_id)
     }
 
     /// Ends a session: stops its pushes and forgets it. With `gone`, a player left with no

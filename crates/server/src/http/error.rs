@@ -185,6 +185,13 @@ pub enum ApiError {
         /// The readiness report, for the `backends` member.
         report: serde_json::Value,
     },
+    /// A backend (the database, Redis) did not answer within `backend_timeout_ms`, or the node
+    /// is too busy to take the request now; the client should retry after the delay.
+    #[error("the service is busy or a backend is unavailable; retry in {retry_after_s} s")]
+    BackendUnavailable {
+        /// Seconds to wait before retrying.
+        retry_after_s: u64,
+    },
     /// Something failed that the client cannot fix; logged where it happened, never shown.
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
@@ -252,6 +259,9 @@ impl ApiError {
             ApiError::ReadyCheckInProgress => (StatusCode::CONFLICT, "ready_check_in_progress"),
             ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
             ApiError::NotReady { .. } => (StatusCode::SERVICE_UNAVAILABLE, "not_ready"),
+            ApiError::BackendUnavailable { .. } => {
+                (StatusCode::SERVICE_UNAVAILABLE, "backend_unavailable")
+            }
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -266,7 +276,8 @@ impl ApiError {
             ApiError::InvalidField(error) => problem
                 .with_detail(self.to_string())
                 .with_extension("field", error.field.into()),
-            ApiError::RateLimited { retry_after_s } => {
+            ApiError::RateLimited { retry_after_s }
+            | ApiError::BackendUnavailable { retry_after_s } => {
                 let mut problem = problem.with_detail(self.to_string());
                 problem.retry_after_s = Some(*retry_after_s);
                 problem
@@ -311,20 +322,53 @@ impl From<FieldError> for ApiError {
     }
 }
 
+/// How long a client is asked to wait when a backend is unavailable or the node is busy.
+pub const BACKEND_RETRY_AFTER_S: u64 = 1;
+
 impl ApiError {
-    /// A store failure that no rule of the caller explains: internal.
+    /// A store failure that no rule of the caller explains: 503 when the database did not
+    /// answer in time, internal otherwise.
     pub fn store(error: rally_store::StoreError) -> Self {
-        ApiError::Internal(error.into())
+        match error {
+            rally_store::StoreError::Unavailable(_) => ApiError::unavailable(),
+            other => ApiError::Internal(other.into()),
+        }
     }
 
-    /// A state failure (rate limits, caches): internal.
+    /// A state failure (rate limits, caches): 503 when Redis did not answer in time, internal
+    /// otherwise.
     pub fn state(error: rally_state::StateError) -> Self {
-        ApiError::Internal(error.into())
+        if error.is_unavailable() {
+            ApiError::unavailable()
+        } else {
+            ApiError::Internal(error.into())
+        }
+    }
+
+    /// 503 `backend_unavailable` with the standard retry delay.
+    pub fn unavailable() -> Self {
+        ApiError::BackendUnavailable {
+            retry_after_s: BACKEND_RETRY_AFTER_S,
+        }
     }
 }
 
 impl From<anyhow::Error> for ApiError {
+    /// Glue code passes backend errors up as `anyhow`: one that was a backend not answering is
+    /// still a 503, wherever in the chain it sits.
     fn from(error: anyhow::Error) -> Self {
-        ApiError::Internal(error)
+        let unavailable = error.chain().any(|cause| {
+            matches!(
+                cause.downcast_ref::<rally_store::StoreError>(),
+                Some(rally_store::StoreError::Unavailable(_))
+            ) || cause
+                .downcast_ref::<rally_state::StateError>()
+                .is_some_and(rally_state::StateError::is_unavailable)
+        });
+        if unavailable {
+            ApiError::unavailable()
+        } else {
+            ApiError::Internal(error)
+        }
     }
 }

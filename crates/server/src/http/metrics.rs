@@ -2,11 +2,16 @@
 //!
 //! Names follow Prometheus conventions, units in the name: `rally_http_requests_total`
 //! {method, route, status} and `rally_http_request_duration_seconds` {method, route}.
+//!
+//! Every label value comes from a closed set, so no client can grow the metrics: methods
+//! outside the standard ones are `other`, paths that match no route are `unmatched`, and
+//! statuses are three digits.
 
 use std::{sync::OnceLock, time::Instant};
 
 use axum::{
     extract::{MatchedPath, Request},
+    http::Method,
     middleware::Next,
     response::Response,
 };
@@ -37,14 +42,42 @@ pub async fn track(request: Request, next: Next) -> Response {
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
-    let method = request.method().to_string();
+    let method = method_label(request.method());
     let started = Instant::now();
     let response = next.run(request).await;
     let elapsed = started.elapsed().as_secs_f64();
     let status = response.status().as_u16().to_string();
-    metrics::counter!("rally_http_requests_total", "method" => method.clone(), "route" => route.clone(), "status" => status)
+    metrics::counter!("rally_http_requests_total", "method" => method, "route" => route.clone(), "status" => status)
         .increment(1);
     metrics::histogram!("rally_http_request_duration_seconds", "method" => method, "route" => route)
         .record(elapsed);
     response
+}
+
+/// The `method` label: one of the standard methods, or `other` for any method a client made up.
+pub fn method_label(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "other",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn invented_methods_share_one_label() {
+        assert_eq!(method_label(&Method::PATCH), "PATCH");
+        let invented = Method::from_bytes(b"BREW").expect("a token is a method");
+        assert_eq!(method_label(&invented), "other");
+    }
 }

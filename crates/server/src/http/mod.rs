@@ -1,6 +1,7 @@
-//! The HTTP layer shared by every route: the error envelope, the extractors that use it, the
-//! request id and the metrics middleware.
+//! The HTTP layer shared by every route: the accept loop and its connection limits, the error
+//! envelope, the extractors that use it, the request id and the metrics middleware.
 
+pub mod acceptor;
 pub mod error;
 pub mod extract;
 pub mod metrics;

@@ -27,16 +27,8 @@ pub async fn run(app: AppState, mut stop: watch::Receiver<bool>) {
         configured_season(&app, &name).await;
     }
     tokio::spawn(refresh_standings(store.clone(), stop.clone()));
-    match store.active_season().await {
-        Ok(Some(active)) => match board::rebuild(&store, &app.backends().state, active.id).await {
-            Ok(count) => {
-                tracing::info!(season = %active.name, players = count, "leaderboard rebuilt")
-            }
-            Err(error) => tracing::warn!(error = %error, "cannot rebuild the leaderboard"),
-        },
-        Ok(None) => {}
-        Err(error) => tracing::warn!(error = %error, "cannot read the active season"),
-    }
+    let mut generations = app.state_epoch().subscribe();
+    let mut rebuilt = rebuild(&app).await;
     let options = ConsumerOptions {
         ack_wait: Duration::from_secs(60),
         poll_wait: Duration::from_secs(5),
@@ -50,6 +42,15 @@ pub async fn run(app: AppState, mut stop: watch::Receiver<bool>) {
     loop {
         let next = tokio::select! {
             _ = stop.changed() => return,
+            _ = generations.changed() => {
+                // The state backend lost its data (or a rebuild failed): the ranks again.
+                rebuilt = rebuild(&app).await;
+                continue;
+            }
+            () = retry_rebuild(rebuilt) => {
+                rebuilt = rebuild(&app).await;
+                continue;
+            }
             next = consumer.next() => next,
         };
         match next {
@@ -64,6 +65,36 @@ pub async fn run(app: AppState, mut stop: watch::Receiver<bool>) {
             return;
         }
     }
+}
+
+/// Rebuilds the active season's leaderboard sets from the store; false when it could not.
+async fn rebuild(app: &AppState) -> bool {
+    let store = &app.backends().store;
+    match store.active_season().await {
+        Ok(Some(active)) => match board::rebuild(store, &app.backends().state, active.id).await {
+            Ok(count) => {
+                tracing::info!(season = %active.name, players = count, "leaderboard rebuilt");
+                true
+            }
+            Err(error) => {
+                tracing::warn!(error = %error, "cannot rebuild the leaderboard; retrying");
+                false
+            }
+        },
+        Ok(None) => true,
+        Err(error) => {
+            tracing::warn!(error = %error, "cannot read the active season; retrying");
+            false
+        }
+    }
+}
+
+/// Completes after [`BACKOFF`] when the last rebuild failed, never otherwise.
+async fn retry_rebuild(rebuilt: bool) {
+    if rebuilt {
+        std::future::pending::<()>().await;
+    }
+    tokio::time::sleep(BACKOFF).await;
 }
 
 async fn handle(app: &AppState, delivery: Delivery) {

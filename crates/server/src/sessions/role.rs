@@ -74,9 +74,11 @@ async fn handle(app: &AppState, allocator: &Allocator, delivery: Delivery) {
 
 /// Ends sessions whose heartbeat deadline passed, until `stop` turns true.
 pub async fn watch_heartbeats(app: AppState, mut stop: watch::Receiver<bool>) {
+    // The state generation whose deadlines this loop has armed; 0: none yet.
+    let mut armed = 0;
     loop {
-        if let Err(error) = check_deadlines(&app).await {
-            tracing::warn!(error = %error, "cannot list running sessions");
+        if let Err(error) = check_deadlines(&app, &mut armed).await {
+            tracing::warn!(error = %error, "cannot check running sessions");
         }
         tokio::select! {
             _ = stop.changed() => return,
@@ -88,22 +90,30 @@ pub async fn watch_heartbeats(app: AppState, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// One pass over every running session, a page at a time.
-async fn check_deadlines(app: &AppState) -> Result<(), rally_store::StoreError> {
-    const PAGE: i64 = 500;
-    let mut after = None;
+/// One pass over every running session, a page at a time. A missing deadline ends a session
+/// only when the state backend kept its epoch across the whole pass: deadlines that vanished
+/// with the backend's data are armed again instead, each for a whole timeout.
+async fn check_deadlines(app: &AppState, armed: &mut u64) -> anyhow::Result<()> {
+    let epoch = app.state_epoch();
+    epoch.confirm().await?;
+    if epoch.generation() != *armed {
+        let generation = epoch.generation();
+        let count = rearm(app).await?;
+        if generation > 1 {
+            tracing::info!(sessions = count, "heartbeat deadlines armed again");
+        }
+        *armed = generation;
+        return Ok(());
+    }
+    let mut lapsed = Vec::new();
     let mut running = 0usize;
+    let mut after = None;
     loop {
         let sessions = app.backends().store.live_sessions(after, PAGE).await?;
         running += sessions.len();
         for session in &sessions {
             match heartbeat::deadline_passed(app, session.match_id).await {
-                Ok(true) => {
-                    metrics::counter!("rally_heartbeat_misses_total").increment(1);
-                    if let Err(error) = heartbeat::abandon(app, session).await {
-                        tracing::warn!(error = %error, "cannot end an abandoned session");
-                    }
-                }
+                Ok(true) => lapsed.push(session.clone()),
                 Ok(false) => {}
                 Err(error) => tracing::warn!(error = %error, "cannot read a heartbeat deadline"),
             }
@@ -114,5 +124,39 @@ async fn check_deadlines(app: &AppState) -> Result<(), rally_store::StoreError> 
         after = sessions.last().map(|s| s.match_id);
     }
     metrics::gauge!("rally_sessions_running").set(running as f64);
+    if lapsed.is_empty() {
+        return Ok(());
+    }
+    if !epoch.confirm().await? || epoch.generation() != *armed {
+        // The backend lost its data during the pass: the next pass arms every deadline.
+        return Ok(());
+    }
+    for session in &lapsed {
+        metrics::counter!("rally_heartbeat_misses_total").increment(1);
+        if let Err(error) = heartbeat::abandon(app, session).await {
+            tracing::warn!(error = %error, "cannot end an abandoned session");
+        }
+    }
     Ok(())
+}
+
+/// Sessions read from the store per page.
+const PAGE: i64 = 500;
+
+/// Arms the deadline of every running session for a whole timeout; how many.
+async fn rearm(app: &AppState) -> anyhow::Result<usize> {
+    let mut after = None;
+    let mut count = 0;
+    loop {
+        let sessions = app.backends().store.live_sessions(after, PAGE).await?;
+        for session in &sessions {
+            let active = session.state == rally_store::SessionState::Active;
+            heartbeat::arm_deadline(app, session.match_id, active).await?;
+        }
+        count += sessions.len();
+        if sessions.len() < PAGE as usize {
+            return Ok(count);
+        }
+        after = sessions.last().map(|s| s.match_id);
+    }
 }

@@ -7,6 +7,7 @@
 
 mod accounts;
 mod gateway;
+mod http;
 mod party;
 mod queues;
 mod roles;
@@ -108,11 +109,26 @@ pub struct Settings {
     /// A tracing filter directive such as `info` or `rally=debug,info` (`RALLY_LOG_LEVEL`).
     pub log_level: String,
     /// An OTLP/HTTP endpoint to export traces to (`RALLY_OTLP_ENDPOINT`); unset exports none.
-    pub otlp_endpoint: Option<String>,
+    pub otlp_endpoint: Option<BackendUrl>,
     /// How long a shutdown waits for in-flight requests before exiting, in seconds.
     pub shutdown_timeout_s: u64,
     /// How long `/readyz` waits for each backend, in milliseconds.
     pub readiness_timeout_ms: u64,
+    /// The bound on one call to Redis, and on a wait for a database connection, in
+    /// milliseconds: past it the request answers 503 `backend_unavailable`.
+    pub backend_timeout_ms: u64,
+    /// Open HTTP connections past which the oldest is asked to close; 0: the open-files limit
+    /// less 256.
+    pub max_connections: usize,
+    /// How long a connection may take to send a request's headers, counted from when it is
+    /// ready for the next request (so also how long an idle keep-alive connection stays), in
+    /// milliseconds.
+    pub http_header_timeout_ms: u64,
+    /// How long a request body may take to arrive, in milliseconds.
+    pub http_body_timeout_ms: u64,
+    /// A separate address for `/metrics` (`RALLY_METRICS_LISTEN`); when set, the API address
+    /// no longer serves it.
+    pub metrics_listen: Option<SocketAddr>,
     /// The key that signs players' access tokens (`RALLY_TOKEN_SIGNING_KEY`).
     pub token_signing_key: Option<Secret>,
     /// The HMAC key of game-session tokens (`RALLY_SESSION_TOKEN_KEY`).
@@ -221,6 +237,11 @@ impl Default for Settings {
             otlp_endpoint: None,
             shutdown_timeout_s: 10,
             readiness_timeout_ms: 2000,
+            backend_timeout_ms: 500,
+            max_connections: 0,
+            http_header_timeout_ms: 10_000,
+            http_body_timeout_ms: 30_000,
+            metrics_listen: None,
             token_signing_key: None,
             session_token_key: None,
             server_key: None,
@@ -279,6 +300,11 @@ const ENV_KEYS: &[&str] = &[
     "otlp_endpoint",
     "shutdown_timeout_s",
     "readiness_timeout_ms",
+    "backend_timeout_ms",
+    "max_connections",
+    "http_header_timeout_ms",
+    "http_body_timeout_ms",
+    "metrics_listen",
     "token_signing_key",
     "session_token_key",
     "server_key",
@@ -413,6 +439,7 @@ impl Settings {
         if self.readiness_timeout_ms == 0 || self.readiness_timeout_ms > 60_000 {
             return invalid("readiness_timeout_ms", "must be between 1 and 60000".into());
         }
+        self.validate_http()?;
         self.validate_accounts()?;
         self.validate_parties()?;
         self.validate_gateway()?;

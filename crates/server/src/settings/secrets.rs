@@ -50,19 +50,7 @@ impl Secrets {
             ("server_key", &settings.server_key),
         ];
         if settings.env == Environment::Production {
-            let problems: Vec<String> = configured
-                .iter()
-                .filter_map(|(key, secret)| match secret {
-                    None => Some(format!("`{key}` is not set (RALLY_{})", key.to_ascii_uppercase())),
-                    Some(s) if s.is_weak() => Some(format!(
-                        "`{key}` is weak (use at least 32 random bytes, e.g. `openssl rand -hex 32`)"
-                    )),
-                    Some(_) => None,
-                })
-                .collect();
-            if !problems.is_empty() {
-                return Err(SettingsError::InsecureSecrets(problems.join("; ")));
-            }
+            production_check(settings)?;
         }
         if configured.iter().all(|(_, s)| s.is_some()) {
             return Ok(Self::from_parts(
@@ -110,6 +98,81 @@ impl Secrets {
     }
 }
 
+/// Production's rules: every secret configured and strong, former keys as strong as current
+/// ones, and no key shared between two kinds. The server key goes to every game-server
+/// operator; if it also signed access tokens or session tokens, any of them could forge those.
+fn production_check(settings: &Settings) -> Result<(), SettingsError> {
+    let mut problems = Vec::new();
+    let current = [
+        ("token_signing_key", &settings.token_signing_key),
+        ("session_token_key", &settings.session_token_key),
+        ("server_key", &settings.server_key),
+    ];
+    for (key, secret) in current {
+        match secret {
+            None => problems.push(format!(
+                "`{key}` is not set (RALLY_{})",
+                key.to_ascii_uppercase()
+            )),
+            Some(s) if s.is_weak() => problems.push(format!("`{key}` is weak ({STRONG})")),
+            Some(_) => {}
+        }
+    }
+    let former = [
+        (
+            "previous_token_signing_keys",
+            &settings.previous_token_signing_keys,
+        ),
+        (
+            "previous_session_token_keys",
+            &settings.previous_session_token_keys,
+        ),
+    ];
+    for (key, secrets) in former {
+        let weak = secrets.iter().filter(|s| s.is_weak()).count();
+        if weak > 0 {
+            problems.push(format!("{weak} of `{key}` weak ({STRONG})"));
+        }
+    }
+    // Each key with the kind it belongs to; a value seen under two kinds is refused.
+    let kinds: [(&str, Vec<&Secret>); 3] = [
+        (
+            "token signing",
+            settings
+                .token_signing_key
+                .iter()
+                .chain(&settings.previous_token_signing_keys)
+                .collect(),
+        ),
+        (
+            "session token",
+            settings
+                .session_token_key
+                .iter()
+                .chain(&settings.previous_session_token_keys)
+                .collect(),
+        ),
+        ("server", settings.server_key.iter().collect()),
+    ];
+    for (i, (first, keys)) in kinds.iter().enumerate() {
+        for (second, others) in &kinds[i + 1..] {
+            if keys.iter().any(|k| others.contains(k)) {
+                problems.push(format!(
+                    "a {first} key is also a {second} key: each kind needs its own"
+                ));
+            }
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(SettingsError::InsecureSecrets(problems.join("; ")))
+    }
+}
+
+/// How to make a strong key, for the refusal messages.
+const STRONG: &str = "use at least 32 random bytes, e.g. `openssl rand -hex 32`";
+
 fn random_secret() -> Secret {
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -120,6 +183,7 @@ fn read_generated(path: &Path) -> Result<Generated, SettingsError> {
     if !path.exists() {
         return Ok(Generated::default());
     }
+    warn_if_shared(path);
     Figment::from(Toml::file_exact(path))
         .extract()
         .map_err(|error| SettingsError::Invalid(format!("{}: {error}", path.display())))
@@ -131,7 +195,7 @@ fn write_generated(path: &Path, generated: &Generated) -> Result<(), SettingsErr
         source,
     };
     if let Some(dir) = path.parent() {
-        fs::create_dir_all(dir).map_err(io_error)?;
+        create_private_dir(dir).map_err(io_error)?;
     }
     let mut text = String::from(
         "# Secrets Rally generated on first start (development only). Keep this file private;\n\
@@ -155,4 +219,31 @@ fn write_generated(path: &Path, generated: &Generated) -> Result<(), SettingsErr
     file.write_all(text.as_bytes()).map_err(io_error)?;
     file.sync_all().map_err(io_error)?;
     fs::rename(&temporary, path).map_err(io_error)
+}
+
+/// Creates `dir` and its missing parents readable by the owner only (0700 on Unix): the data
+/// directory holds the database and the generated keys. An existing directory is left as it is.
+pub fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Warns when the secrets file can be read by other users of the machine: they could sign
+/// access tokens with its keys.
+fn warn_if_shared(path: &Path) {
+    #[cfg(unix)]
+    if let Ok(metadata) = fs::metadata(path) {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = metadata.permissions().mode();
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                path = %path.display(),
+                mode = format!("{:o}", mode & 0o777),
+                "the secrets file is readable by other users; run `chmod 600` on it"
+            );
+        }
+    }
 }

@@ -165,6 +165,105 @@ fn production_starts_with_configured_strong_secrets() {
     });
 }
 
+/// Three strong keys, distinct from each other.
+const TOKEN_KEY: &str = "Q7f2Lk9xPz3Vb8Nc1Md4Rt6Yw0Ue5Io2";
+const SESSION_KEY: &str = "H3j8Kd1Ls6Pq9Wz2Xc5Vb7Nm0Ar4Te8Y";
+const SERVER_KEY: &str = "Z9x8C7v6B5n4M3a2S1d0F9g8H7j6K5l4";
+
+#[test]
+fn production_refuses_weak_former_keys() {
+    Jail::expect_with(|jail| {
+        jail.set_env("RALLY_ENV", "production");
+        jail.set_env("RALLY_TOKEN_SIGNING_KEY", TOKEN_KEY);
+        jail.set_env("RALLY_SESSION_TOKEN_KEY", SESSION_KEY);
+        jail.set_env("RALLY_SERVER_KEY", SERVER_KEY);
+        for key in [
+            "RALLY_PREVIOUS_TOKEN_SIGNING_KEYS",
+            "RALLY_PREVIOUS_SESSION_TOKEN_KEYS",
+        ] {
+            jail.set_env(key, format!("{},old", "A1b2C3d4E5f6G7h8J9k0L1m2N3p4Q5r6"));
+            let settings = load_in(jail).unwrap();
+            let message = Secrets::resolve(&settings).unwrap_err().to_string();
+            let name = key.trim_start_matches("RALLY_").to_ascii_lowercase();
+            assert!(
+                message.contains(&format!("1 of `{name}` weak")),
+                "{message}"
+            );
+            assert!(!message.contains("old"), "{message}");
+            jail.set_env(key, "");
+        }
+        Ok(())
+    });
+}
+
+#[test]
+fn production_refuses_one_key_for_two_kinds() {
+    Jail::expect_with(|jail| {
+        let cases = [
+            // The server key also signs access tokens.
+            [("RALLY_SERVER_KEY", TOKEN_KEY)],
+            // A former signing key is now the session-token key.
+            [("RALLY_PREVIOUS_TOKEN_SIGNING_KEYS", SESSION_KEY)],
+            // A former session-token key is the server key.
+            [("RALLY_PREVIOUS_SESSION_TOKEN_KEYS", SERVER_KEY)],
+        ];
+        for case in cases {
+            jail.clear_env();
+            jail.set_env("RALLY_ENV", "production");
+            jail.set_env("RALLY_TOKEN_SIGNING_KEY", TOKEN_KEY);
+            jail.set_env("RALLY_SESSION_TOKEN_KEY", SESSION_KEY);
+            jail.set_env("RALLY_SERVER_KEY", SERVER_KEY);
+            for (key, value) in case {
+                jail.set_env(key, value);
+            }
+            let settings = load_in(jail).unwrap();
+            let message = Secrets::resolve(&settings).unwrap_err().to_string();
+            assert!(
+                message.contains("each kind needs its own"),
+                "{case:?}: {message}"
+            );
+            for secret in [TOKEN_KEY, SESSION_KEY, SERVER_KEY] {
+                assert!(!message.contains(secret), "{message}");
+            }
+        }
+        Ok(())
+    });
+}
+
+#[cfg(unix)]
+#[test]
+fn generated_secrets_live_in_a_private_directory() {
+    use std::os::unix::fs::PermissionsExt;
+    Jail::expect_with(|jail| {
+        jail.set_env("RALLY_DATA_DIR", "fresh/data");
+        let settings = load_in(jail).unwrap();
+        Secrets::resolve(&settings).unwrap();
+        let mode = |path: &str| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode("fresh/data"), 0o700);
+        assert_eq!(mode("fresh/data/secrets.toml"), 0o600);
+        Ok(())
+    });
+}
+
+#[test]
+fn printing_the_settings_redacts_passwords_in_query_strings() {
+    Jail::expect_with(|jail| {
+        jail.set_env("RALLY_DATABASE_URL", "postgres://db/rally?password=pw1234");
+        jail.set_env("RALLY_REDIS_URL", "redis://cache:6379/0?password=pw5678");
+        jail.set_env("RALLY_OTLP_ENDPOINT", "http://collector:4318?token=pw9012");
+        let settings = load_in(jail).unwrap();
+        let printed = serde_json::to_string(&settings).unwrap();
+        for secret in ["pw1234", "pw5678", "pw9012"] {
+            assert!(!printed.contains(secret), "{printed}");
+        }
+        jail.set_env("RALLY_DATABASE_URL", "host=db password=pw1234");
+        let message = load_in(jail).unwrap_err().to_string();
+        assert!(message.contains("database_url"), "{message}");
+        assert!(!message.contains("pw1234"), "{message}");
+        Ok(())
+    });
+}
+
 #[test]
 fn lists_come_from_a_comma_separated_value_or_an_array() {
     Jail::expect_with(|jail| {

@@ -108,6 +108,61 @@ async fn metrics_count_requests_per_route_in_prometheus_text() {
     );
 }
 
+/// Invented methods and paths must not become label values: 20,000 requests, each with a
+/// method and a path of its own, add no series beyond the few of the closed set.
+#[tokio::test]
+async fn invented_methods_and_paths_leave_the_metrics_bounded() {
+    let app = spawn_app(&[]).await;
+    let series = |text: &str| {
+        text.lines()
+            .filter(|line| line.starts_with("rally_http_requests_total{"))
+            .count()
+    };
+    let invented = |i: usize| (format!("X{i:05}INVENTED"), format!("/made/up/{i}"));
+    let mut before = String::new();
+    for i in 0..20_000 {
+        if i == 10 {
+            // The first invented requests made the series of the closed set; none after them.
+            before = String::from_utf8(app.get("/metrics").await.body).unwrap();
+        }
+        let (method, path) = invented(i);
+        let request = Request::builder()
+            .method(method.as_str())
+            .uri(path)
+            .body(Body::empty())
+            .unwrap();
+        assert_eq!(app.send(request).await.status, 404);
+    }
+    let after = String::from_utf8(app.get("/metrics").await.body).unwrap();
+    assert!(
+        !after.contains("INVENTED"),
+        "an invented method became a label"
+    );
+    assert!(
+        !after.contains("/made/up/"),
+        "an unmatched path became a label"
+    );
+    // Other tests of this binary share the recorder and may add their routes meanwhile; the
+    // 19,990 invented requests themselves add none.
+    let other: Vec<&str> = after
+        .lines()
+        .filter(|line| line.contains("method=\"other\""))
+        .collect();
+    assert!(other.len() <= 30, "{other:#?}");
+    assert!(
+        series(&after) <= series(&before) + 20,
+        "series grew from {} to {}",
+        series(&before),
+        series(&after)
+    );
+    assert!(
+        after.len() < before.len() + 20_000,
+        "metrics text grew from {} to {} bytes",
+        before.len(),
+        after.len()
+    );
+}
+
 #[tokio::test]
 async fn the_openapi_document_lists_the_routes_and_the_docs_page_serves() {
     let app = spawn_app(&[]).await;

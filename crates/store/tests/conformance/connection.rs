@@ -100,3 +100,36 @@ async fn sqlite_in_memory_keeps_its_data_across_queries() {
             .is_some()
     );
 }
+
+/// The SQLite file holds emails and password hashes: only its owner may read it, and the same
+/// goes for the write-ahead log beside it and the directory the store creates.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_sqlite_file_and_its_directory_are_private_to_their_owner() {
+    use std::os::unix::fs::PermissionsExt;
+    let root = std::env::temp_dir().join(format!("rally-store-mode-{}", uuid::Uuid::now_v7()));
+    let dir = root.join("data");
+    let db = dir.join("rally.db");
+    let store = Store::connect(&format!("sqlite://{}?mode=rwc", db.display()))
+        .await
+        .unwrap();
+    store.migrate().await.unwrap();
+    crate::fixture::player(&store, "private_file").await;
+    let mode =
+        |path: &std::path::Path| std::fs::metadata(path).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode(&dir), 0o700);
+    assert_eq!(mode(&db), 0o600);
+    let wal = dir.join("rally.db-wal");
+    assert!(wal.exists(), "WAL mode writes a -wal file");
+    assert_eq!(mode(&wal) & 0o077, 0, "the WAL file is private too");
+    store.close().await;
+
+    // A database left world-readable by an older Rally is tightened when it is opened.
+    std::fs::set_permissions(&db, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let store = Store::connect(&format!("sqlite://{}?mode=rwc", db.display()))
+        .await
+        .unwrap();
+    assert_eq!(mode(&db), 0o600);
+    store.close().await;
+    std::fs::remove_dir_all(root).unwrap();
+}
