@@ -5,6 +5,10 @@
 
 use std::fmt;
 
+use unicode_normalization::UnicodeNormalization;
+
+use super::invisible;
+
 /// Why a field was refused: the field as the client named it, a stable code and a reason.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{field}: {reason}")]
@@ -91,7 +95,9 @@ impl TryFrom<String> for Email {
     }
 }
 
-/// A name shown to others: 1 to 32 characters, no control characters, not only spaces.
+/// A name shown to others, as stored: normalised to NFC with outer whitespace trimmed, then 1
+/// to 32 characters, with no control or format character (zero-width spaces, bidirectional
+/// overrides, the byte-order mark) and at least one visible character.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DisplayName(String);
 
@@ -99,17 +105,20 @@ impl TryFrom<String> for DisplayName {
     type Error = FieldError;
 
     fn try_from(value: String) -> Result<Self, Self::Error> {
-        let count = value.chars().count();
+        let normalised: String = value.trim().nfc().collect();
+        let count = normalised.chars().count();
         let ok = (1..=32).contains(&count)
-            && !value.chars().any(char::is_control)
-            && !value.trim().is_empty();
+            && !normalised
+                .chars()
+                .any(|c| c.is_control() || invisible::is_format(c))
+            && !normalised.chars().all(invisible::is_invisible);
         if ok {
-            Ok(Self(value))
+            Ok(Self(normalised))
         } else {
             Err(FieldError::new(
                 "display_name",
                 "invalid_display_name",
-                "1 to 32 characters, no control characters",
+                "1 to 32 characters, some visible, no control or format characters",
             ))
         }
     }
@@ -272,6 +281,36 @@ mod tests {
         for bad in ["", "   ", "tab\there", "nul\0", &"x".repeat(33)] {
             assert!(!ok::<DisplayName>(bad), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn display_names_refuse_invisible_and_direction_changing_text() {
+        let cases = [
+            ("\u{200B}", false),                  // a zero-width space alone
+            ("Ada\u{200B}", false),               // a zero-width space inside a name
+            ("\u{202E}nimda", false),             // right-to-left override
+            ("\u{3164}", false),                  // Hangul filler alone
+            ("\u{3164}\u{3164} \u{115F}", false), // only fillers and a space
+            ("\u{FEFF}Ada", false),               // byte-order mark
+            ("Ad\u{00AD}a", false),               // soft hyphen
+            ("\u{2800}", false),                  // Braille blank
+            ("Ada\u{2066}", false),               // left-to-right isolate
+            ("Zoë", true),
+            ("🎮 gamer", true),
+            ("Ada\u{3164}", true), // a filler beside visible letters shows as space
+        ];
+        for (name, accepted) in cases {
+            assert_eq!(ok::<DisplayName>(name), accepted, "{name:?}");
+        }
+    }
+
+    #[test]
+    fn display_names_are_stored_in_nfc_without_outer_spaces() {
+        // "e" + combining acute accent, composed to one "é".
+        let name = DisplayName::try_from("  Rene\u{0301}  ".to_owned()).unwrap();
+        assert_eq!(name.into_inner(), "Ren\u{e9}");
+        // 32 combining sequences that compose to 32 characters fit.
+        assert!(ok::<DisplayName>(&"e\u{0301}".repeat(32)));
     }
 
     #[test]

@@ -9,7 +9,13 @@ use rally_store::{NewEvent, PlayerStatus, ProfileChange, StoreError};
 use uuid::Uuid;
 
 use super::{conflict_or_internal, own_profile, registration::offered_region};
-use crate::{app::AppState, auth::authenticated, http::ApiError, password, settings::Settings};
+use crate::{
+    app::AppState,
+    auth::{authenticated, limit},
+    http::ApiError,
+    password,
+    settings::Settings,
+};
 
 /// A profile change whose every field follows its rule.
 #[derive(Debug, Default)]
@@ -93,11 +99,18 @@ pub async fn update(
             .current_password
             .clone()
             .ok_or(ApiError::CurrentPasswordRequired)?;
+        // Guesses of the current password count with failed logins, under the same subject
+        // and lock: a stolen access token must not be a way to brute-force the password.
+        let state = &app.backends().state;
+        let subject = format!("player:{player_id}");
+        limit::check_login_lock(state, &subject).await?;
         let stored = store
             .password_hash(player_id)
             .await
             .map_err(ApiError::store)?;
         if !password::verify(current, stored).await? {
+            limit::record_login_failure(state, &subject, app.settings().login_failure_quota())
+                .await?;
             return Err(ApiError::CurrentPasswordRequired);
         }
     }

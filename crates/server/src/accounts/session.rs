@@ -1,6 +1,11 @@
 //! A login's tokens: a new family with its first refresh token, rotation of a refresh token
 //! (spent and replaced in one transaction; a spent token presented again revokes its family),
 //! and logout.
+//!
+//! A client that retries a refresh after a network timeout presents the token it just spent.
+//! Within `refresh_reuse_interval_s` of the spend that is not theft: the answer is the same
+//! successor pair, kept in the state backend for that long under the spent token's hash (or,
+//! when the state lost it, a new pair in the same login). Past the interval, reuse revokes.
 
 use rally_protocol::AuthResponse;
 use rally_store::{NewRefreshToken, Player, StoreError, Timestamp, Transaction, new_id};
@@ -64,7 +69,7 @@ pub async fn refresh(app: &AppState, presented: &str) -> Result<AuthResponse, Ap
         Ok(spent) => spent,
         Err(StoreError::NotFound) => {
             drop(tx);
-            return Err(why_refused(app, &hash).await);
+            return retry_or_refusal(app, &hash).await;
         }
         Err(error) => return Err(ApiError::store(error)),
     };
@@ -80,29 +85,97 @@ pub async fn refresh(app: &AppState, presented: &str) -> Result<AuthResponse, Ap
         return Err(refused);
     }
     let answer = issue(app, &mut tx, &player, spent.family_id).await?;
+    // Kept before the commit, so a retry that waited for this spend finds it.
+    remember_successor(app, &hash, &answer).await;
     tx.commit().await.map_err(ApiError::store)?;
     Ok(answer)
 }
 
-/// Why a token could not be spent; revokes the family when it is a reuse.
-async fn why_refused(app: &AppState, hash: &[u8]) -> ApiError {
+fn successor_key(hash: &[u8]) -> String {
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    format!("refresh-successor:{hex}")
+}
+
+/// Keeps the pair that replaced the token with `hash` for the reuse interval (best effort:
+/// without it a retry gets a new pair of the same login).
+async fn remember_successor(app: &AppState, hash: &[u8], answer: &AuthResponse) {
+    let Some(interval) = app.settings().refresh_reuse_interval() else {
+        return;
+    };
+    let bytes = serde_json::to_vec(answer).expect("BUG: a token pair serializes");
+    if let Err(error) = app
+        .backends()
+        .state
+        .set_with_ttl(&successor_key(hash), &bytes, interval)
+        .await
+    {
+        tracing::debug!(error = %error, "cannot keep a refresh token's successor");
+    }
+}
+
+/// The answer to a token spent within the reuse interval: the successor kept when it was
+/// spent, or a new pair of the same login.
+async fn successor(
+    app: &AppState,
+    hash: &[u8],
+    token: &rally_store::RefreshToken,
+) -> Result<AuthResponse, ApiError> {
+    let kept = app
+        .backends()
+        .state
+        .get(&successor_key(hash))
+        .await
+        .ok()
+        .flatten()
+        .and_then(|bytes| serde_json::from_slice::<AuthResponse>(&bytes).ok());
+    if let Some(answer) = kept {
+        return Ok(answer);
+    }
+    let store = &app.backends().store;
+    let player = store
+        .player(token.player_id)
+        .await
+        .map_err(ApiError::store)?;
+    authenticated::refuse_inactive(player.status)?;
+    let mut tx = store.begin().await.map_err(ApiError::store)?;
+    let answer = issue(app, &mut tx, &player, token.family_id).await?;
+    tx.commit().await.map_err(ApiError::store)?;
+    Ok(answer)
+}
+
+/// A token that could not be spent: the successor pair when it was spent within the reuse
+/// interval (a client's retry); otherwise why it is refused, revoking the family on a reuse.
+async fn retry_or_refusal(app: &AppState, hash: &[u8]) -> Result<AuthResponse, ApiError> {
     let store = &app.backends().store;
     let token = match store.refresh_token_by_hash(hash).await {
         Ok(Some(token)) => token,
-        Ok(None) => return ApiError::InvalidRefreshToken,
-        Err(error) => return ApiError::store(error),
+        Ok(None) => return Err(ApiError::InvalidRefreshToken),
+        Err(error) => return Err(ApiError::store(error)),
     };
     if token.revoked_at.is_some() {
-        return ApiError::RefreshTokenRevoked;
+        return Err(ApiError::RefreshTokenRevoked);
     }
-    if token.spent_at.is_some() {
-        if let Err(error) = store.revoke_refresh_family(token.family_id).await {
-            return ApiError::store(error);
+    if let Some(spent_at) = token.spent_at {
+        let since_ms = Timestamp::now()
+            .unix_millis()
+            .saturating_sub(spent_at.unix_millis());
+        let within = app
+            .settings()
+            .refresh_reuse_interval()
+            .is_some_and(|interval| {
+                u128::try_from(since_ms).is_ok_and(|ms| ms < interval.as_millis())
+            });
+        if within {
+            return successor(app, hash, &token).await;
         }
+        store
+            .revoke_refresh_family(token.family_id)
+            .await
+            .map_err(ApiError::store)?;
         tracing::warn!(player.id = %token.player_id, family.id = %token.family_id, "a spent refresh token was presented again; its family is revoked");
-        return ApiError::RefreshTokenReused;
+        return Err(ApiError::RefreshTokenReused);
     }
-    ApiError::RefreshTokenExpired
+    Err(ApiError::RefreshTokenExpired)
 }
 
 /// Ends the login `family_id` of `player_id`, or every login of the player when `all`.

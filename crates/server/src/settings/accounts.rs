@@ -57,6 +57,9 @@ impl Settings {
         if !(300..=365 * 86_400).contains(&self.refresh_token_ttl_s) {
             return invalid("refresh_token_ttl_s", "must be between 300 and 31536000");
         }
+        if self.refresh_reuse_interval_s > 60 {
+            return invalid("refresh_reuse_interval_s", "must be between 0 and 60");
+        }
         if self.token_issuer.is_empty() || self.token_audience.is_empty() {
             return invalid("token_issuer", "issuer and audience must not be empty");
         }
@@ -98,6 +101,13 @@ impl Settings {
     /// How long a refresh token lives.
     pub fn refresh_token_ttl(&self) -> Duration {
         Duration::from_secs(self.refresh_token_ttl_s)
+    }
+
+    /// How long a spent refresh token may be presented again for its successor; `None` when
+    /// reuse always revokes.
+    pub fn refresh_reuse_interval(&self) -> Option<Duration> {
+        (self.refresh_reuse_interval_s > 0)
+            .then(|| Duration::from_secs(self.refresh_reuse_interval_s))
     }
 
     /// Whether `region` is one this server offers.

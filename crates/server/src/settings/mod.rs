@@ -143,6 +143,9 @@ pub struct Settings {
     pub access_token_ttl_s: u64,
     /// Lifetime of a refresh token, in seconds (30 days).
     pub refresh_token_ttl_s: u64,
+    /// How long after a refresh token is spent presenting it again returns the same successor
+    /// (a client's retry) instead of revoking the login, in seconds; 0 turns it off.
+    pub refresh_reuse_interval_s: u64,
     /// The `iss` claim of access tokens.
     pub token_issuer: String,
     /// The `aud` claim of access tokens.
@@ -248,6 +251,7 @@ impl Default for Settings {
             previous_token_signing_keys: Vec::new(),
             access_token_ttl_s: DEFAULT_ACCESS_TOKEN_TTL_S,
             refresh_token_ttl_s: DEFAULT_REFRESH_TOKEN_TTL_S,
+            refresh_reuse_interval_s: 5,
             token_issuer: "rally".to_owned(),
             token_audience: "rally-api".to_owned(),
             regions: vec!["eu".to_owned(), "na".to_owned()],
@@ -311,6 +315,7 @@ const ENV_KEYS: &[&str] = &[
     "previous_token_signing_keys",
     "access_token_ttl_s",
     "refresh_token_ttl_s",
+    "refresh_reuse_interval_s",
     "token_issuer",
     "token_audience",
     "regions",

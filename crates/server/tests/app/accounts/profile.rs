@@ -52,6 +52,23 @@ on_both_backends! {
         assert!(!event.to_string().contains("new@example.com"));
     }
 
+    async fn wrong_current_passwords_count_as_failed_logins_and_lock_the_account(backend: Backend) {
+        let app = backend.spawn(&[]).await;
+        let auth = register(&app, "stolen").await;
+        let access = token(&auth, "access_token");
+        // Default `login_failure_limit`: 5 guesses, then the lock.
+        for _ in 0..5 {
+            let guess = patch(&app, &access, json!({ "new_password": "attacker password", "current_password": "guess guess" })).await;
+            assert_eq!(problem(&guess), (403, "current_password_required".to_owned()));
+        }
+        let right = patch(&app, &access, json!({ "new_password": "attacker password", "current_password": PASSWORD })).await;
+        assert_eq!(problem(&right), (429, "rate_limited".to_owned()));
+        assert!(right.headers.contains_key("retry-after"));
+        // The same lock as logins: the account's own login waits too, and nothing changed.
+        assert_eq!(problem(&login(&app, "stolen", PASSWORD).await), (429, "rate_limited".to_owned()));
+        assert!(outbox(&app, "profile.updated").await.is_empty());
+    }
+
     async fn a_profile_change_to_a_taken_email_or_a_bad_value_changes_nothing(backend: Backend) {
         let app = backend.spawn(&[]).await;
         register(&app, "first").await;
@@ -62,6 +79,9 @@ on_both_backends! {
         assert_eq!(problem(&taken), (409, "email_taken".to_owned()));
         for (body, code) in [
             (json!({ "display_name": "" }), "invalid_display_name"),
+            (json!({ "display_name": "\u{200B}" }), "invalid_display_name"),
+            (json!({ "display_name": "\u{202E}dnoces" }), "invalid_display_name"),
+            (json!({ "display_name": "\u{3164}" }), "invalid_display_name"),
             (json!({ "region": "moon" }), "invalid_region"),
             (json!({ "avatar_url": "javascript:alert(1)" }), "invalid_avatar_url"),
             (json!({ "new_password": "short", "current_password": PASSWORD }), "invalid_password"),

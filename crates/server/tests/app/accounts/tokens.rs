@@ -28,7 +28,8 @@ on_both_backends! {
     }
 
     async fn refresh_token_reuse_revokes_the_whole_family(backend: Backend) {
-        let app = backend.spawn(&[]).await;
+        // No reuse interval: the second presentation is reuse however soon it comes.
+        let app = backend.spawn(&[("refresh_reuse_interval_s", "0")]).await;
         let auth = register(&app, "victim").await;
         let stolen = token(&auth, "refresh_token");
         let legit = refresh(&app, &stolen).await.json();
@@ -40,6 +41,44 @@ on_both_backends! {
         // Another login of the same player is untouched.
         let other = login(&app, "victim", PASSWORD).await.json();
         assert_eq!(refresh(&app, &token(&other, "refresh_token")).await.status, 200);
+    }
+
+    async fn a_retried_refresh_within_the_reuse_interval_gets_the_same_pair(backend: Backend) {
+        let app = backend.spawn(&[]).await;
+        let auth = register(&app, "retrier").await;
+        let spent = token(&auth, "refresh_token");
+        // Two refreshes with one token at once, as a client retrying after a timeout sends.
+        let (first, second) = tokio::join!(refresh(&app, &spent), refresh(&app, &spent));
+        assert_eq!((first.status, second.status), (200, 200), "{} / {}", text(&first), text(&second));
+        let (first, second) = (first.json(), second.json());
+        assert_eq!(first["refresh_token"], second["refresh_token"]);
+        assert_eq!(first["access_token"], second["access_token"]);
+        // A third try, later within the interval: the same pair again; the login lives on.
+        assert_eq!(refresh(&app, &spent).await.json()["refresh_token"], first["refresh_token"]);
+        let next = refresh(&app, &token(&first, "refresh_token")).await;
+        assert_eq!(next.status, 200, "{}", text(&next));
+        assert_eq!(me(&app, &token(&next.json(), "access_token")).await.status, 200);
+    }
+
+    async fn a_retry_whose_successor_the_state_lost_gets_a_new_pair_of_the_same_login(backend: Backend) {
+        let app = backend.spawn(&[]).await;
+        let auth = register(&app, "forgotten").await;
+        let spent = token(&auth, "refresh_token");
+        let first = refresh(&app, &spent).await.json();
+        // What a Redis that restarted empty looks like to the next retry.
+        let state = &app.state().backends().state;
+        let hash: String = rally_server::auth::refresh_secret::hash(&spent)
+            .unwrap()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        assert!(state.delete(&format!("refresh-successor:{hash}")).await.unwrap(), "the successor was kept");
+        let retry = refresh(&app, &spent).await;
+        assert_eq!(retry.status, 200, "{}", text(&retry));
+        assert_ne!(retry.json()["refresh_token"], first["refresh_token"]);
+        // Neither login pair was revoked.
+        assert_eq!(refresh(&app, &token(&first, "refresh_token")).await.status, 200);
+        assert_eq!(refresh(&app, &token(&retry.json(), "refresh_token")).await.status, 200);
     }
 
     async fn logout_kills_the_refresh_token_of_this_login_only(backend: Backend) {
