@@ -46,11 +46,13 @@ pub enum Stream {
     SessionEnded,
     /// `rating.updated`: a match's result changed its players' ratings.
     RatingUpdated,
+    /// `account.banned`: an operator banned a player; every node closes their sockets.
+    AccountBanned,
 }
 
 impl Stream {
     /// Every stream, in a stable order (created together when a NATS bus connects).
-    pub const ALL: [Stream; 13] = [
+    pub const ALL: [Stream; 14] = [
         Stream::MatchCreated,
         Stream::MatchCompleted,
         Stream::SessionReady,
@@ -64,6 +66,7 @@ impl Stream {
         Stream::MatchCancelled,
         Stream::SessionEnded,
         Stream::RatingUpdated,
+        Stream::AccountBanned,
     ];
 
     /// The dotted name, as used in subjects and logs: `match.created`.
@@ -82,6 +85,7 @@ impl Stream {
             Stream::MatchCancelled => "match.cancelled",
             Stream::SessionEnded => "session.ended",
             Stream::RatingUpdated => "rating.updated",
+            Stream::AccountBanned => "account.banned",
         }
     }
 
@@ -106,6 +110,7 @@ impl Stream {
             Stream::MatchCancelled => "MATCH_CANCELLED",
             Stream::SessionEnded => "SESSION_ENDED",
             Stream::RatingUpdated => "RATING_UPDATED",
+            Stream::AccountBanned => "ACCOUNT_BANNED",
         }
     }
 }

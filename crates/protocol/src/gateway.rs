@@ -36,6 +36,9 @@ pub mod close_code {
     pub const IDLE_TIMEOUT: u16 = 4000;
     /// The client did not read its pushes fast enough and its outbound queue filled up.
     pub const SLOW_CONSUMER: u16 = 4008;
+    /// The account was banned: the socket closes after the `account.banned` push, and the
+    /// client must not reconnect (its tokens are refused).
+    pub const BANNED: u16 = 4003;
 }
 
 /// A frame from the client.
@@ -137,6 +140,19 @@ pub enum ServerEvent {
     /// The player's rating changed after a match.
     #[serde(rename = "rating.updated")]
     RatingUpdated(RatingChange),
+    /// The player's account was banned: the socket closes with [`close_code::BANNED`] next.
+    #[serde(rename = "account.banned")]
+    AccountBanned(AccountBanned),
+}
+
+/// The `account.banned` push: until when the ban lasts (`None`: permanently).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountBanned {
+    /// The banned player.
+    pub player_id: Uuid,
+    /// When the ban ends; absent for a permanent ban.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub until: Option<time::OffsetDateTime>,
 }
 
 impl ServerEvent {
@@ -159,6 +175,7 @@ impl ServerEvent {
             ServerEvent::SessionReady(_) => "session.ready",
             ServerEvent::SessionEnded(_) => "session.ended",
             ServerEvent::RatingUpdated(_) => "rating.updated",
+            ServerEvent::AccountBanned(_) => "account.banned",
         }
     }
 }

@@ -2,7 +2,7 @@
 //!
 //! # Layout
 //! - [`command`]: one module per subcommand (`serve`, `migrate`, `seed`, `health`, `config`,
-//!   `simulate` and `bench`).
+//!   `simulate`, `season`, `leaderboard`, `player` and `bench`).
 
 mod command;
 
@@ -44,6 +44,9 @@ enum Command {
     /// Start or end a season of ratings and leaderboards.
     #[command(subcommand)]
     Season(command::season::Season),
+    /// Ban, unban or show a player.
+    #[command(subcommand)]
+    Player(command::player::Player),
     /// Rebuild the leaderboard from the store.
     #[command(subcommand)]
     Leaderboard(command::leaderboard::Leaderboard),
@@ -78,6 +81,7 @@ fn main() -> ExitCode {
             Command::Simulate(args) => command::simulate::run(&args),
             Command::Season(season) => command::season::run(config, season).await,
             Command::Leaderboard(board) => command::leaderboard::run(config, board).await,
+            Command::Player(player) => command::player::run(config, player).await,
             Command::Bench(bench) => command::bench::run(&bench).await,
         }
     });

@@ -361,7 +361,11 @@ async fn tokens_refresh_early_a_reused_refresh_token_logs_out_and_refusals_keep_
     let node = node(
         dir.path(),
         "127.0.0.1:7777".parse().unwrap(),
-        &[("RALLY_REGISTER_LIMIT_PER_HOUR", "3")],
+        // No reuse interval: the thief's reuse, however soon, is caught.
+        &[
+            ("RALLY_REGISTER_LIMIT_PER_HOUR", "3"),
+            ("RALLY_REFRESH_REUSE_INTERVAL_S", "0"),
+        ],
     );
     // A margin longer than the token's life: every call refreshes first.
     let eager = ClientConfig::new(node.url()).refresh_margin(Duration::from_secs(86_400));

@@ -136,7 +136,11 @@ impl Event {
     /// (`hello`, `pong`, `presence`).
     pub(crate) fn from_push(event: ServerEvent) -> Option<Self> {
         Some(match event {
-            ServerEvent::Hello(_) | ServerEvent::Pong | ServerEvent::Presence(_) => return None,
+            // A ban closes the socket next; the reconnect's refusal becomes `LoggedOut`.
+            ServerEvent::Hello(_)
+            | ServerEvent::Pong
+            | ServerEvent::Presence(_)
+            | ServerEvent::AccountBanned(_) => return None,
             ServerEvent::Error(e) => Event::GatewayError(e),
             ServerEvent::PartyUpdated(e) => Event::PartyUpdated(e),
             ServerEvent::PartyInvite(e) => Event::PartyInvite(e),

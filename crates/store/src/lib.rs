@@ -23,6 +23,7 @@
 //! - `timestamp`: [`Timestamp`], a time that sorts on both databases.
 //! - `player`: players and their credentials.
 //! - `profile`: changes to a player: profile fields, password, status.
+//! - `ban`: bans, why and until when, set and lifted with the player's status.
 //! - `party`: parties and their members.
 //! - `party_change`: changes under the party's row lock: lead, readiness, the ready check.
 //! - `party_invite`: invitations to a party and their expiry.
@@ -156,6 +157,7 @@ macro_rules! in_transaction {
 }
 
 mod backfill;
+mod ban;
 mod bench_fill;
 mod error;
 mod leaderboard;
@@ -177,6 +179,7 @@ mod timestamp;
 mod transaction;
 
 pub use backfill::{Backfill, BackfillState, NewBackfill};
+pub use ban::{Ban, status_at};
 pub use error::{SQLITE_FOREIGN_KEY, StoreError, UnknownValue};
 pub use leaderboard::LeaderboardEntry;
 pub use matches::{MatchRecord, MatchState, NewMatch, NewParticipant, Outcome, Participant};

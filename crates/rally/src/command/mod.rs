@@ -5,6 +5,7 @@ pub mod config;
 pub mod health;
 pub mod leaderboard;
 pub mod migrate;
+pub mod player;
 pub mod season;
 pub mod seed;
 pub mod serve;

@@ -103,6 +103,22 @@ impl Deployment {
         node
     }
 
+    /// Runs a `rally` command (`player ban ...`) against this deployment's backends; its
+    /// output once it exits.
+    pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        let dir = self.data.path().join("cli");
+        std::fs::create_dir_all(&dir).unwrap();
+        rally(&dir)
+            .env("RALLY_DATABASE_URL", &self.database_url)
+            .env("RALLY_REDIS_URL", &self.redis_url)
+            .env("RALLY_NATS_URL", &self.nats_url)
+            .env("RALLY_NAMESPACE", &self.namespace)
+            .env("RALLY_TOKEN_SIGNING_KEY", &self.signing_key)
+            .args(args)
+            .output()
+            .unwrap()
+    }
+
     async fn clean_up(&self) {
         if let Ok(events) = rally_events::Events::nats(&self.nats_url, &self.namespace).await {
             let _ = events.delete_streams().await;
@@ -399,6 +415,28 @@ impl Socket {
                 Message::Text(text) => return Some(serde_json::from_str(text.as_str()).unwrap()),
                 Message::Close(_) => return None,
                 _ => {}
+            }
+        }
+    }
+
+    /// Reads until the server closes the socket, within `patience`: the close code and the
+    /// JSON frames that came before it; `None` when it stayed open.
+    pub async fn until_closed(&mut self, patience: Duration) -> Option<(u16, Vec<Value>)> {
+        let deadline = tokio::time::Instant::now() + patience;
+        let mut frames = Vec::new();
+        loop {
+            let frame = tokio::time::timeout_at(deadline, self.ws.next())
+                .await
+                .ok()?;
+            match frame {
+                Some(Ok(Message::Text(text))) => {
+                    frames.push(serde_json::from_str(text.as_str()).unwrap());
+                }
+                Some(Ok(Message::Close(close))) => {
+                    return Some((close.map_or(1005, |c| u16::from(c.code)), frames));
+                }
+                Some(Ok(_)) => {}
+                None | Some(Err(_)) => return Some((1006, frames)),
             }
         }
     }

@@ -64,7 +64,10 @@ pub async fn login(app: &AppState, request: LoginRequest) -> Result<AuthResponse
         limit::record_login_failure(state, &subject, app.settings().login_failure_quota()).await?;
         return Err(ApiError::InvalidCredentials);
     };
-    authenticated::refuse_inactive(credentials.player.status)?;
+    authenticated::refuse_inactive(
+        authenticated::current_status(store, credentials.player.id, credentials.player.status)
+            .await?,
+    )?;
 
     let mut tx = store.begin().await.map_err(ApiError::store)?;
     let answer = session::start(app, &mut tx, &credentials.player).await?;

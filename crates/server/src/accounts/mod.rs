@@ -6,8 +6,10 @@
 //! - [`login`]: password login with per-account lockout, the same work whether or not the
 //!   account exists.
 //! - [`session`]: starting a login (token pair), rotating its refresh token, logout.
-//! - [`profile`]: reading and changing profiles (`profile.updated`), public profiles, bans.
+//! - [`profile`]: reading and changing profiles (`profile.updated`), public profiles, status.
+//! - [`ban`]: bans and what they do at once: tokens, party, ticket, sockets on every node.
 
+pub mod ban;
 pub mod login;
 pub mod profile;
 pub mod registration;

@@ -77,7 +77,9 @@ pub async fn refresh(app: &AppState, presented: &str) -> Result<AuthResponse, Ap
         .player(spent.player_id)
         .await
         .map_err(ApiError::store)?;
-    if let Err(refused) = authenticated::refuse_inactive(player.status) {
+    // Inside the spend's transaction: read the ban, lift nothing (the next request does).
+    let status = authenticated::status_now(store, player.id, player.status).await?;
+    if let Err(refused) = authenticated::refuse_inactive(status) {
         tx.revoke_player_refresh_tokens(player.id)
             .await
             .map_err(ApiError::store)?;
@@ -136,7 +138,9 @@ async fn successor(
         .player(token.player_id)
         .await
         .map_err(ApiError::store)?;
-    authenticated::refuse_inactive(player.status)?;
+    authenticated::refuse_inactive(
+        authenticated::current_status(store, player.id, player.status).await?,
+    )?;
     let mut tx = store.begin().await.map_err(ApiError::store)?;
     let answer = issue(app, &mut tx, &player, token.family_id).await?;
     tx.commit().await.map_err(ApiError::store)?;

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use axum::{extract::FromRequestParts, http::header, http::request::Parts};
-use rally_store::{PlayerStatus, StoreError};
+use rally_store::{PlayerStatus, Store, StoreError, Timestamp};
 use uuid::Uuid;
 
 use super::limit;
@@ -82,8 +82,9 @@ pub async fn ensure_active(app: &AppState, player_id: Uuid) -> Result<(), ApiErr
     let status = match cached {
         Some(status) => status,
         None => {
-            let status = match app.backends().store.player(player_id).await {
-                Ok(player) => player.status,
+            let store = &app.backends().store;
+            let status = match store.player(player_id).await {
+                Ok(player) => current_status(store, player_id, player.status).await?,
                 Err(StoreError::NotFound) => {
                     return Err(ApiError::InvalidToken("the token names no player"));
                 }
@@ -97,6 +98,43 @@ pub async fn ensure_active(app: &AppState, player_id: Uuid) -> Result<(), ApiErr
         }
     };
     refuse_inactive(status)
+}
+
+/// The player's status now: a temporary ban whose end has passed is lifted (in the store) and
+/// reads as active.
+pub async fn current_status(
+    store: &Store,
+    player_id: Uuid,
+    status: PlayerStatus,
+) -> Result<PlayerStatus, ApiError> {
+    if status == PlayerStatus::Banned
+        && store
+            .lift_expired_ban(player_id, Timestamp::now())
+            .await
+            .map_err(ApiError::store)?
+    {
+        tracing::info!(player.id = %player_id, "a temporary ban ended");
+        return Ok(PlayerStatus::Active);
+    }
+    Ok(status)
+}
+
+/// The player's status now, read without writing (for callers inside a transaction): a
+/// temporary ban whose end has passed reads as active.
+pub async fn status_now(
+    store: &Store,
+    player_id: Uuid,
+    status: PlayerStatus,
+) -> Result<PlayerStatus, ApiError> {
+    if status != PlayerStatus::Banned {
+        return Ok(status);
+    }
+    let ban = store.ban(player_id).await.map_err(ApiError::store)?;
+    Ok(rally_store::status_at(
+        status,
+        ban.as_ref(),
+        Timestamp::now(),
+    ))
 }
 
 /// The error for a status that may not use the API, if any.

@@ -187,8 +187,12 @@ impl<'g> Connection<'g> {
                         // The session let go of this socket; its kick says why.
                         continue;
                     };
+                    let banned = outbound.kind == "account.banned";
                     if self.push(outbound).await.is_err() {
                         return End::Gone;
+                    }
+                    if banned {
+                        return End::Close(close_code::BANNED, "account banned");
                     }
                 }
                 _ = ping.tick() => {

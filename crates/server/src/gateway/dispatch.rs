@@ -6,7 +6,7 @@ use std::{sync::Arc, time::Duration};
 
 use rally_events::{ConsumerOptions, Delivery, Events, Stream, Subscription};
 use rally_protocol::{
-    gateway::{PartyEvent, ServerEvent},
+    gateway::{AccountBanned, PartyEvent, ServerEvent},
     queue::MatchFound,
     rating::RatingChange,
     session::{MatchCancelled, SessionEnded},
@@ -16,7 +16,8 @@ use uuid::Uuid;
 
 use super::{GatewaySession, push};
 use crate::{
-    app::AppState, matchmaking::queueing::QueueEvent, ratings::apply::Applied, sessions::lifecycle,
+    app::AppState, auth::authenticated, matchmaking::queueing::QueueEvent, ratings::apply::Applied,
+    sessions::lifecycle,
 };
 
 /// The durable name every node's dispatcher shares.
@@ -25,7 +26,7 @@ const DURABLE: &str = "gateway";
 const BACKOFF: Duration = Duration::from_secs(1);
 
 /// The streams whose events are pushed to players.
-pub const STREAMS: [Stream; 10] = [
+pub const STREAMS: [Stream; 11] = [
     Stream::PartyUpdated,
     Stream::PartyInvite,
     Stream::PartyReadyCheck,
@@ -36,6 +37,7 @@ pub const STREAMS: [Stream; 10] = [
     Stream::SessionReady,
     Stream::SessionEnded,
     Stream::RatingUpdated,
+    Stream::AccountBanned,
 ];
 
 /// Pushes the events of `stream` to the players they concern until `stop` turns true.
@@ -82,6 +84,16 @@ async fn handle(app: &AppState, events: &Events, delivery: Delivery) {
         let _ = delivery.ack().await;
         return;
     };
+    if stream == Stream::AccountBanned {
+        // The cached status would admit the player's access tokens for a while: forget it.
+        for (player_id, _) in &pushes {
+            if let Err(error) = authenticated::forget_status(app, *player_id).await {
+                tracing::warn!(error = %error, "cannot forget a banned player's status; retrying");
+                let _ = delivery.nack_after(BACKOFF).await;
+                return;
+            }
+        }
+    }
     for (player_id, server_event) in pushes {
         if let Err(error) = push::send(events, player_id, server_event, occurred_at_ms).await {
             tracing::warn!(error = %error, stream = stream.name(), "cannot push an event; retrying it");
@@ -155,6 +167,11 @@ fn read(app: &AppState, stream: Stream, payload: &[u8]) -> Option<(Vec<(Uuid, Se
                     (c.player_id, ServerEvent::RatingUpdated(change))
                 })
                 .collect();
+            Some((pushes, push::now_ms()))
+        }
+        Stream::AccountBanned => {
+            let banned: AccountBanned = serde_json::from_slice(payload).ok()?;
+            let pushes = vec![(banned.player_id, ServerEvent::AccountBanned(banned))];
             Some((pushes, push::now_ms()))
         }
         Stream::SessionReady => {

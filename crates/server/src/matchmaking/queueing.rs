@@ -39,6 +39,8 @@ pub mod reason {
     /// The queue's definition changed (its roles or regions, say) and the ticket no longer
     /// fits it: the player queues again.
     pub const QUEUE_CHANGED: &str = "queue_changed";
+    /// A player of the ticket was banned.
+    pub const BANNED: &str = "banned";
 }
 
 /// The payload of a `queue.updated` event: what the gateway pushes to the ticket's players.

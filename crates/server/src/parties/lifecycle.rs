@@ -224,6 +224,21 @@ pub async fn promote(
     .await
 }
 
+/// Takes a banned player out of their party, in the ban's transaction: the rest are told
+/// (`reason: banned`), a queued party leaves the queue, a party left empty closes. Nothing
+/// happens when the player left meanwhile.
+pub async fn remove_banned(
+    tx: &mut Transaction,
+    party_id: Uuid,
+    player_id: Uuid,
+) -> Result<(), ApiError> {
+    lock(tx, party_id).await?;
+    match remove(tx, party_id, player_id, "banned", "not in this party").await {
+        Ok(()) | Err(ApiError::NotInParty(_)) => Ok(()),
+        Err(error) => Err(error),
+    }
+}
+
 /// Removes a member (who left or was kicked) and tells the rest, or closes the party.
 async fn remove(
     tx: &mut Transaction,

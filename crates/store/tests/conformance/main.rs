@@ -7,6 +7,7 @@ mod fixture;
 mod harness;
 
 mod backfill;
+mod ban;
 mod connection;
 mod leaderboard;
 mod matches;

@@ -1,0 +1,113 @@
+//! Bans: the operator's tool (`rally player ban|unban|show`, and the admin API to come) and
+//! what a ban does, in one transaction: the player's status and ban row, their refresh tokens
+//! revoked, their party left (`reason: banned`), their searching ticket cancelled
+//! (`queue.cancelled`, `banned`), and `account.banned` on the outbox. Every `api` node's
+//! gateway handles that event: it forgets the cached status (so access tokens are refused on
+//! the next request) and closes the player's sockets with 4003 after an `account.banned` push,
+//! within about a second of the commit wherever the player is connected.
+
+use rally_events::Stream;
+use rally_protocol::gateway::AccountBanned;
+use rally_store::{Ban, NewEvent, Player, Store, StoreError, TicketState, Timestamp};
+use time::Duration;
+use uuid::Uuid;
+
+use crate::{
+    http::ApiError,
+    matchmaking::queueing::{self, reason},
+    parties::lifecycle,
+};
+
+/// The longest reason kept.
+pub const MAX_REASON_LEN: usize = 500;
+
+/// The player named `username` (any case), or `player_not_found`.
+pub async fn find(store: &Store, username: &str) -> Result<Player, ApiError> {
+    store
+        .find_player_by_username(username)
+        .await
+        .map_err(ApiError::store)?
+        .ok_or(ApiError::PlayerNotFound)
+}
+
+/// Bans `player_id` for `duration` (`None`: permanently) for `reason`.
+pub async fn ban(
+    store: &Store,
+    player_id: Uuid,
+    duration: Option<std::time::Duration>,
+    reason: &str,
+) -> Result<Option<Timestamp>, ApiError> {
+    let reason = reason.trim();
+    if reason.is_empty() || reason.chars().count() > MAX_REASON_LEN {
+        return Err(ApiError::Invalid {
+            field: "reason".to_owned(),
+            reason: format!("1 to {MAX_REASON_LEN} characters"),
+        });
+    }
+    let until = match duration {
+        Some(duration) => {
+            let duration = Duration::try_from(duration).map_err(|_| ApiError::Invalid {
+                field: "for".to_owned(),
+                reason: "too long".to_owned(),
+            })?;
+            Some(Timestamp::now().plus(duration))
+        }
+        None => None,
+    };
+    let party = store
+        .party_of_player(player_id)
+        .await
+        .map_err(ApiError::store)?;
+    let ticket = store
+        .active_ticket_of_player(player_id)
+        .await
+        .map_err(ApiError::store)?;
+
+    let mut tx = store.begin().await.map_err(ApiError::store)?;
+    match tx.ban_player(player_id, until, reason).await {
+        Ok(()) => {}
+        Err(StoreError::NotFound) => return Err(ApiError::PlayerNotFound),
+        Err(error) => return Err(ApiError::store(error)),
+    }
+    tx.revoke_player_refresh_tokens(player_id)
+        .await
+        .map_err(ApiError::store)?;
+    if let Some(party) = party {
+        lifecycle::remove_banned(&mut tx, party.id, player_id).await?;
+    }
+    if let Some(ticket) = ticket {
+        // Already ended when leaving the party took a party ticket out: nothing more then.
+        queueing::end(&mut tx, &ticket, TicketState::Cancelled, reason::BANNED).await?;
+    }
+    let banned = AccountBanned {
+        player_id,
+        until: until.map(Timestamp::to_offset_date_time),
+    };
+    tx.enqueue(&NewEvent {
+        topic: Stream::AccountBanned.name().to_owned(),
+        key: player_id.to_string(),
+        payload: serde_json::to_value(&banned).expect("BUG: a ban serializes"),
+    })
+    .await
+    .map_err(ApiError::store)?;
+    tx.commit().await.map_err(ApiError::store)?;
+    metrics::counter!("rally_bans_total").increment(1);
+    tracing::info!(player.id = %player_id, permanent = until.is_none(), "player banned");
+    Ok(until)
+}
+
+/// Lifts the ban of `player_id`; false when it was not banned.
+pub async fn unban(store: &Store, player_id: Uuid) -> Result<bool, ApiError> {
+    let mut tx = store.begin().await.map_err(ApiError::store)?;
+    let lifted = tx.unban_player(player_id).await.map_err(ApiError::store)?;
+    tx.commit().await.map_err(ApiError::store)?;
+    if lifted {
+        tracing::info!(player.id = %player_id, "player unbanned");
+    }
+    Ok(lifted)
+}
+
+/// The player's ban, if any.
+pub async fn of(store: &Store, player_id: Uuid) -> Result<Option<Ban>, ApiError> {
+    store.ban(player_id).await.map_err(ApiError::store)
+}
