@@ -14,11 +14,14 @@ use crate::{
     gateway::{self, Gateway},
     http::{
         acceptor::{self, ConnectionLimits},
+        admission::Admission,
         metrics,
     },
     matchmaking::{self, Queues, matchmaker::MatchmakerRole},
     outbox_relay::OutboxRelay,
-    parties, ratings, router,
+    parties,
+    password::Hasher,
+    ratings, router,
     sessions::{self, SessionTokens},
     settings::{Role, Secrets, Settings},
     state_epoch::{self, StateEpoch},
@@ -41,6 +44,8 @@ struct Inner {
     queues: Queues,
     session_tokens: SessionTokens,
     state_epoch: Arc<StateEpoch>,
+    admission: Admission,
+    hasher: Hasher,
 }
 
 impl AppState {
@@ -82,6 +87,16 @@ impl AppState {
     /// This node's view of the state backend's epoch (see [`StateEpoch`]).
     pub fn state_epoch(&self) -> &Arc<StateEpoch> {
         &self.inner.state_epoch
+    }
+
+    /// The node's password hashing, bounded to its cores.
+    pub fn hasher(&self) -> &Hasher {
+        &self.inner.hasher
+    }
+
+    /// The node's bound on requests in flight.
+    pub fn admission(&self) -> &Admission {
+        &self.inner.admission
     }
 
     /// The Prometheus recorder, for `/metrics`.
@@ -149,6 +164,7 @@ impl App {
             gateway::Limits::from_settings(&settings),
         );
         let state_epoch = Arc::new(StateEpoch::new(backends.state.clone()));
+        let admission = Admission::new(settings.max_requests_in_flight);
         let state = AppState {
             inner: Arc::new(Inner {
                 settings,
@@ -160,6 +176,8 @@ impl App {
                 queues,
                 session_tokens,
                 state_epoch,
+                admission,
+                hasher: Hasher::for_this_machine(),
             }),
         };
         Ok(Self {
@@ -206,6 +224,10 @@ impl App {
 
         let mut loops = tokio::task::JoinSet::new();
         loops.spawn(OutboxRelay::new(state.backends().clone()).run(loops_stopped.clone()));
+        loops.spawn(metrics::upkeep(
+            state.metrics().clone(),
+            loops_stopped.clone(),
+        ));
         loops.spawn(state_epoch::watch(
             state.state_epoch().clone(),
             loops_stopped.clone(),

@@ -37,7 +37,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 use crate::{
     app::AppState,
-    http::{ApiError, metrics, request_id},
+    http::{self, ApiError, metrics, request_id},
     routes,
 };
 
@@ -73,6 +73,7 @@ impl Modify for BearerScheme {
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
     let body_limit = state.settings().body_limit_bytes;
+    let admission = state.admission().clone();
     let (routes, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::health::router())
         .merge(routes::telemetry::router())
@@ -94,6 +95,10 @@ pub fn router(state: AppState) -> Router {
         )
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .layer(DefaultBodyLimit::max(body_limit))
+        .layer(middleware::from_fn_with_state(
+            admission,
+            http::admission::admit,
+        ))
         .layer(middleware::from_fn(metrics::track))
         .layer(middleware::from_fn(request_id::request_id))
         .with_state(state)

@@ -5,8 +5,11 @@
 //! The rules follow a JetStream durable pull consumer with explicit acks: a message goes to one
 //! puller of a durable at a time; it is handed out again when its ack wait runs out or when it
 //! is nacked; an ack removes it for that durable only. Messages are kept by the same limits
-//! as the NATS streams (age and count), whoever acknowledged them, so a durable created later
-//! still receives them.
+//! as the NATS streams (age and count), and a durable created later still receives them,
+//! except that a message every existing durable has acknowledged is dropped once it is older
+//! than [`KEEP_ACKNOWLEDGED`]. That is where this log differs from JetStream, on purpose: in one
+//! process every durable is opened when its role starts (well within that time), nothing
+//! outlives the process, and a node under load must not hold a week of events in memory.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::time::Duration;
@@ -15,6 +18,9 @@ use tokio::time::Instant;
 
 use crate::PublishReceipt;
 use crate::name::{STREAM_MAX_AGE, STREAM_MAX_MESSAGES};
+
+/// How long a message every durable has acknowledged is still kept, for durables opened later.
+pub(crate) const KEEP_ACKNOWLEDGED: Duration = Duration::from_secs(60);
 
 /// How long a message id is remembered for deduplication (the JetStream default window).
 pub(crate) const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
@@ -106,6 +112,12 @@ impl StreamLog {
             if let Some((_, id)) = self.recent_order.pop_front() {
                 self.recent_ids.remove(&id);
             }
+        }
+        if self.recent_ids.capacity() > 1024
+            && self.recent_ids.len() < self.recent_ids.capacity() / 4
+        {
+            self.recent_ids.shrink_to_fit();
+            self.recent_order.shrink_to_fit();
         }
         if let Some(id) = msg_id
             && let Some(&sequence) = self.recent_ids.get(id)
@@ -207,6 +219,31 @@ impl StreamLog {
         }
     }
 
+    /// Drops the oldest messages that every durable has acknowledged and that are older than
+    /// [`KEEP_ACKNOWLEDGED`].
+    fn drop_acknowledged(&mut self, now: Instant) {
+        let needed = self
+            .durables
+            .values()
+            .map(|c| c.in_flight.keys().next().map_or(c.next, |&s| s.min(c.next)))
+            .min();
+        let Some(needed) = needed else {
+            return;
+        };
+        while self.first < needed
+            && self
+                .messages
+                .front()
+                .is_some_and(|m| now.saturating_duration_since(m.at) >= KEEP_ACKNOWLEDGED)
+        {
+            self.messages.pop_front();
+            self.first += 1;
+        }
+        if self.messages.capacity() > 1024 && self.messages.len() < self.messages.capacity() / 4 {
+            self.messages.shrink_to_fit();
+        }
+    }
+
     /// Makes `sequence` due again at `due`, if `token` is still its latest delivery (a stale
     /// nack must not take a message away from the consumer that holds it now).
     pub(crate) fn nack(&mut self, durable: &str, sequence: u64, token: u64, due: Instant) {
@@ -220,8 +257,10 @@ impl StreamLog {
         }
     }
 
-    /// Drops the oldest messages past the age or count limit.
+    /// Drops the oldest messages past the age or count limit, and those every durable is done
+    /// with.
     fn enforce_limits(&mut self, now: Instant) {
+        self.drop_acknowledged(now);
         while let Some(oldest) = self.messages.front() {
             let too_old = now.saturating_duration_since(oldest.at) >= STREAM_MAX_AGE;
             if !too_old && self.messages.len() <= STREAM_MAX_MESSAGES {
@@ -290,16 +329,56 @@ mod tests {
     }
 
     #[test]
-    fn an_acked_message_is_kept_for_a_durable_created_later() {
+    fn a_message_every_durable_acknowledged_is_dropped_after_a_while() {
         let now = Instant::now();
         let mut log = StreamLog::default();
-        log.open("a", WAIT);
         log.append("m1", b"a".to_vec(), None, now);
+        log.open("a", WAIT);
+        log.open("b", WAIT);
         let h = ready(log.pull("a", now));
         log.ack("a", h.sequence);
-        assert!(matches!(log.pull("a", now), Pull::Idle(None)));
-        log.open("b", WAIT);
-        assert_eq!(ready(log.pull("b", now)).sequence, 1);
+        let later = now + KEEP_ACKNOWLEDGED;
+        assert!(matches!(log.pull("a", later), Pull::Idle(_)));
+        assert_eq!(log.stored(), 1, "b has not had it yet");
+        let h = ready(log.pull("b", now));
+        log.ack("b", h.sequence);
+        // A durable opened soon after still gets it...
+        log.open("c", WAIT);
+        let h = ready(log.pull("c", now));
+        log.ack("c", h.sequence);
+        assert_eq!(log.stored(), 1);
+        // ...and once everyone acknowledged it and it is old enough, it goes.
+        assert!(matches!(log.pull("a", later), Pull::Idle(_)));
+        assert_eq!(log.stored(), 0);
+        assert_eq!(log.append("m2", vec![], None, later).sequence, 2);
+        assert_eq!(ready(log.pull("b", later)).sequence, 2);
+    }
+
+    #[test]
+    fn a_message_in_flight_is_kept_while_later_ones_are_acknowledged() {
+        let now = Instant::now();
+        let mut log = StreamLog::default();
+        log.open("d", WAIT);
+        for key in ["m1", "m2", "m3"] {
+            log.append(key, vec![], None, now);
+        }
+        let first = ready(log.pull("d", now));
+        for _ in 0..2 {
+            let h = ready(log.pull("d", now));
+            log.ack("d", h.sequence);
+        }
+        log.nack(
+            "d",
+            first.sequence,
+            first.token,
+            now + KEEP_ACKNOWLEDGED * 2,
+        );
+        let later = now + KEEP_ACKNOWLEDGED;
+        assert!(matches!(log.pull("d", later), Pull::Idle(_)));
+        assert_eq!(log.stored(), 3, "m1 is still in flight");
+        log.ack("d", first.sequence);
+        assert!(matches!(log.pull("d", later), Pull::Idle(_)));
+        assert_eq!(log.stored(), 0);
     }
 
     #[test]

@@ -19,7 +19,9 @@ pub async fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> 
     let settings = Settings::load(config, &[])?;
     let store = Store::connect(settings.database().expose()).await?;
     store.migrate().await?;
-    let hash = password::hash(DEMO_PASSWORD.to_owned()).await?;
+    let hash = password::Hasher::for_this_machine()
+        .hash(DEMO_PASSWORD.to_owned())
+        .await?;
     let report = rally_store::seed::seed(&store, &hash, args.reset).await?;
     eprintln!("{report}");
     eprintln!("rally: every demo player's password is `{DEMO_PASSWORD}`");

@@ -12,7 +12,7 @@ use crate::{
     app::AppState,
     auth::{authenticated, limit},
     http::ApiError,
-    password,
+    password::Hasher,
 };
 
 /// The longest login text read (the longest email); longer is simply a wrong login.
@@ -21,10 +21,10 @@ const MAX_LOGIN_LEN: usize = 254;
 const MAX_PASSWORD_LEN: usize = 128;
 
 /// A hash of a password nobody has, made once with the same parameters as real ones.
-async fn dummy_hash() -> anyhow::Result<&'static str> {
+async fn dummy_hash(hasher: &Hasher) -> anyhow::Result<&'static str> {
     static DUMMY: OnceCell<String> = OnceCell::const_new();
     DUMMY
-        .get_or_try_init(|| password::hash("rally-dummy-password-for-timing".to_owned()))
+        .get_or_try_init(|| hasher.hash("rally-dummy-password-for-timing".to_owned()))
         .await
         .map(String::as_str)
 }
@@ -57,9 +57,9 @@ pub async fn login(app: &AppState, request: LoginRequest) -> Result<AuthResponse
 
     let hash = match &credentials {
         Some(c) => c.password_hash.clone(),
-        None => dummy_hash().await?.to_owned(),
+        None => dummy_hash(app.hasher()).await?.to_owned(),
     };
-    let matches = password::verify(request.password, hash).await?;
+    let matches = app.hasher().verify(request.password, hash).await?;
     let Some(credentials) = credentials.filter(|_| matches && !too_long) else {
         limit::record_login_failure(state, &subject, app.settings().login_failure_quota()).await?;
         return Err(ApiError::InvalidCredentials);

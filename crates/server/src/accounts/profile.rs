@@ -13,7 +13,6 @@ use crate::{
     app::AppState,
     auth::{authenticated, limit},
     http::ApiError,
-    password,
     settings::Settings,
 };
 
@@ -108,14 +107,14 @@ pub async fn update(
             .password_hash(player_id)
             .await
             .map_err(ApiError::store)?;
-        if !password::verify(current, stored).await? {
+        if !app.hasher().verify(current, stored).await? {
             limit::record_login_failure(state, &subject, app.settings().login_failure_quota())
                 .await?;
             return Err(ApiError::CurrentPasswordRequired);
         }
     }
     let new_hash = match &update.new_password {
-        Some(new) => Some(password::hash(new.as_str().to_owned()).await?),
+        Some(new) => Some(app.hasher().hash(new.as_str().to_owned()).await?),
         None => None,
     };
     let fields = update.changed_fields();

@@ -8,7 +8,7 @@ use rally_protocol::{
 use rally_store::{NewEvent, NewPlayer, new_id};
 
 use super::{conflict_or_internal, session};
-use crate::{app::AppState, http::ApiError, password, settings::Settings};
+use crate::{app::AppState, http::ApiError, settings::Settings};
 
 /// A registration whose every field follows its rule.
 #[derive(Debug)]
@@ -65,7 +65,10 @@ pub async fn register(
     app: &AppState,
     registration: Registration,
 ) -> Result<AuthResponse, ApiError> {
-    let hash = password::hash(registration.password.into_inner()).await?;
+    let hash = app
+        .hasher()
+        .hash(registration.password.into_inner())
+        .await?;
     let new = NewPlayer {
         id: new_id(),
         username: registration.username.into_inner(),

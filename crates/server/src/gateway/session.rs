@@ -81,11 +81,18 @@ pub struct GatewaySession {
     inner: Mutex<Inner>,
 }
 
+/// The most text a session keeps for a resume, whatever `ws_outbound_queue` allows: what a
+/// client misses in a short disconnect, not a history (a longer gap refetches instead). It
+/// keeps an idle node's memory per connected player small.
+const REPLAY_BYTES: usize = 32 * 1024;
+
 #[derive(Debug)]
 struct Inner {
     last_seq: u64,
-    /// The last pushes, oldest first, at most `queue` of them.
+    /// The last pushes, oldest first, at most `queue` of them and [`REPLAY_BYTES`] of text.
     replay: VecDeque<(u64, Outbound)>,
+    /// The text bytes held in `replay`.
+    replay_bytes: usize,
     socket: Option<Socket>,
     generation: u64,
 }
@@ -116,6 +123,7 @@ impl GatewaySession {
             inner: Mutex::new(Inner {
                 last_seq: 0,
                 replay: VecDeque::new(),
+                replay_bytes: 0,
                 socket: None,
                 generation: 0,
             }),
@@ -149,9 +157,13 @@ impl GatewaySession {
             kind,
             occurred_at_ms: push.occurred_at_ms,
         };
+        inner.replay_bytes += outbound.text.len();
         inner.replay.push_back((seq, outbound.clone()));
-        if inner.replay.len() > self.queue {
-            inner.replay.pop_front();
+        while inner.replay.len() > self.queue || inner.replay_bytes > REPLAY_BYTES {
+            match inner.replay.pop_front() {
+                Some((_, dropped)) => inner.replay_bytes -= dropped.text.len(),
+                None => break,
+            }
         }
         let Some(socket) = inner.socket.as_ref() else {
             return false;
@@ -265,6 +277,22 @@ mod tests {
                     .expect("seq")
             })
             .collect()
+    }
+
+    #[test]
+    fn the_resume_buffer_holds_a_bounded_amount_of_text() {
+        let session = GatewaySession::new(Uuid::nil(), 100_000);
+        let pushes = REPLAY_BYTES; // far more than fit: each frame is tens of bytes
+        for _ in 0..pushes {
+            session.deliver(pong());
+        }
+        let inner = session.lock();
+        assert!(inner.replay_bytes <= REPLAY_BYTES, "{}", inner.replay_bytes);
+        let held: usize = inner.replay.iter().map(|(_, o)| o.text.len()).sum();
+        assert_eq!(held, inner.replay_bytes);
+        assert!(inner.replay.len() < pushes);
+        // What is kept is the newest, without gaps.
+        assert_eq!(inner.replay.back().map(|(s, _)| *s), Some(pushes as u64));
     }
 
     #[test]

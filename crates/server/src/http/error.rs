@@ -354,16 +354,18 @@ impl ApiError {
 }
 
 impl From<anyhow::Error> for ApiError {
-    /// Glue code passes backend errors up as `anyhow`: one that was a backend not answering is
-    /// still a 503, wherever in the chain it sits.
+    /// Glue code passes backend errors up as `anyhow`: one that was a backend not answering (or
+    /// password hashing at capacity) is still a 503, wherever in the chain it sits.
     fn from(error: anyhow::Error) -> Self {
         let unavailable = error.chain().any(|cause| {
-            matches!(
-                cause.downcast_ref::<rally_store::StoreError>(),
-                Some(rally_store::StoreError::Unavailable(_))
-            ) || cause
-                .downcast_ref::<rally_state::StateError>()
-                .is_some_and(rally_state::StateError::is_unavailable)
+            cause.is::<crate::password::Busy>()
+                || matches!(
+                    cause.downcast_ref::<rally_store::StoreError>(),
+                    Some(rally_store::StoreError::Unavailable(_))
+                )
+                || cause
+                    .downcast_ref::<rally_state::StateError>()
+                    .is_some_and(rally_state::StateError::is_unavailable)
         });
         if unavailable {
             ApiError::unavailable()

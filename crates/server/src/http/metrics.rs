@@ -36,6 +36,21 @@ pub fn recorder() -> PrometheusHandle {
         .clone()
 }
 
+/// How often histogram samples are folded into their buckets and summaries.
+const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
+
+/// Folds recorded histogram samples into their buckets every [`UPKEEP_EVERY`] until `stop`
+/// turns true. Without it the samples wait, one by one, for the next scrape of `/metrics`,
+/// and a node nobody scrapes grows with every request.
+pub async fn upkeep(handle: PrometheusHandle, mut stop: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            () = tokio::time::sleep(UPKEEP_EVERY) => handle.run_upkeep(),
+        }
+    }
+}
+
 /// Middleware: counts each request and records its latency under its route template.
 pub async fn track(request: Request, next: Next) -> Response {
     let route = request

@@ -17,6 +17,9 @@ impl Settings {
                 "must be 0 (from the open-files limit) or between 16 and 10000000",
             );
         }
+        if !(1..=1_000_000).contains(&self.max_requests_in_flight) {
+            return invalid("max_requests_in_flight", "must be between 1 and 1000000");
+        }
         if !(100..=300_000).contains(&self.http_header_timeout_ms) {
             return invalid("http_header_timeout_ms", "must be between 100 and 300000");
         }

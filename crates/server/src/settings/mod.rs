@@ -120,6 +120,9 @@ pub struct Settings {
     /// Open HTTP connections past which the oldest is asked to close; 0: the open-files limit
     /// less 256.
     pub max_connections: usize,
+    /// Requests a node works on at once; past it a request is answered 503
+    /// `backend_unavailable` at once (health, readiness and metrics are always served).
+    pub max_requests_in_flight: usize,
     /// How long a connection may take to send a request's headers, counted from when it is
     /// ready for the next request (so also how long an idle keep-alive connection stays), in
     /// milliseconds.
@@ -242,6 +245,7 @@ impl Default for Settings {
             readiness_timeout_ms: 2000,
             backend_timeout_ms: 500,
             max_connections: 0,
+            max_requests_in_flight: 512,
             http_header_timeout_ms: 10_000,
             http_body_timeout_ms: 30_000,
             metrics_listen: None,
@@ -306,6 +310,7 @@ const ENV_KEYS: &[&str] = &[
     "readiness_timeout_ms",
     "backend_timeout_ms",
     "max_connections",
+    "max_requests_in_flight",
     "http_header_timeout_ms",
     "http_body_timeout_ms",
     "metrics_listen",

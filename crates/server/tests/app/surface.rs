@@ -237,3 +237,24 @@ async fn serve_returns_once_its_shutdown_future_completes() {
         .unwrap()
         .unwrap();
 }
+
+/// Past `max_requests_in_flight` a request is shed at once with 503 and `Retry-After`, while
+/// probes are still answered.
+#[tokio::test]
+async fn requests_past_the_in_flight_bound_are_shed_with_503_but_probes_are_not() {
+    let app = spawn_app(&[("max_requests_in_flight", "1".into())]).await;
+    let slow = app.post(
+        "/v1/auth/register",
+        serde_json::json!({ "username": "holder", "email": "holder@example.com", "password": "correct horse battery" }),
+    );
+    let shed = app.get("/v1/queues");
+    let probe = app.get("/healthz");
+    let (slow, shed, probe) = tokio::join!(slow, shed, probe);
+    assert_eq!(slow.status, 201);
+    assert_eq!(shed.status, 503, "{}", String::from_utf8_lossy(&shed.body));
+    assert_eq!(shed.json()["code"], "backend_unavailable");
+    assert_eq!(shed.headers["retry-after"], "1");
+    assert_eq!(probe.status, 200);
+    // Once the slot is free again, requests are admitted.
+    assert_eq!(app.get("/v1/queues").await.status, 401);
+}

@@ -20,6 +20,9 @@ impl RateTable {
         self.checks = self.checks.wrapping_add(1);
         if self.checks.is_multiple_of(SWEEP_EVERY) {
             self.tats.retain(|_, tat| *tat > now);
+            if self.tats.capacity() > 4096 && self.tats.len() < self.tats.capacity() / 4 {
+                self.tats.shrink_to_fit();
+            }
         }
         let tat = self.tats.get(key).copied().filter(|tat| *tat > now);
         let (decision, new_tat) = gcra_step(tat, now, quota);

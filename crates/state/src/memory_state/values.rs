@@ -96,6 +96,10 @@ impl ValueMap {
         self.writes = self.writes.wrapping_add(1);
         if self.writes.is_multiple_of(SWEEP_EVERY) {
             self.entries.retain(|_, entry| now < entry.expires_at);
+            // Give back what a burst of keys took, once most of them are gone.
+            if self.entries.capacity() > 4096 && self.entries.len() < self.entries.capacity() / 4 {
+                self.entries.shrink_to_fit();
+            }
         }
     }
 

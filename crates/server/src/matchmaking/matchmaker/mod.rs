@@ -35,8 +35,11 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 mod backfill;
+mod lease_keeper;
 mod status;
 mod writes;
+
+use lease_keeper::Leases;
 
 use writes::{WriteFailure, lock_parties};
 
@@ -61,15 +64,11 @@ struct Known {
     last_status: Option<Instant>,
 }
 
-/// A queue this node owns.
+/// A queue this node owns (its lease is kept by [`lease_keeper`]).
 #[derive(Debug)]
 struct Owned {
-    /// The lease's fencing token in the state backend (for renewing and releasing).
-    fence: u64,
     /// The store's epoch for this ownership (what match writes are checked against).
     epoch: u64,
-    valid_until: Instant,
-    renew_at: Instant,
     cursor: Timestamp,
     backfill_cursor: Timestamp,
     resync_at: Instant,
@@ -83,6 +82,8 @@ pub struct MatchmakerRole {
     queues: Queues,
     engine: Matchmaker,
     owned: HashMap<Mode, Owned>,
+    /// The leases of the owned queues, renewed by their own task.
+    leases: Leases,
     known: HashMap<TicketId, Known>,
     /// Open backfill requests fed to the engine: their match.
     backfills: HashMap<BackfillId, (Mode, Uuid)>,
@@ -140,6 +141,7 @@ impl MatchmakerRole {
             queues,
             engine,
             owned: HashMap::new(),
+            leases: Leases::default(),
             known: HashMap::new(),
             backfills: HashMap::new(),
             unusable: Vec::new(),
@@ -150,6 +152,13 @@ impl MatchmakerRole {
     /// Runs rounds until `stop` turns true, then releases its leases.
     pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
         let period = Duration::from_millis(self.queues.tick_interval_ms());
+        tokio::spawn(lease_keeper::keep(
+            self.leases.clone(),
+            self.app.backends().state.clone(),
+            self.holder.clone(),
+            self.app.settings().matchmaker_lease(),
+            stop.clone(),
+        ));
         let mut ticker = tokio::time::interval(period);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -162,13 +171,16 @@ impl MatchmakerRole {
             }
             self.round().await;
         }
-        for (mode, owned) in self.owned.drain() {
-            let _ = self
-                .app
-                .backends()
-                .state
-                .release_lease(&lease_name(mode), &self.holder, owned.fence)
-                .await;
+        let modes: Vec<Mode> = self.owned.drain().map(|(mode, _)| mode).collect();
+        for mode in modes {
+            if let Some(fence) = self.leases.forget(mode) {
+                let _ = self
+                    .app
+                    .backends()
+                    .state
+                    .release_lease(&lease_name(mode), &self.holder, fence)
+                    .await;
+            }
         }
         metrics::gauge!("rally_matchmaker_leases_held").set(0.0);
     }
@@ -207,36 +219,20 @@ impl MatchmakerRole {
     async fn ownership(&mut self) {
         let state = self.app.backends().state.clone();
         let ttl = self.app.settings().matchmaker_lease();
-        let now = Instant::now();
+        for mode in self.leases.lost() {
+            self.drop_queue(mode, "lease taken over");
+        }
         let modes: Vec<Mode> = self.queues.iter().map(|(mode, _)| mode).collect();
         for mode in modes {
-            let name = lease_name(mode);
-            if let Some(owned) = self.owned.get_mut(&mode) {
-                if now < owned.renew_at {
-                    continue;
-                }
-                match state
-                    .renew_lease(&name, &self.holder, owned.fence, ttl)
-                    .await
-                {
-                    Ok(true) => {
-                        owned.valid_until = now + ttl;
-                        owned.renew_at = now + ttl / 3;
-                    }
-                    Ok(false) => self.drop_queue(mode, "lease taken over"),
-                    Err(error) if now >= owned.valid_until => {
-                        tracing::warn!(error = %error, "cannot renew a queue lease");
-                        self.drop_queue(mode, "lease could not be renewed in time");
-                    }
-                    Err(error) => tracing::warn!(error = %error, "cannot renew a queue lease yet"),
-                }
+            if self.owned.contains_key(&mode) {
                 continue;
             }
+            let name = lease_name(mode);
             match state.acquire_lease(&name, &self.holder, ttl).await {
                 Ok(Some(lease)) => {
-                    if let Err(error) = self.take_over(mode, lease.fence, lease.valid_until).await {
+                    self.leases.hold(mode, lease.fence, lease.valid_until);
+                    if let Err(error) = self.take_over(mode, lease.fence).await {
                         tracing::warn!(error = %error, mode = mode.as_str(), "cannot rebuild the queue; releasing it");
-                        let _ = state.release_lease(&name, &self.holder, lease.fence).await;
                         self.drop_queue(mode, "rebuild failed");
                     }
                 }
@@ -247,13 +243,7 @@ impl MatchmakerRole {
         metrics::gauge!("rally_matchmaker_leases_held").set(self.owned.len() as f64);
     }
 
-    async fn take_over(
-        &mut self,
-        mode: Mode,
-        fence: u64,
-        valid_until: Instant,
-    ) -> Result<(), StoreError> {
-        let ttl = self.app.settings().matchmaker_lease();
+    async fn take_over(&mut self, mode: Mode, fence: u64) -> Result<(), StoreError> {
         let cursor = Timestamp::now();
         let epoch = self.app.backends().store.take_queue(mode.as_str()).await?;
         let tickets = self
@@ -266,10 +256,7 @@ impl MatchmakerRole {
         self.owned.insert(
             mode,
             Owned {
-                fence,
                 epoch,
-                valid_until,
-                renew_at: Instant::now() + ttl / 3,
                 cursor,
                 backfill_cursor: cursor,
                 resync_at: Instant::now() + FULL_RESYNC,
@@ -298,15 +285,17 @@ impl MatchmakerRole {
     }
 
     fn drop_queue(&mut self, mode: Mode, why: &str) {
-        let Some(owned) = self.owned.remove(&mode) else {
-            return;
-        };
         // Let the lease go, so the next acquisition (here or elsewhere) starts a new ownership.
-        let state = self.app.backends().state.clone();
-        let (name, holder) = (lease_name(mode), self.holder.clone());
-        tokio::spawn(async move {
-            let _ = state.release_lease(&name, &holder, owned.fence).await;
-        });
+        if let Some(fence) = self.leases.forget(mode) {
+            let state = self.app.backends().state.clone();
+            let (name, holder) = (lease_name(mode), self.holder.clone());
+            tokio::spawn(async move {
+                let _ = state.release_lease(&name, &holder, fence).await;
+            });
+        }
+        if self.owned.remove(&mode).is_none() {
+            return;
+        }
         let ids: Vec<TicketId> = self
             .known
             .iter()

@@ -14,6 +14,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::{Known, MatchmakerRole};
+
+/// The matched waits a queue keeps for its median (within the status window, newest kept).
+const MAX_WAIT_SAMPLES: usize = 1024;
 use crate::{
     http::ApiError,
     matchmaking::{
@@ -98,6 +101,10 @@ impl MatchmakerRole {
                         .record(waited);
                     if let Some(owned) = self.owned.get_mut(&mode) {
                         owned.waits.push_back((Instant::now(), waited));
+                        // The median of the most recent is as good as that of all of them.
+                        if owned.waits.len() > MAX_WAIT_SAMPLES {
+                            owned.waits.pop_front();
+                        }
                     }
                     self.known.remove(&TicketId(known.id.as_u128()));
                 }

@@ -194,3 +194,42 @@ async fn a_served_node_sees_the_socket_peer_and_trusts_it_only_when_configured()
     stop.send(()).unwrap();
     server.await.unwrap().unwrap();
 }
+
+/// A burst of registrations beyond what the cores can hash is refused at once with 503 and
+/// `Retry-After`, instead of queueing; what was admitted is stored, what was refused is not,
+/// and the rest of the API answers meanwhile.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_registration_burst_past_the_hashing_capacity_gets_503_with_retry_after() {
+    let app = crate::harness::spawn_app(&[("register_limit_per_hour", "1000".into())]).await;
+    let auth = register(&app, "bystander").await;
+    let access = token(&auth, "access_token");
+    let burst = (0..120).map(|i| {
+        let app = &app;
+        async move {
+            let name = format!("burst_{i:03}");
+            let answer = app
+                .post("/v1/auth/register", json!({ "username": name, "email": format!("{name}@example.com"), "password": PASSWORD }))
+                .await;
+            (name, answer)
+        }
+    });
+    let (answers, profile) = tokio::join!(futures::future::join_all(burst), me(&app, &access));
+    assert_eq!(profile.status, 200, "{}", text(&profile));
+    let store = &app.state().backends().store;
+    let mut refused = 0;
+    for (name, answer) in &answers {
+        let stored = store.find_player_by_username(name).await.unwrap().is_some();
+        match answer.status {
+            201 => assert!(stored, "{name} was answered 201 but not stored"),
+            503 => {
+                refused += 1;
+                assert_eq!(problem(answer).1, "backend_unavailable");
+                assert_eq!(answer.headers["retry-after"], "1");
+                assert!(!stored, "{name} was refused but stored");
+            }
+            other => panic!("{name}: {other} {}", text(answer)),
+        }
+    }
+    assert!(refused > 0, "120 registrations at once were all queued");
+    eprintln!("{refused} of 120 simultaneous registrations refused with 503");
+}

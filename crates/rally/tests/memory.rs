@@ -1,0 +1,79 @@
+//! Memory stays flat under churn: a node whose WebSockets come and go in waves holds no more
+//! after the tenth wave than after the second (the in-process fan-out forgets subscribers
+//! whose sockets are gone, even when nothing is ever pushed to them again).
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use futures::future::join_all;
+use support::{Node, Socket, http};
+
+/// The resident memory of a process, in KiB.
+fn rss_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmRSS:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+        .expect("VmRSS in /proc/<pid>/status")
+}
+
+/// The node's `rally_ws_sessions` gauge.
+async fn sessions(node: &Node) -> f64 {
+    let mut stream = tokio::net::TcpStream::connect(node.addr).await.unwrap();
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nhost: rally\r\nconnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut text = String::new();
+    stream.read_to_string(&mut text).await.unwrap();
+    text.lines()
+        .find_map(|line| line.strip_prefix("rally_ws_sessions "))
+        .map_or(0.0, |v| v.trim().parse().unwrap())
+}
+
+#[cfg(target_os = "linux")]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn waves_of_websockets_leave_memory_flat() {
+    const WAVES: usize = 10;
+    const SOCKETS: usize = 1_000;
+    rlimit::increase_nofile_limit(8192).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let node = Node::embedded(
+        dir.path(),
+        &[
+            ("RALLY_API_LIMIT_PER_MINUTE", "1000000"),
+            // Sessions end with their socket, so each wave is gone before the next.
+            ("RALLY_WS_RESUME_GRACE_S", "0"),
+        ],
+    );
+    let (_, token) = node.register("wave").await;
+    let pid = node.child.id();
+    let mut after = Vec::new();
+    for _ in 0..WAVES {
+        let sockets: Vec<Socket> =
+            join_all((0..SOCKETS).map(|_| Socket::connect(node.addr, &token)))
+                .await
+                .into_iter()
+                .map(|(socket, _)| socket)
+                .collect();
+        drop(sockets);
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while sessions(&node).await > 0.0 {
+            assert!(Instant::now() < deadline, "sessions did not end");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        assert_eq!(http(node.addr, "GET", "/healthz", None, None).await.0, 200);
+        after.push(rss_kib(pid));
+    }
+    eprintln!("resident memory after each wave of {SOCKETS} sockets (KiB): {after:?}");
+    let (second, last) = (after[1], after[WAVES - 1]);
+    assert!(
+        last <= second + second / 10,
+        "memory grew from {second} KiB after the second wave to {last} KiB after the last"
+    );
+}

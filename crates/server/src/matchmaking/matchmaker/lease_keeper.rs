@@ -1,0 +1,209 @@
+//! The matchmaker's queue leases, renewed on a schedule of their own: a round slowed by load
+//! (a big tick, a slow store) never delays a renewal, so a matchmaker does not lose its queues
+//! to its own slowness.
+//!
+//! A renewal that finds the lease lapsed takes it again when nobody else holds it: a node alone
+//! in its deployment can't lose a queue to itself. That is safe because match writes are fenced
+//! by the store's queue epoch, not by the lease: a node that took the queue meanwhile bumped
+//! that epoch, and this node's next write is refused and it lets the queue go.
+
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex, MutexGuard},
+    time::{Duration, Instant},
+};
+
+use rally_engine::Mode;
+use rally_state::State;
+use tokio::sync::watch;
+
+/// A lease as the keeper sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    /// Held with this fencing token until about then.
+    Held { fence: u64, valid_until: Instant },
+    /// Someone else holds it now (or it could not be renewed in time): give the queue up.
+    Lost,
+}
+
+/// The leases of one matchmaker, shared by its rounds and its keeper. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Leases {
+    slots: Arc<Mutex<HashMap<Mode, Slot>>>,
+}
+
+impl Leases {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Mode, Slot>> {
+        self.slots
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Starts keeping the lease of `mode`.
+    pub(super) fn hold(&self, mode: Mode, fence: u64, valid_until: Instant) {
+        self.lock().insert(mode, Slot::Held { fence, valid_until });
+    }
+
+    /// Stops keeping the lease of `mode`; its fencing token, to release it with, when held.
+    pub(super) fn forget(&self, mode: Mode) -> Option<u64> {
+        match self.lock().remove(&mode) {
+            Some(Slot::Held { fence, .. }) => Some(fence),
+            _ => None,
+        }
+    }
+
+    /// The queues whose lease was lost since the last call (they are forgotten).
+    pub(super) fn lost(&self) -> Vec<Mode> {
+        let mut slots = self.lock();
+        let lost: Vec<Mode> = slots
+            .iter()
+            .filter(|(_, slot)| **slot == Slot::Lost)
+            .map(|(mode, _)| *mode)
+            .collect();
+        for mode in &lost {
+            slots.remove(mode);
+        }
+        lost
+    }
+
+    fn held(&self) -> Vec<(Mode, u64, Instant)> {
+        self.lock()
+            .iter()
+            .filter_map(|(mode, slot)| match slot {
+                Slot::Held { fence, valid_until } => Some((*mode, *fence, *valid_until)),
+                Slot::Lost => None,
+            })
+            .collect()
+    }
+
+    /// Records a renewal, unless the lease was forgotten meanwhile.
+    fn set(&self, mode: Mode, slot: Slot) {
+        if let Some(current) = self.lock().get_mut(&mode) {
+            *current = slot;
+        }
+    }
+}
+
+/// Renews every held lease a third of `ttl` before it would lapse, until `stop` turns true.
+pub(super) async fn keep(
+    leases: Leases,
+    state: State,
+    holder: String,
+    ttl: Duration,
+    mut stop: watch::Receiver<bool>,
+) {
+    let every = (ttl / 3).max(Duration::from_millis(100));
+    loop {
+        tokio::select! {
+            _ = stop.changed() => return,
+            () = tokio::time::sleep(every) => {}
+        }
+        for (mode, fence, valid_until) in leases.held() {
+            let slot = renew(&state, &holder, mode, fence, valid_until, ttl).await;
+            leases.set(mode, slot);
+        }
+    }
+}
+
+async fn renew(
+    state: &State,
+    holder: &str,
+    mode: Mode,
+    fence: u64,
+    valid_until: Instant,
+    ttl: Duration,
+) -> Slot {
+    let name = super::lease_name(mode);
+    let sent = Instant::now();
+    match state.renew_lease(&name, holder, fence, ttl).await {
+        Ok(true) => Slot::Held {
+            fence,
+            valid_until: sent + ttl,
+        },
+        Ok(false) => match state.acquire_lease(&name, holder, ttl).await {
+            Ok(Some(lease)) => {
+                metrics::counter!("rally_matchmaker_leases_retaken_total").increment(1);
+                tracing::info!(
+                    mode = mode.as_str(),
+                    fence = lease.fence,
+                    "a queue's lease had lapsed and nobody held it; took it again"
+                );
+                Slot::Held {
+                    fence: lease.fence,
+                    valid_until: lease.valid_until,
+                }
+            }
+            Ok(None) => Slot::Lost,
+            Err(error) => unreachable_state(mode, fence, valid_until, &error),
+        },
+        Err(error) => unreachable_state(mode, fence, valid_until, &error),
+    }
+}
+
+/// The state backend did not answer: the lease is kept while it is still valid.
+fn unreachable_state(
+    mode: Mode,
+    fence: u64,
+    valid_until: Instant,
+    error: &rally_state::StateError,
+) -> Slot {
+    if Instant::now() >= valid_until {
+        tracing::warn!(error = %error, mode = mode.as_str(), "cannot renew a queue lease in time");
+        Slot::Lost
+    } else {
+        tracing::debug!(error = %error, mode = mode.as_str(), "cannot renew a queue lease yet");
+        Slot::Held { fence, valid_until }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    fn mode(name: &str) -> Mode {
+        Mode::new(name).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_lapsed_lease_nobody_holds_is_taken_again_and_one_held_elsewhere_is_lost() {
+        let state = State::memory();
+        let ttl = Duration::from_millis(50);
+        let duel = mode("duel");
+        let name = super::super::lease_name(duel);
+        let first = state
+            .acquire_lease(&name, "me", ttl)
+            .await
+            .unwrap()
+            .unwrap();
+        tokio::time::sleep(ttl * 2).await;
+        // Lapsed, free: taken again, with a new token.
+        let slot = renew(&state, "me", duel, first.fence, first.valid_until, ttl).await;
+        let Slot::Held { fence, .. } = slot else {
+            panic!("{slot:?}");
+        };
+        assert!(fence > first.fence);
+        // Lapsed and taken by another node: lost.
+        tokio::time::sleep(ttl * 2).await;
+        state
+            .acquire_lease(&name, "other", ttl)
+            .await
+            .unwrap()
+            .unwrap();
+        let slot = renew(&state, "me", duel, fence, Instant::now(), ttl).await;
+        assert_eq!(slot, Slot::Lost);
+    }
+
+    #[test]
+    fn lost_queues_are_reported_once() {
+        let leases = Leases::default();
+        let (duel, squad) = (mode("duel"), mode("squad"));
+        leases.hold(duel, 1, Instant::now());
+        leases.hold(squad, 2, Instant::now());
+        leases.set(duel, Slot::Lost);
+        assert_eq!(leases.lost(), vec![duel]);
+        assert!(leases.lost().is_empty());
+        assert_eq!(leases.forget(squad), Some(2));
+        assert_eq!(leases.forget(duel), None);
+    }
+}
