@@ -82,14 +82,30 @@ async fn a_body_that_never_arrives_whole_is_given_up_after_the_body_timeout() {
 /// idle connections make way and a player is served at once.
 #[tokio::test]
 async fn idle_connections_beyond_the_file_limit_do_not_lock_a_player_out() {
+    // A long header timeout, so only the cap can free the idle connections.
+    idle_flood(&[("RALLY_HTTP_HEADER_TIMEOUT_MS", "120000")], true).await;
+}
+
+/// The same flood with a cap set above the open-files limit: accepting fails for want of file
+/// descriptors, and the node frees the oldest connection and backs off instead of spinning.
+#[tokio::test]
+async fn running_out_of_file_descriptors_frees_the_oldest_connection() {
+    idle_flood(
+        &[
+            ("RALLY_HTTP_HEADER_TIMEOUT_MS", "120000"),
+            ("RALLY_MAX_CONNECTIONS", "5000"),
+        ],
+        false,
+    )
+    .await;
+}
+
+/// Opens 1,100 idle connections to a node limited to 1,024 files, then checks a player is
+/// served (and, with `register`, that the node still has room for its own files).
+async fn idle_flood(settings: &[(&str, &str)], register: bool) {
     rlimit::increase_nofile_limit(4096).unwrap();
     let dir = tempfile::tempdir().unwrap();
-    // A long header timeout, so only the cap can free the idle connections.
-    let node = Node::embedded_with_file_limit(
-        dir.path(),
-        &[("RALLY_HTTP_HEADER_TIMEOUT_MS", "120000")],
-        1024,
-    );
+    let node = Node::embedded_with_file_limit(dir.path(), settings, 1024);
     let mut idle = Vec::new();
     for _ in 0..1_100 {
         match TcpStream::connect(node.addr).await {
@@ -110,6 +126,9 @@ async fn idle_connections_beyond_the_file_limit_do_not_lock_a_player_out() {
     let elapsed = started.elapsed();
     assert_eq!(answer.0, 200);
     eprintln!("a player's request with 1,100 idle connections open: {elapsed:?}");
+    if !register {
+        return;
+    }
     // And the node keeps serving: a registration touches the store and its files.
     let (status, body) = tokio::time::timeout(
         Duration::from_secs(20),
@@ -128,7 +147,6 @@ async fn idle_connections_beyond_the_file_limit_do_not_lock_a_player_out() {
     .await
     .expect("registration hung");
     assert_eq!(status, 201, "{body}");
-    drop(idle);
 }
 
 #[tokio::test]

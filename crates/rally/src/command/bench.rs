@@ -3,8 +3,8 @@
 use std::process::ExitCode;
 
 use rally_server::bench::{
-    AccountsBenchArgs, GatewayBenchArgs, QueueBenchArgs, RatingsBenchArgs, accounts, gateway,
-    queue, ratings,
+    AccountsBenchArgs, GatewayBenchArgs, QueueBenchArgs, RatingsBenchArgs, SoakBenchArgs, accounts,
+    gateway, queue, ratings, soak,
 };
 use rally_simulator::{BenchArgs, bench_engine};
 
@@ -29,6 +29,9 @@ pub enum Bench {
     /// Ratings: leaderboard and history reads at a fixed rate with many rated players, and
     /// results applied per second (PostgreSQL and Redis with `--database-url`, `--redis-url`).
     Ratings(RatingsBenchArgs),
+    /// A soak: an embedded node playing the whole loop (queue, match, session, result, rating)
+    /// for minutes, its memory sampled, to see it stay flat once warm.
+    Soak(SoakBenchArgs),
 }
 
 /// Runs a benchmark and prints its report.
@@ -48,6 +51,10 @@ pub async fn run(bench: &Bench) -> anyhow::Result<ExitCode> {
             print(&gateway(args, &exe).await?.to_string())?;
         }
         Bench::Ratings(args) => print(&ratings(args).await?.to_string())?,
+        Bench::Soak(args) => {
+            let exe = std::env::current_exe()?;
+            print(&soak(args, &exe).await?.to_string())?;
+        }
         Bench::Queue(args) => {
             let exe = std::env::current_exe()?;
             print(&queue(args, &exe).await?.to_string())?;

@@ -1,11 +1,13 @@
 //! The benchmarks behind `rally bench accounts` ([`accounts`](mod@accounts)) and `rally bench gateway`
-//! ([`gateway`](mod@gateway)) and `rally bench queue` ([`queue`](mod@queue)), and what they share ([`node`]).
+//! ([`gateway`](mod@gateway)) and `rally bench queue` ([`queue`](mod@queue)), `rally bench soak`
+//! ([`soak`](mod@soak)), and what they share ([`node`]).
 
 pub mod accounts;
 pub mod gateway;
 pub mod node;
 pub mod queue;
 pub mod ratings;
+pub mod soak;
 
 use std::time::Duration;
 
@@ -13,6 +15,7 @@ pub use accounts::{AccountsBenchArgs, AccountsReport, accounts};
 pub use gateway::{GatewayBenchArgs, GatewayReport, gateway};
 pub use queue::{QueueBenchArgs, QueueReport, queue};
 pub use ratings::{RatingsBenchArgs, RatingsReport, ratings};
+pub use soak::{SoakBenchArgs, SoakReport, soak};
 
 /// Latency percentiles of a sample.
 #[derive(Debug, Clone, Copy, Default)]

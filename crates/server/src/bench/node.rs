@@ -123,7 +123,33 @@ impl HttpClient {
         token: &str,
         body: Value,
     ) -> anyhow::Result<(u16, Value)> {
-        let body = body.to_string();
+        let (status, body) = self.raw(method, path, token, body).await?;
+        let body = if body.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_slice(&body).unwrap_or(Value::Null)
+        };
+        Ok((status, body))
+    }
+
+    /// A `GET` whose body is text (`/metrics`).
+    pub async fn text(&mut self, path: &str) -> anyhow::Result<String> {
+        let (_, body) = self.raw("GET", path, "", Value::Null).await?;
+        Ok(String::from_utf8_lossy(&body).into_owned())
+    }
+
+    async fn raw(
+        &mut self,
+        method: &str,
+        path: &str,
+        token: &str,
+        body: Value,
+    ) -> anyhow::Result<(u16, Vec<u8>)> {
+        let body = if body.is_null() {
+            String::new()
+        } else {
+            body.to_string()
+        };
         let request = format!(
             "{method} {path} HTTP/1.1\r\nhost: {}\r\nauthorization: Bearer {token}\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{body}",
             self.addr,
@@ -153,11 +179,6 @@ impl HttpClient {
         }
         let mut body = vec![0; length];
         self.stream.read_exact(&mut body).await?;
-        let body = if body.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_slice(&body).unwrap_or(Value::Null)
-        };
         Ok((status, body))
     }
 }

@@ -23,7 +23,7 @@ use std::{
         Arc, Mutex,
         atomic::{AtomicU64, AtomicUsize, Ordering},
     },
-    time::Duration,
+    time::{Duration, Instant},
 };
 
 use axum::{Router, body::Body, extract::ConnectInfo, http::Request};
@@ -127,6 +127,7 @@ pub async fn serve(
 ) {
     let connections = Arc::new(Connections::default());
     let mut backoff = MIN_BACKOFF;
+    let mut last_warned = None;
     tokio::pin!(shutdown);
     loop {
         let accepted = tokio::select! {
@@ -141,7 +142,11 @@ pub async fn serve(
             Err(error) if is_per_connection(&error) => continue,
             Err(error) => {
                 metrics::counter!("rally_http_accept_errors_total").increment(1);
-                tracing::warn!(error = %error, backoff_ms = backoff.as_millis() as u64, "cannot accept a connection; backing off");
+                // Once a second at most: under a flood this happens every few milliseconds.
+                if last_warned.is_none_or(|at: Instant| at.elapsed() >= Duration::from_secs(1)) {
+                    last_warned = Some(Instant::now());
+                    tracing::warn!(error = %error, backoff_ms = backoff.as_millis() as u64, "cannot accept a connection; closing the oldest and backing off");
+                }
                 connections.close_oldest();
                 tokio::select! {
                     () = &mut shutdown => break,

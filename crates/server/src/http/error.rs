@@ -374,3 +374,36 @@ impl From<anyhow::Error> for ApiError {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(error: &ApiError) -> (u16, &'static str) {
+        let (status, code) = error.status_and_code();
+        (status.as_u16(), code)
+    }
+
+    #[test]
+    fn a_backend_that_does_not_answer_is_a_503_wherever_it_surfaces() {
+        let unavailable = (503, "backend_unavailable");
+        let store = || rally_store::StoreError::Unavailable("pool timed out".into());
+        let state = || rally_state::StateError::Unavailable("no answer within 500 ms".into());
+        assert_eq!(code(&ApiError::store(store())), unavailable);
+        assert_eq!(code(&ApiError::state(state())), unavailable);
+        assert_eq!(
+            code(&ApiError::from(anyhow::Error::new(store()))),
+            unavailable
+        );
+        let wrapped = anyhow::Error::new(state()).context("cannot read the ticket");
+        assert_eq!(code(&ApiError::from(wrapped)), unavailable);
+        let busy = anyhow::Error::new(crate::password::Busy);
+        assert_eq!(code(&ApiError::from(busy)), unavailable);
+        // Anything else stays internal, and says nothing.
+        let other = ApiError::store(rally_store::StoreError::NotFound);
+        assert_eq!(code(&other), (500, "internal"));
+        assert_eq!(other.to_problem().detail, None);
+        let problem = ApiError::unavailable().to_problem();
+        assert_eq!(problem.retry_after_s, Some(BACKEND_RETRY_AFTER_S));
+    }
+}

@@ -28,7 +28,7 @@ pub async fn run(app: AppState, mut stop: watch::Receiver<bool>) {
     }
     tokio::spawn(refresh_standings(store.clone(), stop.clone()));
     let mut generations = app.state_epoch().subscribe();
-    let mut rebuilt = rebuild(&app).await;
+    let mut retry_at = rebuild(&app).await;
     let options = ConsumerOptions {
         ack_wait: Duration::from_secs(60),
         poll_wait: Duration::from_secs(5),
@@ -43,12 +43,12 @@ pub async fn run(app: AppState, mut stop: watch::Receiver<bool>) {
         let next = tokio::select! {
             _ = stop.changed() => return,
             _ = generations.changed() => {
-                // The state backend lost its data (or a rebuild failed): the ranks again.
-                rebuilt = rebuild(&app).await;
+                // The state backend lost its data: the ranks again.
+                retry_at = rebuild(&app).await;
                 continue;
             }
-            () = retry_rebuild(rebuilt) => {
-                rebuilt = rebuild(&app).await;
+            () = until(retry_at) => {
+                retry_at = rebuild(&app).await;
                 continue;
             }
             next = consumer.next() => next,
@@ -67,34 +67,36 @@ pub async fn run(app: AppState, mut stop: watch::Receiver<bool>) {
     }
 }
 
-/// Rebuilds the active season's leaderboard sets from the store; false when it could not.
-async fn rebuild(app: &AppState) -> bool {
+/// Rebuilds the active season's leaderboard sets from the store; when it could not, the
+/// moment to try again.
+async fn rebuild(app: &AppState) -> Option<tokio::time::Instant> {
     let store = &app.backends().store;
+    let retry = || Some(tokio::time::Instant::now() + BACKOFF);
     match store.active_season().await {
         Ok(Some(active)) => match board::rebuild(store, &app.backends().state, active.id).await {
             Ok(count) => {
                 tracing::info!(season = %active.name, players = count, "leaderboard rebuilt");
-                true
+                None
             }
             Err(error) => {
                 tracing::warn!(error = %error, "cannot rebuild the leaderboard; retrying");
-                false
+                retry()
             }
         },
-        Ok(None) => true,
+        Ok(None) => None,
         Err(error) => {
             tracing::warn!(error = %error, "cannot read the active season; retrying");
-            false
+            retry()
         }
     }
 }
 
-/// Completes after [`BACKOFF`] when the last rebuild failed, never otherwise.
-async fn retry_rebuild(rebuilt: bool) {
-    if rebuilt {
-        std::future::pending::<()>().await;
+/// Completes at `at`, never when there is none.
+async fn until(at: Option<tokio::time::Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
-    tokio::time::sleep(BACKOFF).await;
 }
 
 async fn handle(app: &AppState, delivery: Delivery) {

@@ -79,6 +79,9 @@ pub async fn watch_heartbeats(app: AppState, mut stop: watch::Receiver<bool>) {
     loop {
         if let Err(error) = check_deadlines(&app, &mut armed).await {
             tracing::warn!(error = %error, "cannot check running sessions");
+            // Heartbeats could not be recorded either while the backends were away: once they
+            // answer again, every running session gets a whole timeout before it is judged.
+            armed = 0;
         }
         tokio::select! {
             _ = stop.changed() => return,
@@ -91,8 +94,9 @@ pub async fn watch_heartbeats(app: AppState, mut stop: watch::Receiver<bool>) {
 }
 
 /// One pass over every running session, a page at a time. A missing deadline ends a session
-/// only when the state backend kept its epoch across the whole pass: deadlines that vanished
-/// with the backend's data are armed again instead, each for a whole timeout.
+/// only when the state backend kept its epoch across the whole pass and the pass before it
+/// succeeded: deadlines that vanished with the backend's data, or that game servers could not
+/// renew while a backend was down, are armed again instead, each for a whole timeout.
 async fn check_deadlines(app: &AppState, armed: &mut u64) -> anyhow::Result<()> {
     let epoch = app.state_epoch();
     epoch.confirm().await?;

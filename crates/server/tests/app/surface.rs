@@ -134,6 +134,13 @@ async fn invented_methods_and_paths_leave_the_metrics_bounded() {
         assert_eq!(app.send(request).await.status, 404);
     }
     let after = String::from_utf8(app.get("/metrics").await.body).unwrap();
+    eprintln!(
+        "after 19,990 invented requests: {} -> {} request series, {} -> {} bytes of /metrics",
+        series(&before),
+        series(&after),
+        before.len(),
+        after.len()
+    );
     assert!(
         !after.contains("INVENTED"),
         "an invented method became a label"
