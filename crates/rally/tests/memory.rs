@@ -47,6 +47,8 @@ async fn waves_of_websockets_leave_memory_flat() {
         dir.path(),
         &[
             ("RALLY_API_LIMIT_PER_MINUTE", "1000000"),
+            ("RALLY_MAX_REQUESTS_IN_FLIGHT", "100000"),
+            ("RALLY_BACKEND_TIMEOUT_MS", "10000"),
             // Sessions end with their socket, so each wave is gone before the next.
             ("RALLY_WS_RESUME_GRACE_S", "0"),
             // Two malloc arenas: what fragmentation adds across threads is not what is measured.

@@ -44,9 +44,18 @@ pub struct Hasher {
 
 #[derive(Debug)]
 struct Capacity {
-    running: Semaphore,
+    running: Arc<Semaphore>,
     waiting: AtomicUsize,
     max_waiting: usize,
+}
+
+/// One hash waiting for a core; counted out when dropped.
+struct Waiting<'a>(&'a AtomicUsize);
+
+impl Drop for Waiting<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 impl Hasher {
@@ -54,7 +63,7 @@ impl Hasher {
     pub fn new(running: usize, max_waiting: usize) -> Self {
         Self {
             capacity: Arc::new(Capacity {
-                running: Semaphore::new(running.max(1)),
+                running: Arc::new(Semaphore::new(running.max(1))),
                 waiting: AtomicUsize::new(0),
                 max_waiting,
             }),
@@ -79,10 +88,21 @@ impl Hasher {
             metrics::counter!("rally_password_hashes_refused_total").increment(1);
             return Err(Busy.into());
         }
-        let permit = capacity.running.acquire().await;
-        capacity.waiting.fetch_sub(1, Ordering::SeqCst);
-        let _permit = permit.expect("BUG: the hashing semaphore is never closed");
-        tokio::task::spawn_blocking(work).await?
+        // Counted out however the wait ends: with a permit, or dropped (a client gone).
+        let waiting = Waiting(&capacity.waiting);
+        let permit = capacity
+            .running
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("BUG: the hashing semaphore is never closed");
+        drop(waiting);
+        // The permit goes with the work, so a request dropped mid-hash frees no core early.
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            work()
+        })
+        .await?
     }
 
     /// Hashes a password with a fresh random salt; returns the PHC string to store.
@@ -110,6 +130,26 @@ impl Hasher {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_hash_dropped_while_waiting_gives_its_place_back() {
+        let hasher = Hasher::new(1, 1);
+        let first = tokio::spawn({
+            let hasher = hasher.clone();
+            async move { hasher.hash("correct horse battery".into()).await }
+        });
+        tokio::task::yield_now().await;
+        // Waits behind the first, then is dropped (its client went away).
+        let waiting = hasher.hash("second horse battery".into());
+        let dropped = tokio::time::timeout(std::time::Duration::from_millis(1), waiting).await;
+        drop(dropped);
+        first.await.expect("joins").expect("hashes");
+        assert_eq!(hasher.capacity.waiting.load(Ordering::SeqCst), 0);
+        hasher
+            .hash("third horse battery".into())
+            .await
+            .expect("room again");
+    }
 
     #[tokio::test]
     async fn a_hash_verifies_its_password_and_no_other() {

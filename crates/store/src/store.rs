@@ -155,7 +155,11 @@ impl Store {
             .foreign_keys(true)
             .busy_timeout(SQLITE_BUSY_TIMEOUT);
         let path = options.get_filename();
-        let in_memory = path.as_os_str().is_empty() || path == Path::new(":memory:");
+        // sqlx names an in-memory database `file:sqlx-in-memory-N`: go by the URL instead.
+        let in_memory = url.contains(":memory:")
+            || url.contains("mode=memory")
+            || path.as_os_str().is_empty()
+            || path == Path::new(":memory:");
         let dir = path
             .parent()
             .filter(|d| !in_memory && !d.as_os_str().is_empty());

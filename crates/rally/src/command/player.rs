@@ -57,7 +57,7 @@ pub async fn run(config: Option<&Path>, command: Player) -> anyhow::Result<ExitC
         }
         Player::Unban { name } => {
             let player = ban::find(store, &name).await?;
-            if ban::unban(store, player.id).await? {
+            if ban::unban(store, &backends.state, player.id).await? {
                 eprintln!("rally: {} is no longer banned", player.username);
             } else {
                 eprintln!("rally: {} was not banned", player.username);

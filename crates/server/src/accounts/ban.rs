@@ -8,11 +8,13 @@
 
 use rally_events::Stream;
 use rally_protocol::gateway::AccountBanned;
+use rally_state::State;
 use rally_store::{Ban, NewEvent, Player, Store, StoreError, TicketState, Timestamp};
 use time::Duration;
 use uuid::Uuid;
 
 use crate::{
+    auth::authenticated,
     http::ApiError,
     matchmaking::queueing::{self, reason},
     parties::lifecycle,
@@ -96,11 +98,14 @@ pub async fn ban(
     Ok(until)
 }
 
-/// Lifts the ban of `player_id`; false when it was not banned.
-pub async fn unban(store: &Store, player_id: Uuid) -> Result<bool, ApiError> {
+/// Lifts the ban of `player_id`; false when it was not banned. The status cached in `state`
+/// is forgotten, so on a shared Redis the player is let in on the next request (a node on
+/// in-process state keeps its cached `banned` for up to 30 s).
+pub async fn unban(store: &Store, state: &State, player_id: Uuid) -> Result<bool, ApiError> {
     let mut tx = store.begin().await.map_err(ApiError::store)?;
     let lifted = tx.unban_player(player_id).await.map_err(ApiError::store)?;
     tx.commit().await.map_err(ApiError::store)?;
+    authenticated::forget_status_in(state, player_id).await?;
     if lifted {
         tracing::info!(player.id = %player_id, "player unbanned");
     }

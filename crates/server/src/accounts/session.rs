@@ -4,11 +4,13 @@
 //!
 //! A client that retries a refresh after a network timeout presents the token it just spent.
 //! Within `refresh_reuse_interval_s` of the spend that is not theft: the answer is the same
-//! successor pair, kept in the state backend for that long under the spent token's hash (or,
-//! when the state lost it, a new pair in the same login). Past the interval, reuse revokes.
+//! successor pair, kept in the state backend for that long under the spent token's hash (the
+//! two tokens only). When the state lost it, the login's other tokens are revoked and a new
+//! pair issued, so the login never has two live chains. Past the interval, reuse revokes.
 
 use rally_protocol::AuthResponse;
 use rally_store::{NewRefreshToken, Player, StoreError, Timestamp, Transaction, new_id};
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::own_profile;
@@ -93,6 +95,13 @@ pub async fn refresh(app: &AppState, presented: &str) -> Result<AuthResponse, Ap
     Ok(answer)
 }
 
+/// What is kept of a successor: its two tokens, nothing of the player.
+#[derive(Serialize, Deserialize)]
+struct KeptPair {
+    access_token: String,
+    refresh_token: String,
+}
+
 fn successor_key(hash: &[u8]) -> String {
     let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
     format!("refresh-successor:{hex}")
@@ -104,7 +113,11 @@ async fn remember_successor(app: &AppState, hash: &[u8], answer: &AuthResponse) 
     let Some(interval) = app.settings().refresh_reuse_interval() else {
         return;
     };
-    let bytes = serde_json::to_vec(answer).expect("BUG: a token pair serializes");
+    let kept = KeptPair {
+        access_token: answer.access_token.clone(),
+        refresh_token: answer.refresh_token.clone(),
+    };
+    let bytes = serde_json::to_vec(&kept).expect("BUG: a token pair serializes");
     if let Err(error) = app
         .backends()
         .state
@@ -127,12 +140,8 @@ async fn successor(
         .state
         .get(&successor_key(hash))
         .await
-        .ok()
-        .flatten()
-        .and_then(|bytes| serde_json::from_slice::<AuthResponse>(&bytes).ok());
-    if let Some(answer) = kept {
-        return Ok(answer);
-    }
+        .map_err(ApiError::state)?
+        .and_then(|bytes| serde_json::from_slice::<KeptPair>(&bytes).ok());
     let store = &app.backends().store;
     let player = store
         .player(token.player_id)
@@ -141,7 +150,20 @@ async fn successor(
     authenticated::refuse_inactive(
         authenticated::current_status(store, player.id, player.status).await?,
     )?;
+    if let Some(kept) = kept {
+        return Ok(AuthResponse {
+            access_token: kept.access_token,
+            refresh_token: kept.refresh_token,
+            token_type: "Bearer".to_owned(),
+            expires_in: app.tokens().ttl().as_secs(),
+            player: own_profile(&player),
+        });
+    }
+    // The successor is unknown here: end the login's other tokens, so only this pair lives.
     let mut tx = store.begin().await.map_err(ApiError::store)?;
+    tx.revoke_refresh_family(token.family_id)
+        .await
+        .map_err(ApiError::store)?;
     let answer = issue(app, &mut tx, &player, token.family_id).await?;
     tx.commit().await.map_err(ApiError::store)?;
     Ok(answer)

@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use axum::{extract::FromRequestParts, http::header, http::request::Parts};
+use rally_state::State;
 use rally_store::{PlayerStatus, Store, StoreError, Timestamp};
 use uuid::Uuid;
 
@@ -90,8 +91,10 @@ pub async fn ensure_active(app: &AppState, player_id: Uuid) -> Result<(), ApiErr
                 }
                 Err(error) => return Err(ApiError::store(error)),
             };
+            // Only when nothing is cached meanwhile: a ban recorded after the store was read
+            // must not be overwritten with the older `active`.
             state
-                .set_with_ttl(&key, status.as_str().as_bytes(), STATUS_CACHE_TTL)
+                .set_if_absent(&key, status.as_str().as_bytes(), STATUS_CACHE_TTL)
                 .await
                 .map_err(ApiError::state)?;
             status
@@ -146,10 +149,27 @@ pub fn refuse_inactive(status: PlayerStatus) -> Result<(), ApiError> {
     }
 }
 
-/// Drops the cached status of a player, so a change of status bites on the next request.
-pub async fn forget_status(app: &AppState, player_id: Uuid) -> Result<(), ApiError> {
+/// Caches a player's status as banned, replacing whatever was cached.
+pub async fn cache_banned(app: &AppState, player_id: Uuid) -> Result<(), ApiError> {
     app.backends()
         .state
+        .set_with_ttl(
+            &status_key(player_id),
+            PlayerStatus::Banned.as_str().as_bytes(),
+            STATUS_CACHE_TTL,
+        )
+        .await
+        .map_err(ApiError::state)
+}
+
+/// Drops the cached status of a player, so a change of status bites on the next request.
+pub async fn forget_status(app: &AppState, player_id: Uuid) -> Result<(), ApiError> {
+    forget_status_in(&app.backends().state, player_id).await
+}
+
+/// [`forget_status`] for a tool that holds only the state backend (`rally player unban`).
+pub async fn forget_status_in(state: &State, player_id: Uuid) -> Result<(), ApiError> {
+    state
         .delete(&status_key(player_id))
         .await
         .map(|_| ())

@@ -119,7 +119,6 @@ pub async fn soak(args: &SoakBenchArgs, exe: &Path) -> anyhow::Result<SoakReport
     let players = create_players(&store, args.pairs * 2, &tokens(&settings)?).await?;
 
     let errors = Arc::new(AtomicU64::new(0));
-    let mut probe = HttpClient::connect(node.addr).await?;
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.duration_s);
     let mut pairs = tokio::task::JoinSet::new();
@@ -156,7 +155,7 @@ pub async fn soak(args: &SoakBenchArgs, exe: &Path) -> anyhow::Result<SoakReport
         tokio::time::sleep(Duration::from_secs(args.sample_s).min(deadline - now)).await;
         let at = started.elapsed();
         let bytes = rss(node.pid()).unwrap_or(0);
-        samples.push((at.as_secs_f64(), bytes, matches_made(&mut probe).await?));
+        samples.push((at.as_secs_f64(), bytes, matches_made(node.addr).await?));
         if at >= warm_at {
             warm.get_or_insert(bytes);
             peak = peak.max(bytes);
@@ -165,7 +164,7 @@ pub async fn soak(args: &SoakBenchArgs, exe: &Path) -> anyhow::Result<SoakReport
     while pairs.join_next().await.is_some() {}
     let last = samples.last().map_or(0, |(_, bytes, _)| *bytes);
     Ok(SoakReport {
-        matches: matches_made(&mut probe).await?,
+        matches: matches_made(node.addr).await?,
         seconds: started.elapsed().as_secs_f64(),
         warm: warm.unwrap_or(last),
         last,
@@ -264,8 +263,10 @@ impl Duel {
     }
 }
 
-/// Matches made so far, from the node's `rally_matches_total`.
-async fn matches_made(client: &mut HttpClient) -> anyhow::Result<u64> {
+/// Matches made so far, from the node's `rally_matches_total` (a connection per sample: an
+/// idle one would be closed by the node's header timeout between samples).
+async fn matches_made(addr: std::net::SocketAddr) -> anyhow::Result<u64> {
+    let client = &mut HttpClient::connect(addr).await?;
     let (status, _) = client.call("GET", "/healthz", "", Value::Null).await?;
     if status != 200 {
         bail!("the node is not healthy: {status}");

@@ -85,9 +85,10 @@ async fn handle(app: &AppState, events: &Events, delivery: Delivery) {
         return;
     };
     if stream == Stream::AccountBanned {
-        // The cached status would admit the player's access tokens for a while: forget it.
+        // The cached status would admit the player's access tokens for a while: it is banned
+        // now (a request that read `active` before the ban cannot write it back over this).
         for (player_id, _) in &pushes {
-            if let Err(error) = authenticated::forget_status(app, *player_id).await {
+            if let Err(error) = authenticated::cache_banned(app, *player_id).await {
                 tracing::warn!(error = %error, "cannot forget a banned player's status; retrying");
                 let _ = delivery.nack_after(BACKOFF).await;
                 return;

@@ -7,7 +7,9 @@
 //! - A request body must arrive whole within `body_timeout`.
 //! - At `max_connections` open connections, each new one asks the oldest to close: a
 //!   connection with a request in flight finishes it first, an idle one goes at once. So
-//!   idle connections held open by a client cannot lock everyone else out.
+//!   idle connections held open by a client cannot lock everyone else out. While those asked
+//!   to close finish their requests, at most an eighth more are open; past that a new
+//!   connection is closed at once.
 //! - When accepting fails because the process is out of file descriptors, the oldest
 //!   connection is asked to close and the loop waits (10 ms, doubling to 1 s) before trying
 //!   again.
@@ -117,6 +119,26 @@ impl Connections {
     }
 }
 
+/// The most connections ever open: the cap and an eighth more, for those asked to close that
+/// still finish a request.
+fn hard_cap(max_connections: usize) -> usize {
+    max_connections
+        .saturating_add(max_connections / 8)
+        .max(max_connections + 1)
+}
+
+/// Counts a connection out when its task ends, whether it returns or panics.
+struct Ended {
+    connections: Arc<Connections>,
+    id: u64,
+}
+
+impl Drop for Ended {
+    fn drop(&mut self) {
+        self.connections.end(self.id);
+    }
+}
+
 /// Serves `router` on `listener` until `shutdown` completes, then asks every connection to
 /// close after its request in flight, and returns once all have closed.
 pub async fn serve(
@@ -156,21 +178,26 @@ pub async fn serve(
                 continue;
             }
         };
-        if connections.open.load(Ordering::SeqCst) >= limits.max_connections
-            && !connections.close_oldest()
-        {
-            // Every connection is already closing: this one waits for none of them.
+        let open = connections.open.load(Ordering::SeqCst);
+        // Past the cap each newcomer asks the oldest to close; connections busy with a request
+        // take a moment to go, so a little room past the cap lets them finish, and no more.
+        let refused = open >= hard_cap(limits.max_connections)
+            || (open >= limits.max_connections && !connections.close_oldest());
+        if refused {
             drop(stream);
             metrics::counter!("rally_http_connections_refused_total").increment(1);
             continue;
         }
         let _ = stream.set_nodelay(true);
         let (id, close) = connections.admit();
-        let connections = connections.clone();
+        let ended = Ended {
+            connections: connections.clone(),
+            id,
+        };
         let router = router.clone();
         tokio::spawn(async move {
             serve_connection(stream, peer, router, limits, close).await;
-            connections.end(id);
+            drop(ended);
         });
     }
     drop(listener);
@@ -248,6 +275,12 @@ pub fn default_max_connections(file_limit: u64) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_hard_cap_is_an_eighth_past_the_cap() {
+        assert_eq!(hard_cap(768), 864);
+        assert_eq!(hard_cap(1), 2);
+    }
 
     #[test]
     fn the_default_cap_leaves_room_for_the_backends() {

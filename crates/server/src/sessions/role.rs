@@ -79,9 +79,11 @@ pub async fn watch_heartbeats(app: AppState, mut stop: watch::Receiver<bool>) {
     loop {
         if let Err(error) = check_deadlines(&app, &mut armed).await {
             tracing::warn!(error = %error, "cannot check running sessions");
-            // Heartbeats could not be recorded either while the backends were away: once they
-            // answer again, every running session gets a whole timeout before it is judged.
-            armed = 0;
+            // Heartbeats could not be recorded either while the state backend was away: once
+            // it answers again, every running session gets a whole timeout before it is judged.
+            if state_unavailable(&error) {
+                armed = 0;
+            }
         }
         tokio::select! {
             _ = stop.changed() => return,
@@ -136,12 +138,29 @@ async fn check_deadlines(app: &AppState, armed: &mut u64) -> anyhow::Result<()> 
         return Ok(());
     }
     for session in &lapsed {
+        // A heartbeat may have come since the pass read its deadline.
+        if !heartbeat::deadline_passed(app, session.match_id).await? {
+            continue;
+        }
         metrics::counter!("rally_heartbeat_misses_total").increment(1);
         if let Err(error) = heartbeat::abandon(app, session).await {
             tracing::warn!(error = %error, "cannot end an abandoned session");
         }
     }
     Ok(())
+}
+
+/// Whether `error` says the state backend did not answer.
+fn state_unavailable(error: &anyhow::Error) -> bool {
+    error.chain().any(|cause| {
+        cause
+            .downcast_ref::<rally_state::StateError>()
+            .is_some_and(rally_state::StateError::is_unavailable)
+            || matches!(
+                cause.downcast_ref::<crate::http::ApiError>(),
+                Some(crate::http::ApiError::BackendUnavailable { .. })
+            )
+    })
 }
 
 /// Sessions read from the store per page.

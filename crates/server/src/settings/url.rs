@@ -39,7 +39,14 @@ impl BackendUrl {
         let Some((scheme, rest)) = self.0.split_once("://") else {
             return redacted_key_values(&self.0);
         };
-        let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+        // The user part ends at the last `@` before the path: a password may hold an unencoded
+        // `?` or `#`, and must still be hidden (better too much than too little).
+        let path_start = rest.find('/').unwrap_or(rest.len());
+        let authority_end = if rest[..path_start].contains('@') {
+            path_start
+        } else {
+            rest.find(['/', '?', '#']).unwrap_or(rest.len())
+        };
         let (authority, after) = rest.split_at(authority_end);
         let authority = match authority.rsplit_once('@') {
             Some((userinfo, host)) => {
@@ -258,6 +265,10 @@ mod tests {
             (
                 "postgres://h/db?application_name=rally",
                 "postgres://h/db?application_name=rally",
+            ),
+            (
+                "redis://:hunter2?x#y@cache:6379/0",
+                "redis://:[redacted]@cache:6379/0",
             ),
         ];
         for (url, shown) in cases {

@@ -76,11 +76,19 @@ impl Leases {
             .collect()
     }
 
-    /// Records a renewal, unless the lease was forgotten meanwhile.
-    fn set(&self, mode: Mode, slot: Slot) {
-        if let Some(current) = self.lock().get_mut(&mode) {
-            *current = slot;
+    /// Records a renewal; false when the lease was forgotten meanwhile (the queue let go).
+    fn set(&self, mode: Mode, slot: Slot) -> bool {
+        match self.lock().get_mut(&mode) {
+            Some(current) => {
+                *current = slot;
+                true
+            }
+            None => false,
         }
+    }
+
+    fn holds(&self, mode: Mode) -> bool {
+        matches!(self.lock().get(&mode), Some(Slot::Held { .. }))
     }
 }
 
@@ -99,13 +107,24 @@ pub(super) async fn keep(
             () = tokio::time::sleep(every) => {}
         }
         for (mode, fence, valid_until) in leases.held() {
-            let slot = renew(&state, &holder, mode, fence, valid_until, ttl).await;
-            leases.set(mode, slot);
+            if *stop.borrow() {
+                return;
+            }
+            let slot = renew(&leases, &state, &holder, mode, fence, valid_until, ttl).await;
+            if !leases.set(mode, slot)
+                && let Slot::Held { fence, .. } = slot
+            {
+                // The queue was let go while this renewal was in flight: let the lease go too.
+                let _ = state
+                    .release_lease(&super::lease_name(mode), &holder, fence)
+                    .await;
+            }
         }
     }
 }
 
 async fn renew(
+    leases: &Leases,
     state: &State,
     holder: &str,
     mode: Mode,
@@ -120,6 +139,8 @@ async fn renew(
             fence,
             valid_until: sent + ttl,
         },
+        // Taken again only while this node still wants the queue.
+        Ok(false) if !leases.holds(mode) => Slot::Lost,
         Ok(false) => match state.acquire_lease(&name, holder, ttl).await {
             Ok(Some(lease)) => {
                 metrics::counter!("rally_matchmaker_leases_retaken_total").increment(1);
@@ -171,27 +192,66 @@ mod tests {
         let ttl = Duration::from_millis(50);
         let duel = mode("duel");
         let name = super::super::lease_name(duel);
+        let leases = Leases::default();
         let first = state
             .acquire_lease(&name, "me", ttl)
             .await
             .unwrap()
             .unwrap();
+        leases.hold(duel, first.fence, first.valid_until);
         tokio::time::sleep(ttl * 2).await;
         // Lapsed, free: taken again, with a new token.
-        let slot = renew(&state, "me", duel, first.fence, first.valid_until, ttl).await;
+        let slot = renew(
+            &leases,
+            &state,
+            "me",
+            duel,
+            first.fence,
+            first.valid_until,
+            ttl,
+        )
+        .await;
         let Slot::Held { fence, .. } = slot else {
             panic!("{slot:?}");
         };
         assert!(fence > first.fence);
-        // Lapsed and taken by another node: lost.
+        // Lapsed and taken by another node (for long): lost.
         tokio::time::sleep(ttl * 2).await;
+        let long = Duration::from_secs(60);
         state
-            .acquire_lease(&name, "other", ttl)
+            .acquire_lease(&name, "other", long)
             .await
             .unwrap()
             .unwrap();
-        let slot = renew(&state, "me", duel, fence, Instant::now(), ttl).await;
+        let slot = renew(&leases, &state, "me", duel, fence, Instant::now(), ttl).await;
         assert_eq!(slot, Slot::Lost);
+        // Lapsed but let go by this node meanwhile: not taken again.
+        let squad = mode("squad");
+        let squad_name = super::super::lease_name(squad);
+        let lease = state
+            .acquire_lease(&squad_name, "me", ttl)
+            .await
+            .unwrap()
+            .unwrap();
+        tokio::time::sleep(ttl * 2).await;
+        let slot = renew(
+            &leases,
+            &state,
+            "me",
+            squad,
+            lease.fence,
+            Instant::now(),
+            ttl,
+        )
+        .await;
+        assert_eq!(slot, Slot::Lost);
+        assert!(
+            state
+                .acquire_lease(&squad_name, "other", ttl)
+                .await
+                .unwrap()
+                .is_some()
+        );
     }
 
     #[test]
@@ -200,7 +260,7 @@ mod tests {
         let (duel, squad) = (mode("duel"), mode("squad"));
         leases.hold(duel, 1, Instant::now());
         leases.hold(squad, 2, Instant::now());
-        leases.set(duel, Slot::Lost);
+        assert!(leases.set(duel, Slot::Lost));
         assert_eq!(leases.lost(), vec![duel]);
         assert!(leases.lost().is_empty());
         assert_eq!(leases.forget(squad), Some(2));
