@@ -106,6 +106,8 @@ pub async fn soak(args: &SoakBenchArgs, exe: &Path) -> anyhow::Result<SoakReport
     let env = [
         ("RALLY_SERVER_KEY", server_key.as_str()),
         ("RALLY_QUEUE_LEAVE_ON_DISCONNECT", "false"),
+        // As the Dockerfile runs Rally: glibc's default arenas add fragmentation, not data.
+        ("MALLOC_ARENA_MAX", "2"),
     ];
     let node = BenchNode::start(
         exe,
@@ -251,8 +253,11 @@ impl Duel {
                     .await?;
                 match status {
                     200 => break,
-                    // Not allocated yet: the session is not running.
-                    409 if body["code"] == "session_not_running" => {
+                    // Not allocated yet: no session, or one not running.
+                    404 | 409
+                        if body["code"] == "session_not_found"
+                            || body["code"] == "session_not_running" =>
+                    {
                         tokio::time::sleep(Duration::from_millis(50)).await;
                     }
                     _ => bail!("the result answered {status}: {body}"),
