@@ -48,11 +48,14 @@ pub enum Stream {
     RatingUpdated,
     /// `account.banned`: an operator banned a player; every node closes their sockets.
     AccountBanned,
+    /// `dead.letter`: messages a reader could not read, kept for an operator to inspect
+    /// instead of being dropped.
+    DeadLetter,
 }
 
 impl Stream {
     /// Every stream, in a stable order (created together when a NATS bus connects).
-    pub const ALL: [Stream; 14] = [
+    pub const ALL: [Stream; 15] = [
         Stream::MatchCreated,
         Stream::MatchCompleted,
         Stream::SessionReady,
@@ -67,6 +70,7 @@ impl Stream {
         Stream::SessionEnded,
         Stream::RatingUpdated,
         Stream::AccountBanned,
+        Stream::DeadLetter,
     ];
 
     /// The dotted name, as used in subjects and logs: `match.created`.
@@ -86,6 +90,7 @@ impl Stream {
             Stream::SessionEnded => "session.ended",
             Stream::RatingUpdated => "rating.updated",
             Stream::AccountBanned => "account.banned",
+            Stream::DeadLetter => "dead.letter",
         }
     }
 
@@ -111,6 +116,7 @@ impl Stream {
             Stream::SessionEnded => "SESSION_ENDED",
             Stream::RatingUpdated => "RATING_UPDATED",
             Stream::AccountBanned => "ACCOUNT_BANNED",
+            Stream::DeadLetter => "DEAD_LETTER",
         }
     }
 }

@@ -16,8 +16,10 @@
 //! - [`session_token`]: the format of session tokens, issued by Rally and verified by game
 //!   servers offline with the shared key.
 //! - [`gateway`]: the WebSocket gateway's frames (`/v1/ws`): requests, replies and pushes.
+//! - [`event`]: the events roles hand each other on the bus, in their envelope.
 
 pub mod account;
+pub mod event;
 pub mod gateway;
 pub mod health;
 pub mod party;

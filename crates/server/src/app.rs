@@ -26,6 +26,7 @@ use crate::{
     settings::{Role, Secrets, Settings},
     state_epoch::{self, StateEpoch},
 };
+use tokio_util::sync::CancellationToken;
 
 /// What every handler and loop of a node shares. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -220,7 +221,7 @@ impl App {
             gone,
         } = self;
         let settings = state.settings().clone();
-        let (stop_loops, loops_stopped) = tokio::sync::watch::channel(false);
+        let loops_stopped = CancellationToken::new();
 
         let mut loops = tokio::task::JoinSet::new();
         loops.spawn(OutboxRelay::new(state.backends().clone()).run(loops_stopped.clone()));
@@ -323,7 +324,7 @@ impl App {
         }
         let _ = stop_metrics.send(());
 
-        let _ = stop_loops.send(true);
+        loops_stopped.cancel();
         if tokio::time::timeout(grace, async { while loops.join_next().await.is_some() {} })
             .await
             .is_err()
@@ -341,11 +342,11 @@ impl App {
 async fn disconnect_policy(
     app: AppState,
     mut gone: tokio::sync::mpsc::UnboundedReceiver<Uuid>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    stop: CancellationToken,
 ) {
     loop {
         let player_id = tokio::select! {
-            _ = stop.changed() => return,
+            () = stop.cancelled() => return,
             player = gone.recv() => match player {
                 Some(player) => player,
                 None => return,
@@ -369,13 +370,13 @@ async fn disconnect_policy(
 }
 
 /// Records every connected player's presence again each time the state backend loses its data.
-async fn reannounce_presence(app: AppState, mut stop: tokio::sync::watch::Receiver<bool>) {
+async fn reannounce_presence(app: AppState, stop: CancellationToken) {
     let mut generations = app.state_epoch().subscribe();
     // The first generation is the node's own start: nobody is connected yet.
     generations.mark_unchanged();
     loop {
         tokio::select! {
-            _ = stop.changed() => return,
+            () = stop.cancelled() => return,
             changed = generations.changed() => {
                 if changed.is_err() {
                     return;

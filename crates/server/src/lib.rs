@@ -10,7 +10,8 @@
 //! - [`router`]: every route at a glance; [`routes`]: one module per resource.
 //! - [`http`]: the accept loop and its connection limits, the problem envelope, extractors,
 //!   request ids, metrics middleware.
-//! - [`consume`]: opening a role's durable consumer, retried.
+//! - [`bus`]: typed events between roles: their cause, the outbox, the shared consumer loop,
+//!   the dead-letter stream.
 //! - [`outbox_relay`]: publishes committed outbox events onto the durable streams.
 //! - [`password`]: argon2id password hashing off the async runtime.
 //! - [`auth`]: access tokens, refresh-token secrets, the authenticated-player extractor, client
@@ -30,7 +31,7 @@ pub mod app;
 pub mod auth;
 pub mod backends;
 pub mod bench;
-pub mod consume;
+pub mod bus;
 pub mod gateway;
 pub mod http;
 pub mod matchmaking;

@@ -8,9 +8,9 @@ use std::time::Duration;
 
 use rally_events::{Events, Stream};
 use rally_store::Store;
-use tokio::sync::watch;
 
 use crate::backends::Backends;
+use tokio_util::sync::CancellationToken;
 
 /// How many events one pass publishes at most.
 const BATCH: i64 = 100;
@@ -37,7 +37,7 @@ impl OutboxRelay {
     }
 
     /// Relays until `stop` turns true.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+    pub async fn run(self, stop: CancellationToken) {
         loop {
             let rest = match self.pass().await {
                 Ok(0) => IDLE,
@@ -48,11 +48,11 @@ impl OutboxRelay {
                 }
             };
             tokio::select! {
-                _ = stop.changed() => return,
+                () = stop.cancelled() => return,
                 () = tokio::time::sleep(rest) => {}
                 () = self.store.outbox_written(), if !rest.is_zero() => {}
             }
-            if *stop.borrow() {
+            if stop.is_cancelled() {
                 return;
             }
         }

@@ -22,6 +22,7 @@ use std::{sync::Mutex, time::Duration};
 
 use rally_state::{State, StateError};
 use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 /// Where the epoch lives in the state backend.
 const KEY: &str = "state-epoch";
@@ -101,16 +102,16 @@ impl StateEpoch {
 }
 
 /// Checks the epoch every [`CHECK_EVERY`] until `stop` turns true.
-pub async fn watch(epoch: std::sync::Arc<StateEpoch>, mut stop: watch::Receiver<bool>) {
+pub async fn watch(epoch: std::sync::Arc<StateEpoch>, stop: CancellationToken) {
     loop {
         if let Err(error) = epoch.confirm().await {
             tracing::debug!(error = %error, "cannot check the state backend's epoch");
         }
         tokio::select! {
-            _ = stop.changed() => return,
+            () = stop.cancelled() => return,
             () = tokio::time::sleep(CHECK_EVERY) => {}
         }
-        if *stop.borrow() {
+        if stop.is_cancelled() {
             return;
         }
     }

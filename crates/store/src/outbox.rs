@@ -12,6 +12,9 @@ use crate::transaction::Transaction;
 /// An event to enqueue.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewEvent {
+    /// The event's id: a uuid v7 ([`crate::new_id`]), so id order is enqueue order; it is
+    /// also the id the event is published with, so a retried publish is stored once.
+    pub id: Uuid,
     /// Subject or stream topic (`match.created`, `player.registered`...).
     pub topic: String,
     /// Ordering or deduplication key (usually the id of what changed).
@@ -51,7 +54,7 @@ const COUNT_ATTEMPT: &str =
 impl Transaction {
     /// Enqueues an event, committed (or rolled back) with the rest of this transaction.
     pub async fn enqueue(&mut self, event: &NewEvent) -> Result<Uuid, StoreError> {
-        let id = crate::new_id();
+        let id = event.id;
         let now = Timestamp::now();
         on_tx!(self, conn => {
             sqlx::query(INSERT)

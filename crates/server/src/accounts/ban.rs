@@ -6,15 +6,15 @@
 //! the next request) and closes the player's sockets with 4003 after an `account.banned` push,
 //! within about a second of the commit wherever the player is connected.
 
-use rally_events::Stream;
-use rally_protocol::gateway::AccountBanned;
+use rally_protocol::{event::Event, gateway::AccountBanned};
 use rally_state::State;
-use rally_store::{Ban, NewEvent, Player, Store, StoreError, TicketState, Timestamp};
+use rally_store::{Ban, Player, Store, StoreError, TicketState, Timestamp};
 use time::Duration;
 use uuid::Uuid;
 
 use crate::{
     auth::authenticated,
+    bus,
     http::ApiError,
     matchmaking::queueing::{self, reason},
     parties::lifecycle,
@@ -46,13 +46,14 @@ pub async fn ban(
             reason: format!("1 to {MAX_REASON_LEN} characters"),
         });
     }
+    let now = Timestamp::now();
     let until = match duration {
         Some(duration) => {
             let duration = Duration::try_from(duration).map_err(|_| ApiError::Invalid {
                 field: "for".to_owned(),
                 reason: "too long".to_owned(),
             })?;
-            Some(Timestamp::now().plus(duration))
+            Some(now.plus(duration))
         }
         None => None,
     };
@@ -85,13 +86,9 @@ pub async fn ban(
         player_id,
         until: until.map(Timestamp::to_offset_date_time),
     };
-    tx.enqueue(&NewEvent {
-        topic: Stream::AccountBanned.name().to_owned(),
-        key: player_id.to_string(),
-        payload: serde_json::to_value(&banned).expect("BUG: a ban serializes"),
-    })
-    .await
-    .map_err(ApiError::store)?;
+    bus::outbox::enqueue(&mut tx, player_id, Event::AccountBanned(banned), now)
+        .await
+        .map_err(ApiError::store)?;
     tx.commit().await.map_err(ApiError::store)?;
     metrics::counter!("rally_bans_total").increment(1);
     tracing::info!(player.id = %player_id, permanent = until.is_none(), "player banned");

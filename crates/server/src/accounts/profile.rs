@@ -4,14 +4,16 @@
 use rally_protocol::{
     AvatarUrl, DisplayName, Email, Password, PlayerProfile, PublicProfile, RatingSummary,
     UpdateProfileRequest,
+    event::{Event, ProfileUpdated},
 };
-use rally_store::{NewEvent, PlayerStatus, ProfileChange, StoreError};
+use rally_store::{PlayerStatus, ProfileChange, StoreError};
 use uuid::Uuid;
 
 use super::{conflict_or_internal, own_profile, registration::offered_region};
 use crate::{
     app::AppState,
     auth::{authenticated, limit},
+    bus,
     http::ApiError,
     settings::Settings,
 };
@@ -132,20 +134,18 @@ pub async fn update(
             .map_err(ApiError::store)?;
     }
     if !fields.is_empty() {
-        tx.enqueue(&NewEvent {
-            topic: rally_events::Stream::ProfileUpdated.name().to_owned(),
-            key: player_id.to_string(),
-            payload: serde_json::json!({
-                "player_id": player_id,
-                "changed": fields,
-                "display_name": player.display_name,
-                "region": player.region,
-                "avatar_url": player.avatar_url,
-                "updated_at": player.updated_at.unix_millis(),
-            }),
-        })
-        .await
-        .map_err(ApiError::store)?;
+        let updated = ProfileUpdated {
+            player_id,
+            changed: fields.iter().map(ToString::to_string).collect(),
+            display_name: player.display_name.clone(),
+            region: player.region.clone(),
+            avatar_url: player.avatar_url.clone(),
+            updated_at: player.updated_at.unix_millis(),
+        };
+        let event = Event::ProfileUpdated(updated);
+        bus::outbox::enqueue(&mut tx, player_id, event, player.updated_at)
+            .await
+            .map_err(ApiError::store)?;
     }
     tx.commit().await.map_err(conflict_or_internal)?;
     Ok(own_profile(&player))

@@ -4,11 +4,12 @@
 
 use rally_protocol::{
     AuthResponse, DisplayName, Email, FieldError, Password, RegionName, RegisterRequest, Username,
+    event::{Event, PlayerRegistered},
 };
-use rally_store::{NewEvent, NewPlayer, new_id};
+use rally_store::{NewPlayer, new_id};
 
 use super::{conflict_or_internal, session};
-use crate::{app::AppState, http::ApiError, settings::Settings};
+use crate::{app::AppState, bus, http::ApiError, settings::Settings};
 
 /// A registration whose every field follows its rule.
 #[derive(Debug)]
@@ -82,19 +83,17 @@ pub async fn register(
         .create_player(&new, &hash)
         .await
         .map_err(conflict_or_internal)?;
-    tx.enqueue(&NewEvent {
-        topic: rally_events::Stream::PlayerRegistered.name().to_owned(),
-        key: player.id.to_string(),
-        payload: serde_json::json!({
-            "player_id": player.id,
-            "username": player.username,
-            "display_name": player.display_name,
-            "region": player.region,
-            "registered_at": player.created_at.unix_millis(),
-        }),
-    })
-    .await
-    .map_err(ApiError::store)?;
+    let registered = PlayerRegistered {
+        player_id: player.id,
+        username: player.username.clone(),
+        display_name: player.display_name.clone(),
+        region: player.region.clone(),
+        registered_at: player.created_at.unix_millis(),
+    };
+    let event = Event::PlayerRegistered(registered);
+    bus::outbox::enqueue(&mut tx, player.id, event, player.created_at)
+        .await
+        .map_err(ApiError::store)?;
     let answer = session::start(app, &mut tx, &player).await?;
     tx.commit().await.map_err(conflict_or_internal)?;
     tracing::info!(player.id = %player.id, "player registered");

@@ -11,6 +11,10 @@ use std::{fmt, time::Duration};
 
 use anyhow::Context;
 use axum::{Router, body::Body, http::Request};
+use rally_protocol::{
+    event::{MatchCompleted, PlayerOutcome},
+    session::{Outcome as WireOutcome, ResultLine, ResultReport},
+};
 use rally_store::{MatchState, NewMatch, NewParticipant, Outcome, Timestamp, new_id};
 use serde_json::json;
 use tokio::time::Instant;
@@ -246,7 +250,7 @@ async fn ten_player_result(
     store: &rally_store::Store,
     players: &[Uuid],
     season_id: Uuid,
-) -> anyhow::Result<apply::Completed> {
+) -> anyhow::Result<MatchCompleted> {
     let participants = players
         .iter()
         .enumerate()
@@ -274,9 +278,38 @@ async fn ten_player_result(
             participants,
         })
         .await?;
-    Ok(apply::Completed {
+    let outcome = |i: usize| {
+        if i < 5 {
+            WireOutcome::Win
+        } else {
+            WireOutcome::Loss
+        }
+    };
+    Ok(MatchCompleted {
         match_id: record.id,
         mode: "duel".to_owned(),
         season_id: Some(season_id),
+        result: ResultReport {
+            outcomes: players
+                .iter()
+                .enumerate()
+                .map(|(i, player_id)| ResultLine {
+                    team: None,
+                    player_id: Some(*player_id),
+                    outcome: outcome(i),
+                    placement: None,
+                })
+                .collect(),
+            duration_s: 600.0,
+            stats: None,
+        },
+        outcomes: players
+            .iter()
+            .enumerate()
+            .map(|(i, player_id)| PlayerOutcome {
+                player_id: *player_id,
+                outcome: if i < 5 { "win" } else { "loss" }.to_owned(),
+            })
+            .collect(),
     })
 }

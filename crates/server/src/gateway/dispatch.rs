@@ -4,26 +4,25 @@
 
 use std::{sync::Arc, time::Duration};
 
-use rally_events::{ConsumerOptions, Delivery, Events, Stream, Subscription};
+use rally_events::{ConsumerOptions, Events, Stream, Subscription};
 use rally_protocol::{
-    gateway::{AccountBanned, PartyEvent, ServerEvent},
-    queue::MatchFound,
+    event::{Envelope, Event},
+    gateway::ServerEvent,
     rating::RatingChange,
-    session::{MatchCancelled, SessionEnded},
 };
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use super::{GatewaySession, push};
 use crate::{
-    app::AppState, auth::authenticated, matchmaking::queueing::QueueEvent, ratings::apply::Applied,
+    app::AppState,
+    auth::authenticated,
+    bus::{Handled, Handler, Reader, Reading},
     sessions::lifecycle,
 };
 
 /// The durable name every node's dispatcher shares.
 const DURABLE: &str = "gateway";
-/// How long the dispatcher rests after the events backend failed.
-const BACKOFF: Duration = Duration::from_secs(1);
 
 /// The streams whose events are pushed to players.
 pub const STREAMS: [Stream; 11] = [
@@ -40,175 +39,142 @@ pub const STREAMS: [Stream; 11] = [
     Stream::AccountBanned,
 ];
 
-/// Pushes the events of `stream` to the players they concern until `stop` turns true.
-pub async fn run(app: AppState, events: Events, stream: Stream, mut stop: watch::Receiver<bool>) {
-    let options = ConsumerOptions {
-        ack_wait: Duration::from_secs(30),
-        poll_wait: Duration::from_secs(5),
-    };
-    let Some(mut consumer) =
-        crate::consume::open(&events, stream, DURABLE, options, &mut stop).await
-    else {
-        return;
-    };
-    loop {
-        let next = tokio::select! {
-            _ = stop.changed() => return,
-            next = consumer.next() => next,
-        };
-        match next {
-            Ok(Some(delivery)) => handle(&app, &events, delivery).await,
-            Ok(None) => {}
-            Err(error) => {
-                tracing::warn!(error = %error, stream = stream.name(), "gateway consumer failed; retrying");
-                tokio::time::sleep(BACKOFF).await;
-            }
-        }
-        if *stop.borrow() {
-            return;
-        }
+/// How the dispatcher reads `stream`.
+pub fn reading(stream: Stream) -> Reading {
+    Reading {
+        stream,
+        durable: DURABLE,
+        options: ConsumerOptions {
+            ack_wait: Duration::from_secs(30),
+            poll_wait: Duration::from_secs(5),
+        },
     }
 }
 
-/// Pushes one event to each player it concerns, then acknowledges it. An event that cannot be
-/// read is logged and acknowledged (it would never read better); a push that cannot be sent
-/// is retried after a pause.
-async fn handle(app: &AppState, events: &Events, delivery: Delivery) {
-    let stream = delivery.stream();
-    let Some((pushes, occurred_at_ms)) = read(app, stream, delivery.payload()) else {
-        tracing::error!(
-            stream = stream.name(),
-            key = delivery.key(),
-            "unreadable event; dropped"
-        );
-        let _ = delivery.ack().await;
-        return;
-    };
-    if stream == Stream::AccountBanned {
-        // The cached status would admit the player's access tokens for a while: it is banned
-        // now (a request that read `active` before the ban cannot write it back over this).
-        for (player_id, _) in &pushes {
-            if let Err(error) = authenticated::cache_banned(app, *player_id).await {
+/// Pushes the events of `stream` to the players they concern until `stop` is cancelled.
+pub async fn run(app: AppState, events: Events, stream: Stream, stop: CancellationToken) {
+    let dispatcher = Dispatcher::new(app, events.clone());
+    if let Some(reader) = Reader::open(events, reading(stream), dispatcher, &stop).await {
+        reader.run(stop).await;
+    }
+}
+
+/// Pushes each event to the players it concerns.
+#[derive(Debug, Clone)]
+pub struct Dispatcher {
+    app: AppState,
+    events: Events,
+}
+
+impl Dispatcher {
+    /// A dispatcher pushing over `events`.
+    pub fn new(app: AppState, events: Events) -> Self {
+        Self { app, events }
+    }
+}
+
+impl Handler for Dispatcher {
+    /// Pushes one event to each player it concerns; a push that cannot be sent is retried.
+    async fn handle(&self, envelope: Envelope) -> Handled {
+        let occurred_at_ms = i64::try_from(envelope.occurred_at.unix_timestamp_nanos() / 1_000_000)
+            .unwrap_or(i64::MAX);
+        let pushes = pushes(&self.app, envelope.event);
+        if let Some((player_id, ServerEvent::AccountBanned(_))) = pushes.first() {
+            // The cached status would admit the player's access tokens for a while: it is
+            // banned now (a request that read `active` before the ban cannot write it back).
+            if let Err(error) = authenticated::cache_banned(&self.app, *player_id).await {
                 tracing::warn!(error = %error, "cannot forget a banned player's status; retrying");
-                let _ = delivery.nack_after(BACKOFF).await;
-                return;
+                return Handled::Retry;
             }
         }
-    }
-    for (player_id, server_event) in pushes {
-        if let Err(error) = push::send(events, player_id, server_event, occurred_at_ms).await {
-            tracing::warn!(error = %error, stream = stream.name(), "cannot push an event; retrying it");
-            let _ = delivery.nack_after(BACKOFF).await;
-            return;
+        for (player_id, server_event) in pushes {
+            if let Err(error) =
+                push::send(&self.events, player_id, server_event, occurred_at_ms).await
+            {
+                tracing::warn!(error = %error, "cannot push an event; retrying it");
+                return Handled::Retry;
+            }
         }
-    }
-    if let Err(error) = delivery.ack().await {
-        tracing::warn!(error = %error, stream = stream.name(), "cannot acknowledge a pushed event; it may be pushed again");
+        Handled::Done
     }
 }
 
-/// The push for each player an event concerns, and when it happened.
-fn read(app: &AppState, stream: Stream, payload: &[u8]) -> Option<(Vec<(Uuid, ServerEvent)>, i64)> {
+/// The push for each player an event concerns (none for events players are not told of).
+fn pushes(app: &AppState, event: Event) -> Vec<(Uuid, ServerEvent)> {
     let to_all = |recipients: Vec<Uuid>, event: ServerEvent| {
         recipients
             .into_iter()
             .map(|p| (p, event.clone()))
             .collect::<Vec<_>>()
     };
-    match stream {
-        Stream::QueueUpdated => {
-            let event: QueueEvent = serde_json::from_slice(payload).ok()?;
-            let recipients = event.recipients().to_vec();
-            let pushed = match event {
-                QueueEvent::Joined(ticket) => ServerEvent::QueueJoined(ticket),
-                QueueEvent::Cancelled(cancelled) => ServerEvent::QueueCancelled(cancelled),
+    match event {
+        Event::QueueUpdated(change) => {
+            let recipients = change.recipients().to_vec();
+            let pushed = match change {
+                rally_protocol::event::QueueChange::Joined(ticket) => {
+                    ServerEvent::QueueJoined(ticket)
+                }
+                rally_protocol::event::QueueChange::Cancelled(cancelled) => {
+                    ServerEvent::QueueCancelled(cancelled)
+                }
             };
-            Some((to_all(recipients, pushed), push::now_ms()))
+            to_all(recipients, pushed)
         }
-        Stream::MatchCreated => {
-            let found: MatchFound = serde_json::from_slice(payload).ok()?;
+        Event::MatchCreated(found) => {
             let recipients = found.teams.iter().flatten().map(|p| p.player_id).collect();
-            let at = found.created_at_ms;
-            Some((to_all(recipients, ServerEvent::MatchFound(found)), at))
+            to_all(recipients, ServerEvent::MatchFound(found))
         }
-        Stream::MatchCancelled => {
-            let cancelled: MatchCancelled = serde_json::from_slice(payload).ok()?;
+        Event::MatchCancelled(cancelled) => {
             let recipients = cancelled.player_ids.clone();
-            Some((
-                to_all(recipients, ServerEvent::MatchCancelled(cancelled)),
-                push::now_ms(),
-            ))
+            to_all(recipients, ServerEvent::MatchCancelled(cancelled))
         }
-        Stream::SessionEnded => {
-            let ended: SessionEnded = serde_json::from_slice(payload).ok()?;
+        Event::SessionEnded(ended) => {
             let recipients = ended.player_ids.clone();
-            Some((
-                to_all(recipients, ServerEvent::SessionEnded(ended)),
-                push::now_ms(),
-            ))
+            to_all(recipients, ServerEvent::SessionEnded(ended))
         }
-        Stream::RatingUpdated => {
-            let applied: Applied = serde_json::from_slice(payload).ok()?;
-            let pushes = applied
-                .changes
-                .iter()
-                .map(|c| {
-                    let change = RatingChange {
-                        match_id: applied.match_id,
-                        mode: applied.mode.clone(),
-                        season_id: applied.season_id,
-                        mean_before: c.mean_before,
-                        mean_after: c.mean_after,
-                        uncertainty_before: c.uncertainty_before,
-                        uncertainty_after: c.uncertainty_after,
-                        mmr_before: c.mmr_before,
-                        mmr_after: c.mmr_after,
-                        placement: c.placement,
-                    };
-                    (c.player_id, ServerEvent::RatingUpdated(change))
-                })
-                .collect();
-            Some((pushes, push::now_ms()))
+        Event::RatingUpdated(applied) => applied
+            .changes
+            .iter()
+            .map(|c| {
+                let change = RatingChange {
+                    match_id: applied.match_id,
+                    mode: applied.mode.clone(),
+                    season_id: applied.season_id,
+                    mean_before: c.mean_before,
+                    mean_after: c.mean_after,
+                    uncertainty_before: c.uncertainty_before,
+                    uncertainty_after: c.uncertainty_after,
+                    mmr_before: c.mmr_before,
+                    mmr_after: c.mmr_after,
+                    placement: c.placement,
+                };
+                (c.player_id, ServerEvent::RatingUpdated(change))
+            })
+            .collect(),
+        Event::AccountBanned(banned) => {
+            vec![(banned.player_id, ServerEvent::AccountBanned(banned))]
         }
-        Stream::AccountBanned => {
-            let banned: AccountBanned = serde_json::from_slice(payload).ok()?;
-            let pushes = vec![(banned.player_id, ServerEvent::AccountBanned(banned))];
-            Some((pushes, push::now_ms()))
+        // Each player gets their own token.
+        Event::SessionReady(ready) => ready
+            .player_ids
+            .iter()
+            .map(|p| {
+                let info = lifecycle::ready_info(app, ready.match_id, &ready.endpoint, *p);
+                (*p, ServerEvent::SessionReady(info))
+            })
+            .collect(),
+        Event::PartyUpdated(party) => to_all(party.recipients(), ServerEvent::PartyUpdated(party)),
+        Event::PartyInvite(party) => to_all(party.recipients(), ServerEvent::PartyInvite(party)),
+        Event::PartyReadyCheck(party) => {
+            to_all(party.recipients(), ServerEvent::PartyReadyCheck(party))
         }
-        Stream::SessionReady => {
-            // Each player gets their own token.
-            let ready: SessionReadyEvent = serde_json::from_slice(payload).ok()?;
-            let pushes = ready
-                .player_ids
-                .iter()
-                .map(|p| {
-                    let info = lifecycle::ready_info(app, ready.match_id, &ready.endpoint, *p);
-                    (*p, ServerEvent::SessionReady(info))
-                })
-                .collect();
-            Some((pushes, push::now_ms()))
+        Event::PartyDisbanded(party) => {
+            to_all(party.recipients(), ServerEvent::PartyDisbanded(party))
         }
-        _ => {
-            let event: PartyEvent = serde_json::from_slice(payload).ok()?;
-            let at = event.updated_at;
-            let recipients = event.recipients();
-            let pushed = match stream {
-                Stream::PartyInvite => ServerEvent::PartyInvite(event),
-                Stream::PartyReadyCheck => ServerEvent::PartyReadyCheck(event),
-                Stream::PartyDisbanded => ServerEvent::PartyDisbanded(event),
-                _ => ServerEvent::PartyUpdated(event),
-            };
-            Some((to_all(recipients, pushed), at))
+        Event::PlayerRegistered(_) | Event::ProfileUpdated(_) | Event::MatchCompleted(_) => {
+            Vec::new()
         }
     }
-}
-
-/// The payload of `session.ready`.
-#[derive(Debug, serde::Deserialize)]
-struct SessionReadyEvent {
-    match_id: Uuid,
-    endpoint: String,
-    player_ids: Vec<Uuid>,
 }
 
 /// Feeds `session` every push published for its player, until the session ends (its task is

@@ -16,6 +16,7 @@ use axum::{
     response::Response,
 };
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
+use tokio_util::sync::CancellationToken;
 
 /// Request latency buckets, in seconds: from sub-millisecond to the slowest sane request.
 const LATENCY_BUCKETS_S: &[f64] = &[
@@ -42,10 +43,10 @@ const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 /// Folds recorded histogram samples into their buckets every [`UPKEEP_EVERY`] until `stop`
 /// turns true. Without it the samples wait, one by one, for the next scrape of `/metrics`,
 /// and a node nobody scrapes grows with every request.
-pub async fn upkeep(handle: PrometheusHandle, mut stop: tokio::sync::watch::Receiver<bool>) {
+pub async fn upkeep(handle: PrometheusHandle, stop: CancellationToken) {
     loop {
         tokio::select! {
-            _ = stop.changed() => return,
+            () = stop.cancelled() => return,
             () = tokio::time::sleep(UPKEEP_EVERY) => handle.run_upkeep(),
         }
     }

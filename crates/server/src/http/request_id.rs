@@ -14,8 +14,13 @@ use axum::{
 use rally_protocol::{PROBLEM_CONTENT_TYPE, Problem};
 use tracing::Instrument;
 
+use crate::bus::Cause;
+
 /// The header that carries the request id both ways.
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The W3C trace-context header a client may send.
+static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 
 /// The largest problem body the middleware will reopen to add the request id.
 const PROBLEM_BODY_LIMIT: usize = 64 * 1024;
@@ -45,8 +50,19 @@ pub async fn request_id(mut request: Request, next: Next) -> Response {
         .to_owned();
     let method = request.method().clone();
     let span = tracing::info_span!("request", request.id = %id, http.method = %method, http.route = %route);
+    // Events the request writes carry its id as their correlation id, and the client's trace.
+    let cause = Cause::request(
+        &id,
+        request
+            .headers()
+            .get(&TRACEPARENT)
+            .and_then(|value| value.to_str().ok()),
+    );
     let started = Instant::now();
-    let mut response = next.run(request).instrument(span.clone()).await;
+    let mut response = cause
+        .scope(next.run(request))
+        .instrument(span.clone())
+        .await;
     let status = response.status().as_u16();
     let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
     span.in_scope(|| {

@@ -6,16 +6,15 @@
 //! answered; the matchmaker that owns the queue picks it up from there.
 
 use rally_engine::{QueueConfig, Region};
-use rally_events::Stream;
 use rally_protocol::{
     QueueInfo, QueueList, QueueRequest, QueueTicket, RegionLatency, TicketState as WireState,
+    event::{Event, QueueChange},
     queue::QueueCancelled,
 };
 use rally_store::{
-    NewEvent, NewTicket, RatingKey, ReadyCheckState, StoreError, Ticket, TicketState, Timestamp,
-    Transaction, new_id,
+    NewTicket, RatingKey, ReadyCheckState, StoreError, Ticket, TicketState, Timestamp, Transaction,
+    new_id,
 };
-use serde::{Deserialize, Serialize};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -24,7 +23,7 @@ use super::{
     spec::{SpecMember, TicketSpec},
     stats,
 };
-use crate::{app::AppState, http::ApiError};
+use crate::{app::AppState, bus, http::ApiError};
 
 /// Why a ticket left the queue without a match.
 pub mod reason {
@@ -41,26 +40,6 @@ pub mod reason {
     pub const QUEUE_CHANGED: &str = "queue_changed";
     /// A player of the ticket was banned.
     pub const BANNED: &str = "banned";
-}
-
-/// The payload of a `queue.updated` event: what the gateway pushes to the ticket's players.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
-pub enum QueueEvent {
-    /// A ticket joined a queue.
-    Joined(QueueTicket),
-    /// A ticket left a queue without a match.
-    Cancelled(QueueCancelled),
-}
-
-impl QueueEvent {
-    /// The players to tell.
-    pub fn recipients(&self) -> &[Uuid] {
-        match self {
-            QueueEvent::Joined(ticket) => &ticket.member_ids,
-            QueueEvent::Cancelled(cancelled) => &cancelled.member_ids,
-        }
-    }
 }
 
 /// Every queue with its shape and the population its matchmaker last reported.
@@ -254,7 +233,7 @@ pub async fn join(
         Err(error) => return Err(ApiError::store(error)),
     };
     let view = view(&ticket);
-    announce(&mut tx, &ticket, QueueEvent::Joined(view.clone())).await?;
+    announce(&mut tx, &ticket, QueueChange::Joined(view.clone())).await?;
     tx.commit().await.map_err(ApiError::store)?;
     metrics::counter!("rally_tickets_queued_total", "mode" => mode.as_str().to_owned())
         .increment(1);
@@ -368,7 +347,7 @@ pub async fn end(
         reason: why.to_owned(),
         member_ids: member_ids(ticket),
     };
-    announce(tx, ticket, QueueEvent::Cancelled(cancelled)).await?;
+    announce(tx, ticket, QueueChange::Cancelled(cancelled)).await?;
     metrics::counter!("rally_tickets_cancelled_total", "mode" => ticket.mode.clone(), "reason" => why.to_owned())
         .increment(1);
     Ok(Some(ended))
@@ -377,15 +356,11 @@ pub async fn end(
 async fn announce(
     tx: &mut Transaction,
     ticket: &Ticket,
-    event: QueueEvent,
+    change: QueueChange,
 ) -> Result<(), ApiError> {
-    tx.enqueue(&NewEvent {
-        topic: Stream::QueueUpdated.name().to_owned(),
-        key: ticket.id.to_string(),
-        payload: serde_json::to_value(&event).expect("BUG: a queue event serializes"),
-    })
-    .await
-    .map_err(ApiError::store)?;
+    bus::outbox::enqueue(tx, ticket.id, Event::QueueUpdated(change), Timestamp::now())
+        .await
+        .map_err(ApiError::store)?;
     Ok(())
 }
 

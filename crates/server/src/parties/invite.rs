@@ -1,10 +1,8 @@
 //! Invites: sending one (the leader, or any member of an open party) and declining one.
 //! Joining with an invite is [`lifecycle::join`](super::lifecycle::join).
 
-use rally_events::Stream;
-use rally_protocol::PartyInvite;
+use rally_protocol::{PartyInvite, event::Event, gateway::PartyEvent};
 use rally_store::{InviteState, NewPartyInvite, PartyState, StoreError, Timestamp};
-use serde_json::json;
 use uuid::Uuid;
 
 use super::{announce, commit, lifecycle::begin, lock};
@@ -54,14 +52,15 @@ pub async fn send(
         Err(StoreError::Conflict { .. }) => return Err(ApiError::PlayerNotFound),
         Err(error) => return Err(ApiError::store(error)),
     };
-    let extra = json!({
-        "invite_id": invite.id,
-        "inviter_id": inviter_id,
-        "player_id": invitee_id,
-        "answer": "pending",
-        "expires_at": invite.expires_at.unix_millis(),
-    });
-    announce(&mut tx, Stream::PartyInvite, &party, &members, extra).await?;
+    let said = PartyEvent {
+        invite_id: Some(invite.id),
+        inviter_id: Some(inviter_id),
+        player_id: Some(invitee_id),
+        answer: Some("pending".to_owned()),
+        expires_at: Some(invite.expires_at.unix_millis()),
+        ..PartyEvent::default()
+    };
+    announce(&mut tx, Event::PartyInvite, &party, &members, said).await?;
     commit(tx).await?;
     Ok(PartyInvite {
         id: invite.id,
@@ -89,13 +88,14 @@ pub async fn decline(app: &AppState, invitee_id: Uuid, party_id: Uuid) -> Result
         Err(error) => return Err(ApiError::store(error)),
     };
     let members = tx.party_members(party_id).await.map_err(ApiError::store)?;
-    let extra = json!({
-        "invite_id": invite.id,
-        "inviter_id": invite.inviter_id,
-        "player_id": invitee_id,
-        "answer": "declined",
-    });
-    announce(&mut tx, Stream::PartyInvite, &party, &members, extra).await?;
+    let said = PartyEvent {
+        invite_id: Some(invite.id),
+        inviter_id: Some(invite.inviter_id),
+        player_id: Some(invitee_id),
+        answer: Some("declined".to_owned()),
+        ..PartyEvent::default()
+    };
+    announce(&mut tx, Event::PartyInvite, &party, &members, said).await?;
     commit(tx).await
 }
 

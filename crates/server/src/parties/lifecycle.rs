@@ -1,12 +1,10 @@
 //! Creating, reading, joining, leaving, kicking and promoting.
 
-use rally_events::Stream;
-use rally_protocol::{CreatePartyRequest, Party};
+use rally_protocol::{CreatePartyRequest, Party, event::Event};
 use rally_store::{InviteState, NewParty, PartyState, StoreError, Timestamp, Transaction};
-use serde_json::json;
 use uuid::Uuid;
 
-use super::{announce, commit, commit_update, invite, lock, ready, snapshot, view};
+use super::{announce, commit, commit_update, happened, invite, lock, ready, snapshot, view};
 use crate::{app::AppState, http::ApiError, settings::Settings};
 
 /// A party to create, with its size checked against the settings.
@@ -56,10 +54,10 @@ pub async fn create(app: &AppState, player_id: Uuid, shape: PartyShape) -> Resul
     let members = tx.party_members(party.id).await.map_err(ApiError::store)?;
     announce(
         &mut tx,
-        Stream::PartyUpdated,
+        Event::PartyUpdated,
         &party,
         &members,
-        json!({ "reason": "created", "player_id": player_id }),
+        happened("created", player_id),
     )
     .await?;
     commit(tx).await?;
@@ -142,12 +140,7 @@ pub async fn join(app: &AppState, player_id: Uuid, party_id: Uuid) -> Result<Par
     tx.clear_passed_ready_check(party_id)
         .await
         .map_err(ApiError::store)?;
-    commit_update(
-        tx,
-        party_id,
-        json!({ "reason": "joined", "player_id": player_id }),
-    )
-    .await
+    commit_update(tx, party_id, happened("joined", player_id)).await
 }
 
 /// The caller leaves; the longest-standing member leads when the leader leaves, and the party
@@ -216,12 +209,7 @@ pub async fn promote(
         }
         Err(error) => return Err(ApiError::store(error)),
     }
-    commit_update(
-        tx,
-        party_id,
-        json!({ "reason": "promoted", "player_id": player_id }),
-    )
-    .await
+    commit_update(tx, party_id, happened("promoted", player_id)).await
 }
 
 /// Takes a banned player out of their party, in the ban's transaction: the rest are told
@@ -258,14 +246,14 @@ async fn remove(
         let members = tx.party_members(party_id).await.map_err(ApiError::store)?;
         (party, members)
     };
-    let extra = json!({ "reason": reason, "player_id": player_id });
+    let said = happened(reason, player_id);
     if party.state == PartyState::Closed {
         tx.revoke_party_invites(party_id)
             .await
             .map_err(ApiError::store)?;
-        announce(tx, Stream::PartyDisbanded, &party, &members, extra).await
+        announce(tx, Event::PartyDisbanded, &party, &members, said).await
     } else {
-        announce(tx, Stream::PartyUpdated, &party, &members, extra).await
+        announce(tx, Event::PartyUpdated, &party, &members, said).await
     }
 }
 

@@ -23,15 +23,13 @@ pub mod lifecycle;
 pub mod ready;
 pub mod sweeper;
 
-use rally_events::Stream;
-use rally_protocol as wire;
+use rally_protocol::{self as wire, event::Event, gateway::PartyEvent};
 use rally_store::{
-    NewEvent, Party, PartyMember, PartyState, ReadyCheckState, StoreError, Transaction,
+    Party, PartyMember, PartyState, ReadyCheckState, StoreError, Timestamp, Transaction,
 };
-use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::http::ApiError;
+use crate::{bus, http::ApiError};
 
 /// A party as answered to a client.
 pub fn view(party: &Party, members: &[PartyMember]) -> wire::Party {
@@ -40,11 +38,7 @@ pub fn view(party: &Party, members: &[PartyMember]) -> wire::Party {
         leader_id: party.leader_id,
         max_size: u32::try_from(party.max_size).expect("BUG: a party's size is positive"),
         open: party.open,
-        state: match party.state {
-            PartyState::Active => wire::PartyState::Active,
-            PartyState::Queued => wire::PartyState::Queued,
-            PartyState::Closed => wire::PartyState::Closed,
-        },
+        state: party_state(party.state),
         members: members
             .iter()
             .map(|m| wire::PartyMember {
@@ -62,6 +56,14 @@ pub fn view(party: &Party, members: &[PartyMember]) -> wire::Party {
         ),
         created_at: party.created_at.to_offset_date_time(),
         updated_at: party.updated_at.to_offset_date_time(),
+    }
+}
+
+fn party_state(state: PartyState) -> wire::PartyState {
+    match state {
+        PartyState::Active => wire::PartyState::Active,
+        PartyState::Queued => wire::PartyState::Queued,
+        PartyState::Closed => wire::PartyState::Closed,
     }
 }
 
@@ -93,32 +95,36 @@ async fn snapshot(
     Ok((party, members))
 }
 
-/// Writes a `party.*` event: the party's id, leader, state and members, plus `extra`.
+/// Writes a `party.*` event (`kind`): the party's id, leader, state and members, and what
+/// `said` says happened (its reason, the player concerned, the invite or ready check).
 async fn announce(
     tx: &mut Transaction,
-    stream: Stream,
+    kind: fn(PartyEvent) -> Event,
     party: &Party,
     members: &[PartyMember],
-    extra: Value,
+    said: PartyEvent,
 ) -> Result<(), ApiError> {
-    let mut payload = json!({
-        "party_id": party.id,
-        "leader_id": party.leader_id,
-        "state": party.state.as_str(),
-        "member_ids": members.iter().map(|m| m.player_id).collect::<Vec<_>>(),
-        "updated_at": party.updated_at.unix_millis(),
-    });
-    if let (Some(fields), Value::Object(extra)) = (payload.as_object_mut(), extra) {
-        fields.extend(extra);
-    }
-    tx.enqueue(&NewEvent {
-        topic: stream.name().to_owned(),
-        key: party.id.to_string(),
-        payload,
-    })
-    .await
-    .map_err(ApiError::store)?;
+    let event = PartyEvent {
+        party_id: party.id,
+        leader_id: party.leader_id,
+        state: Some(party_state(party.state)),
+        member_ids: members.iter().map(|m| m.player_id).collect(),
+        updated_at: party.updated_at.unix_millis(),
+        ..said
+    };
+    bus::outbox::enqueue(tx, party.id, kind(event), Timestamp::now())
+        .await
+        .map_err(ApiError::store)?;
     Ok(())
+}
+
+/// What happened to `player_id`, for `reason`.
+fn happened(reason: &str, player_id: Uuid) -> PartyEvent {
+    PartyEvent {
+        reason: Some(reason.to_owned()),
+        player_id: Some(player_id),
+        ..PartyEvent::default()
+    }
 }
 
 /// Commits a party change.
@@ -126,12 +132,12 @@ async fn commit(tx: Transaction) -> Result<(), ApiError> {
     tx.commit().await.map_err(ApiError::store)
 }
 
-/// Ends a change: writes `party.updated` (with `extra`) for the party as it now is, commits, and
-/// answers that party.
+/// Ends a change: writes `party.updated` (saying `said`) for the party as it now is, commits,
+/// and answers that party.
 async fn commit_update(
     mut tx: Transaction,
     party_id: Uuid,
-    extra: Value,
+    said: PartyEvent,
 ) -> Result<wire::Party, ApiError> {
     let (party, members) = snapshot(&mut tx, party_id).await?;
     let (party, members) = if party.state == PartyState::Queued {
@@ -139,7 +145,7 @@ async fn commit_update(
     } else {
         (party, members)
     };
-    announce(&mut tx, Stream::PartyUpdated, &party, &members, extra).await?;
+    announce(&mut tx, Event::PartyUpdated, &party, &members, said).await?;
     commit(tx).await?;
     Ok(view(&party, &members))
 }

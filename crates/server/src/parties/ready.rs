@@ -2,13 +2,11 @@
 //! every member is ready, fails when one answers not ready, and expires at its deadline.
 //! Each end is stored, so a later read shows it, and announced as `party.ready_check`.
 
-use rally_events::Stream;
-use rally_protocol::Party as PartyView;
+use rally_protocol::{Party as PartyView, event::Event, gateway::PartyEvent};
 use rally_store::{Party, PartyMember, PartyState, ReadyCheckState, Timestamp, Transaction};
-use serde_json::json;
 use uuid::Uuid;
 
-use super::{announce, commit, commit_update, lifecycle::begin, lock, snapshot, view};
+use super::{announce, commit, commit_update, happened, lifecycle::begin, lock, snapshot, view};
 use crate::{app::AppState, http::ApiError};
 
 /// The leader starts a ready check: everyone's readiness is cleared, and members have
@@ -75,8 +73,11 @@ pub async fn answer(
             announce_check(&mut tx, &party, &members, end).await?;
         }
     }
-    let extra = json!({ "reason": "ready", "player_id": player_id, "ready": ready });
-    commit_update(tx, party_id, extra).await
+    let said = PartyEvent {
+        ready: Some(ready),
+        ..happened("ready", player_id)
+    };
+    commit_update(tx, party_id, said).await
 }
 
 /// Whether the party's ready check is pending past its deadline.
@@ -110,10 +111,17 @@ async fn announce_check(
     members: &[PartyMember],
     state: ReadyCheckState,
 ) -> Result<(), ApiError> {
-    let extra = json!({
-        "ready_check": state.as_str(),
-        "deadline": party.ready_check_deadline.map(Timestamp::unix_millis),
-        "ready_ids": members.iter().filter(|m| m.ready).map(|m| m.player_id).collect::<Vec<_>>(),
-    });
-    announce(tx, Stream::PartyReadyCheck, party, members, extra).await
+    let said = PartyEvent {
+        ready_check: Some(state.as_str().to_owned()),
+        deadline: party.ready_check_deadline.map(Timestamp::unix_millis),
+        ready_ids: Some(
+            members
+                .iter()
+                .filter(|m| m.ready)
+                .map(|m| m.player_id)
+                .collect(),
+        ),
+        ..PartyEvent::default()
+    };
+    announce(tx, Event::PartyReadyCheck, party, members, said).await
 }

@@ -5,10 +5,10 @@
 use std::time::Duration;
 
 use rally_store::Timestamp;
-use tokio::sync::watch;
 
 use super::{commit, lifecycle::begin, ready};
 use crate::{app::AppState, http::ApiError};
+use tokio_util::sync::CancellationToken;
 
 /// How often the sweeper looks.
 const PERIOD: Duration = Duration::from_secs(1);
@@ -16,16 +16,16 @@ const PERIOD: Duration = Duration::from_secs(1);
 const BATCH: i64 = 100;
 
 /// Sweeps until `stop` turns true.
-pub async fn run(app: AppState, mut stop: watch::Receiver<bool>) {
+pub async fn run(app: AppState, stop: CancellationToken) {
     loop {
         if let Err(error) = sweep(&app).await {
             tracing::warn!(error = %error, "ready-check sweep failed; retrying");
         }
         tokio::select! {
-            _ = stop.changed() => return,
+            () = stop.cancelled() => return,
             () = tokio::time::sleep(PERIOD) => {}
         }
-        if *stop.borrow() {
+        if stop.is_cancelled() {
             return;
         }
     }

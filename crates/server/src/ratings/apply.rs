@@ -15,63 +15,18 @@
 use std::collections::BTreeMap;
 
 use rally_engine::{Rating, rating};
-use rally_events::Stream;
-use rally_store::{NewEvent, Outcome, RatingKey, RatingValue};
-use serde::{Deserialize, Serialize};
+use rally_protocol::event::{Event, MatchCompleted, RatingDelta, RatingsApplied};
+use rally_store::{Outcome, RatingKey, RatingValue, Timestamp};
 use uuid::Uuid;
 
 use super::{mmr, season};
-use crate::{app::AppState, http::ApiError, settings::LeftPolicy};
-
-/// What `match.completed` carries.
-#[derive(Debug, Clone, Deserialize)]
-pub struct Completed {
-    /// The match.
-    pub match_id: Uuid,
-    /// Its queue.
-    pub mode: String,
-    /// The season it counts for (the active one when absent).
-    pub season_id: Option<Uuid>,
-}
-
-/// One player's rating change (the payload of `rating.updated`, per player).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Change {
-    /// The player.
-    pub player_id: Uuid,
-    /// Mean before.
-    pub mean_before: f64,
-    /// Uncertainty before.
-    pub uncertainty_before: f64,
-    /// Mean after.
-    pub mean_after: f64,
-    /// Uncertainty after.
-    pub uncertainty_after: f64,
-    /// Displayed MMR before.
-    pub mmr_before: i64,
-    /// Displayed MMR after.
-    pub mmr_after: i64,
-    /// Still in placement after this match.
-    pub placement: bool,
-    /// Rated games played, this one included.
-    pub games: i32,
-}
-
-/// The payload of `rating.updated`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Applied {
-    /// The match.
-    pub match_id: Uuid,
-    /// The season.
-    pub season_id: Uuid,
-    /// The queue.
-    pub mode: String,
-    /// Every participant's change.
-    pub changes: Vec<Change>,
-}
+use crate::{app::AppState, bus, http::ApiError, settings::LeftPolicy};
 
 /// Applies `completed`; `None` when it was applied before.
-pub async fn apply(app: &AppState, completed: &Completed) -> Result<Option<Applied>, ApiError> {
+pub async fn apply(
+    app: &AppState,
+    completed: &MatchCompleted,
+) -> Result<Option<RatingsApplied>, ApiError> {
     let store = &app.backends().store;
     let season_id = match completed.season_id {
         Some(id) => id,
@@ -188,7 +143,7 @@ pub async fn apply(app: &AppState, completed: &Completed) -> Result<Option<Appli
             )
             .await
             .map_err(ApiError::store)?;
-            changes.push(Change {
+            changes.push(RatingDelta {
                 player_id: *player_id,
                 mean_before: old.mu,
                 uncertainty_before: old_sigma,
@@ -201,19 +156,16 @@ pub async fn apply(app: &AppState, completed: &Completed) -> Result<Option<Appli
             });
         }
     }
-    let applied = Applied {
+    let applied = RatingsApplied {
         match_id: completed.match_id,
         season_id,
         mode: completed.mode.clone(),
         changes,
     };
-    tx.enqueue(&NewEvent {
-        topic: Stream::RatingUpdated.name().to_owned(),
-        key: completed.match_id.to_string(),
-        payload: serde_json::to_value(&applied).expect("BUG: a rating change serializes"),
-    })
-    .await
-    .map_err(ApiError::store)?;
+    let event = Event::RatingUpdated(applied.clone());
+    bus::outbox::enqueue(&mut tx, completed.match_id, event, Timestamp::now())
+        .await
+        .map_err(ApiError::store)?;
     tx.commit().await.map_err(ApiError::store)?;
     metrics::counter!("rally_ratings_applied_total", "mode" => completed.mode.clone()).increment(1);
     Ok(Some(applied))

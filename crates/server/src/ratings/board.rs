@@ -6,12 +6,12 @@
 
 use std::collections::HashMap;
 
-use rally_protocol::rating::LeaderboardRow;
+use rally_protocol::{event::RatingDelta, rating::LeaderboardRow};
 use rally_state::{Ranked, State};
 use rally_store::Store;
 use uuid::Uuid;
 
-use super::{apply::Change, mmr};
+use super::mmr;
 use crate::{app::AppState, http::ApiError};
 
 /// The sorted set of a season and mode.
@@ -24,7 +24,7 @@ pub async fn record(
     state: &State,
     season_id: Uuid,
     mode: &str,
-    changes: &[Change],
+    changes: &[RatingDelta],
 ) -> Result<(), ApiError> {
     let set = key(season_id, mode);
     for change in changes {

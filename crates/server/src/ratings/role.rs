@@ -4,65 +4,96 @@
 
 use std::time::Duration;
 
-use rally_events::{ConsumerOptions, Delivery, Stream};
-use tokio::sync::watch;
+use rally_events::{ConsumerOptions, Stream};
+use rally_protocol::event::{Envelope, Event};
+use tokio_util::sync::CancellationToken;
 
-use super::{
-    apply::{self, Completed},
-    board, season,
+use super::{apply, board, season};
+use crate::{
+    app::AppState,
+    bus::{Handled, Handler, Reader, Reading},
 };
-use crate::app::AppState;
 
-const DURABLE: &str = "ratings";
-const BACKOFF: Duration = Duration::from_secs(1);
+/// How the ratings role reads `match.completed`.
+pub const READING: Reading = Reading {
+    stream: Stream::MatchCompleted,
+    durable: "ratings",
+    options: ConsumerOptions {
+        ack_wait: Duration::from_secs(60),
+        poll_wait: Duration::from_secs(5),
+    },
+};
+/// How long a failed leaderboard rebuild waits before the next attempt.
+const REBUILD_RETRY: Duration = Duration::from_secs(1);
 
 /// How often the store's materialized standings are refreshed (they serve ended seasons and
 /// `rally leaderboard rebuild`; live ranks come from the sorted sets).
 const REFRESH_EVERY: Duration = Duration::from_secs(60);
 
-/// Applies results until `stop` turns true.
-pub async fn run(app: AppState, mut stop: watch::Receiver<bool>) {
+/// Applies results until `stop` is cancelled.
+pub async fn run(app: AppState, stop: CancellationToken) {
     let store = app.backends().store.clone();
     if let Some(name) = app.settings().season.clone() {
         configured_season(&app, &name).await;
     }
-    tokio::spawn(refresh_standings(store.clone(), stop.clone()));
+    tokio::spawn(refresh_standings(store, stop.clone()));
+    tokio::spawn(keep_ranks(app.clone(), stop.clone()));
+    let events = app.backends().events.clone();
+    let results = Results { app };
+    if let Some(reader) = Reader::open(events, READING, results, &stop).await {
+        reader.run(stop).await;
+    }
+}
+
+/// Rebuilds the leaderboard sets on start, whenever the state backend lost its data, and
+/// again after a rebuild that failed, until `stop` is cancelled.
+async fn keep_ranks(app: AppState, stop: CancellationToken) {
     let mut generations = app.state_epoch().subscribe();
     let mut retry_at = rebuild(&app).await;
-    let options = ConsumerOptions {
-        ack_wait: Duration::from_secs(60),
-        poll_wait: Duration::from_secs(5),
-    };
-    let events = app.backends().events.clone();
-    let Some(mut consumer) =
-        crate::consume::open(&events, Stream::MatchCompleted, DURABLE, options, &mut stop).await
-    else {
-        return;
-    };
     loop {
-        let next = tokio::select! {
-            _ = stop.changed() => return,
-            _ = generations.changed() => {
-                // The state backend lost its data: the ranks again.
-                retry_at = rebuild(&app).await;
-                continue;
+        tokio::select! {
+            () = stop.cancelled() => return,
+            changed = generations.changed() => {
+                if changed.is_err() {
+                    return;
+                }
             }
-            () = until(retry_at) => {
-                retry_at = rebuild(&app).await;
-                continue;
-            }
-            next = consumer.next() => next,
-        };
-        match next {
-            Ok(Some(delivery)) => handle(&app, delivery).await,
-            Ok(None) => {}
-            Err(error) => {
-                tracing::warn!(error = %error, "ratings consumer failed; retrying");
-                tokio::time::sleep(BACKOFF).await;
-            }
+            () = until(retry_at) => {}
         }
-        if *stop.borrow() {
-            return;
+        retry_at = rebuild(&app).await;
+    }
+}
+
+/// Applies each `match.completed` to ratings and the leaderboard.
+#[derive(Debug)]
+pub struct Results {
+    app: AppState,
+}
+
+impl Handler for Results {
+    async fn handle(&self, envelope: Envelope) -> Handled {
+        let Event::MatchCompleted(completed) = envelope.event else {
+            return Handled::Done;
+        };
+        match apply::apply(&self.app, &completed).await {
+            Ok(Some(applied)) => {
+                if let Err(error) = board::record(
+                    &self.app.backends().state,
+                    applied.season_id,
+                    &applied.mode,
+                    &applied.changes,
+                )
+                .await
+                {
+                    tracing::warn!(error = %error, "cannot update the leaderboard; the next rebuild will");
+                }
+                Handled::Done
+            }
+            Ok(None) => Handled::Done,
+            Err(error) => {
+                tracing::warn!(error = %error, "cannot apply a result; retrying");
+                Handled::Retry
+            }
         }
     }
 }
@@ -71,7 +102,7 @@ pub async fn run(app: AppState, mut stop: watch::Receiver<bool>) {
 /// moment to try again.
 async fn rebuild(app: &AppState) -> Option<tokio::time::Instant> {
     let store = &app.backends().store;
-    let retry = || Some(tokio::time::Instant::now() + BACKOFF);
+    let retry = || Some(tokio::time::Instant::now() + REBUILD_RETRY);
     match store.active_season().await {
         Ok(Some(active)) => match board::rebuild(store, &app.backends().state, active.id).await {
             Ok(count) => {
@@ -99,36 +130,6 @@ async fn until(at: Option<tokio::time::Instant>) {
     }
 }
 
-async fn handle(app: &AppState, delivery: Delivery) {
-    let Ok(completed) = serde_json::from_slice::<Completed>(delivery.payload()) else {
-        tracing::error!(key = delivery.key(), "unreadable match.completed; dropped");
-        let _ = delivery.ack().await;
-        return;
-    };
-    match apply::apply(app, &completed).await {
-        Ok(Some(applied)) => {
-            if let Err(error) = board::record(
-                &app.backends().state,
-                applied.season_id,
-                &applied.mode,
-                &applied.changes,
-            )
-            .await
-            {
-                tracing::warn!(error = %error, "cannot update the leaderboard; the next rebuild will");
-            }
-            let _ = delivery.ack().await;
-        }
-        Ok(None) => {
-            let _ = delivery.ack().await;
-        }
-        Err(error) => {
-            tracing::warn!(error = %error, "cannot apply a result; retrying");
-            let _ = delivery.nack_after(BACKOFF).await;
-        }
-    }
-}
-
 /// Makes `name` the active season when another (or none) is.
 async fn configured_season(app: &AppState, name: &str) {
     let store = &app.backends().store;
@@ -148,13 +149,13 @@ async fn configured_season(app: &AppState, name: &str) {
 
 /// Refreshes the store's standings every [`REFRESH_EVERY`] (never blocking readers: a
 /// concurrent refresh on PostgreSQL, one transaction on SQLite) until `stop` turns true.
-async fn refresh_standings(store: rally_store::Store, mut stop: watch::Receiver<bool>) {
+async fn refresh_standings(store: rally_store::Store, stop: CancellationToken) {
     loop {
         tokio::select! {
-            _ = stop.changed() => return,
+            () = stop.cancelled() => return,
             () = tokio::time::sleep(REFRESH_EVERY) => {}
         }
-        if *stop.borrow() {
+        if stop.is_cancelled() {
             return;
         }
         if let Err(error) = store.refresh_leaderboard().await {

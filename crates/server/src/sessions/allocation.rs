@@ -3,10 +3,11 @@
 
 use std::collections::HashSet;
 
-use rally_events::Stream;
-use rally_protocol::session::MatchCancelled;
+use rally_protocol::{
+    event::{Event, SessionReady},
+    session::MatchCancelled,
+};
 use rally_store::{EndReason, MatchState, SessionState, StoreError, TicketState};
-use serde_json::json;
 use uuid::Uuid;
 
 use super::allocator::{AllocationError, AllocationRequest};
@@ -73,8 +74,12 @@ async fn ready(
         Err(StoreError::NotFound) => return Ok(()),
         Err(error) => return Err(ApiError::store(error)),
     }
-    let payload = json!({"match_id": request.match_id, "endpoint": endpoint, "player_ids": request.player_ids});
-    enqueue(&mut tx, Stream::SessionReady, request.match_id, payload).await?;
+    let ready = SessionReady {
+        match_id: request.match_id,
+        endpoint: endpoint.to_owned(),
+        player_ids: request.player_ids.clone(),
+    };
+    enqueue(&mut tx, request.match_id, Event::SessionReady(ready)).await?;
     tx.commit().await.map_err(ApiError::store)
 }
 
@@ -147,7 +152,6 @@ async fn failed(
         requeued,
         player_ids: request.player_ids.clone(),
     };
-    let payload = serde_json::to_value(&cancelled).expect("BUG: serializes");
-    enqueue(&mut tx, Stream::MatchCancelled, request.match_id, payload).await?;
+    enqueue(&mut tx, request.match_id, Event::MatchCancelled(cancelled)).await?;
     tx.commit().await.map_err(ApiError::store)
 }

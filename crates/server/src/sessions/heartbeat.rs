@@ -1,8 +1,10 @@
 //! Heartbeats: a deadline per running session in the state backend, renewed by each
 //! heartbeat; a session whose deadline lapses is ended as abandoned.
 
-use rally_events::Stream;
-use rally_protocol::session::{HeartbeatAnswer, SessionEnded, SessionState as WireState};
+use rally_protocol::{
+    event::Event,
+    session::{HeartbeatAnswer, SessionEnded, SessionState as WireState},
+};
 use rally_store::{EndReason, GameSession, MatchState, SessionState, StoreError};
 use uuid::Uuid;
 
@@ -141,8 +143,7 @@ pub async fn abandon(app: &AppState, session: &GameSession) -> Result<bool, ApiE
         reason: "abandoned".to_owned(),
         player_ids: players,
     };
-    let payload = serde_json::to_value(&ended).expect("BUG: serializes");
-    enqueue(&mut tx, Stream::SessionEnded, session.match_id, payload).await?;
+    enqueue(&mut tx, session.match_id, Event::SessionEnded(ended)).await?;
     tx.commit().await.map_err(ApiError::store)?;
     metrics::counter!("rally_sessions_abandoned_total").increment(1);
     Ok(true)

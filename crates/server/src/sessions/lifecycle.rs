@@ -1,27 +1,25 @@
 //! What a player sees of their session (with their token), and a game server's online check
 //! of a token; the helpers the other session modules share.
 
-use rally_events::Stream;
-use rally_protocol::session::{SessionInfo, SessionState as WireState, VerifyAnswer};
-use rally_store::{GameSession, NewEvent, SessionState, StoreError, Transaction};
+use rally_protocol::{
+    event::Event,
+    session::{SessionInfo, SessionState as WireState, VerifyAnswer},
+};
+use rally_store::{GameSession, SessionState, StoreError, Timestamp, Transaction};
 use uuid::Uuid;
 
 use super::token::Claims;
-use crate::{app::AppState, http::ApiError};
+use crate::{app::AppState, bus, http::ApiError};
 
+/// Writes `event` about match `match_id` in `tx`.
 pub(super) async fn enqueue(
     tx: &mut Transaction,
-    stream: Stream,
-    key: Uuid,
-    payload: serde_json::Value,
+    match_id: Uuid,
+    event: Event,
 ) -> Result<(), ApiError> {
-    tx.enqueue(&NewEvent {
-        topic: stream.name().to_owned(),
-        key: key.to_string(),
-        payload,
-    })
-    .await
-    .map_err(ApiError::store)?;
+    bus::outbox::enqueue(tx, match_id, event, Timestamp::now())
+        .await
+        .map_err(ApiError::store)?;
     Ok(())
 }
 

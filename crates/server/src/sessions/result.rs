@@ -1,10 +1,11 @@
 //! Results: how a match ended, stored once, with each participant's outcome, the session
 //! completed and `match.completed`.
 
-use rally_events::Stream;
-use rally_protocol::session::{Outcome as WireOutcome, ResultReport};
+use rally_protocol::{
+    event::{Event, MatchCompleted, PlayerOutcome},
+    session::{Outcome as WireOutcome, ResultReport},
+};
 use rally_store::{EndReason, MatchState, Outcome, SessionState, StoreError};
-use serde_json::json;
 use uuid::Uuid;
 
 use super::{
@@ -84,14 +85,20 @@ pub async fn report(
             .await
             .map_err(ApiError::store)?;
     }
-    let payload = json!({
-        "match_id": match_id,
-        "mode": record.mode,
-        "season_id": record.season_id,
-        "result": result,
-        "outcomes": outcomes.iter().map(|(p, o)| json!({"player_id": p, "outcome": o.as_str()})).collect::<Vec<_>>(),
-    });
-    enqueue(&mut tx, Stream::MatchCompleted, match_id, payload).await?;
+    let completed = MatchCompleted {
+        match_id,
+        mode: record.mode,
+        season_id: record.season_id,
+        result: report,
+        outcomes: outcomes
+            .iter()
+            .map(|(player_id, outcome)| PlayerOutcome {
+                player_id: *player_id,
+                outcome: outcome.as_str().to_owned(),
+            })
+            .collect(),
+    };
+    enqueue(&mut tx, match_id, Event::MatchCompleted(completed)).await?;
     tx.commit().await.map_err(ApiError::store)?;
     let _ = app.backends().state.delete(&heartbeat_key(match_id)).await;
     Ok(result)

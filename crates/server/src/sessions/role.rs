@@ -5,75 +5,70 @@
 
 use std::time::Duration;
 
-use rally_events::{ConsumerOptions, Delivery, Stream};
-use rally_protocol::queue::MatchFound;
-use tokio::sync::watch;
+use rally_events::{ConsumerOptions, Stream};
+use rally_protocol::event::{Envelope, Event};
+use tokio_util::sync::CancellationToken;
 
 use super::{Allocator, allocation, allocator::AllocationRequest, heartbeat};
-use crate::app::AppState;
+use crate::{
+    app::AppState,
+    bus::{Handled, Handler, Reader, Reading},
+};
 
-const DURABLE: &str = "sessions";
-const BACKOFF: Duration = Duration::from_secs(1);
+/// How the sessions role reads `match.created`.
+pub const READING: Reading = Reading {
+    stream: Stream::MatchCreated,
+    durable: "sessions",
+    options: ConsumerOptions {
+        ack_wait: Duration::from_secs(60),
+        poll_wait: Duration::from_secs(5),
+    },
+};
 /// How often heartbeat deadlines are checked.
 const WATCH_EVERY: Duration = Duration::from_secs(1);
 
-/// Allocates sessions for new matches until `stop` turns true.
-pub async fn allocate(app: AppState, mut stop: watch::Receiver<bool>) {
-    let allocator = Allocator::from_settings(app.settings());
+/// Allocates sessions for new matches until `stop` is cancelled.
+pub async fn allocate(app: AppState, stop: CancellationToken) {
+    let allocations = Allocations {
+        allocator: Allocator::from_settings(app.settings()),
+        app: app.clone(),
+    };
     let events = app.backends().events.clone();
-    let options = ConsumerOptions {
-        ack_wait: Duration::from_secs(60),
-        poll_wait: Duration::from_secs(5),
-    };
-    let Some(mut consumer) =
-        crate::consume::open(&events, Stream::MatchCreated, DURABLE, options, &mut stop).await
-    else {
-        return;
-    };
-    loop {
-        let next = tokio::select! {
-            _ = stop.changed() => return,
-            next = consumer.next() => next,
-        };
-        match next {
-            Ok(Some(delivery)) => handle(&app, &allocator, delivery).await,
-            Ok(None) => {}
-            Err(error) => {
-                tracing::warn!(error = %error, "sessions consumer failed; retrying");
-                tokio::time::sleep(BACKOFF).await;
-            }
-        }
-        if *stop.borrow() {
-            return;
-        }
+    if let Some(reader) = Reader::open(events, READING, allocations, &stop).await {
+        reader.run(stop).await;
     }
 }
 
-async fn handle(app: &AppState, allocator: &Allocator, delivery: Delivery) {
-    let Ok(found) = serde_json::from_slice::<MatchFound>(delivery.payload()) else {
-        tracing::error!(key = delivery.key(), "unreadable match.created; dropped");
-        let _ = delivery.ack().await;
-        return;
-    };
-    let request = AllocationRequest {
-        match_id: found.match_id,
-        mode: found.mode,
-        region: found.region,
-        player_ids: found.teams.iter().flatten().map(|p| p.player_id).collect(),
-    };
-    match allocation::allocate(app, allocator, request).await {
-        Ok(()) => {
-            let _ = delivery.ack().await;
-        }
-        Err(error) => {
-            tracing::warn!(error = %error, "cannot settle a match's session; retrying");
-            let _ = delivery.nack_after(BACKOFF).await;
+/// Gives each new match a session and a server.
+#[derive(Debug)]
+pub struct Allocations {
+    app: AppState,
+    allocator: Allocator,
+}
+
+impl Handler for Allocations {
+    async fn handle(&self, envelope: Envelope) -> Handled {
+        let Event::MatchCreated(found) = envelope.event else {
+            return Handled::Done;
+        };
+        let request = AllocationRequest {
+            match_id: found.match_id,
+            mode: found.mode,
+            region: found.region,
+            player_ids: found.teams.iter().flatten().map(|p| p.player_id).collect(),
+        };
+        match allocation::allocate(&self.app, &self.allocator, request).await {
+            Ok(()) => Handled::Done,
+            Err(error) => {
+                tracing::warn!(error = %error, "cannot settle a match's session; retrying");
+                Handled::Retry
+            }
         }
     }
 }
 
 /// Ends sessions whose heartbeat deadline passed, until `stop` turns true.
-pub async fn watch_heartbeats(app: AppState, mut stop: watch::Receiver<bool>) {
+pub async fn watch_heartbeats(app: AppState, stop: CancellationToken) {
     // The state generation whose deadlines this loop has armed; 0: none yet.
     let mut armed = 0;
     loop {
@@ -86,10 +81,10 @@ pub async fn watch_heartbeats(app: AppState, mut stop: watch::Receiver<bool>) {
             }
         }
         tokio::select! {
-            _ = stop.changed() => return,
+            () = stop.cancelled() => return,
             () = tokio::time::sleep(WATCH_EVERY) => {}
         }
-        if *stop.borrow() {
+        if stop.is_cancelled() {
             return;
         }
     }

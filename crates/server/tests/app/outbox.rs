@@ -14,6 +14,7 @@ async fn relays_a_committed_event_once(app: &TestApp) {
     backends
         .store
         .enqueue(&NewEvent {
+            id: rally_store::new_id(),
             topic: "match.created".to_owned(),
             key: match_id.clone(),
             payload: serde_json::json!({ "match_id": match_id }),

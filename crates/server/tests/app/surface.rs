@@ -170,6 +170,34 @@ async fn invented_methods_and_paths_leave_the_metrics_bounded() {
     );
 }
 
+/// The whole HTTP contract (every route, status, schema and problem code in `/openapi.json`)
+/// compared with the recorded `tests/snapshots/openapi.json`: a refactoring must leave it as it
+/// is. After an intended change to the API, rewrite the file with `RALLY_UPDATE_SNAPSHOTS=1` and
+/// review its diff.
+#[tokio::test]
+async fn the_openapi_document_matches_its_recorded_snapshot() {
+    let app = spawn_app(&[]).await;
+    let answer = app.get("/openapi.json").await;
+    assert_eq!(answer.status, 200);
+    let document = answer.json();
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/snapshots/openapi.json");
+    if std::env::var_os("RALLY_UPDATE_SNAPSHOTS").is_some() {
+        let text = serde_json::to_string_pretty(&document).unwrap();
+        std::fs::write(&path, text + "\n").unwrap();
+    }
+    let recorded: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("the recorded document"))
+            .expect("the recorded document is JSON");
+    for (route, operations) in recorded["paths"].as_object().unwrap() {
+        assert_eq!(
+            &document["paths"][route], operations,
+            "{route} changed in /openapi.json"
+        );
+    }
+    assert_eq!(document, recorded, "/openapi.json changed");
+}
+
 #[tokio::test]
 async fn the_openapi_document_lists_the_routes_and_the_docs_page_serves() {
     let app = spawn_app(&[]).await;

@@ -87,6 +87,7 @@ conformance! {
     async fn a_match_and_its_event_commit_together_or_not_at_all(store: &Store) {
         let (a, b) = (player(store, "tx_a").await, player(store, "tx_b").await);
         let event = |id: Uuid| NewEvent {
+            id: new_id(),
             topic: "match.created".to_owned(),
             key: id.to_string(),
             payload: json!({"match_id": id}),

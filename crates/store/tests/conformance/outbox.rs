@@ -7,6 +7,7 @@ use crate::harness::conformance;
 
 fn event(n: u32) -> NewEvent {
     NewEvent {
+        id: rally_store::new_id(),
         topic: "test.event".to_owned(),
         key: format!("k{n}"),
         payload: json!({"n": n}),

@@ -4,15 +4,12 @@
 //! `session.ready` for the new players.
 
 use rally_engine::{BackfillFill, BackfillId, BackfillRequest, Mode, Rating, Region, TicketId};
-use rally_events::Stream;
-use rally_store::{
-    Backfill, BackfillState, NewEvent, NewParticipant, StoreError, TicketState, Timestamp,
-};
-use serde_json::json;
+use rally_protocol::event::{Event, SessionReady};
+use rally_store::{Backfill, BackfillState, NewParticipant, StoreError, TicketState, Timestamp};
 use uuid::Uuid;
 
 use super::{Known, MatchmakerRole, OVERLAP, WriteFailure, lock_parties};
-use crate::matchmaking::engine_millis;
+use crate::{bus, matchmaking::engine_millis};
 
 impl MatchmakerRole {
     pub(super) async fn follow_backfills(
@@ -203,12 +200,17 @@ impl MatchmakerRole {
         tx.add_participants(match_id, Timestamp::now(), &participants)
             .await?;
         if let Some(endpoint) = endpoint {
-            let players: Vec<Uuid> = participants.iter().map(|p| p.player_id).collect();
-            tx.enqueue(&NewEvent {
-                topic: Stream::SessionReady.name().to_owned(),
-                key: match_id.to_string(),
-                payload: json!({"match_id": match_id, "endpoint": endpoint, "player_ids": players}),
-            })
+            let ready = SessionReady {
+                match_id,
+                endpoint,
+                player_ids: participants.iter().map(|p| p.player_id).collect(),
+            };
+            bus::outbox::enqueue(
+                &mut tx,
+                match_id,
+                Event::SessionReady(ready),
+                Timestamp::now(),
+            )
             .await?;
         }
         tx.commit().await?;

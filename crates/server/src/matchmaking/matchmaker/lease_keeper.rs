@@ -15,7 +15,7 @@ use std::{
 
 use rally_engine::Mode;
 use rally_state::State;
-use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 /// A lease as the keeper sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,16 +98,16 @@ pub(super) async fn keep(
     state: State,
     holder: String,
     ttl: Duration,
-    mut stop: watch::Receiver<bool>,
+    stop: CancellationToken,
 ) {
     let every = (ttl / 3).max(Duration::from_millis(100));
     loop {
         tokio::select! {
-            _ = stop.changed() => return,
+            () = stop.cancelled() => return,
             () = tokio::time::sleep(every) => {}
         }
         for (mode, fence, valid_until) in leases.held() {
-            if *stop.borrow() {
+            if stop.is_cancelled() {
                 return;
             }
             let slot = renew(&leases, &state, &holder, mode, fence, valid_until, ttl).await;

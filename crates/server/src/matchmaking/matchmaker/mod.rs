@@ -31,7 +31,6 @@ use std::{
 
 use rally_engine::{BackfillId, Matchmaker, Millis, Mode, TicketError, TicketId};
 use rally_store::{StoreError, Ticket, TicketState, Timestamp};
-use tokio::sync::watch;
 use uuid::Uuid;
 
 mod backfill;
@@ -45,6 +44,7 @@ use writes::{WriteFailure, lock_parties};
 
 use super::{Queues, engine_millis, spec::TicketSpec};
 use crate::app::AppState;
+use tokio_util::sync::CancellationToken;
 
 /// How far back each round re-reads ticket changes (clock skew between nodes, and commits that
 /// land after a later-stamped one).
@@ -150,7 +150,7 @@ impl MatchmakerRole {
     }
 
     /// Runs rounds until `stop` turns true, then releases its leases.
-    pub async fn run(mut self, mut stop: watch::Receiver<bool>) {
+    pub async fn run(mut self, stop: CancellationToken) {
         let period = Duration::from_millis(self.queues.tick_interval_ms());
         tokio::spawn(lease_keeper::keep(
             self.leases.clone(),
@@ -163,10 +163,10 @@ impl MatchmakerRole {
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tokio::select! {
-                _ = stop.changed() => break,
+                () = stop.cancelled() => break,
                 _ = ticker.tick() => {}
             }
-            if *stop.borrow() {
+            if stop.is_cancelled() {
                 break;
             }
             self.round().await;

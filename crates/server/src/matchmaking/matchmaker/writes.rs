@@ -5,10 +5,12 @@
 use std::time::Instant;
 
 use rally_engine::{Match, Mode, TicketId, TimedOut};
-use rally_events::Stream;
-use rally_protocol::queue::{MatchFound, MatchPlayer};
+use rally_protocol::{
+    event::Event,
+    queue::{MatchFound, MatchPlayer},
+};
 use rally_store::{
-    MatchState, NewEvent, NewMatch, NewParticipant, StoreError, TicketState, Timestamp, new_id,
+    MatchState, NewMatch, NewParticipant, StoreError, TicketState, Timestamp, new_id,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -18,6 +20,7 @@ use super::{Known, MatchmakerRole};
 /// The matched waits a queue keeps for its median (within the status window, newest kept).
 const MAX_WAIT_SAMPLES: usize = 1024;
 use crate::{
+    bus,
     http::ApiError,
     matchmaking::{
         engine_millis,
@@ -89,10 +92,7 @@ impl MatchmakerRole {
             ended_at: None,
             participants,
         };
-        match self
-            .store_match(&mode, fence, &new, &tickets, &found, &made)
-            .await
-        {
+        match self.store_match(&mode, fence, &new, &tickets, &found).await {
             Ok(()) => {
                 let now_ms = engine_millis(now);
                 for known in &tickets {
@@ -146,7 +146,6 @@ impl MatchmakerRole {
         new: &NewMatch,
         tickets: &[Known],
         found: &MatchFound,
-        made: &Match,
     ) -> Result<(), WriteFailure> {
         let mut tx = self.app.backends().store.begin().await?;
         match tx.fence_queue(mode.as_str(), fence).await {
@@ -174,22 +173,12 @@ impl MatchmakerRole {
                 tx.set_party_queued(party_id, false).await?;
             }
         }
-        let mut payload = serde_json::to_value(found).expect("BUG: a match serializes");
-        if let Some(fields) = payload.as_object_mut() {
-            fields.insert(
-                "ticket_ids".to_owned(),
-                json!(tickets.iter().map(|k| k.id).collect::<Vec<_>>()),
-            );
-            fields.insert(
-                "win_probabilities".to_owned(),
-                json!(made.win_probabilities),
-            );
-        }
-        tx.enqueue(&NewEvent {
-            topic: Stream::MatchCreated.name().to_owned(),
-            key: new.id.to_string(),
-            payload,
-        })
+        bus::outbox::enqueue(
+            &mut tx,
+            new.id,
+            Event::MatchCreated(found.clone()),
+            new.created_at,
+        )
         .await?;
         tx.commit().await?;
         Ok(())

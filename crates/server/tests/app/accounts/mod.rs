@@ -103,6 +103,17 @@ pub async fn outbox(app: &TestApp, topic: &str) -> Vec<Value> {
         .unwrap()
         .into_iter()
         .filter(|event| event.topic == topic)
-        .map(|event| event.payload)
+        .map(|event| {
+            assert_eq!(
+                event.payload["type"], topic,
+                "an event's type names its stream"
+            );
+            assert_eq!(
+                event.payload["id"],
+                event.id.to_string(),
+                "the envelope's id is the outbox id"
+            );
+            event.payload["data"].clone()
+        })
         .collect()
 }

@@ -4,13 +4,16 @@
 mod board;
 mod flow;
 
-use rally_server::ratings::apply::Completed;
+use rally_protocol::{
+    event::{MatchCompleted, PlayerOutcome},
+    session::{Outcome as WireOutcome, ResultLine, ResultReport},
+};
 use rally_store::{MatchState, NewMatch, NewParticipant, Outcome, Store, Timestamp, new_id};
 use serde_json::json;
 use uuid::Uuid;
 
 /// A finished duel stored directly: `winner` beat `loser`.
-pub async fn finished_duel(store: &Store, winner: Uuid, loser: Uuid) -> Completed {
+pub async fn finished_duel(store: &Store, winner: Uuid, loser: Uuid) -> MatchCompleted {
     let participant = |player_id, team, outcome| NewParticipant {
         player_id,
         team,
@@ -36,9 +39,33 @@ pub async fn finished_duel(store: &Store, winner: Uuid, loser: Uuid) -> Complete
         ],
     };
     let record = store.create_match(&new).await.unwrap();
-    Completed {
+    let line = |player_id, outcome| ResultLine {
+        team: None,
+        player_id: Some(player_id),
+        outcome,
+        placement: None,
+    };
+    MatchCompleted {
         match_id: record.id,
         mode: "duel".to_owned(),
         season_id: None,
+        result: ResultReport {
+            outcomes: vec![
+                line(winner, WireOutcome::Win),
+                line(loser, WireOutcome::Loss),
+            ],
+            duration_s: 600.0,
+            stats: None,
+        },
+        outcomes: vec![
+            PlayerOutcome {
+                player_id: winner,
+                outcome: "win".to_owned(),
+            },
+            PlayerOutcome {
+                player_id: loser,
+                outcome: "loss".to_owned(),
+            },
+        ],
     }
 }

@@ -1,0 +1,181 @@
+//! The one consumer loop of every role that reads a durable stream: open the durable (retried),
+//! take each delivery, read its envelope, hand the event to the role's [`Handler`] inside the
+//! event's [`Cause`] and a tracing span, and acknowledge or retry as the handler says. Consumer
+//! failures back off exponentially with jitter; a message that cannot be read goes to the
+//! dead-letter stream instead of being dropped.
+
+use std::{future::Future, time::Duration};
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use rally_events::{Consumer, ConsumerOptions, Delivery, Events, EventsError, Stream};
+use rally_protocol::event::{Envelope, SCHEMA_VERSION};
+use tokio_util::sync::CancellationToken;
+use tracing::Instrument;
+
+use super::{Cause, dead_letter};
+
+/// How long a message the handler could not settle waits before it is delivered again.
+pub const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// What a handler made of an event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Handled {
+    /// Settled (applied, pushed, or found already done): acknowledge it.
+    Done,
+    /// Not settled this time (a backend failed): deliver it again after [`RETRY_AFTER`].
+    Retry,
+}
+
+/// A role's work on each event of its stream.
+pub trait Handler: Send + Sync {
+    /// Handles one event; runs inside the event's [`Cause`].
+    fn handle(&self, envelope: Envelope) -> impl Future<Output = Handled> + Send;
+}
+
+/// Which durable a role reads, and how.
+#[derive(Debug, Clone, Copy)]
+pub struct Reading {
+    /// The stream.
+    pub stream: Stream,
+    /// The durable name, shared by every node of the role.
+    pub durable: &'static str,
+    /// Ack wait and poll wait.
+    pub options: ConsumerOptions,
+}
+
+/// A role's open durable consumer and its handler.
+#[derive(Debug)]
+pub struct Reader<H> {
+    events: Events,
+    reading: Reading,
+    consumer: Consumer,
+    handler: H,
+}
+
+impl<H: Handler> Reader<H> {
+    /// Opens the durable, retrying with backoff; `None` when `stop` is cancelled first.
+    pub async fn open(
+        events: Events,
+        reading: Reading,
+        handler: H,
+        stop: &CancellationToken,
+    ) -> Option<Self> {
+        let mut delays = backoff();
+        loop {
+            match events
+                .consumer(reading.stream, reading.durable, reading.options)
+                .await
+            {
+                Ok(consumer) => {
+                    return Some(Self {
+                        events,
+                        reading,
+                        consumer,
+                        handler,
+                    });
+                }
+                Err(error) => {
+                    tracing::warn!(error = %error, stream = reading.stream.name(), durable = reading.durable, "cannot open a consumer; retrying");
+                    let delay = delays.next().unwrap_or(RETRY_AFTER);
+                    tokio::select! {
+                        () = stop.cancelled() => return None,
+                        () = tokio::time::sleep(delay) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Handles the next delivery, waiting at most the poll wait for one; whether there was one.
+    pub async fn step(&mut self) -> Result<bool, EventsError> {
+        match self.consumer.next().await? {
+            Some(delivery) => {
+                self.settle(delivery).await;
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+
+    /// Handles deliveries until `stop` is cancelled.
+    pub async fn run(mut self, stop: CancellationToken) {
+        let mut delays = backoff();
+        loop {
+            let stepped = tokio::select! {
+                () = stop.cancelled() => return,
+                stepped = self.step() => stepped,
+            };
+            match stepped {
+                Ok(_) => delays = backoff(),
+                Err(error) => {
+                    tracing::warn!(error = %error, stream = self.reading.stream.name(), durable = self.reading.durable, "consumer failed; retrying");
+                    let delay = delays.next().unwrap_or(RETRY_AFTER);
+                    tokio::select! {
+                        () = stop.cancelled() => return,
+                        () = tokio::time::sleep(delay) => {}
+                    }
+                }
+            }
+        }
+    }
+
+    /// Reads, handles and settles one delivery.
+    async fn settle(&self, delivery: Delivery) {
+        let envelope = match read(delivery.stream(), delivery.payload()) {
+            Ok(envelope) => envelope,
+            Err(reason) => {
+                dead_letter::send(&self.events, self.reading.durable, &delivery, &reason).await;
+                return;
+            }
+        };
+        let span = tracing::info_span!(
+            "event",
+            event.stream = delivery.stream().name(),
+            event.id = %envelope.id,
+            event.attempt = delivery.attempt(),
+            correlation_id = %envelope.correlation_id,
+            durable = self.reading.durable,
+        );
+        let cause = Cause::following(&envelope);
+        let handled = cause
+            .scope(self.handler.handle(envelope))
+            .instrument(span.clone())
+            .await;
+        let settled = match handled {
+            Handled::Done => delivery.ack().await,
+            Handled::Retry => delivery.nack_after(RETRY_AFTER).await,
+        };
+        if let Err(error) = settled {
+            span.in_scope(|| {
+                tracing::warn!(error = %error, ?handled, "cannot settle an event; it may come again");
+            });
+        }
+    }
+}
+
+/// The envelope of a delivery on `stream`, or why it cannot be read.
+pub fn read(stream: Stream, payload: &[u8]) -> Result<Envelope, String> {
+    let envelope: Envelope =
+        serde_json::from_slice(payload).map_err(|error| format!("not a Rally event: {error}"))?;
+    if envelope.schema_version > SCHEMA_VERSION {
+        return Err(format!(
+            "written with schema version {}, newer than this node's {SCHEMA_VERSION}",
+            envelope.schema_version
+        ));
+    }
+    let type_name = envelope.event.type_name();
+    if type_name != stream.name() {
+        return Err(format!("a {type_name} event on the {stream} stream"));
+    }
+    Ok(envelope)
+}
+
+/// Delays between attempts after failures: from 100 ms doubling to 5 s, jittered, unending.
+fn backoff() -> impl Iterator<Item = Duration> {
+    ExponentialBuilder::default()
+        .with_min_delay(Duration::from_millis(100))
+        .with_max_delay(Duration::from_secs(5))
+        .with_jitter()
+        .without_max_times()
+        .build()
+}

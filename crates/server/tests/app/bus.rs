@@ -1,0 +1,297 @@
+//! Typed events on the bus: a request's id becomes the correlation id of the events it writes,
+//! work that follows from an event carries its chain on, and a message a reader cannot read is
+//! moved to the dead-letter stream instead of being dropped, on both event buses.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::{body::Body, http::Request};
+use rally_events::{ConsumerOptions, Events, Stream};
+use rally_protocol::{
+    event::{DeadLetter, Envelope, Event, SCHEMA_VERSION, SessionReady},
+    session::SessionEnded,
+};
+use rally_server::{
+    bus::{self, Cause, Handled, Handler, Reader, Reading},
+    outbox_relay::OutboxRelay,
+};
+use rally_store::Timestamp;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::accounts::register;
+use crate::harness::{TestApp, spawn_app};
+use crate::readiness::env_or;
+
+const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+/// Every stored envelope of `topic`, published or not, oldest first.
+async fn envelopes(app: &TestApp, topic: &str) -> Vec<Envelope> {
+    app.state()
+        .backends()
+        .store
+        .next_unpublished(10_000)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|event| event.topic == topic)
+        .map(|event| serde_json::from_value(event.payload).unwrap())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_request_id_and_trace_become_the_chain_of_the_events_it_writes() {
+    let app = spawn_app(&[]).await;
+    let ada = register(&app, "corr_ada").await;
+    let token = ada["access_token"].as_str().unwrap();
+    let request = Request::builder()
+        .method("POST")
+        .uri("/v1/party")
+        .header("authorization", format!("Bearer {token}"))
+        .header("content-type", "application/json")
+        .header("x-request-id", "corr-party-1")
+        .header("traceparent", TRACEPARENT)
+        .body(Body::from("{}"))
+        .unwrap();
+    let answer = app.send(request).await;
+    assert_eq!(
+        answer.status,
+        201,
+        "{}",
+        String::from_utf8_lossy(&answer.body)
+    );
+
+    let written = envelopes(&app, "party.updated").await;
+    assert_eq!(written.len(), 1);
+    let envelope = &written[0];
+    assert_eq!(envelope.correlation_id, "corr-party-1");
+    assert_eq!(envelope.causation_id, None, "a request is not an event");
+    assert_eq!(envelope.traceparent.as_deref(), Some(TRACEPARENT));
+    assert_eq!(envelope.schema_version, SCHEMA_VERSION);
+    assert!(matches!(envelope.event, Event::PartyUpdated(_)));
+
+    // A request without an id of its own gets one, and its events carry that one.
+    register(&app, "corr_grace").await;
+    let registered = envelopes(&app, "player.registered").await;
+    let own = registered
+        .iter()
+        .find(|e| matches!(&e.event, Event::PlayerRegistered(p) if p.username == "corr_grace"))
+        .expect("grace's registration event");
+    assert!(Uuid::parse_str(&own.correlation_id).is_ok(), "{own:?}");
+}
+
+/// Records what it is handed and the cause it ran in, and writes a follow-up event the way a
+/// role does.
+#[derive(Debug, Clone, Default)]
+struct Follower {
+    seen: Arc<Mutex<Vec<(Envelope, Cause)>>>,
+    store: Option<rally_store::Store>,
+}
+
+impl Handler for Follower {
+    async fn handle(&self, envelope: Envelope) -> Handled {
+        self.seen
+            .lock()
+            .unwrap()
+            .push((envelope.clone(), Cause::current()));
+        if let (Some(store), Event::SessionReady(ready)) = (&self.store, &envelope.event) {
+            let mut tx = store.begin().await.unwrap();
+            let ended = Event::SessionEnded(SessionEnded {
+                match_id: ready.match_id,
+                reason: "abandoned".into(),
+                player_ids: ready.player_ids.clone(),
+            });
+            bus::outbox::enqueue(&mut tx, ready.match_id, ended, Timestamp::now())
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+        }
+        Handled::Done
+    }
+}
+
+fn reading(stream: Stream, durable: &'static str) -> Reading {
+    Reading {
+        stream,
+        durable,
+        options: ConsumerOptions {
+            ack_wait: Duration::from_secs(30),
+            poll_wait: Duration::from_millis(200),
+        },
+    }
+}
+
+/// Publishes `payload` raw on `stream`, as a misbehaving writer would.
+async fn publish_raw(events: &Events, stream: Stream, key: &str, payload: Vec<u8>) {
+    events
+        .publish_durable(stream, key, payload, None)
+        .await
+        .unwrap();
+}
+
+async fn events_follow_their_chain_and_unreadable_ones_are_dead_lettered(app: &TestApp) {
+    let backends = app.state().backends().clone();
+    let events = backends.events.clone();
+    let match_id = Uuid::now_v7();
+
+    // A good event, written by a request's work and relayed from the outbox.
+    let ready = Event::SessionReady(SessionReady {
+        match_id,
+        endpoint: "203.0.113.7:7777".into(),
+        player_ids: vec![Uuid::now_v7()],
+    });
+    let good_id = Cause::request("corr-chain-1", Some(TRACEPARENT))
+        .scope(async {
+            let mut tx = backends.store.begin().await.unwrap();
+            let id = bus::outbox::enqueue(&mut tx, match_id, ready, Timestamp::now())
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            id
+        })
+        .await;
+    OutboxRelay::new(backends.clone()).pass().await.unwrap();
+
+    // Three a reader cannot read: not JSON, the wrong type for the stream, a newer schema.
+    publish_raw(&events, Stream::SessionReady, "bad1", b"{not json".to_vec()).await;
+    let stray = bus::outbox::seal(
+        Event::SessionEnded(SessionEnded {
+            match_id,
+            reason: "abandoned".into(),
+            player_ids: vec![],
+        }),
+        Timestamp::now(),
+    );
+    publish_raw(
+        &events,
+        Stream::SessionReady,
+        "bad2",
+        serde_json::to_vec(&stray).unwrap(),
+    )
+    .await;
+    let mut future = serde_json::to_value(bus::outbox::seal(
+        Event::SessionReady(SessionReady {
+            match_id,
+            endpoint: "x:1".into(),
+            player_ids: vec![],
+        }),
+        Timestamp::now(),
+    ))
+    .unwrap();
+    future["schema_version"] = serde_json::json!(SCHEMA_VERSION + 1);
+    publish_raw(
+        &events,
+        Stream::SessionReady,
+        "bad3",
+        serde_json::to_vec(&future).unwrap(),
+    )
+    .await;
+
+    let follower = Follower {
+        store: Some(backends.store.clone()),
+        ..Follower::default()
+    };
+    let stop = CancellationToken::new();
+    let mut reader = Reader::open(
+        events.clone(),
+        reading(Stream::SessionReady, "bus_test"),
+        follower.clone(),
+        &stop,
+    )
+    .await
+    .expect("the durable opens");
+    for _ in 0..4 {
+        assert!(reader.step().await.unwrap(), "a delivery is waiting");
+    }
+    assert!(
+        !reader.step().await.unwrap(),
+        "every delivery was settled once"
+    );
+
+    // Only the good event reached the handler, inside its chain.
+    let seen = follower.seen.lock().unwrap().clone();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    let (envelope, cause) = &seen[0];
+    assert_eq!(envelope.id, good_id);
+    assert_eq!(envelope.correlation_id, "corr-chain-1");
+    assert_eq!(cause.correlation_id, "corr-chain-1");
+    assert_eq!(cause.causation_id, Some(good_id));
+    assert_eq!(cause.traceparent.as_deref(), Some(TRACEPARENT));
+
+    // What the handler wrote carries the chain on: same correlation, caused by the event.
+    let followed = envelopes(app, "session.ended").await;
+    let followed = followed
+        .iter()
+        .find(|e| matches!(&e.event, Event::SessionEnded(s) if s.match_id == match_id))
+        .expect("the follow-up event");
+    assert_eq!(followed.correlation_id, "corr-chain-1");
+    assert_eq!(followed.causation_id, Some(good_id));
+    assert_eq!(followed.traceparent.as_deref(), Some(TRACEPARENT));
+
+    // The three unreadable ones wait on the dead-letter stream, as they came, with the reason.
+    let mut letters = events
+        .consumer(
+            Stream::DeadLetter,
+            "bus_test_letters",
+            reading(Stream::DeadLetter, "x").options,
+        )
+        .await
+        .unwrap();
+    let mut reasons = Vec::new();
+    while let Some(delivery) = letters.next().await.unwrap() {
+        let letter: DeadLetter = serde_json::from_slice(delivery.payload()).unwrap();
+        assert_eq!(letter.stream, "session.ready");
+        assert_eq!(letter.reader, "bus_test");
+        if letter.key == "bad1" {
+            assert_eq!(letter.payload, "{not json");
+        }
+        reasons.push((letter.key.clone(), letter.reason.clone()));
+        delivery.ack().await.unwrap();
+    }
+    reasons.sort();
+    assert_eq!(reasons.len(), 3, "{reasons:?}");
+    assert!(reasons[0].1.contains("not a Rally event"), "{reasons:?}");
+    assert!(
+        reasons[1]
+            .1
+            .contains("session.ended event on the session.ready"),
+        "{reasons:?}"
+    );
+    assert!(reasons[2].1.contains("newer"), "{reasons:?}");
+
+    let metrics = app.get("/metrics").await;
+    let text = String::from_utf8_lossy(&metrics.body).into_owned();
+    let counted: f64 = text
+        .lines()
+        .find(|l| l.starts_with("rally_events_dead_lettered_total{stream=\"session.ready\"}"))
+        .and_then(|l| l.rsplit(' ').next())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("no dead-letter count in /metrics:\n{text}"));
+    assert!(counted >= 3.0, "{counted}");
+}
+
+#[tokio::test]
+async fn events_follow_their_chain_and_unreadable_ones_are_dead_lettered_in_process() {
+    let app = spawn_app(&[]).await;
+    events_follow_their_chain_and_unreadable_ones_are_dead_lettered(&app).await;
+}
+
+#[tokio::test]
+async fn events_follow_their_chain_and_unreadable_ones_are_dead_lettered_on_nats() {
+    let namespace = format!("t{}", &Uuid::new_v4().simple().to_string()[..12]);
+    let app = spawn_app(&[
+        (
+            "nats_url",
+            env_or("RALLY_TEST_NATS_URL", "nats://127.0.0.1:4222"),
+        ),
+        ("namespace", namespace),
+    ])
+    .await;
+    events_follow_their_chain_and_unreadable_ones_are_dead_lettered(&app).await;
+    app.state()
+        .backends()
+        .events
+        .delete_streams()
+        .await
+        .unwrap();
+}
