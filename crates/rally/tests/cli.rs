@@ -246,6 +246,7 @@ fn simulate_reports_the_documented_keys_as_json() {
     assert_eq!(report["violations"], 0, "{report}");
 }
 
+#[cfg(feature = "load")]
 #[test]
 fn bench_engine_reports_tick_times_rates_and_bytes_per_ticket() {
     let dir = tempfile::tempdir().unwrap();
@@ -275,6 +276,7 @@ fn bench_engine_reports_tick_times_rates_and_bytes_per_ticket() {
     );
 }
 
+#[cfg(feature = "load")]
 #[test]
 fn bench_accounts_measures_tokens_profile_reads_and_logins() {
     let dir = tempfile::tempdir().unwrap();
