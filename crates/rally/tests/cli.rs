@@ -302,6 +302,83 @@ fn bench_accounts_measures_tokens_profile_reads_and_logins() {
     }
 }
 
+#[cfg(feature = "load")]
+#[test]
+fn every_bench_keeps_its_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let benches: [(&str, &[&str]); 6] = [
+        ("engine", &["--tickets", "--ticks", "--seed", "--json"]),
+        (
+            "accounts",
+            &[
+                "--rate",
+                "--duration-s",
+                "--database-url",
+                "--verifications",
+                "--login-s",
+            ],
+        ),
+        (
+            "gateway",
+            &[
+                "--connections",
+                "--parties",
+                "--party-size",
+                "--rate",
+                "--duration-s",
+                "--senders",
+                "--database-url",
+                "--redis-url",
+                "--nats-url",
+            ],
+        ),
+        (
+            "queue",
+            &[
+                "--rate",
+                "--duration-s",
+                "--pairs",
+                "--tickets",
+                "--senders",
+                "--database-url",
+                "--redis-url",
+                "--heartbeat-s",
+                "--hold-s",
+            ],
+        ),
+        (
+            "ratings",
+            &[
+                "--players",
+                "--rate",
+                "--duration-s",
+                "--results",
+                "--appliers",
+                "--database-url",
+                "--redis-url",
+            ],
+        ),
+        (
+            "soak",
+            &["--pairs", "--duration-s", "--warmup-s", "--sample-s"],
+        ),
+    ];
+    for (bench, flags) in benches {
+        let output = rally(dir.path())
+            .args(["bench", bench, "--help"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{bench}: {}", text(&output));
+        let help = text(&output);
+        for flag in flags {
+            assert!(
+                help.contains(flag),
+                "{flag} missing from `rally bench {bench}`:\n{help}"
+            );
+        }
+    }
+}
+
 #[test]
 fn seasons_start_and_end_and_the_leaderboard_rebuilds_from_the_command_line() {
     let dir = tempfile::tempdir().unwrap();
