@@ -2,7 +2,8 @@
 //!
 //! # Layout
 //! - [`command`]: one module per subcommand (`serve`, `migrate`, `seed`, `health`, `config`,
-//!   `simulate`, `season`, `leaderboard`, `player` and `bench`).
+//!   `simulate`, `season`, `leaderboard`, `player` and, with the default `load` feature,
+//!   `bench`, over the `rally-load` crate).
 
 mod command;
 
@@ -51,14 +52,16 @@ enum Command {
     #[command(subcommand)]
     Leaderboard(command::leaderboard::Leaderboard),
     /// Measure a part of Rally.
+    #[cfg(feature = "load")]
     #[command(subcommand)]
     Bench(command::bench::Bench),
 }
 
 /// Counts allocations so `rally bench engine` can report the bytes each queued ticket costs;
 /// it forwards every call to the system allocator and counts only once that bench starts it.
+#[cfg(feature = "load")]
 #[global_allocator]
-static ALLOCATOR: rally_simulator::CountingAllocator = rally_simulator::CountingAllocator;
+static ALLOCATOR: rally_load::CountingAllocator = rally_load::CountingAllocator;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
@@ -82,6 +85,7 @@ fn main() -> ExitCode {
             Command::Season(season) => command::season::run(config, season).await,
             Command::Leaderboard(board) => command::leaderboard::run(config, board).await,
             Command::Player(player) => command::player::run(config, player).await,
+            #[cfg(feature = "load")]
             Command::Bench(bench) => command::bench::run(&bench).await,
         }
     });

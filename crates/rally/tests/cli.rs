@@ -246,6 +246,7 @@ fn simulate_reports_the_documented_keys_as_json() {
     assert_eq!(report["violations"], 0, "{report}");
 }
 
+#[cfg(feature = "load")]
 #[test]
 fn bench_engine_reports_tick_times_rates_and_bytes_per_ticket() {
     let dir = tempfile::tempdir().unwrap();
@@ -275,6 +276,7 @@ fn bench_engine_reports_tick_times_rates_and_bytes_per_ticket() {
     );
 }
 
+#[cfg(feature = "load")]
 #[test]
 fn bench_accounts_measures_tokens_profile_reads_and_logins() {
     let dir = tempfile::tempdir().unwrap();
@@ -297,6 +299,83 @@ fn bench_accounts_measures_tokens_profile_reads_and_logins() {
     let report = String::from_utf8_lossy(&output.stdout).to_lowercase();
     for part in ["verif", "profile/me", "login"] {
         assert!(report.contains(part), "{part} missing from:\n{report}");
+    }
+}
+
+#[cfg(feature = "load")]
+#[test]
+fn every_bench_keeps_its_flags() {
+    let dir = tempfile::tempdir().unwrap();
+    let benches: [(&str, &[&str]); 6] = [
+        ("engine", &["--tickets", "--ticks", "--seed", "--json"]),
+        (
+            "accounts",
+            &[
+                "--rate",
+                "--duration-s",
+                "--database-url",
+                "--verifications",
+                "--login-s",
+            ],
+        ),
+        (
+            "gateway",
+            &[
+                "--connections",
+                "--parties",
+                "--party-size",
+                "--rate",
+                "--duration-s",
+                "--senders",
+                "--database-url",
+                "--redis-url",
+                "--nats-url",
+            ],
+        ),
+        (
+            "queue",
+            &[
+                "--rate",
+                "--duration-s",
+                "--pairs",
+                "--tickets",
+                "--senders",
+                "--database-url",
+                "--redis-url",
+                "--heartbeat-s",
+                "--hold-s",
+            ],
+        ),
+        (
+            "ratings",
+            &[
+                "--players",
+                "--rate",
+                "--duration-s",
+                "--results",
+                "--appliers",
+                "--database-url",
+                "--redis-url",
+            ],
+        ),
+        (
+            "soak",
+            &["--pairs", "--duration-s", "--warmup-s", "--sample-s"],
+        ),
+    ];
+    for (bench, flags) in benches {
+        let output = rally(dir.path())
+            .args(["bench", bench, "--help"])
+            .output()
+            .unwrap();
+        assert!(output.status.success(), "{bench}: {}", text(&output));
+        let help = text(&output);
+        for flag in flags {
+            assert!(
+                help.contains(flag),
+                "{flag} missing from `rally bench {bench}`:\n{help}"
+            );
+        }
     }
 }
 

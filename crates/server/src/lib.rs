@@ -1,5 +1,6 @@
 //! Rally's server: the HTTP API and WebSocket gateway, the roles and their loops, configuration
-//! and telemetry. The `rally` binary is a thin command line over this crate.
+//! and telemetry. The `rally` binary is a thin command line over this crate; the benchmarks
+//! behind `rally bench` drive it from the `rally-load` crate and are no part of a node.
 //!
 //! # Layout
 //! - [`settings`]: the layered, validated settings tree and the node's secrets.
@@ -24,13 +25,11 @@
 //! - [`matchmaking`]: queues, tickets and the matchmaker role over the engine.
 //! - [`ratings`]: ratings from results, history, seasonal leaderboards.
 //! - [`sessions`]: game sessions: allocation, session tokens, heartbeats, results.
-//! - [`bench`](mod@bench): the benchmarks behind `rally bench accounts|gateway|queue|ratings`.
 
 pub mod accounts;
 pub mod app;
 pub mod auth;
 pub mod backends;
-pub mod bench;
 pub mod bus;
 pub mod gateway;
 pub mod http;

@@ -1,4 +1,4 @@
-//! Command-line arguments of `rally simulate` and `rally bench engine`.
+//! Command-line arguments of `rally simulate`.
 
 use clap::Args;
 
@@ -50,34 +50,6 @@ impl Default for SimulateArgs {
             break_s: 30,
             tick_ms: 1_000,
             no_roles: false,
-            json: false,
-        }
-    }
-}
-
-/// Arguments of `rally bench engine`.
-#[derive(Debug, Clone, Args)]
-pub struct BenchArgs {
-    /// Tickets kept queued, spread over 16 buckets (4 modes x 4 regions).
-    #[arg(long, default_value_t = 100_000)]
-    pub tickets: usize,
-    /// Ticks to measure.
-    #[arg(long, default_value_t = 300)]
-    pub ticks: usize,
-    /// Seed of the random number generator.
-    #[arg(long, default_value_t = 7)]
-    pub seed: u64,
-    /// Print JSON instead of a table.
-    #[arg(long)]
-    pub json: bool,
-}
-
-impl Default for BenchArgs {
-    fn default() -> Self {
-        Self {
-            tickets: 100_000,
-            ticks: 300,
-            seed: 7,
             json: false,
         }
     }

@@ -1,7 +1,7 @@
 //! The simulator on a small population: it runs, finds no violations, and repeats itself.
 #![allow(clippy::unwrap_used)]
 
-use rally_simulator::{BenchArgs, SimulateArgs, bench_engine, simulate};
+use rally_simulator::{SimulateArgs, simulate};
 
 fn small() -> SimulateArgs {
     SimulateArgs {
@@ -68,23 +68,4 @@ fn bad_arguments_are_refused() {
         })
         .is_err()
     );
-}
-
-#[test]
-fn the_engine_bench_makes_its_matches_and_reports_every_key() {
-    let report = bench_engine(&BenchArgs {
-        tickets: 2_000,
-        ticks: 5,
-        ..BenchArgs::default()
-    });
-    assert_eq!(report.matches_per_tick, 16.0);
-    let json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
-    for key in [
-        "tick_ms",
-        "enqueue_per_s",
-        "cancel_per_s",
-        "bytes_per_ticket",
-    ] {
-        assert!(json.get(key).is_some(), "missing {key}");
-    }
 }

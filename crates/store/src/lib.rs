@@ -158,7 +158,6 @@ macro_rules! in_transaction {
 
 mod backfill;
 mod ban;
-mod bench_fill;
 mod error;
 mod leaderboard;
 mod matches;

@@ -1,12 +1,12 @@
-//! `rally bench …`: measurements of Rally's parts, each printing medians and p99s.
+//! `rally bench …`: measurements of Rally's parts, each printing medians and p99s, from the
+//! `rally-load` crate (built with the `load` feature, on by default).
 
 use std::process::ExitCode;
 
-use rally_server::bench::{
-    AccountsBenchArgs, GatewayBenchArgs, QueueBenchArgs, RatingsBenchArgs, SoakBenchArgs, accounts,
-    gateway, queue, ratings, soak,
+use rally_load::{
+    AccountsBenchArgs, EngineBenchArgs, GatewayBenchArgs, QueueBenchArgs, RatingsBenchArgs,
+    SoakBenchArgs, accounts, bench_engine, gateway, queue, ratings, soak,
 };
-use rally_simulator::{BenchArgs, bench_engine};
 
 use super::simulate::print;
 
@@ -14,7 +14,7 @@ use super::simulate::print;
 #[derive(Debug, clap::Subcommand)]
 pub enum Bench {
     /// The engine: a tick at N queued tickets over 16 buckets, enqueue, cancel, memory per ticket.
-    Engine(BenchArgs),
+    Engine(EngineBenchArgs),
     /// Accounts: access-token verification, `GET /v1/profile/me` at a fixed rate on SQLite (and
     /// PostgreSQL with `--database-url`), and argon2id logins per core.
     Accounts(AccountsBenchArgs),

@@ -1,5 +1,6 @@
 //! The subcommands of `rally`, one module each.
 
+#[cfg(feature = "load")]
 pub mod bench;
 pub mod config;
 pub mod health;

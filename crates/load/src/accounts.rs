@@ -6,15 +6,18 @@
 //! Requests go through the whole router in process (every middleware, extractor and backend
 //! call) but not through a socket, so the figures exclude TCP and HTTP parsing.
 
-use std::{fmt, path::PathBuf, time::Duration};
+use std::{fmt, time::Duration};
 
-use anyhow::Context;
-use axum::{Router, body::Body, http::Request};
+use anyhow::{Context, ensure};
+use axum::{body::Body, http::Request};
 use tokio::time::{Instant, MissedTickBehavior};
 use tower::ServiceExt;
+use uuid::Uuid;
 
-use super::Latency;
-use crate::{App, Migrations, Settings, router};
+use crate::{
+    embedded::EmbeddedNode,
+    latency::{Latency, LatencyRecorder},
+};
 
 /// Options of `rally bench accounts`.
 #[derive(Debug, Clone, clap::Args)]
@@ -103,124 +106,92 @@ impl fmt::Display for AccountsReport {
     }
 }
 
-/// A node for the benchmark, with limits out of the way.
-struct BenchNode {
-    app: App,
-    router: Router,
-    data_dir: PathBuf,
-}
-
-impl BenchNode {
-    async fn start(database_url: Option<&str>) -> anyhow::Result<Self> {
-        let data_dir = std::env::temp_dir().join(format!("rally-bench-{}", uuid::Uuid::new_v4()));
-        let mut overrides = vec![
-            ("listen", "127.0.0.1:0".to_owned()),
-            ("data_dir", data_dir.display().to_string()),
-            ("api_limit_per_minute", "1000000".to_owned()),
-            ("login_limit_per_minute", "1000000".to_owned()),
-            ("register_limit_per_hour", "1000000".to_owned()),
-        ];
-        if let Some(url) = database_url {
-            overrides.push(("database_url", url.to_owned()));
-        }
-        let settings = Settings::from_figment(Settings::figment(None, &overrides)?)?;
-        let app = App::build(settings, Migrations::Run).await?;
-        let router = router::router(app.state().clone());
-        Ok(Self {
-            app,
-            router,
-            data_dir,
-        })
-    }
-
-    async fn send(&self, request: Request<Body>) -> anyhow::Result<(u16, axum::body::Bytes)> {
-        let response = self.router.clone().oneshot(request).await?;
-        let status = response.status().as_u16();
-        let body = axum::body::to_bytes(response.into_body(), 1 << 20).await?;
-        Ok((status, body))
-    }
-
-    /// Registers a fresh bench player; returns (username, access token).
-    async fn player(&self) -> anyhow::Result<(String, String)> {
-        let username = format!("bench_{}", &uuid::Uuid::new_v4().simple().to_string()[..12]);
-        let body = serde_json::json!({
-            "username": username, "email": format!("{username}@bench.invalid"),
-            "password": BENCH_PASSWORD,
-        });
-        let request = Request::post("/v1/auth/register")
-            .header("content-type", "application/json")
-            .body(Body::from(body.to_string()))?;
-        let (status, body) = self.send(request).await?;
-        anyhow::ensure!(
-            status == 201,
-            "registering the bench player answered {status}"
-        );
-        let auth: serde_json::Value = serde_json::from_slice(&body)?;
-        let token = auth["access_token"]
-            .as_str()
-            .context("no access token")?
-            .to_owned();
-        Ok((username, token))
-    }
-}
-
-impl Drop for BenchNode {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.data_dir);
-    }
-}
-
+/// The bench player's password (the node hashes it with its argon2 parameters).
 const BENCH_PASSWORD: &str = "bench-password-123";
 
 /// Runs the accounts benchmark.
 pub async fn accounts(args: &AccountsBenchArgs) -> anyhow::Result<AccountsReport> {
-    let node = BenchNode::start(None).await?;
-    let (username, token) = node.player().await?;
+    ensure!(args.rate > 0, "--rate must be positive");
+    let node = start_node(None).await?;
+    let (username, token) = register(&node).await?;
 
-    let tokens = node.app.state().tokens();
-    let mut samples = Vec::with_capacity(args.verifications as usize);
+    let tokens = node.state().tokens();
+    let mut verify = LatencyRecorder::new();
     for _ in 0..args.verifications {
         let started = std::time::Instant::now();
         let verified = tokens.verify(&token);
-        samples.push(started.elapsed());
-        anyhow::ensure!(verified.is_ok(), "the bench token does not verify");
+        verify.record(started.elapsed());
+        ensure!(verified.is_ok(), "the bench token does not verify");
     }
-    let verify = Latency::of(samples);
 
     let mut profile = vec![load(&node, "sqlite", &token, args).await?];
     let (logins_per_core_s, login) = logins(&node, &username, args.login_s).await?;
     drop(node);
 
     if let Some(url) = &args.database_url {
-        let node = BenchNode::start(Some(url)).await?;
-        let (_, token) = node.player().await?;
+        let node = start_node(Some(url)).await?;
+        let (_, token) = register(&node).await?;
         profile.push(load(&node, "postgres", &token, args).await?);
     }
     Ok(AccountsReport {
-        verify,
+        verify: verify.latency(),
         profile,
         logins_per_core_s,
         login,
     })
 }
 
+/// A node with every account limit out of the way, on SQLite or `database_url`.
+async fn start_node(database_url: Option<&str>) -> anyhow::Result<EmbeddedNode> {
+    let mut overrides = vec![
+        ("login_limit_per_minute", "1000000".to_owned()),
+        ("register_limit_per_hour", "1000000".to_owned()),
+    ];
+    if let Some(url) = database_url {
+        overrides.push(("database_url", url.to_owned()));
+    }
+    EmbeddedNode::start(&overrides).await
+}
+
+/// Registers a fresh bench player; their username and access token.
+async fn register(node: &EmbeddedNode) -> anyhow::Result<(String, String)> {
+    let username = format!("bench_{}", &Uuid::new_v4().simple().to_string()[..12]);
+    let body = serde_json::json!({
+        "username": username, "email": format!("{username}@bench.invalid"),
+        "password": BENCH_PASSWORD,
+    });
+    let request = Request::post("/v1/auth/register")
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string()))?;
+    let (status, body) = node.send(request).await?;
+    ensure!(
+        status == 201,
+        "registering the bench player answered {status}"
+    );
+    let auth: serde_json::Value = serde_json::from_slice(&body)?;
+    let token = auth["access_token"]
+        .as_str()
+        .context("no access token")?
+        .to_owned();
+    Ok((username, token))
+}
+
 /// Offers `args.rate` requests per second to `GET /v1/profile/me` for `args.duration_s`.
 async fn load(
-    node: &BenchNode,
+    node: &EmbeddedNode,
     database: &'static str,
     token: &str,
     args: &AccountsBenchArgs,
 ) -> anyhow::Result<LoadResult> {
-    let rate = args.rate.max(1);
-    let total = u64::from(rate) * args.duration_s.max(1);
-    let mut ticks = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate)));
+    let total = u64::from(args.rate) * args.duration_s.max(1);
+    let mut ticks = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(args.rate)));
     ticks.set_missed_tick_behavior(MissedTickBehavior::Burst);
     let authorization = format!("Bearer {token}");
     let started = Instant::now();
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..total {
         let due = ticks.tick().await;
-        let router = node.router.clone();
+        let router = node.router();
         let request = Request::get("/v1/profile/me")
             .header("authorization", &authorization)
             .body(Body::empty())?;
@@ -232,14 +203,14 @@ async fn load(
             (ok, sent.elapsed(), due.elapsed())
         });
     }
-    let mut samples = Vec::with_capacity(total as usize);
-    let mut from_due = Vec::with_capacity(total as usize);
+    let mut latency = LatencyRecorder::new();
+    let mut from_due = LatencyRecorder::new();
     let mut errors = 0;
     while let Some(result) = tasks.join_next().await {
-        let (ok, latency, since_due) = result?;
+        let (ok, since_sent, since_due) = result?;
         if ok {
-            samples.push(latency);
-            from_due.push(since_due);
+            latency.record(since_sent);
+            from_due.record(since_due);
         } else {
             errors += 1;
         }
@@ -247,64 +218,32 @@ async fn load(
     let elapsed = started.elapsed().as_secs_f64();
     Ok(LoadResult {
         database,
-        offered_rps: rate,
-        achieved_rps: samples.len() as f64 / elapsed,
+        offered_rps: args.rate,
+        achieved_rps: latency.count() as f64 / elapsed,
         errors,
-        latency: Latency::of(samples),
-        from_due: Latency::of(from_due),
+        latency: latency.latency(),
+        from_due: from_due.latency(),
     })
 }
 
 /// Logs in one at a time for `seconds`: argon2 runs one lane, so this is the rate of one core.
-async fn logins(node: &BenchNode, username: &str, seconds: u64) -> anyhow::Result<(f64, Latency)> {
+async fn logins(
+    node: &EmbeddedNode,
+    username: &str,
+    seconds: u64,
+) -> anyhow::Result<(f64, Latency)> {
     let body = serde_json::json!({ "login": username, "password": BENCH_PASSWORD }).to_string();
     let started = Instant::now();
-    let mut samples = Vec::new();
+    let mut latency = LatencyRecorder::new();
     while started.elapsed() < Duration::from_secs(seconds.max(1)) {
         let request = Request::post("/v1/auth/login")
             .header("content-type", "application/json")
             .body(Body::from(body.clone()))?;
         let one = Instant::now();
         let (status, _) = node.send(request).await?;
-        anyhow::ensure!(status == 200, "a bench login answered {status}");
-        samples.push(one.elapsed());
+        ensure!(status == 200, "a bench login answered {status}");
+        latency.record(one.elapsed());
     }
-    let rate = samples.len() as f64 / started.elapsed().as_secs_f64();
-    Ok((rate, Latency::of(samples)))
-}
-
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn percentiles_pick_the_nearest_rank() {
-        let samples: Vec<Duration> = (1..=100).map(Duration::from_millis).collect();
-        let latency = Latency::of(samples);
-        assert_eq!(latency.count, 100);
-        assert_eq!(latency.p50, Duration::from_millis(50));
-        assert_eq!(latency.p99, Duration::from_millis(99));
-        assert_eq!(latency.max, Duration::from_millis(100));
-        assert_eq!(Latency::of(Vec::new()).count, 0);
-    }
-
-    #[tokio::test]
-    async fn a_tiny_run_measures_every_part() {
-        let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
-        let args = AccountsBenchArgs {
-            rate: 200,
-            duration_s: 1,
-            database_url: None,
-            verifications: 100,
-            login_s: 1,
-        };
-        let report = accounts(&args).await.unwrap();
-        assert_eq!(report.verify.count, 100);
-        assert_eq!(report.profile.len(), 1);
-        assert_eq!(report.profile[0].errors, 0);
-        assert_eq!(report.profile[0].latency.count, 200);
-        assert!(report.login.count >= 1);
-        assert!(report.to_string().contains("GET /v1/profile/me on sqlite"));
-    }
+    let rate = latency.count() as f64 / started.elapsed().as_secs_f64();
+    Ok((rate, latency.latency()))
 }

@@ -1,11 +1,12 @@
 //! A global allocator that counts live heap bytes, for an honest `bytes_per_ticket`.
 //!
 //! It is opt-in twice. A binary that wants the figure installs it with
-//! `#[global_allocator] static ALLOC: rally_simulator::CountingAllocator = rally_simulator::CountingAllocator;`
+//! `#[global_allocator] static ALLOC: rally_load::CountingAllocator = rally_load::CountingAllocator;`
 //! and the benchmark turns counting on with [`CountingAllocator::start`]. Until then each
 //! call costs one read of a flag nobody writes, so the `rally` binary serving players pays
-//! nothing measurable for carrying it. Without it, [`CountingAllocator::live_bytes`] stays 0
-//! and the bench reports no figure.
+//! nothing measurable for carrying it (and a `rally` built without its `load` feature does not
+//! carry it at all). Without it, [`CountingAllocator::live_bytes`] stays 0 and the bench
+//! reports no figure.
 // Implementing `GlobalAlloc` is unsafe by definition; this only forwards to the system
 // allocator and adds two relaxed atomic counters, so the workspace's `unsafe_code = "deny"`
 // is lifted for this module alone.

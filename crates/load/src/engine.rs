@@ -10,13 +10,17 @@
 //!   incremental cost a tick pays with a large backlog; a design that rescans or re-sorts
 //!   would pay in proportion to `tickets`.
 //! - **sort baseline**: sorting `tickets` random `f64` ratings once, on the same machine.
-//! - **enqueue / cancel**: `tickets` tickets enqueued into an empty matchmaker, then all
-//!   cancelled, each timed as a whole.
-//! - **bytes per ticket**: live heap bytes after enqueueing, divided by `tickets`, counted by
-//!   [`crate::CountingAllocator`] when installed (the `rally-simulator` binary installs it).
+//! - **enqueue / cancel**: `tickets` tickets (built beforehand) enqueued into an empty
+//!   matchmaker, then all cancelled, each timed as a whole: only the engine's calls are timed.
+//! - **bytes per ticket**: the live heap grown by building and enqueueing `tickets` tickets
+//!   into another empty matchmaker, divided by `tickets`, counted by
+//!   [`CountingAllocator`] when installed (the `rally` binary installs it). Each ticket is
+//!   built inside the counted window, so what it brings with it (its members, which the
+//!   engine keeps) counts too; what the engine drops (its latencies) counts as freed.
 
 use std::time::Instant;
 
+use clap::Args;
 use rally_engine::{
     Matchmaker, Member, Millis, Mode, PlayerId, QueueConfig, Rating, Region, RegionLatency, Ticket,
     TicketId,
@@ -24,7 +28,40 @@ use rally_engine::{
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::Serialize;
 
-use crate::{CountingAllocator, args::BenchArgs, report::percentile};
+use crate::CountingAllocator;
+
+/// Buckets the tickets are spread over: every mode in every region.
+const BUCKETS: usize = MODES.len() * REGIONS.len();
+/// Close-rated arrivals per bucket before each measured tick: each bucket makes one 5v5.
+const ARRIVALS_PER_BUCKET: usize = 10;
+
+/// Options of `rally bench engine`.
+#[derive(Debug, Clone, Args)]
+pub struct EngineBenchArgs {
+    /// Tickets kept queued, spread over 16 buckets (4 modes x 4 regions).
+    #[arg(long, default_value_t = 100_000)]
+    pub tickets: usize,
+    /// Ticks to measure.
+    #[arg(long, default_value_t = 300)]
+    pub ticks: usize,
+    /// Seed of the random number generator.
+    #[arg(long, default_value_t = 7)]
+    pub seed: u64,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    pub json: bool,
+}
+
+impl Default for EngineBenchArgs {
+    fn default() -> Self {
+        Self {
+            tickets: 100_000,
+            ticks: 300,
+            seed: 7,
+            json: false,
+        }
+    }
+}
 
 /// Tick time percentiles.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
@@ -39,7 +76,7 @@ pub struct TickTimes {
 
 /// The benchmark's findings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct BenchReport {
+pub struct EngineReport {
     /// Tickets kept queued.
     pub tickets: usize,
     /// Buckets they are spread over.
@@ -58,7 +95,7 @@ pub struct BenchReport {
     pub matches_per_tick: f64,
 }
 
-impl BenchReport {
+impl EngineReport {
     /// As pretty JSON.
     #[must_use]
     pub fn to_json(&self) -> String {
@@ -130,33 +167,57 @@ pub fn bench_ticket(id: u128, mode: Mode, region: Region, mu: f64) -> Ticket {
     }
 }
 
-/// Runs the benchmark.
-pub fn bench_engine(args: &BenchArgs) -> BenchReport {
-    let mut rng = StdRng::seed_from_u64(args.seed);
-    let n = args.tickets.max(16);
+/// The `i`-th ticket of the backlog: spread over the buckets, and rated so far apart from the
+/// others of its bucket (30 points) that none of them can match.
+fn backlog_ticket(i: usize, modes: &[Mode], regions: &[Region]) -> Ticket {
+    bench_ticket(
+        i as u128,
+        modes[i % modes.len()],
+        regions[(i / modes.len()) % regions.len()],
+        1_000.0 + 30.0 * (i / BUCKETS) as f64,
+    )
+}
 
-    // Enqueue, memory and cancel on an empty matchmaker.
+/// Live heap bytes per ticket with `tickets` tickets queued in an empty bench matchmaker, each
+/// built inside the counted window; `None` when [`CountingAllocator`] is not the global
+/// allocator. Other threads allocating meanwhile are counted too: run it alone.
+#[must_use]
+pub fn bytes_per_ticket(tickets: usize) -> Option<f64> {
+    let (mut mm, modes, regions) = bench_matchmaker();
+    CountingAllocator::start();
+    if !CountingAllocator::is_installed() || tickets == 0 {
+        return None;
+    }
+    let before = CountingAllocator::live_bytes();
+    for i in 0..tickets {
+        mm.enqueue(backlog_ticket(i, &modes, &regions), Millis(0))
+            .expect("BUG: bench tickets are valid");
+    }
+    let grown = CountingAllocator::grown_since(before);
+    drop(mm);
+    Some(grown as f64 / tickets as f64)
+}
+
+/// Runs the benchmark.
+#[must_use]
+pub fn bench_engine(args: &EngineBenchArgs) -> EngineReport {
+    let mut rng = StdRng::seed_from_u64(args.seed);
+    let n = args.tickets.max(BUCKETS);
+
+    // Memory first, on a matchmaker of its own, dropped before anything is timed.
+    let bytes_per_ticket = bytes_per_ticket(n);
+
+    // Enqueue and cancel on an empty matchmaker, timing the engine's calls alone.
     let (mut mm, modes, regions) = bench_matchmaker();
     let tickets: Vec<Ticket> = (0..n)
-        .map(|i| {
-            bench_ticket(
-                i as u128,
-                modes[i % 4],
-                regions[(i / 4) % 4],
-                1_000.0 + 30.0 * (i / 16) as f64,
-            )
-        })
+        .map(|i| backlog_ticket(i, &modes, &regions))
         .collect();
-    CountingAllocator::start();
-    let before = CountingAllocator::live_bytes();
     let started = Instant::now();
     for t in tickets {
         mm.enqueue(t, Millis(0))
             .expect("BUG: bench tickets are valid");
     }
     let enqueue_s = started.elapsed().as_secs_f64();
-    let bytes_per_ticket = CountingAllocator::is_installed()
-        .then(|| CountingAllocator::grown_since(before) as f64 / n as f64);
 
     // Let every limit widen to its maximum: after this nothing is due by itself.
     let settled = 600_000;
@@ -164,12 +225,13 @@ pub fn bench_engine(args: &BenchArgs) -> BenchReport {
     let mut times = Vec::with_capacity(args.ticks);
     let mut made = 0usize;
     let mut next = n as u128;
+    let arrivals = (BUCKETS * ARRIVALS_PER_BUCKET) as u128;
     for k in 0..args.ticks {
         let now = Millis(settled + 1_000 * (k as u64 + 1));
         for &mode in &modes {
             for &region in &regions {
                 let centre = -1_000.0 - 100.0 * rng.random_range(0.0..1_000.0f64).floor();
-                for _ in 0..10 {
+                for _ in 0..ARRIVALS_PER_BUCKET {
                     let t = bench_ticket(next, mode, region, centre + rng.random_range(0.0..0.5));
                     next += 1;
                     mm.enqueue(t, now).expect("BUG: bench tickets are valid");
@@ -181,8 +243,7 @@ pub fn bench_engine(args: &BenchArgs) -> BenchReport {
         times.push(started.elapsed().as_secs_f64() * 1000.0);
         made += out.matches.len();
         // Leave no arrivals behind, so the backlog stays at `n`.
-        let left: Vec<u128> = (next - 160..next).collect();
-        for id in left {
+        for id in next - arrivals..next {
             mm.cancel(TicketId(id));
         }
     }
@@ -200,12 +261,12 @@ pub fn bench_engine(args: &BenchArgs) -> BenchReport {
     std::hint::black_box(&ratings);
 
     times.sort_by(f64::total_cmp);
-    BenchReport {
+    EngineReport {
         tickets: n,
-        buckets: 16,
+        buckets: BUCKETS,
         tick_ms: TickTimes {
-            p50: percentile(&times, 50.0),
-            p99: percentile(&times, 99.0),
+            p50: nearest_rank(&times, 50.0),
+            p99: nearest_rank(&times, 99.0),
             max: times.last().copied().unwrap_or(0.0),
         },
         sort_baseline_ms: sort_ms,
@@ -213,5 +274,28 @@ pub fn bench_engine(args: &BenchArgs) -> BenchReport {
         cancel_per_s: n as f64 / cancel_s.max(1e-12),
         bytes_per_ticket,
         matches_per_tick: made as f64 / args.ticks.max(1) as f64,
+    }
+}
+
+/// The nearest-rank `p`-th percentile of an ascending sample (0 for an empty one).
+fn nearest_rank(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil() as usize;
+    sorted[rank.clamp(1, sorted.len()) - 1]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_nearest_rank_is_the_smallest_sample_covering_p_percent() {
+        let sample: Vec<f64> = (1..=10).map(f64::from).collect();
+        assert_eq!(nearest_rank(&sample, 50.0), 5.0);
+        assert_eq!(nearest_rank(&sample, 99.0), 10.0);
+        assert_eq!(nearest_rank(&sample, 0.0), 1.0);
+        assert_eq!(nearest_rank(&[], 50.0), 0.0);
     }
 }

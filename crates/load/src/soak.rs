@@ -19,10 +19,15 @@ use std::{
 
 use anyhow::bail;
 use rally_store::Store;
-use serde_json::{Value, json};
+use reqwest::{Method, StatusCode};
+use serde_json::json;
 use uuid::Uuid;
 
-use super::node::{BenchNode, BenchPlayer, HttpClient, create_players, node_settings, rss, tokens};
+use crate::{
+    client::HttpClient,
+    node::{BenchNode, node_settings, tokens},
+    player::{BenchPlayer, create_players},
+};
 
 /// What `rally bench soak` runs.
 #[derive(Debug, Clone, clap::Args)]
@@ -103,6 +108,9 @@ pub async fn soak(args: &SoakBenchArgs, exe: &Path) -> anyhow::Result<SoakReport
     if args.warmup_s >= args.duration_s {
         bail!("--warmup-s must be shorter than --duration-s");
     }
+    if args.pairs == 0 || args.sample_s == 0 {
+        bail!("--pairs and --sample-s must be positive");
+    }
     let key = format!("bench-{}", Uuid::new_v4().simple());
     let server_key = format!("bench-server-{}", Uuid::new_v4().simple());
     let dir = tempfile::tempdir()?;
@@ -118,18 +126,20 @@ pub async fn soak(args: &SoakBenchArgs, exe: &Path) -> anyhow::Result<SoakReport
         dir.path(),
         &key,
         &env,
-    )?;
+    )
+    .await?;
     let settings = node_settings(dir.path(), None, &key)?;
     let store = Store::connect(settings.database().expose()).await?;
     let players = create_players(&store, args.pairs * 2, &tokens(&settings)?).await?;
 
+    let client = HttpClient::new(node.addr)?;
     let errors = Arc::new(AtomicU64::new(0));
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.duration_s);
     let mut pairs = tokio::task::JoinSet::new();
     for pair in players.chunks(2) {
         let pair = [pair[0].clone(), pair[1].clone()];
-        let client = HttpClient::connect(node.addr).await?;
+        let client = client.clone();
         let (errors, server_key) = (errors.clone(), server_key.clone());
         pairs.spawn(async move {
             let mut duel = Duel {
@@ -159,8 +169,8 @@ pub async fn soak(args: &SoakBenchArgs, exe: &Path) -> anyhow::Result<SoakReport
         }
         tokio::time::sleep(Duration::from_secs(args.sample_s).min(deadline - now)).await;
         let at = started.elapsed();
-        let bytes = rss(node.pid()).unwrap_or(0);
-        samples.push((at.as_secs_f64(), bytes, matches_made(node.addr).await?));
+        let bytes = node.rss().unwrap_or(0);
+        samples.push((at.as_secs_f64(), bytes, matches_made(&client).await?));
         if at >= warm_at {
             warm.get_or_insert(bytes);
             peak = peak.max(bytes);
@@ -169,7 +179,7 @@ pub async fn soak(args: &SoakBenchArgs, exe: &Path) -> anyhow::Result<SoakReport
     while pairs.join_next().await.is_some() {}
     let last = samples.last().map_or(0, |(_, bytes, _)| *bytes);
     Ok(SoakReport {
-        matches: matches_made(node.addr).await?,
+        matches: matches_made(&client).await?,
         seconds: started.elapsed().as_secs_f64(),
         warm: warm.unwrap_or(last),
         last,
@@ -179,10 +189,10 @@ pub async fn soak(args: &SoakBenchArgs, exe: &Path) -> anyhow::Result<SoakReport
     })
 }
 
-/// Two players and their game server, playing duels on one keep-alive connection. The
-/// matchmaker may pair either of them with a player of another pair: each pair plays whatever
-/// matches its players land in, and every reporter sends the same result for a match (team 0
-/// wins), so a match reported twice is stored once.
+/// Two players and their game server, playing duels one call at a time. The matchmaker may
+/// pair either of them with a player of another pair: each pair plays whatever matches its
+/// players land in, and every reporter sends the same result for a match (team 0 wins), so a
+/// match reported twice is stored once.
 struct Duel {
     client: HttpClient,
     pair: [BenchPlayer; 2],
@@ -195,17 +205,22 @@ impl Duel {
     async fn play(&mut self, deadline: Instant) -> anyhow::Result<bool> {
         let request = json!({"mode": "duel", "regions": [{"region": "eu", "latency_ms": 20}]});
         for player in &self.pair {
-            let (status, body) = self
+            let reply = self
                 .client
-                .call("POST", "/v1/queue", &player.token, request.clone())
+                .call(
+                    Method::POST,
+                    "/v1/queue",
+                    Some(&player.token),
+                    Some(&request),
+                )
                 .await?;
-            if status == 201 || body["code"] == "already_queued" {
+            if reply.status == StatusCode::CREATED || reply.body["code"] == "already_queued" {
                 continue;
             }
             // in_match: the last match's result is still being applied. Start over.
             for player in &self.pair {
                 self.client
-                    .call("DELETE", "/v1/queue", &player.token, Value::Null)
+                    .call(Method::DELETE, "/v1/queue", Some(&player.token), None)
                     .await?;
             }
             tokio::time::sleep(Duration::from_millis(50)).await;
@@ -217,11 +232,11 @@ impl Duel {
                 if Instant::now() >= deadline {
                     return Ok(false);
                 }
-                let (_, ticket) = self
+                let ticket = self
                     .client
-                    .call("GET", "/v1/queue", &player.token, Value::Null)
+                    .call(Method::GET, "/v1/queue", Some(&player.token), None)
                     .await?;
-                if let Some(id) = ticket["match_id"].as_str() {
+                if let Some(id) = ticket.body["match_id"].as_str() {
                     break id.to_owned();
                 }
                 tokio::time::sleep(Duration::from_millis(50)).await;
@@ -239,31 +254,31 @@ impl Duel {
                 }
                 self.client
                     .call(
-                        "POST",
+                        Method::POST,
                         &format!("{base}/heartbeat"),
-                        &self.server_key,
-                        Value::Null,
+                        Some(&self.server_key),
+                        None,
                     )
                     .await?;
-                let (status, body) = self
+                let reply = self
                     .client
                     .call(
-                        "POST",
+                        Method::POST,
                         &format!("{base}/result"),
-                        &self.server_key,
-                        result.clone(),
+                        Some(&self.server_key),
+                        Some(&result),
                     )
                     .await?;
-                match status {
-                    200 => break,
+                let code = &reply.body["code"];
+                match reply.status {
+                    StatusCode::OK => break,
                     // Not allocated yet: no session, or one not running.
-                    404 | 409
-                        if body["code"] == "session_not_found"
-                            || body["code"] == "session_not_running" =>
+                    StatusCode::NOT_FOUND | StatusCode::CONFLICT
+                        if code == "session_not_found" || code == "session_not_running" =>
                     {
                         tokio::time::sleep(Duration::from_millis(50)).await;
                     }
-                    _ => bail!("the result answered {status}: {body}"),
+                    status => bail!("the result answered {status}: {}", reply.body),
                 }
             }
         }
@@ -271,13 +286,11 @@ impl Duel {
     }
 }
 
-/// Matches made so far, from the node's `rally_matches_total` (a connection per sample: an
-/// idle one would be closed by the node's header timeout between samples).
-async fn matches_made(addr: std::net::SocketAddr) -> anyhow::Result<u64> {
-    let client = &mut HttpClient::connect(addr).await?;
-    let (status, _) = client.call("GET", "/healthz", "", Value::Null).await?;
-    if status != 200 {
-        bail!("the node is not healthy: {status}");
+/// Matches made so far, from the node's `rally_matches_total`.
+async fn matches_made(client: &HttpClient) -> anyhow::Result<u64> {
+    let health = client.call(Method::GET, "/healthz", None, None).await?;
+    if health.status != StatusCode::OK {
+        bail!("the node is not healthy: {}", health.status);
     }
     let text = client.text("/metrics").await?;
     Ok(text

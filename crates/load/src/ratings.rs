@@ -4,29 +4,37 @@
 //!
 //! Requests go through the whole router in process (every middleware, extractor and backend
 //! call) but not through a socket, as in `rally bench accounts`. Players and ratings are written
-//! in bulk (`Store::bench_fill`); results are applied by the same function the ratings role
-//! calls. Run it against a database and Redis namespace of its own: it leaves its rows there.
+//! in bulk by the benchmark's own connection ([`Fill`]); results are applied by the same
+//! function the ratings role calls. Run it against a database and Redis namespace of its own:
+//! it leaves its rows there.
 
 use std::{fmt, time::Duration};
 
-use anyhow::Context;
-use axum::{Router, body::Body, http::Request};
+use anyhow::{Context, ensure};
+use axum::{body::Body, http::Request};
 use rally_protocol::{
     event::{MatchCompleted, PlayerOutcome},
     session::{Outcome as WireOutcome, ResultLine, ResultReport},
 };
-use rally_store::{MatchState, NewMatch, NewParticipant, Outcome, Timestamp, new_id};
+use rally_server::ratings::{apply, board, season};
+use rally_store::{MatchState, NewMatch, NewParticipant, Outcome, Store, Timestamp, new_id};
 use serde_json::json;
 use tokio::time::Instant;
 use tower::ServiceExt;
 use uuid::Uuid;
 
-use super::Latency;
 use crate::{
-    App, Migrations, Settings,
-    ratings::{apply, board, season},
-    router,
+    embedded::EmbeddedNode,
+    fill::Fill,
+    latency::{Latency, LatencyRecorder},
 };
+
+/// Players in a result: five against five.
+const PLAYERS_PER_RESULT: usize = 10;
+/// Rated players whose ids the fill returns, to play the results and read.
+const SAMPLE: i64 = 10_000;
+/// Of those, how many read (each with a token of their own).
+const READERS: usize = 1000;
 
 /// Options of `rally bench ratings`.
 #[derive(Debug, Clone, clap::Args)]
@@ -112,41 +120,50 @@ impl fmt::Display for RatingsReport {
 
 /// Runs the benchmark.
 pub async fn ratings(args: &RatingsBenchArgs) -> anyhow::Result<RatingsReport> {
-    let data_dir = tempfile::tempdir()?;
+    ensure!(
+        args.players >= PLAYERS_PER_RESULT as i64,
+        "--players must be at least {PLAYERS_PER_RESULT}, the players of one result"
+    );
+    ensure!(args.rate > 0, "--rate must be positive");
     let namespace = format!("bench{}", &Uuid::new_v4().simple().to_string()[..8]);
-    let mut overrides = vec![
-        ("listen", "127.0.0.1:0".to_owned()),
-        ("data_dir", data_dir.path().display().to_string()),
-        ("api_limit_per_minute", "1000000".to_owned()),
-        ("namespace", namespace),
-    ];
+    let mut overrides = vec![("namespace", namespace)];
     if let Some(url) = &args.database_url {
         overrides.push(("database_url", url.clone()));
     }
     if let Some(url) = &args.redis_url {
         overrides.push(("redis_url", url.clone()));
     }
-    let settings = Settings::from_figment(Settings::figment(None, &overrides)?)?;
-    let app = App::build(settings, Migrations::Run).await?;
-    let state = app.state().clone();
+    let node = EmbeddedNode::start(&overrides).await?;
+    let state = node.state().clone();
     let store = state.backends().store.clone();
-    let router = router::router(state.clone());
 
     let started = Instant::now();
     let season = season::active(&store).await?;
     let run = format!("b{}", &Uuid::new_v4().simple().to_string()[..7]);
-    let sample = store
-        .bench_fill(&run, args.players, season.id, "duel", 10_000)
+    let fill = Fill {
+        run: &run,
+        count: args.players,
+        season_id: season.id,
+        mode: "duel",
+        sample: SAMPLE,
+    };
+    let sample = fill
+        .write(node.database_url())
         .await
         .context("cannot write the bench players")?;
+    ensure!(
+        sample.len() >= PLAYERS_PER_RESULT,
+        "the fill returned {} players",
+        sample.len()
+    );
     board::rebuild(&store, &state.backends().state, season.id).await?;
     let fill = started.elapsed();
 
     // Results: matches of 5 against 5 from the sample, applied concurrently.
     let mut completed = Vec::with_capacity(args.results);
     for k in 0..args.results {
-        let players: Vec<Uuid> = (0..10)
-            .map(|i| sample[(k * 10 + i) % sample.len()])
+        let players: Vec<Uuid> = (0..PLAYERS_PER_RESULT)
+            .map(|i| sample[(k * PLAYERS_PER_RESULT + i) % sample.len()])
             .collect();
         completed.push(ten_player_result(&store, &players, season.id).await?);
     }
@@ -174,10 +191,10 @@ pub async fn ratings(args: &RatingsBenchArgs) -> anyhow::Result<RatingsReport> {
 
     // Reads, open loop, in turn: top 100, me and around, history.
     let tokens = state.tokens();
-    let readers: Vec<(Uuid, String)> = sample
+    let readers: Vec<String> = sample
         .iter()
-        .take(1000)
-        .map(|id| Ok((*id, tokens.issue(*id, Uuid::new_v4())?)))
+        .take(READERS)
+        .map(|id| tokens.issue(*id, Uuid::new_v4()))
         .collect::<anyhow::Result<_>>()?;
     let total = usize::try_from(u64::from(args.rate) * args.duration_s)?;
     let interval = Duration::from_secs_f64(1.0 / f64::from(args.rate));
@@ -186,7 +203,7 @@ pub async fn ratings(args: &RatingsBenchArgs) -> anyhow::Result<RatingsReport> {
     for k in 0..total {
         let due = started + interval.mul_f64(k as f64);
         tokio::time::sleep_until(due).await;
-        let (_, token) = &readers[k % readers.len()];
+        let token = &readers[k % readers.len()];
         let path = match k % 3 {
             0 => "/v1/leaderboard/current?mode=duel&limit=100",
             1 => "/v1/leaderboard/current/me?mode=duel&radius=5",
@@ -195,23 +212,24 @@ pub async fn ratings(args: &RatingsBenchArgs) -> anyhow::Result<RatingsReport> {
         let request = Request::get(path)
             .header("authorization", format!("Bearer {token}"))
             .body(Body::empty())?;
-        let router: Router = router.clone();
+        let router = node.router();
         tasks.spawn(async move {
             let ok = matches!(router.oneshot(request).await, Ok(r) if r.status() == 200);
             (k % 3, ok, due.elapsed())
         });
     }
-    let (mut top, mut around, mut history, mut errors) = (Vec::new(), Vec::new(), Vec::new(), 0);
+    let mut reads = [
+        LatencyRecorder::new(),
+        LatencyRecorder::new(),
+        LatencyRecorder::new(),
+    ];
+    let mut errors = 0;
     while let Some(result) = tasks.join_next().await {
         let (kind, ok, latency) = result?;
-        if !ok {
+        if ok {
+            reads[kind].record(latency);
+        } else {
             errors += 1;
-            continue;
-        }
-        match kind {
-            0 => top.push(latency),
-            1 => around.push(latency),
-            _ => history.push(latency),
         }
     }
     if args.redis_url.is_some() {
@@ -221,6 +239,7 @@ pub async fn ratings(args: &RatingsBenchArgs) -> anyhow::Result<RatingsReport> {
             .clear_set(&board::key(season.id, "duel"))
             .await;
     }
+    let [top, around, history] = reads.map(|recorder| recorder.latency());
     Ok(RatingsReport {
         backends: (
             if args.database_url.is_some() {
@@ -238,16 +257,16 @@ pub async fn ratings(args: &RatingsBenchArgs) -> anyhow::Result<RatingsReport> {
         fill,
         results_per_s,
         rate: args.rate,
-        top: Latency::of(top),
-        around: Latency::of(around),
-        history: Latency::of(history),
+        top,
+        around,
+        history,
         errors,
     })
 }
 
 /// A completed 5v5 between `players` (the first five win), stored, ready to apply.
 async fn ten_player_result(
-    store: &rally_store::Store,
+    store: &Store,
     players: &[Uuid],
     season_id: Uuid,
 ) -> anyhow::Result<MatchCompleted> {

@@ -1,0 +1,59 @@
+//! Rally's load tooling: the benchmarks behind `rally bench`, kept out of the server so that a
+//! node carries no benchmark code and a production `rally` can be built without them (the
+//! binary's `load` feature).
+//!
+//! Each benchmark takes its options (a `clap::Args` struct, so the binary's flags are these
+//! fields) and returns a report that prints itself. The node benchmarks offer a fixed rate
+//! (open loop: latency counts from when a request was due, so a slow node cannot slow the
+//! offered load and hide itself) and record latencies in HDR histograms.
+//!
+//! - [`bench_engine`]: the engine alone, in process: a tick at N queued tickets, enqueue,
+//!   cancel, heap bytes per ticket (with [`CountingAllocator`] installed).
+//! - [`accounts()`] and [`ratings()`]: a node built in this process whose router is called
+//!   directly (no TCP, no HTTP parsing).
+//! - [`gateway()`], [`queue()`] and [`soak()`]: real `rally serve` child processes (the
+//!   `rally` executable is passed in), driven over HTTP (reqwest) and WebSockets
+//!   (tokio-tungstenite).
+//!
+//! # Layout
+//!
+//! - [`engine`](mod@engine): `rally bench engine`
+//! - [`counting`]: the opt-in counting global allocator behind `bytes_per_ticket`
+//! - [`accounts`](mod@accounts): `rally bench accounts`
+//! - [`ratings`](mod@ratings): `rally bench ratings`
+//! - [`gateway`](mod@gateway): `rally bench gateway`
+//! - [`queue`](mod@queue): `rally bench queue`
+//! - [`soak`](mod@soak): `rally bench soak`
+//! - [`latency`]: the latency recorder (HDR histogram) and its percentiles
+//! - [`embedded`]: a node in this process, called through its router
+//! - [`node`]: a `rally serve` child process, its settings, tokens and memory
+//! - [`player`]: bench players written straight into a node's store
+//! - [`client`]: JSON calls to a node over HTTP
+//! - [`socket`]: a player's gateway WebSocket
+//! - [`fill`]: many rated players written in a few statements
+
+#![warn(missing_docs)]
+
+pub mod accounts;
+pub mod client;
+pub mod counting;
+pub mod embedded;
+pub mod engine;
+pub mod fill;
+pub mod gateway;
+pub mod latency;
+pub mod node;
+pub mod player;
+pub mod queue;
+pub mod ratings;
+pub mod soak;
+pub mod socket;
+
+pub use accounts::{AccountsBenchArgs, AccountsReport, accounts};
+pub use counting::CountingAllocator;
+pub use engine::{EngineBenchArgs, EngineReport, bench_engine};
+pub use gateway::{GatewayBenchArgs, GatewayReport, gateway};
+pub use latency::{Latency, LatencyRecorder};
+pub use queue::{QueueBenchArgs, QueueReport, queue};
+pub use ratings::{RatingsBenchArgs, RatingsReport, ratings};
+pub use soak::{SoakBenchArgs, SoakReport, soak};

@@ -1,0 +1,127 @@
+//! A [`BenchNode`]: a real `rally serve` child process, so that what a benchmark measures
+//! (memory above all) is the node's alone; the settings it runs with, the access tokens signed
+//! by its key, and its resident memory.
+
+use std::{
+    net::SocketAddr,
+    path::Path,
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+use anyhow::{Context, bail};
+use rally_server::{Settings, auth::AccessTokens, settings::Secrets};
+use tokio::time::Instant;
+
+/// How long a node may take to listen before the benchmark gives up on it.
+const READY_WITHIN: Duration = Duration::from_secs(60);
+
+/// A `rally serve` child process, killed when dropped.
+#[derive(Debug)]
+pub struct BenchNode {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    child: Child,
+}
+
+impl BenchNode {
+    /// Starts `exe serve --roles <roles>` in `dir` with the signing key `key` and the extra
+    /// `RALLY_*` (or other) variables `env`, and waits until it listens. The caller's own
+    /// `RALLY_*` variables are not passed on; a `rally.toml` in `dir` is read.
+    pub async fn start(
+        exe: &Path,
+        roles: &str,
+        dir: &Path,
+        key: &str,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let mut command = Command::new(exe);
+        for (name, _) in std::env::vars() {
+            if name.starts_with("RALLY_") {
+                command.env_remove(name);
+            }
+        }
+        command
+            .env("RALLY_DATA_DIR", dir)
+            .env("RALLY_TOKEN_SIGNING_KEY", key)
+            .env("RALLY_API_LIMIT_PER_MINUTE", "1000000")
+            .env("RALLY_PARTY_MAX_SIZE", "100")
+            .env("RALLY_LOG_LEVEL", "warn")
+            .envs(env.iter().copied())
+            .current_dir(dir)
+            .args(["serve", "--roles", roles, "--listen", &addr.to_string()])
+            .stdout(Stdio::null());
+        let child = command
+            .spawn()
+            .with_context(|| format!("cannot start {}", exe.display()))?;
+        let mut node = Self { addr, child };
+        node.wait_ready().await?;
+        Ok(node)
+    }
+
+    async fn wait_ready(&mut self) -> anyhow::Result<()> {
+        let deadline = Instant::now() + READY_WITHIN;
+        while Instant::now() < deadline {
+            if let Some(status) = self.child.try_wait()? {
+                bail!("the bench node exited early with {status}");
+            }
+            if tokio::net::TcpStream::connect(self.addr).await.is_ok() {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!(
+            "the bench node did not listen within {} s",
+            READY_WITHIN.as_secs()
+        )
+    }
+
+    /// Its process id.
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// Its resident memory in bytes, where the platform says (Linux).
+    pub fn rss(&self) -> Option<u64> {
+        rss(self.pid())
+    }
+}
+
+impl Drop for BenchNode {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// The settings a bench node started in `dir` with `key` (and `database`, else its SQLite
+/// file) runs with: what the benchmark needs to reach its store and sign its tokens.
+pub fn node_settings(dir: &Path, database: Option<&str>, key: &str) -> anyhow::Result<Settings> {
+    let mut overrides = vec![
+        ("data_dir", dir.display().to_string()),
+        ("token_signing_key", key.to_owned()),
+    ];
+    if let Some(database) = database {
+        overrides.push(("database_url", database.to_owned()));
+    }
+    Ok(Settings::from_figment(Settings::figment(
+        None, &overrides,
+    )?)?)
+}
+
+/// Access tokens signed with the key of the node that runs with `settings`.
+pub fn tokens(settings: &Settings) -> anyhow::Result<AccessTokens> {
+    Ok(AccessTokens::new(settings, &Secrets::resolve(settings)?))
+}
+
+/// A process's resident memory in bytes, where the platform says (Linux).
+pub fn rss(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}

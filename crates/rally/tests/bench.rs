@@ -1,0 +1,193 @@
+//! The benchmarks that start `rally serve` children (`rally bench gateway`, `queue`, `soak`),
+//! run briefly through `rally-load` with this package's `rally` executable: each report has
+//! samples where it should and percentiles in order. Nothing here depends on speed.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::path::Path;
+
+use rally_load::{
+    GatewayBenchArgs, Latency, QueueBenchArgs, SoakBenchArgs, gateway, gateway::PushResult, queue,
+    soak,
+};
+use support::Deployment;
+
+fn rally() -> &'static Path {
+    Path::new(env!("CARGO_BIN_EXE_rally"))
+}
+
+fn tls() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+}
+
+#[track_caller]
+fn assert_sane(name: &str, latency: &Latency) {
+    assert!(latency.count > 0, "{name}: no samples");
+    assert!(
+        latency.p50 <= latency.p95 && latency.p95 <= latency.p99 && latency.p99 <= latency.max,
+        "{name}: percentiles out of order: {latency:?}"
+    );
+}
+
+#[track_caller]
+fn assert_pushes(name: &str, result: &PushResult, changes: usize, members: usize) {
+    assert_eq!(result.offered_rps, 20, "{name}");
+    assert!(result.errors < changes, "{name}: every change failed");
+    assert_eq!(
+        result.expected,
+        (changes - result.errors) * members,
+        "{name}"
+    );
+    assert!(result.received > 0, "{name}: no push arrived");
+    assert!(
+        result.received <= result.expected,
+        "{name}: more pushes than changes"
+    );
+    assert_sane(&format!("{name} answered"), &result.answered);
+    assert_sane(&format!("{name} per member"), &result.per_member);
+    assert_eq!(result.per_member.count, result.received, "{name}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tiny_gateway_run_holds_its_sockets_and_pushes_changes_on_one_node_and_across_two() {
+    tls();
+    let deployment = Deployment::new().await;
+    let args = GatewayBenchArgs {
+        connections: 12,
+        parties: 2,
+        party_size: 2,
+        rate: 20,
+        duration_s: 1,
+        senders: 2,
+        database_url: Some(deployment.database_url.clone()),
+        redis_url: Some(deployment.redis_url.clone()),
+        nats_url: Some(deployment.nats_url.clone()),
+    };
+    let report = gateway(&args, rally()).await.unwrap();
+
+    assert_eq!(report.connections, 12);
+    let (before, held) = (report.rss_before.unwrap(), report.rss_held.unwrap());
+    assert!(before > 0 && held > 0, "{before} and {held} bytes");
+    assert_pushes("one node", &report.one_node, 20, 2);
+    let two = report.two_nodes.as_ref().expect("every backend was given");
+    assert_pushes("two nodes", two, 20, 2);
+
+    let text = report.to_string();
+    for line in [
+        "idle connections held   12",
+        "node RSS",
+        "party changes, one node (SQLite)",
+        "party changes, two nodes (PostgreSQL, Redis, NATS)",
+        "HTTP answer  p50",
+        "per member   p50",
+        "all members  p50",
+    ] {
+        assert!(text.contains(line), "{line} missing from:\n{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tiny_queue_run_measures_queueing_matches_heartbeats_and_waiting_ticks() {
+    tls();
+    let deployment = Deployment::new().await;
+    let args = QueueBenchArgs {
+        rate: 20,
+        duration_s: 1,
+        pairs: 2,
+        tickets: 10,
+        senders: 2,
+        database_url: Some(deployment.database_url.clone()),
+        redis_url: Some(deployment.redis_url.clone()),
+        heartbeat_s: 1,
+        hold_s: 3,
+    };
+    let report = queue(&args, rally()).await.unwrap();
+
+    let databases: Vec<_> = report.api.iter().map(|api| api.database).collect();
+    assert_eq!(databases, ["sqlite", "postgres"]);
+    for api in &report.api {
+        assert_eq!(api.offered_rps, 20);
+        // 20 requests: each of 10 players queues, then cancels.
+        assert_eq!(
+            api.enqueue.count + api.cancel.count + api.errors,
+            20,
+            "{api:?}"
+        );
+        assert_sane(&format!("queue on {}", api.database), &api.enqueue);
+        assert_sane(&format!("cancel on {}", api.database), &api.cancel);
+    }
+    assert_sane("match.found", &report.match_found);
+    assert!(report.match_found.count <= 4, "two duels, four players");
+    assert_sane("session.ready", &report.session_ready);
+    assert_sane("heartbeats", &report.heartbeats.latency);
+    assert!(report.heartbeats.per_s > 0.0);
+    assert_eq!(report.heartbeats.state, "redis");
+    assert_eq!(report.tick_interval_ms, 1000);
+    let ticks = report.ticks.as_ref().expect("--tickets 10");
+    assert_eq!(ticks.tickets, 10);
+    assert!(ticks.load_rps > 0.0);
+    for (name, (p50, p99)) in [("round", ticks.round_ms), ("tick", ticks.tick_ms)] {
+        assert!(p50.is_finite() && p99.is_finite(), "{name}: {p50} {p99}");
+        assert!(p50 <= p99, "{name}: {p50} > {p99}");
+    }
+
+    let text = report.to_string();
+    for line in [
+        "queue + cancel on sqlite: offered 20 /s",
+        "queue + cancel on postgres: offered 20 /s",
+        "POST /v1/queue",
+        "DELETE /v1/queue",
+        "last ticket accepted -> match.found",
+        "match.found -> session.ready",
+        "heartbeats (redis state)",
+        "10 waiting tickets (loaded at",
+    ] {
+        assert!(text.contains(line), "{line} missing from:\n{text}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tiny_soak_plays_matches_and_samples_the_nodes_memory() {
+    tls();
+    let args = SoakBenchArgs {
+        pairs: 2,
+        duration_s: 8,
+        warmup_s: 4,
+        sample_s: 2,
+    };
+    let report = soak(&args, rally()).await.unwrap();
+
+    assert!(report.matches > 0, "{report}");
+    assert!(report.seconds >= 8.0, "{report}");
+    assert!(!report.samples.is_empty(), "{report}");
+    for pair in report.samples.windows(2) {
+        let ((at, _, matches), (next_at, _, next_matches)) = (pair[0], pair[1]);
+        assert!(at < next_at, "samples in time order: {report}");
+        assert!(matches <= next_matches, "matches only grow: {report}");
+    }
+    assert!(
+        report.samples.iter().all(|(_, bytes, _)| *bytes > 0),
+        "{report}"
+    );
+    assert!(report.warm > 0 && report.last > 0, "{report}");
+    assert!(report.peak_after_warmup >= report.warm, "{report}");
+    assert!(report.peak_after_warmup >= report.last, "{report}");
+
+    let text = report.to_string();
+    assert!(text.starts_with("soak: "), "{text}");
+    assert!(text.contains("peak after warm-up"), "{text}");
+}
+
+#[tokio::test]
+async fn a_soak_whose_warm_up_outlasts_it_is_refused() {
+    let args = SoakBenchArgs {
+        pairs: 1,
+        duration_s: 5,
+        warmup_s: 5,
+        sample_s: 1,
+    };
+    let error = soak(&args, rally()).await.unwrap_err();
+    assert!(error.to_string().contains("--warmup-s"), "{error}");
+}
