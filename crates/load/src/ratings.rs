@@ -17,7 +17,7 @@ use rally_protocol::{
     session::{Outcome as WireOutcome, ResultLine, ResultReport},
 };
 use rally_server::ratings::{apply, board, season};
-use rally_store::{MatchState, NewMatch, NewParticipant, Outcome, Store, Timestamp, new_id};
+use rally_store::{MatchState, NewMatch, NewParticipant, Outcome, Store, new_id};
 use serde_json::json;
 use tokio::time::Instant;
 use tower::ServiceExt;
@@ -292,8 +292,8 @@ async fn ten_player_result(
             season_id: Some(season_id),
             state: MatchState::Completed,
             quality: json!({}),
-            created_at: Timestamp::now(),
-            ended_at: Some(Timestamp::now()),
+            created_at: store.now(),
+            ended_at: Some(store.now()),
             participants,
         })
         .await?;

@@ -81,7 +81,10 @@ async fn a_change_made_through_one_node_is_pushed_to_a_player_on_the_other() {
     // clean-up must not mark her offline, since the second holds her now.
     let (_ada_moved, _) = Socket::connect(second.addr, &ada_token).await;
     drop(ada_socket);
-    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    support::until("the first node is done with ada's old socket", || async {
+        support::metric(first.addr, "rally_ws_connections").await == Some(0.0)
+    })
+    .await;
     let presence = bob_socket
         .request(
             json!({"v": 1, "id": "still", "type": "presence.query", "data": {"player_ids": [ada]}}),

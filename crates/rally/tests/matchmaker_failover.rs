@@ -26,9 +26,23 @@ async fn killing_the_owning_matchmaker_loses_no_ticket_and_matches_none_twice() 
     for i in 0..PLAYERS {
         players.push(api.register(&format!("duellist{i}")).await);
     }
-    // The first matchmaker owns every queue before the second starts.
-    tokio::time::sleep(Duration::from_secs(2)).await;
-    let _second = deployment.node("matchmaker", &lease);
+    // The first matchmaker owns every queue (duel and squad) before the second starts, and
+    // the second owns none of them: killing the first is killing the owner.
+    support::until("the first matchmaker owns every queue", || async {
+        support::metric(first.addr, "rally_matchmaker_leases_held").await == Some(2.0)
+    })
+    .await;
+    let second = deployment.node("matchmaker", &lease);
+    support::until("the second matchmaker has run a round", || async {
+        support::metric(second.addr, "rally_matchmaker_leases_held")
+            .await
+            .is_some()
+    })
+    .await;
+    assert_eq!(
+        support::metric(second.addr, "rally_matchmaker_leases_held").await,
+        Some(0.0)
+    );
 
     let body = json!({"mode": "duel", "regions": [{"region": "eu", "latency_ms": 20}]});
     for (i, (_, token)) in players.iter().enumerate() {
@@ -43,21 +57,16 @@ async fn killing_the_owning_matchmaker_loses_no_ticket_and_matches_none_twice() 
     }
 
     // Every ticket ends matched: none lost with the first matchmaker.
-    let mut unmatched = players.len();
-    for _ in 0..150 {
-        unmatched = 0;
+    support::until("every ticket is matched after the failover", || async {
         for (_, token) in &players {
             let (_, ticket) = api.call("GET", "/v1/queue", Some(token), None).await;
             if ticket["state"] != "matched" {
-                unmatched += 1;
+                return false;
             }
         }
-        if unmatched == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
-    assert_eq!(unmatched, 0, "tickets never matched after the failover");
+        true
+    })
+    .await;
 
     // And none twice: each player in exactly one match, each match of two.
     let mut db = PgConnection::connect(&deployment.database_url)

@@ -1,6 +1,6 @@
 //! Memory stays flat under churn: a node whose WebSockets come and go in waves holds no more
-//! after the tenth wave than after the second (the in-process fan-out forgets subscribers
-//! whose sockets are gone, even when nothing is ever pushed to them again).
+//! (within 4 %) after the tenth wave than after the second (the in-process fan-out forgets
+//! subscribers whose sockets are gone, even when nothing is ever pushed to them again).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -36,6 +36,23 @@ async fn sessions(node: &Node) -> f64 {
         .map_or(0.0, |v| v.trim().parse().unwrap())
 }
 
+/// Opens `sockets` WebSockets at once, drops them, and waits until the node has ended every
+/// session.
+async fn wave(node: &Node, token: &str, sockets: usize) {
+    let open: Vec<Socket> = join_all((0..sockets).map(|_| Socket::connect(node.addr, token)))
+        .await
+        .into_iter()
+        .map(|(socket, _)| socket)
+        .collect();
+    drop(open);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while sessions(node).await > 0.0 {
+        assert!(Instant::now() < deadline, "sessions did not end");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(http(node.addr, "GET", "/healthz", None, None).await.0, 200);
+}
+
 #[cfg(target_os = "linux")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn waves_of_websockets_leave_memory_flat() {
@@ -57,27 +74,19 @@ async fn waves_of_websockets_leave_memory_flat() {
     );
     let (_, token) = node.register("wave").await;
     let pid = node.child.id();
+    // A first wave twice as large grows what grows with the peak and then stays (the database
+    // pool's connections and their page caches, the runtime's threads), so the waves after it
+    // measure what each wave leaves behind.
+    wave(&node, &token, 2 * SOCKETS).await;
     let mut after = Vec::new();
     for _ in 0..WAVES {
-        let sockets: Vec<Socket> =
-            join_all((0..SOCKETS).map(|_| Socket::connect(node.addr, &token)))
-                .await
-                .into_iter()
-                .map(|(socket, _)| socket)
-                .collect();
-        drop(sockets);
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while sessions(&node).await > 0.0 {
-            assert!(Instant::now() < deadline, "sessions did not end");
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        assert_eq!(http(node.addr, "GET", "/healthz", None, None).await.0, 200);
+        wave(&node, &token, SOCKETS).await;
         after.push(rss_kib(pid));
     }
     eprintln!("resident memory after each wave of {SOCKETS} sockets (KiB): {after:?}");
     let (second, last) = (after[1], after[WAVES - 1]);
     assert!(
-        last <= second + second / 10,
+        last <= second + second / 25,
         "memory grew from {second} KiB after the second wave to {last} KiB after the last"
     );
 }

@@ -5,6 +5,8 @@ use std::{future::Future, net::SocketAddr, sync::Arc};
 
 use anyhow::Context;
 use metrics_exporter_prometheus::PrometheusHandle;
+use rally_clock::Clock;
+use rally_store::Timestamp;
 use tokio::net::TcpListener;
 use uuid::Uuid;
 
@@ -36,6 +38,7 @@ pub struct AppState {
 
 #[derive(Debug)]
 struct Inner {
+    clock: Clock,
     settings: Settings,
     secrets: Secrets,
     backends: Backends,
@@ -50,6 +53,16 @@ struct Inner {
 }
 
 impl AppState {
+    /// The node's clock: every time a service stores or sends, every deadline a role keeps.
+    pub fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// The time now, on the node's clock.
+    pub fn now(&self) -> Timestamp {
+        Timestamp::from(self.inner.clock.now())
+    }
+
     /// The node's settings.
     pub fn settings(&self) -> &Settings {
         &self.inner.settings
@@ -128,10 +141,21 @@ pub struct App {
 
 impl App {
     /// Resolves secrets, connects the backends, migrates (unless told not to) and binds the
-    /// listener. Fails with a message naming what is wrong; never half-starts.
+    /// listener, on the system clock. Fails with a message naming what is wrong; never
+    /// half-starts.
     pub async fn build(settings: Settings, migrations: Migrations) -> anyhow::Result<Self> {
+        Self::build_on(settings, migrations, Clock::system()).await
+    }
+
+    /// [`App::build`] on `clock` (a test's manual clock, so that deadlines pass when the test
+    /// advances it).
+    pub async fn build_on(
+        settings: Settings,
+        migrations: Migrations,
+        clock: Clock,
+    ) -> anyhow::Result<Self> {
         let secrets = Secrets::resolve(&settings)?;
-        let backends = Backends::connect(&settings).await?;
+        let backends = Backends::connect(&settings, &clock).await?;
         if migrations == Migrations::Run {
             backends
                 .store
@@ -162,12 +186,14 @@ impl App {
             Uuid::new_v4(),
             backends.events.clone(),
             backends.state.clone(),
+            clock.clone(),
             gateway::Limits::from_settings(&settings),
         );
         let state_epoch = Arc::new(StateEpoch::new(backends.state.clone()));
         let admission = Admission::new(settings.max_requests_in_flight);
         let state = AppState {
             inner: Arc::new(Inner {
+                clock,
                 settings,
                 secrets,
                 backends,

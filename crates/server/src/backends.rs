@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use anyhow::Context;
+use rally_clock::Clock;
 use rally_events::Events;
 use rally_protocol::{BackendHealth, Readiness};
 use rally_state::{RedisConfig, State};
@@ -23,12 +24,14 @@ pub struct Backends {
 }
 
 impl Backends {
-    /// Connects to every backend the settings name (the embedded ones otherwise).
-    pub async fn connect(settings: &Settings) -> anyhow::Result<Self> {
+    /// Connects to every backend the settings name (the embedded ones otherwise), the store
+    /// and the embedded state reading their time from `clock`.
+    pub async fn connect(settings: &Settings, clock: &Clock) -> anyhow::Result<Self> {
         let database = settings.database();
         let store = Store::connect_with_wait(database.expose(), settings.backend_timeout())
             .await
-            .with_context(|| format!("cannot open the store at {database}"))?;
+            .with_context(|| format!("cannot open the store at {database}"))?
+            .with_clock(clock.clone());
         let state = match &settings.redis_url {
             Some(url) => State::connect_redis(
                 RedisConfig::new(url.expose())
@@ -37,7 +40,7 @@ impl Backends {
             )
             .await
             .with_context(|| format!("cannot connect to Redis at {url}"))?,
-            None => State::memory(),
+            None => State::memory_on(clock.clone()),
         };
         let events = match &settings.nats_url {
             Some(url) => Events::nats(url.expose(), &settings.namespace)

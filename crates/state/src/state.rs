@@ -3,6 +3,8 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rally_clock::Clock;
+
 use crate::StateError;
 use crate::lease::Lease;
 use crate::memory_state::MemoryState;
@@ -60,10 +62,17 @@ fn ttl_ms(ttl: Duration) -> Result<u64, StateError> {
 }
 
 impl State {
-    /// State held in this process: the embedded mode's backend.
+    /// State held in this process: the embedded mode's backend, its expiry on the system
+    /// clock.
     pub fn memory() -> State {
+        State::memory_on(Clock::system())
+    }
+
+    /// State held in this process, its values, rate windows and leases expiring on `clock`
+    /// (a test's manual clock makes them lapse when it is advanced, not by waiting).
+    pub fn memory_on(clock: Clock) -> State {
         State {
-            backend: Backend::Memory(Arc::new(MemoryState::new())),
+            backend: Backend::Memory(Arc::new(MemoryState::new(clock))),
         }
     }
 

@@ -84,6 +84,7 @@ impl Transaction {
     /// Opens a request. [`StoreError::Conflict`] on `backfill_requests_open_key` when the team
     /// already has an open one.
     pub async fn open_backfill(&mut self, new: &NewBackfill) -> Result<Backfill, StoreError> {
+        let now = self.now();
         on_tx!(self, conn => {
             Ok(sqlx::query_as::<_, Backfill>(INSERT)
                 .bind(new.id)
@@ -94,7 +95,7 @@ impl Transaction {
                 .bind(new.slots)
                 .bind(&new.replacing)
                 .bind(&new.roles)
-                .bind(Timestamp::now())
+                .bind(now)
                 .fetch_one(&mut *conn)
                 .await?)
         })
@@ -102,12 +103,13 @@ impl Transaction {
 
     /// Marks an open request filled; false when it was no longer open.
     pub async fn fill_backfill(&mut self, id: Uuid) -> Result<bool, StoreError> {
+        let now = self.now();
         let changed = on_tx!(self, conn => {
             sqlx::query(SET_STATE)
                 .bind(id)
                 .bind(BackfillState::Open.as_str())
                 .bind(BackfillState::Filled.as_str())
-                .bind(Timestamp::now())
+                .bind(now)
                 .execute(&mut *conn)
                 .await?
                 .rows_affected()
@@ -151,10 +153,11 @@ impl Store {
 
     /// Withdraws the match's open requests; how many.
     pub async fn withdraw_backfills(&self, match_id: Uuid) -> Result<u64, StoreError> {
+        let now = self.now();
         on_pool!(self, pool => {
             Ok(sqlx::query(WITHDRAW)
                 .bind(match_id)
-                .bind(Timestamp::now())
+                .bind(now)
                 .execute(pool)
                 .await?
                 .rows_affected())

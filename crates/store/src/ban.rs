@@ -41,7 +41,7 @@ impl Transaction {
         until: Option<Timestamp>,
         reason: &str,
     ) -> Result<(), StoreError> {
-        let now = Timestamp::now();
+        let now = self.now();
         on_tx!(self, conn => {
             let updated = sqlx::query(SET_BANNED)
                 .bind(player_id)
@@ -65,7 +65,7 @@ impl Transaction {
 
     /// Lifts the player's ban; false when it was not banned.
     pub async fn unban_player(&mut self, player_id: Uuid) -> Result<bool, StoreError> {
-        let now = Timestamp::now();
+        let now = self.now();
         on_tx!(self, conn => {
             let lifted = sqlx::query(SET_ACTIVE)
                 .bind(player_id)

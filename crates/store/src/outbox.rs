@@ -55,7 +55,7 @@ impl Transaction {
     /// Enqueues an event, committed (or rolled back) with the rest of this transaction.
     pub async fn enqueue(&mut self, event: &NewEvent) -> Result<Uuid, StoreError> {
         let id = event.id;
-        let now = Timestamp::now();
+        let now = self.now();
         on_tx!(self, conn => {
             sqlx::query(INSERT)
                 .bind(id)
@@ -90,7 +90,7 @@ impl Store {
 
     /// Marks events published; returns how many were not already. Unknown ids are ignored.
     pub async fn mark_published(&self, ids: &[Uuid]) -> Result<u64, StoreError> {
-        self.update_each(MARK_PUBLISHED, ids, Some(Timestamp::now()))
+        self.update_each(MARK_PUBLISHED, ids, Some(self.now()))
             .await
     }
 

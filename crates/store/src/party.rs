@@ -118,7 +118,7 @@ impl Transaction {
     /// [`StoreError::Conflict`] on `party_members_player_key` when the leader is already in a
     /// party.
     pub async fn create_party(&mut self, new: &NewParty) -> Result<Party, StoreError> {
-        let now = Timestamp::now();
+        let now = self.now();
         on_tx!(self, conn => {
             let party = sqlx::query_as::<_, Party>(INSERT_PARTY)
                 .bind(new.id)
@@ -148,7 +148,7 @@ impl Transaction {
         party_id: Uuid,
         player_id: Uuid,
     ) -> Result<PartyMember, StoreError> {
-        let now = Timestamp::now();
+        let now = self.now();
         on_tx!(self, conn => {
             let member = sqlx::query_as::<_, PartyMember>(INSERT_MEMBER)
                 .bind(party_id)
@@ -180,7 +180,7 @@ impl Transaction {
         player_id: Uuid,
     ) -> Result<Party, StoreError> {
         self.lock_party(party_id).await?;
-        let now = Timestamp::now();
+        let now = self.now();
         on_tx!(self, conn => {
             let deleted = sqlx::query(DELETE_MEMBER)
                 .bind(party_id)

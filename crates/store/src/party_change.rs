@@ -43,7 +43,7 @@ impl Transaction {
     /// Locks the party's row for the rest of this transaction and returns it as it now is.
     /// [`StoreError::NotFound`] when there is no such party.
     pub async fn lock_party(&mut self, party_id: Uuid) -> Result<Party, StoreError> {
-        let now = Timestamp::now();
+        let now = self.now();
         on_tx!(self, conn => {
             Ok(sqlx::query_as::<_, Party>(LOCK)
                 .bind(party_id)

@@ -81,7 +81,7 @@ impl Transaction {
         &mut self,
         new: &NewPartyInvite,
     ) -> Result<PartyInvite, StoreError> {
-        let now = Timestamp::now();
+        let now = self.now();
         on_tx!(self, conn => {
             sqlx::query(EXPIRE_STALE)
                 .bind(new.party_id)

@@ -136,7 +136,7 @@ impl Transaction {
         new: &NewPlayer,
         password_hash: &str,
     ) -> Result<Player, StoreError> {
-        let now = Timestamp::now();
+        let now = self.now();
         on_tx!(self, conn => {
             let player = sqlx::query_as::<_, Player>(INSERT_PLAYER)
                 .bind(new.id)

@@ -11,7 +11,6 @@ use uuid::Uuid;
 use crate::error::StoreError;
 use crate::player::{Player, PlayerStatus};
 use crate::store::Store;
-use crate::timestamp::Timestamp;
 use crate::transaction::Transaction;
 
 /// Which profile fields to change; `None` keeps a field as it is. Values are expected to be
@@ -69,7 +68,7 @@ impl Transaction {
         id: Uuid,
         change: &ProfileChange,
     ) -> Result<Player, StoreError> {
-        let now = Timestamp::now();
+        let now = self.now();
         on_tx!(self, conn => {
             Ok(sqlx::query_as::<_, Player>(UPDATE_PROFILE)
                 .bind(id)
@@ -90,7 +89,7 @@ impl Transaction {
         id: Uuid,
         password_hash: &str,
     ) -> Result<(), StoreError> {
-        let now = Timestamp::now();
+        let now = self.now();
         let changed = on_tx!(self, conn => {
             sqlx::query(UPDATE_PASSWORD)
                 .bind(id)
@@ -113,7 +112,7 @@ impl Transaction {
         id: Uuid,
         status: PlayerStatus,
     ) -> Result<Player, StoreError> {
-        let now = Timestamp::now();
+        let now = self.now();
         on_tx!(self, conn => {
             Ok(sqlx::query_as::<_, Player>(UPDATE_STATUS)
                 .bind(id)

@@ -94,7 +94,7 @@ impl Transaction {
     /// the first transaction that commits it (a second one waits on PostgreSQL's row lock, then
     /// sees it claimed).
     pub async fn claim_rating(&mut self, match_id: Uuid) -> Result<bool, StoreError> {
-        let now = Timestamp::now();
+        let now = self.now();
         let claimed = on_tx!(self, conn => {
             sqlx::query(CLAIM)
                 .bind(match_id)
@@ -114,6 +114,7 @@ impl Transaction {
         mean: f64,
         uncertainty: f64,
     ) -> Result<(), StoreError> {
+        let now = self.now();
         on_tx!(self, conn => {
             sqlx::query(ENSURE)
                 .bind(key.player_id)
@@ -121,7 +122,7 @@ impl Transaction {
                 .bind(&key.mode)
                 .bind(mean)
                 .bind(uncertainty)
-                .bind(Timestamp::now())
+                .bind(now)
                 .execute(&mut *conn)
                 .await?;
         });
@@ -182,7 +183,7 @@ impl Transaction {
         value: RatingValue,
         games: i32,
     ) -> Result<Rating, StoreError> {
-        let now = Timestamp::now();
+        let now = self.now();
         on_tx!(self, conn => {
             Ok(sqlx::query_as::<_, Rating>(UPSERT)
                 .bind(key.player_id)

@@ -120,7 +120,7 @@ impl Transaction {
         &mut self,
         token_hash: &[u8],
     ) -> Result<RefreshToken, StoreError> {
-        let now = Timestamp::now();
+        let now = self.now();
         on_tx!(self, conn => {
             Ok(sqlx::query_as::<_, RefreshToken>(SPEND)
                 .bind(token_hash)
@@ -132,7 +132,7 @@ impl Transaction {
 
     /// Revokes every live token of a family (one login); returns how many.
     pub async fn revoke_refresh_family(&mut self, family_id: Uuid) -> Result<u64, StoreError> {
-        let now = Timestamp::now();
+        let now = self.now();
         on_tx!(self, conn => {
             Ok(sqlx::query(REVOKE_FAMILY)
                 .bind(family_id)
@@ -148,7 +148,7 @@ impl Transaction {
         &mut self,
         player_id: Uuid,
     ) -> Result<u64, StoreError> {
-        let now = Timestamp::now();
+        let now = self.now();
         on_tx!(self, conn => {
             Ok(sqlx::query(REVOKE_PLAYER)
                 .bind(player_id)
@@ -166,7 +166,7 @@ impl Transaction {
         player_id: Uuid,
         keep: Uuid,
     ) -> Result<u64, StoreError> {
-        let now = Timestamp::now();
+        let now = self.now();
         on_tx!(self, conn => {
             Ok(sqlx::query(REVOKE_PLAYER_EXCEPT)
                 .bind(player_id)

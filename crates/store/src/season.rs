@@ -48,7 +48,7 @@ impl Transaction {
     /// `seasons_one_active_key` while another season is active (end it first, in the same
     /// transaction to roll over), or on `seasons_name_key` when the name is taken.
     pub async fn start_season(&mut self, id: Uuid, name: &str) -> Result<Season, StoreError> {
-        let now = Timestamp::now();
+        let now = self.now();
         on_tx!(self, conn => {
             Ok(sqlx::query_as::<_, Season>(INSERT_SEASON)
                 .bind(id)
@@ -61,7 +61,7 @@ impl Transaction {
 
     /// Ends the active season, returning it; `None` when no season is active.
     pub async fn end_season(&mut self) -> Result<Option<Season>, StoreError> {
-        let now = Timestamp::now();
+        let now = self.now();
         on_tx!(self, conn => {
             Ok(sqlx::query_as::<_, Season>(END_ACTIVE)
                 .bind(now)

@@ -95,7 +95,7 @@ impl Transaction {
     /// Opens the match's session in `allocating` (stored with its first transition); when it
     /// exists already (a redelivered `match.created`), returns it unchanged.
     pub async fn open_session(&mut self, match_id: Uuid) -> Result<GameSession, StoreError> {
-        let now = Timestamp::now();
+        let now = self.now();
         let created = on_tx!(self, conn => {
             sqlx::query(INSERT_SESSION)
                 .bind(match_id)
@@ -128,7 +128,7 @@ impl Transaction {
         end_reason: Option<EndReason>,
         endpoint: Option<&str>,
     ) -> Result<GameSession, StoreError> {
-        let now = Timestamp::now();
+        let now = self.now();
         // The move first: a session not in `from` records nothing.
         let moved = on_tx!(self, conn => {
             sqlx::query_as::<_, GameSession>(TRANSITION)
@@ -175,12 +175,13 @@ impl Transaction {
         from: MatchState,
         to: MatchState,
     ) -> Result<bool, StoreError> {
+        let now = self.now();
         let changed = on_tx!(self, conn => {
             sqlx::query(SET_MATCH_STATE)
                 .bind(match_id)
                 .bind(from.as_str())
                 .bind(to.as_str())
-                .bind(Timestamp::now())
+                .bind(now)
                 .execute(&mut *conn)
                 .await?
                 .rows_affected()

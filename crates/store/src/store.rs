@@ -5,6 +5,7 @@ use std::str::FromStr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use rally_clock::Clock;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
@@ -12,6 +13,7 @@ use sqlx::{PgPool, SqlitePool};
 use tokio::sync::Notify;
 
 use crate::error::StoreError;
+use crate::timestamp::Timestamp;
 use crate::transaction::{Inner, Transaction};
 
 static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -95,6 +97,8 @@ pub struct Store {
     pub(crate) sqlite_writer: Arc<tokio::sync::Mutex<()>>,
     /// The longest wait for a connection or a turn to write.
     pub(crate) wait: Duration,
+    /// Where every time the store writes by itself comes from.
+    pub(crate) clock: Clock,
 }
 
 impl Store {
@@ -138,6 +142,7 @@ impl Store {
                 outbox_written: Arc::default(),
                 sqlite_writer: Arc::default(),
                 wait,
+                clock: Clock::system(),
             })
         } else {
             Err(StoreError::Url(
@@ -191,7 +196,25 @@ impl Store {
             outbox_written: Arc::default(),
             sqlite_writer: Arc::default(),
             wait,
+            clock: Clock::system(),
         })
+    }
+
+    /// This store reading its times (of rows it stamps by itself: publication, revocation,
+    /// update times...) from `clock`, as the node's services do.
+    pub fn with_clock(mut self, clock: Clock) -> Store {
+        self.clock = clock;
+        self
+    }
+
+    /// The store's clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The time now, on the store's clock.
+    pub fn now(&self) -> Timestamp {
+        Timestamp::from(self.clock.now())
     }
 
     /// Which database this store talks to.
@@ -258,6 +281,7 @@ impl Store {
             _writer: writer,
             wrote_outbox: false,
             signal: self.outbox_written.clone(),
+            clock: self.clock.clone(),
         })
     }
 

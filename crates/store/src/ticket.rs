@@ -161,7 +161,7 @@ impl Transaction {
         match_id: Option<Uuid>,
         cancel_reason: Option<&str>,
     ) -> Result<Ticket, StoreError> {
-        let now = Timestamp::now();
+        let now = self.now();
         on_tx!(self, conn => {
             Ok(sqlx::query_as::<_, Ticket>(UPDATE_STATE)
                 .bind(id)

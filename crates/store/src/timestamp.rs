@@ -22,11 +22,6 @@ use time::{Duration, OffsetDateTime, UtcOffset};
 pub struct Timestamp(OffsetDateTime);
 
 impl Timestamp {
-    /// The current time, cut to milliseconds.
-    pub fn now() -> Self {
-        Self::from(OffsetDateTime::now_utc())
-    }
-
     /// The instant `millis` milliseconds after the Unix epoch.
     pub fn from_unix_millis(millis: i64) -> Self {
         Self::from(OffsetDateTime::UNIX_EPOCH + Duration::milliseconds(millis))
@@ -61,6 +56,12 @@ impl Timestamp {
             t.second(),
             t.millisecond()
         )
+    }
+}
+
+impl From<std::time::SystemTime> for Timestamp {
+    fn from(value: std::time::SystemTime) -> Self {
+        Self::from(OffsetDateTime::from(value))
     }
 }
 

@@ -2,10 +2,12 @@
 
 use std::sync::Arc;
 
+use rally_clock::Clock;
 use sqlx::{Postgres, Sqlite};
 use tokio::sync::{Notify, OwnedMutexGuard};
 
 use crate::error::StoreError;
+use crate::timestamp::Timestamp;
 
 pub(crate) enum Inner {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
@@ -24,6 +26,8 @@ pub struct Transaction {
     pub(crate) signal: Arc<Notify>,
     /// On SQLite: this process's turn to write, held until the transaction ends.
     pub(crate) _writer: Option<OwnedMutexGuard<()>>,
+    /// The store's clock.
+    pub(crate) clock: Clock,
 }
 
 impl std::fmt::Debug for Transaction {
@@ -39,6 +43,11 @@ impl std::fmt::Debug for Transaction {
 }
 
 impl Transaction {
+    /// The time now, on the store's clock.
+    pub fn now(&self) -> Timestamp {
+        Timestamp::from(self.clock.now())
+    }
+
     /// Makes every change of this transaction durable.
     pub async fn commit(self) -> Result<(), StoreError> {
         match self.inner {

@@ -16,7 +16,7 @@ pub enum Leaderboard {
 pub async fn run(config: Option<&Path>, command: Leaderboard) -> anyhow::Result<ExitCode> {
     let Leaderboard::Rebuild = command;
     let settings = Settings::load(config, &[])?;
-    let backends = Backends::connect(&settings).await?;
+    let backends = Backends::connect(&settings, &rally_clock::Clock::system()).await?;
     backends.store.migrate().await?;
     backends.store.refresh_leaderboard().await?;
     let Some(active) = backends.store.active_season().await? else {

@@ -35,7 +35,7 @@ pub enum Player {
 /// Runs `rally player …` against the configured backends.
 pub async fn run(config: Option<&Path>, command: Player) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(config, &[])?;
-    let backends = Backends::connect(&settings).await?;
+    let backends = Backends::connect(&settings, &rally_clock::Clock::system()).await?;
     backends.store.migrate().await?;
     let store = &backends.store;
     match command {

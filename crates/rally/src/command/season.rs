@@ -20,7 +20,7 @@ pub enum Season {
 /// Runs `rally season …` against the configured backends.
 pub async fn run(config: Option<&Path>, command: Season) -> anyhow::Result<ExitCode> {
     let settings = Settings::load(config, &[])?;
-    let backends = Backends::connect(&settings).await?;
+    let backends = Backends::connect(&settings, &rally_clock::Clock::system()).await?;
     backends.store.migrate().await?;
     match command {
         Season::Start { name } => {

@@ -340,6 +340,36 @@ impl HttpAnswer {
     }
 }
 
+/// The value of the unlabelled metric `name` on the node at `addr`'s `/metrics`, once it has
+/// one.
+pub async fn metric(addr: SocketAddr, name: &str) -> Option<f64> {
+    let (_, _, text) = http_text(addr, "GET", "/metrics", None, None).await;
+    text.lines().find_map(|line| {
+        line.strip_prefix(name)?
+            .strip_prefix(' ')?
+            .trim()
+            .parse()
+            .ok()
+    })
+}
+
+/// Waits until `condition` holds, for at most 20 s: for work nodes do in the background after
+/// something the test did, never for a deadline.
+pub async fn until<F, Fut>(what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while tokio::time::Instant::now() < deadline {
+        if condition().await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{what}: not within 20 s");
+}
+
 /// One HTTP/1.1 request over a fresh connection, with the response's headers.
 pub async fn http_answer(
     addr: SocketAddr,
@@ -348,6 +378,27 @@ pub async fn http_answer(
     token: Option<&str>,
     body: Option<Value>,
 ) -> HttpAnswer {
+    let (status, headers, body) = http_text(addr, method, path, token, body).await;
+    let body = if body.is_empty() {
+        Value::Null
+    } else {
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
+    };
+    HttpAnswer {
+        status,
+        headers,
+        body,
+    }
+}
+
+/// One HTTP/1.1 request over a fresh connection: status, headers (lowercased names), body text.
+async fn http_text(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> (u16, Vec<(String, String)>, String) {
     let mut stream = TcpStream::connect(addr).await.unwrap();
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     let auth = token.map_or(String::new(), |t| format!("authorization: Bearer {t}\r\n"));
@@ -373,16 +424,7 @@ pub async fn http_answer(
         .filter_map(|line| line.split_once(':'))
         .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
         .collect();
-    let body = if body.is_empty() {
-        Value::Null
-    } else {
-        serde_json::from_str(body).unwrap_or_else(|e| panic!("not JSON ({e}): {body}"))
-    };
-    HttpAnswer {
-        status,
-        headers,
-        body,
-    }
+    (status, headers, body.to_owned())
 }
 
 /// A gateway client.

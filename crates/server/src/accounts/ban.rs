@@ -46,7 +46,7 @@ pub async fn ban(
             reason: format!("1 to {MAX_REASON_LEN} characters"),
         });
     }
-    let now = Timestamp::now();
+    let now = store.now();
     let until = match duration {
         Some(duration) => {
             let duration = Duration::try_from(duration).map_err(|_| ApiError::Invalid {
@@ -86,7 +86,7 @@ pub async fn ban(
         player_id,
         until: until.map(Timestamp::to_offset_date_time),
     };
-    bus::outbox::enqueue(&mut tx, player_id, Event::AccountBanned(banned), now)
+    bus::outbox::enqueue(&mut tx, player_id, Event::AccountBanned(banned))
         .await
         .map_err(ApiError::store)?;
     tx.commit().await.map_err(ApiError::store)?;

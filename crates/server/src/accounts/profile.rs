@@ -143,7 +143,7 @@ pub async fn update(
             updated_at: player.updated_at.unix_millis(),
         };
         let event = Event::ProfileUpdated(updated);
-        bus::outbox::enqueue(&mut tx, player_id, event, player.updated_at)
+        bus::outbox::enqueue(&mut tx, player_id, event)
             .await
             .map_err(ApiError::store)?;
     }

@@ -91,7 +91,7 @@ pub async fn register(
         registered_at: player.created_at.unix_millis(),
     };
     let event = Event::PlayerRegistered(registered);
-    bus::outbox::enqueue(&mut tx, player.id, event, player.created_at)
+    bus::outbox::enqueue(&mut tx, player.id, event)
         .await
         .map_err(ApiError::store)?;
     let answer = session::start(app, &mut tx, &player).await?;

@@ -9,7 +9,7 @@
 //! pair issued, so the login never has two live chains. Past the interval, reuse revokes.
 
 use rally_protocol::AuthResponse;
-use rally_store::{NewRefreshToken, Player, StoreError, Timestamp, Transaction, new_id};
+use rally_store::{NewRefreshToken, Player, StoreError, Transaction, new_id};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -38,7 +38,7 @@ async fn issue(
     family_id: Uuid,
 ) -> Result<AuthResponse, ApiError> {
     let (refresh_token, token_hash) = refresh_secret::generate();
-    let now = Timestamp::now();
+    let now = tx.now();
     let ttl = i64::try_from(app.settings().refresh_token_ttl_s)
         .expect("BUG: the refresh token TTL is validated to fit");
     tx.insert_refresh_token(&NewRefreshToken {
@@ -182,7 +182,8 @@ async fn retry_or_refusal(app: &AppState, hash: &[u8]) -> Result<AuthResponse, A
         return Err(ApiError::RefreshTokenRevoked);
     }
     if let Some(spent_at) = token.spent_at {
-        let since_ms = Timestamp::now()
+        let since_ms = store
+            .now()
             .unix_millis()
             .saturating_sub(spent_at.unix_millis());
         let within = app

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use axum::{extract::FromRequestParts, http::header, http::request::Parts};
 use rally_state::State;
-use rally_store::{PlayerStatus, Store, StoreError, Timestamp};
+use rally_store::{PlayerStatus, Store, StoreError};
 use uuid::Uuid;
 
 use super::limit;
@@ -112,7 +112,7 @@ pub async fn current_status(
 ) -> Result<PlayerStatus, ApiError> {
     if status == PlayerStatus::Banned
         && store
-            .lift_expired_ban(player_id, Timestamp::now())
+            .lift_expired_ban(player_id, store.now())
             .await
             .map_err(ApiError::store)?
     {
@@ -133,11 +133,7 @@ pub async fn status_now(
         return Ok(status);
     }
     let ban = store.ban(player_id).await.map_err(ApiError::store)?;
-    Ok(rally_store::status_at(
-        status,
-        ban.as_ref(),
-        Timestamp::now(),
-    ))
+    Ok(rally_store::status_at(status, ban.as_ref(), store.now()))
 }
 
 /// The error for a status that may not use the API, if any.

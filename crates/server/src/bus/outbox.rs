@@ -11,14 +11,13 @@ use uuid::Uuid;
 use super::Cause;
 
 /// Writes `event`, keyed by `key` (the id of what changed: ordering and deduplication on its
-/// stream), in `tx`; its id once enqueued.
+/// stream), in `tx`, as occurring now on the store's clock; its id once enqueued.
 pub async fn enqueue(
     tx: &mut Transaction,
     key: impl Display,
     event: Event,
-    occurred_at: Timestamp,
 ) -> Result<Uuid, StoreError> {
-    let envelope = seal(event, occurred_at);
+    let envelope = seal(event, tx.now());
     tx.enqueue(&NewEvent {
         id: envelope.id,
         topic: envelope.event.type_name().to_owned(),

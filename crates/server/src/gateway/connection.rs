@@ -54,8 +54,9 @@ pub async fn serve(
     Connection::new(socket, &gateway, session.clone())
         .run(opened)
         .await;
-    metrics::gauge!("rally_ws_connections").decrement(1.0);
     gateway.detached(&session, generation).await;
+    // Counted until the node is done with it (presence cleared, the grace begun).
+    metrics::gauge!("rally_ws_connections").decrement(1.0);
 }
 
 /// Why the loop ended.

@@ -30,6 +30,7 @@ use std::{
     time::Duration,
 };
 
+use rally_clock::Clock;
 use rally_events::{Events, EventsError};
 use rally_state::State;
 use tokio::{
@@ -90,6 +91,8 @@ struct Inner {
     node_id: Uuid,
     events: Events,
     state: State,
+    /// The node's clock: the resume grace runs on it.
+    clock: Clock,
     limits: Limits,
     sessions: Mutex<Sessions>,
     shutdown: watch::Sender<bool>,
@@ -127,6 +130,7 @@ impl Gateway {
         node_id: Uuid,
         events: Events,
         state: State,
+        clock: Clock,
         limits: Limits,
     ) -> (Self, mpsc::UnboundedReceiver<Uuid>) {
         let (gone, gone_rx) = mpsc::unbounded_channel();
@@ -135,6 +139,7 @@ impl Gateway {
                 node_id,
                 events,
                 state,
+                clock,
                 limits,
                 sessions: Mutex::default(),
                 shutdown: watch::channel(false).0,
@@ -267,7 +272,8 @@ impl Gateway {
         let gateway = self.clone();
         let session = session.clone();
         tokio::spawn(async move {
-            tokio::time::sleep(gateway.inner.limits.resume_grace).await;
+            let grace = gateway.inner.limits.resume_grace;
+            gateway.inner.clock.sleep(grace).await;
             if session.abandoned_since(generation) {
                 gateway.end(session.id, true);
             }

@@ -12,8 +12,7 @@ use rally_protocol::{
     queue::QueueCancelled,
 };
 use rally_store::{
-    NewTicket, RatingKey, ReadyCheckState, StoreError, Ticket, TicketState, Timestamp, Transaction,
-    new_id,
+    NewTicket, RatingKey, ReadyCheckState, StoreError, Ticket, TicketState, Transaction, new_id,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -188,7 +187,7 @@ pub async fn join(
         ),
         spec: serde_json::to_value(&spec).expect("BUG: a spec serializes"),
         members: member_ids,
-        created_at: Timestamp::now(),
+        created_at: app.now(),
     };
 
     let mut tx = store.begin().await.map_err(ApiError::store)?;
@@ -358,7 +357,7 @@ async fn announce(
     ticket: &Ticket,
     change: QueueChange,
 ) -> Result<(), ApiError> {
-    bus::outbox::enqueue(tx, ticket.id, Event::QueueUpdated(change), Timestamp::now())
+    bus::outbox::enqueue(tx, ticket.id, Event::QueueUpdated(change))
         .await
         .map_err(ApiError::store)?;
     Ok(())

@@ -40,7 +40,7 @@ pub async fn send(
             party_id,
             inviter_id,
             invitee_id,
-            expires_at: Timestamp::now().plus(ttl),
+            expires_at: tx.now().plus(ttl),
         })
         .await;
     let invite = match sent {
@@ -75,7 +75,7 @@ pub async fn send(
 pub async fn decline(app: &AppState, invitee_id: Uuid, party_id: Uuid) -> Result<(), ApiError> {
     let mut tx = begin(app).await?;
     let party = lock(&mut tx, party_id).await?;
-    let now = Timestamp::now();
+    let now = tx.now();
     let invite = match tx
         .answer_party_invite(party_id, invitee_id, now, InviteState::Declined)
         .await

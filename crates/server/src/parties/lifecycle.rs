@@ -1,7 +1,7 @@
 //! Creating, reading, joining, leaving, kicking and promoting.
 
 use rally_protocol::{CreatePartyRequest, Party, event::Event};
-use rally_store::{InviteState, NewParty, PartyState, StoreError, Timestamp, Transaction};
+use rally_store::{InviteState, NewParty, PartyState, StoreError, Transaction};
 use uuid::Uuid;
 
 use super::{announce, commit, commit_update, happened, invite, lock, ready, snapshot, view};
@@ -72,7 +72,7 @@ pub async fn get(app: &AppState, party_id: Uuid) -> Result<Party, ApiError> {
         Err(StoreError::NotFound) => return Err(ApiError::PartyNotFound),
         Err(error) => return Err(ApiError::store(error)),
     };
-    if ready::is_overdue(&party, Timestamp::now()) {
+    if ready::is_overdue(&party, store.now()) {
         let mut tx = begin(app).await?;
         let (party, members) = ready::settle(&mut tx, party_id).await?;
         commit(tx).await?;
@@ -108,7 +108,7 @@ pub async fn join(app: &AppState, player_id: Uuid, party_id: Uuid) -> Result<Par
     if members.iter().any(|m| m.player_id == player_id) {
         return Err(ApiError::AlreadyInParty("you are already in this party"));
     }
-    let now = Timestamp::now();
+    let now = tx.now();
     match tx
         .answer_party_invite(party_id, player_id, now, InviteState::Accepted)
         .await

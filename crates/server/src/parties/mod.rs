@@ -24,9 +24,7 @@ pub mod ready;
 pub mod sweeper;
 
 use rally_protocol::{self as wire, event::Event, gateway::PartyEvent};
-use rally_store::{
-    Party, PartyMember, PartyState, ReadyCheckState, StoreError, Timestamp, Transaction,
-};
+use rally_store::{Party, PartyMember, PartyState, ReadyCheckState, StoreError, Transaction};
 use uuid::Uuid;
 
 use crate::{bus, http::ApiError};
@@ -112,7 +110,7 @@ async fn announce(
         updated_at: party.updated_at.unix_millis(),
         ..said
     };
-    bus::outbox::enqueue(tx, party.id, kind(event), Timestamp::now())
+    bus::outbox::enqueue(tx, party.id, kind(event))
         .await
         .map_err(ApiError::store)?;
     Ok(())

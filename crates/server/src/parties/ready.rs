@@ -24,7 +24,7 @@ pub async fn start(app: &AppState, leader_id: Uuid, party_id: Uuid) -> Result<Pa
     if party.ready_check_state == Some(ReadyCheckState::Pending) {
         return Err(ApiError::ReadyCheckInProgress);
     }
-    let now = Timestamp::now();
+    let now = tx.now();
     let window = time::Duration::try_from(app.settings().party_ready_check())
         .expect("BUG: party_ready_check_s is validated to an hour at most");
     let deadline = now.plus(window);
@@ -95,7 +95,7 @@ pub(super) async fn settle(
 ) -> Result<(Party, Vec<PartyMember>), ApiError> {
     lock(tx, party_id).await?;
     if tx
-        .expire_ready_check(party_id, Timestamp::now())
+        .expire_ready_check(party_id, tx.now())
         .await
         .map_err(ApiError::store)?
     {

@@ -4,8 +4,6 @@
 
 use std::time::Duration;
 
-use rally_store::Timestamp;
-
 use super::{commit, lifecycle::begin, ready};
 use crate::{app::AppState, http::ApiError};
 use tokio_util::sync::CancellationToken;
@@ -15,15 +13,18 @@ const PERIOD: Duration = Duration::from_secs(1);
 /// How many overdue checks one pass settles at most.
 const BATCH: i64 = 100;
 
-/// Sweeps until `stop` turns true.
+/// Sweeps every [`PERIOD`] on the node's clock until `stop` is cancelled; [`sweep`] is its
+/// step.
 pub async fn run(app: AppState, stop: CancellationToken) {
     loop {
+        // Due a period after this pass starts: a clock advanced during the pass wakes it at once.
+        let next = app.clock().elapsed() + PERIOD;
         if let Err(error) = sweep(&app).await {
             tracing::warn!(error = %error, "ready-check sweep failed; retrying");
         }
         tokio::select! {
             () = stop.cancelled() => return,
-            () = tokio::time::sleep(PERIOD) => {}
+            () = app.clock().sleep_until(next) => {}
         }
         if stop.is_cancelled() {
             return;
@@ -36,7 +37,7 @@ pub async fn sweep(app: &AppState) -> Result<usize, ApiError> {
     let overdue = app
         .backends()
         .store
-        .overdue_ready_checks(Timestamp::now(), BATCH)
+        .overdue_ready_checks(app.now(), BATCH)
         .await
         .map_err(ApiError::store)?;
     for &party_id in &overdue {

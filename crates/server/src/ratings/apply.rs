@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use rally_engine::{Rating, rating};
 use rally_protocol::event::{Event, MatchCompleted, RatingDelta, RatingsApplied};
-use rally_store::{Outcome, RatingKey, RatingValue, Timestamp};
+use rally_store::{Outcome, RatingKey, RatingValue};
 use uuid::Uuid;
 
 use super::{mmr, season};
@@ -163,7 +163,7 @@ pub async fn apply(
         changes,
     };
     let event = Event::RatingUpdated(applied.clone());
-    bus::outbox::enqueue(&mut tx, completed.match_id, event, Timestamp::now())
+    bus::outbox::enqueue(&mut tx, completed.match_id, event)
         .await
         .map_err(ApiError::store)?;
     tx.commit().await.map_err(ApiError::store)?;

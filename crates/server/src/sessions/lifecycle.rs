@@ -5,7 +5,7 @@ use rally_protocol::{
     event::Event,
     session::{SessionInfo, SessionState as WireState, VerifyAnswer},
 };
-use rally_store::{GameSession, SessionState, StoreError, Timestamp, Transaction};
+use rally_store::{GameSession, SessionState, StoreError, Transaction};
 use uuid::Uuid;
 
 use super::token::Claims;
@@ -17,7 +17,7 @@ pub(super) async fn enqueue(
     match_id: Uuid,
     event: Event,
 ) -> Result<(), ApiError> {
-    bus::outbox::enqueue(tx, match_id, event, Timestamp::now())
+    bus::outbox::enqueue(tx, match_id, event)
         .await
         .map_err(ApiError::store)?;
     Ok(())
@@ -65,7 +65,7 @@ pub fn ready_info(app: &AppState, match_id: Uuid, endpoint: &str, player_id: Uui
 
 /// `player_id`'s session token for the match on `endpoint`, and when it expires (Unix s).
 fn token_for(app: &AppState, match_id: Uuid, player_id: Uuid, endpoint: &str) -> (String, i64) {
-    let expires_at = time::OffsetDateTime::now_utc().unix_timestamp()
+    let expires_at = app.clock().unix_millis() / 1000
         + i64::try_from(app.settings().session_token_ttl_s).unwrap_or(i64::MAX);
     let claims = Claims {
         match_id,
@@ -119,7 +119,7 @@ pub(super) async fn session(app: &AppState, match_id: Uuid) -> Result<GameSessio
 /// A game server checks a player's token online.
 pub async fn verify(app: &AppState, match_id: Uuid, token: &str) -> Result<VerifyAnswer, ApiError> {
     let session = session(app, match_id).await?;
-    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let now = app.clock().unix_millis() / 1000;
     let refuse = |reason: &str| VerifyAnswer {
         valid: false,
         player_id: None,

@@ -67,25 +67,47 @@ impl Handler for Allocations {
     }
 }
 
-/// Ends sessions whose heartbeat deadline passed, until `stop` turns true.
+/// Ends sessions whose heartbeat deadline passed, every [`WATCH_EVERY`] on the node's clock,
+/// until `stop` is cancelled.
 pub async fn watch_heartbeats(app: AppState, stop: CancellationToken) {
-    // The state generation whose deadlines this loop has armed; 0: none yet.
-    let mut armed = 0;
+    let mut watch = HeartbeatWatch::new(app.clone());
     loop {
-        if let Err(error) = check_deadlines(&app, &mut armed).await {
+        // Due a period after this pass starts: a clock advanced during the pass wakes it at once.
+        let next = app.clock().elapsed() + WATCH_EVERY;
+        watch.step().await;
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = app.clock().sleep_until(next) => {}
+        }
+        if stop.is_cancelled() {
+            return;
+        }
+    }
+}
+
+/// The heartbeat watcher's state between passes.
+#[derive(Debug)]
+pub struct HeartbeatWatch {
+    app: AppState,
+    /// The state generation whose deadlines this watcher has armed; 0: none yet.
+    armed: u64,
+}
+
+impl HeartbeatWatch {
+    /// A watcher that arms every running session's deadline on its first step.
+    pub fn new(app: AppState) -> Self {
+        Self { app, armed: 0 }
+    }
+
+    /// One pass, at the time the node's clock reads: ends the sessions whose deadline passed.
+    pub async fn step(&mut self) {
+        if let Err(error) = check_deadlines(&self.app, &mut self.armed).await {
             tracing::warn!(error = %error, "cannot check running sessions");
             // Heartbeats could not be recorded either while the state backend was away: once
             // it answers again, every running session gets a whole timeout before it is judged.
             if state_unavailable(&error) {
-                armed = 0;
+                self.armed = 0;
             }
-        }
-        tokio::select! {
-            () = stop.cancelled() => return,
-            () = tokio::time::sleep(WATCH_EVERY) => {}
-        }
-        if stop.is_cancelled() {
-            return;
         }
     }
 }

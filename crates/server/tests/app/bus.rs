@@ -15,7 +15,6 @@ use rally_server::{
     bus::{self, Cause, Handled, Handler, Reader, Reading},
     outbox_relay::OutboxRelay,
 };
-use rally_store::Timestamp;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
@@ -101,7 +100,7 @@ impl Handler for Follower {
                 reason: "abandoned".into(),
                 player_ids: ready.player_ids.clone(),
             });
-            bus::outbox::enqueue(&mut tx, ready.match_id, ended, Timestamp::now())
+            bus::outbox::enqueue(&mut tx, ready.match_id, ended)
                 .await
                 .unwrap();
             tx.commit().await.unwrap();
@@ -143,7 +142,7 @@ async fn events_follow_their_chain_and_unreadable_ones_are_dead_lettered(app: &T
     let good_id = Cause::request("corr-chain-1", Some(TRACEPARENT))
         .scope(async {
             let mut tx = backends.store.begin().await.unwrap();
-            let id = bus::outbox::enqueue(&mut tx, match_id, ready, Timestamp::now())
+            let id = bus::outbox::enqueue(&mut tx, match_id, ready)
                 .await
                 .unwrap();
             tx.commit().await.unwrap();
@@ -160,7 +159,7 @@ async fn events_follow_their_chain_and_unreadable_ones_are_dead_lettered(app: &T
             reason: "abandoned".into(),
             player_ids: vec![],
         }),
-        Timestamp::now(),
+        backends.store.now(),
     );
     publish_raw(
         &events,
@@ -175,7 +174,7 @@ async fn events_follow_their_chain_and_unreadable_ones_are_dead_lettered(app: &T
             endpoint: "x:1".into(),
             player_ids: vec![],
         }),
-        Timestamp::now(),
+        backends.store.now(),
     ))
     .unwrap();
     future["schema_version"] = serde_json::json!(SCHEMA_VERSION + 1);

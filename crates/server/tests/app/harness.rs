@@ -9,6 +9,7 @@ use axum::{
     http::{Request, Response},
 };
 use http_body_util::BodyExt;
+use rally_clock::Clock;
 use rally_server::{App, AppState, Migrations, Settings, router};
 use tower::ServiceExt;
 
@@ -36,6 +37,11 @@ pub const PEER: ([u8; 4], u16) = ([192, 0, 2, 10], 40_000);
 
 /// A node with the embedded backends and any extra settings as `(key, value)`.
 pub async fn spawn_app(extra: &[(&str, String)]) -> TestApp {
+    spawn_app_on(Clock::system(), extra).await
+}
+
+/// [`spawn_app`] on `clock` (a manual clock: deadlines pass when the test advances it).
+pub async fn spawn_app_on(clock: Clock, extra: &[(&str, String)]) -> TestApp {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let data = tempfile::tempdir().unwrap();
     let mut overrides = vec![
@@ -45,7 +51,9 @@ pub async fn spawn_app(extra: &[(&str, String)]) -> TestApp {
     overrides.extend(extra.iter().cloned());
     let figment = Settings::figment(None, &overrides).unwrap();
     let settings = Settings::from_figment(figment).unwrap();
-    let app = App::build(settings, Migrations::Run).await.unwrap();
+    let app = App::build_on(settings, Migrations::Run, clock)
+        .await
+        .unwrap();
     let state = app.state().clone();
     let router = router::router(state.clone()).layer(MockConnectInfo(SocketAddr::from(PEER)));
     TestApp {
@@ -156,4 +164,22 @@ impl TestApp {
         self.send(Request::get(path).body(Body::empty()).unwrap())
             .await
     }
+}
+
+/// Waits until `condition` holds, for at most 10 s: for work a node does in the background
+/// after something the test did (a socket closed, an event relayed), never for a deadline
+/// (tests of deadlines advance a manual clock instead).
+pub async fn until<F, Fut>(what: &str, mut condition: F)
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(10);
+    while tokio::time::Instant::now() < deadline {
+        if condition().await {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("{what}: not within 10 s");
 }

@@ -1,4 +1,4 @@
-//! The in-memory backend: one process, its own monotonic clock, a mutex per kind of data.
+//! The in-memory backend: one process, the node's [`Clock`], a mutex per kind of data.
 //!
 //! Each operation takes one lock, does its work and lets go; no lock is held across an await
 //! (nothing here is async). Expiry is lazy, on access, with a periodic sweep on writes so keys
@@ -11,7 +11,9 @@ mod values;
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use rally_clock::Clock;
 
 use crate::ranking::{Ranked, window};
 use crate::rate::{Decision, Quota};
@@ -24,7 +26,7 @@ use values::ValueMap;
 /// Shared ephemeral state held in this process.
 #[derive(Debug)]
 pub(crate) struct MemoryState {
-    epoch: Instant,
+    clock: Clock,
     values: Mutex<ValueMap>,
     rates: Mutex<RateTable>,
     sets: Mutex<HashMap<String, SortedSet>>,
@@ -38,9 +40,9 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl MemoryState {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(clock: Clock) -> Self {
         Self {
-            epoch: Instant::now(),
+            clock,
             values: Mutex::default(),
             rates: Mutex::default(),
             sets: Mutex::default(),
@@ -48,9 +50,9 @@ impl MemoryState {
         }
     }
 
-    /// Microseconds since this state was made.
+    /// Microseconds on the clock's monotonic timer.
     fn now(&self) -> u64 {
-        u64::try_from(self.epoch.elapsed().as_micros()).unwrap_or(u64::MAX)
+        u64::try_from(self.clock.elapsed().as_micros()).unwrap_or(u64::MAX)
     }
 
     pub(crate) fn rate_limit(&self, key: &str, quota: Quota) -> Decision {

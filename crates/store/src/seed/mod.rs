@@ -14,7 +14,6 @@ use std::fmt;
 use crate::error::StoreError;
 use crate::matches::INSERT_PARTICIPANT;
 use crate::store::Store;
-use crate::timestamp::Timestamp;
 use crate::transaction::Transaction;
 use plan::{MODE, Plan, SEASON_NAME};
 
@@ -209,7 +208,7 @@ async fn players(
     hash: &str,
     report: &mut SeedReport,
 ) -> Result<(), StoreError> {
-    let now = Timestamp::now();
+    let now = tx.now();
     for p in &plan.players {
         let inserted = on_tx!(tx, conn => {
             let inserted = sqlx::query(INSERT_PLAYER)
@@ -243,7 +242,7 @@ async fn parties(
     plan: &Plan,
     report: &mut SeedReport,
 ) -> Result<(), StoreError> {
-    let now = Timestamp::now();
+    let now = tx.now();
     for party in &plan.parties {
         let size = i32::try_from(party.members.len()).expect("BUG: seed parties are small");
         let inserted = on_tx!(tx, conn => {
@@ -326,7 +325,7 @@ async fn ratings(
     season_id: uuid::Uuid,
     report: &mut SeedReport,
 ) -> Result<(), StoreError> {
-    let now = Timestamp::now();
+    let now = tx.now();
     for r in &plan.ratings {
         let inserted = on_tx!(tx, conn => {
             sqlx::query(INSERT_RATING)

@@ -1,6 +1,6 @@
 //! Backfill requests: one open per team, filled or withdrawn once, followed by change time.
 
-use rally_store::{BackfillState, NewBackfill, Timestamp, new_id};
+use rally_store::{BackfillState, NewBackfill, new_id};
 use serde_json::json;
 
 use crate::fixture::conflict;
@@ -23,7 +23,7 @@ fn request(match_id: uuid::Uuid, team: i32) -> NewBackfill {
 conformance! {
     async fn a_team_has_one_open_request_filled_or_withdrawn_once(store: &Store) {
         let match_id = a_match(store, "bf_a").await;
-        let since = Timestamp::now().plus(time::Duration::seconds(-1));
+        let since = store.now().plus(time::Duration::seconds(-1));
         let first = store.open_backfill(&request(match_id, 0)).await.unwrap();
         assert_eq!(first.state, BackfillState::Open);
         let again = store.open_backfill(&request(match_id, 0)).await;

@@ -1,7 +1,7 @@
 //! Bans: set with the player's status, lifted by hand or, for a temporary one, once its end
 //! has passed.
 
-use rally_store::{PlayerStatus, StoreError, Timestamp, status_at};
+use rally_store::{PlayerStatus, StoreError, status_at};
 
 use crate::fixture::player;
 use crate::harness::conformance;
@@ -9,7 +9,7 @@ use crate::harness::conformance;
 conformance! {
     async fn a_ban_sets_the_status_and_keeps_why_and_until_when(store: &Store) {
         let banned = player(store, "cheater").await;
-        let until = Timestamp::now().plus(time::Duration::hours(2));
+        let until = store.now().plus(time::Duration::hours(2));
         let mut tx = store.begin().await.unwrap();
         tx.ban_player(banned.id, Some(until), "aimbot").await.unwrap();
         tx.commit().await.unwrap();
@@ -17,8 +17,8 @@ conformance! {
         let ban = store.ban(banned.id).await.unwrap().unwrap();
         assert_eq!((ban.reason.as_str(), ban.until), ("aimbot", Some(until)));
         // Not over yet: nothing to lift.
-        assert!(!store.lift_expired_ban(banned.id, Timestamp::now()).await.unwrap());
-        assert_eq!(status_at(PlayerStatus::Banned, Some(&ban), Timestamp::now()), PlayerStatus::Banned);
+        assert!(!store.lift_expired_ban(banned.id, store.now()).await.unwrap());
+        assert_eq!(status_at(PlayerStatus::Banned, Some(&ban), store.now()), PlayerStatus::Banned);
 
         // A second ban replaces the first; unbanning lifts it.
         let mut tx = store.begin().await.unwrap();
@@ -35,7 +35,7 @@ conformance! {
 
     async fn a_temporary_ban_is_lifted_once_its_end_has_passed(store: &Store) {
         let banned = player(store, "cooled").await;
-        let until = Timestamp::now().plus(time::Duration::minutes(10));
+        let until = store.now().plus(time::Duration::minutes(10));
         let mut tx = store.begin().await.unwrap();
         tx.ban_player(banned.id, Some(until), "spam").await.unwrap();
         tx.commit().await.unwrap();

@@ -39,11 +39,11 @@ fn new_match(created_at: Timestamp, participants: Vec<NewParticipant>) -> NewMat
 conformance! {
     async fn a_participant_appears_once_per_match(store: &Store) {
         let (a, b) = (player(store, "twice_a").await, player(store, "twice_b").await);
-        let doubled = new_match(Timestamp::now(), vec![participant(a.id, 0), participant(a.id, 1)]);
+        let doubled = new_match(store.now(), vec![participant(a.id, 0), participant(a.id, 1)]);
         assert_eq!(conflict(store.create_match(&doubled).await), "match_participants_pkey");
         assert!(matches!(store.match_record(doubled.id).await, Err(StoreError::NotFound)));
 
-        let mut fine = new_match(Timestamp::now(), vec![participant(a.id, 0), participant(b.id, 1)]);
+        let mut fine = new_match(store.now(), vec![participant(a.id, 0), participant(b.id, 1)]);
         fine.participants[1].outcome = Some(Outcome::Win);
         fine.participants[1].rating_mean_after = Some(26.5);
         fine.participants[1].rating_uncertainty_after = Some(8.0);
@@ -61,7 +61,7 @@ conformance! {
 
     async fn a_negative_team_is_refused(store: &Store) {
         let a = player(store, "negative").await;
-        let result = store.create_match(&new_match(Timestamp::now(), vec![participant(a.id, -1)])).await;
+        let result = store.create_match(&new_match(store.now(), vec![participant(a.id, -1)])).await;
         assert!(matches!(result, Err(StoreError::Invalid { ref constraint })
             if constraint == "match_participants_team"), "{result:?}");
     }
@@ -93,7 +93,7 @@ conformance! {
             payload: json!({"match_id": id}),
         };
 
-        let dropped = new_match(Timestamp::now(), vec![participant(a.id, 0), participant(b.id, 1)]);
+        let dropped = new_match(store.now(), vec![participant(a.id, 0), participant(b.id, 1)]);
         let mut tx = store.begin().await.unwrap();
         tx.create_match(&dropped).await.unwrap();
         tx.enqueue(&event(dropped.id)).await.unwrap();
@@ -101,7 +101,7 @@ conformance! {
         assert!(matches!(store.match_record(dropped.id).await, Err(StoreError::NotFound)));
         assert!(store.next_unpublished(10).await.unwrap().is_empty());
 
-        let kept = new_match(Timestamp::now(), vec![participant(a.id, 0), participant(b.id, 1)]);
+        let kept = new_match(store.now(), vec![participant(a.id, 0), participant(b.id, 1)]);
         let mut tx = store.begin().await.unwrap();
         tx.create_match(&kept).await.unwrap();
         let event_id = tx.enqueue(&event(kept.id)).await.unwrap();

@@ -1,8 +1,7 @@
 //! Changes of a party under its lock: hand-over, the lead, readiness, ready checks, invites.
 
 use rally_store::{
-    InviteState, NewParty, NewPartyInvite, PartyState, ReadyCheckState, StoreError, Timestamp,
-    new_id,
+    InviteState, NewParty, NewPartyInvite, PartyState, ReadyCheckState, StoreError, new_id,
 };
 use time::Duration;
 
@@ -55,14 +54,14 @@ conformance! {
         let (a, b) = (player(store, "ready_a").await, player(store, "ready_b").await);
         let party = store.create_party(&new_party(a.id, 4)).await.unwrap();
         store.add_party_member(party.id, b.id).await.unwrap();
-        let deadline = Timestamp::now().plus(Duration::seconds(30));
+        let deadline = store.now().plus(Duration::seconds(30));
         let mut tx = store.begin().await.unwrap();
         tx.set_member_ready(party.id, a.id, true).await.unwrap();
         tx.start_ready_check(party.id, deadline).await.unwrap();
         assert!(tx.party_members(party.id).await.unwrap().iter().all(|m| !m.ready));
         tx.set_member_ready(party.id, b.id, true).await.unwrap();
         assert!(matches!(tx.set_member_ready(party.id, new_id(), true).await, Err(StoreError::NotFound)));
-        assert!(!tx.expire_ready_check(party.id, Timestamp::now()).await.unwrap());
+        assert!(!tx.expire_ready_check(party.id, store.now()).await.unwrap());
         assert!(tx.finish_ready_check(party.id, ReadyCheckState::Passed).await.unwrap());
         assert!(!tx.finish_ready_check(party.id, ReadyCheckState::Failed).await.unwrap());
         tx.commit().await.unwrap();
@@ -78,7 +77,7 @@ conformance! {
     }
 
     async fn overdue_ready_checks_are_listed_most_overdue_first_until_settled(store: &Store) {
-        let now = Timestamp::now();
+        let now = store.now();
         let mut parties = Vec::new();
         for (name, offset) in [("due_a", -5), ("due_b", -20), ("due_c", 60)] {
             let leader = player(store, name).await;
@@ -99,7 +98,7 @@ conformance! {
     async fn an_invite_admits_once_until_it_expires(store: &Store) {
         let (a, b) = (player(store, "inv_a").await, player(store, "inv_b").await);
         let party = store.create_party(&new_party(a.id, 4)).await.unwrap();
-        let now = Timestamp::now();
+        let now = store.now();
         let invite = NewPartyInvite {
             id: new_id(), party_id: party.id, inviter_id: a.id, invitee_id: b.id,
             expires_at: now.plus(Duration::minutes(5)),

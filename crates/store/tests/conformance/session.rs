@@ -2,7 +2,7 @@
 //! stored once; the endpoints' load.
 
 use rally_store::{
-    EndReason, MatchState, NewMatch, NewParticipant, SessionState, StoreError, Timestamp, new_id,
+    EndReason, MatchState, NewMatch, NewParticipant, SessionState, StoreError, new_id,
 };
 use serde_json::json;
 
@@ -18,7 +18,7 @@ pub async fn a_match(store: &rally_store::Store, name: &str) -> uuid::Uuid {
         season_id: None,
         state: MatchState::Created,
         quality: json!({}),
-        created_at: Timestamp::now(),
+        created_at: store.now(),
         ended_at: None,
         participants: vec![NewParticipant {
             player_id: p.id,

@@ -24,10 +24,10 @@ fn new_ticket(owner_id: Uuid, members: Vec<Uuid>, created_at: Timestamp) -> NewT
 conformance! {
     async fn a_player_has_at_most_one_searching_ticket(store: &Store) {
         let p = player(store, "queuer").await;
-        let first = store.create_ticket(&new_ticket(p.id, vec![p.id], Timestamp::now())).await;
+        let first = store.create_ticket(&new_ticket(p.id, vec![p.id], store.now())).await;
         let first = first.unwrap();
         assert_eq!(first.state, TicketState::Searching);
-        let second = store.create_ticket(&new_ticket(p.id, vec![p.id], Timestamp::now())).await;
+        let second = store.create_ticket(&new_ticket(p.id, vec![p.id], store.now())).await;
         assert_eq!(conflict(second), "ticket_members_active_player_key");
 
         let cancelled = store
@@ -39,7 +39,7 @@ conformance! {
         assert_eq!(cancelled.cancel_reason.as_deref(), Some("by player"));
         assert!(store.active_ticket_of_player(p.id).await.unwrap().is_none());
 
-        let third = store.create_ticket(&new_ticket(p.id, vec![p.id], Timestamp::now())).await;
+        let third = store.create_ticket(&new_ticket(p.id, vec![p.id], store.now())).await;
         let third = third.unwrap();
         assert_eq!(store.active_ticket_of_player(p.id).await.unwrap().unwrap().id, third.id);
     }
@@ -52,9 +52,9 @@ conformance! {
             .await
             .unwrap();
         store.add_party_member(party.id, friend.id).await.unwrap();
-        store.create_ticket(&new_ticket(friend.id, vec![friend.id], Timestamp::now())).await.unwrap();
+        store.create_ticket(&new_ticket(friend.id, vec![friend.id], store.now())).await.unwrap();
 
-        let mut together = new_ticket(leader.id, vec![leader.id, friend.id], Timestamp::now());
+        let mut together = new_ticket(leader.id, vec![leader.id, friend.id], store.now());
         together.party_id = Some(party.id);
         assert_eq!(
             conflict(store.create_ticket(&together).await),
@@ -77,7 +77,7 @@ conformance! {
 
     async fn ticket_state_changes_only_from_the_expected_state(store: &Store) {
         let p = player(store, "changer").await;
-        let t = store.create_ticket(&new_ticket(p.id, vec![p.id], Timestamp::now())).await.unwrap();
+        let t = store.create_ticket(&new_ticket(p.id, vec![p.id], store.now())).await.unwrap();
         store
             .set_ticket_state(t.id, TicketState::Searching, TicketState::Cancelled, None, None)
             .await
@@ -113,7 +113,7 @@ conformance! {
 
     async fn a_queue_is_rebuilt_from_its_open_tickets_and_followed_by_change_time(store: &Store) {
         let (a, b, c) = (player(store, "mm_a").await, player(store, "mm_b").await, player(store, "mm_c").await);
-        let start = Timestamp::now().plus(time::Duration::milliseconds(-50));
+        let start = store.now().plus(time::Duration::milliseconds(-50));
         let first = store.create_ticket(&new_ticket(a.id, vec![a.id], start)).await.unwrap();
         let mut other_region = new_ticket(b.id, vec![b.id], start.plus(time::Duration::milliseconds(5)));
         other_region.region = "na".to_owned();
@@ -126,7 +126,7 @@ conformance! {
         assert_eq!(open.iter().map(|t| t.id).collect::<Vec<_>>(), vec![first.id, second.id]);
         assert_eq!(open[0].spec, json!({"members": 1}));
 
-        let cancelled_at = Timestamp::now();
+        let cancelled_at = store.now();
         store
             .set_ticket_state(first.id, TicketState::Searching, TicketState::Cancelled, None, Some("by_player"))
             .await

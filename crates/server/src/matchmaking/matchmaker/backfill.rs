@@ -5,7 +5,7 @@
 
 use rally_engine::{BackfillFill, BackfillId, BackfillRequest, Mode, Rating, Region, TicketId};
 use rally_protocol::event::{Event, SessionReady};
-use rally_store::{Backfill, BackfillState, NewParticipant, StoreError, TicketState, Timestamp};
+use rally_store::{Backfill, BackfillState, NewParticipant, StoreError, TicketState};
 use uuid::Uuid;
 
 use super::{Known, MatchmakerRole, OVERLAP, WriteFailure, lock_parties};
@@ -99,7 +99,7 @@ impl MatchmakerRole {
         };
         match self
             .engine
-            .request_backfill(request, engine_millis(Timestamp::now()))
+            .request_backfill(request, engine_millis(self.app.now()))
         {
             Ok(()) => {
                 self.backfills.insert(id, (mode, backfill.match_id));
@@ -197,7 +197,7 @@ impl MatchmakerRole {
                 outcome: None,
             })
             .collect();
-        tx.add_participants(match_id, Timestamp::now(), &participants)
+        tx.add_participants(match_id, tx.now(), &participants)
             .await?;
         if let Some(endpoint) = endpoint {
             let ready = SessionReady {
@@ -205,13 +205,7 @@ impl MatchmakerRole {
                 endpoint,
                 player_ids: participants.iter().map(|p| p.player_id).collect(),
             };
-            bus::outbox::enqueue(
-                &mut tx,
-                match_id,
-                Event::SessionReady(ready),
-                Timestamp::now(),
-            )
-            .await?;
+            bus::outbox::enqueue(&mut tx, match_id, Event::SessionReady(ready)).await?;
         }
         tx.commit().await?;
         Ok(())

@@ -10,9 +10,10 @@
 use std::{
     collections::HashMap,
     sync::{Arc, Mutex, MutexGuard},
-    time::{Duration, Instant},
+    time::Duration,
 };
 
+use rally_clock::Clock;
 use rally_engine::Mode;
 use rally_state::State;
 use tokio_util::sync::CancellationToken;
@@ -21,7 +22,7 @@ use tokio_util::sync::CancellationToken;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Slot {
     /// Held with this fencing token until about then.
-    Held { fence: u64, valid_until: Instant },
+    Held { fence: u64, valid_until: Duration },
     /// Someone else holds it now (or it could not be renewed in time): give the queue up.
     Lost,
 }
@@ -40,7 +41,7 @@ impl Leases {
     }
 
     /// Starts keeping the lease of `mode`.
-    pub(super) fn hold(&self, mode: Mode, fence: u64, valid_until: Instant) {
+    pub(super) fn hold(&self, mode: Mode, fence: u64, valid_until: Duration) {
         self.lock().insert(mode, Slot::Held { fence, valid_until });
     }
 
@@ -66,7 +67,7 @@ impl Leases {
         lost
     }
 
-    fn held(&self) -> Vec<(Mode, u64, Instant)> {
+    fn held(&self) -> Vec<(Mode, u64, Duration)> {
         self.lock()
             .iter()
             .filter_map(|(mode, slot)| match slot {
@@ -92,139 +93,188 @@ impl Leases {
     }
 }
 
-/// Renews every held lease a third of `ttl` before it would lapse, until `stop` turns true.
-pub(super) async fn keep(
-    leases: Leases,
-    state: State,
-    holder: String,
-    ttl: Duration,
-    stop: CancellationToken,
-) {
-    let every = (ttl / 3).max(Duration::from_millis(100));
-    loop {
-        tokio::select! {
-            () = stop.cancelled() => return,
-            () = tokio::time::sleep(every) => {}
-        }
-        for (mode, fence, valid_until) in leases.held() {
+/// Renews the leases of one node's matchmaker.
+#[derive(Debug, Clone)]
+pub(super) struct LeaseKeeper {
+    pub(super) leases: Leases,
+    pub(super) state: State,
+    pub(super) clock: Clock,
+    pub(super) holder: String,
+    pub(super) ttl: Duration,
+}
+
+impl LeaseKeeper {
+    /// Renews every held lease every third of `ttl` on the clock, until `stop` is cancelled.
+    pub(super) async fn run(self, stop: CancellationToken) {
+        let every = (self.ttl / 3).max(Duration::from_millis(100));
+        let mut next = self.clock.elapsed() + every;
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                () = self.clock.sleep_until(next) => {}
+            }
             if stop.is_cancelled() {
                 return;
             }
-            let slot = renew(&leases, &state, &holder, mode, fence, valid_until, ttl).await;
-            if !leases.set(mode, slot)
+            next = self.clock.elapsed() + every;
+            self.step().await;
+        }
+    }
+
+    /// Renews every held lease once.
+    pub(super) async fn step(&self) {
+        for (mode, fence, valid_until) in self.leases.held() {
+            let slot = self.renew(mode, fence, valid_until).await;
+            if !self.leases.set(mode, slot)
                 && let Slot::Held { fence, .. } = slot
             {
                 // The queue was let go while this renewal was in flight: let the lease go too.
-                let _ = state
-                    .release_lease(&super::lease_name(mode), &holder, fence)
+                let _ = self
+                    .state
+                    .release_lease(&super::lease_name(mode), &self.holder, fence)
                     .await;
             }
         }
     }
-}
 
-async fn renew(
-    leases: &Leases,
-    state: &State,
-    holder: &str,
-    mode: Mode,
-    fence: u64,
-    valid_until: Instant,
-    ttl: Duration,
-) -> Slot {
-    let name = super::lease_name(mode);
-    let sent = Instant::now();
-    match state.renew_lease(&name, holder, fence, ttl).await {
-        Ok(true) => Slot::Held {
-            fence,
-            valid_until: sent + ttl,
-        },
-        // Taken again only while this node still wants the queue.
-        Ok(false) if !leases.holds(mode) => Slot::Lost,
-        Ok(false) => match state.acquire_lease(&name, holder, ttl).await {
-            Ok(Some(lease)) => {
-                metrics::counter!("rally_matchmaker_leases_retaken_total").increment(1);
-                tracing::info!(
-                    mode = mode.as_str(),
-                    fence = lease.fence,
-                    "a queue's lease had lapsed and nobody held it; took it again"
-                );
-                Slot::Held {
-                    fence: lease.fence,
-                    valid_until: lease.valid_until,
+    async fn renew(&self, mode: Mode, fence: u64, valid_until: Duration) -> Slot {
+        let (leases, state, holder, ttl) = (&self.leases, &self.state, &self.holder, self.ttl);
+        let name = super::lease_name(mode);
+        let sent = self.clock.elapsed();
+        match state.renew_lease(&name, holder, fence, ttl).await {
+            Ok(true) => Slot::Held {
+                fence,
+                valid_until: sent + ttl,
+            },
+            // Taken again only while this node still wants the queue.
+            Ok(false) if !leases.holds(mode) => Slot::Lost,
+            Ok(false) => match state.acquire_lease(&name, holder, ttl).await {
+                Ok(Some(lease)) => {
+                    metrics::counter!("rally_matchmaker_leases_retaken_total").increment(1);
+                    tracing::info!(
+                        mode = mode.as_str(),
+                        fence = lease.fence,
+                        "a queue's lease had lapsed and nobody held it; took it again"
+                    );
+                    Slot::Held {
+                        fence: lease.fence,
+                        valid_until: sent + ttl,
+                    }
                 }
-            }
-            Ok(None) => Slot::Lost,
-            Err(error) => unreachable_state(mode, fence, valid_until, &error),
-        },
-        Err(error) => unreachable_state(mode, fence, valid_until, &error),
+                Ok(None) => Slot::Lost,
+                Err(error) => self.unreachable_state(mode, fence, valid_until, &error),
+            },
+            Err(error) => self.unreachable_state(mode, fence, valid_until, &error),
+        }
     }
-}
 
-/// The state backend did not answer: the lease is kept while it is still valid.
-fn unreachable_state(
-    mode: Mode,
-    fence: u64,
-    valid_until: Instant,
-    error: &rally_state::StateError,
-) -> Slot {
-    if Instant::now() >= valid_until {
-        tracing::warn!(error = %error, mode = mode.as_str(), "cannot renew a queue lease in time");
-        Slot::Lost
-    } else {
-        tracing::debug!(error = %error, mode = mode.as_str(), "cannot renew a queue lease yet");
-        Slot::Held { fence, valid_until }
+    /// The state backend did not answer: the lease is kept while it is still valid.
+    fn unreachable_state(
+        &self,
+        mode: Mode,
+        fence: u64,
+        valid_until: Duration,
+        error: &rally_state::StateError,
+    ) -> Slot {
+        if self.clock.elapsed() >= valid_until {
+            tracing::warn!(error = %error, mode = mode.as_str(), "cannot renew a queue lease in time");
+            Slot::Lost
+        } else {
+            tracing::debug!(error = %error, mode = mode.as_str(), "cannot renew a queue lease yet");
+            Slot::Held { fence, valid_until }
+        }
     }
 }
 
 #[cfg(test)]
 #[allow(clippy::unwrap_used)]
 mod tests {
+    use rally_clock::ManualClock;
+
     use super::*;
 
     fn mode(name: &str) -> Mode {
         Mode::new(name).unwrap()
     }
 
+    /// A keeper over in-memory state on a manual clock: leases lapse when the test advances it.
+    fn keeper(ttl: Duration) -> (LeaseKeeper, ManualClock) {
+        let manual = ManualClock::starting_now();
+        let keeper = LeaseKeeper {
+            leases: Leases::default(),
+            state: State::memory_on(manual.clock()),
+            clock: manual.clock(),
+            holder: "me".to_owned(),
+            ttl,
+        };
+        (keeper, manual)
+    }
+
     #[tokio::test]
-    async fn a_lapsed_lease_nobody_holds_is_taken_again_and_one_held_elsewhere_is_lost() {
-        let state = State::memory();
-        let ttl = Duration::from_millis(50);
+    async fn a_held_lease_is_renewed_and_outlives_its_first_term() {
+        let ttl = Duration::from_secs(5);
+        let (keeper, manual) = keeper(ttl);
         let duel = mode("duel");
         let name = super::super::lease_name(duel);
-        let leases = Leases::default();
+        let first = keeper
+            .state
+            .acquire_lease(&name, "me", ttl)
+            .await
+            .unwrap()
+            .unwrap();
+        keeper
+            .leases
+            .hold(duel, first.fence, keeper.clock.elapsed() + ttl);
+        for _ in 0..4 {
+            manual.advance(ttl / 2);
+            keeper.step().await;
+        }
+        // Twice its term later, still this node's, under the same token.
+        assert_eq!(
+            keeper.leases.held(),
+            vec![(duel, first.fence, keeper.clock.elapsed() + ttl)]
+        );
+        assert!(
+            keeper
+                .state
+                .acquire_lease(&name, "other", ttl)
+                .await
+                .unwrap()
+                .is_none()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_lapsed_lease_nobody_holds_is_taken_again_and_one_held_elsewhere_is_lost() {
+        let ttl = Duration::from_secs(5);
+        let (keeper, manual) = keeper(ttl);
+        let state = keeper.state.clone();
+        let duel = mode("duel");
+        let name = super::super::lease_name(duel);
         let first = state
             .acquire_lease(&name, "me", ttl)
             .await
             .unwrap()
             .unwrap();
-        leases.hold(duel, first.fence, first.valid_until);
-        tokio::time::sleep(ttl * 2).await;
+        keeper
+            .leases
+            .hold(duel, first.fence, keeper.clock.elapsed() + ttl);
+        manual.advance(ttl * 2);
         // Lapsed, free: taken again, with a new token.
-        let slot = renew(
-            &leases,
-            &state,
-            "me",
-            duel,
-            first.fence,
-            first.valid_until,
-            ttl,
-        )
-        .await;
-        let Slot::Held { fence, .. } = slot else {
-            panic!("{slot:?}");
-        };
+        keeper.step().await;
+        let held = keeper.leases.held();
+        assert_eq!(held.len(), 1, "{held:?}");
+        let fence = held[0].1;
         assert!(fence > first.fence);
         // Lapsed and taken by another node (for long): lost.
-        tokio::time::sleep(ttl * 2).await;
-        let long = Duration::from_secs(60);
+        manual.advance(ttl * 2);
         state
-            .acquire_lease(&name, "other", long)
+            .acquire_lease(&name, "other", Duration::from_secs(60))
             .await
             .unwrap()
             .unwrap();
-        let slot = renew(&leases, &state, "me", duel, fence, Instant::now(), ttl).await;
-        assert_eq!(slot, Slot::Lost);
+        keeper.step().await;
+        assert_eq!(keeper.leases.lost(), vec![duel]);
         // Lapsed but let go by this node meanwhile: not taken again.
         let squad = mode("squad");
         let squad_name = super::super::lease_name(squad);
@@ -233,17 +283,10 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
-        tokio::time::sleep(ttl * 2).await;
-        let slot = renew(
-            &leases,
-            &state,
-            "me",
-            squad,
-            lease.fence,
-            Instant::now(),
-            ttl,
-        )
-        .await;
+        manual.advance(ttl * 2);
+        let slot = keeper
+            .renew(squad, lease.fence, keeper.clock.elapsed())
+            .await;
         assert_eq!(slot, Slot::Lost);
         assert!(
             state
@@ -258,8 +301,8 @@ mod tests {
     fn lost_queues_are_reported_once() {
         let leases = Leases::default();
         let (duel, squad) = (mode("duel"), mode("squad"));
-        leases.hold(duel, 1, Instant::now());
-        leases.hold(squad, 2, Instant::now());
+        leases.hold(duel, 1, Duration::from_secs(5));
+        leases.hold(squad, 2, Duration::from_secs(5));
         assert!(leases.set(duel, Slot::Lost));
         assert_eq!(leases.lost(), vec![duel]);
         assert!(leases.lost().is_empty());

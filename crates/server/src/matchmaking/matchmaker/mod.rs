@@ -38,7 +38,7 @@ mod lease_keeper;
 mod status;
 mod writes;
 
-use lease_keeper::Leases;
+use lease_keeper::{LeaseKeeper, Leases};
 
 use writes::{WriteFailure, lock_parties};
 
@@ -61,7 +61,8 @@ struct Known {
     region: String,
     spec: TicketSpec,
     queued_at: Millis,
-    last_status: Option<Instant>,
+    /// When its last `queue.status` went out, on the clock's timer.
+    last_status: Option<Duration>,
 }
 
 /// A queue this node owns (its lease is kept by [`lease_keeper`]).
@@ -71,8 +72,10 @@ struct Owned {
     epoch: u64,
     cursor: Timestamp,
     backfill_cursor: Timestamp,
-    resync_at: Instant,
-    waits: VecDeque<(Instant, f64)>,
+    /// When the next full read is due, on the clock's timer.
+    resync_at: Duration,
+    /// Recent matched waits (seconds), with when they were matched on the clock's timer.
+    waits: VecDeque<(Duration, f64)>,
 }
 
 /// The role's state on one node.
@@ -128,6 +131,7 @@ fn lease_name(mode: Mode) -> String {
 impl MatchmakerRole {
     /// The role for this node (`holder` must be unique per process).
     pub fn new(app: AppState, holder: String) -> Self {
+        let configured_at = app.now();
         let queues = app.queues().clone();
         let mut engine = Matchmaker::new();
         for (mode, config) in queues.iter() {
@@ -145,31 +149,34 @@ impl MatchmakerRole {
             known: HashMap::new(),
             backfills: HashMap::new(),
             unusable: Vec::new(),
-            configured_at: Timestamp::now(),
+            configured_at,
         }
     }
 
-    /// Runs rounds until `stop` turns true, then releases its leases.
+    /// Runs rounds every `tick_interval_ms` on the node's clock until `stop` is cancelled,
+    /// then releases its leases.
     pub async fn run(mut self, stop: CancellationToken) {
         let period = Duration::from_millis(self.queues.tick_interval_ms());
-        tokio::spawn(lease_keeper::keep(
-            self.leases.clone(),
-            self.app.backends().state.clone(),
-            self.holder.clone(),
-            self.app.settings().matchmaker_lease(),
-            stop.clone(),
-        ));
-        let mut ticker = tokio::time::interval(period);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let clock = self.app.clock().clone();
+        let keeper = LeaseKeeper {
+            leases: self.leases.clone(),
+            state: self.app.backends().state.clone(),
+            clock: clock.clone(),
+            holder: self.holder.clone(),
+            ttl: self.app.settings().matchmaker_lease(),
+        };
+        tokio::spawn(keeper.run(stop.clone()));
         loop {
-            tokio::select! {
-                () = stop.cancelled() => break,
-                _ = ticker.tick() => {}
-            }
             if stop.is_cancelled() {
                 break;
             }
+            let started = clock.elapsed();
             self.round().await;
+            // The next round is due a period after this one started (at once if it overran).
+            tokio::select! {
+                () = stop.cancelled() => break,
+                () = clock.sleep_until(started + period) => {}
+            }
         }
         let modes: Vec<Mode> = self.owned.drain().map(|(mode, _)| mode).collect();
         for mode in modes {
@@ -185,7 +192,8 @@ impl MatchmakerRole {
         metrics::gauge!("rally_matchmaker_leases_held").set(0.0);
     }
 
-    /// One round: ownership, follow the store, tick, tell.
+    /// One round, the role's step: ownership, follow the store, tick, tell, all at the time
+    /// the node's clock reads (a test advances its manual clock, then calls this).
     pub async fn round(&mut self) {
         let round_started = Instant::now();
         self.ownership().await;
@@ -197,7 +205,7 @@ impl MatchmakerRole {
         }
         self.end_unusable().await;
         let started = Instant::now();
-        let outcome = self.engine.tick(engine_millis(Timestamp::now()));
+        let outcome = self.engine.tick(engine_millis(self.app.now()));
         let ticked = started.elapsed();
         metrics::histogram!("rally_tick_duration_seconds").record(ticked.as_secs_f64());
         // Summaries (quantiles) for `rally bench queue`: the engine's tick and the whole round.
@@ -228,9 +236,10 @@ impl MatchmakerRole {
                 continue;
             }
             let name = lease_name(mode);
+            let sent = self.app.clock().elapsed();
             match state.acquire_lease(&name, &self.holder, ttl).await {
                 Ok(Some(lease)) => {
-                    self.leases.hold(mode, lease.fence, lease.valid_until);
+                    self.leases.hold(mode, lease.fence, sent + ttl);
                     if let Err(error) = self.take_over(mode, lease.fence).await {
                         tracing::warn!(error = %error, mode = mode.as_str(), "cannot rebuild the queue; releasing it");
                         self.drop_queue(mode, "rebuild failed");
@@ -244,7 +253,7 @@ impl MatchmakerRole {
     }
 
     async fn take_over(&mut self, mode: Mode, fence: u64) -> Result<(), StoreError> {
-        let cursor = Timestamp::now();
+        let cursor = self.app.now();
         let epoch = self.app.backends().store.take_queue(mode.as_str()).await?;
         let tickets = self
             .app
@@ -259,7 +268,7 @@ impl MatchmakerRole {
                 epoch,
                 cursor,
                 backfill_cursor: cursor,
-                resync_at: Instant::now() + FULL_RESYNC,
+                resync_at: self.app.clock().elapsed() + FULL_RESYNC,
                 waits: VecDeque::new(),
             },
         );
@@ -381,13 +390,13 @@ impl MatchmakerRole {
         let Some(owned) = self.owned.get(&mode) else {
             return Ok(());
         };
-        if Instant::now() >= owned.resync_at {
+        if self.app.clock().elapsed() >= owned.resync_at {
             let open = store.open_tickets_of_mode(mode.as_str()).await?;
             for ticket in &open {
                 self.admit(mode, ticket);
             }
             if let Some(owned) = self.owned.get_mut(&mode) {
-                owned.resync_at = Instant::now() + FULL_RESYNC;
+                owned.resync_at = self.app.clock().elapsed() + FULL_RESYNC;
             }
         }
         let Some(owned) = self.owned.get(&mode) else {

@@ -2,14 +2,10 @@
 //! `queue_status_interval_s`, the queue depth metrics, and the queue figures behind
 //! `GET /v1/queues`.
 
-use std::{
-    collections::HashMap,
-    time::{Duration, Instant},
-};
+use std::{collections::HashMap, time::Duration};
 
 use rally_engine::Mode;
 use rally_protocol::{gateway::ServerEvent, queue::QueueStatus};
-use rally_store::Timestamp;
 use uuid::Uuid;
 
 use super::MatchmakerRole;
@@ -28,8 +24,9 @@ impl MatchmakerRole {
     /// Pushes the due `queue.status` and publishes each owned queue's figures.
     pub(super) async fn tell(&mut self) {
         let interval = self.app.settings().queue_status_interval();
-        let now = Instant::now();
-        let now_ms = engine_millis(Timestamp::now());
+        let now = self.app.clock().elapsed();
+        let now_at = self.app.now();
+        let now_ms = engine_millis(now_at);
         let events = self.app.backends().events.clone();
         let mut depth: HashMap<(Mode, String), u64> = HashMap::new();
         let mut due = Vec::new();
@@ -39,7 +36,7 @@ impl MatchmakerRole {
                 known.spec.members.len() as u64;
             if known
                 .last_status
-                .is_none_or(|at| now.duration_since(at) >= interval)
+                .is_none_or(|at| now.saturating_sub(at) >= interval)
             {
                 known.last_status = Some(now);
                 // Only what the push needs: cloning the whole spec for every due ticket was
@@ -61,7 +58,7 @@ impl MatchmakerRole {
                 latency_limit_ms: config.latency_ms.at(waited_ms),
             });
             for member in members {
-                let _ = push::send(&events, member, status.clone(), push::now_ms()).await;
+                let _ = push::send(&events, member, status.clone(), now_at.unix_millis()).await;
             }
         }
         let ttl = self.app.settings().matchmaker_lease() * 2;
@@ -86,7 +83,7 @@ impl MatchmakerRole {
                 while owned
                     .waits
                     .front()
-                    .is_some_and(|(at, _)| now.duration_since(*at) > WAIT_WINDOW)
+                    .is_some_and(|(at, _)| now.saturating_sub(*at) > WAIT_WINDOW)
                 {
                     owned.waits.pop_front();
                 }

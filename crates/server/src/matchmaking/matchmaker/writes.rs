@@ -2,16 +2,12 @@
 //! and `match.created`; timed-out tickets ended with `queue.cancelled`; and, when a write fails,
 //! the tickets that are still searching put back in the engine.
 
-use std::time::Instant;
-
 use rally_engine::{Match, Mode, TicketId, TimedOut};
 use rally_protocol::{
     event::Event,
     queue::{MatchFound, MatchPlayer},
 };
-use rally_store::{
-    MatchState, NewMatch, NewParticipant, StoreError, TicketState, Timestamp, new_id,
-};
+use rally_store::{MatchState, NewMatch, NewParticipant, StoreError, TicketState, new_id};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -39,7 +35,7 @@ impl MatchmakerRole {
             .filter_map(|id| self.known.get(&id).cloned())
             .collect();
         let match_id = new_id();
-        let now = Timestamp::now();
+        let now = self.app.now();
         let mut teams = Vec::with_capacity(made.teams.len());
         let mut participants = Vec::new();
         for (index, team) in made.teams.iter().enumerate() {
@@ -100,7 +96,7 @@ impl MatchmakerRole {
                     metrics::histogram!("rally_time_to_match_seconds", "mode" => mode.as_str().to_owned(), "region" => made.region.as_str().to_owned())
                         .record(waited);
                     if let Some(owned) = self.owned.get_mut(&mode) {
-                        owned.waits.push_back((Instant::now(), waited));
+                        owned.waits.push_back((self.app.clock().elapsed(), waited));
                         // The median of the most recent is as good as that of all of them.
                         if owned.waits.len() > MAX_WAIT_SAMPLES {
                             owned.waits.pop_front();
@@ -173,13 +169,7 @@ impl MatchmakerRole {
                 tx.set_party_queued(party_id, false).await?;
             }
         }
-        bus::outbox::enqueue(
-            &mut tx,
-            new.id,
-            Event::MatchCreated(found.clone()),
-            new.created_at,
-        )
-        .await?;
+        bus::outbox::enqueue(&mut tx, new.id, Event::MatchCreated(found.clone())).await?;
         tx.commit().await?;
         Ok(())
     }

@@ -1,7 +1,9 @@
 //! Where a test's nodes keep their data: the embedded backends, or a fresh PostgreSQL
 //! database and a random namespace on the shared Redis (both removed or left to expire after).
 
-use crate::harness::{TestApp, spawn_app};
+use rally_clock::Clock;
+
+use crate::harness::{TestApp, spawn_app_on};
 use crate::readiness::{drop_database, env_or, fresh_database};
 
 pub enum Backend {
@@ -35,6 +37,11 @@ impl Backend {
     /// A node on this backend with extra settings. Networked nodes of one backend share the
     /// database and the Redis namespace, like nodes of one deployment.
     pub async fn spawn(&self, extra: &[(&str, &str)]) -> TestApp {
+        self.spawn_on(Clock::system(), extra).await
+    }
+
+    /// [`Backend::spawn`] on `clock` (a manual clock: deadlines pass when the test advances it).
+    pub async fn spawn_on(&self, clock: Clock, extra: &[(&str, &str)]) -> TestApp {
         let mut settings: Vec<(&str, String)> =
             extra.iter().map(|(k, v)| (*k, (*v).to_owned())).collect();
         if let Backend::Networked {
@@ -50,7 +57,7 @@ impl Backend {
             settings.push(("redis_url", redis_url.clone()));
             settings.push(("namespace", namespace.clone()));
         }
-        spawn_app(&settings).await
+        spawn_app_on(clock, &settings).await
     }
 }
 

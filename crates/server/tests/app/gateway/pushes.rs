@@ -1,10 +1,12 @@
 //! Party changes pushed to every player concerned, in order, and resumed after a brief drop.
 
+use rally_clock::ManualClock;
+use rally_server::gateway::presence;
 use serde_json::json;
 
 use super::connect_hello;
 use super::settings;
-use crate::harness::spawn_app;
+use crate::harness::{spawn_app, spawn_app_on, until};
 use crate::party::{create, join, player, post};
 
 #[tokio::test]
@@ -109,10 +111,14 @@ async fn a_client_that_resumes_within_the_grace_receives_what_it_missed_in_order
 
 #[tokio::test]
 async fn a_resume_the_node_cannot_honour_starts_a_new_session() {
-    let mut app = spawn_app(&[
-        ("ws_resume_grace_s", "0".to_owned()),
-        ("register_limit_per_hour", "1000".to_owned()),
-    ])
+    let manual = ManualClock::starting_now();
+    let mut app = spawn_app_on(
+        manual.clock(),
+        &[
+            ("ws_resume_grace_s", "30".to_owned()),
+            ("register_limit_per_hour", "1000".to_owned()),
+        ],
+    )
     .await;
     let addr = app.serve();
     let ada = player(&app, "ada").await;
@@ -124,10 +130,25 @@ async fn a_resume_the_node_cannot_honour_starts_a_new_session() {
     assert_ne!(hello["data"]["session_id"], unknown.to_string().as_str());
     assert_eq!(hello["data"]["last_seq"], 0);
 
-    // With no grace, a session ends with its socket.
+    // Once its grace has run out, a session ended with its socket.
     let session = hello["data"]["session_id"].as_str().unwrap().to_owned();
+    let state = app.state().backends().state.clone();
+    let id: uuid::Uuid = ada.id.parse().unwrap();
     _socket.cut();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    until("the node notices the socket is gone", || async {
+        presence::node_of(&state, id).await.unwrap().is_none()
+    })
+    .await;
+    assert_eq!(
+        app.state().gateway().session_count(),
+        1,
+        "kept for its grace"
+    );
+    manual.advance(std::time::Duration::from_secs(31));
+    until("the session ends past its grace", || async {
+        app.state().gateway().session_count() == 0
+    })
+    .await;
     let (_again, hello) =
         connect_hello(addr, &ada.token, &format!("resume={session}&last_seq=0")).await;
     assert_eq!(hello["data"]["resumed"], false);
@@ -136,8 +157,9 @@ async fn a_resume_the_node_cannot_honour_starts_a_new_session() {
 #[tokio::test]
 async fn a_ready_check_that_runs_out_is_announced_at_its_deadline_without_a_read() {
     let mut extra = settings();
-    extra.push(("party_ready_check_s", "1".to_owned()));
-    let mut app = spawn_app(&extra).await;
+    extra.push(("party_ready_check_s", "30".to_owned()));
+    let manual = ManualClock::starting_now();
+    let mut app = spawn_app_on(manual.clock(), &extra).await;
     let addr = app.serve();
     let ada = player(&app, "ada").await;
     let bob = player(&app, "bob").await;
@@ -160,7 +182,9 @@ async fn a_ready_check_that_runs_out_is_announced_at_its_deadline_without_a_read
     );
     let pending = bob_socket.next_of("party.ready_check").await;
     assert_eq!(pending["data"]["ready_check"], "pending");
-    // Nobody reads or answers: the sweeper ends the check and everyone is told.
+    // Nobody reads or answers: past the deadline the sweeper ends the check and everyone is
+    // told.
+    manual.advance(std::time::Duration::from_secs(31));
     let expired = bob_socket.next_of("party.ready_check").await;
     assert_eq!(expired["data"]["ready_check"], "expired");
 }

@@ -7,6 +7,7 @@ mod lifecycle;
 mod race;
 mod ready;
 
+pub use rally_clock::ManualClock;
 use serde_json::{Value, json};
 
 pub(crate) use crate::accounts::on_both_backends;

@@ -61,21 +61,19 @@ on_both_backends! {
     }
 
     async fn a_ready_check_past_its_deadline_shows_expired(backend: Backend) {
-        let app = backend.spawn(&[("register_limit_per_hour", "1000"), ("party_ready_check_s", "1")]).await;
+        let manual = ManualClock::starting_now();
+        let app = backend.spawn_on(manual.clock(), &[("register_limit_per_hour", "1000"), ("party_ready_check_s", "1")]).await;
         let lead = player(&app, "rx_lead").await;
         let b = player(&app, "rx_b").await;
         let id = create(&app, &lead, json!({ "open": true })).await;
         join(&app, &b, &id).await;
-        let started = post(&app, &lead, &format!("/v1/party/{id}/ready-check"), json!({})).await.json();
-        let deadline = time::OffsetDateTime::parse(
-            started["ready_check"]["deadline"].as_str().unwrap(), &time::format_description::well_known::Rfc3339).unwrap();
+        post(&app, &lead, &format!("/v1/party/{id}/ready-check"), json!({})).await;
         ready(&app, &lead, &id, true).await;
-        // Wait (bounded) until the wall clock is past the deadline.
-        for _ in 0..100 {
-            if time::OffsetDateTime::now_utc() > deadline { break; }
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-        }
-        assert!(time::OffsetDateTime::now_utc() > deadline, "the clock never passed the deadline");
+        // A moment before the deadline the check still waits for b.
+        manual.advance(std::time::Duration::from_millis(999));
+        let party = get(&app, &b, &format!("/v1/party/{id}")).await.json();
+        assert_eq!(party["ready_check"]["state"], "pending");
+        manual.advance(std::time::Duration::from_millis(2));
         let party = get(&app, &b, &format!("/v1/party/{id}")).await.json();
         assert_eq!(party["ready_check"]["state"], "expired");
         // A late answer does not pass it.
@@ -85,5 +83,22 @@ on_both_backends! {
         let again = post(&app, &lead, &format!("/v1/party/{id}/ready-check"), json!({})).await;
         assert_eq!(again.status, 200, "{}", text(&again));
         assert_eq!(again.json()["ready_check"]["state"], "pending");
+    }
+
+    async fn the_sweeper_announces_an_expiry_at_the_deadline_without_a_read(backend: Backend) {
+        let manual = ManualClock::starting_now();
+        let app = backend.spawn_on(manual.clock(), &[("register_limit_per_hour", "1000"), ("party_ready_check_s", "30")]).await;
+        let lead = player(&app, "sw_lead").await;
+        let b = player(&app, "sw_b").await;
+        let id = create(&app, &lead, json!({ "open": true })).await;
+        join(&app, &b, &id).await;
+        post(&app, &lead, &format!("/v1/party/{id}/ready-check"), json!({})).await;
+        manual.advance(std::time::Duration::from_secs(29));
+        assert_eq!(rally_server::parties::sweeper::sweep(app.state()).await.unwrap(), 0, "not due yet");
+        manual.advance(std::time::Duration::from_secs(2));
+        assert_eq!(rally_server::parties::sweeper::sweep(app.state()).await.unwrap(), 1);
+        assert_eq!(rally_server::parties::sweeper::sweep(app.state()).await.unwrap(), 0, "settled once");
+        let checks: Vec<_> = outbox(&app, "party.ready_check").await.iter().map(|e| e["ready_check"].clone()).collect();
+        assert_eq!(checks, vec![json!("pending"), json!("expired")]);
     }
 }

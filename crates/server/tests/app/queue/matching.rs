@@ -1,13 +1,14 @@
 //! Tickets become matches: both players are told, the tickets and the match are stored, and a
 //! player in a match cannot queue again.
 
-use rally_store::{NewTicket, TicketState, Timestamp, new_id};
+use rally_clock::ManualClock;
+use rally_store::{NewTicket, TicketState, new_id};
 use serde_json::json;
 
 use super::{duel, queue, ticket, with};
 use crate::accounts::problem;
 use crate::gateway::connect_hello;
-use crate::harness::spawn_app;
+use crate::harness::{spawn_app, spawn_app_on};
 use crate::party::player;
 
 #[tokio::test]
@@ -66,7 +67,8 @@ async fn two_duellists_are_matched_and_each_told_with_the_teams() {
 
 #[tokio::test]
 async fn a_ticket_that_waits_too_long_times_out_and_its_player_is_told() {
-    let mut app = spawn_app(&with(&[(
+    let manual = ManualClock::starting_now();
+    let mut app = spawn_app_on(manual.clock(), &with(&[(
         "queues",
         "{lonely={team_size=1,max_party_size=1,min_teams=2,teams=2,rating_system=Glicko2,max_wait_ms=1500,tick_interval_ms=200}}",
     )]))
@@ -86,8 +88,12 @@ async fn a_ticket_that_waits_too_long_times_out_and_its_player_is_told() {
         "{}",
         String::from_utf8_lossy(&answer.body)
     );
+    // A round admits the ticket and reports its wait; its time is not up yet.
+    manual.advance(std::time::Duration::from_millis(200));
     let status = socket.next_of("queue.status").await;
     assert_eq!(status["data"]["mode"], "lonely");
+    assert_eq!(ticket(&app, &ada).await.json()["state"], "searching");
+    manual.advance(std::time::Duration::from_millis(1_400));
     let cancelled = socket.next_of("queue.cancelled").await;
     assert_eq!(cancelled["data"]["reason"], "timed_out");
     assert_eq!(ticket(&app, &ada).await.json()["state"], "timed_out");
@@ -114,7 +120,7 @@ async fn a_ticket_the_queue_can_no_longer_take_ends_and_its_player_is_told() {
         spec: json!({"from": "an older queue"}),
         members: vec![ada_id],
         // Made before this node loaded its queue definitions.
-        created_at: Timestamp::now().plus(time::Duration::minutes(-1)),
+        created_at: store.now().plus(time::Duration::minutes(-1)),
     })
     .await
     .unwrap();

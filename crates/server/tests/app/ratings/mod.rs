@@ -8,7 +8,7 @@ use rally_protocol::{
     event::{MatchCompleted, PlayerOutcome},
     session::{Outcome as WireOutcome, ResultLine, ResultReport},
 };
-use rally_store::{MatchState, NewMatch, NewParticipant, Outcome, Store, Timestamp, new_id};
+use rally_store::{MatchState, NewMatch, NewParticipant, Outcome, Store, new_id};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -31,8 +31,8 @@ pub async fn finished_duel(store: &Store, winner: Uuid, loser: Uuid) -> MatchCom
         season_id: None,
         state: MatchState::Completed,
         quality: json!({}),
-        created_at: Timestamp::now(),
-        ended_at: Some(Timestamp::now()),
+        created_at: store.now(),
+        ended_at: Some(store.now()),
         participants: vec![
             participant(winner, 0, Outcome::Win),
             participant(loser, 1, Outcome::Loss),

@@ -1,8 +1,9 @@
+use rally_clock::ManualClock;
 use serde_json::json;
 
-use super::{matched_pair, server_call, server_key};
+use super::{matched_pair, matched_pair_on, server_call, server_key};
 use crate::accounts::problem;
-use crate::harness::spawn_app;
+use crate::harness::{spawn_app, spawn_app_on};
 use crate::party::player;
 use crate::queue::{ticket, with};
 
@@ -174,9 +175,28 @@ async fn a_match_gets_a_server_tokens_verify_heartbeats_run_it_and_its_result_is
 
 #[tokio::test]
 async fn a_session_whose_server_stops_heartbeating_is_abandoned_and_its_players_told() {
-    let mut app = spawn_app(&with(&[("session_heartbeat_timeout_s", "1")])).await;
-    let (ada, _bob, mut ada_socket, _bob_socket, match_id) = matched_pair(&mut app).await;
+    let manual = ManualClock::starting_now();
+    let mut app = spawn_app_on(
+        manual.clock(),
+        &with(&[("session_heartbeat_timeout_s", "30")]),
+    )
+    .await;
+    let (ada, _bob, mut ada_socket, _bob_socket, match_id) =
+        matched_pair_on(&mut app, Some(&manual)).await;
     ada_socket.next_of("session.ready").await;
+    // Its whole timeout has not passed yet: the session still runs.
+    manual.advance(std::time::Duration::from_secs(29));
+    let session = app
+        .call(
+            "GET",
+            &format!("/v1/session/{match_id}"),
+            None,
+            Some(&ada.token),
+        )
+        .await
+        .json();
+    assert_eq!(session["state"], "ready");
+    manual.advance(std::time::Duration::from_secs(2));
     let ended = ada_socket.next_of("session.ended").await;
     assert_eq!(ended["data"]["reason"], "abandoned");
     let session = app

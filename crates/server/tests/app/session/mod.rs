@@ -2,6 +2,7 @@
 //! verified by a game server, heartbeats, a result stored once; a missed heartbeat; a failing
 //! allocator that sends the players back to the queue with their place kept.
 
+use rally_clock::ManualClock;
 use serde_json::Value;
 
 use crate::gateway::{Client, connect_hello};
@@ -20,6 +21,15 @@ pub fn server_key(app: &TestApp) -> String {
 
 /// Two players with sockets, queued for a duel; waits for `match.found` and returns its id.
 pub async fn matched_pair(app: &mut TestApp) -> (Player, Player, Client, Client, String) {
+    matched_pair_on(app, None).await
+}
+
+/// [`matched_pair`] on a node whose clock is `manual`: it is advanced past a matchmaker round
+/// once both have queued.
+pub async fn matched_pair_on(
+    app: &mut TestApp,
+    manual: Option<&ManualClock>,
+) -> (Player, Player, Client, Client, String) {
     let addr = app.serve();
     let ada = player(app, "ada").await;
     let bob = player(app, "bob").await;
@@ -27,6 +37,9 @@ pub async fn matched_pair(app: &mut TestApp) -> (Player, Player, Client, Client,
     let (bob_socket, _) = connect_hello(addr, &bob.token, "").await;
     assert_eq!(queue(app, &ada, duel(20)).await.status, 201);
     assert_eq!(queue(app, &bob, duel(20)).await.status, 201);
+    if let Some(manual) = manual {
+        manual.advance(std::time::Duration::from_secs(1));
+    }
     let found = ada_socket.next_of("match.found").await;
     let match_id = found["data"]["match_id"].as_str().unwrap().to_owned();
     (ada, bob, ada_socket, bob_socket, match_id)
