@@ -19,13 +19,11 @@ use crate::{
         admission::Admission,
         metrics,
     },
-    matchmaking::{self, Queues, matchmaker::MatchmakerRole},
-    outbox_relay::OutboxRelay,
-    parties,
+    matchmaking::Queues,
     password::Hasher,
-    ratings, router,
-    sessions::{self, SessionTokens},
-    settings::{Role, Secrets, Settings},
+    roles, router,
+    sessions::SessionTokens,
+    settings::{Secrets, Settings},
     state_epoch::{self, StateEpoch},
 };
 use tokio_util::sync::CancellationToken;
@@ -250,7 +248,6 @@ impl App {
         let loops_stopped = CancellationToken::new();
 
         let mut loops = tokio::task::JoinSet::new();
-        loops.spawn(OutboxRelay::new(state.backends().clone()).run(loops_stopped.clone()));
         loops.spawn(metrics::upkeep(
             state.metrics().clone(),
             loops_stopped.clone(),
@@ -259,41 +256,7 @@ impl App {
             state.state_epoch().clone(),
             loops_stopped.clone(),
         ));
-        loops.spawn(disconnect_policy(
-            state.clone(),
-            gone,
-            loops_stopped.clone(),
-        ));
-        if settings.roles.contains(Role::Matchmaker) {
-            let holder = format!("{}", state.gateway().node_id());
-            loops.spawn(MatchmakerRole::new(state.clone(), holder).run(loops_stopped.clone()));
-        }
-        if settings.roles.contains(Role::Ratings) {
-            loops.spawn(ratings::role::run(state.clone(), loops_stopped.clone()));
-        }
-        if settings.roles.contains(Role::Sessions) {
-            loops.spawn(sessions::role::allocate(
-                state.clone(),
-                loops_stopped.clone(),
-            ));
-            loops.spawn(sessions::role::watch_heartbeats(
-                state.clone(),
-                loops_stopped.clone(),
-            ));
-        }
-        if settings.roles.contains(Role::Api) {
-            loops.spawn(parties::sweeper::run(state.clone(), loops_stopped.clone()));
-            loops.spawn(reannounce_presence(state.clone(), loops_stopped.clone()));
-            for stream in gateway::dispatch::STREAMS {
-                let events = state.backends().events.clone();
-                loops.spawn(gateway::dispatch::run(
-                    state.clone(),
-                    events,
-                    stream,
-                    loops_stopped.clone(),
-                ));
-            }
-        }
+        roles::spawn(&state, gone, &mut loops, &loops_stopped);
 
         let roles = settings.roles.to_string();
         tracing::info!(listen = %settings.listen, roles, "rally is serving");
@@ -359,57 +322,6 @@ impl App {
         }
         tracing::info!("rally stopped");
         Ok(())
-    }
-}
-
-/// The queue's disconnect policy: a player whose last session on this node ended (past the
-/// resume grace) and who is not online on another node leaves the queue, when
-/// `queue_leave_on_disconnect` says so.
-async fn disconnect_policy(
-    app: AppState,
-    mut gone: tokio::sync::mpsc::UnboundedReceiver<Uuid>,
-    stop: CancellationToken,
-) {
-    loop {
-        let player_id = tokio::select! {
-            () = stop.cancelled() => return,
-            player = gone.recv() => match player {
-                Some(player) => player,
-                None => return,
-            },
-        };
-        if !app.settings().queue_leave_on_disconnect {
-            continue;
-        }
-        match gateway::presence::node_of(&app.backends().state, player_id).await {
-            Ok(None) => {
-                if let Err(error) =
-                    matchmaking::queueing::dequeue_disconnected(&app, player_id).await
-                {
-                    tracing::warn!(error = %error, "cannot take a disconnected player out of the queue");
-                }
-            }
-            Ok(Some(_)) => {}
-            Err(error) => tracing::warn!(error = %error, "cannot read presence"),
-        }
-    }
-}
-
-/// Records every connected player's presence again each time the state backend loses its data.
-async fn reannounce_presence(app: AppState, stop: CancellationToken) {
-    let mut generations = app.state_epoch().subscribe();
-    // The first generation is the node's own start: nobody is connected yet.
-    generations.mark_unchanged();
-    loop {
-        tokio::select! {
-            () = stop.cancelled() => return,
-            changed = generations.changed() => {
-                if changed.is_err() {
-                    return;
-                }
-                app.gateway().reannounce().await;
-            }
-        }
     }
 }
 

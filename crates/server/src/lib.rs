@@ -13,7 +13,6 @@
 //!   request ids, metrics middleware.
 //! - [`bus`]: typed events between roles: their cause, the outbox, the shared consumer loop,
 //!   the dead-letter stream.
-//! - [`outbox_relay`]: publishes committed outbox events onto the durable streams.
 //! - [`password`]: argon2id password hashing off the async runtime.
 //! - [`auth`]: access tokens, refresh-token secrets, the authenticated-player extractor, client
 //!   addresses and rate limits.
@@ -22,7 +21,10 @@
 //! - [`parties`]: the party rules below the handlers: lifecycle, invites, ready checks, and
 //!   their `party.*` events.
 //! - [`gateway`]: the WebSocket gateway: sessions, pushes from any node, presence.
-//! - [`matchmaking`]: queues, tickets and the matchmaker role over the engine.
+//! - [`matchmaking`]: queues and tickets: joining, cancelling, the queues' definitions.
+//! - [`roles`]: the roles' background loops, one file each (the matchmaker, the sessions and
+//!   ratings roles, the gateway's dispatcher, the ready-check sweeper, the outbox relay), and
+//!   the one place that starts them.
 //! - [`ratings`]: ratings from results, history, seasonal leaderboards.
 //! - [`sessions`]: game sessions: allocation, session tokens, heartbeats, results.
 
@@ -34,10 +36,10 @@ pub mod bus;
 pub mod gateway;
 pub mod http;
 pub mod matchmaking;
-pub mod outbox_relay;
 pub mod parties;
 pub mod password;
 pub mod ratings;
+pub mod roles;
 pub mod router;
 pub mod routes;
 pub mod sessions;

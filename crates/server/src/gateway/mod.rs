@@ -4,10 +4,11 @@
 //! How a push travels:
 //! 1. A change commits with its event in the store's outbox; the relay publishes it on its
 //!    durable stream (`party.updated`, ...).
-//! 2. [`dispatch`]: one consumer per stream, shared by every `api` node under the durable name
-//!    `gateway` (so each event is handled once in the cluster), turns the event into one push per
-//!    player concerned, published on the events backend under `player.<id>` ([`push`]).
-//! 3. A node holding a session of that player is subscribed to that subject; the
+//! 2. The dispatcher (`roles::dispatch`): one consumer per stream, shared by every `api` node
+//!    under the durable name `gateway` (so each event is handled once in the cluster), turns the
+//!    event into one push per player concerned, published on the events backend under
+//!    `player.<id>` ([`push`]).
+//! 3. A node holding a session of that player is subscribed to that subject ([`pump`]); the
 //!    [`GatewaySession`] numbers the push, keeps it for a resume, and queues it for the socket
 //!    ([`connection`] writes it).
 //!
@@ -18,8 +19,8 @@
 //! Presence (who is online, on which node) lives in the `state` backend ([`presence`]).
 
 pub mod connection;
-pub mod dispatch;
 pub mod presence;
+pub mod pump;
 pub mod push;
 pub mod request;
 pub mod session;
@@ -233,7 +234,7 @@ impl Gateway {
         let attachment = session
             .attach(None)
             .expect("BUG: a new session attaches without a resume point");
-        let pump = tokio::spawn(dispatch::pump(session.clone(), subscription)).abort_handle();
+        let pump = tokio::spawn(pump::pump(session.clone(), subscription)).abort_handle();
         let mut sessions = self.sessions();
         sessions
             .by_player

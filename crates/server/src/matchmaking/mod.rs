@@ -1,15 +1,12 @@
-//! Queueing and the matchmaker role: durable tickets, the tick loop over the engine, queue
-//! ownership across nodes, and the events that tell players.
+//! Queueing: durable tickets, the queues' definitions, and the events that tell players. The
+//! matchmaker role that matches them is `roles::matchmaker`.
 //!
 //! - [`queues`]: the configured queues (the engine's `QueueConfig` per mode).
 //! - [`spec`]: what a stored ticket keeps so the engine's ticket can be rebuilt from the store.
 //! - [`queueing`]: the rules below the queue routes: join, cancel, status, and leaving the
 //!   queue when a party changes or a player disconnects.
-//! - [`matchmaker`]: the role: per queue a lease with a fencing token, the engine fed from the
-//!   store, ticks, matches written in one transaction with their tickets and `match.created`.
 //! - [`stats`]: queue population and waits, published by the matchmaker for `GET /v1/queues`.
 
-pub mod matchmaker;
 pub mod queueing;
 pub mod queues;
 pub mod spec;

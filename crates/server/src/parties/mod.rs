@@ -15,13 +15,13 @@
 //! (`queue.cancelled` with reason `party_changed`).
 //!
 //! Ready checks end when every member is ready (`passed`), when a member answers not ready
-//! (`failed`) or when their deadline passes (`expired`); expiry is settled by the [`sweeper`]
-//! within a second of the deadline, or by the next read or answer if that comes first.
+//! (`failed`) or when their deadline passes (`expired`); expiry is settled within a second of
+//! the deadline by the ready-check sweeper (`roles::ready_checks`, whose step is
+//! [`ready::expire_overdue`]), or by the next read or answer if that comes first.
 
 pub mod invite;
 pub mod lifecycle;
 pub mod ready;
-pub mod sweeper;
 
 use rally_protocol::{self as wire, event::Event, gateway::PartyEvent};
 use rally_store::{Party, PartyMember, PartyState, ReadyCheckState, StoreError, Transaction};

@@ -125,3 +125,21 @@ async fn announce_check(
     };
     announce(tx, Event::PartyReadyCheck, party, members, said).await
 }
+
+/// Expires and announces the ready checks whose deadline has passed on the node's clock (at
+/// most `batch`, most overdue first); how many. The ready-check sweeper's step: any number of
+/// nodes may run it at once, each expiry runs under the party's lock and applies once.
+pub async fn expire_overdue(app: &AppState, batch: i64) -> Result<usize, ApiError> {
+    let overdue = app
+        .backends()
+        .store
+        .overdue_ready_checks(app.now(), batch)
+        .await
+        .map_err(ApiError::store)?;
+    for &party_id in &overdue {
+        let mut tx = begin(app).await?;
+        settle(&mut tx, party_id).await?;
+        commit(tx).await?;
+    }
+    Ok(overdue.len())
+}

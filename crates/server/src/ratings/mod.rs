@@ -5,13 +5,11 @@
 //! - [`board`]: leaderboard ranks served from the `state` backend's sorted sets (Redis when
 //!   configured), kept current as results land and rebuilt from the store on start or demand.
 //! - [`mmr`]: the displayed MMR and the conservative rating ranks are ordered by.
-//! - [`role`]: the ratings role: consumes `match.completed` (durable `ratings`).
 //! - [`season`]: the active season (started on first need when none was configured).
 
 pub mod apply;
 pub mod board;
 pub mod history;
 pub mod mmr;
-pub mod role;
 pub mod season;
 pub mod standings;

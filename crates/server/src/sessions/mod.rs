@@ -9,8 +9,9 @@
 //! - [`heartbeat`]: heartbeat deadlines and abandonment.
 //! - [`result`]: results, stored once.
 //! - [`backfill`]: game servers' requests for players.
-//! - [`role`]: the sessions role: consumes `match.created` (durable `sessions`) and watches
-//!   heartbeat deadlines.
+//!
+//! The sessions role that allocates each new match and watches heartbeat deadlines is
+//! `roles::sessions`.
 
 pub mod allocation;
 pub mod allocator;
@@ -18,7 +19,6 @@ pub mod backfill;
 pub mod heartbeat;
 pub mod lifecycle;
 pub mod result;
-pub mod role;
 
 pub use allocator::Allocator;
 pub use rally_protocol::session_token::{self as token, SessionTokens};

@@ -13,7 +13,7 @@ use rally_protocol::{
 };
 use rally_server::{
     bus::{self, Cause, Handled, Handler, Reader, Reading},
-    outbox_relay::OutboxRelay,
+    roles::outbox_relay::OutboxRelay,
 };
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;

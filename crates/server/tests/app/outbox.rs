@@ -2,7 +2,7 @@
 //! the embedded backends and on PostgreSQL with NATS.
 
 use rally_events::{ConsumerOptions, Stream};
-use rally_server::outbox_relay::OutboxRelay;
+use rally_server::roles::outbox_relay::OutboxRelay;
 use rally_store::NewEvent;
 
 use crate::harness::{TestApp, spawn_app};

@@ -8,7 +8,7 @@ use rally_events::{ConsumerOptions, Stream};
 use rally_protocol::event::{Envelope, Event};
 use tokio_util::sync::CancellationToken;
 
-use super::{apply, board, season};
+use crate::ratings::{apply, board, season};
 use crate::{
     app::AppState,
     bus::{Handled, Handler, Reader, Reading},

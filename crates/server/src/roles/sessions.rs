@@ -9,7 +9,7 @@ use rally_events::{ConsumerOptions, Stream};
 use rally_protocol::event::{Envelope, Event};
 use tokio_util::sync::CancellationToken;
 
-use super::{Allocator, allocation, allocator::AllocationRequest, heartbeat};
+use crate::sessions::{Allocator, allocation, allocator::AllocationRequest, heartbeat};
 use crate::{
     app::AppState,
     bus::{Handled, Handler, Reader, Reading},
@@ -67,7 +67,7 @@ impl Handler for Allocations {
     }
 }
 
-/// Ends sessions whose heartbeat deadline passed, every [`WATCH_EVERY`] on the node's clock,
+/// Ends sessions whose heartbeat deadline passed, every second on the node's clock,
 /// until `stop` is cancelled.
 pub async fn watch_heartbeats(app: AppState, stop: CancellationToken) {
     let mut watch = HeartbeatWatch::new(app.clone());

@@ -39,12 +39,13 @@ mod status;
 mod writes;
 
 use lease_keeper::{LeaseKeeper, Leases};
-
+use tokio_util::sync::CancellationToken;
 use writes::{WriteFailure, lock_parties};
 
-use super::{Queues, engine_millis, spec::TicketSpec};
-use crate::app::AppState;
-use tokio_util::sync::CancellationToken;
+use crate::{
+    app::AppState,
+    matchmaking::{Queues, engine_millis, spec::TicketSpec},
+};
 
 /// How far back each round re-reads ticket changes (clock skew between nodes, and commits that
 /// land after a later-stamped one).

@@ -1,10 +1,11 @@
-//! From durable events to per-player pushes: the dispatcher (one consumer per stream, shared by
-//! every `api` node under the durable name `gateway`), and the pump that feeds one session from
-//! its player's subject.
+//! The gateway's dispatcher (every `api` node): from durable events to per-player pushes, one
+//! consumer per stream shared by every `api` node under the durable name `gateway`. Each push
+//! goes to the player's subject, where the node holding their socket picks it up
+//! (`gateway::pump`).
 
-use std::{sync::Arc, time::Duration};
+use std::time::Duration;
 
-use rally_events::{ConsumerOptions, Events, Stream, Subscription};
+use rally_events::{ConsumerOptions, Events, Stream};
 use rally_protocol::{
     event::{Envelope, Event},
     gateway::ServerEvent,
@@ -13,11 +14,11 @@ use rally_protocol::{
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::{GatewaySession, push};
 use crate::{
     app::AppState,
     auth::authenticated,
     bus::{Handled, Handler, Reader, Reading},
+    gateway::push,
     sessions::lifecycle,
 };
 
@@ -173,23 +174,6 @@ fn pushes(app: &AppState, event: Event) -> Vec<(Uuid, ServerEvent)> {
         }
         Event::PlayerRegistered(_) | Event::ProfileUpdated(_) | Event::MatchCompleted(_) => {
             Vec::new()
-        }
-    }
-}
-
-/// Feeds `session` every push published for its player, until the session ends (its task is
-/// aborted) or the subscription closes.
-pub async fn pump(session: Arc<GatewaySession>, mut subscription: Subscription) {
-    while let Some(message) = subscription.recv().await {
-        match serde_json::from_slice::<push::PlayerPush>(&message.payload) {
-            Ok(push) => {
-                if session.deliver(push) {
-                    metrics::counter!("rally_ws_slow_consumers_total").increment(1);
-                }
-            }
-            Err(error) => {
-                tracing::error!(error = %error, "unreadable player push; dropped");
-            }
         }
     }
 }
