@@ -88,7 +88,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::server::router())
         .split_for_parts();
     let docs: Router<AppState> = SwaggerUi::new("/docs").url("/openapi.json", api).into();
-    routes
+    let routes = routes
         .merge(docs)
         .fallback(
             |uri: axum::http::Uri| async move { ApiError::RouteNotFound(uri.path().to_owned()) },
@@ -99,9 +99,8 @@ pub fn router(state: AppState) -> Router {
             admission,
             http::admission::admit,
         ))
-        .layer(middleware::from_fn(metrics::track))
-        .layer(middleware::from_fn(request_id::request_id))
-        .with_state(state)
+        .layer(middleware::from_fn(metrics::track));
+    request_id::around(routes).with_state(state)
 }
 
 /// The router of the private metrics address (`metrics_listen`): `/metrics` and nothing else.

@@ -1,20 +1,28 @@
-//! The request id: taken from `x-request-id` when the client sent a sane one, generated
-//! otherwise; on every log line of the request (through its span), on the response, and inside
-//! any problem body so a player's bug report can be matched to the server's logs.
+//! The request id and the request's span, from `tower-http`: a client's `x-request-id` is kept
+//! when it is sane (short and plain; anything else is dropped), a uuid v7 is minted otherwise
+//! (`SetRequestId`); it is on the request's span, so on every log line of the request
+//! (`Trace`), on the response (`PropagateRequestId`), inside any problem body so a player's bug
+//! report can be matched to the server's logs, and it opens the request's event chain
+//! ([`Cause::request`]) with the client's W3C `traceparent`.
 
-use std::time::Instant;
+use std::time::Duration;
 
 use axum::{
+    Router,
     body::{Body, to_bytes},
     extract::{MatchedPath, Request},
     http::{HeaderName, HeaderValue, header},
-    middleware::Next,
+    middleware::{self, Next},
     response::Response,
 };
 use rally_protocol::{PROBLEM_CONTENT_TYPE, Problem};
-use tracing::Instrument;
+use tower_http::{
+    request_id::{MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer},
+    trace::TraceLayer,
+};
+use tracing::Span;
 
-use crate::bus::Cause;
+use crate::{app::AppState, bus::Cause};
 
 /// The header that carries the request id both ways.
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -25,46 +33,70 @@ static TRACEPARENT: HeaderName = HeaderName::from_static("traceparent");
 /// The largest problem body the middleware will reopen to add the request id.
 const PROBLEM_BODY_LIMIT: usize = 64 * 1024;
 
-/// A request's id, in the request's extensions for handlers that want it.
-#[derive(Debug, Clone)]
-pub struct RequestId(pub String);
+/// `router` with the request-id and trace layers around it (outermost first: insane client ids
+/// dropped, an id minted where none is left, the id copied to the response, the request's span
+/// and its outcome logged, the event chain opened and the id put into problems).
+pub fn around(router: Router<AppState>) -> Router<AppState> {
+    router
+        .layer(middleware::from_fn(chain_and_problem))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(span)
+                .on_request(())
+                .on_response(finished)
+                .on_failure(()),
+        )
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), Mint))
+        .layer(middleware::map_request(drop_insane))
+}
 
-/// Middleware: assigns the request id, opens the request's span, logs the outcome.
-pub async fn request_id(mut request: Request, next: Next) -> Response {
-    let id = request
+/// Mints request ids: uuid v7, so they sort by time.
+#[derive(Debug, Clone, Copy)]
+struct Mint;
+
+impl MakeRequestId for Mint {
+    fn make_request_id<B>(&mut self, _request: &axum::http::Request<B>) -> Option<RequestId> {
+        HeaderValue::from_str(&uuid::Uuid::now_v7().to_string())
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// Drops a client's request id that is not sane, so one is minted instead.
+async fn drop_insane(mut request: Request) -> Request {
+    let insane = request
+        .headers()
+        .get(&REQUEST_ID)
+        .is_some_and(|value| !value.to_str().is_ok_and(is_sane));
+    if insane {
+        request.headers_mut().remove(&REQUEST_ID);
+    }
+    request
+}
+
+/// The request's id, as set by the layers.
+fn id_of(request: &Request) -> &str {
+    request
         .headers()
         .get(&REQUEST_ID)
         .and_then(|value| value.to_str().ok())
-        .filter(|value| is_sane(value))
-        .map_or_else(|| uuid::Uuid::now_v7().to_string(), str::to_owned);
-    let value = HeaderValue::from_str(&id).expect("BUG: a sane request id is a valid header");
-    request
-        .headers_mut()
-        .insert(REQUEST_ID.clone(), value.clone());
-    request.extensions_mut().insert(RequestId(id.clone()));
+        .unwrap_or("")
+}
 
+/// The request's span: its id, method and route.
+fn span(request: &Request) -> Span {
     let route = request
         .extensions()
         .get::<MatchedPath>()
-        .map_or("unmatched", MatchedPath::as_str)
-        .to_owned();
-    let method = request.method().clone();
-    let span = tracing::info_span!("request", request.id = %id, http.method = %method, http.route = %route);
-    // Events the request writes carry its id as their correlation id, and the client's trace.
-    let cause = Cause::request(
-        &id,
-        request
-            .headers()
-            .get(&TRACEPARENT)
-            .and_then(|value| value.to_str().ok()),
-    );
-    let started = Instant::now();
-    let mut response = cause
-        .scope(next.run(request))
-        .instrument(span.clone())
-        .await;
+        .map_or("unmatched", MatchedPath::as_str);
+    tracing::info_span!("request", request.id = %id_of(request), http.method = %request.method(), http.route = %route)
+}
+
+/// Logs the outcome: a warning for a server error, debug otherwise.
+fn finished(response: &Response, latency: Duration, span: &Span) {
     let status = response.status().as_u16();
-    let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let duration_ms = latency.as_secs_f64() * 1000.0;
     span.in_scope(|| {
         if status >= 500 {
             tracing::warn!(http.status = status, duration_ms, "request finished");
@@ -72,12 +104,24 @@ pub async fn request_id(mut request: Request, next: Next) -> Response {
             tracing::debug!(http.status = status, duration_ms, "request finished");
         }
     });
+}
 
+/// Opens the request's event chain around the handler, and puts the request id into a problem.
+async fn chain_and_problem(request: Request, next: Next) -> Response {
+    let id = id_of(&request).to_owned();
+    let cause = Cause::request(
+        &id,
+        request
+            .headers()
+            .get(&TRACEPARENT)
+            .and_then(|value| value.to_str().ok()),
+    );
+    let response = cause.scope(next.run(request)).await;
     if is_problem(&response) {
-        response = with_request_id_in_problem(response, &id).await;
+        with_request_id_in_problem(response, &id).await
+    } else {
+        response
     }
-    response.headers_mut().insert(REQUEST_ID.clone(), value);
-    response
 }
 
 /// Ids from clients are echoed into logs and headers: keep them short and plain.
