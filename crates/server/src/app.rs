@@ -161,10 +161,10 @@ impl App {
                 .await
                 .context("cannot migrate the store")?;
         }
-        let listener = TcpListener::bind(settings.listen)
+        let listener = TcpListener::bind(settings.node.listen)
             .await
-            .with_context(|| format!("cannot listen on {}", settings.listen))?;
-        let metrics_listener = match settings.metrics_listen {
+            .with_context(|| format!("cannot listen on {}", settings.node.listen))?;
+        let metrics_listener = match settings.telemetry.metrics_listen {
             Some(address) => Some(
                 TcpListener::bind(address)
                     .await
@@ -175,6 +175,7 @@ impl App {
         let tokens = AccessTokens::new(&settings, &secrets);
         let queues = Queues::from_settings(&settings);
         let previous: Vec<&str> = settings
+            .keys
             .previous_session_token_keys
             .iter()
             .map(|k| k.expose())
@@ -188,7 +189,7 @@ impl App {
             gateway::Limits::from_settings(&settings),
         );
         let state_epoch = Arc::new(StateEpoch::new(backends.state.clone()));
-        let admission = Admission::new(settings.max_requests_in_flight);
+        let admission = Admission::new(settings.http.max_requests_in_flight);
         let state = AppState {
             inner: Arc::new(Inner {
                 clock,
@@ -258,14 +259,14 @@ impl App {
         ));
         roles::spawn(&state, gone, &mut loops, &loops_stopped);
 
-        let roles = settings.roles.to_string();
-        tracing::info!(listen = %settings.listen, roles, "rally is serving");
+        let roles = settings.node.roles.to_string();
+        tracing::info!(listen = %settings.node.listen, roles, "rally is serving");
 
         let (draining_tx, draining_rx) = tokio::sync::oneshot::channel::<()>();
         let gateway = state.gateway().clone();
         let file_limit = acceptor::raise_file_limit();
         let limits = ConnectionLimits {
-            max_connections: match settings.max_connections {
+            max_connections: match settings.http.max_connections {
                 0 => acceptor::default_max_connections(file_limit),
                 configured => configured,
             },

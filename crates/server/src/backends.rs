@@ -32,18 +32,18 @@ impl Backends {
             .await
             .with_context(|| format!("cannot open the store at {database}"))?
             .with_clock(clock.clone());
-        let state = match &settings.redis_url {
+        let state = match &settings.node.redis_url {
             Some(url) => State::connect_redis(
                 RedisConfig::new(url.expose())
-                    .key_prefix(settings.namespace.as_str())
+                    .key_prefix(settings.node.namespace.as_str())
                     .timeout(settings.backend_timeout()),
             )
             .await
             .with_context(|| format!("cannot connect to Redis at {url}"))?,
             None => State::memory_on(clock.clone()),
         };
-        let events = match &settings.nats_url {
-            Some(url) => Events::nats(url.expose(), &settings.namespace)
+        let events = match &settings.node.nats_url {
+            Some(url) => Events::nats(url.expose(), &settings.node.namespace)
                 .await
                 .with_context(|| format!("cannot connect to NATS at {url}"))?,
             None => Events::in_process(),

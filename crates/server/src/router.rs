@@ -72,7 +72,7 @@ impl Modify for BearerScheme {
 
 /// The whole HTTP application.
 pub fn router(state: AppState) -> Router {
-    let body_limit = state.settings().body_limit_bytes;
+    let body_limit = state.settings().http.body_limit_bytes;
     let admission = state.admission().clone();
     let (routes, api) = OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(routes::health::router())

@@ -34,8 +34,8 @@ impl Drop for Telemetry {
 /// Installs the process's subscriber. Call once, at the start of `main`, and keep the guard
 /// until the process ends.
 pub fn init(settings: &Settings) -> anyhow::Result<Telemetry> {
-    let filter = EnvFilter::try_new(&settings.log_level)?;
-    let log: Box<dyn Layer<Registry> + Send + Sync> = match settings.log_format {
+    let filter = EnvFilter::try_new(&settings.telemetry.log_level)?;
+    let log: Box<dyn Layer<Registry> + Send + Sync> = match settings.telemetry.log_format {
         LogFormat::Json => fmt::layer()
             .json()
             .flatten_event(true)
@@ -49,7 +49,7 @@ pub fn init(settings: &Settings) -> anyhow::Result<Telemetry> {
     let mut layers = vec![log];
     #[cfg_attr(not(feature = "otlp"), allow(unused_mut))]
     let mut telemetry = Telemetry::default();
-    match &settings.otlp_endpoint {
+    match &settings.telemetry.otlp_endpoint {
         #[cfg(feature = "otlp")]
         Some(endpoint) => {
             let (layer, provider) = otlp::layer(endpoint.expose())?;

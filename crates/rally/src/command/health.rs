@@ -27,7 +27,7 @@ pub struct Args {
 pub async fn run(config: Option<&Path>, args: Args) -> anyhow::Result<ExitCode> {
     let addr = match args.addr {
         Some(addr) => addr,
-        None => Settings::load(config, &[])?.listen.to_string(),
+        None => Settings::load(config, &[])?.node.listen.to_string(),
     };
     let answer = tokio::time::timeout(Duration::from_secs(args.timeout_s), readyz(&addr))
         .await

@@ -39,7 +39,7 @@ async fn issue(
 ) -> Result<AuthResponse, ApiError> {
     let (refresh_token, token_hash) = refresh_secret::generate();
     let now = tx.now();
-    let ttl = i64::try_from(app.settings().refresh_token_ttl_s)
+    let ttl = i64::try_from(app.settings().accounts.refresh_token_ttl_s)
         .expect("BUG: the refresh token TTL is validated to fit");
     tx.insert_refresh_token(&NewRefreshToken {
         id: new_id(),

@@ -89,6 +89,7 @@ impl AccessTokens {
         let current = &secrets.token_signing_key;
         let mut verifying = HashMap::new();
         for key in settings
+            .keys
             .previous_token_signing_keys
             .iter()
             .chain(std::iter::once(current))
@@ -100,16 +101,16 @@ impl AccessTokens {
         }
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = LEEWAY_S;
-        validation.set_issuer(&[&settings.token_issuer]);
-        validation.set_audience(&[&settings.token_audience]);
+        validation.set_issuer(&[&settings.accounts.token_issuer]);
+        validation.set_audience(&[&settings.accounts.token_audience]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub", "jti"]);
         Self {
             kid: key_id(current),
             signing: EncodingKey::from_secret(current.expose().as_bytes()),
             verifying,
             validation,
-            issuer: settings.token_issuer.clone(),
-            audience: settings.token_audience.clone(),
+            issuer: settings.accounts.token_issuer.clone(),
+            audience: settings.accounts.token_audience.clone(),
             ttl: settings.access_token_ttl(),
         }
     }
@@ -204,10 +205,9 @@ mod tests {
     use super::*;
 
     fn tokens(key: &str, previous: &[&str]) -> AccessTokens {
-        let settings = Settings {
-            previous_token_signing_keys: previous.iter().map(|k| Secret::new(*k)).collect(),
-            ..Settings::default()
-        };
+        let mut settings = Settings::default();
+        settings.keys.previous_token_signing_keys =
+            previous.iter().map(|k| Secret::new(*k)).collect();
         let secrets = Secrets {
             token_signing_key: Secret::new(key),
             session_token_key: Secret::new("session"),

@@ -69,9 +69,9 @@ impl Limits {
             ping_interval: settings.ws_ping_interval(),
             idle_timeout: settings.ws_idle_timeout(),
             resume_grace: settings.ws_resume_grace(),
-            outbound_queue: settings.ws_outbound_queue,
-            max_message_bytes: settings.ws_max_message_bytes,
-            messages_per_second: settings.ws_messages_per_second,
+            outbound_queue: settings.gateway.ws_outbound_queue,
+            max_message_bytes: settings.gateway.ws_max_message_bytes,
+            messages_per_second: settings.gateway.ws_messages_per_second,
         }
     }
 

@@ -17,11 +17,11 @@ pub struct PartyShape {
 impl PartyShape {
     /// `max_size` must be 2 up to `party_max_size` (that maximum when absent).
     pub fn parse(request: CreatePartyRequest, settings: &Settings) -> Result<Self, ApiError> {
-        let max_size = request.max_size.unwrap_or(settings.party_max_size);
-        if !(2..=settings.party_max_size).contains(&max_size) {
+        let max_size = request.max_size.unwrap_or(settings.parties.party_max_size);
+        if !(2..=settings.parties.party_max_size).contains(&max_size) {
             return Err(ApiError::Invalid {
                 field: "max_size".to_owned(),
-                reason: format!("must be between 2 and {}", settings.party_max_size),
+                reason: format!("must be between 2 and {}", settings.parties.party_max_size),
             });
         }
         Ok(Self {

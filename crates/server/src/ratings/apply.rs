@@ -97,7 +97,7 @@ pub async fn apply(
         .map(|t| t.iter().map(|(r, _)| *r).collect())
         .collect();
     let after = rating::update(system, &current, &ranks);
-    let policy = app.settings().ratings_left_policy;
+    let policy = app.settings().ratings.ratings_left_policy;
     let worst = ranks.iter().copied().max().unwrap_or(0) + 1;
 
     let mut changes = Vec::new();

@@ -23,7 +23,7 @@ pub async fn run(
                 None => return,
             },
         };
-        if !app.settings().queue_leave_on_disconnect {
+        if !app.settings().matchmaking.queue_leave_on_disconnect {
             continue;
         }
         match gateway::presence::node_of(&app.backends().state, player_id).await {

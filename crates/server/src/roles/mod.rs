@@ -37,7 +37,7 @@ pub fn spawn(
     loops: &mut JoinSet<()>,
     stop: &CancellationToken,
 ) {
-    let roles = &app.settings().roles;
+    let roles = &app.settings().node.roles;
     loops.spawn(outbox_relay::OutboxRelay::new(app.backends().clone()).run(stop.clone()));
     loops.spawn(disconnects::run(app.clone(), gone, stop.clone()));
     if roles.contains(Role::Matchmaker) {

@@ -33,7 +33,7 @@ const REFRESH_EVERY: Duration = Duration::from_secs(60);
 /// Applies results until `stop` is cancelled.
 pub async fn run(app: AppState, stop: CancellationToken) {
     let store = app.backends().store.clone();
-    if let Some(name) = app.settings().season.clone() {
+    if let Some(name) = app.settings().ratings.season.clone() {
         configured_season(&app, &name).await;
     }
     tokio::spawn(refresh_standings(store, stop.clone()));

@@ -20,7 +20,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/metrics", tag = "telemetry",
     responses((status = 200, description = "Prometheus text format", content_type = "text/plain")))]
 async fn metrics(State(app): State<AppState>, uri: Uri) -> Response {
-    if app.settings().metrics_listen.is_some() {
+    if app.settings().telemetry.metrics_listen.is_some() {
         return ApiError::RouteNotFound(uri.path().to_owned()).into_response();
     }
     render(State(app)).await

@@ -78,20 +78,23 @@ pub enum Allocator {
 impl Allocator {
     /// The allocator of validated settings.
     pub fn from_settings(settings: &Settings) -> Self {
-        match settings.allocator {
+        match settings.sessions.allocator {
             AllocatorKind::Static => Allocator::Static(settings.game_server_pool()),
             AllocatorKind::Webhook => Allocator::Webhook {
                 client: reqwest::Client::builder()
-                    .timeout(Duration::from_millis(settings.allocator_webhook_timeout_ms))
+                    .timeout(Duration::from_millis(
+                        settings.sessions.allocator_webhook_timeout_ms,
+                    ))
                     .build()
                     .expect("BUG: a client with a timeout builds"),
                 url: settings
+                    .sessions
                     .allocator_webhook_url
                     .as_ref()
                     .expect("BUG: the webhook allocator's url was validated")
                     .expose()
                     .to_owned(),
-                attempts: settings.allocator_webhook_attempts,
+                attempts: settings.sessions.allocator_webhook_attempts,
             },
         }
     }

@@ -55,7 +55,7 @@ pub async fn heartbeat(app: &AppState, match_id: Uuid) -> Result<HeartbeatAnswer
     {
         return Ok(HeartbeatAnswer {
             state: WireState::Active,
-            deadline_s: app.settings().session_heartbeat_timeout_s,
+            deadline_s: app.settings().sessions.session_heartbeat_timeout_s,
         });
     }
     let current = session(app, match_id).await?;
@@ -89,7 +89,7 @@ pub async fn heartbeat(app: &AppState, match_id: Uuid) -> Result<HeartbeatAnswer
                     arm_deadline(app, match_id, true).await?;
                     return Ok(HeartbeatAnswer {
                         state: WireState::Active,
-                        deadline_s: app.settings().session_heartbeat_timeout_s,
+                        deadline_s: app.settings().sessions.session_heartbeat_timeout_s,
                     });
                 }
                 Err(error) => return Err(ApiError::store(error)),
@@ -104,7 +104,7 @@ pub async fn heartbeat(app: &AppState, match_id: Uuid) -> Result<HeartbeatAnswer
     arm_deadline(app, match_id, true).await?;
     Ok(HeartbeatAnswer {
         state: wire_state(state),
-        deadline_s: app.settings().session_heartbeat_timeout_s,
+        deadline_s: app.settings().sessions.session_heartbeat_timeout_s,
     })
 }
 

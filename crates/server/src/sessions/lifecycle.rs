@@ -66,7 +66,7 @@ pub fn ready_info(app: &AppState, match_id: Uuid, endpoint: &str, player_id: Uui
 /// `player_id`'s session token for the match on `endpoint`, and when it expires (Unix s).
 fn token_for(app: &AppState, match_id: Uuid, player_id: Uuid, endpoint: &str) -> (String, i64) {
     let expires_at = app.clock().unix_millis() / 1000
-        + i64::try_from(app.settings().session_token_ttl_s).unwrap_or(i64::MAX);
+        + i64::try_from(app.settings().sessions.session_token_ttl_s).unwrap_or(i64::MAX);
     let claims = Claims {
         match_id,
         player_id,

@@ -51,22 +51,22 @@ where
 impl Settings {
     pub(super) fn validate_accounts(&self) -> Result<(), SettingsError> {
         let invalid = |key: &str, why: &str| Err(SettingsError::Invalid(format!("`{key}`: {why}")));
-        if !(60..=86_400).contains(&self.access_token_ttl_s) {
+        if !(60..=86_400).contains(&self.accounts.access_token_ttl_s) {
             return invalid("access_token_ttl_s", "must be between 60 and 86400");
         }
-        if !(300..=365 * 86_400).contains(&self.refresh_token_ttl_s) {
+        if !(300..=365 * 86_400).contains(&self.accounts.refresh_token_ttl_s) {
             return invalid("refresh_token_ttl_s", "must be between 300 and 31536000");
         }
-        if self.refresh_reuse_interval_s > 60 {
+        if self.accounts.refresh_reuse_interval_s > 60 {
             return invalid("refresh_reuse_interval_s", "must be between 0 and 60");
         }
-        if self.token_issuer.is_empty() || self.token_audience.is_empty() {
+        if self.accounts.token_issuer.is_empty() || self.accounts.token_audience.is_empty() {
             return invalid("token_issuer", "issuer and audience must not be empty");
         }
-        if self.regions.is_empty() {
+        if self.accounts.regions.is_empty() {
             return invalid("regions", "at least one region");
         }
-        for region in &self.regions {
+        for region in &self.accounts.regions {
             if rally_protocol::RegionName::try_from(region.clone()).is_err() {
                 return invalid(
                     "regions",
@@ -75,19 +75,25 @@ impl Settings {
             }
         }
         for (key, value) in [
-            ("login_limit_per_minute", self.login_limit_per_minute),
-            ("login_failure_limit", self.login_failure_limit),
-            ("register_limit_per_hour", self.register_limit_per_hour),
-            ("api_limit_per_minute", self.api_limit_per_minute),
+            (
+                "login_limit_per_minute",
+                self.accounts.login_limit_per_minute,
+            ),
+            ("login_failure_limit", self.accounts.login_failure_limit),
+            (
+                "register_limit_per_hour",
+                self.accounts.register_limit_per_hour,
+            ),
+            ("api_limit_per_minute", self.accounts.api_limit_per_minute),
         ] {
             if value == 0 || value > 1_000_000 {
                 return invalid(key, "must be between 1 and 1000000");
             }
         }
-        if !(1..=86_400).contains(&self.login_failure_window_s) {
+        if !(1..=86_400).contains(&self.accounts.login_failure_window_s) {
             return invalid("login_failure_window_s", "must be between 1 and 86400");
         }
-        if !(1024..=16 * 1024 * 1024).contains(&self.body_limit_bytes) {
+        if !(1024..=16 * 1024 * 1024).contains(&self.http.body_limit_bytes) {
             return invalid("body_limit_bytes", "must be between 1024 and 16777216");
         }
         Ok(())
@@ -95,49 +101,52 @@ impl Settings {
 
     /// How long an access token lives.
     pub fn access_token_ttl(&self) -> Duration {
-        Duration::from_secs(self.access_token_ttl_s)
+        Duration::from_secs(self.accounts.access_token_ttl_s)
     }
 
     /// How long a refresh token lives.
     pub fn refresh_token_ttl(&self) -> Duration {
-        Duration::from_secs(self.refresh_token_ttl_s)
+        Duration::from_secs(self.accounts.refresh_token_ttl_s)
     }
 
     /// How long a spent refresh token may be presented again for its successor; `None` when
     /// reuse always revokes.
     pub fn refresh_reuse_interval(&self) -> Option<Duration> {
-        (self.refresh_reuse_interval_s > 0)
-            .then(|| Duration::from_secs(self.refresh_reuse_interval_s))
+        (self.accounts.refresh_reuse_interval_s > 0)
+            .then(|| Duration::from_secs(self.accounts.refresh_reuse_interval_s))
     }
 
     /// Whether `region` is one this server offers.
     pub fn offers_region(&self, region: &str) -> bool {
-        self.regions.iter().any(|r| r == region)
+        self.accounts.regions.iter().any(|r| r == region)
     }
 
     /// Whether `address` is a trusted proxy, whose `X-Forwarded-For` is believed.
     pub fn is_trusted_proxy(&self, address: IpAddr) -> bool {
-        self.trusted_proxies.contains(&address.to_canonical())
+        self.http.trusted_proxies.contains(&address.to_canonical())
     }
 
     /// Login attempts per client address.
     pub fn login_quota(&self) -> Quota {
-        quota(self.login_limit_per_minute, 60)
+        quota(self.accounts.login_limit_per_minute, 60)
     }
 
     /// Failed logins per account.
     pub fn login_failure_quota(&self) -> Quota {
-        quota(self.login_failure_limit, self.login_failure_window_s)
+        quota(
+            self.accounts.login_failure_limit,
+            self.accounts.login_failure_window_s,
+        )
     }
 
     /// Registrations per client address.
     pub fn register_quota(&self) -> Quota {
-        quota(self.register_limit_per_hour, 3600)
+        quota(self.accounts.register_limit_per_hour, 3600)
     }
 
     /// Authenticated requests per player.
     pub fn api_quota(&self) -> Quota {
-        quota(self.api_limit_per_minute, 60)
+        quota(self.accounts.api_limit_per_minute, 60)
     }
 }
 

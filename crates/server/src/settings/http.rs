@@ -8,25 +8,26 @@ use super::{Settings, SettingsError};
 impl Settings {
     pub(super) fn validate_http(&self) -> Result<(), SettingsError> {
         let invalid = |key: &str, why: &str| Err(SettingsError::Invalid(format!("`{key}`: {why}")));
-        if !(10..=30_000).contains(&self.backend_timeout_ms) {
+        if !(10..=30_000).contains(&self.node.backend_timeout_ms) {
             return invalid("backend_timeout_ms", "must be between 10 and 30000");
         }
-        if self.max_connections != 0 && !(16..=10_000_000).contains(&self.max_connections) {
+        if self.http.max_connections != 0 && !(16..=10_000_000).contains(&self.http.max_connections)
+        {
             return invalid(
                 "max_connections",
                 "must be 0 (from the open-files limit) or between 16 and 10000000",
             );
         }
-        if !(1..=1_000_000).contains(&self.max_requests_in_flight) {
+        if !(1..=1_000_000).contains(&self.http.max_requests_in_flight) {
             return invalid("max_requests_in_flight", "must be between 1 and 1000000");
         }
-        if !(100..=300_000).contains(&self.http_header_timeout_ms) {
+        if !(100..=300_000).contains(&self.http.http_header_timeout_ms) {
             return invalid("http_header_timeout_ms", "must be between 100 and 300000");
         }
-        if !(100..=3_600_000).contains(&self.http_body_timeout_ms) {
+        if !(100..=3_600_000).contains(&self.http.http_body_timeout_ms) {
             return invalid("http_body_timeout_ms", "must be between 100 and 3600000");
         }
-        if self.metrics_listen == Some(self.listen) && self.listen.port() != 0 {
+        if self.telemetry.metrics_listen == Some(self.node.listen) && self.node.listen.port() != 0 {
             return invalid("metrics_listen", "must differ from `listen`");
         }
         Ok(())
@@ -34,16 +35,16 @@ impl Settings {
 
     /// The bound on one backend call.
     pub fn backend_timeout(&self) -> Duration {
-        Duration::from_millis(self.backend_timeout_ms)
+        Duration::from_millis(self.node.backend_timeout_ms)
     }
 
     /// How long a connection may take to send a request's headers.
     pub fn http_header_timeout(&self) -> Duration {
-        Duration::from_millis(self.http_header_timeout_ms)
+        Duration::from_millis(self.http.http_header_timeout_ms)
     }
 
     /// How long a request body may take to arrive.
     pub fn http_body_timeout(&self) -> Duration {
-        Duration::from_millis(self.http_body_timeout_ms)
+        Duration::from_millis(self.http.http_body_timeout_ms)
     }
 }

@@ -13,6 +13,7 @@ mod queues;
 mod roles;
 mod secret;
 mod secrets;
+mod sections;
 mod sessions;
 mod url;
 
@@ -34,6 +35,10 @@ pub use accounts::{DEFAULT_ACCESS_TOKEN_TTL_S, DEFAULT_REFRESH_TOKEN_TTL_S};
 pub use roles::{Role, Roles};
 pub use secret::{REDACTED, Secret};
 pub use secrets::Secrets;
+pub use sections::{
+    AccountSettings, GatewaySettings, HttpSettings, KeySettings, MatchmakingSettings, NodeSettings,
+    PartySettings, RatingSettings, SessionSettings, TelemetrySettings,
+};
 pub use sessions::{AllocatorKind, GameServer, LeftPolicy};
 pub use url::BackendUrl;
 
@@ -84,150 +89,107 @@ pub enum LogFormat {
     Json,
 }
 
-/// The whole configuration of a Rally node. See the configuration reference in the README.
+/// The whole configuration of a Rally node, in sections. See the configuration reference in the
+/// README: keys are flat there (`party_max_size`, `RALLY_PARTY_MAX_SIZE`) and each lives in one
+/// section here (`settings.parties.party_max_size`).
 #[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(default, deny_unknown_fields)]
+#[serde(from = "Keys", into = "Keys")]
 pub struct Settings {
-    /// `development` (default) or `production` (`RALLY_ENV`).
-    pub env: Environment,
-    /// The address the HTTP API listens on (`RALLY_LISTEN`).
-    pub listen: SocketAddr,
-    /// Where the SQLite database and generated secrets live (`RALLY_DATA_DIR`).
-    pub data_dir: PathBuf,
-    /// `postgres://…` for PostgreSQL; unset for the SQLite file in the data directory.
-    pub database_url: Option<BackendUrl>,
-    /// `redis://…` for shared state on Redis; unset for in-process state.
-    pub redis_url: Option<BackendUrl>,
-    /// `nats://…` for events on NATS JetStream; unset for in-process events.
-    pub nats_url: Option<BackendUrl>,
-    /// A prefix for every Redis key, NATS subject and stream, so deployments can share a server.
-    pub namespace: String,
-    /// The roles this node plays (`RALLY_ROLES=api,matchmaker`); all by default.
-    pub roles: Roles,
-    /// `pretty` (default) or `json` (`RALLY_LOG_FORMAT`).
-    pub log_format: LogFormat,
-    /// A tracing filter directive such as `info` or `rally=debug,info` (`RALLY_LOG_LEVEL`).
-    pub log_level: String,
-    /// An OTLP/HTTP endpoint to export traces to (`RALLY_OTLP_ENDPOINT`); unset exports none.
-    pub otlp_endpoint: Option<BackendUrl>,
-    /// How long a shutdown waits for in-flight requests before exiting, in seconds.
-    pub shutdown_timeout_s: u64,
-    /// How long `/readyz` waits for each backend, in milliseconds.
-    pub readiness_timeout_ms: u64,
-    /// The bound on one call to Redis, and on a wait for a database connection, in
-    /// milliseconds: past it the request answers 503 `backend_unavailable`.
-    pub backend_timeout_ms: u64,
-    /// Open HTTP connections past which the oldest is asked to close; 0: the open-files limit
-    /// less 256.
-    pub max_connections: usize,
-    /// Requests a node works on at once; past it a request is answered 503
-    /// `backend_unavailable` at once (health, readiness and metrics are always served).
-    pub max_requests_in_flight: usize,
-    /// How long a connection may take to send a request's headers, counted from when it is
-    /// ready for the next request (so also how long an idle keep-alive connection stays), in
-    /// milliseconds.
-    pub http_header_timeout_ms: u64,
-    /// How long a request body may take to arrive, in milliseconds.
-    pub http_body_timeout_ms: u64,
-    /// A separate address for `/metrics` (`RALLY_METRICS_LISTEN`); when set, the API address
-    /// no longer serves it.
-    pub metrics_listen: Option<SocketAddr>,
-    /// The key that signs players' access tokens (`RALLY_TOKEN_SIGNING_KEY`).
-    pub token_signing_key: Option<Secret>,
-    /// The HMAC key of game-session tokens (`RALLY_SESSION_TOKEN_KEY`).
-    pub session_token_key: Option<Secret>,
-    /// The key game servers authenticate with (`RALLY_SERVER_KEY`).
-    pub server_key: Option<Secret>,
-    /// Former token signing keys, still accepted to verify access tokens until theirs expire
-    /// (`RALLY_PREVIOUS_TOKEN_SIGNING_KEYS=key1,key2`).
-    #[serde(deserialize_with = "accounts::list")]
-    pub previous_token_signing_keys: Vec<Secret>,
-    /// Lifetime of an access token, in seconds (900).
-    pub access_token_ttl_s: u64,
-    /// Lifetime of a refresh token, in seconds (30 days).
-    pub refresh_token_ttl_s: u64,
-    /// How long after a refresh token is spent presenting it again returns the same successor
-    /// (a client's retry) instead of revoking the login, in seconds; 0 turns it off.
-    pub refresh_reuse_interval_s: u64,
-    /// The `iss` claim of access tokens.
-    pub token_issuer: String,
-    /// The `aud` claim of access tokens.
-    pub token_audience: String,
-    /// The regions players may choose (`RALLY_REGIONS=eu,na`).
-    #[serde(deserialize_with = "accounts::list")]
-    pub regions: Vec<String>,
-    /// Login attempts per client address per minute.
-    pub login_limit_per_minute: u32,
-    /// Failed logins per account per `login_failure_window_s`.
-    pub login_failure_limit: u32,
-    /// The window of `login_failure_limit`, in seconds (900).
-    pub login_failure_window_s: u64,
-    /// Registrations per client address per hour.
-    pub register_limit_per_hour: u32,
-    /// Authenticated API requests per player per minute.
-    pub api_limit_per_minute: u32,
-    /// Addresses of proxies whose `X-Forwarded-For` is believed (`RALLY_TRUSTED_PROXIES=10.0.0.2`).
-    #[serde(deserialize_with = "accounts::list")]
-    pub trusted_proxies: Vec<IpAddr>,
-    /// The largest request body accepted, in bytes (413 beyond).
-    pub body_limit_bytes: usize,
-    /// The most members a party may hold (2 to 100; a party may ask for fewer).
-    pub party_max_size: u32,
-    /// How long a party invite admits, in seconds.
-    pub party_invite_ttl_s: u64,
-    /// How long members have to answer a ready check, in seconds.
-    pub party_ready_check_s: u64,
-    /// How often the gateway pings each WebSocket, in milliseconds.
-    pub ws_ping_interval_ms: u64,
-    /// How long a WebSocket may stay silent before it is closed, in milliseconds.
-    pub ws_idle_timeout_ms: u64,
-    /// How long after a disconnect a gateway session can be resumed, in seconds.
-    pub ws_resume_grace_s: u64,
-    /// Pushes waiting to be written to one socket before it counts as a slow consumer.
-    pub ws_outbound_queue: usize,
-    /// The largest frame a client may send, in bytes.
-    pub ws_max_message_bytes: usize,
-    /// Frames a client may send per second (twice that in a burst) before it is closed.
-    pub ws_messages_per_second: u32,
-    /// The queues, by mode: the engine's queue configuration (config file only; `[queues.duel]`).
-    /// Empty: the two example queues `duel` and `squad` in the configured regions.
-    pub queues: BTreeMap<String, QueueConfig>,
-    /// How long a matchmaker's lease on a queue lasts unless renewed, in seconds; a queue whose
-    /// matchmaker died is taken over within about this long.
-    pub matchmaker_lease_s: u64,
-    /// How often a searching ticket's players get `queue.status`, in seconds.
-    pub queue_status_interval_s: u64,
-    /// Whether a player whose socket is gone past `ws_resume_grace_s` leaves the queue.
-    pub queue_leave_on_disconnect: bool,
-    /// How game servers are found: `static` (the `game_servers` pool) or `webhook`.
-    pub allocator: AllocatorKind,
-    /// The static pool (config file only): `[[game_servers]]` with `endpoint`, `region`,
-    /// `capacity`. Empty: one `127.0.0.1:7777` per region.
-    pub game_servers: Vec<GameServer>,
-    /// The studio's fleet manager, for the `webhook` allocator (`RALLY_ALLOCATOR_WEBHOOK_URL`).
-    pub allocator_webhook_url: Option<BackendUrl>,
-    /// How long one webhook call may take, in milliseconds.
-    pub allocator_webhook_timeout_ms: u64,
-    /// Webhook attempts before the allocation fails (with backoff between them).
-    pub allocator_webhook_attempts: u32,
-    /// Lifetime of a session token, in seconds.
-    pub session_token_ttl_s: u64,
-    /// Former session-token keys, still accepted to verify tokens
-    /// (`RALLY_PREVIOUS_SESSION_TOKEN_KEYS=key1,key2`).
-    #[serde(deserialize_with = "accounts::list")]
-    pub previous_session_token_keys: Vec<Secret>,
-    /// A session whose server sends no heartbeat for this long is ended as abandoned, in seconds.
-    pub session_heartbeat_timeout_s: u64,
-    /// How a player reported `left` is rated: `loss` (as if their team lost) or `partial` (half
-    /// of their team's change).
-    pub ratings_left_policy: LeftPolicy,
-    /// The season that should be running (`RALLY_SEASON`): when another is active, the ratings
-    /// role starts this one at start-up (with the soft reset). Unset: seasons change only with
-    /// `rally season start`.
-    pub season: Option<String>,
+    /// Where the node runs and what it connects to: its environment, address, data directory, backends, namespace, roles and shutdown.
+    pub node: NodeSettings,
+    /// Logs, traces and metrics.
+    pub telemetry: TelemetrySettings,
+    /// The HTTP server: connection and request bounds, body size, trusted proxies.
+    pub http: HttpSettings,
+    /// The node's keys and their predecessors (resolved into [`Secrets`] at start).
+    pub keys: KeySettings,
+    /// Accounts: token lifetimes and claims, regions, rate limits.
+    pub accounts: AccountSettings,
+    /// Parties: their size, invites and ready checks.
+    pub parties: PartySettings,
+    /// The WebSocket gateway: pings, idle timeout, resume grace, queues and frame limits.
+    pub gateway: GatewaySettings,
+    /// Matchmaking: the queues, the matchmaker's leases, status pushes, the disconnect policy.
+    pub matchmaking: MatchmakingSettings,
+    /// Game sessions: how servers are found, session tokens, heartbeats.
+    pub sessions: SessionSettings,
+    /// Ratings: the policy for players who left, the season that should run.
+    pub ratings: RatingSettings,
 }
 
-impl Default for Settings {
+/// The settings as they are written: one flat table whose keys are the `rally.toml` keys and,
+/// upper-cased after `RALLY_`, the environment variables. [`Settings`] reads and writes them
+/// through it, so every key, default and error message stays the same. Each key is documented
+/// on its field in its section (`sections.rs`) and in the README's configuration reference.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub(crate) struct Keys {
+    pub(crate) env: Environment,
+    pub(crate) listen: SocketAddr,
+    pub(crate) data_dir: PathBuf,
+    pub(crate) database_url: Option<BackendUrl>,
+    pub(crate) redis_url: Option<BackendUrl>,
+    pub(crate) nats_url: Option<BackendUrl>,
+    pub(crate) namespace: String,
+    pub(crate) roles: Roles,
+    pub(crate) log_format: LogFormat,
+    pub(crate) log_level: String,
+    pub(crate) otlp_endpoint: Option<BackendUrl>,
+    pub(crate) shutdown_timeout_s: u64,
+    pub(crate) readiness_timeout_ms: u64,
+    pub(crate) backend_timeout_ms: u64,
+    pub(crate) max_connections: usize,
+    pub(crate) max_requests_in_flight: usize,
+    pub(crate) http_header_timeout_ms: u64,
+    pub(crate) http_body_timeout_ms: u64,
+    pub(crate) metrics_listen: Option<SocketAddr>,
+    pub(crate) token_signing_key: Option<Secret>,
+    pub(crate) session_token_key: Option<Secret>,
+    pub(crate) server_key: Option<Secret>,
+    #[serde(deserialize_with = "accounts::list")]
+    pub(crate) previous_token_signing_keys: Vec<Secret>,
+    pub(crate) access_token_ttl_s: u64,
+    pub(crate) refresh_token_ttl_s: u64,
+    pub(crate) refresh_reuse_interval_s: u64,
+    pub(crate) token_issuer: String,
+    pub(crate) token_audience: String,
+    #[serde(deserialize_with = "accounts::list")]
+    pub(crate) regions: Vec<String>,
+    pub(crate) login_limit_per_minute: u32,
+    pub(crate) login_failure_limit: u32,
+    pub(crate) login_failure_window_s: u64,
+    pub(crate) register_limit_per_hour: u32,
+    pub(crate) api_limit_per_minute: u32,
+    #[serde(deserialize_with = "accounts::list")]
+    pub(crate) trusted_proxies: Vec<IpAddr>,
+    pub(crate) body_limit_bytes: usize,
+    pub(crate) party_max_size: u32,
+    pub(crate) party_invite_ttl_s: u64,
+    pub(crate) party_ready_check_s: u64,
+    pub(crate) ws_ping_interval_ms: u64,
+    pub(crate) ws_idle_timeout_ms: u64,
+    pub(crate) ws_resume_grace_s: u64,
+    pub(crate) ws_outbound_queue: usize,
+    pub(crate) ws_max_message_bytes: usize,
+    pub(crate) ws_messages_per_second: u32,
+    pub(crate) queues: BTreeMap<String, QueueConfig>,
+    pub(crate) matchmaker_lease_s: u64,
+    pub(crate) queue_status_interval_s: u64,
+    pub(crate) queue_leave_on_disconnect: bool,
+    pub(crate) allocator: AllocatorKind,
+    pub(crate) game_servers: Vec<GameServer>,
+    pub(crate) allocator_webhook_url: Option<BackendUrl>,
+    pub(crate) allocator_webhook_timeout_ms: u64,
+    pub(crate) allocator_webhook_attempts: u32,
+    pub(crate) session_token_ttl_s: u64,
+    #[serde(deserialize_with = "accounts::list")]
+    pub(crate) previous_session_token_keys: Vec<Secret>,
+    pub(crate) session_heartbeat_timeout_s: u64,
+    pub(crate) ratings_left_policy: LeftPolicy,
+    pub(crate) season: Option<String>,
+}
+
+impl Default for Keys {
     fn default() -> Self {
         Self {
             env: Environment::Development,
@@ -289,6 +251,164 @@ impl Default for Settings {
             session_heartbeat_timeout_s: 30,
             ratings_left_policy: LeftPolicy::Loss,
             season: None,
+        }
+    }
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Keys::default().into()
+    }
+}
+
+impl From<Keys> for Settings {
+    fn from(keys: Keys) -> Self {
+        Self {
+            node: NodeSettings {
+                env: keys.env,
+                listen: keys.listen,
+                data_dir: keys.data_dir,
+                database_url: keys.database_url,
+                redis_url: keys.redis_url,
+                nats_url: keys.nats_url,
+                namespace: keys.namespace,
+                roles: keys.roles,
+                shutdown_timeout_s: keys.shutdown_timeout_s,
+                readiness_timeout_ms: keys.readiness_timeout_ms,
+                backend_timeout_ms: keys.backend_timeout_ms,
+            },
+            telemetry: TelemetrySettings {
+                log_format: keys.log_format,
+                log_level: keys.log_level,
+                otlp_endpoint: keys.otlp_endpoint,
+                metrics_listen: keys.metrics_listen,
+            },
+            http: HttpSettings {
+                max_connections: keys.max_connections,
+                max_requests_in_flight: keys.max_requests_in_flight,
+                http_header_timeout_ms: keys.http_header_timeout_ms,
+                http_body_timeout_ms: keys.http_body_timeout_ms,
+                body_limit_bytes: keys.body_limit_bytes,
+                trusted_proxies: keys.trusted_proxies,
+            },
+            keys: KeySettings {
+                token_signing_key: keys.token_signing_key,
+                session_token_key: keys.session_token_key,
+                server_key: keys.server_key,
+                previous_token_signing_keys: keys.previous_token_signing_keys,
+                previous_session_token_keys: keys.previous_session_token_keys,
+            },
+            accounts: AccountSettings {
+                access_token_ttl_s: keys.access_token_ttl_s,
+                refresh_token_ttl_s: keys.refresh_token_ttl_s,
+                refresh_reuse_interval_s: keys.refresh_reuse_interval_s,
+                token_issuer: keys.token_issuer,
+                token_audience: keys.token_audience,
+                regions: keys.regions,
+                login_limit_per_minute: keys.login_limit_per_minute,
+                login_failure_limit: keys.login_failure_limit,
+                login_failure_window_s: keys.login_failure_window_s,
+                register_limit_per_hour: keys.register_limit_per_hour,
+                api_limit_per_minute: keys.api_limit_per_minute,
+            },
+            parties: PartySettings {
+                party_max_size: keys.party_max_size,
+                party_invite_ttl_s: keys.party_invite_ttl_s,
+                party_ready_check_s: keys.party_ready_check_s,
+            },
+            gateway: GatewaySettings {
+                ws_ping_interval_ms: keys.ws_ping_interval_ms,
+                ws_idle_timeout_ms: keys.ws_idle_timeout_ms,
+                ws_resume_grace_s: keys.ws_resume_grace_s,
+                ws_outbound_queue: keys.ws_outbound_queue,
+                ws_max_message_bytes: keys.ws_max_message_bytes,
+                ws_messages_per_second: keys.ws_messages_per_second,
+            },
+            matchmaking: MatchmakingSettings {
+                queues: keys.queues,
+                matchmaker_lease_s: keys.matchmaker_lease_s,
+                queue_status_interval_s: keys.queue_status_interval_s,
+                queue_leave_on_disconnect: keys.queue_leave_on_disconnect,
+            },
+            sessions: SessionSettings {
+                allocator: keys.allocator,
+                game_servers: keys.game_servers,
+                allocator_webhook_url: keys.allocator_webhook_url,
+                allocator_webhook_timeout_ms: keys.allocator_webhook_timeout_ms,
+                allocator_webhook_attempts: keys.allocator_webhook_attempts,
+                session_token_ttl_s: keys.session_token_ttl_s,
+                session_heartbeat_timeout_s: keys.session_heartbeat_timeout_s,
+            },
+            ratings: RatingSettings {
+                ratings_left_policy: keys.ratings_left_policy,
+                season: keys.season,
+            },
+        }
+    }
+}
+
+impl From<Settings> for Keys {
+    fn from(settings: Settings) -> Self {
+        Self {
+            env: settings.node.env,
+            listen: settings.node.listen,
+            data_dir: settings.node.data_dir,
+            database_url: settings.node.database_url,
+            redis_url: settings.node.redis_url,
+            nats_url: settings.node.nats_url,
+            namespace: settings.node.namespace,
+            roles: settings.node.roles,
+            shutdown_timeout_s: settings.node.shutdown_timeout_s,
+            readiness_timeout_ms: settings.node.readiness_timeout_ms,
+            backend_timeout_ms: settings.node.backend_timeout_ms,
+            log_format: settings.telemetry.log_format,
+            log_level: settings.telemetry.log_level,
+            otlp_endpoint: settings.telemetry.otlp_endpoint,
+            metrics_listen: settings.telemetry.metrics_listen,
+            max_connections: settings.http.max_connections,
+            max_requests_in_flight: settings.http.max_requests_in_flight,
+            http_header_timeout_ms: settings.http.http_header_timeout_ms,
+            http_body_timeout_ms: settings.http.http_body_timeout_ms,
+            body_limit_bytes: settings.http.body_limit_bytes,
+            trusted_proxies: settings.http.trusted_proxies,
+            token_signing_key: settings.keys.token_signing_key,
+            session_token_key: settings.keys.session_token_key,
+            server_key: settings.keys.server_key,
+            previous_token_signing_keys: settings.keys.previous_token_signing_keys,
+            previous_session_token_keys: settings.keys.previous_session_token_keys,
+            access_token_ttl_s: settings.accounts.access_token_ttl_s,
+            refresh_token_ttl_s: settings.accounts.refresh_token_ttl_s,
+            refresh_reuse_interval_s: settings.accounts.refresh_reuse_interval_s,
+            token_issuer: settings.accounts.token_issuer,
+            token_audience: settings.accounts.token_audience,
+            regions: settings.accounts.regions,
+            login_limit_per_minute: settings.accounts.login_limit_per_minute,
+            login_failure_limit: settings.accounts.login_failure_limit,
+            login_failure_window_s: settings.accounts.login_failure_window_s,
+            register_limit_per_hour: settings.accounts.register_limit_per_hour,
+            api_limit_per_minute: settings.accounts.api_limit_per_minute,
+            party_max_size: settings.parties.party_max_size,
+            party_invite_ttl_s: settings.parties.party_invite_ttl_s,
+            party_ready_check_s: settings.parties.party_ready_check_s,
+            ws_ping_interval_ms: settings.gateway.ws_ping_interval_ms,
+            ws_idle_timeout_ms: settings.gateway.ws_idle_timeout_ms,
+            ws_resume_grace_s: settings.gateway.ws_resume_grace_s,
+            ws_outbound_queue: settings.gateway.ws_outbound_queue,
+            ws_max_message_bytes: settings.gateway.ws_max_message_bytes,
+            ws_messages_per_second: settings.gateway.ws_messages_per_second,
+            queues: settings.matchmaking.queues,
+            matchmaker_lease_s: settings.matchmaking.matchmaker_lease_s,
+            queue_status_interval_s: settings.matchmaking.queue_status_interval_s,
+            queue_leave_on_disconnect: settings.matchmaking.queue_leave_on_disconnect,
+            allocator: settings.sessions.allocator,
+            game_servers: settings.sessions.game_servers,
+            allocator_webhook_url: settings.sessions.allocator_webhook_url,
+            allocator_webhook_timeout_ms: settings.sessions.allocator_webhook_timeout_ms,
+            allocator_webhook_attempts: settings.sessions.allocator_webhook_attempts,
+            session_token_ttl_s: settings.sessions.session_token_ttl_s,
+            session_heartbeat_timeout_s: settings.sessions.session_heartbeat_timeout_s,
+            ratings_left_policy: settings.ratings.ratings_left_policy,
+            season: settings.ratings.season,
         }
     }
 }
@@ -398,7 +518,7 @@ impl Settings {
     fn validate(&self) -> Result<(), SettingsError> {
         let invalid =
             |key: &str, why: String| Err(SettingsError::Invalid(format!("`{key}`: {why}")));
-        if let Some(url) = &self.database_url {
+        if let Some(url) = &self.node.database_url {
             match url.scheme().as_deref() {
                 Some("postgres" | "postgresql" | "sqlite") => {}
                 _ => {
@@ -409,7 +529,7 @@ impl Settings {
                 }
             }
         }
-        if let Some(url) = &self.redis_url
+        if let Some(url) = &self.node.redis_url
             && !matches!(url.scheme().as_deref(), Some("redis" | "rediss"))
         {
             return invalid(
@@ -417,7 +537,7 @@ impl Settings {
                 format!("`{url}` is not a redis:// or rediss:// URL"),
             );
         }
-        if let Some(url) = &self.nats_url
+        if let Some(url) = &self.node.nats_url
             && !matches!(url.scheme().as_deref(), Some("nats" | "tls"))
         {
             return invalid(
@@ -425,15 +545,16 @@ impl Settings {
                 format!("`{url}` is not a nats:// or tls:// URL"),
             );
         }
-        if let Err(error) = tracing_subscriber::EnvFilter::try_new(&self.log_level) {
+        if let Err(error) = tracing_subscriber::EnvFilter::try_new(&self.telemetry.log_level) {
             return invalid(
                 "log_level",
-                format!("`{}` is not a filter: {error}", self.log_level),
+                format!("`{}` is not a filter: {error}", self.telemetry.log_level),
             );
         }
-        let namespace_ok = !self.namespace.is_empty()
-            && self.namespace.len() <= 32
+        let namespace_ok = !self.node.namespace.is_empty()
+            && self.node.namespace.len() <= 32
             && self
+                .node
                 .namespace
                 .chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
@@ -443,10 +564,10 @@ impl Settings {
                 "1 to 32 of letters, digits, `_` and `-`".into(),
             );
         }
-        if self.shutdown_timeout_s == 0 || self.shutdown_timeout_s > 3600 {
+        if self.node.shutdown_timeout_s == 0 || self.node.shutdown_timeout_s > 3600 {
             return invalid("shutdown_timeout_s", "must be between 1 and 3600".into());
         }
-        if self.readiness_timeout_ms == 0 || self.readiness_timeout_ms > 60_000 {
+        if self.node.readiness_timeout_ms == 0 || self.node.readiness_timeout_ms > 60_000 {
             return invalid("readiness_timeout_ms", "must be between 1 and 60000".into());
         }
         self.validate_http()?;
@@ -459,22 +580,22 @@ impl Settings {
 
     /// The database to connect to: the configured URL, else the SQLite file in the data directory.
     pub fn database(&self) -> BackendUrl {
-        self.database_url.clone().unwrap_or_else(|| {
+        self.node.database_url.clone().unwrap_or_else(|| {
             BackendUrl::new(format!(
                 "sqlite://{}?mode=rwc",
-                self.data_dir.join("rally.db").display()
+                self.node.data_dir.join("rally.db").display()
             ))
         })
     }
 
     /// How long a shutdown waits for in-flight requests.
     pub fn shutdown_timeout(&self) -> Duration {
-        Duration::from_secs(self.shutdown_timeout_s)
+        Duration::from_secs(self.node.shutdown_timeout_s)
     }
 
     /// How long `/readyz` waits for each backend.
     pub fn readiness_timeout(&self) -> Duration {
-        Duration::from_millis(self.readiness_timeout_ms)
+        Duration::from_millis(self.node.readiness_timeout_ms)
     }
 }
 

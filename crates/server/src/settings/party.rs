@@ -7,13 +7,13 @@ use super::{Settings, SettingsError};
 impl Settings {
     pub(super) fn validate_parties(&self) -> Result<(), SettingsError> {
         let invalid = |key: &str, why: &str| Err(SettingsError::Invalid(format!("`{key}`: {why}")));
-        if !(2..=100).contains(&self.party_max_size) {
+        if !(2..=100).contains(&self.parties.party_max_size) {
             return invalid("party_max_size", "must be between 2 and 100");
         }
-        if !(1..=7 * 86_400).contains(&self.party_invite_ttl_s) {
+        if !(1..=7 * 86_400).contains(&self.parties.party_invite_ttl_s) {
             return invalid("party_invite_ttl_s", "must be between 1 and 604800");
         }
-        if !(1..=3600).contains(&self.party_ready_check_s) {
+        if !(1..=3600).contains(&self.parties.party_ready_check_s) {
             return invalid("party_ready_check_s", "must be between 1 and 3600");
         }
         Ok(())
@@ -21,11 +21,11 @@ impl Settings {
 
     /// How long a party invite admits.
     pub fn party_invite_ttl(&self) -> Duration {
-        Duration::from_secs(self.party_invite_ttl_s)
+        Duration::from_secs(self.parties.party_invite_ttl_s)
     }
 
     /// How long members have to answer a ready check.
     pub fn party_ready_check(&self) -> Duration {
-        Duration::from_secs(self.party_ready_check_s)
+        Duration::from_secs(self.parties.party_ready_check_s)
     }
 }

@@ -10,10 +10,10 @@ use super::{Settings, SettingsError};
 impl Settings {
     pub(super) fn validate_queues(&self) -> Result<(), SettingsError> {
         let invalid = |key: &str, why: &str| Err(SettingsError::Invalid(format!("`{key}`: {why}")));
-        if !(2..=300).contains(&self.matchmaker_lease_s) {
+        if !(2..=300).contains(&self.matchmaking.matchmaker_lease_s) {
             return invalid("matchmaker_lease_s", "must be between 2 and 300");
         }
-        if !(1..=3600).contains(&self.queue_status_interval_s) {
+        if !(1..=3600).contains(&self.matchmaking.queue_status_interval_s) {
             return invalid("queue_status_interval_s", "must be between 1 and 3600");
         }
         self.queue_configs().map(|_| ())
@@ -24,6 +24,7 @@ impl Settings {
     /// (5v5, Weng-Lin) in `regions`. A bad definition is named: `queues.<mode>`.
     pub fn queue_configs(&self) -> Result<Vec<(Mode, QueueConfig)>, SettingsError> {
         let regions = self
+            .accounts
             .regions
             .iter()
             .map(|name| {
@@ -32,7 +33,7 @@ impl Settings {
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let configured: Vec<(String, QueueConfig)> = if self.queues.is_empty() {
+        let configured: Vec<(String, QueueConfig)> = if self.matchmaking.queues.is_empty() {
             vec![
                 ("duel".to_owned(), QueueConfig::duel(regions.clone())),
                 (
@@ -41,7 +42,8 @@ impl Settings {
                 ),
             ]
         } else {
-            self.queues
+            self.matchmaking
+                .queues
                 .iter()
                 .map(|(name, config)| (name.clone(), config.clone()))
                 .collect()
@@ -62,11 +64,11 @@ impl Settings {
 
     /// How long a matchmaker's lease on a queue lasts unless renewed.
     pub fn matchmaker_lease(&self) -> Duration {
-        Duration::from_secs(self.matchmaker_lease_s)
+        Duration::from_secs(self.matchmaking.matchmaker_lease_s)
     }
 
     /// How often searching players get `queue.status`.
     pub fn queue_status_interval(&self) -> Duration {
-        Duration::from_secs(self.queue_status_interval_s)
+        Duration::from_secs(self.matchmaking.queue_status_interval_s)
     }
 }

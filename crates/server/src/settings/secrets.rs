@@ -45,22 +45,22 @@ impl Secrets {
     /// (256 random bits) and written there with owner-only permissions on first start.
     pub fn resolve(settings: &Settings) -> Result<Self, SettingsError> {
         let configured = [
-            ("token_signing_key", &settings.token_signing_key),
-            ("session_token_key", &settings.session_token_key),
-            ("server_key", &settings.server_key),
+            ("token_signing_key", &settings.keys.token_signing_key),
+            ("session_token_key", &settings.keys.session_token_key),
+            ("server_key", &settings.keys.server_key),
         ];
-        if settings.env == Environment::Production {
+        if settings.node.env == Environment::Production {
             production_check(settings)?;
         }
         if configured.iter().all(|(_, s)| s.is_some()) {
             return Ok(Self::from_parts(
-                settings.token_signing_key.clone(),
-                settings.session_token_key.clone(),
-                settings.server_key.clone(),
+                settings.keys.token_signing_key.clone(),
+                settings.keys.session_token_key.clone(),
+                settings.keys.server_key.clone(),
             ));
         }
 
-        let path = settings.data_dir.join(SECRETS_FILE);
+        let path = settings.node.data_dir.join(SECRETS_FILE);
         let mut generated = read_generated(&path)?;
         let mut changed = false;
         for slot in [
@@ -78,14 +78,16 @@ impl Secrets {
         }
         Ok(Self::from_parts(
             settings
+                .keys
                 .token_signing_key
                 .clone()
                 .or(generated.token_signing_key),
             settings
+                .keys
                 .session_token_key
                 .clone()
                 .or(generated.session_token_key),
-            settings.server_key.clone().or(generated.server_key),
+            settings.keys.server_key.clone().or(generated.server_key),
         ))
     }
 
@@ -104,9 +106,9 @@ impl Secrets {
 fn production_check(settings: &Settings) -> Result<(), SettingsError> {
     let mut problems = Vec::new();
     let current = [
-        ("token_signing_key", &settings.token_signing_key),
-        ("session_token_key", &settings.session_token_key),
-        ("server_key", &settings.server_key),
+        ("token_signing_key", &settings.keys.token_signing_key),
+        ("session_token_key", &settings.keys.session_token_key),
+        ("server_key", &settings.keys.server_key),
     ];
     for (key, secret) in current {
         match secret {
@@ -121,11 +123,11 @@ fn production_check(settings: &Settings) -> Result<(), SettingsError> {
     let former = [
         (
             "previous_token_signing_keys",
-            &settings.previous_token_signing_keys,
+            &settings.keys.previous_token_signing_keys,
         ),
         (
             "previous_session_token_keys",
-            &settings.previous_session_token_keys,
+            &settings.keys.previous_session_token_keys,
         ),
     ];
     for (key, secrets) in former {
@@ -139,20 +141,22 @@ fn production_check(settings: &Settings) -> Result<(), SettingsError> {
         (
             "token signing",
             settings
+                .keys
                 .token_signing_key
                 .iter()
-                .chain(&settings.previous_token_signing_keys)
+                .chain(&settings.keys.previous_token_signing_keys)
                 .collect(),
         ),
         (
             "session token",
             settings
+                .keys
                 .session_token_key
                 .iter()
-                .chain(&settings.previous_session_token_keys)
+                .chain(&settings.keys.previous_session_token_keys)
                 .collect(),
         ),
-        ("server", settings.server_key.iter().collect()),
+        ("server", settings.keys.server_key.iter().collect()),
     ];
     for (i, (first, keys)) in kinds.iter().enumerate() {
         for (second, others) in &kinds[i + 1..] {

@@ -43,8 +43,13 @@ pub struct GameServer {
 impl Settings {
     pub(super) fn validate_sessions(&self) -> Result<(), SettingsError> {
         let invalid = |key: &str, why: &str| Err(SettingsError::Invalid(format!("`{key}`: {why}")));
-        if self.allocator == AllocatorKind::Webhook {
-            match self.allocator_webhook_url.as_ref().map(|url| url.expose()) {
+        if self.sessions.allocator == AllocatorKind::Webhook {
+            match self
+                .sessions
+                .allocator_webhook_url
+                .as_ref()
+                .map(|url| url.expose())
+            {
                 Some(url) if url.starts_with("http://") || url.starts_with("https://") => {}
                 _ => {
                     return invalid(
@@ -54,21 +59,22 @@ impl Settings {
                 }
             }
         }
-        if !(100..=60_000).contains(&self.allocator_webhook_timeout_ms) {
+        if !(100..=60_000).contains(&self.sessions.allocator_webhook_timeout_ms) {
             return invalid(
                 "allocator_webhook_timeout_ms",
                 "must be between 100 and 60000",
             );
         }
-        if !(1..=10).contains(&self.allocator_webhook_attempts) {
+        if !(1..=10).contains(&self.sessions.allocator_webhook_attempts) {
             return invalid("allocator_webhook_attempts", "must be between 1 and 10");
         }
         // Every attempt and its backoff must end well inside the sessions role's ack wait (60 s),
         // or the match would be handed to another node while still allocating.
-        let backoff_ms: u64 = (1..self.allocator_webhook_attempts)
+        let backoff_ms: u64 = (1..self.sessions.allocator_webhook_attempts)
             .map(|a| 100u64 << a.min(6))
             .sum();
-        if u64::from(self.allocator_webhook_attempts) * self.allocator_webhook_timeout_ms
+        if u64::from(self.sessions.allocator_webhook_attempts)
+            * self.sessions.allocator_webhook_timeout_ms
             + backoff_ms
             > 45_000
         {
@@ -77,20 +83,20 @@ impl Settings {
                 "attempts x allocator_webhook_timeout_ms (with backoff) must stay within 45 s",
             );
         }
-        if !(60..=86_400).contains(&self.session_token_ttl_s) {
+        if !(60..=86_400).contains(&self.sessions.session_token_ttl_s) {
             return invalid("session_token_ttl_s", "must be between 60 and 86400");
         }
-        if !(1..=3600).contains(&self.session_heartbeat_timeout_s) {
+        if !(1..=3600).contains(&self.sessions.session_heartbeat_timeout_s) {
             return invalid("session_heartbeat_timeout_s", "must be between 1 and 3600");
         }
-        for (i, server) in self.game_servers.iter().enumerate() {
+        for (i, server) in self.sessions.game_servers.iter().enumerate() {
             if server.endpoint.is_empty() || server.capacity == 0 {
                 return invalid(
                     &format!("game_servers[{i}]"),
                     "needs an endpoint and a capacity of at least 1",
                 );
             }
-            if !self.regions.contains(&server.region) {
+            if !self.accounts.regions.contains(&server.region) {
                 return invalid(
                     &format!("game_servers[{i}].region"),
                     "must be one of `regions`",
@@ -102,10 +108,11 @@ impl Settings {
 
     /// The static pool: as configured, or one `127.0.0.1:7777` per region.
     pub fn game_server_pool(&self) -> Vec<GameServer> {
-        if !self.game_servers.is_empty() {
-            return self.game_servers.clone();
+        if !self.sessions.game_servers.is_empty() {
+            return self.sessions.game_servers.clone();
         }
-        self.regions
+        self.accounts
+            .regions
             .iter()
             .map(|region| GameServer {
                 endpoint: "127.0.0.1:7777".to_owned(),
@@ -117,11 +124,11 @@ impl Settings {
 
     /// How long a session token lives.
     pub fn session_token_ttl(&self) -> Duration {
-        Duration::from_secs(self.session_token_ttl_s)
+        Duration::from_secs(self.sessions.session_token_ttl_s)
     }
 
     /// How long a session may go without a heartbeat.
     pub fn session_heartbeat_timeout(&self) -> Duration {
-        Duration::from_secs(self.session_heartbeat_timeout_s)
+        Duration::from_secs(self.sessions.session_heartbeat_timeout_s)
     }
 }

@@ -13,11 +13,11 @@ fn load_in(jail: &Jail) -> Result<Settings, SettingsError> {
 fn defaults_listen_on_localhost_8080_with_embedded_backends() {
     Jail::expect_with(|jail| {
         let settings = load_in(jail).unwrap();
-        assert_eq!(settings.listen.to_string(), "127.0.0.1:8080");
-        assert_eq!(settings.data_dir, PathBuf::from("./rally-data"));
-        assert!(settings.database_url.is_none() && settings.redis_url.is_none());
+        assert_eq!(settings.node.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(settings.node.data_dir, PathBuf::from("./rally-data"));
+        assert!(settings.node.database_url.is_none() && settings.node.redis_url.is_none());
         assert!(settings.database().expose().starts_with("sqlite://"));
-        assert_eq!(settings.roles, Roles::all());
+        assert_eq!(settings.node.roles, Roles::all());
         Ok(())
     });
 }
@@ -43,9 +43,9 @@ fn layers_apply_in_order_file_then_environment_then_flags() {
         jail.set_env("RALLY_LOG_LEVEL", "warn");
         jail.set_env("RALLY_NAMESPACE", "fromenv");
         let settings = Settings::load(None, &[("namespace", "fromflag".into())]).unwrap();
-        assert_eq!(settings.listen.port(), 9000);
-        assert_eq!(settings.log_level, "warn");
-        assert_eq!(settings.namespace, "fromflag");
+        assert_eq!(settings.node.listen.port(), 9000);
+        assert_eq!(settings.telemetry.log_level, "warn");
+        assert_eq!(settings.node.namespace, "fromflag");
         Ok(())
     });
 }
@@ -84,8 +84,8 @@ fn roles_come_from_a_comma_separated_variable() {
     Jail::expect_with(|jail| {
         jail.set_env("RALLY_ROLES", "api,ratings");
         let settings = load_in(jail).unwrap();
-        assert!(settings.roles.contains(Role::Ratings));
-        assert!(!settings.roles.contains(Role::Matchmaker));
+        assert!(settings.node.roles.contains(Role::Ratings));
+        assert!(!settings.node.roles.contains(Role::Matchmaker));
         Ok(())
     });
 }
@@ -270,7 +270,7 @@ fn lists_come_from_a_comma_separated_value_or_an_array() {
         jail.set_env("RALLY_REGIONS", "eu,asia, sa");
         jail.set_env("RALLY_TRUSTED_PROXIES", "[10.0.0.2, \"::1\"]");
         let settings = load_in(jail).unwrap();
-        assert_eq!(settings.regions, ["eu", "asia", "sa"]);
+        assert_eq!(settings.accounts.regions, ["eu", "asia", "sa"]);
         assert!(settings.is_trusted_proxy("10.0.0.2".parse().unwrap()));
         assert!(settings.is_trusted_proxy("::1".parse().unwrap()));
         let flag = Settings::load(None, &[("trusted_proxies", "192.0.2.10".into())]).unwrap();
