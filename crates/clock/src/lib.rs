@@ -14,11 +14,8 @@
 //!
 //! let manual = ManualClock::new(UNIX_EPOCH + Duration::from_secs(1_800_000_000));
 //! let clock = manual.clock();
-//! // A sleep counts from when it starts waiting; waiting until a point does not.
-//! let wait = tokio::spawn({
-//!     let clock = clock.clone();
-//!     async move { clock.sleep_until(Duration::from_secs(30)).await }
-//! });
+//! // Counted from the call, so advancing before the task first runs still wakes it.
+//! let wait = tokio::spawn(clock.sleep(Duration::from_secs(30)));
 //! manual.advance(Duration::from_secs(30));
 //! wait.await.unwrap();
 //! assert_eq!(clock.elapsed(), Duration::from_secs(30));
@@ -27,6 +24,7 @@
 
 use std::{
     fmt,
+    future::Future,
     sync::{Arc, OnceLock},
     time::{Duration, Instant, SystemTime, UNIX_EPOCH},
 };
@@ -115,11 +113,13 @@ impl Clock {
         }
     }
 
-    /// Waits `duration` on this clock: a timer on the system clock; on a manual clock, until
-    /// the clock has been advanced by `duration` from now.
-    pub async fn sleep(&self, duration: Duration) {
+    /// Waits `duration` on this clock, counted from this call (not from the first poll of the
+    /// future): a timer on the system clock; on a manual clock, until the clock has been
+    /// advanced by `duration` from now.
+    pub fn sleep(&self, duration: Duration) -> impl Future<Output = ()> + Send + 'static {
         let until = self.elapsed().saturating_add(duration);
-        self.sleep_until(until).await;
+        let clock = self.clone();
+        async move { clock.sleep_until(until).await }
     }
 
     /// Waits until [`Clock::elapsed`] reaches `until`.
@@ -205,14 +205,8 @@ mod tests {
     async fn a_sleeper_wakes_when_the_clock_reaches_its_time_and_not_before() {
         let manual = ManualClock::starting_now();
         let clock = manual.clock();
-        let mut sleeper = tokio::spawn({
-            let clock = clock.clone();
-            async move { clock.sleep(Duration::from_secs(10)).await }
-        });
-        // Let the sleeper start waiting: its ten seconds count from then.
-        for _ in 0..10 {
-            tokio::task::yield_now().await;
-        }
+        // Counted from the call: the task has not run yet when the clock moves.
+        let mut sleeper = tokio::spawn(clock.sleep(Duration::from_secs(10)));
         manual.advance(Duration::from_secs(9));
         // Let the sleeper look at the clock: it must still be waiting.
         for _ in 0..10 {

@@ -101,7 +101,7 @@ impl StateEpoch {
     }
 }
 
-/// Checks the epoch every [`CHECK_EVERY`] until `stop` turns true.
+/// Checks the epoch every [`CHECK_EVERY`] until `stop` is cancelled.
 pub async fn watch(epoch: std::sync::Arc<StateEpoch>, stop: CancellationToken) {
     loop {
         if let Err(error) = epoch.confirm().await {

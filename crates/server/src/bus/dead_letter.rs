@@ -12,13 +12,6 @@ use super::reader::RETRY_AFTER;
 /// stream cannot take it, the delivery is retried instead.
 pub async fn send(events: &Events, reader: &str, delivery: &Delivery, reason: &str) {
     let stream = delivery.stream();
-    tracing::error!(
-        event.stream = stream.name(),
-        event.key = delivery.key(),
-        durable = reader,
-        reason,
-        "unreadable event; moved to the dead-letter stream"
-    );
     let letter = DeadLetter {
         stream: stream.name().to_owned(),
         key: delivery.key().to_owned(),
@@ -35,6 +28,13 @@ pub async fn send(events: &Events, reader: &str, delivery: &Delivery, reason: &s
         .await
     {
         Ok(_) => {
+            tracing::error!(
+                event.stream = stream.name(),
+                event.key = delivery.key(),
+                durable = reader,
+                reason,
+                "unreadable event; moved to the dead-letter stream"
+            );
             metrics::counter!("rally_events_dead_lettered_total", "stream" => stream.name())
                 .increment(1);
             if let Err(error) = delivery.ack().await {
@@ -42,7 +42,7 @@ pub async fn send(events: &Events, reader: &str, delivery: &Delivery, reason: &s
             }
         }
         Err(error) => {
-            tracing::warn!(error = %error, "cannot dead-letter an event; retrying it");
+            tracing::warn!(error = %error, event.stream = stream.name(), event.key = delivery.key(), reason, "an unreadable event cannot be dead-lettered yet; retrying it");
             let _ = delivery.nack_after(RETRY_AFTER).await;
         }
     }

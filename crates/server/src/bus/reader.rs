@@ -8,7 +8,7 @@ use std::{future::Future, time::Duration};
 
 use backon::{BackoffBuilder, ExponentialBuilder};
 use rally_events::{Consumer, ConsumerOptions, Delivery, Events, EventsError, Stream};
-use rally_protocol::event::{Envelope, SCHEMA_VERSION};
+use rally_protocol::event::{Envelope, Event, SCHEMA_VERSION};
 use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
@@ -97,16 +97,26 @@ impl<H: Handler> Reader<H> {
         }
     }
 
-    /// Handles deliveries until `stop` is cancelled.
+    /// Handles deliveries until `stop` is cancelled. Only the wait for the next delivery is cut
+    /// short by a stop: an event being handled is settled first, so a stop never leaves a
+    /// handler's work half done.
     pub async fn run(mut self, stop: CancellationToken) {
         let mut delays = backoff();
         loop {
-            let stepped = tokio::select! {
+            let next = tokio::select! {
                 () = stop.cancelled() => return,
-                stepped = self.step() => stepped,
+                next = self.consumer.next() => next,
+            };
+            let stepped = match next {
+                Ok(Some(delivery)) => {
+                    self.settle(delivery).await;
+                    Ok(())
+                }
+                Ok(None) => Ok(()),
+                Err(error) => Err(error),
             };
             match stepped {
-                Ok(_) => delays = backoff(),
+                Ok(()) => delays = backoff(),
                 Err(error) => {
                     tracing::warn!(error = %error, stream = self.reading.stream.name(), durable = self.reading.durable, "consumer failed; retrying");
                     let delay = delays.next().unwrap_or(RETRY_AFTER);
@@ -153,10 +163,16 @@ impl<H: Handler> Reader<H> {
     }
 }
 
-/// The envelope of a delivery on `stream`, or why it cannot be read.
+/// The envelope of a delivery on `stream`, or why it cannot be read. A bare payload, as Rally
+/// wrote before events had envelopes (schema 0), is read as the event of its stream, in an
+/// envelope of its own, so what was in flight across an upgrade is still handled.
 pub fn read(stream: Stream, payload: &[u8]) -> Result<Envelope, String> {
-    let envelope: Envelope =
-        serde_json::from_slice(payload).map_err(|error| format!("not a Rally event: {error}"))?;
+    let envelope: Envelope = match serde_json::from_slice(payload) {
+        Ok(envelope) => envelope,
+        Err(error) => {
+            return legacy(stream, payload).ok_or_else(|| format!("not a Rally event: {error}"));
+        }
+    };
     if envelope.schema_version > SCHEMA_VERSION {
         return Err(format!(
             "written with schema version {}, newer than this node's {SCHEMA_VERSION}",
@@ -168,6 +184,27 @@ pub fn read(stream: Stream, payload: &[u8]) -> Result<Envelope, String> {
         return Err(format!("a {type_name} event on the {stream} stream"));
     }
     Ok(envelope)
+}
+
+/// A schema-0 payload (the event's body alone) read as the event of `stream`.
+fn legacy(stream: Stream, payload: &[u8]) -> Option<Envelope> {
+    let data: serde_json::Value = serde_json::from_slice(payload).ok()?;
+    if !data.is_object() || data.get("type").is_some() {
+        return None;
+    }
+    let event: Event =
+        serde_json::from_value(serde_json::json!({"type": stream.name(), "data": data})).ok()?;
+    let cause = Cause::fresh();
+    Some(Envelope {
+        id: uuid::Uuid::now_v7(),
+        schema_version: 0,
+        // When it occurred was not written; only the push-latency histogram reads this.
+        occurred_at: time::OffsetDateTime::now_utc(),
+        correlation_id: cause.correlation_id,
+        causation_id: None,
+        traceparent: None,
+        event,
+    })
 }
 
 /// Delays between attempts after failures: from 100 ms doubling to 5 s, jittered, unending.

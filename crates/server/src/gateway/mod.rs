@@ -272,9 +272,10 @@ impl Gateway {
         }
         let gateway = self.clone();
         let session = session.clone();
+        // The grace counts from now, whenever the task first runs.
+        let grace = self.inner.clock.sleep(self.inner.limits.resume_grace);
         tokio::spawn(async move {
-            let grace = gateway.inner.limits.resume_grace;
-            gateway.inner.clock.sleep(grace).await;
+            grace.await;
             if session.abandoned_since(generation) {
                 gateway.end(session.id, true);
             }

@@ -40,8 +40,8 @@ pub fn recorder() -> PrometheusHandle {
 /// How often histogram samples are folded into their buckets and summaries.
 const UPKEEP_EVERY: std::time::Duration = std::time::Duration::from_secs(5);
 
-/// Folds recorded histogram samples into their buckets every `UPKEEP_EVERY` until `stop`
-/// turns true. Without it the samples wait, one by one, for the next scrape of `/metrics`,
+/// Folds recorded histogram samples into their buckets every `UPKEEP_EVERY` until `stop` is
+/// cancelled. Without it the samples wait, one by one, for the next scrape of `/metrics`,
 /// and a node nobody scrapes grows with every request.
 pub async fn upkeep(handle: PrometheusHandle, stop: CancellationToken) {
     loop {

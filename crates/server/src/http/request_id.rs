@@ -22,7 +22,7 @@ use tower_http::{
 };
 use tracing::Span;
 
-use crate::{app::AppState, bus::Cause};
+use crate::bus::Cause;
 
 /// The header that carries the request id both ways.
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -36,7 +36,7 @@ const PROBLEM_BODY_LIMIT: usize = 64 * 1024;
 /// `router` with the request-id and trace layers around it (outermost first: insane client ids
 /// dropped, an id minted where none is left, the id copied to the response, the request's span
 /// and its outcome logged, the event chain opened and the id put into problems).
-pub fn around(router: Router<AppState>) -> Router<AppState> {
+pub fn around<S: Clone + Send + Sync + 'static>(router: Router<S>) -> Router<S> {
     router
         .layer(middleware::from_fn(chain_and_problem))
         .layer(
@@ -44,6 +44,7 @@ pub fn around(router: Router<AppState>) -> Router<AppState> {
                 .make_span_with(span)
                 .on_request(())
                 .on_response(finished)
+                .on_eos(())
                 .on_failure(()),
         )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))

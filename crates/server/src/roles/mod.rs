@@ -9,7 +9,7 @@
 //! | [`ratings`]: each `match.completed` applied; leaderboard sets rebuilt | `ratings` | `Reader::step` |
 //! | [`dispatch`]: events pushed to the players they concern | `api` | `Reader::step` |
 //! | [`ready_checks`]: overdue ready checks expired and announced | `api` | `parties::ready::expire_overdue` |
-//! | [`disconnects`]: the queue's disconnect policy | `api` | |
+//! | [`disconnects`]: the queue's disconnect policy | every node | |
 //! | [`presence`]: presence recorded again after a state outage | `api` | |
 //! | [`outbox_relay`]: committed events published | every node | `OutboxRelay::pass` |
 

@@ -36,7 +36,7 @@ impl OutboxRelay {
         }
     }
 
-    /// Relays until `stop` turns true.
+    /// Relays until `stop` is cancelled.
     pub async fn run(self, stop: CancellationToken) {
         loop {
             let rest = match self.pass().await {

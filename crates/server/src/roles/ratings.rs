@@ -2,10 +2,11 @@
 //! the store) and keeps the leaderboard sets current. On start it rebuilds the active season's
 //! sets from the store.
 
-use std::time::Duration;
+use std::{sync::Arc, time::Duration};
 
 use rally_events::{ConsumerOptions, Stream};
 use rally_protocol::event::{Envelope, Event};
+use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
 use crate::ratings::{apply, board, season};
@@ -37,9 +38,12 @@ pub async fn run(app: AppState, stop: CancellationToken) {
         configured_season(&app, &name).await;
     }
     tokio::spawn(refresh_standings(store, stop.clone()));
-    tokio::spawn(keep_ranks(app.clone(), stop.clone()));
+    // A rebuild reads every rating, clears the sets and fills them again: a result recorded
+    // in between would be overwritten. The two take turns.
+    let ranks = Arc::new(Mutex::new(()));
+    tokio::spawn(keep_ranks(app.clone(), ranks.clone(), stop.clone()));
     let events = app.backends().events.clone();
-    let results = Results { app };
+    let results = Results { app, ranks };
     if let Some(reader) = Reader::open(events, READING, results, &stop).await {
         reader.run(stop).await;
     }
@@ -47,9 +51,9 @@ pub async fn run(app: AppState, stop: CancellationToken) {
 
 /// Rebuilds the leaderboard sets on start, whenever the state backend lost its data, and
 /// again after a rebuild that failed, until `stop` is cancelled.
-async fn keep_ranks(app: AppState, stop: CancellationToken) {
+async fn keep_ranks(app: AppState, ranks: Arc<Mutex<()>>, stop: CancellationToken) {
     let mut generations = app.state_epoch().subscribe();
-    let mut retry_at = rebuild(&app).await;
+    let mut retry_at = rebuild(&app, &ranks).await;
     loop {
         tokio::select! {
             () = stop.cancelled() => return,
@@ -60,7 +64,7 @@ async fn keep_ranks(app: AppState, stop: CancellationToken) {
             }
             () = until(retry_at) => {}
         }
-        retry_at = rebuild(&app).await;
+        retry_at = rebuild(&app, &ranks).await;
     }
 }
 
@@ -68,6 +72,8 @@ async fn keep_ranks(app: AppState, stop: CancellationToken) {
 #[derive(Debug)]
 pub struct Results {
     app: AppState,
+    /// Taken while a result is applied and recorded, so a rebuild cannot interleave.
+    ranks: Arc<Mutex<()>>,
 }
 
 impl Handler for Results {
@@ -75,6 +81,7 @@ impl Handler for Results {
         let Event::MatchCompleted(completed) = envelope.event else {
             return Handled::Done;
         };
+        let _turn = self.ranks.lock().await;
         match apply::apply(&self.app, &completed).await {
             Ok(Some(applied)) => {
                 if let Err(error) = board::record(
@@ -100,7 +107,8 @@ impl Handler for Results {
 
 /// Rebuilds the active season's leaderboard sets from the store; when it could not, the
 /// moment to try again.
-async fn rebuild(app: &AppState) -> Option<tokio::time::Instant> {
+async fn rebuild(app: &AppState, ranks: &Mutex<()>) -> Option<tokio::time::Instant> {
+    let _turn = ranks.lock().await;
     let store = &app.backends().store;
     let retry = || Some(tokio::time::Instant::now() + REBUILD_RETRY);
     match store.active_season().await {
@@ -148,7 +156,7 @@ async fn configured_season(app: &AppState, name: &str) {
 }
 
 /// Refreshes the store's standings every [`REFRESH_EVERY`] (never blocking readers: a
-/// concurrent refresh on PostgreSQL, one transaction on SQLite) until `stop` turns true.
+/// concurrent refresh on PostgreSQL, one transaction on SQLite) until `stop` is cancelled.
 async fn refresh_standings(store: rally_store::Store, stop: CancellationToken) {
     loop {
         tokio::select! {

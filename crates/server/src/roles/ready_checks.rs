@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::{app::AppState, parties::ready};
+use crate::{app::AppState, bus::Cause, parties::ready};
 
 /// How often the sweeper looks.
 const PERIOD: Duration = Duration::from_secs(1);
@@ -18,7 +18,10 @@ pub async fn run(app: AppState, stop: CancellationToken) {
     loop {
         // Due a period after this pass starts: a clock advanced during the pass wakes it at once.
         let next = app.clock().elapsed() + PERIOD;
-        if let Err(error) = ready::expire_overdue(&app, BATCH).await {
+        if let Err(error) = Cause::fresh()
+            .scope(ready::expire_overdue(&app, BATCH))
+            .await
+        {
             tracing::warn!(error = %error, "ready-check sweep failed; retrying");
         }
         tokio::select! {

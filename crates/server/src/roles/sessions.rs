@@ -12,7 +12,7 @@ use tokio_util::sync::CancellationToken;
 use crate::sessions::{Allocator, allocation, allocator::AllocationRequest, heartbeat};
 use crate::{
     app::AppState,
-    bus::{Handled, Handler, Reader, Reading},
+    bus::{Cause, Handled, Handler, Reader, Reading},
 };
 
 /// How the sessions role reads `match.created`.
@@ -74,7 +74,7 @@ pub async fn watch_heartbeats(app: AppState, stop: CancellationToken) {
     loop {
         // Due a period after this pass starts: a clock advanced during the pass wakes it at once.
         let next = app.clock().elapsed() + WATCH_EVERY;
-        watch.step().await;
+        Cause::fresh().scope(watch.step()).await;
         tokio::select! {
             () = stop.cancelled() => return,
             () = app.clock().sleep_until(next) => {}

@@ -44,6 +44,7 @@ use writes::{WriteFailure, lock_parties};
 
 use crate::{
     app::AppState,
+    bus::Cause,
     matchmaking::{Queues, engine_millis, spec::TicketSpec},
 };
 
@@ -172,7 +173,8 @@ impl MatchmakerRole {
                 break;
             }
             let started = clock.elapsed();
-            self.round().await;
+            // The events of one round share a chain of their own.
+            Cause::fresh().scope(self.round()).await;
             // The next round is due a period after this one started (at once if it overran).
             tokio::select! {
                 () = stop.cancelled() => break,

@@ -13,8 +13,6 @@ use uuid::Uuid;
 
 use super::{Known, MatchmakerRole};
 
-/// The matched waits a queue keeps for its median (within the status window, newest kept).
-const MAX_WAIT_SAMPLES: usize = 1024;
 use crate::{
     bus,
     http::ApiError,
@@ -23,6 +21,9 @@ use crate::{
         queueing::{self, reason},
     },
 };
+
+/// The matched waits a queue keeps for its median (within the status window, newest kept).
+const MAX_WAIT_SAMPLES: usize = 1024;
 
 impl MatchmakerRole {
     pub(super) async fn write_match(&mut self, made: Match) {

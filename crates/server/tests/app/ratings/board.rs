@@ -185,13 +185,10 @@ async fn a_configured_season_is_started_when_the_ratings_role_starts() {
     let mut app = backend.spawn(&[("season", "autumn")]).await;
     app.serve();
     let store = app.state().backends().store.clone();
-    let mut active = None;
-    for _ in 0..100 {
-        active = store.active_season().await.unwrap().map(|s| s.name);
-        if active.is_some() {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    crate::harness::until("the ratings role starts the configured season", || async {
+        store.active_season().await.unwrap().is_some()
+    })
+    .await;
+    let active = store.active_season().await.unwrap().map(|s| s.name);
     assert_eq!(active.as_deref(), Some("autumn"));
 }

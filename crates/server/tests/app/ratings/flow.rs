@@ -109,22 +109,21 @@ async fn a_reported_result_moves_ratings_history_and_the_leaderboard() {
         .await;
     assert_eq!(problem(&bad_cursor).0, 400);
 
-    let mut board = serde_json::Value::Null;
-    for _ in 0..50 {
-        board = app
-            .call(
-                "GET",
-                "/v1/leaderboard/current?mode=duel",
-                None,
-                Some(&ada.token),
-            )
-            .await
-            .json();
-        if board["total"] == 2 {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
+    let board = || async {
+        app.call(
+            "GET",
+            "/v1/leaderboard/current?mode=duel",
+            None,
+            Some(&ada.token),
+        )
+        .await
+        .json()
+    };
+    crate::harness::until("both players are on the board", || async {
+        board().await["total"] == 2
+    })
+    .await;
+    let board = board().await;
     assert_eq!(board["total"], 2, "{board}");
     assert_eq!(
         board["rows"][0]["player_id"],
