@@ -16,7 +16,7 @@ use rally_protocol::{
     event::{MatchCompleted, PlayerOutcome},
     session::{Outcome as WireOutcome, ResultLine, ResultReport},
 };
-use rally_server::ratings::{apply, board, season};
+use rally_server::ratings::{board, season};
 use rally_store::{MatchState, NewMatch, NewParticipant, Outcome, Store, new_id};
 use serde_json::json;
 use tokio::time::Instant;
@@ -174,7 +174,7 @@ pub async fn ratings(args: &RatingsBenchArgs) -> anyhow::Result<RatingsReport> {
         let state = state.clone();
         appliers.spawn(async move {
             for result in &chunk {
-                if let Ok(Some(applied)) = apply::apply(&state, result).await {
+                if let Ok(Some(applied)) = state.ratings().apply(result).await {
                     let _ = board::record(
                         &state.backends().state,
                         applied.season_id,

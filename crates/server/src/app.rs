@@ -21,6 +21,7 @@ use crate::{
     },
     matchmaking::Queues,
     password::Hasher,
+    ratings::Ratings,
     roles, router,
     sessions::SessionTokens,
     settings::{Secrets, Settings},
@@ -48,6 +49,7 @@ struct Inner {
     state_epoch: Arc<StateEpoch>,
     admission: Admission,
     hasher: Hasher,
+    ratings: Ratings,
 }
 
 impl AppState {
@@ -104,6 +106,11 @@ impl AppState {
     /// The node's password hashing, bounded to its cores.
     pub fn hasher(&self) -> &Hasher {
         &self.inner.hasher
+    }
+
+    /// The ratings service.
+    pub fn ratings(&self) -> &Ratings {
+        &self.inner.ratings
     }
 
     /// The node's bound on requests in flight.
@@ -190,6 +197,12 @@ impl App {
         );
         let state_epoch = Arc::new(StateEpoch::new(backends.state.clone()));
         let admission = Admission::new(settings.http.max_requests_in_flight);
+        let ratings = Ratings::new(
+            backends.store.clone(),
+            backends.state.clone(),
+            queues.clone(),
+            settings.ratings.clone(),
+        );
         let state = AppState {
             inner: Arc::new(Inner {
                 clock,
@@ -204,6 +217,7 @@ impl App {
                 state_epoch,
                 admission,
                 hasher: Hasher::for_this_machine(),
+                ratings,
             }),
         };
         Ok(Self {

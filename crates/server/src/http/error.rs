@@ -7,6 +7,8 @@ use axum::{
 };
 use rally_protocol::{FieldError, PROBLEM_CONTENT_TYPE, Problem};
 
+use crate::ratings::RatingsError;
+
 /// An error answered to an API client.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -349,6 +351,25 @@ impl ApiError {
     pub fn unavailable() -> Self {
         ApiError::BackendUnavailable {
             retry_after_s: BACKEND_RETRY_AFTER_S,
+        }
+    }
+}
+
+impl From<RatingsError> for ApiError {
+    fn from(error: RatingsError) -> Self {
+        match error {
+            RatingsError::SeasonNotFound => ApiError::SeasonNotFound,
+            RatingsError::SeasonExists(name) => ApiError::Invalid {
+                field: "name".to_owned(),
+                reason: format!("a season named `{name}` exists already"),
+            },
+            RatingsError::NotRanked => ApiError::NotRanked,
+            RatingsError::MatchNotFound => ApiError::MatchNotFound,
+            RatingsError::BadCursor => {
+                ApiError::BadQuery("`cursor` is not one this server gave".to_owned())
+            }
+            RatingsError::Store(error) => ApiError::store(error),
+            RatingsError::State(error) => ApiError::state(error),
         }
     }
 }

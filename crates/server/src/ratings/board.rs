@@ -12,7 +12,7 @@ use rally_store::Store;
 use uuid::Uuid;
 
 use super::mmr;
-use crate::{app::AppState, http::ApiError};
+use super::{Ratings, RatingsError};
 
 /// The sorted set of a season and mode.
 pub fn key(season_id: Uuid, mode: &str) -> String {
@@ -25,7 +25,7 @@ pub async fn record(
     season_id: Uuid,
     mode: &str,
     changes: &[RatingDelta],
-) -> Result<(), ApiError> {
+) -> Result<(), RatingsError> {
     let set = key(season_id, mode);
     for change in changes {
         state
@@ -34,18 +34,14 @@ pub async fn record(
                 &change.player_id.to_string(),
                 mmr::conservative(change.mean_after, change.uncertainty_after),
             )
-            .await
-            .map_err(ApiError::state)?;
+            .await?;
     }
     Ok(())
 }
 
 /// Rebuilds the sets of `season_id` (every mode) from the store's ratings; how many players.
-pub async fn rebuild(store: &Store, state: &State, season_id: Uuid) -> Result<usize, ApiError> {
-    let ratings = store
-        .season_ratings(season_id)
-        .await
-        .map_err(ApiError::store)?;
+pub async fn rebuild(store: &Store, state: &State, season_id: Uuid) -> Result<usize, RatingsError> {
+    let ratings = store.season_ratings(season_id).await?;
     let mut modes: HashMap<String, Vec<(Uuid, f64)>> = HashMap::new();
     for r in &ratings {
         modes
@@ -55,47 +51,40 @@ pub async fn rebuild(store: &Store, state: &State, season_id: Uuid) -> Result<us
     }
     for (mode, players) in &modes {
         let set = key(season_id, mode);
-        state.clear_set(&set).await.map_err(ApiError::state)?;
+        state.clear_set(&set).await?;
         for (player_id, score) in players {
-            state
-                .zadd(&set, &player_id.to_string(), *score)
-                .await
-                .map_err(ApiError::state)?;
+            state.zadd(&set, &player_id.to_string(), *score).await?;
         }
     }
     Ok(ratings.len())
 }
 
-/// Rows for ranked members: display names and MMR added.
-pub async fn rows(
-    app: &AppState,
-    mode: &str,
-    ranked: &[Ranked],
-) -> Result<Vec<LeaderboardRow>, ApiError> {
-    let ids: Vec<Uuid> = ranked
-        .iter()
-        .filter_map(|r| r.member.parse().ok())
-        .collect();
-    let names: HashMap<Uuid, String> = app
-        .backends()
-        .store
-        .display_names(&ids)
-        .await
-        .map_err(ApiError::store)?
-        .into_iter()
-        .collect();
-    let system = app.queues().rating_system(mode);
-    Ok(ranked
-        .iter()
-        .filter_map(|r| {
-            let player_id: Uuid = r.member.parse().ok()?;
-            Some(LeaderboardRow {
-                rank: r.rank + 1,
-                player_id,
-                display_name: names.get(&player_id).cloned().unwrap_or_default(),
-                conservative: r.score,
-                mmr: mmr::displayed_from_conservative(system, r.score),
+impl Ratings {
+    /// Rows for ranked members: display names and MMR added.
+    pub(super) async fn rows(
+        &self,
+        mode: &str,
+        ranked: &[Ranked],
+    ) -> Result<Vec<LeaderboardRow>, RatingsError> {
+        let ids: Vec<Uuid> = ranked
+            .iter()
+            .filter_map(|r| r.member.parse().ok())
+            .collect();
+        let names: HashMap<Uuid, String> =
+            self.store.display_names(&ids).await?.into_iter().collect();
+        let system = self.queues.rating_system(mode);
+        Ok(ranked
+            .iter()
+            .filter_map(|r| {
+                let player_id: Uuid = r.member.parse().ok()?;
+                Some(LeaderboardRow {
+                    rank: r.rank + 1,
+                    player_id,
+                    display_name: names.get(&player_id).cloned().unwrap_or_default(),
+                    conservative: r.score,
+                    mmr: mmr::displayed_from_conservative(system, r.score),
+                })
             })
-        })
-        .collect())
+            .collect())
+    }
 }

@@ -5,7 +5,7 @@ use rally_protocol::rating::{HistoryEntry, HistoryPage, MatchParticipant, MatchS
 use rally_store::{MatchRecord, Participant, StoreError, Timestamp};
 use uuid::Uuid;
 
-use crate::{app::AppState, http::ApiError};
+use super::{Ratings, RatingsError};
 
 /// The most entries a page holds.
 pub const MAX_PAGE: u32 = 100;
@@ -23,8 +23,8 @@ fn encode(at: Timestamp, match_id: Uuid) -> String {
     URL_SAFE_NO_PAD.encode(format!("{}:{match_id}", at.unix_millis()))
 }
 
-fn decode(cursor: &str) -> Result<(Timestamp, Uuid), ApiError> {
-    let bad = || ApiError::BadQuery("`cursor` is not one this server gave".to_owned());
+fn decode(cursor: &str) -> Result<(Timestamp, Uuid), RatingsError> {
+    let bad = || RatingsError::BadCursor;
     let text = URL_SAFE_NO_PAD.decode(cursor).map_err(|_| bad())?;
     let text = String::from_utf8(text).map_err(|_| bad())?;
     let (millis, id) = text.split_once(':').ok_or_else(bad)?;
@@ -39,113 +39,99 @@ fn decode(cursor: &str) -> Result<(Timestamp, Uuid), ApiError> {
     ))
 }
 
-/// One match as anyone may see it.
-pub async fn summary(
-    app: &AppState,
-    record: &MatchRecord,
-    participants: &[Participant],
-) -> Result<MatchSummary, ApiError> {
-    let ids: Vec<Uuid> = participants.iter().map(|p| p.player_id).collect();
-    let names: std::collections::HashMap<Uuid, String> = app
-        .backends()
-        .store
-        .display_names(&ids)
-        .await
-        .map_err(ApiError::store)?
-        .into_iter()
-        .collect();
-    Ok(MatchSummary {
-        id: record.id,
-        mode: record.mode.clone(),
-        region: record.region.clone(),
-        season_id: record.season_id,
-        state: record.state.as_str().to_owned(),
-        created_at: record.created_at.to_offset_date_time(),
-        duration_s: record
-            .result
-            .as_ref()
-            .and_then(|r| r.get("duration_s"))
-            .and_then(serde_json::Value::as_f64),
-        participants: participants
-            .iter()
-            .map(|p| MatchParticipant {
-                player_id: p.player_id,
-                display_name: names.get(&p.player_id).cloned().unwrap_or_default(),
-                team: p.team,
-                party_id: p.party_id,
-                outcome: p.outcome.map(|o| o.as_str().to_owned()),
-                rating_before: p.rating_mean_before,
-                rating_after: p.rating_mean_after,
-            })
-            .collect(),
-    })
-}
-
-/// `GET /v1/matches/{match_id}`.
-pub async fn one(app: &AppState, match_id: Uuid) -> Result<MatchSummary, ApiError> {
-    let store = &app.backends().store;
-    let record = match store.match_record(match_id).await {
-        Ok(record) => record,
-        Err(StoreError::NotFound) => return Err(ApiError::MatchNotFound),
-        Err(error) => return Err(ApiError::store(error)),
-    };
-    let participants = store
-        .match_participants(match_id)
-        .await
-        .map_err(ApiError::store)?;
-    summary(app, &record, &participants).await
-}
-
-/// A page of `player_id`'s history after `cursor`. Filters apply within the page, so a
-/// filtered page may hold fewer than `limit` entries; follow `next_cursor` to the end.
-pub async fn page(
-    app: &AppState,
-    player_id: Uuid,
-    cursor: Option<&str>,
-    limit: u32,
-    filter: &Filter,
-) -> Result<HistoryPage, ApiError> {
-    let store = &app.backends().store;
-    let before = cursor.map(decode).transpose()?;
-    let limit = limit.clamp(1, MAX_PAGE);
-    let rows = store
-        .player_history(player_id, before, i64::from(limit))
-        .await
-        .map_err(ApiError::store)?;
-    let next_cursor = (rows.len() == limit as usize)
-        .then(|| {
-            rows.last()
-                .map(|last| encode(last.played_at, last.match_id))
+impl Ratings {
+    /// One match as anyone may see it.
+    pub async fn summary(
+        &self,
+        record: &MatchRecord,
+        participants: &[Participant],
+    ) -> Result<MatchSummary, RatingsError> {
+        let ids: Vec<Uuid> = participants.iter().map(|p| p.player_id).collect();
+        let names: std::collections::HashMap<Uuid, String> =
+            self.store.display_names(&ids).await?.into_iter().collect();
+        Ok(MatchSummary {
+            id: record.id,
+            mode: record.mode.clone(),
+            region: record.region.clone(),
+            season_id: record.season_id,
+            state: record.state.as_str().to_owned(),
+            created_at: record.created_at.to_offset_date_time(),
+            duration_s: record
+                .result
+                .as_ref()
+                .and_then(|r| r.get("duration_s"))
+                .and_then(serde_json::Value::as_f64),
+            participants: participants
+                .iter()
+                .map(|p| MatchParticipant {
+                    player_id: p.player_id,
+                    display_name: names.get(&p.player_id).cloned().unwrap_or_default(),
+                    team: p.team,
+                    party_id: p.party_id,
+                    outcome: p.outcome.map(|o| o.as_str().to_owned()),
+                    rating_before: p.rating_mean_before,
+                    rating_after: p.rating_mean_after,
+                })
+                .collect(),
         })
-        .flatten();
-    let mut entries = Vec::with_capacity(rows.len());
-    for row in rows {
-        let record = store
-            .match_record(row.match_id)
-            .await
-            .map_err(ApiError::store)?;
-        if filter.mode.as_ref().is_some_and(|m| *m != record.mode)
-            || filter
-                .season_id
-                .is_some_and(|s| Some(s) != record.season_id)
-        {
-            continue;
-        }
-        let participants = store
-            .match_participants(row.match_id)
-            .await
-            .map_err(ApiError::store)?;
-        entries.push(HistoryEntry {
-            summary: summary(app, &record, &participants).await?,
-            team: row.team,
-            outcome: row.outcome.map(|o| o.as_str().to_owned()),
-            rating_change: row
-                .rating_mean_after
-                .map(|after| after - row.rating_mean_before),
-        });
     }
-    Ok(HistoryPage {
-        entries,
-        next_cursor,
-    })
+
+    /// `GET /v1/matches/{match_id}`.
+    pub async fn one(&self, match_id: Uuid) -> Result<MatchSummary, RatingsError> {
+        let store = &self.store;
+        let record = match store.match_record(match_id).await {
+            Ok(record) => record,
+            Err(StoreError::NotFound) => return Err(RatingsError::MatchNotFound),
+            Err(error) => return Err(error.into()),
+        };
+        let participants = store.match_participants(match_id).await?;
+        self.summary(&record, &participants).await
+    }
+
+    /// A page of `player_id`'s history after `cursor`. Filters apply within the page, so a
+    /// filtered page may hold fewer than `limit` entries; follow `next_cursor` to the end.
+    pub async fn history(
+        &self,
+        player_id: Uuid,
+        cursor: Option<&str>,
+        limit: u32,
+        filter: &Filter,
+    ) -> Result<HistoryPage, RatingsError> {
+        let store = &self.store;
+        let before = cursor.map(decode).transpose()?;
+        let limit = limit.clamp(1, MAX_PAGE);
+        let rows = store
+            .player_history(player_id, before, i64::from(limit))
+            .await?;
+        let next_cursor = (rows.len() == limit as usize)
+            .then(|| {
+                rows.last()
+                    .map(|last| encode(last.played_at, last.match_id))
+            })
+            .flatten();
+        let mut entries = Vec::with_capacity(rows.len());
+        for row in rows {
+            let record = store.match_record(row.match_id).await?;
+            if filter.mode.as_ref().is_some_and(|m| *m != record.mode)
+                || filter
+                    .season_id
+                    .is_some_and(|s| Some(s) != record.season_id)
+            {
+                continue;
+            }
+            let participants = store.match_participants(row.match_id).await?;
+            entries.push(HistoryEntry {
+                summary: self.summary(&record, &participants).await?,
+                team: row.team,
+                outcome: row.outcome.map(|o| o.as_str().to_owned()),
+                rating_change: row
+                    .rating_mean_after
+                    .map(|after| after - row.rating_mean_before),
+            });
+        }
+        Ok(HistoryPage {
+            entries,
+            next_cursor,
+        })
+    }
 }

@@ -1,4 +1,5 @@
-//! Ratings, match history and seasonal leaderboards.
+//! Ratings, match history and seasonal leaderboards: the [`Ratings`] service, whose methods are
+//! spread over the modules below by concept.
 //!
 //! - [`apply`]: a completed match's result applied to its players' ratings, exactly once (the
 //!   store's `matches.rated_at` decides), with each participant's rating before and after.
@@ -9,7 +10,38 @@
 
 pub mod apply;
 pub mod board;
+mod error;
 pub mod history;
 pub mod mmr;
 pub mod season;
 pub mod standings;
+
+pub use error::RatingsError;
+
+use rally_state::State;
+use rally_store::Store;
+
+use crate::{matchmaking::Queues, settings::RatingSettings};
+
+/// The ratings service: what it uses is given when it is built (the store, the state backend
+/// for the leaderboard sets, the queues for each one's rating system, its settings), and every
+/// call answers with a [`RatingsError`].
+#[derive(Debug, Clone)]
+pub struct Ratings {
+    store: Store,
+    state: State,
+    queues: Queues,
+    settings: RatingSettings,
+}
+
+impl Ratings {
+    /// The service over these parts.
+    pub fn new(store: Store, state: State, queues: Queues, settings: RatingSettings) -> Self {
+        Self {
+            store,
+            state,
+            queues,
+            settings,
+        }
+    }
+}

@@ -3,6 +3,8 @@
 
 use rally_store::{Season, Store, StoreError, new_id};
 
+use super::RatingsError;
+
 /// The name of the season started when none is active.
 pub const FIRST: &str = "season-1";
 
@@ -31,30 +33,23 @@ pub async fn start(
     state: &rally_state::State,
     queues: &crate::matchmaking::Queues,
     name: &str,
-) -> Result<(Season, usize), crate::http::ApiError> {
-    use crate::http::ApiError;
+) -> Result<(Season, usize), RatingsError> {
     // One transaction: a refused name ends nothing.
-    let previous = store.active_season().await.map_err(ApiError::store)?;
+    let previous = store.active_season().await?;
     let ratings = match &previous {
-        Some(previous) => store
-            .season_ratings(previous.id)
-            .await
-            .map_err(ApiError::store)?,
+        Some(previous) => store.season_ratings(previous.id).await?,
         None => Vec::new(),
     };
-    let mut tx = store.begin().await.map_err(ApiError::store)?;
+    let mut tx = store.begin().await?;
     if previous.is_some() {
-        tx.end_season().await.map_err(ApiError::store)?;
+        tx.end_season().await?;
     }
     let season = match tx.start_season(new_id(), name).await {
         Ok(season) => season,
         Err(StoreError::Conflict { .. }) => {
-            return Err(ApiError::Invalid {
-                field: "name".to_owned(),
-                reason: format!("a season named `{name}` exists already"),
-            });
+            return Err(RatingsError::SeasonExists(name.to_owned()));
         }
-        Err(error) => return Err(ApiError::store(error)),
+        Err(error) => return Err(error.into()),
     };
     let mut carried = 0;
     for rating in &ratings {
@@ -72,13 +67,11 @@ pub async fn start(
             uncertainty,
             volatility: rating.volatility,
         };
-        tx.upsert_rating(&key, value, 0)
-            .await
-            .map_err(ApiError::store)?;
+        tx.upsert_rating(&key, value, 0).await?;
         carried += 1;
     }
-    tx.commit().await.map_err(ApiError::store)?;
-    store.refresh_leaderboard().await.map_err(ApiError::store)?;
+    tx.commit().await?;
+    store.refresh_leaderboard().await?;
     super::board::rebuild(store, state, season.id).await?;
     Ok((season, carried))
 }

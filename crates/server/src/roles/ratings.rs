@@ -9,7 +9,7 @@ use rally_protocol::event::{Envelope, Event};
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
-use crate::ratings::{apply, board, season};
+use crate::ratings::{board, season};
 use crate::{
     app::AppState,
     bus::{Handled, Handler, Reader, Reading},
@@ -82,7 +82,7 @@ impl Handler for Results {
             return Handled::Done;
         };
         let _turn = self.ranks.lock().await;
-        match apply::apply(&self.app, &completed).await {
+        match self.app.ratings().apply(&completed).await {
             Ok(Some(applied)) => {
                 if let Err(error) = board::record(
                     &self.app.backends().state,

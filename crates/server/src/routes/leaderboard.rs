@@ -1,5 +1,5 @@
 //! `/v1/leaderboard/{season}`: seasonal standings by conservative rating. The rules are in
-//! [`crate::ratings::standings`].
+//! [`crate::ratings::standings`] ([`Ratings::standings`](crate::ratings::Ratings::standings)).
 
 use axum::extract::State;
 use rally_protocol::{
@@ -12,7 +12,6 @@ use crate::{
     app::AppState,
     auth::AuthenticatedPlayer,
     http::{ApiError, Json, Path, Query},
-    ratings::standings,
 };
 
 /// The leaderboard routes.
@@ -37,25 +36,20 @@ async fn board(
 ) -> Result<Json<LeaderboardPage>, ApiError> {
     if let Some(player) = params.around {
         return Ok(Json(
-            standings::around(
-                &app,
-                &season,
-                &params.mode,
-                player,
-                params.radius.unwrap_or(5),
-            )
-            .await?,
+            app.ratings()
+                .around(&season, &params.mode, player, params.radius.unwrap_or(5))
+                .await?,
         ));
     }
     Ok(Json(
-        standings::page(
-            &app,
-            &season,
-            &params.mode,
-            params.limit.unwrap_or(100),
-            params.cursor.as_deref(),
-        )
-        .await?,
+        app.ratings()
+            .standings(
+                &season,
+                &params.mode,
+                params.limit.unwrap_or(100),
+                params.cursor.as_deref(),
+            )
+            .await?,
     ))
 }
 
@@ -73,13 +67,13 @@ async fn me(
     Query(params): Query<LeaderboardQuery>,
 ) -> Result<Json<LeaderboardPage>, ApiError> {
     Ok(Json(
-        standings::around(
-            &app,
-            &season,
-            &params.mode,
-            caller.player_id,
-            params.radius.unwrap_or(5),
-        )
-        .await?,
+        app.ratings()
+            .around(
+                &season,
+                &params.mode,
+                caller.player_id,
+                params.radius.unwrap_or(5),
+            )
+            .await?,
     ))
 }

@@ -13,7 +13,7 @@ use crate::{
     app::AppState,
     auth::AuthenticatedPlayer,
     http::{ApiError, Json, Path, Query},
-    ratings::history::{self, Filter},
+    ratings::history::Filter,
 };
 
 /// The match routes.
@@ -41,14 +41,14 @@ async fn history_page(
     };
     let player = params.player_id.unwrap_or(caller.player_id);
     Ok(Json(
-        history::page(
-            &app,
-            player,
-            params.cursor.as_deref(),
-            params.limit.unwrap_or(20),
-            &filter,
-        )
-        .await?,
+        app.ratings()
+            .history(
+                player,
+                params.cursor.as_deref(),
+                params.limit.unwrap_or(20),
+                &filter,
+            )
+            .await?,
     ))
 }
 
@@ -64,5 +64,5 @@ async fn one(
     _caller: AuthenticatedPlayer,
     Path(match_id): Path<Uuid>,
 ) -> Result<Json<MatchSummary>, ApiError> {
-    Ok(Json(history::one(&app, match_id).await?))
+    Ok(Json(app.ratings().one(match_id).await?))
 }

@@ -76,7 +76,7 @@ pub struct HttpSettings {
     pub trusted_proxies: Vec<IpAddr>,
 }
 
-/// The node's keys and their predecessors (resolved into [`Secrets`] at start).
+/// The node's keys and their predecessors (resolved into [`Secrets`](super::Secrets) at start).
 #[derive(Debug, Clone)]
 pub struct KeySettings {
     /// The key that signs players' access tokens (`RALLY_TOKEN_SIGNING_KEY`).

@@ -1,6 +1,6 @@
 //! Exactly-once application, and leaderboard ranks against the store's own ORDER BY.
 
-use rally_server::ratings::{apply, board};
+use rally_server::ratings::board;
 use rally_store::RatingKey;
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use uuid::Uuid;
@@ -18,12 +18,12 @@ on_both_backends! {
         let completed = finished_duel(&store, ada, bob).await;
 
         let (first, second) = tokio::join!(
-            apply::apply(app.state(), &completed),
-            apply::apply(app.state(), &completed),
+            app.state().ratings().apply(&completed),
+            app.state().ratings().apply(&completed),
         );
         let applied = [first.unwrap(), second.unwrap()];
         assert_eq!(applied.iter().filter(|a| a.is_some()).count(), 1, "one of two applies");
-        assert!(apply::apply(app.state(), &completed).await.unwrap().is_none(), "redelivery");
+        assert!(app.state().ratings().apply(&completed).await.unwrap().is_none(), "redelivery");
 
         let season = applied.iter().flatten().next().unwrap().season_id;
         let key = |player_id| RatingKey { player_id, season_id: season, mode: "duel".to_owned() };
@@ -43,7 +43,7 @@ on_both_backends! {
         let store = app.state().backends().store.clone();
         let first = finished_duel(&store, cyd, dan).await;
         let second = finished_duel(&store, cyd, eve).await;
-        let (a, b) = tokio::join!(apply::apply(app.state(), &first), apply::apply(app.state(), &second));
+        let (a, b) = tokio::join!(app.state().ratings().apply(&first), app.state().ratings().apply(&second));
         let season = a.unwrap().unwrap().season_id;
         b.unwrap().unwrap();
         let key = RatingKey { player_id: cyd, season_id: season, mode: "duel".to_owned() };
@@ -76,7 +76,10 @@ async fn leaderboard_ranks_agree_with_the_stores_order_after_a_random_mix_of_res
             continue;
         }
         let completed = finished_duel(&store, a, b).await;
-        let applied = apply::apply(app.state(), &completed)
+        let applied = app
+            .state()
+            .ratings()
+            .apply(&completed)
             .await
             .unwrap()
             .unwrap();
@@ -125,7 +128,10 @@ async fn a_new_season_carries_ratings_over_halfway_back_to_the_start_and_keeps_t
     let store = app.state().backends().store.clone();
     let state = app.state().backends().state.clone();
     let completed = finished_duel(&store, ada, bob).await;
-    let first = apply::apply(app.state(), &completed)
+    let first = app
+        .state()
+        .ratings()
+        .apply(&completed)
         .await
         .unwrap()
         .unwrap();
@@ -164,7 +170,10 @@ async fn a_new_season_carries_ratings_over_halfway_back_to_the_start_and_keeps_t
         .unwrap();
     assert_eq!(old_board.len(), 2);
     assert_eq!(old_board[0].player_id, ada);
-    let around = rally_server::ratings::standings::around(app.state(), "season-1", "duel", ada, 1)
+    let around = app
+        .state()
+        .ratings()
+        .around("season-1", "duel", ada, 1)
         .await
         .unwrap();
     assert_eq!(
@@ -172,7 +181,10 @@ async fn a_new_season_carries_ratings_over_halfway_back_to_the_start_and_keeps_t
         (2, 2),
         "an ended season reads from the store"
     );
-    let page = rally_server::ratings::standings::page(app.state(), "season-1", "duel", 1, None)
+    let page = app
+        .state()
+        .ratings()
+        .standings("season-1", "duel", 1, None)
         .await
         .unwrap();
     assert_eq!(page.rows.len(), 1);
