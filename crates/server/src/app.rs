@@ -23,7 +23,7 @@ use crate::{
     password::Hasher,
     ratings::Ratings,
     roles, router,
-    sessions::SessionTokens,
+    sessions::{SessionTokens, Sessions},
     settings::{Secrets, Settings},
     state_epoch::{self, StateEpoch},
 };
@@ -45,11 +45,11 @@ struct Inner {
     tokens: AccessTokens,
     gateway: Gateway,
     queues: Queues,
-    session_tokens: SessionTokens,
     state_epoch: Arc<StateEpoch>,
     admission: Admission,
     hasher: Hasher,
     ratings: Ratings,
+    sessions: Sessions,
 }
 
 impl AppState {
@@ -88,11 +88,6 @@ impl AppState {
         &self.inner.queues
     }
 
-    /// Signs and verifies game-session tokens.
-    pub fn session_tokens(&self) -> &SessionTokens {
-        &self.inner.session_tokens
-    }
-
     /// This node's WebSocket gateway.
     pub fn gateway(&self) -> &Gateway {
         &self.inner.gateway
@@ -106,6 +101,11 @@ impl AppState {
     /// The node's password hashing, bounded to its cores.
     pub fn hasher(&self) -> &Hasher {
         &self.inner.hasher
+    }
+
+    /// The sessions service.
+    pub fn sessions(&self) -> &Sessions {
+        &self.inner.sessions
     }
 
     /// The ratings service.
@@ -197,6 +197,14 @@ impl App {
         );
         let state_epoch = Arc::new(StateEpoch::new(backends.state.clone()));
         let admission = Admission::new(settings.http.max_requests_in_flight);
+        let sessions = Sessions::new(
+            backends.store.clone(),
+            backends.state.clone(),
+            clock.clone(),
+            queues.clone(),
+            settings.sessions.clone(),
+            session_tokens,
+        );
         let ratings = Ratings::new(
             backends.store.clone(),
             backends.state.clone(),
@@ -213,11 +221,11 @@ impl App {
                 tokens,
                 gateway,
                 queues,
-                session_tokens,
                 state_epoch,
                 admission,
                 hasher: Hasher::for_this_machine(),
                 ratings,
+                sessions,
             }),
         };
         Ok(Self {

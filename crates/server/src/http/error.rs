@@ -7,7 +7,7 @@ use axum::{
 };
 use rally_protocol::{FieldError, PROBLEM_CONTENT_TYPE, Problem};
 
-use crate::ratings::RatingsError;
+use crate::{ratings::RatingsError, sessions::SessionsError};
 
 /// An error answered to an API client.
 #[derive(Debug, thiserror::Error)]
@@ -370,6 +370,23 @@ impl From<RatingsError> for ApiError {
             }
             RatingsError::Store(error) => ApiError::store(error),
             RatingsError::State(error) => ApiError::state(error),
+        }
+    }
+}
+
+impl From<SessionsError> for ApiError {
+    fn from(error: SessionsError) -> Self {
+        match error {
+            SessionsError::SessionNotFound => ApiError::SessionNotFound,
+            SessionsError::NotParticipant => ApiError::NotParticipant,
+            SessionsError::SessionNotRunning => ApiError::SessionNotRunning,
+            SessionsError::ResultConflict => ApiError::ResultConflict,
+            SessionsError::BackfillOpen => ApiError::BackfillOpen,
+            SessionsError::BackfillNotFound => ApiError::BackfillNotFound,
+            SessionsError::UnknownRole(role) => ApiError::UnknownRole(role),
+            SessionsError::Invalid { field, reason } => ApiError::Invalid { field, reason },
+            SessionsError::Store(error) => ApiError::store(error),
+            SessionsError::State(error) => ApiError::state(error),
         }
     }
 }

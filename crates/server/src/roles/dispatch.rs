@@ -160,7 +160,8 @@ fn pushes(app: &AppState, event: Event) -> Vec<(Uuid, ServerEvent)> {
             .player_ids
             .iter()
             .map(|p| {
-                let info = lifecycle::ready_info(app, ready.match_id, &ready.endpoint, *p);
+                let info =
+                    lifecycle::ready_info(app.sessions(), ready.match_id, &ready.endpoint, *p);
                 (*p, ServerEvent::SessionReady(info))
             })
             .collect(),

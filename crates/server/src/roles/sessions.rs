@@ -9,7 +9,9 @@ use rally_events::{ConsumerOptions, Stream};
 use rally_protocol::event::{Envelope, Event};
 use tokio_util::sync::CancellationToken;
 
-use crate::sessions::{Allocator, allocation, allocator::AllocationRequest, heartbeat};
+use crate::sessions::{
+    Allocator, SessionsError, allocation, allocator::AllocationRequest, heartbeat,
+};
 use crate::{
     app::AppState,
     bus::{Cause, Handled, Handler, Reader, Reading},
@@ -57,7 +59,7 @@ impl Handler for Allocations {
             region: found.region,
             player_ids: found.teams.iter().flatten().map(|p| p.player_id).collect(),
         };
-        match allocation::allocate(&self.app, &self.allocator, request).await {
+        match allocation::allocate(self.app.sessions(), &self.allocator, request).await {
             Ok(()) => Handled::Done,
             Err(error) => {
                 tracing::warn!(error = %error, "cannot settle a match's session; retrying");
@@ -135,7 +137,7 @@ async fn check_deadlines(app: &AppState, armed: &mut u64) -> anyhow::Result<()> 
         let sessions = app.backends().store.live_sessions(after, PAGE).await?;
         running += sessions.len();
         for session in &sessions {
-            match heartbeat::deadline_passed(app, session.match_id).await {
+            match heartbeat::deadline_passed(app.sessions(), session.match_id).await {
                 Ok(true) => lapsed.push(session.clone()),
                 Ok(false) => {}
                 Err(error) => tracing::warn!(error = %error, "cannot read a heartbeat deadline"),
@@ -156,11 +158,11 @@ async fn check_deadlines(app: &AppState, armed: &mut u64) -> anyhow::Result<()> 
     }
     for session in &lapsed {
         // A heartbeat may have come since the pass read its deadline.
-        if !heartbeat::deadline_passed(app, session.match_id).await? {
+        if !heartbeat::deadline_passed(app.sessions(), session.match_id).await? {
             continue;
         }
         metrics::counter!("rally_heartbeat_misses_total").increment(1);
-        if let Err(error) = heartbeat::abandon(app, session).await {
+        if let Err(error) = heartbeat::abandon(app.sessions(), session).await {
             tracing::warn!(error = %error, "cannot end an abandoned session");
         }
     }
@@ -173,10 +175,9 @@ fn state_unavailable(error: &anyhow::Error) -> bool {
         cause
             .downcast_ref::<rally_state::StateError>()
             .is_some_and(rally_state::StateError::is_unavailable)
-            || matches!(
-                cause.downcast_ref::<crate::http::ApiError>(),
-                Some(crate::http::ApiError::BackendUnavailable { .. })
-            )
+            || cause
+                .downcast_ref::<SessionsError>()
+                .is_some_and(SessionsError::is_unavailable)
     })
 }
 
@@ -191,7 +192,7 @@ async fn rearm(app: &AppState) -> anyhow::Result<usize> {
         let sessions = app.backends().store.live_sessions(after, PAGE).await?;
         for session in &sessions {
             let active = session.state == rally_store::SessionState::Active;
-            heartbeat::arm_deadline(app, session.match_id, active).await?;
+            heartbeat::arm_deadline(app.sessions(), session.match_id, active).await?;
         }
         count += sessions.len();
         if sessions.len() < PAGE as usize {

@@ -73,7 +73,7 @@ async fn verify(
     Json(request): Json<VerifyRequest>,
 ) -> Result<Json<VerifyAnswer>, ApiError> {
     Ok(Json(
-        lifecycle::verify(&app, match_id, &request.token).await?,
+        lifecycle::verify(app.sessions(), match_id, &request.token).await?,
     ))
 }
 
@@ -91,7 +91,7 @@ async fn heartbeat(
     _key: GameServerKey,
     Path(match_id): Path<Uuid>,
 ) -> Result<Json<HeartbeatAnswer>, ApiError> {
-    Ok(Json(heartbeat::heartbeat(&app, match_id).await?))
+    Ok(Json(heartbeat::heartbeat(app.sessions(), match_id).await?))
 }
 
 /// How the match ended: stored once; the same report again is answered with it.
@@ -111,7 +111,9 @@ async fn result(
     Path(match_id): Path<Uuid>,
     Json(report): Json<ResultReport>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    Ok(Json(result::report(&app, match_id, report).await?))
+    Ok(Json(
+        result::report(app.sessions(), match_id, report).await?,
+    ))
 }
 
 /// Asks the matchmaker for players for one team; those found get `session.ready`.
@@ -131,7 +133,7 @@ async fn backfill(
     Path(match_id): Path<Uuid>,
     Json(request): Json<BackfillRequest>,
 ) -> Result<(StatusCode, Json<BackfillAnswer>), ApiError> {
-    let answer = backfill::request_backfill(&app, match_id, request).await?;
+    let answer = backfill::request_backfill(app.sessions(), match_id, request).await?;
     Ok((StatusCode::ACCEPTED, Json(answer)))
 }
 
@@ -148,6 +150,6 @@ async fn withdraw_backfill(
     _key: GameServerKey,
     Path(match_id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
-    backfill::withdraw_backfill(&app, match_id).await?;
+    backfill::withdraw_backfill(app.sessions(), match_id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -32,6 +32,6 @@ async fn get(
     Path(match_id): Path<Uuid>,
 ) -> Result<Json<SessionInfo>, ApiError> {
     Ok(Json(
-        lifecycle::for_player(&app, match_id, player.player_id).await?,
+        lifecycle::for_player(app.sessions(), match_id, player.player_id).await?,
     ))
 }

@@ -11,24 +11,21 @@ use rally_store::{EndReason, MatchState, SessionState, StoreError, TicketState};
 use uuid::Uuid;
 
 use super::allocator::{AllocationError, AllocationRequest};
+use super::{Sessions, SessionsError};
 use super::{heartbeat::arm_deadline, lifecycle::enqueue};
-use crate::{app::AppState, http::ApiError};
 
 /// Handles one `match.created`: opens the session (once), allocates a server, and stores the
 /// outcome with its event. A redelivered match whose session already left `allocating` changes
 /// nothing.
 pub async fn allocate(
-    app: &AppState,
+    sessions: &Sessions,
     allocator: &super::Allocator,
     request: AllocationRequest,
-) -> Result<(), ApiError> {
-    let store = &app.backends().store;
-    let mut tx = store.begin().await.map_err(ApiError::store)?;
-    let session = tx
-        .open_session(request.match_id)
-        .await
-        .map_err(ApiError::store)?;
-    tx.commit().await.map_err(ApiError::store)?;
+) -> Result<(), SessionsError> {
+    let store = &sessions.store;
+    let mut tx = store.begin().await?;
+    let session = tx.open_session(request.match_id).await?;
+    tx.commit().await?;
     if session.state != SessionState::Allocating {
         return Ok(());
     }
@@ -37,29 +34,24 @@ pub async fn allocate(
     metrics::histogram!("rally_allocation_duration_seconds")
         .record(started.elapsed().as_secs_f64());
     match allocated {
-        Ok(endpoint) => ready(app, &request, &endpoint).await,
+        Ok(endpoint) => ready(sessions, &request, &endpoint).await,
         Err(error) => {
             tracing::warn!(error = %error, match_id = %request.match_id, "allocation failed; the players go back to the queue");
             metrics::counter!("rally_allocation_failures_total", "reason" => error.reason())
                 .increment(1);
-            failed(app, &request, &error).await
+            failed(sessions, &request, &error).await
         }
     }
 }
 
 async fn ready(
-    app: &AppState,
+    sessions: &Sessions,
     request: &AllocationRequest,
     endpoint: &str,
-) -> Result<(), ApiError> {
+) -> Result<(), SessionsError> {
     // The deadline first: the monitor never sees a ready session without one.
-    arm_deadline(app, request.match_id, false).await?;
-    let mut tx = app
-        .backends()
-        .store
-        .begin()
-        .await
-        .map_err(ApiError::store)?;
+    arm_deadline(sessions, request.match_id, false).await?;
+    let mut tx = sessions.store.begin().await?;
     match tx
         .transition_session(
             request.match_id,
@@ -72,7 +64,7 @@ async fn ready(
     {
         Ok(_) => {}
         Err(StoreError::NotFound) => return Ok(()),
-        Err(error) => return Err(ApiError::store(error)),
+        Err(error) => return Err(error.into()),
     }
     let ready = SessionReady {
         match_id: request.match_id,
@@ -80,33 +72,25 @@ async fn ready(
         player_ids: request.player_ids.clone(),
     };
     enqueue(&mut tx, request.match_id, Event::SessionReady(ready)).await?;
-    tx.commit().await.map_err(ApiError::store)
+    tx.commit().await.map_err(SessionsError::from)
 }
 
 /// No server: the session fails, the match fails, each ticket goes back to the queue with its
 /// original enqueue time (unless its player queued again meanwhile), and the players are told.
 async fn failed(
-    app: &AppState,
+    sessions: &Sessions,
     request: &AllocationRequest,
     error: &AllocationError,
-) -> Result<(), ApiError> {
-    let store = &app.backends().store;
-    let tickets = store
-        .tickets_of_match(request.match_id)
-        .await
-        .map_err(ApiError::store)?;
+) -> Result<(), SessionsError> {
+    let store = &sessions.store;
+    let tickets = store.tickets_of_match(request.match_id).await?;
     let mut busy = HashSet::new();
     for player in &request.player_ids {
-        if store
-            .active_ticket_of_player(*player)
-            .await
-            .map_err(ApiError::store)?
-            .is_some()
-        {
+        if store.active_ticket_of_player(*player).await?.is_some() {
             busy.insert(*player);
         }
     }
-    let mut tx = store.begin().await.map_err(ApiError::store)?;
+    let mut tx = store.begin().await?;
     match tx
         .transition_session(
             request.match_id,
@@ -119,11 +103,10 @@ async fn failed(
     {
         Ok(_) => {}
         Err(StoreError::NotFound) => return Ok(()),
-        Err(error) => return Err(ApiError::store(error)),
+        Err(error) => return Err(error.into()),
     }
     tx.set_match_state(request.match_id, MatchState::Created, MatchState::Failed)
-        .await
-        .map_err(ApiError::store)?;
+        .await?;
     let mut requeued = true;
     for ticket in tickets.iter().filter(|t| t.state == TicketState::Matched) {
         let members: Vec<Uuid> = crate::matchmaking::queueing::view(ticket).member_ids;
@@ -138,12 +121,9 @@ async fn failed(
             None,
             None,
         )
-        .await
-        .map_err(ApiError::store)?;
+        .await?;
         if let Some(party_id) = ticket.party_id {
-            tx.set_party_queued(party_id, true)
-                .await
-                .map_err(ApiError::store)?;
+            tx.set_party_queued(party_id, true).await?;
         }
     }
     let cancelled = MatchCancelled {
@@ -153,5 +133,5 @@ async fn failed(
         player_ids: request.player_ids.clone(),
     };
     enqueue(&mut tx, request.match_id, Event::MatchCancelled(cancelled)).await?;
-    tx.commit().await.map_err(ApiError::store)
+    tx.commit().await.map_err(SessionsError::from)
 }

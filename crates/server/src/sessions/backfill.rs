@@ -5,33 +5,27 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::lifecycle::session;
-use crate::{app::AppState, http::ApiError};
+use super::{Sessions, SessionsError};
 
 /// A game server asks for players for one team of its running match.
 pub async fn request_backfill(
-    app: &AppState,
+    sessions: &Sessions,
     match_id: Uuid,
     request: rally_protocol::session::BackfillRequest,
-) -> Result<rally_protocol::session::BackfillAnswer, ApiError> {
-    let current = session(app, match_id).await?;
+) -> Result<rally_protocol::session::BackfillAnswer, SessionsError> {
+    let current = session(sessions, match_id).await?;
     if !matches!(current.state, SessionState::Ready | SessionState::Active) {
-        return Err(ApiError::SessionNotRunning);
+        return Err(SessionsError::SessionNotRunning);
     }
-    let store = &app.backends().store;
-    let record = store
-        .match_record(match_id)
-        .await
-        .map_err(ApiError::store)?;
-    let participants = store
-        .match_participants(match_id)
-        .await
-        .map_err(ApiError::store)?;
-    let invalid = |reason: &str| ApiError::Invalid {
+    let store = &sessions.store;
+    let record = store.match_record(match_id).await?;
+    let participants = store.match_participants(match_id).await?;
+    let invalid = |reason: &str| SessionsError::Invalid {
         field: "team".to_owned(),
         reason: reason.to_owned(),
     };
-    let (_, config) = app
-        .queues()
+    let (_, config) = sessions
+        .queues
         .get(&record.mode)
         .ok_or_else(|| invalid("this match's queue is no longer configured"))?;
     let replacing = request.replacing.unwrap_or_default();
@@ -53,7 +47,7 @@ pub async fn request_backfill(
         .filter(|p| p.team == team && !replacing.contains(&p.player_id))
         .count();
     if request.slots == 0 || staying + request.slots as usize > usize::from(config.team_size) {
-        return Err(ApiError::Invalid {
+        return Err(SessionsError::Invalid {
             field: "slots".to_owned(),
             reason: format!("must be positive and fit a team of {}", config.team_size),
         });
@@ -61,7 +55,7 @@ pub async fn request_backfill(
     let roles = request.roles.unwrap_or_default();
     for role in &roles {
         if crate::matchmaking::queues::role_id(config, role).is_none() {
-            return Err(ApiError::UnknownRole(role.clone()));
+            return Err(SessionsError::UnknownRole(role.clone()));
         }
     }
     let new = rally_store::NewBackfill {
@@ -77,9 +71,9 @@ pub async fn request_backfill(
     let opened = match store.open_backfill(&new).await {
         Ok(opened) => opened,
         Err(StoreError::Conflict { constraint }) if constraint == "backfill_requests_open_key" => {
-            return Err(ApiError::BackfillOpen);
+            return Err(SessionsError::BackfillOpen);
         }
-        Err(error) => return Err(ApiError::store(error)),
+        Err(error) => return Err(error.into()),
     };
     Ok(rally_protocol::session::BackfillAnswer {
         id: opened.id,
@@ -88,16 +82,11 @@ pub async fn request_backfill(
 }
 
 /// A game server withdraws its match's open backfill requests.
-pub async fn withdraw_backfill(app: &AppState, match_id: Uuid) -> Result<(), ApiError> {
-    session(app, match_id).await?;
-    let withdrawn = app
-        .backends()
-        .store
-        .withdraw_backfills(match_id)
-        .await
-        .map_err(ApiError::store)?;
+pub async fn withdraw_backfill(sessions: &Sessions, match_id: Uuid) -> Result<(), SessionsError> {
+    session(sessions, match_id).await?;
+    let withdrawn = sessions.store.withdraw_backfills(match_id).await?;
     if withdrawn == 0 {
-        return Err(ApiError::BackfillNotFound);
+        return Err(SessionsError::BackfillNotFound);
     }
     Ok(())
 }

@@ -9,17 +9,16 @@ use rally_store::{GameSession, SessionState, StoreError, Transaction};
 use uuid::Uuid;
 
 use super::token::Claims;
-use crate::{app::AppState, bus, http::ApiError};
+use super::{Sessions, SessionsError};
+use crate::bus;
 
 /// Writes `event` about match `match_id` in `tx`.
 pub(super) async fn enqueue(
     tx: &mut Transaction,
     match_id: Uuid,
     event: Event,
-) -> Result<(), ApiError> {
-    bus::outbox::enqueue(tx, match_id, event)
-        .await
-        .map_err(ApiError::store)?;
+) -> Result<(), SessionsError> {
+    bus::outbox::enqueue(tx, match_id, event).await?;
     Ok(())
 }
 
@@ -33,13 +32,13 @@ pub(super) fn wire_state(state: SessionState) -> WireState {
 }
 
 /// A session as `player_id` sees it, with their token while it runs.
-pub fn info(app: &AppState, session: &GameSession, player_id: Uuid) -> SessionInfo {
+pub fn info(sessions: &Sessions, session: &GameSession, player_id: Uuid) -> SessionInfo {
     let running = matches!(session.state, SessionState::Ready | SessionState::Active);
     let token = session
         .endpoint
         .as_ref()
         .filter(|_| running)
-        .map(|endpoint| token_for(app, session.match_id, player_id, endpoint));
+        .map(|endpoint| token_for(sessions, session.match_id, player_id, endpoint));
     SessionInfo {
         match_id: session.match_id,
         state: wire_state(session.state),
@@ -51,8 +50,13 @@ pub fn info(app: &AppState, session: &GameSession, player_id: Uuid) -> SessionIn
 }
 
 /// A session that just became ready on `endpoint`, as `player_id` sees it (`session.ready`).
-pub fn ready_info(app: &AppState, match_id: Uuid, endpoint: &str, player_id: Uuid) -> SessionInfo {
-    let (token, expires_at) = token_for(app, match_id, player_id, endpoint);
+pub fn ready_info(
+    sessions: &Sessions,
+    match_id: Uuid,
+    endpoint: &str,
+    player_id: Uuid,
+) -> SessionInfo {
+    let (token, expires_at) = token_for(sessions, match_id, player_id, endpoint);
     SessionInfo {
         match_id,
         state: WireState::Ready,
@@ -64,37 +68,39 @@ pub fn ready_info(app: &AppState, match_id: Uuid, endpoint: &str, player_id: Uui
 }
 
 /// `player_id`'s session token for the match on `endpoint`, and when it expires (Unix s).
-fn token_for(app: &AppState, match_id: Uuid, player_id: Uuid, endpoint: &str) -> (String, i64) {
-    let expires_at = app.clock().unix_millis() / 1000
-        + i64::try_from(app.settings().sessions.session_token_ttl_s).unwrap_or(i64::MAX);
+fn token_for(
+    sessions: &Sessions,
+    match_id: Uuid,
+    player_id: Uuid,
+    endpoint: &str,
+) -> (String, i64) {
+    let expires_at = sessions.clock.unix_millis() / 1000
+        + i64::try_from(sessions.settings.session_token_ttl_s).unwrap_or(i64::MAX);
     let claims = Claims {
         match_id,
         player_id,
         endpoint: endpoint.to_owned(),
         expires_at,
     };
-    (app.session_tokens().issue(&claims), expires_at)
+    (sessions.tokens.issue(&claims), expires_at)
 }
 
 /// `GET /v1/session/{match_id}` for a participant.
 pub async fn for_player(
-    app: &AppState,
+    sessions: &Sessions,
     match_id: Uuid,
     player_id: Uuid,
-) -> Result<SessionInfo, ApiError> {
-    let store = &app.backends().store;
-    let participants = store
-        .match_participants(match_id)
-        .await
-        .map_err(ApiError::store)?;
+) -> Result<SessionInfo, SessionsError> {
+    let store = &sessions.store;
+    let participants = store.match_participants(match_id).await?;
     if participants.is_empty() {
-        return Err(ApiError::SessionNotFound);
+        return Err(SessionsError::SessionNotFound);
     }
     if !participants.iter().any(|p| p.player_id == player_id) {
-        return Err(ApiError::NotParticipant);
+        return Err(SessionsError::NotParticipant);
     }
     match store.session(match_id).await {
-        Ok(session) => Ok(info(app, &session, player_id)),
+        Ok(session) => Ok(info(sessions, &session, player_id)),
         // Made, not yet picked up by the sessions role.
         Err(StoreError::NotFound) => Ok(SessionInfo {
             match_id,
@@ -104,41 +110,43 @@ pub async fn for_player(
             token: None,
             token_expires_at: None,
         }),
-        Err(error) => Err(ApiError::store(error)),
+        Err(error) => Err(error.into()),
     }
 }
 
-pub(super) async fn session(app: &AppState, match_id: Uuid) -> Result<GameSession, ApiError> {
-    match app.backends().store.session(match_id).await {
+pub(super) async fn session(
+    sessions: &Sessions,
+    match_id: Uuid,
+) -> Result<GameSession, SessionsError> {
+    match sessions.store.session(match_id).await {
         Ok(session) => Ok(session),
-        Err(StoreError::NotFound) => Err(ApiError::SessionNotFound),
-        Err(error) => Err(ApiError::store(error)),
+        Err(StoreError::NotFound) => Err(SessionsError::SessionNotFound),
+        Err(error) => Err(error.into()),
     }
 }
 
 /// A game server checks a player's token online.
-pub async fn verify(app: &AppState, match_id: Uuid, token: &str) -> Result<VerifyAnswer, ApiError> {
-    let session = session(app, match_id).await?;
-    let now = app.clock().unix_millis() / 1000;
+pub async fn verify(
+    sessions: &Sessions,
+    match_id: Uuid,
+    token: &str,
+) -> Result<VerifyAnswer, SessionsError> {
+    let session = session(sessions, match_id).await?;
+    let now = sessions.clock.unix_millis() / 1000;
     let refuse = |reason: &str| VerifyAnswer {
         valid: false,
         player_id: None,
         endpoint: None,
         reason: Some(reason.to_owned()),
     };
-    let claims = match app.session_tokens().verify(token, match_id, now) {
+    let claims = match sessions.tokens.verify(token, match_id, now) {
         Ok(claims) => claims,
         Err(refusal) => return Ok(refuse(&refusal.to_string())),
     };
     if session.state == SessionState::Ended {
         return Ok(refuse("session_ended"));
     }
-    let participants = app
-        .backends()
-        .store
-        .match_participants(match_id)
-        .await
-        .map_err(ApiError::store)?;
+    let participants = sessions.store.match_participants(match_id).await?;
     if !participants.iter().any(|p| p.player_id == claims.player_id) {
         return Ok(refuse("not_participant"));
     }

@@ -1,5 +1,5 @@
 //! Game sessions: a server for every match, session tokens to get in, the game-server API, and
-//! heartbeats.
+//! heartbeats: the [`Sessions`] service, which the functions of the modules below take.
 //!
 //! - [`allocator`]: finds a server (`static` pool or the studio's `webhook`).
 //! - [`token`]: session tokens (HMAC-SHA256, key ids for rotation; the format is documented
@@ -16,9 +16,63 @@
 pub mod allocation;
 pub mod allocator;
 pub mod backfill;
+mod error;
 pub mod heartbeat;
 pub mod lifecycle;
 pub mod result;
 
 pub use allocator::Allocator;
+pub use error::SessionsError;
 pub use rally_protocol::session_token::{self as token, SessionTokens};
+
+use std::time::Duration;
+
+use rally_clock::Clock;
+use rally_state::State;
+use rally_store::Store;
+
+use crate::{matchmaking::Queues, settings::SessionSettings};
+
+/// The sessions service: what it uses is given when it is built (the store, the state backend
+/// for heartbeat deadlines, the clock, the queues for backfill roles, its settings section and
+/// the session-token keys), and every call answers with a [`SessionsError`].
+#[derive(Debug, Clone)]
+pub struct Sessions {
+    store: Store,
+    state: State,
+    clock: Clock,
+    queues: Queues,
+    settings: SessionSettings,
+    tokens: SessionTokens,
+}
+
+impl Sessions {
+    /// The service over these parts.
+    pub fn new(
+        store: Store,
+        state: State,
+        clock: Clock,
+        queues: Queues,
+        settings: SessionSettings,
+        tokens: SessionTokens,
+    ) -> Self {
+        Self {
+            store,
+            state,
+            clock,
+            queues,
+            settings,
+            tokens,
+        }
+    }
+
+    /// Signs and verifies game-session tokens.
+    pub fn tokens(&self) -> &SessionTokens {
+        &self.tokens
+    }
+
+    /// How long a session may go without a heartbeat.
+    fn heartbeat_timeout(&self) -> Duration {
+        Duration::from_secs(self.settings.session_heartbeat_timeout_s)
+    }
+}

@@ -8,63 +8,48 @@ use rally_protocol::{
 use rally_store::{EndReason, MatchState, Outcome, SessionState, StoreError};
 use uuid::Uuid;
 
+use super::{Sessions, SessionsError};
 use super::{
     heartbeat::heartbeat_key,
     lifecycle::{enqueue, session},
 };
-use crate::{app::AppState, http::ApiError};
 
 /// A game server reports how the match ended: stored once. The same report again is answered
 /// with the stored one; a different one is refused (`result_conflict`).
 pub async fn report(
-    app: &AppState,
+    sessions: &Sessions,
     match_id: Uuid,
     report: ResultReport,
-) -> Result<serde_json::Value, ApiError> {
-    let store = &app.backends().store;
-    let current = session(app, match_id).await?;
-    let participants = store
-        .match_participants(match_id)
-        .await
-        .map_err(ApiError::store)?;
+) -> Result<serde_json::Value, SessionsError> {
+    let store = &sessions.store;
+    let current = session(sessions, match_id).await?;
+    let participants = store.match_participants(match_id).await?;
     let outcomes = outcomes(&participants, &report)?;
     let result = serde_json::to_value(&report).expect("BUG: a report serializes");
-    let record = store
-        .match_record(match_id)
-        .await
-        .map_err(ApiError::store)?;
+    let record = store.match_record(match_id).await?;
     if let Some(stored) = record.result {
         return if stored == result {
             Ok(stored)
         } else {
-            Err(ApiError::ResultConflict)
+            Err(SessionsError::ResultConflict)
         };
     }
     if !matches!(current.state, SessionState::Ready | SessionState::Active) {
-        return Err(ApiError::SessionNotRunning);
+        return Err(SessionsError::SessionNotRunning);
     }
-    let mut tx = store.begin().await.map_err(ApiError::store)?;
-    if !tx
-        .store_match_result(match_id, &result)
-        .await
-        .map_err(ApiError::store)?
-    {
+    let mut tx = store.begin().await?;
+    if !tx.store_match_result(match_id, &result).await? {
         drop(tx);
-        let stored = store
-            .match_record(match_id)
-            .await
-            .map_err(ApiError::store)?
-            .result;
+        let stored = store.match_record(match_id).await?.result;
         return if stored.as_ref() == Some(&result) {
             Ok(result)
         } else {
-            Err(ApiError::ResultConflict)
+            Err(SessionsError::ResultConflict)
         };
     }
     for (player_id, outcome) in &outcomes {
         tx.set_participant_outcome(match_id, *player_id, *outcome)
-            .await
-            .map_err(ApiError::store)?;
+            .await?;
     }
     match tx
         .transition_session(
@@ -77,13 +62,12 @@ pub async fn report(
         .await
     {
         Ok(_) => {}
-        Err(StoreError::NotFound) => return Err(ApiError::SessionNotRunning),
-        Err(error) => return Err(ApiError::store(error)),
+        Err(StoreError::NotFound) => return Err(SessionsError::SessionNotRunning),
+        Err(error) => return Err(error.into()),
     }
     for from in [MatchState::Created, MatchState::Active] {
         tx.set_match_state(match_id, from, MatchState::Completed)
-            .await
-            .map_err(ApiError::store)?;
+            .await?;
     }
     let completed = MatchCompleted {
         match_id,
@@ -99,8 +83,8 @@ pub async fn report(
             .collect(),
     };
     enqueue(&mut tx, match_id, Event::MatchCompleted(completed)).await?;
-    tx.commit().await.map_err(ApiError::store)?;
-    let _ = app.backends().state.delete(&heartbeat_key(match_id)).await;
+    tx.commit().await?;
+    let _ = sessions.state.delete(&heartbeat_key(match_id)).await;
     Ok(result)
 }
 
@@ -108,8 +92,8 @@ pub async fn report(
 fn outcomes(
     participants: &[rally_store::Participant],
     report: &ResultReport,
-) -> Result<Vec<(Uuid, Outcome)>, ApiError> {
-    let invalid = |field: &str, reason: String| ApiError::Invalid {
+) -> Result<Vec<(Uuid, Outcome)>, SessionsError> {
+    let invalid = |field: &str, reason: String| SessionsError::Invalid {
         field: field.to_owned(),
         reason,
     };
