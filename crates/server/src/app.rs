@@ -19,7 +19,8 @@ use crate::{
         admission::Admission,
         metrics,
     },
-    matchmaking::Queues,
+    matchmaking::{Queueing, Queues},
+    parties::Parties,
     password::Hasher,
     ratings::Ratings,
     roles, router,
@@ -50,6 +51,8 @@ struct Inner {
     hasher: Hasher,
     ratings: Ratings,
     sessions: Sessions,
+    parties: Parties,
+    queueing: Queueing,
 }
 
 impl AppState {
@@ -101,6 +104,16 @@ impl AppState {
     /// The node's password hashing, bounded to its cores.
     pub fn hasher(&self) -> &Hasher {
         &self.inner.hasher
+    }
+
+    /// The parties service.
+    pub fn parties(&self) -> &Parties {
+        &self.inner.parties
+    }
+
+    /// The queueing service.
+    pub fn queueing(&self) -> &Queueing {
+        &self.inner.queueing
     }
 
     /// The sessions service.
@@ -197,6 +210,12 @@ impl App {
         );
         let state_epoch = Arc::new(StateEpoch::new(backends.state.clone()));
         let admission = Admission::new(settings.http.max_requests_in_flight);
+        let parties = Parties::new(backends.store.clone(), settings.parties.clone());
+        let queueing = Queueing::new(
+            backends.store.clone(),
+            backends.state.clone(),
+            queues.clone(),
+        );
         let sessions = Sessions::new(
             backends.store.clone(),
             backends.state.clone(),
@@ -226,6 +245,8 @@ impl App {
                 hasher: Hasher::for_this_machine(),
                 ratings,
                 sessions,
+                parties,
+                queueing,
             }),
         };
         Ok(Self {

@@ -7,7 +7,9 @@ use axum::{
 };
 use rally_protocol::{FieldError, PROBLEM_CONTENT_TYPE, Problem};
 
-use crate::{ratings::RatingsError, sessions::SessionsError};
+use crate::{
+    matchmaking::QueueError, parties::PartyError, ratings::RatingsError, sessions::SessionsError,
+};
 
 /// An error answered to an API client.
 #[derive(Debug, thiserror::Error)]
@@ -387,6 +389,47 @@ impl From<SessionsError> for ApiError {
             SessionsError::Invalid { field, reason } => ApiError::Invalid { field, reason },
             SessionsError::Store(error) => ApiError::store(error),
             SessionsError::State(error) => ApiError::state(error),
+        }
+    }
+}
+
+impl From<QueueError> for ApiError {
+    fn from(error: QueueError) -> Self {
+        match error {
+            QueueError::UnknownQueue(mode) => ApiError::UnknownQueue(mode),
+            QueueError::UnknownRegion(region) => ApiError::UnknownRegion(region),
+            QueueError::UnknownRole(role) => ApiError::UnknownRole(role),
+            QueueError::NoRegionInReach(why) => ApiError::NoRegionInReach(why),
+            QueueError::Invalid { field, reason } => ApiError::Invalid { field, reason },
+            QueueError::AlreadyQueued => ApiError::AlreadyQueued,
+            QueueError::InMatch => ApiError::InMatch,
+            QueueError::PartyNotReady => ApiError::PartyNotReady,
+            QueueError::PartyTooLarge(most) => ApiError::PartyTooLarge(most),
+            QueueError::NotPartyLeader => ApiError::NotPartyLeader,
+            QueueError::NotQueued => ApiError::NotQueued,
+            QueueError::Store(error) => ApiError::store(error),
+            QueueError::State(error) => ApiError::state(error),
+        }
+    }
+}
+
+impl From<PartyError> for ApiError {
+    fn from(error: PartyError) -> Self {
+        match error {
+            PartyError::PartyNotFound => ApiError::PartyNotFound,
+            PartyError::PlayerNotFound => ApiError::PlayerNotFound,
+            PartyError::NotInParty(why) => ApiError::NotInParty(why),
+            PartyError::AlreadyInParty(why) => ApiError::AlreadyInParty(why),
+            PartyError::PartyFull => ApiError::PartyFull,
+            PartyError::PartyClosed => ApiError::PartyClosed,
+            PartyError::NotPartyLeader => ApiError::NotPartyLeader,
+            PartyError::NotInvited => ApiError::NotInvited,
+            PartyError::InviteExpired => ApiError::InviteExpired,
+            PartyError::AlreadyInvited => ApiError::AlreadyInvited,
+            PartyError::ReadyCheckInProgress => ApiError::ReadyCheckInProgress,
+            PartyError::Invalid { field, reason } => ApiError::Invalid { field, reason },
+            PartyError::Queue(error) => error.into(),
+            PartyError::Store(error) => ApiError::store(error),
         }
     }
 }

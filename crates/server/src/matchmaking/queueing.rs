@@ -17,12 +17,13 @@ use rally_store::{
 use serde_json::json;
 use uuid::Uuid;
 
+use super::{QueueError, Queueing};
 use super::{
     queues::{rating_system_name, role_id},
     spec::{SpecMember, TicketSpec},
     stats,
 };
-use crate::{app::AppState, bus, http::ApiError};
+use crate::bus;
 
 /// Why a ticket left the queue without a match.
 pub mod reason {
@@ -42,10 +43,10 @@ pub mod reason {
 }
 
 /// Every queue with its shape and the population its matchmaker last reported.
-pub async fn list(app: &AppState) -> QueueList {
+pub async fn list(queueing: &Queueing) -> QueueList {
     let mut queues = Vec::new();
-    for (mode, config) in app.queues().iter() {
-        let figures = stats::read(&app.backends().state, mode.as_str()).await;
+    for (mode, config) in queueing.queues.iter() {
+        let figures = stats::read(&queueing.state, mode.as_str()).await;
         queues.push(QueueInfo {
             mode: mode.as_str().to_owned(),
             teams: config.teams,
@@ -68,78 +69,61 @@ pub async fn list(app: &AppState) -> QueueList {
 /// Queues the caller alone, or (as its leader) the caller's party. Nothing is written unless
 /// every rule holds.
 pub async fn join(
-    app: &AppState,
+    queueing: &Queueing,
     player_id: Uuid,
     request: QueueRequest,
-) -> Result<QueueTicket, ApiError> {
-    let (mode, config) = app
-        .queues()
+) -> Result<QueueTicket, QueueError> {
+    let (mode, config) = queueing
+        .queues
         .get(&request.mode)
-        .ok_or_else(|| ApiError::UnknownQueue(request.mode.clone()))?;
+        .ok_or_else(|| QueueError::UnknownQueue(request.mode.clone()))?;
     let latencies = latencies(config, &request.regions)?;
     let roles = roles(config, request.roles.as_deref())?;
-    let store = &app.backends().store;
+    let store = &queueing.store;
 
     let party = store
         .party_of_player(player_id)
-        .await
-        .map_err(ApiError::store)?
+        .await?
         .filter(|party| party.member_count > 1);
     let member_ids = match &party {
         None => vec![player_id],
         Some(party) => {
             if party.leader_id != player_id {
-                return Err(ApiError::NotPartyLeader);
+                return Err(QueueError::NotPartyLeader);
             }
             if party.ready_check_state != Some(ReadyCheckState::Passed) {
-                return Err(ApiError::PartyNotReady);
+                return Err(QueueError::PartyNotReady);
             }
-            let members = store
-                .party_members(party.id)
-                .await
-                .map_err(ApiError::store)?;
+            let members = store.party_members(party.id).await?;
             if members.len() > usize::from(config.max_party_size) {
-                return Err(ApiError::PartyTooLarge(config.max_party_size));
+                return Err(QueueError::PartyTooLarge(config.max_party_size));
             }
             members.into_iter().map(|m| m.player_id).collect()
         }
     };
     for &member in &member_ids {
-        if store
-            .active_ticket_of_player(member)
-            .await
-            .map_err(ApiError::store)?
-            .is_some()
-        {
-            return Err(ApiError::AlreadyQueued);
+        if store.active_ticket_of_player(member).await?.is_some() {
+            return Err(QueueError::AlreadyQueued);
         }
-        if store
-            .open_match_of_player(member)
-            .await
-            .map_err(ApiError::store)?
-            .is_some()
-        {
-            return Err(ApiError::InMatch);
+        if store.open_match_of_player(member).await?.is_some() {
+            return Err(QueueError::InMatch);
         }
     }
 
-    let season_id = store
-        .active_season()
-        .await
-        .map_err(ApiError::store)?
-        .map(|s| s.id);
+    let season_id = store.active_season().await?.map(|s| s.id);
     let mut members = Vec::with_capacity(member_ids.len());
     for &member in &member_ids {
-        let player = store.player(member).await.map_err(ApiError::store)?;
+        let player = store.player(member).await?;
         let stored = match season_id {
-            Some(season_id) => store
-                .rating(&RatingKey {
-                    player_id: member,
-                    season_id,
-                    mode: mode.as_str().to_owned(),
-                })
-                .await
-                .map_err(ApiError::store)?,
+            Some(season_id) => {
+                store
+                    .rating(&RatingKey {
+                        player_id: member,
+                        season_id,
+                        mode: mode.as_str().to_owned(),
+                    })
+                    .await?
+            }
             None => None,
         };
         let initial = config.rating_system.initial();
@@ -187,24 +171,23 @@ pub async fn join(
         ),
         spec: serde_json::to_value(&spec).expect("BUG: a spec serializes"),
         members: member_ids,
-        created_at: app.now(),
+        created_at: queueing.store.now(),
     };
 
-    let mut tx = store.begin().await.map_err(ApiError::store)?;
+    let mut tx = store.begin().await?;
     if let Some(party) = &party {
         // Decided again under the party's lock: the roster and the check read above may have
         // changed since.
-        let locked = tx.lock_party(party.id).await.map_err(ApiError::store)?;
+        let locked = tx.lock_party(party.id).await?;
         if locked.leader_id != player_id {
-            return Err(ApiError::NotPartyLeader);
+            return Err(QueueError::NotPartyLeader);
         }
         if locked.ready_check_state != Some(ReadyCheckState::Passed) {
-            return Err(ApiError::PartyNotReady);
+            return Err(QueueError::PartyNotReady);
         }
         let mut now_members: Vec<Uuid> = tx
             .party_members(party.id)
-            .await
-            .map_err(ApiError::store)?
+            .await?
             .into_iter()
             .map(|m| m.player_id)
             .collect();
@@ -212,81 +195,65 @@ pub async fn join(
         now_members.sort_unstable();
         queued.sort_unstable();
         if now_members != queued {
-            return Err(ApiError::PartyNotReady);
+            return Err(QueueError::PartyNotReady);
         }
         // A passed check admits one queue.
-        tx.clear_passed_ready_check(party.id)
-            .await
-            .map_err(ApiError::store)?;
-        tx.set_party_queued(party.id, true)
-            .await
-            .map_err(ApiError::store)?;
+        tx.clear_passed_ready_check(party.id).await?;
+        tx.set_party_queued(party.id, true).await?;
     }
     let ticket = match tx.create_ticket(&new).await {
         Ok(ticket) => ticket,
         Err(StoreError::Conflict { constraint })
             if constraint == "ticket_members_active_player_key" =>
         {
-            return Err(ApiError::AlreadyQueued);
+            return Err(QueueError::AlreadyQueued);
         }
-        Err(error) => return Err(ApiError::store(error)),
+        Err(error) => return Err(error.into()),
     };
     let view = view(&ticket);
     announce(&mut tx, &ticket, QueueChange::Joined(view.clone())).await?;
-    tx.commit().await.map_err(ApiError::store)?;
+    tx.commit().await?;
     metrics::counter!("rally_tickets_queued_total", "mode" => mode.as_str().to_owned())
         .increment(1);
     Ok(view)
 }
 
 /// Cancels the caller's searching ticket (the leader's call for a party ticket).
-pub async fn cancel(app: &AppState, player_id: Uuid) -> Result<QueueTicket, ApiError> {
-    let store = &app.backends().store;
+pub async fn cancel(queueing: &Queueing, player_id: Uuid) -> Result<QueueTicket, QueueError> {
+    let store = &queueing.store;
     let ticket = store
         .active_ticket_of_player(player_id)
-        .await
-        .map_err(ApiError::store)?
-        .ok_or(ApiError::NotQueued)?;
+        .await?
+        .ok_or(QueueError::NotQueued)?;
     if ticket.owner_id != player_id {
-        return Err(ApiError::NotPartyLeader);
+        return Err(QueueError::NotPartyLeader);
     }
-    let mut tx = store.begin().await.map_err(ApiError::store)?;
+    let mut tx = store.begin().await?;
     let ended = end(&mut tx, &ticket, TicketState::Cancelled, reason::BY_PLAYER)
         .await?
-        .ok_or(ApiError::NotQueued)?;
-    tx.commit().await.map_err(ApiError::store)?;
+        .ok_or(QueueError::NotQueued)?;
+    tx.commit().await?;
     Ok(view(&ended))
 }
 
 /// The caller's ticket: the searching one, else the one that changed last.
-pub async fn current(app: &AppState, player_id: Uuid) -> Result<QueueTicket, ApiError> {
-    let store = &app.backends().store;
-    let ticket = match store
-        .active_ticket_of_player(player_id)
-        .await
-        .map_err(ApiError::store)?
-    {
+pub async fn current(queueing: &Queueing, player_id: Uuid) -> Result<QueueTicket, QueueError> {
+    let store = &queueing.store;
+    let ticket = match store.active_ticket_of_player(player_id).await? {
         Some(ticket) => ticket,
         None => store
             .latest_ticket_of_player(player_id)
-            .await
-            .map_err(ApiError::store)?
-            .ok_or(ApiError::NotQueued)?,
+            .await?
+            .ok_or(QueueError::NotQueued)?,
     };
     Ok(view(&ticket))
 }
 
 /// Takes the party's searching ticket out of the queue (`party_changed`), in the transaction of
 /// the change. Returns whether there was one.
-pub async fn dequeue_party(tx: &mut Transaction, party_id: Uuid) -> Result<bool, ApiError> {
-    let Some(ticket) = tx
-        .active_ticket_of_party(party_id)
-        .await
-        .map_err(ApiError::store)?
-    else {
-        tx.set_party_queued(party_id, false)
-            .await
-            .map_err(ApiError::store)?;
+pub async fn dequeue_party(tx: &mut Transaction, party_id: Uuid) -> Result<bool, QueueError> {
+    let Some(ticket) = tx.active_ticket_of_party(party_id).await? else {
+        tx.set_party_queued(party_id, false).await?;
         return Ok(false);
     };
     Ok(
@@ -297,16 +264,15 @@ pub async fn dequeue_party(tx: &mut Transaction, party_id: Uuid) -> Result<bool,
 }
 
 /// Takes the player's searching ticket out of the queue because their socket is gone.
-pub async fn dequeue_disconnected(app: &AppState, player_id: Uuid) -> Result<bool, ApiError> {
-    let store = &app.backends().store;
-    let Some(ticket) = store
-        .active_ticket_of_player(player_id)
-        .await
-        .map_err(ApiError::store)?
-    else {
+pub async fn dequeue_disconnected(
+    queueing: &Queueing,
+    player_id: Uuid,
+) -> Result<bool, QueueError> {
+    let store = &queueing.store;
+    let Some(ticket) = store.active_ticket_of_player(player_id).await? else {
         return Ok(false);
     };
-    let mut tx = store.begin().await.map_err(ApiError::store)?;
+    let mut tx = store.begin().await?;
     let ended = end(
         &mut tx,
         &ticket,
@@ -314,7 +280,7 @@ pub async fn dequeue_disconnected(app: &AppState, player_id: Uuid) -> Result<boo
         reason::DISCONNECTED,
     )
     .await?;
-    tx.commit().await.map_err(ApiError::store)?;
+    tx.commit().await?;
     Ok(ended.is_some())
 }
 
@@ -326,19 +292,17 @@ pub async fn end(
     ticket: &Ticket,
     to: TicketState,
     why: &str,
-) -> Result<Option<Ticket>, ApiError> {
+) -> Result<Option<Ticket>, QueueError> {
     let ended = match tx
         .set_ticket_state(ticket.id, TicketState::Searching, to, None, Some(why))
         .await
     {
         Ok(ended) => ended,
         Err(StoreError::NotFound) => return Ok(None),
-        Err(error) => return Err(ApiError::store(error)),
+        Err(error) => return Err(error.into()),
     };
     if let Some(party_id) = ticket.party_id {
-        tx.set_party_queued(party_id, false)
-            .await
-            .map_err(ApiError::store)?;
+        tx.set_party_queued(party_id, false).await?;
     }
     let cancelled = QueueCancelled {
         ticket_id: ticket.id,
@@ -356,10 +320,8 @@ async fn announce(
     tx: &mut Transaction,
     ticket: &Ticket,
     change: QueueChange,
-) -> Result<(), ApiError> {
-    bus::outbox::enqueue(tx, ticket.id, Event::QueueUpdated(change))
-        .await
-        .map_err(ApiError::store)?;
+) -> Result<(), QueueError> {
+    bus::outbox::enqueue(tx, ticket.id, Event::QueueUpdated(change)).await?;
     Ok(())
 }
 
@@ -408,9 +370,9 @@ pub fn view(ticket: &Ticket) -> QueueTicket {
 fn latencies(
     config: &QueueConfig,
     given: &[RegionLatency],
-) -> Result<Vec<(Region, u16)>, ApiError> {
+) -> Result<Vec<(Region, u16)>, QueueError> {
     if given.is_empty() {
-        return Err(ApiError::NoRegionInReach(
+        return Err(QueueError::NoRegionInReach(
             "give the latency to at least one region".to_owned(),
         ));
     }
@@ -421,9 +383,9 @@ fn latencies(
             .iter()
             .find(|r| r.as_str() == entry.region)
             .copied()
-            .ok_or_else(|| ApiError::UnknownRegion(entry.region.clone()))?;
+            .ok_or_else(|| QueueError::UnknownRegion(entry.region.clone()))?;
         if latencies.iter().any(|(r, _)| *r == region) {
-            return Err(ApiError::Invalid {
+            return Err(QueueError::Invalid {
                 field: "regions".to_owned(),
                 reason: format!("region `{}` is listed twice", entry.region),
             });
@@ -432,7 +394,7 @@ fn latencies(
     }
     let widest = config.latency_ms.max;
     if latencies.iter().all(|(_, ms)| f64::from(*ms) > widest) {
-        return Err(ApiError::NoRegionInReach(format!(
+        return Err(QueueError::NoRegionInReach(format!(
             "no region within this queue's latency limit of {widest} ms"
         )));
     }
@@ -440,7 +402,7 @@ fn latencies(
 }
 
 /// The roles of a request, as ids in the queue's role list.
-fn roles(config: &QueueConfig, given: Option<&[String]>) -> Result<Vec<u8>, ApiError> {
+fn roles(config: &QueueConfig, given: Option<&[String]>) -> Result<Vec<u8>, QueueError> {
     let Some(given) = given else {
         return Ok(Vec::new());
     };
@@ -449,7 +411,7 @@ fn roles(config: &QueueConfig, given: Option<&[String]>) -> Result<Vec<u8>, ApiE
         .map(|name| {
             role_id(config, name)
                 .map(|id| id.0)
-                .ok_or_else(|| ApiError::UnknownRole(name.clone()))
+                .ok_or_else(|| QueueError::UnknownRole(name.clone()))
         })
         .collect()
 }

@@ -5,35 +5,37 @@ use rally_protocol::{PartyInvite, event::Event, gateway::PartyEvent};
 use rally_store::{InviteState, NewPartyInvite, PartyState, StoreError, Timestamp};
 use uuid::Uuid;
 
+use super::{Parties, PartyError};
 use super::{announce, commit, lifecycle::begin, lock};
-use crate::{app::AppState, http::ApiError};
 
 /// Invites `invitee_id`; the invite admits for `party_invite_ttl_s`.
 pub async fn send(
-    app: &AppState,
+    parties: &Parties,
     inviter_id: Uuid,
     party_id: Uuid,
     invitee_id: Uuid,
-) -> Result<PartyInvite, ApiError> {
-    let mut tx = begin(app).await?;
+) -> Result<PartyInvite, PartyError> {
+    let mut tx = begin(parties).await?;
     let party = lock(&mut tx, party_id).await?;
     if party.state == PartyState::Closed {
-        return Err(ApiError::PartyClosed);
+        return Err(PartyError::PartyClosed);
     }
-    let members = tx.party_members(party_id).await.map_err(ApiError::store)?;
+    let members = tx.party_members(party_id).await?;
     if !members.iter().any(|m| m.player_id == inviter_id) {
-        return Err(ApiError::NotInParty("you are not in this party"));
+        return Err(PartyError::NotInParty("you are not in this party"));
     }
     if !party.open && party.leader_id != inviter_id {
-        return Err(ApiError::NotPartyLeader);
+        return Err(PartyError::NotPartyLeader);
     }
     if members.iter().any(|m| m.player_id == invitee_id) {
-        return Err(ApiError::AlreadyInParty(
+        return Err(PartyError::AlreadyInParty(
             "that player is already in this party",
         ));
     }
-    let ttl = time::Duration::try_from(app.settings().party_invite_ttl())
-        .expect("BUG: party_invite_ttl_s is validated to a week at most");
+    let ttl = time::Duration::try_from(std::time::Duration::from_secs(
+        parties.settings.party_invite_ttl_s,
+    ))
+    .expect("BUG: party_invite_ttl_s is validated to a week at most");
     let sent = tx
         .create_party_invite(&NewPartyInvite {
             id: rally_store::new_id(),
@@ -46,11 +48,11 @@ pub async fn send(
     let invite = match sent {
         Ok(invite) => invite,
         Err(StoreError::Conflict { constraint }) if constraint == "party_invites_pending_key" => {
-            return Err(ApiError::AlreadyInvited);
+            return Err(PartyError::AlreadyInvited);
         }
         // The party is locked and the inviter a member: only the invitee can be missing.
-        Err(StoreError::Conflict { .. }) => return Err(ApiError::PlayerNotFound),
-        Err(error) => return Err(ApiError::store(error)),
+        Err(StoreError::Conflict { .. }) => return Err(PartyError::PlayerNotFound),
+        Err(error) => return Err(error.into()),
     };
     let said = PartyEvent {
         invite_id: Some(invite.id),
@@ -72,8 +74,12 @@ pub async fn send(
 }
 
 /// The caller declines their live invite to the party; its members are told.
-pub async fn decline(app: &AppState, invitee_id: Uuid, party_id: Uuid) -> Result<(), ApiError> {
-    let mut tx = begin(app).await?;
+pub async fn decline(
+    parties: &Parties,
+    invitee_id: Uuid,
+    party_id: Uuid,
+) -> Result<(), PartyError> {
+    let mut tx = begin(parties).await?;
     let party = lock(&mut tx, party_id).await?;
     let now = tx.now();
     let invite = match tx
@@ -83,11 +89,11 @@ pub async fn decline(app: &AppState, invitee_id: Uuid, party_id: Uuid) -> Result
         Ok(invite) => invite,
         Err(StoreError::NotFound) => {
             drop(tx);
-            return Err(why_not_invited(app, party_id, invitee_id, now).await);
+            return Err(why_not_invited(parties, party_id, invitee_id, now).await);
         }
-        Err(error) => return Err(ApiError::store(error)),
+        Err(error) => return Err(error.into()),
     };
-    let members = tx.party_members(party_id).await.map_err(ApiError::store)?;
+    let members = tx.party_members(party_id).await?;
     let said = PartyEvent {
         invite_id: Some(invite.id),
         inviter_id: Some(invite.inviter_id),
@@ -102,13 +108,12 @@ pub async fn decline(app: &AppState, invitee_id: Uuid, party_id: Uuid) -> Result
 /// Why the player holds no live invite: `invite_expired` when their last one ran out unanswered,
 /// else `not_invited`.
 pub(super) async fn why_not_invited(
-    app: &AppState,
+    parties: &Parties,
     party_id: Uuid,
     invitee_id: Uuid,
     now: Timestamp,
-) -> ApiError {
-    match app
-        .backends()
+) -> PartyError {
+    match parties
         .store
         .latest_party_invite(party_id, invitee_id)
         .await
@@ -117,9 +122,9 @@ pub(super) async fn why_not_invited(
             if invite.state == InviteState::Expired
                 || (invite.state == InviteState::Pending && invite.expires_at <= now) =>
         {
-            ApiError::InviteExpired
+            PartyError::InviteExpired
         }
-        Ok(_) => ApiError::NotInvited,
-        Err(error) => ApiError::store(error),
+        Ok(_) => PartyError::NotInvited,
+        Err(error) => error.into(),
     }
 }

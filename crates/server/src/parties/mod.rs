@@ -19,15 +19,35 @@
 //! the deadline by the ready-check sweeper (`roles::ready_checks`, whose step is
 //! [`ready::expire_overdue`]), or by the next read or answer if that comes first.
 
+mod error;
 pub mod invite;
 pub mod lifecycle;
 pub mod ready;
 
 use rally_protocol::{self as wire, event::Event, gateway::PartyEvent};
-use rally_store::{Party, PartyMember, PartyState, ReadyCheckState, StoreError, Transaction};
+use rally_store::{
+    Party, PartyMember, PartyState, ReadyCheckState, Store, StoreError, Transaction,
+};
 use uuid::Uuid;
 
-use crate::{bus, http::ApiError};
+use crate::{bus, settings::PartySettings};
+
+pub use error::PartyError;
+
+/// The parties service: what it uses is given when it is built (the store, its settings
+/// section), and every call answers with a [`PartyError`].
+#[derive(Debug, Clone)]
+pub struct Parties {
+    store: Store,
+    settings: PartySettings,
+}
+
+impl Parties {
+    /// The service over these parts.
+    pub fn new(store: Store, settings: PartySettings) -> Self {
+        Self { store, settings }
+    }
+}
 
 /// A party as answered to a client.
 pub fn view(party: &Party, members: &[PartyMember]) -> wire::Party {
@@ -75,11 +95,11 @@ fn ready_check_state(state: ReadyCheckState) -> wire::ReadyCheckState {
 }
 
 /// Locks the party for this transaction: its row as it now is, or `party_not_found`.
-async fn lock(tx: &mut Transaction, party_id: Uuid) -> Result<Party, ApiError> {
+async fn lock(tx: &mut Transaction, party_id: Uuid) -> Result<Party, PartyError> {
     match tx.lock_party(party_id).await {
         Ok(party) => Ok(party),
-        Err(StoreError::NotFound) => Err(ApiError::PartyNotFound),
-        Err(error) => Err(ApiError::store(error)),
+        Err(StoreError::NotFound) => Err(PartyError::PartyNotFound),
+        Err(error) => Err(error.into()),
     }
 }
 
@@ -87,9 +107,9 @@ async fn lock(tx: &mut Transaction, party_id: Uuid) -> Result<Party, ApiError> {
 async fn snapshot(
     tx: &mut Transaction,
     party_id: Uuid,
-) -> Result<(Party, Vec<PartyMember>), ApiError> {
+) -> Result<(Party, Vec<PartyMember>), PartyError> {
     let party = lock(tx, party_id).await?;
-    let members = tx.party_members(party_id).await.map_err(ApiError::store)?;
+    let members = tx.party_members(party_id).await?;
     Ok((party, members))
 }
 
@@ -101,7 +121,7 @@ async fn announce(
     party: &Party,
     members: &[PartyMember],
     said: PartyEvent,
-) -> Result<(), ApiError> {
+) -> Result<(), PartyError> {
     let event = PartyEvent {
         party_id: party.id,
         leader_id: party.leader_id,
@@ -110,9 +130,7 @@ async fn announce(
         updated_at: party.updated_at.unix_millis(),
         ..said
     };
-    bus::outbox::enqueue(tx, party.id, kind(event))
-        .await
-        .map_err(ApiError::store)?;
+    bus::outbox::enqueue(tx, party.id, kind(event)).await?;
     Ok(())
 }
 
@@ -126,8 +144,8 @@ fn happened(reason: &str, player_id: Uuid) -> PartyEvent {
 }
 
 /// Commits a party change.
-async fn commit(tx: Transaction) -> Result<(), ApiError> {
-    tx.commit().await.map_err(ApiError::store)
+async fn commit(tx: Transaction) -> Result<(), PartyError> {
+    tx.commit().await.map_err(PartyError::from)
 }
 
 /// Ends a change: writes `party.updated` (saying `said`) for the party as it now is, commits,
@@ -136,7 +154,7 @@ async fn commit_update(
     mut tx: Transaction,
     party_id: Uuid,
     said: PartyEvent,
-) -> Result<wire::Party, ApiError> {
+) -> Result<wire::Party, PartyError> {
     let (party, members) = snapshot(&mut tx, party_id).await?;
     let (party, members) = if party.state == PartyState::Queued {
         leave_queue(&mut tx, party_id).await?
@@ -153,7 +171,7 @@ async fn commit_update(
 async fn leave_queue(
     tx: &mut Transaction,
     party_id: Uuid,
-) -> Result<(Party, Vec<PartyMember>), ApiError> {
+) -> Result<(Party, Vec<PartyMember>), PartyError> {
     crate::matchmaking::queueing::dequeue_party(tx, party_id).await?;
     snapshot(tx, party_id).await
 }

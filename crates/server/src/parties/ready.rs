@@ -6,31 +6,35 @@ use rally_protocol::{Party as PartyView, event::Event, gateway::PartyEvent};
 use rally_store::{Party, PartyMember, PartyState, ReadyCheckState, Timestamp, Transaction};
 use uuid::Uuid;
 
+use super::{Parties, PartyError};
 use super::{announce, commit, commit_update, happened, lifecycle::begin, lock, snapshot, view};
-use crate::{app::AppState, http::ApiError};
 
 /// The leader starts a ready check: everyone's readiness is cleared, and members have
 /// `party_ready_check_s` to answer.
-pub async fn start(app: &AppState, leader_id: Uuid, party_id: Uuid) -> Result<PartyView, ApiError> {
-    let mut tx = begin(app).await?;
+pub async fn start(
+    parties: &Parties,
+    leader_id: Uuid,
+    party_id: Uuid,
+) -> Result<PartyView, PartyError> {
+    let mut tx = begin(parties).await?;
     // An overdue check is expired (and announced) first, so it never blocks a new one.
     let (party, _) = settle(&mut tx, party_id).await?;
     if party.state == PartyState::Closed {
-        return Err(ApiError::PartyClosed);
+        return Err(PartyError::PartyClosed);
     }
     if party.leader_id != leader_id {
-        return Err(ApiError::NotPartyLeader);
+        return Err(PartyError::NotPartyLeader);
     }
     if party.ready_check_state == Some(ReadyCheckState::Pending) {
-        return Err(ApiError::ReadyCheckInProgress);
+        return Err(PartyError::ReadyCheckInProgress);
     }
     let now = tx.now();
-    let window = time::Duration::try_from(app.settings().party_ready_check())
-        .expect("BUG: party_ready_check_s is validated to an hour at most");
+    let window = time::Duration::try_from(std::time::Duration::from_secs(
+        parties.settings.party_ready_check_s,
+    ))
+    .expect("BUG: party_ready_check_s is validated to an hour at most");
     let deadline = now.plus(window);
-    tx.start_ready_check(party_id, deadline)
-        .await
-        .map_err(ApiError::store)?;
+    tx.start_ready_check(party_id, deadline).await?;
     let (party, members) = snapshot(&mut tx, party_id).await?;
     announce_check(&mut tx, &party, &members, ReadyCheckState::Pending).await?;
     commit(tx).await?;
@@ -40,21 +44,21 @@ pub async fn start(app: &AppState, leader_id: Uuid, party_id: Uuid) -> Result<Pa
 /// A member answers: their readiness is stored, and a pending check ends when this answer
 /// decides it.
 pub async fn answer(
-    app: &AppState,
+    parties: &Parties,
     player_id: Uuid,
     party_id: Uuid,
     ready: bool,
-) -> Result<PartyView, ApiError> {
-    let mut tx = begin(app).await?;
+) -> Result<PartyView, PartyError> {
+    let mut tx = begin(parties).await?;
     let (party, _) = settle(&mut tx, party_id).await?;
     match tx.set_member_ready(party_id, player_id, ready).await {
         Ok(()) => {}
         Err(rally_store::StoreError::NotFound) => {
-            return Err(ApiError::NotInParty("you are not in this party"));
+            return Err(PartyError::NotInParty("you are not in this party"));
         }
-        Err(error) => return Err(ApiError::store(error)),
+        Err(error) => return Err(error.into()),
     }
-    let members = tx.party_members(party_id).await.map_err(ApiError::store)?;
+    let members = tx.party_members(party_id).await?;
     if party.ready_check_state == Some(ReadyCheckState::Pending) {
         let end = if !ready {
             Some(ReadyCheckState::Failed)
@@ -64,10 +68,7 @@ pub async fn answer(
             None
         };
         if let Some(end) = end
-            && tx
-                .finish_ready_check(party_id, end)
-                .await
-                .map_err(ApiError::store)?
+            && tx.finish_ready_check(party_id, end).await?
         {
             let (party, members) = snapshot(&mut tx, party_id).await?;
             announce_check(&mut tx, &party, &members, end).await?;
@@ -92,13 +93,9 @@ pub fn is_overdue(party: &Party, now: Timestamp) -> bool {
 pub(super) async fn settle(
     tx: &mut Transaction,
     party_id: Uuid,
-) -> Result<(Party, Vec<PartyMember>), ApiError> {
+) -> Result<(Party, Vec<PartyMember>), PartyError> {
     lock(tx, party_id).await?;
-    if tx
-        .expire_ready_check(party_id, tx.now())
-        .await
-        .map_err(ApiError::store)?
-    {
+    if tx.expire_ready_check(party_id, tx.now()).await? {
         let (party, members) = snapshot(tx, party_id).await?;
         announce_check(tx, &party, &members, ReadyCheckState::Expired).await?;
     }
@@ -110,7 +107,7 @@ async fn announce_check(
     party: &Party,
     members: &[PartyMember],
     state: ReadyCheckState,
-) -> Result<(), ApiError> {
+) -> Result<(), PartyError> {
     let said = PartyEvent {
         ready_check: Some(state.as_str().to_owned()),
         deadline: party.ready_check_deadline.map(Timestamp::unix_millis),
@@ -129,15 +126,13 @@ async fn announce_check(
 /// Expires and announces the ready checks whose deadline has passed on the node's clock (at
 /// most `batch`, most overdue first); how many. The ready-check sweeper's step: any number of
 /// nodes may run it at once, each expiry runs under the party's lock and applies once.
-pub async fn expire_overdue(app: &AppState, batch: i64) -> Result<usize, ApiError> {
-    let overdue = app
-        .backends()
+pub async fn expire_overdue(parties: &Parties, batch: i64) -> Result<usize, PartyError> {
+    let overdue = parties
         .store
-        .overdue_ready_checks(app.now(), batch)
-        .await
-        .map_err(ApiError::store)?;
+        .overdue_ready_checks(parties.store.now(), batch)
+        .await?;
     for &party_id in &overdue {
-        let mut tx = begin(app).await?;
+        let mut tx = begin(parties).await?;
         settle(&mut tx, party_id).await?;
         commit(tx).await?;
     }

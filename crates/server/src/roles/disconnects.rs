@@ -29,7 +29,7 @@ pub async fn run(
         match gateway::presence::node_of(&app.backends().state, player_id).await {
             Ok(None) => {
                 if let Err(error) =
-                    matchmaking::queueing::dequeue_disconnected(&app, player_id).await
+                    matchmaking::queueing::dequeue_disconnected(app.queueing(), player_id).await
                 {
                     tracing::warn!(error = %error, "cannot take a disconnected player out of the queue");
                 }

@@ -19,7 +19,7 @@ pub async fn run(app: AppState, stop: CancellationToken) {
         // Due a period after this pass starts: a clock advanced during the pass wakes it at once.
         let next = app.clock().elapsed() + PERIOD;
         if let Err(error) = Cause::fresh()
-            .scope(ready::expire_overdue(&app, BATCH))
+            .scope(ready::expire_overdue(app.parties(), BATCH))
             .await
         {
             tracing::warn!(error = %error, "ready-check sweep failed; retrying");

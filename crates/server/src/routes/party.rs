@@ -44,8 +44,8 @@ async fn create(
     player: AuthenticatedPlayer,
     Json(request): Json<CreatePartyRequest>,
 ) -> Result<(StatusCode, Json<Party>), ApiError> {
-    let shape = lifecycle::PartyShape::parse(request, app.settings())?;
-    let party = lifecycle::create(&app, player.player_id, shape).await?;
+    let shape = lifecycle::PartyShape::parse(request, &app.settings().parties)?;
+    let party = lifecycle::create(app.parties(), player.player_id, shape).await?;
     Ok((StatusCode::CREATED, Json(party)))
 }
 
@@ -59,7 +59,9 @@ async fn mine(
     State(app): State<AppState>,
     player: AuthenticatedPlayer,
 ) -> Result<Json<Party>, ApiError> {
-    Ok(Json(lifecycle::mine(&app, player.player_id).await?))
+    Ok(Json(
+        lifecycle::mine(app.parties(), player.player_id).await?,
+    ))
 }
 
 /// A party, its members and its last ready check.
@@ -74,7 +76,7 @@ async fn get(
     _caller: AuthenticatedPlayer,
     Path(id): Path<Uuid>,
 ) -> Result<Json<Party>, ApiError> {
-    Ok(Json(lifecycle::get(&app, id).await?))
+    Ok(Json(lifecycle::get(app.parties(), id).await?))
 }
 
 /// Joins an open party, or one the caller holds a live invite to.
@@ -91,7 +93,9 @@ async fn join(
     player: AuthenticatedPlayer,
     Path(id): Path<Uuid>,
 ) -> Result<Json<Party>, ApiError> {
-    Ok(Json(lifecycle::join(&app, player.player_id, id).await?))
+    Ok(Json(
+        lifecycle::join(app.parties(), player.player_id, id).await?,
+    ))
 }
 
 /// Leaves the party; the longest-standing member leads when the leader leaves, and the last
@@ -107,7 +111,7 @@ async fn leave(
     player: AuthenticatedPlayer,
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
-    lifecycle::leave(&app, player.player_id, id).await?;
+    lifecycle::leave(app.parties(), player.player_id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -127,7 +131,7 @@ async fn send_invite(
     Path(id): Path<Uuid>,
     Json(request): Json<PartyPlayerRequest>,
 ) -> Result<(StatusCode, Json<PartyInvite>), ApiError> {
-    let invite = invite::send(&app, player.player_id, id, request.player_id).await?;
+    let invite = invite::send(app.parties(), player.player_id, id, request.player_id).await?;
     Ok((StatusCode::CREATED, Json(invite)))
 }
 
@@ -144,7 +148,7 @@ async fn decline_invite(
     player: AuthenticatedPlayer,
     Path(id): Path<Uuid>,
 ) -> Result<StatusCode, ApiError> {
-    invite::decline(&app, player.player_id, id).await?;
+    invite::decline(app.parties(), player.player_id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -165,7 +169,7 @@ async fn kick(
     Json(request): Json<PartyPlayerRequest>,
 ) -> Result<Json<Party>, ApiError> {
     Ok(Json(
-        lifecycle::kick(&app, player.player_id, id, request.player_id).await?,
+        lifecycle::kick(app.parties(), player.player_id, id, request.player_id).await?,
     ))
 }
 
@@ -185,7 +189,7 @@ async fn promote(
     Json(request): Json<PartyPlayerRequest>,
 ) -> Result<Json<Party>, ApiError> {
     Ok(Json(
-        lifecycle::promote(&app, player.player_id, id, request.player_id).await?,
+        lifecycle::promote(app.parties(), player.player_id, id, request.player_id).await?,
     ))
 }
 
@@ -204,7 +208,7 @@ async fn set_ready(
     Json(request): Json<ReadyRequest>,
 ) -> Result<Json<Party>, ApiError> {
     Ok(Json(
-        ready::answer(&app, player.player_id, id, request.ready).await?,
+        ready::answer(app.parties(), player.player_id, id, request.ready).await?,
     ))
 }
 
@@ -222,5 +226,7 @@ async fn ready_check(
     player: AuthenticatedPlayer,
     Path(id): Path<Uuid>,
 ) -> Result<Json<Party>, ApiError> {
-    Ok(Json(ready::start(&app, player.player_id, id).await?))
+    Ok(Json(
+        ready::start(app.parties(), player.player_id, id).await?,
+    ))
 }

@@ -23,7 +23,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/v1/queues", tag = "queue", security(("bearer" = [])),
     responses((status = 200, description = "Every queue", body = QueueList)))]
 async fn list(State(app): State<AppState>, _player: AuthenticatedPlayer) -> Json<QueueList> {
-    Json(queueing::list(&app).await)
+    Json(queueing::list(app.queueing()).await)
 }
 
 /// Queues the caller alone, or the caller's party (its leader, after a passed ready check).
@@ -41,7 +41,7 @@ async fn join(
     player: AuthenticatedPlayer,
     Json(request): Json<QueueRequest>,
 ) -> Result<(StatusCode, Json<QueueTicket>), ApiError> {
-    let ticket = queueing::join(&app, player.player_id, request).await?;
+    let ticket = queueing::join(app.queueing(), player.player_id, request).await?;
     Ok((StatusCode::CREATED, Json(ticket)))
 }
 
@@ -55,7 +55,9 @@ async fn current(
     State(app): State<AppState>,
     player: AuthenticatedPlayer,
 ) -> Result<Json<QueueTicket>, ApiError> {
-    Ok(Json(queueing::current(&app, player.player_id).await?))
+    Ok(Json(
+        queueing::current(app.queueing(), player.player_id).await?,
+    ))
 }
 
 /// Cancels the caller's searching ticket (the leader's, for a party).
@@ -69,5 +71,7 @@ async fn cancel(
     State(app): State<AppState>,
     player: AuthenticatedPlayer,
 ) -> Result<Json<QueueTicket>, ApiError> {
-    Ok(Json(queueing::cancel(&app, player.player_id).await?))
+    Ok(Json(
+        queueing::cancel(app.queueing(), player.player_id).await?,
+    ))
 }

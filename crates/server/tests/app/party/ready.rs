@@ -94,10 +94,10 @@ on_both_backends! {
         join(&app, &b, &id).await;
         post(&app, &lead, &format!("/v1/party/{id}/ready-check"), json!({})).await;
         manual.advance(std::time::Duration::from_secs(29));
-        assert_eq!(rally_server::parties::ready::expire_overdue(app.state(), 100).await.unwrap(), 0, "not due yet");
+        assert_eq!(rally_server::parties::ready::expire_overdue(app.state().parties(), 100).await.unwrap(), 0, "not due yet");
         manual.advance(std::time::Duration::from_secs(2));
-        assert_eq!(rally_server::parties::ready::expire_overdue(app.state(), 100).await.unwrap(), 1);
-        assert_eq!(rally_server::parties::ready::expire_overdue(app.state(), 100).await.unwrap(), 0, "settled once");
+        assert_eq!(rally_server::parties::ready::expire_overdue(app.state().parties(), 100).await.unwrap(), 1);
+        assert_eq!(rally_server::parties::ready::expire_overdue(app.state().parties(), 100).await.unwrap(), 0, "settled once");
         let checks: Vec<_> = outbox(&app, "party.ready_check").await.iter().map(|e| e["ready_check"].clone()).collect();
         assert_eq!(checks, vec![json!("pending"), json!("expired")]);
     }
