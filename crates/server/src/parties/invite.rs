@@ -32,10 +32,8 @@ pub async fn send(
             "that player is already in this party",
         ));
     }
-    let ttl = time::Duration::try_from(std::time::Duration::from_secs(
-        parties.settings.party_invite_ttl_s,
-    ))
-    .expect("BUG: party_invite_ttl_s is validated to a week at most");
+    let ttl = time::Duration::try_from(parties.settings.party_invite_ttl())
+        .expect("BUG: party_invite_ttl_s is validated to a week at most");
     let sent = tx
         .create_party_invite(&NewPartyInvite {
             id: rally_store::new_id(),

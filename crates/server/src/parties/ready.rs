@@ -29,10 +29,8 @@ pub async fn start(
         return Err(PartyError::ReadyCheckInProgress);
     }
     let now = tx.now();
-    let window = time::Duration::try_from(std::time::Duration::from_secs(
-        parties.settings.party_ready_check_s,
-    ))
-    .expect("BUG: party_ready_check_s is validated to an hour at most");
+    let window = time::Duration::try_from(parties.settings.party_ready_check())
+        .expect("BUG: party_ready_check_s is validated to an hour at most");
     let deadline = now.plus(window);
     tx.start_ready_check(party_id, deadline).await?;
     let (party, members) = snapshot(&mut tx, party_id).await?;

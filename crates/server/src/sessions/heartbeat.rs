@@ -31,7 +31,7 @@ pub async fn arm_deadline(
         .set_with_ttl(
             &heartbeat_key(match_id),
             if active { ACTIVE } else { b"ready" },
-            sessions.heartbeat_timeout(),
+            sessions.settings.session_heartbeat_timeout(),
         )
         .await
         .map_err(SessionsError::from)
@@ -54,7 +54,7 @@ pub async fn heartbeat(
 ) -> Result<HeartbeatAnswer, SessionsError> {
     let state = &sessions.state;
     let key = heartbeat_key(match_id);
-    let ttl = sessions.heartbeat_timeout();
+    let ttl = sessions.settings.session_heartbeat_timeout();
     if state.get(&key).await?.as_deref() == Some(ACTIVE) && state.expire(&key, ttl).await? {
         return Ok(HeartbeatAnswer {
             state: WireState::Active,

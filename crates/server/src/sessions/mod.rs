@@ -25,8 +25,6 @@ pub use allocator::Allocator;
 pub use error::SessionsError;
 pub use rally_protocol::session_token::{self as token, SessionTokens};
 
-use std::time::Duration;
-
 use rally_clock::Clock;
 use rally_state::State;
 use rally_store::Store;
@@ -69,10 +67,5 @@ impl Sessions {
     /// Signs and verifies game-session tokens.
     pub fn tokens(&self) -> &SessionTokens {
         &self.tokens
-    }
-
-    /// How long a session may go without a heartbeat.
-    fn heartbeat_timeout(&self) -> Duration {
-        Duration::from_secs(self.settings.session_heartbeat_timeout_s)
     }
 }

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{Settings, SettingsError};
+use super::{PartySettings, Settings, SettingsError};
 
 impl Settings {
     pub(super) fn validate_parties(&self) -> Result<(), SettingsError> {
@@ -18,14 +18,16 @@ impl Settings {
         }
         Ok(())
     }
+}
 
+impl PartySettings {
     /// How long a party invite admits.
     pub fn party_invite_ttl(&self) -> Duration {
-        Duration::from_secs(self.parties.party_invite_ttl_s)
+        Duration::from_secs(self.party_invite_ttl_s)
     }
 
     /// How long members have to answer a ready check.
     pub fn party_ready_check(&self) -> Duration {
-        Duration::from_secs(self.parties.party_ready_check_s)
+        Duration::from_secs(self.party_ready_check_s)
     }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::{Settings, SettingsError};
+use super::{SessionSettings, Settings, SettingsError};
 
 /// How game servers are found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
@@ -126,9 +126,11 @@ impl Settings {
     pub fn session_token_ttl(&self) -> Duration {
         Duration::from_secs(self.sessions.session_token_ttl_s)
     }
+}
 
+impl SessionSettings {
     /// How long a session may go without a heartbeat.
     pub fn session_heartbeat_timeout(&self) -> Duration {
-        Duration::from_secs(self.sessions.session_heartbeat_timeout_s)
+        Duration::from_secs(self.session_heartbeat_timeout_s)
     }
 }
