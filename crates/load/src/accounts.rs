@@ -115,7 +115,7 @@ pub async fn accounts(args: &AccountsBenchArgs) -> anyhow::Result<AccountsReport
     let node = start_node(None).await?;
     let (username, token) = register(&node).await?;
 
-    let tokens = node.state().tokens();
+    let tokens = node.state().accounts().tokens();
     let mut verify = LatencyRecorder::new();
     for _ in 0..args.verifications {
         let started = std::time::Instant::now();

@@ -10,7 +10,7 @@ use std::{
 };
 
 use anyhow::{Context, bail};
-use rally_server::{Settings, auth::AccessTokens, settings::Secrets};
+use rally_server::{Settings, accounts::AccessTokens, settings::Secrets};
 use tokio::time::Instant;
 
 /// How long a node may take to listen before the benchmark gives up on it.
@@ -115,7 +115,11 @@ pub fn node_settings(dir: &Path, database: Option<&str>, key: &str) -> anyhow::R
 
 /// Access tokens signed with the key of the node that runs with `settings`.
 pub fn tokens(settings: &Settings) -> anyhow::Result<AccessTokens> {
-    Ok(AccessTokens::new(settings, &Secrets::resolve(settings)?))
+    Ok(AccessTokens::new(
+        settings,
+        &Secrets::resolve(settings)?,
+        rally_clock::Clock::system(),
+    ))
 }
 
 /// A process's resident memory in bytes, where the platform says (Linux).

@@ -1,7 +1,7 @@
 //! Bench players: written straight into a node's store (no argon2, which is not what the
 //! benchmarks measure) and given access tokens signed with the node's key.
 
-use rally_server::auth::AccessTokens;
+use rally_server::accounts::AccessTokens;
 use rally_store::{NewPlayer, Store};
 use uuid::Uuid;
 

@@ -190,7 +190,7 @@ pub async fn ratings(args: &RatingsBenchArgs) -> anyhow::Result<RatingsReport> {
     let results_per_s = args.results as f64 / started.elapsed().as_secs_f64();
 
     // Reads, open loop, in turn: top 100, me and around, history.
-    let tokens = state.tokens();
+    let tokens = state.accounts().tokens();
     let readers: Vec<String> = sample
         .iter()
         .take(READERS)

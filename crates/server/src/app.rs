@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use uuid::Uuid;
 
 use crate::{
-    auth::AccessTokens,
+    accounts::{AccessTokens, Accounts, password::Hasher},
     backends::Backends,
     gateway::{self, Gateway},
     http::{
@@ -21,7 +21,6 @@ use crate::{
     },
     matchmaking::{Queueing, Queues},
     parties::Parties,
-    password::Hasher,
     ratings::Ratings,
     roles, router,
     sessions::{SessionTokens, Sessions},
@@ -43,12 +42,11 @@ struct Inner {
     secrets: Secrets,
     backends: Backends,
     metrics: PrometheusHandle,
-    tokens: AccessTokens,
     gateway: Gateway,
     queues: Queues,
     state_epoch: Arc<StateEpoch>,
     admission: Admission,
-    hasher: Hasher,
+    accounts: Accounts,
     ratings: Ratings,
     sessions: Sessions,
     parties: Parties,
@@ -81,11 +79,6 @@ impl AppState {
         &self.inner.backends
     }
 
-    /// The access-token issuer and verifier.
-    pub fn tokens(&self) -> &AccessTokens {
-        &self.inner.tokens
-    }
-
     /// The configured queues.
     pub fn queues(&self) -> &Queues {
         &self.inner.queues
@@ -101,9 +94,9 @@ impl AppState {
         &self.inner.state_epoch
     }
 
-    /// The node's password hashing, bounded to its cores.
-    pub fn hasher(&self) -> &Hasher {
-        &self.inner.hasher
+    /// The accounts service.
+    pub fn accounts(&self) -> &Accounts {
+        &self.inner.accounts
     }
 
     /// The parties service.
@@ -192,7 +185,6 @@ impl App {
             ),
             None => None,
         };
-        let tokens = AccessTokens::new(&settings, &secrets);
         let queues = Queues::from_settings(&settings);
         let previous: Vec<&str> = settings
             .keys
@@ -210,6 +202,13 @@ impl App {
         );
         let state_epoch = Arc::new(StateEpoch::new(backends.state.clone()));
         let admission = Admission::new(settings.http.max_requests_in_flight);
+        let accounts = Accounts::new(
+            backends.store.clone(),
+            backends.state.clone(),
+            Hasher::for_this_machine(),
+            AccessTokens::new(&settings, &secrets, clock.clone()),
+            settings.accounts.clone(),
+        );
         let parties = Parties::new(backends.store.clone(), settings.parties.clone());
         let queueing = Queueing::new(
             backends.store.clone(),
@@ -237,12 +236,11 @@ impl App {
                 secrets,
                 backends,
                 metrics: metrics::recorder(),
-                tokens,
                 gateway,
                 queues,
                 state_epoch,
                 admission,
-                hasher: Hasher::for_this_machine(),
+                accounts,
                 ratings,
                 sessions,
                 parties,

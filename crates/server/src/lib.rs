@@ -9,15 +9,13 @@
 //! - [`state_epoch`]: noticing that the state backend lost its data, so roles rebuild it.
 //! - [`app`]: a running node: build, serve, graceful shutdown.
 //! - [`router`]: every route at a glance; [`routes`]: one module per resource.
-//! - [`http`]: the accept loop and its connection limits, the problem envelope, extractors,
-//!   request ids, metrics middleware.
+//! - [`http`]: the accept loop and its connection limits, the problem envelope, extractors
+//!   (the authenticated player, the client's address), request ids, metrics middleware.
 //! - [`bus`]: typed events between roles: their cause, the outbox, the shared consumer loop,
 //!   the dead-letter stream.
-//! - [`password`]: argon2id password hashing off the async runtime.
-//! - [`auth`]: access tokens, refresh-token secrets, the authenticated-player extractor, client
-//!   addresses and rate limits.
-//! - [`accounts`]: the account rules below the handlers: registration, login, refresh, logout,
-//!   profiles, bans.
+//! - [`accounts`]: the [`accounts::Accounts`] service: registration, login, refresh, logout,
+//!   profiles, bans, the account status and its cache, rate limits, access tokens and
+//!   argon2id password hashing.
 //! - [`parties`]: the party rules below the handlers: lifecycle, invites, ready checks, and
 //!   their `party.*` events.
 //! - [`gateway`]: the WebSocket gateway: sessions, pushes from any node, presence.
@@ -30,14 +28,12 @@
 
 pub mod accounts;
 pub mod app;
-pub mod auth;
 pub mod backends;
 pub mod bus;
 pub mod gateway;
 pub mod http;
 pub mod matchmaking;
 pub mod parties;
-pub mod password;
 pub mod ratings;
 pub mod roles;
 pub mod router;

@@ -3,7 +3,7 @@
 
 use std::{path::Path, process::ExitCode};
 
-use rally_server::{Settings, password};
+use rally_server::{Settings, accounts::password};
 use rally_store::{DEMO_PASSWORD, Store};
 
 /// Flags of `rally seed`.

@@ -12,10 +12,9 @@ use rally_store::{Ban, Player, Store, StoreError, TicketState, Timestamp};
 use time::Duration;
 use uuid::Uuid;
 
+use super::{AccountsError, status};
 use crate::{
-    auth::authenticated,
     bus,
-    http::ApiError,
     matchmaking::queueing::{self, reason},
     parties::lifecycle,
 };
@@ -24,12 +23,11 @@ use crate::{
 pub const MAX_REASON_LEN: usize = 500;
 
 /// The player named `username` (any case), or `player_not_found`.
-pub async fn find(store: &Store, username: &str) -> Result<Player, ApiError> {
+pub async fn find(store: &Store, username: &str) -> Result<Player, AccountsError> {
     store
         .find_player_by_username(username)
-        .await
-        .map_err(ApiError::store)?
-        .ok_or(ApiError::PlayerNotFound)
+        .await?
+        .ok_or(AccountsError::PlayerNotFound)
 }
 
 /// Bans `player_id` for `duration` (`None`: permanently) for `reason`.
@@ -38,10 +36,10 @@ pub async fn ban(
     player_id: Uuid,
     duration: Option<std::time::Duration>,
     reason: &str,
-) -> Result<Option<Timestamp>, ApiError> {
+) -> Result<Option<Timestamp>, AccountsError> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > MAX_REASON_LEN {
-        return Err(ApiError::Invalid {
+        return Err(AccountsError::Invalid {
             field: "reason".to_owned(),
             reason: format!("1 to {MAX_REASON_LEN} characters"),
         });
@@ -49,7 +47,7 @@ pub async fn ban(
     let now = store.now();
     let until = match duration {
         Some(duration) => {
-            let duration = Duration::try_from(duration).map_err(|_| ApiError::Invalid {
+            let duration = Duration::try_from(duration).map_err(|_| AccountsError::Invalid {
                 field: "for".to_owned(),
                 reason: "too long".to_owned(),
             })?;
@@ -57,24 +55,16 @@ pub async fn ban(
         }
         None => None,
     };
-    let party = store
-        .party_of_player(player_id)
-        .await
-        .map_err(ApiError::store)?;
-    let ticket = store
-        .active_ticket_of_player(player_id)
-        .await
-        .map_err(ApiError::store)?;
+    let party = store.party_of_player(player_id).await?;
+    let ticket = store.active_ticket_of_player(player_id).await?;
 
-    let mut tx = store.begin().await.map_err(ApiError::store)?;
+    let mut tx = store.begin().await?;
     match tx.ban_player(player_id, until, reason).await {
         Ok(()) => {}
-        Err(StoreError::NotFound) => return Err(ApiError::PlayerNotFound),
-        Err(error) => return Err(ApiError::store(error)),
+        Err(StoreError::NotFound) => return Err(AccountsError::PlayerNotFound),
+        Err(error) => return Err(error.into()),
     }
-    tx.revoke_player_refresh_tokens(player_id)
-        .await
-        .map_err(ApiError::store)?;
+    tx.revoke_player_refresh_tokens(player_id).await?;
     if let Some(party) = party {
         lifecycle::remove_banned(&mut tx, party.id, player_id).await?;
     }
@@ -86,10 +76,8 @@ pub async fn ban(
         player_id,
         until: until.map(Timestamp::to_offset_date_time),
     };
-    bus::outbox::enqueue(&mut tx, player_id, Event::AccountBanned(banned))
-        .await
-        .map_err(ApiError::store)?;
-    tx.commit().await.map_err(ApiError::store)?;
+    bus::outbox::enqueue(&mut tx, player_id, Event::AccountBanned(banned)).await?;
+    tx.commit().await?;
     metrics::counter!("rally_bans_total").increment(1);
     tracing::info!(player.id = %player_id, permanent = until.is_none(), "player banned");
     Ok(until)
@@ -98,11 +86,11 @@ pub async fn ban(
 /// Lifts the ban of `player_id`; false when it was not banned. The status cached in `state`
 /// is forgotten, so on a shared Redis the player is let in on the next request (a node on
 /// in-process state keeps its cached `banned` for up to 30 s).
-pub async fn unban(store: &Store, state: &State, player_id: Uuid) -> Result<bool, ApiError> {
-    let mut tx = store.begin().await.map_err(ApiError::store)?;
-    let lifted = tx.unban_player(player_id).await.map_err(ApiError::store)?;
-    tx.commit().await.map_err(ApiError::store)?;
-    authenticated::forget_status_in(state, player_id).await?;
+pub async fn unban(store: &Store, state: &State, player_id: Uuid) -> Result<bool, AccountsError> {
+    let mut tx = store.begin().await?;
+    let lifted = tx.unban_player(player_id).await?;
+    tx.commit().await?;
+    status::forget(state, player_id).await?;
     if lifted {
         tracing::info!(player.id = %player_id, "player unbanned");
     }
@@ -110,6 +98,6 @@ pub async fn unban(store: &Store, state: &State, player_id: Uuid) -> Result<bool
 }
 
 /// The player's ban, if any.
-pub async fn of(store: &Store, player_id: Uuid) -> Result<Option<Ban>, ApiError> {
-    store.ban(player_id).await.map_err(ApiError::store)
+pub async fn of(store: &Store, player_id: Uuid) -> Result<Option<Ban>, AccountsError> {
+    Ok(store.ban(player_id).await?)
 }

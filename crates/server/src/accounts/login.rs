@@ -4,16 +4,12 @@
 //! "authentication responses"). Failures count per account (or per login text when there is no
 //! account) and lock it out for a while once they exceed `login_failure_limit`.
 
+use std::net::IpAddr;
+
 use rally_protocol::{AuthResponse, LoginRequest};
 use tokio::sync::OnceCell;
 
-use super::session;
-use crate::{
-    app::AppState,
-    auth::{authenticated, limit},
-    http::ApiError,
-    password::Hasher,
-};
+use super::{Accounts, AccountsError, limit, password::Hasher, session, status};
 
 /// The longest login text read (the longest email); longer is simply a wrong login.
 const MAX_LOGIN_LEN: usize = 254;
@@ -29,10 +25,16 @@ async fn dummy_hash(hasher: &Hasher) -> anyhow::Result<&'static str> {
         .map(String::as_str)
 }
 
-/// Checks the credentials and starts a login.
-pub async fn login(app: &AppState, request: LoginRequest) -> Result<AuthResponse, ApiError> {
-    let store = &app.backends().store;
-    let state = &app.backends().state;
+/// Checks the credentials and starts a login, for a client at `address` (attempts per address
+/// are rate-limited).
+pub async fn login(
+    accounts: &Accounts,
+    request: LoginRequest,
+    address: IpAddr,
+) -> Result<AuthResponse, AccountsError> {
+    accounts.admit_login(address).await?;
+    let store = &accounts.store;
+    let state = &accounts.state;
     let too_long = request.login.chars().count() > MAX_LOGIN_LEN
         || request.password.chars().count() > MAX_PASSWORD_LEN;
     // Over-long text is never a login: count it under one key rather than a huge one.
@@ -44,10 +46,7 @@ pub async fn login(app: &AppState, request: LoginRequest) -> Result<AuthResponse
     let credentials = if too_long || login_text.is_empty() {
         None
     } else {
-        store
-            .find_credentials_by_login(&request.login)
-            .await
-            .map_err(ApiError::store)?
+        store.find_credentials_by_login(&request.login).await?
     };
     let subject = credentials.as_ref().map_or_else(
         || format!("login:{login_text}"),
@@ -57,21 +56,20 @@ pub async fn login(app: &AppState, request: LoginRequest) -> Result<AuthResponse
 
     let hash = match &credentials {
         Some(c) => c.password_hash.clone(),
-        None => dummy_hash(app.hasher()).await?.to_owned(),
+        None => dummy_hash(&accounts.hasher).await?.to_owned(),
     };
-    let matches = app.hasher().verify(request.password, hash).await?;
+    let matches = accounts.hasher.verify(request.password, hash).await?;
     let Some(credentials) = credentials.filter(|_| matches && !too_long) else {
-        limit::record_login_failure(state, &subject, app.settings().login_failure_quota()).await?;
-        return Err(ApiError::InvalidCredentials);
+        let quota = accounts.settings.login_failure_quota();
+        limit::record_login_failure(state, &subject, quota).await?;
+        return Err(AccountsError::InvalidCredentials);
     };
-    authenticated::refuse_inactive(
-        authenticated::current_status(store, credentials.player.id, credentials.player.status)
-            .await?,
-    )?;
+    let player = &credentials.player;
+    status::refuse_inactive(status::current(store, player.id, player.status).await?)?;
 
-    let mut tx = store.begin().await.map_err(ApiError::store)?;
-    let answer = session::start(app, &mut tx, &credentials.player).await?;
-    tx.commit().await.map_err(ApiError::store)?;
+    let mut tx = store.begin().await?;
+    let answer = session::start(accounts, &mut tx, player).await?;
+    tx.commit().await?;
     tracing::info!(player.id = %credentials.player.id, "player logged in");
     Ok(answer)
 }

@@ -1,6 +1,6 @@
-//! The account rules, below the handlers: registration, login, refresh and logout, profiles
-//! and bans. Handlers in `routes::auth` and `routes::profile` parse, call one function here and
-//! answer.
+//! The account rules, below the handlers: the [`Accounts`] service. Handlers in `routes::auth`
+//! and `routes::profile` parse, call one function here and answer; the bearer extractor calls
+//! [`Accounts::authenticate`].
 //!
 //! - [`registration`]: a new player, its first login and its `player.registered` event.
 //! - [`login`]: password login with per-account lockout, the same work whether or not the
@@ -8,17 +8,109 @@
 //! - [`session`]: starting a login (token pair), rotating its refresh token, logout.
 //! - [`profile`]: reading and changing profiles (`profile.updated`), public profiles, status.
 //! - [`ban`]: bans and what they do at once: tokens, party, ticket, sockets on every node.
+//! - [`status`]: an account's status (active, banned, disabled) and its cache.
+//! - [`limit`]: rate limits and the login lockout on the shared state.
+//! - [`access_token`]: issuing and verifying JWTs, with key ids for rotation.
+//! - [`refresh_secret`]: generating refresh tokens and hashing them for the store.
+//! - [`password`]: argon2id hashing off the async runtime, bounded to the node's cores.
 
+pub mod access_token;
 pub mod ban;
+mod error;
+pub mod limit;
 pub mod login;
+pub mod password;
 pub mod profile;
+pub mod refresh_secret;
 pub mod registration;
 pub mod session;
+pub mod status;
+
+pub use access_token::{AccessTokens, Verified};
+pub use error::AccountsError;
+
+use std::{net::IpAddr, sync::Arc};
 
 use rally_protocol::PlayerProfile;
-use rally_store::{Player, StoreError};
+use rally_state::State;
+use rally_store::{Player, Store};
+use uuid::Uuid;
 
-use crate::http::ApiError;
+use crate::settings::AccountSettings;
+use password::Hasher;
+
+/// The accounts service: what it uses is given when it is built (the store, the state backend
+/// for rate limits, lockouts and the status cache, the password hasher, the access-token
+/// issuer, its settings section), and every call answers with an [`AccountsError`].
+#[derive(Debug, Clone)]
+pub struct Accounts {
+    store: Store,
+    state: State,
+    hasher: Hasher,
+    tokens: Arc<AccessTokens>,
+    settings: AccountSettings,
+}
+
+impl Accounts {
+    /// The service over these parts.
+    pub fn new(
+        store: Store,
+        state: State,
+        hasher: Hasher,
+        tokens: AccessTokens,
+        settings: AccountSettings,
+    ) -> Self {
+        Self {
+            store,
+            state,
+            hasher,
+            tokens: Arc::new(tokens),
+            settings,
+        }
+    }
+
+    /// The access-token issuer and verifier.
+    pub fn tokens(&self) -> &AccessTokens {
+        &self.tokens
+    }
+
+    /// The service's settings section.
+    pub fn settings(&self) -> &AccountSettings {
+        &self.settings
+    }
+
+    /// Verifies an access token and admits its player: the account is neither banned nor
+    /// disabled (read through the status cache), and the request is within the player's API
+    /// budget.
+    pub async fn authenticate(&self, token: &str) -> Result<Verified, AccountsError> {
+        let verified = self.tokens.verify(token)?;
+        status::ensure_active(&self.store, &self.state, verified.player_id).await?;
+        limit::check(
+            &self.state,
+            &format!("limit:api:{}", verified.player_id),
+            self.settings.api_quota(),
+        )
+        .await?;
+        Ok(verified)
+    }
+
+    /// Caches the player's status as banned, so the next request is refused at once.
+    pub async fn cache_banned(&self, player_id: Uuid) -> Result<(), AccountsError> {
+        status::cache_banned(&self.state, player_id).await
+    }
+
+    /// Counts a registration from `address`; refused past the configured rate.
+    async fn admit_registration(&self, address: IpAddr) -> Result<(), AccountsError> {
+        let key = format!("limit:register:{address}");
+        limit::check(&self.state, &key, self.settings.register_quota()).await
+    }
+
+    /// Counts a login attempt from `address`; refused past the configured rate.
+    async fn admit_login(&self, address: IpAddr) -> Result<(), AccountsError> {
+        let key = format!("limit:login:{address}");
+        limit::check(&self.state, &key, self.settings.login_quota()).await
+    }
+}
 
 /// A player's own profile, as answered to them.
 pub fn own_profile(player: &Player) -> PlayerProfile {
@@ -31,18 +123,5 @@ pub fn own_profile(player: &Player) -> PlayerProfile {
         avatar_url: player.avatar_url.clone(),
         created_at: player.created_at.to_offset_date_time(),
         updated_at: player.updated_at.to_offset_date_time(),
-    }
-}
-
-/// A store error from a write that may hit a player's unique keys.
-fn conflict_or_internal(error: StoreError) -> ApiError {
-    match &error {
-        StoreError::Conflict { constraint } if constraint == "players_username_key" => {
-            ApiError::UsernameTaken
-        }
-        StoreError::Conflict { constraint } if constraint == "players_email_key" => {
-            ApiError::EmailTaken
-        }
-        _ => ApiError::store(error),
     }
 }

@@ -9,14 +9,8 @@ use rally_protocol::{
 use rally_store::{PlayerStatus, ProfileChange, StoreError};
 use uuid::Uuid;
 
-use super::{conflict_or_internal, own_profile, registration::offered_region};
-use crate::{
-    app::AppState,
-    auth::{authenticated, limit},
-    bus,
-    http::ApiError,
-    settings::Settings,
-};
+use super::{Accounts, AccountsError, limit, own_profile, registration::offered_region, status};
+use crate::{bus, settings::AccountSettings};
 
 /// A profile change whose every field follows its rule.
 #[derive(Debug, Default)]
@@ -28,7 +22,10 @@ pub struct ProfileUpdate {
 
 impl ProfileUpdate {
     /// Parses a request against the rules and the regions `settings` offer.
-    pub fn parse(request: UpdateProfileRequest, settings: &Settings) -> Result<Self, ApiError> {
+    pub fn parse(
+        request: UpdateProfileRequest,
+        settings: &AccountSettings,
+    ) -> Result<Self, AccountsError> {
         let display_name = request
             .display_name
             .map(|v| DisplayName::try_from(v).map(DisplayName::into_inner))
@@ -78,60 +75,54 @@ impl ProfileUpdate {
 }
 
 /// The player's own profile.
-pub async fn me(app: &AppState, player_id: Uuid) -> Result<PlayerProfile, ApiError> {
-    match app.backends().store.player(player_id).await {
+pub async fn me(accounts: &Accounts, player_id: Uuid) -> Result<PlayerProfile, AccountsError> {
+    match accounts.store.player(player_id).await {
         Ok(player) => Ok(own_profile(&player)),
-        Err(StoreError::NotFound) => Err(ApiError::PlayerNotFound),
-        Err(error) => Err(ApiError::store(error)),
+        Err(StoreError::NotFound) => Err(AccountsError::PlayerNotFound),
+        Err(error) => Err(error.into()),
     }
 }
 
 /// Applies an update; the email and the password change only with the current password, and a
 /// new password ends every other login of the player.
 pub async fn update(
-    app: &AppState,
+    accounts: &Accounts,
     player_id: Uuid,
     family_id: Uuid,
     update: ProfileUpdate,
-) -> Result<PlayerProfile, ApiError> {
-    let store = &app.backends().store;
+) -> Result<PlayerProfile, AccountsError> {
+    let store = &accounts.store;
     if update.change.email.is_some() || update.new_password.is_some() {
         let current = update
             .current_password
             .clone()
-            .ok_or(ApiError::CurrentPasswordRequired)?;
+            .ok_or(AccountsError::CurrentPasswordRequired)?;
         // Guesses of the current password count with failed logins, under the same subject
         // and lock: a stolen access token must not be a way to brute-force the password.
-        let state = &app.backends().state;
+        let state = &accounts.state;
         let subject = format!("player:{player_id}");
         limit::check_login_lock(state, &subject).await?;
-        let stored = store
-            .password_hash(player_id)
-            .await
-            .map_err(ApiError::store)?;
-        if !app.hasher().verify(current, stored).await? {
-            limit::record_login_failure(state, &subject, app.settings().login_failure_quota())
-                .await?;
-            return Err(ApiError::CurrentPasswordRequired);
+        let stored = store.password_hash(player_id).await?;
+        if !accounts.hasher.verify(current, stored).await? {
+            let quota = accounts.settings.login_failure_quota();
+            limit::record_login_failure(state, &subject, quota).await?;
+            return Err(AccountsError::CurrentPasswordRequired);
         }
     }
     let new_hash = match &update.new_password {
-        Some(new) => Some(app.hasher().hash(new.as_str().to_owned()).await?),
+        Some(new) => Some(accounts.hasher.hash(new.as_str().to_owned()).await?),
         None => None,
     };
     let fields = update.changed_fields();
-    let mut tx = store.begin().await.map_err(ApiError::store)?;
+    let mut tx = store.begin().await?;
     let player = tx
         .update_profile(player_id, &update.change)
         .await
-        .map_err(conflict_or_internal)?;
+        .map_err(AccountsError::conflict_or_store)?;
     if let Some(hash) = &new_hash {
-        tx.set_password_hash(player_id, hash)
-            .await
-            .map_err(ApiError::store)?;
+        tx.set_password_hash(player_id, hash).await?;
         tx.revoke_other_refresh_families(player_id, family_id)
-            .await
-            .map_err(ApiError::store)?;
+            .await?;
     }
     if !fields.is_empty() {
         let updated = ProfileUpdated {
@@ -143,27 +134,26 @@ pub async fn update(
             updated_at: player.updated_at.unix_millis(),
         };
         let event = Event::ProfileUpdated(updated);
-        bus::outbox::enqueue(&mut tx, player_id, event)
-            .await
-            .map_err(ApiError::store)?;
+        bus::outbox::enqueue(&mut tx, player_id, event).await?;
     }
-    tx.commit().await.map_err(conflict_or_internal)?;
+    tx.commit()
+        .await
+        .map_err(AccountsError::conflict_or_store)?;
     Ok(own_profile(&player))
 }
 
 /// What other players see of `player_id`: never the email.
-pub async fn public(app: &AppState, player_id: Uuid) -> Result<PublicProfile, ApiError> {
-    let store = &app.backends().store;
+pub async fn public(accounts: &Accounts, player_id: Uuid) -> Result<PublicProfile, AccountsError> {
+    let store = &accounts.store;
     let player = match store.player(player_id).await {
         Ok(player) => player,
-        Err(StoreError::NotFound) => return Err(ApiError::PlayerNotFound),
-        Err(error) => return Err(ApiError::store(error)),
+        Err(StoreError::NotFound) => return Err(AccountsError::PlayerNotFound),
+        Err(error) => return Err(error.into()),
     };
-    let ratings = match store.active_season().await.map_err(ApiError::store)? {
+    let ratings = match store.active_season().await? {
         Some(season) => store
             .player_ratings(player_id, season.id)
-            .await
-            .map_err(ApiError::store)?
+            .await?
             .into_iter()
             .map(|r| RatingSummary {
                 mode: r.mode,
@@ -188,22 +178,20 @@ pub async fn public(app: &AppState, player_id: Uuid) -> Result<PublicProfile, Ap
 /// and their live access tokens stop working on the next request, on every node sharing the
 /// state (and within `STATUS_CACHE_TTL` on nodes that do not).
 pub async fn set_status(
-    app: &AppState,
+    accounts: &Accounts,
     player_id: Uuid,
     status: PlayerStatus,
-) -> Result<(), ApiError> {
-    let store = &app.backends().store;
-    let mut tx = store.begin().await.map_err(ApiError::store)?;
+) -> Result<(), AccountsError> {
+    let store = &accounts.store;
+    let mut tx = store.begin().await?;
     match tx.set_player_status(player_id, status).await {
         Ok(_) => {}
-        Err(StoreError::NotFound) => return Err(ApiError::PlayerNotFound),
-        Err(error) => return Err(ApiError::store(error)),
+        Err(StoreError::NotFound) => return Err(AccountsError::PlayerNotFound),
+        Err(error) => return Err(error.into()),
     }
     if status != PlayerStatus::Active {
-        tx.revoke_player_refresh_tokens(player_id)
-            .await
-            .map_err(ApiError::store)?;
+        tx.revoke_player_refresh_tokens(player_id).await?;
     }
-    tx.commit().await.map_err(ApiError::store)?;
-    authenticated::forget_status(app, player_id).await
+    tx.commit().await?;
+    status::forget(&accounts.state, player_id).await
 }

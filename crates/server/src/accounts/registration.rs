@@ -6,10 +6,12 @@ use rally_protocol::{
     AuthResponse, DisplayName, Email, FieldError, Password, RegionName, RegisterRequest, Username,
     event::{Event, PlayerRegistered},
 };
+use std::net::IpAddr;
+
 use rally_store::{NewPlayer, new_id};
 
-use super::{conflict_or_internal, session};
-use crate::{app::AppState, bus, http::ApiError, settings::Settings};
+use super::{Accounts, AccountsError, session};
+use crate::{bus, settings::AccountSettings};
 
 /// A registration whose every field follows its rule.
 #[derive(Debug)]
@@ -23,7 +25,10 @@ pub struct Registration {
 
 impl Registration {
     /// Parses a request against the rules and the regions `settings` offer.
-    pub fn parse(request: RegisterRequest, settings: &Settings) -> Result<Self, ApiError> {
+    pub fn parse(
+        request: RegisterRequest,
+        settings: &AccountSettings,
+    ) -> Result<Self, AccountsError> {
         let username = Username::try_from(request.username)?;
         let email = Email::try_from(request.email)?;
         let password = Password::try_from(request.password)?;
@@ -47,7 +52,10 @@ impl Registration {
 }
 
 /// A region that both has the right shape and is offered by this server.
-pub fn offered_region(region: String, settings: &Settings) -> Result<RegionName, ApiError> {
+pub fn offered_region(
+    region: String,
+    settings: &AccountSettings,
+) -> Result<RegionName, AccountsError> {
     let region = RegionName::try_from(region)?;
     if settings.offers_region(region.as_str()) {
         Ok(region)
@@ -61,13 +69,17 @@ pub fn offered_region(region: String, settings: &Settings) -> Result<RegionName,
     }
 }
 
-/// Creates the player and its first login.
+/// Creates the player and its first login, for a client at `address` (registrations per
+/// address are rate-limited).
 pub async fn register(
-    app: &AppState,
-    registration: Registration,
-) -> Result<AuthResponse, ApiError> {
-    let hash = app
-        .hasher()
+    accounts: &Accounts,
+    request: RegisterRequest,
+    address: IpAddr,
+) -> Result<AuthResponse, AccountsError> {
+    accounts.admit_registration(address).await?;
+    let registration = Registration::parse(request, &accounts.settings)?;
+    let hash = accounts
+        .hasher
         .hash(registration.password.into_inner())
         .await?;
     let new = NewPlayer {
@@ -77,12 +89,11 @@ pub async fn register(
         display_name: registration.display_name.into_inner(),
         region: registration.region.map(RegionName::into_inner),
     };
-    let store = &app.backends().store;
-    let mut tx = store.begin().await.map_err(ApiError::store)?;
+    let mut tx = accounts.store.begin().await?;
     let player = tx
         .create_player(&new, &hash)
         .await
-        .map_err(conflict_or_internal)?;
+        .map_err(AccountsError::conflict_or_store)?;
     let registered = PlayerRegistered {
         player_id: player.id,
         username: player.username.clone(),
@@ -91,11 +102,11 @@ pub async fn register(
         registered_at: player.created_at.unix_millis(),
     };
     let event = Event::PlayerRegistered(registered);
-    bus::outbox::enqueue(&mut tx, player.id, event)
+    bus::outbox::enqueue(&mut tx, player.id, event).await?;
+    let answer = session::start(accounts, &mut tx, &player).await?;
+    tx.commit()
         .await
-        .map_err(ApiError::store)?;
-    let answer = session::start(app, &mut tx, &player).await?;
-    tx.commit().await.map_err(conflict_or_internal)?;
+        .map_err(AccountsError::conflict_or_store)?;
     tracing::info!(player.id = %player.id, "player registered");
     Ok(answer)
 }

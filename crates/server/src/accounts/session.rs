@@ -13,33 +13,28 @@ use rally_store::{NewRefreshToken, Player, StoreError, Transaction, new_id};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use super::own_profile;
-use crate::{
-    app::AppState,
-    auth::{authenticated, refresh_secret},
-    http::ApiError,
-};
+use super::{Accounts, AccountsError, own_profile, refresh_secret, status};
 
 /// Stores the first refresh token of a new login (family) of `player` inside `tx` and returns
 /// the answer to give once `tx` commits.
 pub async fn start(
-    app: &AppState,
+    accounts: &Accounts,
     tx: &mut Transaction,
     player: &Player,
-) -> Result<AuthResponse, ApiError> {
-    issue(app, tx, player, new_id()).await
+) -> Result<AuthResponse, AccountsError> {
+    issue(accounts, tx, player, new_id()).await
 }
 
 /// A token pair for `player` in the family `family_id`; the refresh token is stored in `tx`.
 async fn issue(
-    app: &AppState,
+    accounts: &Accounts,
     tx: &mut Transaction,
     player: &Player,
     family_id: Uuid,
-) -> Result<AuthResponse, ApiError> {
+) -> Result<AuthResponse, AccountsError> {
     let (refresh_token, token_hash) = refresh_secret::generate();
     let now = tx.now();
-    let ttl = i64::try_from(app.settings().accounts.refresh_token_ttl_s)
+    let ttl = i64::try_from(accounts.settings.refresh_token_ttl_s)
         .expect("BUG: the refresh token TTL is validated to fit");
     tx.insert_refresh_token(&NewRefreshToken {
         id: new_id(),
@@ -49,49 +44,43 @@ async fn issue(
         issued_at: now,
         expires_at: now.plus(time::Duration::seconds(ttl)),
     })
-    .await
-    .map_err(ApiError::store)?;
-    let access_token = app.tokens().issue(player.id, family_id)?;
+    .await?;
+    let access_token = accounts.tokens.issue(player.id, family_id)?;
     Ok(AuthResponse {
         access_token,
         refresh_token,
         token_type: "Bearer".to_owned(),
-        expires_in: app.tokens().ttl().as_secs(),
+        expires_in: accounts.tokens.ttl().as_secs(),
         player: own_profile(player),
     })
 }
 
 /// Spends `presented` and answers a new pair in the same family. A spent token presented
 /// again revokes the family (RFC 9700, section 4.14.2: refresh token rotation).
-pub async fn refresh(app: &AppState, presented: &str) -> Result<AuthResponse, ApiError> {
-    let store = &app.backends().store;
-    let hash = refresh_secret::hash(presented).ok_or(ApiError::InvalidRefreshToken)?;
-    let mut tx = store.begin().await.map_err(ApiError::store)?;
+pub async fn refresh(accounts: &Accounts, presented: &str) -> Result<AuthResponse, AccountsError> {
+    let store = &accounts.store;
+    let hash = refresh_secret::hash(presented).ok_or(AccountsError::InvalidRefreshToken)?;
+    let mut tx = store.begin().await?;
     let spent = match tx.spend_refresh_token(&hash).await {
         Ok(spent) => spent,
         Err(StoreError::NotFound) => {
             drop(tx);
-            return retry_or_refusal(app, &hash).await;
+            return retry_or_refusal(accounts, &hash).await;
         }
-        Err(error) => return Err(ApiError::store(error)),
+        Err(error) => return Err(error.into()),
     };
-    let player = store
-        .player(spent.player_id)
-        .await
-        .map_err(ApiError::store)?;
+    let player = store.player(spent.player_id).await?;
     // Inside the spend's transaction: read the ban, lift nothing (the next request does).
-    let status = authenticated::status_now(store, player.id, player.status).await?;
-    if let Err(refused) = authenticated::refuse_inactive(status) {
-        tx.revoke_player_refresh_tokens(player.id)
-            .await
-            .map_err(ApiError::store)?;
-        tx.commit().await.map_err(ApiError::store)?;
+    let current = status::read(store, player.id, player.status).await?;
+    if let Err(refused) = status::refuse_inactive(current) {
+        tx.revoke_player_refresh_tokens(player.id).await?;
+        tx.commit().await?;
         return Err(refused);
     }
-    let answer = issue(app, &mut tx, &player, spent.family_id).await?;
+    let answer = issue(accounts, &mut tx, &player, spent.family_id).await?;
     // Kept before the commit, so a retry that waited for this spend finds it.
-    remember_successor(app, &hash, &answer).await;
-    tx.commit().await.map_err(ApiError::store)?;
+    remember_successor(accounts, &hash, &answer).await;
+    tx.commit().await?;
     Ok(answer)
 }
 
@@ -109,8 +98,8 @@ fn successor_key(hash: &[u8]) -> String {
 
 /// Keeps the pair that replaced the token with `hash` for the reuse interval (best effort:
 /// without it a retry gets a new pair of the same login).
-async fn remember_successor(app: &AppState, hash: &[u8], answer: &AuthResponse) {
-    let Some(interval) = app.settings().refresh_reuse_interval() else {
+async fn remember_successor(accounts: &Accounts, hash: &[u8], answer: &AuthResponse) {
+    let Some(interval) = accounts.settings.refresh_reuse_interval() else {
         return;
     };
     let kept = KeptPair {
@@ -118,8 +107,7 @@ async fn remember_successor(app: &AppState, hash: &[u8], answer: &AuthResponse) 
         refresh_token: answer.refresh_token.clone(),
     };
     let bytes = serde_json::to_vec(&kept).expect("BUG: a token pair serializes");
-    if let Err(error) = app
-        .backends()
+    if let Err(error) = accounts
         .state
         .set_with_ttl(&successor_key(hash), &bytes, interval)
         .await
@@ -131,92 +119,81 @@ async fn remember_successor(app: &AppState, hash: &[u8], answer: &AuthResponse) 
 /// The answer to a token spent within the reuse interval: the successor kept when it was
 /// spent, or a new pair of the same login.
 async fn successor(
-    app: &AppState,
+    accounts: &Accounts,
     hash: &[u8],
     token: &rally_store::RefreshToken,
-) -> Result<AuthResponse, ApiError> {
-    let kept = app
-        .backends()
+) -> Result<AuthResponse, AccountsError> {
+    let kept = accounts
         .state
         .get(&successor_key(hash))
-        .await
-        .map_err(ApiError::state)?
+        .await?
         .and_then(|bytes| serde_json::from_slice::<KeptPair>(&bytes).ok());
-    let store = &app.backends().store;
-    let player = store
-        .player(token.player_id)
-        .await
-        .map_err(ApiError::store)?;
-    authenticated::refuse_inactive(
-        authenticated::current_status(store, player.id, player.status).await?,
-    )?;
+    let store = &accounts.store;
+    let player = store.player(token.player_id).await?;
+    status::refuse_inactive(status::current(store, player.id, player.status).await?)?;
     if let Some(kept) = kept {
         return Ok(AuthResponse {
             access_token: kept.access_token,
             refresh_token: kept.refresh_token,
             token_type: "Bearer".to_owned(),
-            expires_in: app.tokens().ttl().as_secs(),
+            expires_in: accounts.tokens.ttl().as_secs(),
             player: own_profile(&player),
         });
     }
     // The successor is unknown here: end the login's other tokens, so only this pair lives.
-    let mut tx = store.begin().await.map_err(ApiError::store)?;
-    tx.revoke_refresh_family(token.family_id)
-        .await
-        .map_err(ApiError::store)?;
-    let answer = issue(app, &mut tx, &player, token.family_id).await?;
-    tx.commit().await.map_err(ApiError::store)?;
+    let mut tx = store.begin().await?;
+    tx.revoke_refresh_family(token.family_id).await?;
+    let answer = issue(accounts, &mut tx, &player, token.family_id).await?;
+    tx.commit().await?;
     Ok(answer)
 }
 
 /// A token that could not be spent: the successor pair when it was spent within the reuse
 /// interval (a client's retry); otherwise why it is refused, revoking the family on a reuse.
-async fn retry_or_refusal(app: &AppState, hash: &[u8]) -> Result<AuthResponse, ApiError> {
-    let store = &app.backends().store;
+async fn retry_or_refusal(accounts: &Accounts, hash: &[u8]) -> Result<AuthResponse, AccountsError> {
+    let store = &accounts.store;
     let token = match store.refresh_token_by_hash(hash).await {
         Ok(Some(token)) => token,
-        Ok(None) => return Err(ApiError::InvalidRefreshToken),
-        Err(error) => return Err(ApiError::store(error)),
+        Ok(None) => return Err(AccountsError::InvalidRefreshToken),
+        Err(error) => return Err(error.into()),
     };
     if token.revoked_at.is_some() {
-        return Err(ApiError::RefreshTokenRevoked);
+        return Err(AccountsError::RefreshTokenRevoked);
     }
     if let Some(spent_at) = token.spent_at {
         let since_ms = store
             .now()
             .unix_millis()
             .saturating_sub(spent_at.unix_millis());
-        let within = app
-            .settings()
+        let within = accounts
+            .settings
             .refresh_reuse_interval()
             .is_some_and(|interval| {
                 u128::try_from(since_ms).is_ok_and(|ms| ms < interval.as_millis())
             });
         if within {
-            return successor(app, hash, &token).await;
+            return successor(accounts, hash, &token).await;
         }
-        store
-            .revoke_refresh_family(token.family_id)
-            .await
-            .map_err(ApiError::store)?;
+        store.revoke_refresh_family(token.family_id).await?;
         tracing::warn!(player.id = %token.player_id, family.id = %token.family_id, "a spent refresh token was presented again; its family is revoked");
-        return Err(ApiError::RefreshTokenReused);
+        return Err(AccountsError::RefreshTokenReused);
     }
-    Err(ApiError::RefreshTokenExpired)
+    Err(AccountsError::RefreshTokenExpired)
 }
 
 /// Ends the login `family_id` of `player_id`, or every login of the player when `all`.
 pub async fn logout(
-    app: &AppState,
+    accounts: &Accounts,
     player_id: Uuid,
     family_id: Uuid,
     all: bool,
-) -> Result<(), ApiError> {
-    let store = &app.backends().store;
+) -> Result<(), AccountsError> {
+    let store = &accounts.store;
     let result = if all {
         store.revoke_player_refresh_tokens(player_id).await
     } else {
         store.revoke_refresh_family(family_id).await
     };
-    result.map(|_| ()).map_err(ApiError::store)
+    result?;
+    Ok(())
 }

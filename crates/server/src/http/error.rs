@@ -7,10 +7,6 @@ use axum::{
 };
 use rally_protocol::{FieldError, PROBLEM_CONTENT_TYPE, Problem};
 
-use crate::{
-    matchmaking::QueueError, parties::PartyError, ratings::RatingsError, sessions::SessionsError,
-};
-
 /// An error answered to an API client.
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
@@ -357,89 +353,12 @@ impl ApiError {
     }
 }
 
-impl From<RatingsError> for ApiError {
-    fn from(error: RatingsError) -> Self {
-        match error {
-            RatingsError::SeasonNotFound => ApiError::SeasonNotFound,
-            RatingsError::SeasonExists(name) => ApiError::Invalid {
-                field: "name".to_owned(),
-                reason: format!("a season named `{name}` exists already"),
-            },
-            RatingsError::NotRanked => ApiError::NotRanked,
-            RatingsError::MatchNotFound => ApiError::MatchNotFound,
-            RatingsError::BadCursor => {
-                ApiError::BadQuery("`cursor` is not one this server gave".to_owned())
-            }
-            RatingsError::Store(error) => ApiError::store(error),
-            RatingsError::State(error) => ApiError::state(error),
-        }
-    }
-}
-
-impl From<SessionsError> for ApiError {
-    fn from(error: SessionsError) -> Self {
-        match error {
-            SessionsError::SessionNotFound => ApiError::SessionNotFound,
-            SessionsError::NotParticipant => ApiError::NotParticipant,
-            SessionsError::SessionNotRunning => ApiError::SessionNotRunning,
-            SessionsError::ResultConflict => ApiError::ResultConflict,
-            SessionsError::BackfillOpen => ApiError::BackfillOpen,
-            SessionsError::BackfillNotFound => ApiError::BackfillNotFound,
-            SessionsError::UnknownRole(role) => ApiError::UnknownRole(role),
-            SessionsError::Invalid { field, reason } => ApiError::Invalid { field, reason },
-            SessionsError::Store(error) => ApiError::store(error),
-            SessionsError::State(error) => ApiError::state(error),
-        }
-    }
-}
-
-impl From<QueueError> for ApiError {
-    fn from(error: QueueError) -> Self {
-        match error {
-            QueueError::UnknownQueue(mode) => ApiError::UnknownQueue(mode),
-            QueueError::UnknownRegion(region) => ApiError::UnknownRegion(region),
-            QueueError::UnknownRole(role) => ApiError::UnknownRole(role),
-            QueueError::NoRegionInReach(why) => ApiError::NoRegionInReach(why),
-            QueueError::Invalid { field, reason } => ApiError::Invalid { field, reason },
-            QueueError::AlreadyQueued => ApiError::AlreadyQueued,
-            QueueError::InMatch => ApiError::InMatch,
-            QueueError::PartyNotReady => ApiError::PartyNotReady,
-            QueueError::PartyTooLarge(most) => ApiError::PartyTooLarge(most),
-            QueueError::NotPartyLeader => ApiError::NotPartyLeader,
-            QueueError::NotQueued => ApiError::NotQueued,
-            QueueError::Store(error) => ApiError::store(error),
-            QueueError::State(error) => ApiError::state(error),
-        }
-    }
-}
-
-impl From<PartyError> for ApiError {
-    fn from(error: PartyError) -> Self {
-        match error {
-            PartyError::PartyNotFound => ApiError::PartyNotFound,
-            PartyError::PlayerNotFound => ApiError::PlayerNotFound,
-            PartyError::NotInParty(why) => ApiError::NotInParty(why),
-            PartyError::AlreadyInParty(why) => ApiError::AlreadyInParty(why),
-            PartyError::PartyFull => ApiError::PartyFull,
-            PartyError::PartyClosed => ApiError::PartyClosed,
-            PartyError::NotPartyLeader => ApiError::NotPartyLeader,
-            PartyError::NotInvited => ApiError::NotInvited,
-            PartyError::InviteExpired => ApiError::InviteExpired,
-            PartyError::AlreadyInvited => ApiError::AlreadyInvited,
-            PartyError::ReadyCheckInProgress => ApiError::ReadyCheckInProgress,
-            PartyError::Invalid { field, reason } => ApiError::Invalid { field, reason },
-            PartyError::Queue(error) => error.into(),
-            PartyError::Store(error) => ApiError::store(error),
-        }
-    }
-}
-
 impl From<anyhow::Error> for ApiError {
     /// Glue code passes backend errors up as `anyhow`: one that was a backend not answering (or
     /// password hashing at capacity) is still a 503, wherever in the chain it sits.
     fn from(error: anyhow::Error) -> Self {
         let unavailable = error.chain().any(|cause| {
-            cause.is::<crate::password::Busy>()
+            cause.is::<crate::accounts::password::Busy>()
                 || matches!(
                     cause.downcast_ref::<rally_store::StoreError>(),
                     Some(rally_store::StoreError::Unavailable(_))
@@ -478,7 +397,7 @@ mod tests {
         );
         let wrapped = anyhow::Error::new(state()).context("cannot read the ticket");
         assert_eq!(code(&ApiError::from(wrapped)), unavailable);
-        let busy = anyhow::Error::new(crate::password::Busy);
+        let busy = anyhow::Error::new(crate::accounts::password::Busy);
         assert_eq!(code(&ApiError::from(busy)), unavailable);
         // Anything else stays internal, and says nothing.
         let other = ApiError::store(rally_store::StoreError::NotFound);

@@ -16,7 +16,6 @@ use uuid::Uuid;
 
 use crate::{
     app::AppState,
-    auth::authenticated,
     bus::{Handled, Handler, Reader, Reading},
     gateway::push,
     sessions::lifecycle,
@@ -83,7 +82,7 @@ impl Handler for Dispatcher {
         if let Some((player_id, ServerEvent::AccountBanned(_))) = pushes.first() {
             // The cached status would admit the player's access tokens for a while: it is
             // banned now (a request that read `active` before the ban cannot write it back).
-            if let Err(error) = authenticated::cache_banned(&self.app, *player_id).await {
+            if let Err(error) = self.app.accounts().cache_banned(*player_id).await {
                 tracing::warn!(error = %error, "cannot forget a banned player's status; retrying");
                 return Handled::Retry;
             }

@@ -1,5 +1,5 @@
-//! `/v1/auth/*`: registration, login, refresh and logout. Each handler checks its rate limit,
-//! parses, and hands over to [`crate::accounts`].
+//! `/v1/auth/*`: registration, login, refresh and logout. Each handler parses and hands over to
+//! the accounts service ([`crate::accounts`]), which keeps the rate limits.
 
 use axum::{
     body::Bytes,
@@ -15,8 +15,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 use crate::{
     accounts::{login, registration, session},
     app::AppState,
-    auth::{AuthenticatedPlayer, ClientAddress, limit},
-    http::{ApiError, Json},
+    http::{ApiError, AuthenticatedPlayer, ClientAddress, Json},
 };
 
 /// The auth routes.
@@ -41,14 +40,7 @@ async fn register(
     ClientAddress(address): ClientAddress,
     Json(request): Json<RegisterRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    limit::check(
-        &app.backends().state,
-        &format!("limit:register:{address}"),
-        app.settings().register_quota(),
-    )
-    .await?;
-    let registration = registration::Registration::parse(request, app.settings())?;
-    let answer = registration::register(&app, registration).await?;
+    let answer = registration::register(app.accounts(), request, address).await?;
     Ok((StatusCode::CREATED, Json(answer)))
 }
 
@@ -65,13 +57,7 @@ async fn login(
     ClientAddress(address): ClientAddress,
     Json(request): Json<LoginRequest>,
 ) -> Result<Json<AuthResponse>, ApiError> {
-    limit::check(
-        &app.backends().state,
-        &format!("limit:login:{address}"),
-        app.settings().login_quota(),
-    )
-    .await?;
-    Ok(Json(login::login(&app, request).await?))
+    Ok(Json(login::login(app.accounts(), request, address).await?))
 }
 
 /// Spends a refresh token for a new pair.
@@ -85,7 +71,9 @@ async fn refresh(
     State(app): State<AppState>,
     Json(request): Json<RefreshRequest>,
 ) -> Result<Json<AuthResponse>, ApiError> {
-    Ok(Json(session::refresh(&app, &request.refresh_token).await?))
+    Ok(Json(
+        session::refresh(app.accounts(), &request.refresh_token).await?,
+    ))
 }
 
 /// Ends this login (its refresh tokens), or every login of the player with `{"all": true}`.
@@ -112,6 +100,12 @@ async fn logout(
     } else {
         serde_json::from_slice(&body).map_err(|error| ApiError::BadJson(error.to_string()))?
     };
-    session::logout(&app, player.player_id, player.family_id, request.all).await?;
+    session::logout(
+        app.accounts(),
+        player.player_id,
+        player.family_id,
+        request.all,
+    )
+    .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -16,9 +16,8 @@ use uuid::Uuid;
 
 use crate::{
     app::AppState,
-    auth::authenticated::authenticate,
     gateway::connection,
-    http::{ApiError, Query},
+    http::{ApiError, Query, authenticated::authenticate},
 };
 
 /// The gateway route.

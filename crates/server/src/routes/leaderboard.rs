@@ -10,8 +10,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     app::AppState,
-    auth::AuthenticatedPlayer,
-    http::{ApiError, Json, Path, Query},
+    http::{ApiError, AuthenticatedPlayer, Json, Path, Query},
 };
 
 /// The leaderboard routes.

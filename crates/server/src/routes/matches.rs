@@ -11,8 +11,7 @@ use uuid::Uuid;
 
 use crate::{
     app::AppState,
-    auth::AuthenticatedPlayer,
-    http::{ApiError, Json, Path, Query},
+    http::{ApiError, AuthenticatedPlayer, Json, Path, Query},
     ratings::history::Filter,
 };
 

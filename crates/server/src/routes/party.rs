@@ -10,8 +10,7 @@ use uuid::Uuid;
 
 use crate::{
     app::AppState,
-    auth::AuthenticatedPlayer,
-    http::{ApiError, Json, Path},
+    http::{ApiError, AuthenticatedPlayer, Json, Path},
     parties::{invite, lifecycle, ready},
 };
 

@@ -8,8 +8,7 @@ use uuid::Uuid;
 use crate::{
     accounts::profile,
     app::AppState,
-    auth::AuthenticatedPlayer,
-    http::{ApiError, Json, Path},
+    http::{ApiError, AuthenticatedPlayer, Json, Path},
 };
 
 /// The profile routes.
@@ -30,7 +29,7 @@ async fn me(
     State(app): State<AppState>,
     player: AuthenticatedPlayer,
 ) -> Result<Json<PlayerProfile>, ApiError> {
-    Ok(Json(profile::me(&app, player.player_id).await?))
+    Ok(Json(profile::me(app.accounts(), player.player_id).await?))
 }
 
 /// Changes the caller's profile; absent fields stay. The email and the password need
@@ -48,9 +47,9 @@ async fn update_me(
     player: AuthenticatedPlayer,
     Json(request): Json<UpdateProfileRequest>,
 ) -> Result<Json<PlayerProfile>, ApiError> {
-    let update = profile::ProfileUpdate::parse(request, app.settings())?;
+    let update = profile::ProfileUpdate::parse(request, app.accounts().settings())?;
     Ok(Json(
-        profile::update(&app, player.player_id, player.family_id, update).await?,
+        profile::update(app.accounts(), player.player_id, player.family_id, update).await?,
     ))
 }
 
@@ -66,5 +65,5 @@ async fn public(
     _caller: AuthenticatedPlayer,
     Path(player_id): Path<Uuid>,
 ) -> Result<Json<PublicProfile>, ApiError> {
-    Ok(Json(profile::public(&app, player_id).await?))
+    Ok(Json(profile::public(app.accounts(), player_id).await?))
 }

@@ -7,8 +7,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     app::AppState,
-    auth::AuthenticatedPlayer,
-    http::{ApiError, Json},
+    http::{ApiError, AuthenticatedPlayer, Json},
     matchmaking::queueing,
 };
 

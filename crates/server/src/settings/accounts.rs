@@ -6,7 +6,7 @@ use std::{net::IpAddr, time::Duration};
 use rally_state::Quota;
 use serde::{Deserialize, Deserializer, de::DeserializeOwned};
 
-use super::{Settings, SettingsError};
+use super::{AccountSettings, Settings, SettingsError};
 
 /// Default lifetime of an access token: 15 minutes.
 pub const DEFAULT_ACCESS_TOKEN_TTL_S: u64 = 900;
@@ -99,54 +99,53 @@ impl Settings {
         Ok(())
     }
 
+    /// Whether `address` is a trusted proxy, whose `X-Forwarded-For` is believed.
+    pub fn is_trusted_proxy(&self, address: IpAddr) -> bool {
+        self.http.trusted_proxies.contains(&address.to_canonical())
+    }
+}
+
+impl AccountSettings {
     /// How long an access token lives.
     pub fn access_token_ttl(&self) -> Duration {
-        Duration::from_secs(self.accounts.access_token_ttl_s)
+        Duration::from_secs(self.access_token_ttl_s)
     }
 
     /// How long a refresh token lives.
     pub fn refresh_token_ttl(&self) -> Duration {
-        Duration::from_secs(self.accounts.refresh_token_ttl_s)
+        Duration::from_secs(self.refresh_token_ttl_s)
     }
 
     /// How long a spent refresh token may be presented again for its successor; `None` when
     /// reuse always revokes.
     pub fn refresh_reuse_interval(&self) -> Option<Duration> {
-        (self.accounts.refresh_reuse_interval_s > 0)
-            .then(|| Duration::from_secs(self.accounts.refresh_reuse_interval_s))
+        (self.refresh_reuse_interval_s > 0)
+            .then(|| Duration::from_secs(self.refresh_reuse_interval_s))
     }
 
     /// Whether `region` is one this server offers.
     pub fn offers_region(&self, region: &str) -> bool {
-        self.accounts.regions.iter().any(|r| r == region)
-    }
-
-    /// Whether `address` is a trusted proxy, whose `X-Forwarded-For` is believed.
-    pub fn is_trusted_proxy(&self, address: IpAddr) -> bool {
-        self.http.trusted_proxies.contains(&address.to_canonical())
+        self.regions.iter().any(|r| r == region)
     }
 
     /// Login attempts per client address.
     pub fn login_quota(&self) -> Quota {
-        quota(self.accounts.login_limit_per_minute, 60)
+        quota(self.login_limit_per_minute, 60)
     }
 
     /// Failed logins per account.
     pub fn login_failure_quota(&self) -> Quota {
-        quota(
-            self.accounts.login_failure_limit,
-            self.accounts.login_failure_window_s,
-        )
+        quota(self.login_failure_limit, self.login_failure_window_s)
     }
 
     /// Registrations per client address.
     pub fn register_quota(&self) -> Quota {
-        quota(self.accounts.register_limit_per_hour, 3600)
+        quota(self.register_limit_per_hour, 3600)
     }
 
     /// Authenticated requests per player.
     pub fn api_quota(&self) -> Quota {
-        quota(self.accounts.api_limit_per_minute, 60)
+        quota(self.api_limit_per_minute, 60)
     }
 }
 

@@ -15,9 +15,8 @@ use super::{Known, MatchmakerRole};
 
 use crate::{
     bus,
-    http::ApiError,
     matchmaking::{
-        engine_millis,
+        QueueError, engine_millis,
         queueing::{self, reason},
     },
 };
@@ -181,8 +180,8 @@ impl MatchmakerRole {
         let store = &self.app.backends().store;
         for id in std::mem::take(&mut self.unusable) {
             let result = async {
-                let ticket = store.ticket(id).await.map_err(ApiError::store)?;
-                let mut tx = store.begin().await.map_err(ApiError::store)?;
+                let ticket = store.ticket(id).await?;
+                let mut tx = store.begin().await?;
                 queueing::end(
                     &mut tx,
                     &ticket,
@@ -190,7 +189,8 @@ impl MatchmakerRole {
                     reason::QUEUE_CHANGED,
                 )
                 .await?;
-                tx.commit().await.map_err(ApiError::store)
+                tx.commit().await?;
+                Ok::<_, QueueError>(())
             }
             .await;
             if let Err(error) = result {
@@ -205,10 +205,11 @@ impl MatchmakerRole {
         };
         let store = &self.app.backends().store;
         let result = async {
-            let ticket = store.ticket(known.id).await.map_err(ApiError::store)?;
-            let mut tx = store.begin().await.map_err(ApiError::store)?;
+            let ticket = store.ticket(known.id).await?;
+            let mut tx = store.begin().await?;
             queueing::end(&mut tx, &ticket, TicketState::TimedOut, reason::TIMED_OUT).await?;
-            tx.commit().await.map_err(ApiError::store)
+            tx.commit().await?;
+            Ok::<_, QueueError>(())
         }
         .await;
         match result {

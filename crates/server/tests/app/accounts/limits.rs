@@ -101,7 +101,7 @@ async fn a_ban_on_one_node_stops_the_live_token_on_another_sharing_redis() {
     assert_eq!(me(&second, &access).await.status, 200);
     let id: uuid::Uuid = auth["player"]["id"].as_str().unwrap().parse().unwrap();
     rally_server::accounts::profile::set_status(
-        first.state(),
+        first.state().accounts(),
         id,
         rally_store::PlayerStatus::Banned,
     )
@@ -198,7 +198,7 @@ async fn a_registration_burst_past_the_hashing_capacity_gets_503_with_retry_afte
     let access = token(&auth, "access_token");
     // More than the node's hashing admits at once: a hash per core and 16 per core waiting.
     let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
-    let attempts = cores * (1 + rally_server::password::WAITING_PER_CORE) + 60;
+    let attempts = cores * (1 + rally_server::accounts::password::WAITING_PER_CORE) + 60;
     let burst = (0..attempts).map(|i| {
         let app = &app;
         async move {

@@ -52,7 +52,7 @@ on_both_backends! {
         let id: uuid::Uuid = auth["player"]["id"].as_str().unwrap().parse().unwrap();
         let access = token(&auth, "access_token");
         assert_eq!(me(&app, &access).await.status, 200);
-        rally_server::accounts::profile::set_status(app.state(), id, rally_store::PlayerStatus::Banned)
+        rally_server::accounts::profile::set_status(app.state().accounts(), id, rally_store::PlayerStatus::Banned)
             .await
             .unwrap();
         assert_eq!(problem(&me(&app, &access).await), (403, "account_banned".to_owned()));

@@ -3,7 +3,7 @@
 
 use base64::Engine;
 use rally_server::{
-    auth::AccessTokens,
+    accounts::AccessTokens,
     settings::{Secret, Secrets},
 };
 
@@ -67,7 +67,7 @@ on_both_backends! {
         let first = refresh(&app, &spent).await.json();
         // What a Redis that restarted empty looks like to the next retry.
         let state = &app.state().backends().state;
-        let hash: String = rally_server::auth::refresh_secret::hash(&spent)
+        let hash: String = rally_server::accounts::refresh_secret::hash(&spent)
             .unwrap()
             .iter()
             .map(|b| format!("{b:02x}"))
@@ -144,14 +144,14 @@ on_both_backends! {
             token_signing_key: Secret::new("another-key-entirely-0123456789abcdef"),
             session_token_key: Secret::new("s"),
             server_key: Secret::new("k"),
-        });
+        }, state.clock().clone());
         let forged = stranger.issue(id, family).unwrap();
         assert_eq!(problem(&me(&app, &forged).await), (401, "invalid_token".to_owned()));
 
-        let now = jsonwebtoken::get_current_timestamp();
-        let expired = state.tokens().issue_at(id, family, now - 7200, now - 3600).unwrap();
+        let now = state.accounts().tokens().now();
+        let expired = state.accounts().tokens().issue_at(id, family, now - 7200, now - 3600).unwrap();
         assert_eq!(problem(&me(&app, &expired).await), (401, "token_expired".to_owned()));
-        let future = state.tokens().issue_at(id, family, now + 3600, now + 7200).unwrap();
+        let future = state.accounts().tokens().issue_at(id, family, now + 3600, now + 7200).unwrap();
         assert_eq!(problem(&me(&app, &future).await), (401, "invalid_token".to_owned()));
         assert_eq!(me(&app, &genuine).await.status, 200);
     }

@@ -5,23 +5,20 @@
 //!
 //! Verification pins the algorithm (so `alg: none`, RS256 and the like are refused before any
 //! key is tried), requires every claim, checks the issuer, the audience and the expiry, and
-//! refuses a token issued in the future (beyond [`LEEWAY_S`]). See RFC 7519 and RFC 8725
+//! refuses a token issued in the future (beyond [`LEEWAY_S`]). Times are read from the node's
+//! clock, so a test steps a token past its expiry. See RFC 7519 and RFC 8725
 //! (JWT best current practices), sections 3.1 and 3.11.
 
 use std::{collections::HashMap, fmt, time::Duration};
 
-use jsonwebtoken::{
-    Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind,
-    get_current_timestamp,
-};
+use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation, errors::ErrorKind};
+use rally_clock::Clock;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use crate::{
-    http::ApiError,
-    settings::{Secret, Secrets, Settings},
-};
+use super::AccountsError;
+use crate::settings::{Secret, Secrets, Settings};
 
 /// Clock skew tolerated on `exp` and `iat`, in seconds.
 pub const LEEWAY_S: u64 = 30;
@@ -63,6 +60,7 @@ pub struct AccessTokens {
     issuer: String,
     audience: String,
     ttl: Duration,
+    clock: Clock,
 }
 
 impl fmt::Debug for AccessTokens {
@@ -84,8 +82,8 @@ pub fn key_id(key: &Secret) -> String {
 }
 
 impl AccessTokens {
-    /// The node's token issuer and verifier.
-    pub fn new(settings: &Settings, secrets: &Secrets) -> Self {
+    /// The node's token issuer and verifier, telling time by `clock`.
+    pub fn new(settings: &Settings, secrets: &Secrets, clock: Clock) -> Self {
         let current = &secrets.token_signing_key;
         let mut verifying = HashMap::new();
         for key in settings
@@ -101,6 +99,8 @@ impl AccessTokens {
         }
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = LEEWAY_S;
+        // Expiry is checked against `clock` below, not the system's time.
+        validation.validate_exp = false;
         validation.set_issuer(&[&settings.accounts.token_issuer]);
         validation.set_audience(&[&settings.accounts.token_audience]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub", "jti"]);
@@ -111,7 +111,8 @@ impl AccessTokens {
             validation,
             issuer: settings.accounts.token_issuer.clone(),
             audience: settings.accounts.token_audience.clone(),
-            ttl: settings.access_token_ttl(),
+            ttl: settings.accounts.access_token_ttl(),
+            clock,
         }
     }
 
@@ -122,7 +123,7 @@ impl AccessTokens {
 
     /// A new token for `player_id` from the login `family_id`.
     pub fn issue(&self, player_id: Uuid, family_id: Uuid) -> anyhow::Result<String> {
-        let now = get_current_timestamp();
+        let now = self.now();
         self.issue_at(player_id, family_id, now, now + self.ttl.as_secs())
     }
 
@@ -148,12 +149,17 @@ impl AccessTokens {
         Ok(jsonwebtoken::encode(&header, &claims, &self.signing)?)
     }
 
+    /// The time now on the clock, in Unix seconds.
+    pub fn now(&self) -> u64 {
+        u64::try_from(self.clock.unix_millis() / 1000).unwrap_or(0)
+    }
+
     /// Verifies a token: its key, algorithm, signature and claims.
-    pub fn verify(&self, token: &str) -> Result<Verified, ApiError> {
+    pub fn verify(&self, token: &str) -> Result<Verified, AccountsError> {
         let header = jsonwebtoken::decode_header(token)
-            .map_err(|_| ApiError::InvalidToken("the access token is malformed"))?;
+            .map_err(|_| AccountsError::InvalidToken("the access token is malformed"))?;
         if header.alg != Algorithm::HS256 {
-            return Err(ApiError::InvalidToken(
+            return Err(AccountsError::InvalidToken(
                 "the token's algorithm is not accepted",
             ));
         }
@@ -161,37 +167,43 @@ impl AccessTokens {
             .kid
             .as_deref()
             .and_then(|kid| self.verifying.get(kid))
-            .ok_or(ApiError::InvalidToken(
+            .ok_or(AccountsError::InvalidToken(
                 "the token was signed by an unknown key",
             ))?;
         let data =
             jsonwebtoken::decode::<Claims>(token, key, &self.validation).map_err(|error| {
                 match error.kind() {
-                    ErrorKind::ExpiredSignature => ApiError::TokenExpired,
+                    ErrorKind::ExpiredSignature => AccountsError::TokenExpired,
                     ErrorKind::InvalidSignature => {
-                        ApiError::InvalidToken("the token's signature does not verify")
+                        AccountsError::InvalidToken("the token's signature does not verify")
                     }
                     ErrorKind::InvalidIssuer | ErrorKind::InvalidAudience => {
-                        ApiError::InvalidToken("the token is not for this server")
+                        AccountsError::InvalidToken("the token is not for this server")
                     }
-                    _ => ApiError::InvalidToken("the access token is malformed"),
+                    _ => AccountsError::InvalidToken("the access token is malformed"),
                 }
             })?;
         let claims = data.claims;
-        if claims.iat > get_current_timestamp() + LEEWAY_S {
-            return Err(ApiError::InvalidToken("the token is dated in the future"));
+        let now = self.now();
+        if claims.exp.saturating_add(LEEWAY_S) < now {
+            return Err(AccountsError::TokenExpired);
+        }
+        if claims.iat > now + LEEWAY_S {
+            return Err(AccountsError::InvalidToken(
+                "the token is dated in the future",
+            ));
         }
         // A token that lives longer than this server issues was not made by this server's
         // rules: a leaked former key must not mint tokens that outlive a rotation.
         if claims.exp.saturating_sub(claims.iat) > self.ttl.as_secs() {
-            return Err(ApiError::InvalidToken(
+            return Err(AccountsError::InvalidToken(
                 "the token lives longer than this server issues",
             ));
         }
         let player_id = Uuid::parse_str(&claims.sub)
-            .map_err(|_| ApiError::InvalidToken("the token names no player"))?;
+            .map_err(|_| AccountsError::InvalidToken("the token names no player"))?;
         let family_id = Uuid::parse_str(&claims.sid)
-            .map_err(|_| ApiError::InvalidToken("the token names no login"))?;
+            .map_err(|_| AccountsError::InvalidToken("the token names no login"))?;
         Ok(Verified {
             player_id,
             family_id,
@@ -205,6 +217,10 @@ mod tests {
     use super::*;
 
     fn tokens(key: &str, previous: &[&str]) -> AccessTokens {
+        tokens_on(key, previous, Clock::system())
+    }
+
+    fn tokens_on(key: &str, previous: &[&str], clock: Clock) -> AccessTokens {
         let mut settings = Settings::default();
         settings.keys.previous_token_signing_keys =
             previous.iter().map(|k| Secret::new(*k)).collect();
@@ -213,11 +229,15 @@ mod tests {
             session_token_key: Secret::new("session"),
             server_key: Secret::new("server"),
         };
-        AccessTokens::new(&settings, &secrets)
+        AccessTokens::new(&settings, &secrets, clock)
     }
 
-    fn code(result: Result<Verified, ApiError>) -> &'static str {
-        result.unwrap_err().status_and_code().1
+    fn code(result: Result<Verified, AccountsError>) -> &'static str {
+        match result.unwrap_err() {
+            AccountsError::InvalidToken(_) => "invalid_token",
+            AccountsError::TokenExpired => "token_expired",
+            other => panic!("not a token refusal: {other}"),
+        }
     }
 
     #[test]
@@ -243,7 +263,7 @@ mod tests {
     #[test]
     fn expired_and_future_dated_tokens_are_refused_with_their_codes() {
         let tokens = tokens("key", &[]);
-        let now = get_current_timestamp();
+        let now = tokens.now();
         let expired = tokens
             .issue_at(Uuid::now_v7(), Uuid::now_v7(), now - 7200, now - 3600)
             .unwrap();
@@ -255,9 +275,20 @@ mod tests {
     }
 
     #[test]
+    fn a_token_expires_when_the_clock_passes_its_lifetime_and_leeway() {
+        let manual = rally_clock::ManualClock::starting_now();
+        let tokens = tokens_on("key", &[], manual.clock());
+        let token = tokens.issue(Uuid::now_v7(), Uuid::now_v7()).unwrap();
+        manual.advance(tokens.ttl() + Duration::from_secs(LEEWAY_S));
+        assert!(tokens.verify(&token).is_ok(), "within the leeway");
+        manual.advance(Duration::from_secs(2));
+        assert_eq!(code(tokens.verify(&token)), "token_expired");
+    }
+
+    #[test]
     fn a_token_that_lives_longer_than_the_configured_lifetime_is_refused() {
         let tokens = tokens("key", &[]);
-        let now = get_current_timestamp();
+        let now = tokens.now();
         let ttl = tokens.ttl().as_secs();
         let (player, family) = (Uuid::now_v7(), Uuid::now_v7());
         let longest = tokens.issue_at(player, family, now, now + ttl).unwrap();

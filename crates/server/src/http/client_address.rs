@@ -9,7 +9,8 @@ use axum::{
     http::request::Parts,
 };
 
-use crate::{app::AppState, http::ApiError};
+use super::ApiError;
+use crate::app::AppState;
 
 /// The address requests from an unknown peer are counted under (in-process calls without a
 /// socket).

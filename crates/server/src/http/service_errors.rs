@@ -1,0 +1,144 @@
+//! One conversion per service error: each service answers with its own error enum, and this is
+//! the only place that decides which problem (status and stable code) each variant becomes.
+
+use std::time::Duration;
+
+use super::ApiError;
+use crate::{
+    accounts::AccountsError, matchmaking::QueueError, parties::PartyError, ratings::RatingsError,
+    sessions::SessionsError,
+};
+
+impl From<AccountsError> for ApiError {
+    fn from(error: AccountsError) -> Self {
+        match error {
+            AccountsError::InvalidField(error) => ApiError::InvalidField(error),
+            AccountsError::Invalid { field, reason } => ApiError::Invalid { field, reason },
+            AccountsError::UsernameTaken => ApiError::UsernameTaken,
+            AccountsError::EmailTaken => ApiError::EmailTaken,
+            AccountsError::InvalidCredentials => ApiError::InvalidCredentials,
+            AccountsError::CurrentPasswordRequired => ApiError::CurrentPasswordRequired,
+            AccountsError::PlayerNotFound => ApiError::PlayerNotFound,
+            AccountsError::AccountBanned => ApiError::AccountBanned,
+            AccountsError::AccountDisabled => ApiError::AccountDisabled,
+            AccountsError::InvalidToken(why) => ApiError::InvalidToken(why),
+            AccountsError::TokenExpired => ApiError::TokenExpired,
+            AccountsError::InvalidRefreshToken => ApiError::InvalidRefreshToken,
+            AccountsError::RefreshTokenExpired => ApiError::RefreshTokenExpired,
+            AccountsError::RefreshTokenRevoked => ApiError::RefreshTokenRevoked,
+            AccountsError::RefreshTokenReused => ApiError::RefreshTokenReused,
+            AccountsError::RateLimited { retry_after } => ApiError::RateLimited {
+                retry_after_s: whole_seconds(retry_after),
+            },
+            AccountsError::Busy => ApiError::unavailable(),
+            AccountsError::Party(error) => error.into(),
+            AccountsError::Queue(error) => error.into(),
+            AccountsError::Store(error) => ApiError::store(error),
+            AccountsError::State(error) => ApiError::state(error),
+            AccountsError::Internal(error) => ApiError::Internal(error),
+        }
+    }
+}
+
+/// A wait in whole seconds for `Retry-After`: rounded up, at least one.
+fn whole_seconds(wait: Duration) -> u64 {
+    let whole = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+    whole.max(1)
+}
+
+impl From<RatingsError> for ApiError {
+    fn from(error: RatingsError) -> Self {
+        match error {
+            RatingsError::SeasonNotFound => ApiError::SeasonNotFound,
+            RatingsError::SeasonExists(name) => ApiError::Invalid {
+                field: "name".to_owned(),
+                reason: format!("a season named `{name}` exists already"),
+            },
+            RatingsError::NotRanked => ApiError::NotRanked,
+            RatingsError::MatchNotFound => ApiError::MatchNotFound,
+            RatingsError::BadCursor => {
+                ApiError::BadQuery("`cursor` is not one this server gave".to_owned())
+            }
+            RatingsError::Store(error) => ApiError::store(error),
+            RatingsError::State(error) => ApiError::state(error),
+        }
+    }
+}
+
+impl From<SessionsError> for ApiError {
+    fn from(error: SessionsError) -> Self {
+        match error {
+            SessionsError::SessionNotFound => ApiError::SessionNotFound,
+            SessionsError::NotParticipant => ApiError::NotParticipant,
+            SessionsError::SessionNotRunning => ApiError::SessionNotRunning,
+            SessionsError::ResultConflict => ApiError::ResultConflict,
+            SessionsError::BackfillOpen => ApiError::BackfillOpen,
+            SessionsError::BackfillNotFound => ApiError::BackfillNotFound,
+            SessionsError::UnknownRole(role) => ApiError::UnknownRole(role),
+            SessionsError::Invalid { field, reason } => ApiError::Invalid { field, reason },
+            SessionsError::Store(error) => ApiError::store(error),
+            SessionsError::State(error) => ApiError::state(error),
+        }
+    }
+}
+
+impl From<QueueError> for ApiError {
+    fn from(error: QueueError) -> Self {
+        match error {
+            QueueError::UnknownQueue(mode) => ApiError::UnknownQueue(mode),
+            QueueError::UnknownRegion(region) => ApiError::UnknownRegion(region),
+            QueueError::UnknownRole(role) => ApiError::UnknownRole(role),
+            QueueError::NoRegionInReach(why) => ApiError::NoRegionInReach(why),
+            QueueError::Invalid { field, reason } => ApiError::Invalid { field, reason },
+            QueueError::AlreadyQueued => ApiError::AlreadyQueued,
+            QueueError::InMatch => ApiError::InMatch,
+            QueueError::PartyNotReady => ApiError::PartyNotReady,
+            QueueError::PartyTooLarge(most) => ApiError::PartyTooLarge(most),
+            QueueError::NotPartyLeader => ApiError::NotPartyLeader,
+            QueueError::NotQueued => ApiError::NotQueued,
+            QueueError::Store(error) => ApiError::store(error),
+            QueueError::State(error) => ApiError::state(error),
+        }
+    }
+}
+
+impl From<PartyError> for ApiError {
+    fn from(error: PartyError) -> Self {
+        match error {
+            PartyError::PartyNotFound => ApiError::PartyNotFound,
+            PartyError::PlayerNotFound => ApiError::PlayerNotFound,
+            PartyError::NotInParty(why) => ApiError::NotInParty(why),
+            PartyError::AlreadyInParty(why) => ApiError::AlreadyInParty(why),
+            PartyError::PartyFull => ApiError::PartyFull,
+            PartyError::PartyClosed => ApiError::PartyClosed,
+            PartyError::NotPartyLeader => ApiError::NotPartyLeader,
+            PartyError::NotInvited => ApiError::NotInvited,
+            PartyError::InviteExpired => ApiError::InviteExpired,
+            PartyError::AlreadyInvited => ApiError::AlreadyInvited,
+            PartyError::ReadyCheckInProgress => ApiError::ReadyCheckInProgress,
+            PartyError::Invalid { field, reason } => ApiError::Invalid { field, reason },
+            PartyError::Queue(error) => error.into(),
+            PartyError::Store(error) => ApiError::store(error),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wait_is_told_in_whole_seconds_rounded_up_and_never_zero() {
+        assert_eq!(whole_seconds(Duration::ZERO), 1);
+        assert_eq!(whole_seconds(Duration::from_millis(1)), 1);
+        assert_eq!(whole_seconds(Duration::from_secs(2)), 2);
+        assert_eq!(whole_seconds(Duration::from_millis(2001)), 3);
+    }
+
+    #[test]
+    fn password_hashing_at_capacity_is_a_503_to_retry() {
+        let busy = AccountsError::from(anyhow::Error::new(crate::accounts::password::Busy));
+        let (status, code) = ApiError::from(busy).status_and_code();
+        assert_eq!((status.as_u16(), code), (503, "backend_unavailable"));
+    }
+}
