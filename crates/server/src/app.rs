@@ -124,6 +124,23 @@ impl AppState {
         &self.inner.admission
     }
 
+    /// What the node's roles are given (see [`roles::spawn`]).
+    pub fn role_parts(&self) -> roles::Parts {
+        roles::Parts {
+            settings: self.inner.settings.clone(),
+            clock: self.inner.clock.clone(),
+            backends: self.inner.backends.clone(),
+            queues: self.inner.queues.clone(),
+            state_epoch: self.inner.state_epoch.clone(),
+            gateway: self.inner.gateway.clone(),
+            accounts: self.inner.accounts.clone(),
+            parties: self.inner.parties.clone(),
+            queueing: self.inner.queueing.clone(),
+            sessions: self.inner.sessions.clone(),
+            ratings: self.inner.ratings.clone(),
+        }
+    }
+
     /// The Prometheus recorder, for `/metrics`.
     pub fn metrics(&self) -> &PrometheusHandle {
         &self.inner.metrics
@@ -298,7 +315,7 @@ impl App {
             state.state_epoch().clone(),
             loops_stopped.clone(),
         ));
-        roles::spawn(&state, gone, &mut loops, &loops_stopped);
+        roles::spawn(state.role_parts(), gone, &mut loops, &loops_stopped);
 
         let roles = settings.node.roles.to_string();
         tracing::info!(listen = %settings.node.listen, roles, "rally is serving");

@@ -153,7 +153,17 @@ impl<H: Handler> Reader<H> {
             .await;
         let settled = match handled {
             Handled::Done => delivery.ack().await,
-            Handled::Retry => delivery.nack_after(RETRY_AFTER).await,
+            Handled::Retry => {
+                // A handler that keeps failing (a backend down, a poison event) shows here
+                // before the stream's backlog does.
+                metrics::counter!(
+                    "rally_events_retried_total",
+                    "stream" => delivery.stream().name(),
+                    "durable" => self.reading.durable,
+                )
+                .increment(1);
+                delivery.nack_after(RETRY_AFTER).await
+            }
         };
         if let Err(error) = settled {
             span.in_scope(|| {

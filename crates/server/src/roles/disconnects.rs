@@ -5,13 +5,22 @@
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::{app::AppState, gateway, matchmaking};
+use rally_state::State;
+
+use crate::{
+    gateway,
+    matchmaking::{Queueing, queueing},
+};
 
 /// The queue's disconnect policy: a player whose last session on this node ended (past the
 /// resume grace) and who is not online on another node leaves the queue, when
 /// `queue_leave_on_disconnect` says so.
+///
+/// `state` is where presence lives; `leave_on_disconnect` is the setting.
 pub async fn run(
-    app: AppState,
+    queueing: Queueing,
+    state: State,
+    leave_on_disconnect: bool,
     mut gone: tokio::sync::mpsc::UnboundedReceiver<Uuid>,
     stop: CancellationToken,
 ) {
@@ -23,14 +32,12 @@ pub async fn run(
                 None => return,
             },
         };
-        if !app.settings().matchmaking.queue_leave_on_disconnect {
+        if !leave_on_disconnect {
             continue;
         }
-        match gateway::presence::node_of(&app.backends().state, player_id).await {
+        match gateway::presence::node_of(&state, player_id).await {
             Ok(None) => {
-                if let Err(error) =
-                    matchmaking::queueing::dequeue_disconnected(app.queueing(), player_id).await
-                {
+                if let Err(error) = queueing::dequeue_disconnected(&queueing, player_id).await {
                     tracing::warn!(error = %error, "cannot take a disconnected player out of the queue");
                 }
             }

@@ -15,10 +15,10 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::{
-    app::AppState,
+    accounts::Accounts,
     bus::{Handled, Handler, Reader, Reading},
     gateway::push,
-    sessions::lifecycle,
+    sessions::{Sessions, lifecycle},
 };
 
 /// The durable name every node's dispatcher shares.
@@ -52,8 +52,8 @@ pub fn reading(stream: Stream) -> Reading {
 }
 
 /// Pushes the events of `stream` to the players they concern until `stop` is cancelled.
-pub async fn run(app: AppState, events: Events, stream: Stream, stop: CancellationToken) {
-    let dispatcher = Dispatcher::new(app, events.clone());
+pub async fn run(dispatcher: Dispatcher, stream: Stream, stop: CancellationToken) {
+    let events = dispatcher.events.clone();
     if let Some(reader) = Reader::open(events, reading(stream), dispatcher, &stop).await {
         reader.run(stop).await;
     }
@@ -62,14 +62,20 @@ pub async fn run(app: AppState, events: Events, stream: Stream, stop: Cancellati
 /// Pushes each event to the players it concerns.
 #[derive(Debug, Clone)]
 pub struct Dispatcher {
-    app: AppState,
+    accounts: Accounts,
+    sessions: Sessions,
     events: Events,
 }
 
 impl Dispatcher {
-    /// A dispatcher pushing over `events`.
-    pub fn new(app: AppState, events: Events) -> Self {
-        Self { app, events }
+    /// A dispatcher pushing over `events`; `accounts` learns of bans at once, `sessions` signs
+    /// each player's session token.
+    pub fn new(accounts: Accounts, sessions: Sessions, events: Events) -> Self {
+        Self {
+            accounts,
+            sessions,
+            events,
+        }
     }
 }
 
@@ -78,11 +84,11 @@ impl Handler for Dispatcher {
     async fn handle(&self, envelope: Envelope) -> Handled {
         let occurred_at_ms = i64::try_from(envelope.occurred_at.unix_timestamp_nanos() / 1_000_000)
             .unwrap_or(i64::MAX);
-        let pushes = pushes(&self.app, envelope.event);
+        let pushes = pushes(&self.sessions, envelope.event);
         if let Some((player_id, ServerEvent::AccountBanned(_))) = pushes.first() {
             // The cached status would admit the player's access tokens for a while: it is
             // banned now (a request that read `active` before the ban cannot write it back).
-            if let Err(error) = self.app.accounts().cache_banned(*player_id).await {
+            if let Err(error) = self.accounts.cache_banned(*player_id).await {
                 tracing::warn!(error = %error, "cannot forget a banned player's status; retrying");
                 return Handled::Retry;
             }
@@ -100,7 +106,7 @@ impl Handler for Dispatcher {
 }
 
 /// The push for each player an event concerns (none for events players are not told of).
-fn pushes(app: &AppState, event: Event) -> Vec<(Uuid, ServerEvent)> {
+fn pushes(sessions: &Sessions, event: Event) -> Vec<(Uuid, ServerEvent)> {
     let to_all = |recipients: Vec<Uuid>, event: ServerEvent| {
         recipients
             .into_iter()
@@ -159,8 +165,7 @@ fn pushes(app: &AppState, event: Event) -> Vec<(Uuid, ServerEvent)> {
             .player_ids
             .iter()
             .map(|p| {
-                let info =
-                    lifecycle::ready_info(app.sessions(), ready.match_id, &ready.endpoint, *p);
+                let info = lifecycle::ready_info(sessions, ready.match_id, &ready.endpoint, *p);
                 (*p, ServerEvent::SessionReady(info))
             })
             .collect(),

@@ -22,41 +22,136 @@ pub mod ratings;
 pub mod ready_checks;
 pub mod sessions;
 
+use std::sync::Arc;
+
+use rally_clock::Clock;
 use tokio::{sync::mpsc::UnboundedReceiver, task::JoinSet};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::{app::AppState, settings::Role};
+use crate::{
+    accounts::Accounts,
+    backends::Backends,
+    gateway::Gateway,
+    matchmaking::{Queueing, Queues},
+    parties::Parties,
+    ratings::Ratings,
+    sessions::{Allocator, Sessions},
+    settings::{Role, Settings},
+    state_epoch::StateEpoch,
+};
 
-/// Starts the loops of every role `app` plays (and the outbox relay, which every node runs)
-/// in `loops`, each stopping when `stop` is cancelled. `gone` hears of players whose last
-/// gateway session on this node ended.
+/// What a node hands its roles, built by the composition root (`app`): each loop is given
+/// only the parts it uses.
+#[derive(Debug, Clone)]
+pub struct Parts {
+    /// The node's settings (which roles it plays, and each role's section).
+    pub settings: Settings,
+    /// The node's clock.
+    pub clock: Clock,
+    /// The store, state and events.
+    pub backends: Backends,
+    /// The configured queues.
+    pub queues: Queues,
+    /// The state backend's epoch.
+    pub state_epoch: Arc<StateEpoch>,
+    /// This node's WebSocket gateway.
+    pub gateway: Gateway,
+    /// The accounts service.
+    pub accounts: Accounts,
+    /// The parties service.
+    pub parties: Parties,
+    /// The queueing service.
+    pub queueing: Queueing,
+    /// The sessions service.
+    pub sessions: Sessions,
+    /// The ratings service.
+    pub ratings: Ratings,
+}
+
+/// Starts the loops of every role the node plays (and the outbox relay, which every node
+/// runs) in `loops`, each stopping when `stop` is cancelled. `gone` hears of players whose
+/// last gateway session on this node ended.
 pub fn spawn(
-    app: &AppState,
+    parts: Parts,
     gone: UnboundedReceiver<Uuid>,
     loops: &mut JoinSet<()>,
     stop: &CancellationToken,
 ) {
-    let roles = &app.settings().node.roles;
-    loops.spawn(outbox_relay::OutboxRelay::new(app.backends().clone()).run(stop.clone()));
-    loops.spawn(disconnects::run(app.clone(), gone, stop.clone()));
+    let Parts {
+        settings,
+        clock,
+        backends,
+        queues,
+        state_epoch,
+        gateway,
+        accounts,
+        parties,
+        queueing,
+        sessions,
+        ratings,
+    } = parts;
+    let roles = &settings.node.roles;
+    loops.spawn(outbox_relay::OutboxRelay::new(backends.clone()).run(stop.clone()));
+    loops.spawn(disconnects::run(
+        queueing,
+        backends.state.clone(),
+        settings.matchmaking.queue_leave_on_disconnect,
+        gone,
+        stop.clone(),
+    ));
     if roles.contains(Role::Matchmaker) {
-        let holder = app.gateway().node_id().to_string();
-        loops.spawn(matchmaker::MatchmakerRole::new(app.clone(), holder).run(stop.clone()));
+        let holder = gateway.node_id().to_string();
+        let role = matchmaker::MatchmakerRole::new(
+            &backends,
+            clock.clone(),
+            queues.clone(),
+            settings.matchmaking.clone(),
+            holder,
+        );
+        loops.spawn(role.run(stop.clone()));
     }
     if roles.contains(Role::Ratings) {
-        loops.spawn(ratings::run(app.clone(), stop.clone()));
+        let role = ratings::RatingsRole {
+            ratings,
+            backends: backends.clone(),
+            clock: clock.clone(),
+            queues,
+            season: settings.ratings.season.clone(),
+            state_epoch: state_epoch.clone(),
+        };
+        loops.spawn(ratings::run(role, stop.clone()));
     }
     if roles.contains(Role::Sessions) {
-        loops.spawn(sessions::allocate(app.clone(), stop.clone()));
-        loops.spawn(sessions::watch_heartbeats(app.clone(), stop.clone()));
+        let allocator = Allocator::from_settings(&settings);
+        let events = backends.events.clone();
+        loops.spawn(sessions::allocate(
+            sessions.clone(),
+            allocator,
+            events,
+            stop.clone(),
+        ));
+        let watch = sessions::HeartbeatWatch::new(
+            sessions.clone(),
+            backends.store.clone(),
+            state_epoch.clone(),
+        );
+        loops.spawn(sessions::watch_heartbeats(
+            watch,
+            clock.clone(),
+            stop.clone(),
+        ));
     }
     if roles.contains(Role::Api) {
-        loops.spawn(ready_checks::run(app.clone(), stop.clone()));
-        loops.spawn(presence::run(app.clone(), stop.clone()));
+        loops.spawn(ready_checks::run(parties, clock, stop.clone()));
+        loops.spawn(presence::run(gateway, state_epoch, stop.clone()));
         for stream in dispatch::STREAMS {
-            let events = app.backends().events.clone();
-            loops.spawn(dispatch::run(app.clone(), events, stream, stop.clone()));
+            let dispatcher = dispatch::Dispatcher::new(
+                accounts.clone(),
+                sessions.clone(),
+                backends.events.clone(),
+            );
+            loops.spawn(dispatch::run(dispatcher, stream, stop.clone()));
         }
     }
 }

@@ -4,11 +4,13 @@
 
 use tokio_util::sync::CancellationToken;
 
-use crate::app::AppState;
+use std::sync::Arc;
+
+use crate::{gateway::Gateway, state_epoch::StateEpoch};
 
 /// Records every connected player's presence again each time the state backend loses its data.
-pub async fn run(app: AppState, stop: CancellationToken) {
-    let mut generations = app.state_epoch().subscribe();
+pub async fn run(gateway: Gateway, epoch: Arc<StateEpoch>, stop: CancellationToken) {
+    let mut generations = epoch.subscribe();
     // The first generation is the node's own start: nobody is connected yet.
     generations.mark_unchanged();
     loop {
@@ -18,7 +20,7 @@ pub async fn run(app: AppState, stop: CancellationToken) {
                 if changed.is_err() {
                     return;
                 }
-                app.gateway().reannounce().await;
+                gateway.reannounce().await;
             }
         }
     }

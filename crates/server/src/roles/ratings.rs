@@ -9,10 +9,16 @@ use rally_protocol::event::{Envelope, Event};
 use tokio::sync::Mutex;
 use tokio_util::sync::CancellationToken;
 
-use crate::ratings::{board, season};
+use rally_clock::Clock;
+use rally_state::State;
+use rally_store::Store;
+
 use crate::{
-    app::AppState,
+    backends::Backends,
     bus::{Handled, Handler, Reader, Reading},
+    matchmaking::Queues,
+    ratings::{Ratings, board, season},
+    state_epoch::StateEpoch,
 };
 
 /// How the ratings role reads `match.completed`.
@@ -31,19 +37,40 @@ const REBUILD_RETRY: Duration = Duration::from_secs(1);
 /// `rally leaderboard rebuild`; live ranks come from the sorted sets).
 const REFRESH_EVERY: Duration = Duration::from_secs(60);
 
+/// What the ratings role uses.
+#[derive(Debug, Clone)]
+pub struct RatingsRole {
+    /// The ratings service, which applies each result.
+    pub ratings: Ratings,
+    /// The node's backends: the store and the leaderboard sets in the state backend.
+    pub backends: Backends,
+    /// The node's clock, for the role's periods.
+    pub clock: Clock,
+    /// The configured queues, each with its rating system.
+    pub queues: Queues,
+    /// The season to make active on start (`season`), if any.
+    pub season: Option<String>,
+    /// The state backend's epoch, to rebuild the sets when it lost its data.
+    pub state_epoch: Arc<StateEpoch>,
+}
+
 /// Applies results until `stop` is cancelled.
-pub async fn run(app: AppState, stop: CancellationToken) {
-    let store = app.backends().store.clone();
-    if let Some(name) = app.settings().ratings.season.clone() {
-        configured_season(&app, &name).await;
+pub async fn run(role: RatingsRole, stop: CancellationToken) {
+    let store = role.backends.store.clone();
+    if let Some(name) = &role.season {
+        configured_season(&role, name).await;
     }
-    tokio::spawn(refresh_standings(store, stop.clone()));
+    tokio::spawn(refresh_standings(store, role.clock.clone(), stop.clone()));
     // A rebuild reads every rating, clears the sets and fills them again: a result recorded
     // in between would be overwritten. The two take turns.
     let ranks = Arc::new(Mutex::new(()));
-    tokio::spawn(keep_ranks(app.clone(), ranks.clone(), stop.clone()));
-    let events = app.backends().events.clone();
-    let results = Results { app, ranks };
+    tokio::spawn(keep_ranks(role.clone(), ranks.clone(), stop.clone()));
+    let events = role.backends.events.clone();
+    let results = Results {
+        ratings: role.ratings,
+        state: role.backends.state,
+        ranks,
+    };
     if let Some(reader) = Reader::open(events, READING, results, &stop).await {
         reader.run(stop).await;
     }
@@ -51,9 +78,10 @@ pub async fn run(app: AppState, stop: CancellationToken) {
 
 /// Rebuilds the leaderboard sets on start, whenever the state backend lost its data, and
 /// again after a rebuild that failed, until `stop` is cancelled.
-async fn keep_ranks(app: AppState, ranks: Arc<Mutex<()>>, stop: CancellationToken) {
-    let mut generations = app.state_epoch().subscribe();
-    let mut retry_at = rebuild(&app, &ranks).await;
+async fn keep_ranks(role: RatingsRole, ranks: Arc<Mutex<()>>, stop: CancellationToken) {
+    let mut generations = role.state_epoch.subscribe();
+    let (store, state) = (&role.backends.store, &role.backends.state);
+    let mut retry_at = rebuild(store, state, &role.clock, &ranks).await;
     loop {
         tokio::select! {
             () = stop.cancelled() => return,
@@ -62,16 +90,18 @@ async fn keep_ranks(app: AppState, ranks: Arc<Mutex<()>>, stop: CancellationToke
                     return;
                 }
             }
-            () = until(retry_at) => {}
+            () = until(&role.clock, retry_at) => {}
         }
-        retry_at = rebuild(&app, &ranks).await;
+        retry_at = rebuild(store, state, &role.clock, &ranks).await;
     }
 }
 
 /// Applies each `match.completed` to ratings and the leaderboard.
 #[derive(Debug)]
 pub struct Results {
-    app: AppState,
+    ratings: Ratings,
+    /// Where the leaderboard sets live.
+    state: State,
     /// Taken while a result is applied and recorded, so a rebuild cannot interleave.
     ranks: Arc<Mutex<()>>,
 }
@@ -82,10 +112,10 @@ impl Handler for Results {
             return Handled::Done;
         };
         let _turn = self.ranks.lock().await;
-        match self.app.ratings().apply(&completed).await {
+        match self.ratings.apply(&completed).await {
             Ok(Some(applied)) => {
                 if let Err(error) = board::record(
-                    &self.app.backends().state,
+                    &self.state,
                     applied.season_id,
                     &applied.mode,
                     &applied.changes,
@@ -106,13 +136,17 @@ impl Handler for Results {
 }
 
 /// Rebuilds the active season's leaderboard sets from the store; when it could not, the
-/// moment to try again.
-async fn rebuild(app: &AppState, ranks: &Mutex<()>) -> Option<tokio::time::Instant> {
+/// moment to try again (on the clock's timer).
+async fn rebuild(
+    store: &Store,
+    state: &State,
+    clock: &Clock,
+    ranks: &Mutex<()>,
+) -> Option<Duration> {
     let _turn = ranks.lock().await;
-    let store = &app.backends().store;
-    let retry = || Some(tokio::time::Instant::now() + REBUILD_RETRY);
+    let retry = || Some(clock.elapsed() + REBUILD_RETRY);
     match store.active_season().await {
-        Ok(Some(active)) => match board::rebuild(store, &app.backends().state, active.id).await {
+        Ok(Some(active)) => match board::rebuild(store, state, active.id).await {
             Ok(count) => {
                 tracing::info!(season = %active.name, players = count, "leaderboard rebuilt");
                 None
@@ -130,20 +164,20 @@ async fn rebuild(app: &AppState, ranks: &Mutex<()>) -> Option<tokio::time::Insta
     }
 }
 
-/// Completes at `at`, never when there is none.
-async fn until(at: Option<tokio::time::Instant>) {
+/// Completes at `at` on `clock`'s timer, never when there is none.
+async fn until(clock: &Clock, at: Option<Duration>) {
     match at {
-        Some(at) => tokio::time::sleep_until(at).await,
+        Some(at) => clock.sleep_until(at).await,
         None => std::future::pending().await,
     }
 }
 
 /// Makes `name` the active season when another (or none) is.
-async fn configured_season(app: &AppState, name: &str) {
-    let store = &app.backends().store;
+async fn configured_season(role: &RatingsRole, name: &str) {
+    let (store, state) = (&role.backends.store, &role.backends.state);
     match store.active_season().await {
         Ok(Some(active)) if active.name == name => {}
-        Ok(_) => match season::start(store, &app.backends().state, app.queues(), name).await {
+        Ok(_) => match season::start(store, state, &role.queues, name).await {
             Ok((started, carried)) => {
                 tracing::info!(season = %started.name, carried, "started the configured season");
             }
@@ -155,13 +189,14 @@ async fn configured_season(app: &AppState, name: &str) {
     }
 }
 
-/// Refreshes the store's standings every [`REFRESH_EVERY`] (never blocking readers: a
-/// concurrent refresh on PostgreSQL, one transaction on SQLite) until `stop` is cancelled.
-async fn refresh_standings(store: rally_store::Store, stop: CancellationToken) {
+/// Refreshes the store's standings every [`REFRESH_EVERY`] on the node's clock (never
+/// blocking readers: a concurrent refresh on PostgreSQL, one transaction on SQLite) until
+/// `stop` is cancelled.
+async fn refresh_standings(store: Store, clock: Clock, stop: CancellationToken) {
     loop {
         tokio::select! {
             () = stop.cancelled() => return,
-            () = tokio::time::sleep(REFRESH_EVERY) => {}
+            () = clock.sleep(REFRESH_EVERY) => {}
         }
         if stop.is_cancelled() {
             return;

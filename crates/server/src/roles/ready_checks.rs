@@ -6,27 +6,32 @@ use std::time::Duration;
 
 use tokio_util::sync::CancellationToken;
 
-use crate::{app::AppState, bus::Cause, parties::ready};
+use rally_clock::Clock;
+
+use crate::{
+    bus::Cause,
+    parties::{Parties, ready},
+};
 
 /// How often the sweeper looks.
 const PERIOD: Duration = Duration::from_secs(1);
 /// How many overdue checks one pass settles at most.
 const BATCH: i64 = 100;
 
-/// Sweeps every second on the node's clock until `stop` is cancelled.
-pub async fn run(app: AppState, stop: CancellationToken) {
+/// Sweeps `parties` every second on `clock` until `stop` is cancelled.
+pub async fn run(parties: Parties, clock: Clock, stop: CancellationToken) {
     loop {
         // Due a period after this pass starts: a clock advanced during the pass wakes it at once.
-        let next = app.clock().elapsed() + PERIOD;
+        let next = clock.elapsed() + PERIOD;
         if let Err(error) = Cause::fresh()
-            .scope(ready::expire_overdue(app.parties(), BATCH))
+            .scope(ready::expire_overdue(&parties, BATCH))
             .await
         {
             tracing::warn!(error = %error, "ready-check sweep failed; retrying");
         }
         tokio::select! {
             () = stop.cancelled() => return,
-            () = app.clock().sleep_until(next) => {}
+            () = clock.sleep_until(next) => {}
         }
         if stop.is_cancelled() {
             return;

@@ -5,16 +5,20 @@
 
 use std::time::Duration;
 
-use rally_events::{ConsumerOptions, Stream};
+use std::sync::Arc;
+
+use rally_clock::Clock;
+use rally_events::{ConsumerOptions, Events, Stream};
 use rally_protocol::event::{Envelope, Event};
+use rally_store::Store;
 use tokio_util::sync::CancellationToken;
 
-use crate::sessions::{
-    Allocator, SessionsError, allocation, allocator::AllocationRequest, heartbeat,
-};
 use crate::{
-    app::AppState,
     bus::{Cause, Handled, Handler, Reader, Reading},
+    sessions::{
+        Allocator, Sessions, SessionsError, allocation, allocator::AllocationRequest, heartbeat,
+    },
+    state_epoch::StateEpoch,
 };
 
 /// How the sessions role reads `match.created`.
@@ -29,13 +33,18 @@ pub const READING: Reading = Reading {
 /// How often heartbeat deadlines are checked.
 const WATCH_EVERY: Duration = Duration::from_secs(1);
 
-/// Allocates sessions for new matches until `stop` is cancelled.
-pub async fn allocate(app: AppState, stop: CancellationToken) {
+/// Allocates sessions for new matches, read from `events`, with `allocator`, until `stop` is
+/// cancelled.
+pub async fn allocate(
+    sessions: Sessions,
+    allocator: Allocator,
+    events: Events,
+    stop: CancellationToken,
+) {
     let allocations = Allocations {
-        allocator: Allocator::from_settings(app.settings()),
-        app: app.clone(),
+        sessions,
+        allocator,
     };
-    let events = app.backends().events.clone();
     if let Some(reader) = Reader::open(events, READING, allocations, &stop).await {
         reader.run(stop).await;
     }
@@ -44,7 +53,7 @@ pub async fn allocate(app: AppState, stop: CancellationToken) {
 /// Gives each new match a session and a server.
 #[derive(Debug)]
 pub struct Allocations {
-    app: AppState,
+    sessions: Sessions,
     allocator: Allocator,
 }
 
@@ -59,7 +68,7 @@ impl Handler for Allocations {
             region: found.region,
             player_ids: found.teams.iter().flatten().map(|p| p.player_id).collect(),
         };
-        match allocation::allocate(self.app.sessions(), &self.allocator, request).await {
+        match allocation::allocate(&self.sessions, &self.allocator, request).await {
             Ok(()) => Handled::Done,
             Err(error) => {
                 tracing::warn!(error = %error, "cannot settle a match's session; retrying");
@@ -69,17 +78,16 @@ impl Handler for Allocations {
     }
 }
 
-/// Ends sessions whose heartbeat deadline passed, every second on the node's clock,
-/// until `stop` is cancelled.
-pub async fn watch_heartbeats(app: AppState, stop: CancellationToken) {
-    let mut watch = HeartbeatWatch::new(app.clone());
+/// Ends sessions whose heartbeat deadline passed, every second on `clock`, until `stop` is
+/// cancelled.
+pub async fn watch_heartbeats(mut watch: HeartbeatWatch, clock: Clock, stop: CancellationToken) {
     loop {
         // Due a period after this pass starts: a clock advanced during the pass wakes it at once.
-        let next = app.clock().elapsed() + WATCH_EVERY;
+        let next = clock.elapsed() + WATCH_EVERY;
         Cause::fresh().scope(watch.step()).await;
         tokio::select! {
             () = stop.cancelled() => return,
-            () = app.clock().sleep_until(next) => {}
+            () = clock.sleep_until(next) => {}
         }
         if stop.is_cancelled() {
             return;
@@ -90,20 +98,29 @@ pub async fn watch_heartbeats(app: AppState, stop: CancellationToken) {
 /// The heartbeat watcher's state between passes.
 #[derive(Debug)]
 pub struct HeartbeatWatch {
-    app: AppState,
+    sessions: Sessions,
+    store: Store,
+    epoch: Arc<StateEpoch>,
     /// The state generation whose deadlines this watcher has armed; 0: none yet.
     armed: u64,
 }
 
 impl HeartbeatWatch {
-    /// A watcher that arms every running session's deadline on its first step.
-    pub fn new(app: AppState) -> Self {
-        Self { app, armed: 0 }
+    /// A watcher over `sessions` (running sessions read from `store`) that arms every running
+    /// session's deadline on its first step, and again whenever the state backend's `epoch`
+    /// says it lost its data.
+    pub fn new(sessions: Sessions, store: Store, epoch: Arc<StateEpoch>) -> Self {
+        Self {
+            sessions,
+            store,
+            epoch,
+            armed: 0,
+        }
     }
 
     /// One pass, at the time the node's clock reads: ends the sessions whose deadline passed.
     pub async fn step(&mut self) {
-        if let Err(error) = check_deadlines(&self.app, &mut self.armed).await {
+        if let Err(error) = self.check_deadlines().await {
             tracing::warn!(error = %error, "cannot check running sessions");
             // Heartbeats could not be recorded either while the state backend was away: once
             // it answers again, every running session gets a whole timeout before it is judged.
@@ -114,59 +131,81 @@ impl HeartbeatWatch {
     }
 }
 
-/// One pass over every running session, a page at a time. A missing deadline ends a session
-/// only when the state backend kept its epoch across the whole pass and the pass before it
-/// succeeded: deadlines that vanished with the backend's data, or that game servers could not
-/// renew while a backend was down, are armed again instead, each for a whole timeout.
-async fn check_deadlines(app: &AppState, armed: &mut u64) -> anyhow::Result<()> {
-    let epoch = app.state_epoch();
-    epoch.confirm().await?;
-    if epoch.generation() != *armed {
-        let generation = epoch.generation();
-        let count = rearm(app).await?;
-        if generation > 1 {
-            tracing::info!(sessions = count, "heartbeat deadlines armed again");
+impl HeartbeatWatch {
+    /// One pass over every running session, a page at a time. A missing deadline ends a session
+    /// only when the state backend kept its epoch across the whole pass and the pass before it
+    /// succeeded: deadlines that vanished with the backend's data, or that game servers could not
+    /// renew while a backend was down, are armed again instead, each for a whole timeout.
+    async fn check_deadlines(&mut self) -> anyhow::Result<()> {
+        let epoch = &self.epoch;
+        epoch.confirm().await?;
+        if epoch.generation() != self.armed {
+            let generation = epoch.generation();
+            let count = self.rearm().await?;
+            if generation > 1 {
+                tracing::info!(sessions = count, "heartbeat deadlines armed again");
+            }
+            self.armed = generation;
+            return Ok(());
         }
-        *armed = generation;
-        return Ok(());
-    }
-    let mut lapsed = Vec::new();
-    let mut running = 0usize;
-    let mut after = None;
-    loop {
-        let sessions = app.backends().store.live_sessions(after, PAGE).await?;
-        running += sessions.len();
-        for session in &sessions {
-            match heartbeat::deadline_passed(app.sessions(), session.match_id).await {
-                Ok(true) => lapsed.push(session.clone()),
-                Ok(false) => {}
-                Err(error) => tracing::warn!(error = %error, "cannot read a heartbeat deadline"),
+        let mut lapsed = Vec::new();
+        let mut running = 0usize;
+        let mut after = None;
+        loop {
+            let sessions = self.store.live_sessions(after, PAGE).await?;
+            running += sessions.len();
+            for session in &sessions {
+                match heartbeat::deadline_passed(&self.sessions, session.match_id).await {
+                    Ok(true) => lapsed.push(session.clone()),
+                    Ok(false) => {}
+                    Err(error) => {
+                        tracing::warn!(error = %error, "cannot read a heartbeat deadline")
+                    }
+                }
+            }
+            if sessions.len() < PAGE as usize {
+                break;
+            }
+            after = sessions.last().map(|s| s.match_id);
+        }
+        metrics::gauge!("rally_sessions_running").set(running as f64);
+        if lapsed.is_empty() {
+            return Ok(());
+        }
+        if !epoch.confirm().await? || epoch.generation() != self.armed {
+            // The backend lost its data during the pass: the next pass arms every deadline.
+            return Ok(());
+        }
+        for session in &lapsed {
+            // A heartbeat may have come since the pass read its deadline.
+            if !heartbeat::deadline_passed(&self.sessions, session.match_id).await? {
+                continue;
+            }
+            metrics::counter!("rally_heartbeat_misses_total").increment(1);
+            if let Err(error) = heartbeat::abandon(&self.sessions, session).await {
+                tracing::warn!(error = %error, "cannot end an abandoned session");
             }
         }
-        if sessions.len() < PAGE as usize {
-            break;
-        }
-        after = sessions.last().map(|s| s.match_id);
+        Ok(())
     }
-    metrics::gauge!("rally_sessions_running").set(running as f64);
-    if lapsed.is_empty() {
-        return Ok(());
-    }
-    if !epoch.confirm().await? || epoch.generation() != *armed {
-        // The backend lost its data during the pass: the next pass arms every deadline.
-        return Ok(());
-    }
-    for session in &lapsed {
-        // A heartbeat may have come since the pass read its deadline.
-        if !heartbeat::deadline_passed(app.sessions(), session.match_id).await? {
-            continue;
-        }
-        metrics::counter!("rally_heartbeat_misses_total").increment(1);
-        if let Err(error) = heartbeat::abandon(app.sessions(), session).await {
-            tracing::warn!(error = %error, "cannot end an abandoned session");
+
+    /// Arms the deadline of every running session for a whole timeout; how many.
+    async fn rearm(&self) -> anyhow::Result<usize> {
+        let mut after = None;
+        let mut count = 0;
+        loop {
+            let sessions = self.store.live_sessions(after, PAGE).await?;
+            for session in &sessions {
+                let active = session.state == rally_store::SessionState::Active;
+                heartbeat::arm_deadline(&self.sessions, session.match_id, active).await?;
+            }
+            count += sessions.len();
+            if sessions.len() < PAGE as usize {
+                return Ok(count);
+            }
+            after = sessions.last().map(|s| s.match_id);
         }
     }
-    Ok(())
 }
 
 /// Whether `error` says the state backend did not answer.
@@ -183,21 +222,3 @@ fn state_unavailable(error: &anyhow::Error) -> bool {
 
 /// Sessions read from the store per page.
 const PAGE: i64 = 500;
-
-/// Arms the deadline of every running session for a whole timeout; how many.
-async fn rearm(app: &AppState) -> anyhow::Result<usize> {
-    let mut after = None;
-    let mut count = 0;
-    loop {
-        let sessions = app.backends().store.live_sessions(after, PAGE).await?;
-        for session in &sessions {
-            let active = session.state == rally_store::SessionState::Active;
-            heartbeat::arm_deadline(app.sessions(), session.match_id, active).await?;
-        }
-        count += sessions.len();
-        if sessions.len() < PAGE as usize {
-            return Ok(count);
-        }
-        after = sessions.last().map(|s| s.match_id);
-    }
-}

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use rally_engine::{Mode, QueueConfig, Region};
 
-use super::{Settings, SettingsError};
+use super::{MatchmakingSettings, Settings, SettingsError};
 
 impl Settings {
     pub(super) fn validate_queues(&self) -> Result<(), SettingsError> {
@@ -61,14 +61,16 @@ impl Settings {
             })
             .collect()
     }
+}
 
+impl MatchmakingSettings {
     /// How long a matchmaker's lease on a queue lasts unless renewed.
     pub fn matchmaker_lease(&self) -> Duration {
-        Duration::from_secs(self.matchmaking.matchmaker_lease_s)
+        Duration::from_secs(self.matchmaker_lease_s)
     }
 
     /// How often searching players get `queue.status`.
     pub fn queue_status_interval(&self) -> Duration {
-        Duration::from_secs(self.matchmaking.queue_status_interval_s)
+        Duration::from_secs(self.queue_status_interval_s)
     }
 }

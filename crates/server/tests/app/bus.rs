@@ -1,6 +1,7 @@
 //! Typed events on the bus: a request's id becomes the correlation id of the events it writes,
-//! work that follows from an event carries its chain on, and a message a reader cannot read is
-//! moved to the dead-letter stream instead of being dropped, on both event buses.
+//! work that follows from an event carries its chain on, a message a reader cannot read is
+//! moved to the dead-letter stream instead of being dropped, on both event buses, and an event
+//! a handler could not settle is counted as it is retried.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -294,10 +295,26 @@ async fn events_follow_their_chain_and_unreadable_ones_are_dead_lettered(app: &T
 /// This node's count of messages moved to the dead-letter stream from `session.ready` by the
 /// test's reader (whose durable no other test uses).
 async fn dead_lettered(app: &TestApp) -> f64 {
+    counter(
+        app,
+        "rally_events_dead_lettered_total",
+        &[("stream", "session.ready")],
+    )
+    .await
+}
+
+/// The value of the counter `name` with these `labels` (among others) on this node; 0 before
+/// it is first counted.
+async fn counter(app: &TestApp, name: &str, labels: &[(&str, &str)]) -> f64 {
     let metrics = app.get("/metrics").await;
     let text = String::from_utf8_lossy(&metrics.body).into_owned();
     text.lines()
-        .find(|l| l.starts_with("rally_events_dead_lettered_total{stream=\"session.ready\"}"))
+        .filter(|l| l.starts_with(&format!("{name}{{")))
+        .find(|l| {
+            labels
+                .iter()
+                .all(|(label, value)| l.contains(&format!("{label}=\"{value}\"")))
+        })
         .and_then(|l| l.rsplit(' ').next())
         .and_then(|v| v.parse().ok())
         .unwrap_or(0.0)
@@ -327,4 +344,53 @@ async fn events_follow_their_chain_and_unreadable_ones_are_dead_lettered_on_nats
         .delete_streams()
         .await
         .unwrap();
+}
+
+/// Asks for every event to be retried, as a handler does while a backend it needs is down.
+#[derive(Debug, Clone)]
+struct Refuser;
+
+impl Handler for Refuser {
+    async fn handle(&self, _envelope: Envelope) -> Handled {
+        Handled::Retry
+    }
+}
+
+/// This node's count of `stream` events retried by the durable `durable`.
+async fn retried(app: &TestApp, stream: &str, durable: &str) -> f64 {
+    let labels = [("stream", stream), ("durable", durable)];
+    counter(app, "rally_events_retried_total", &labels).await
+}
+
+#[tokio::test]
+async fn an_event_its_handler_cannot_settle_is_counted_each_time_it_is_retried() {
+    let app = spawn_app(&[]).await;
+    let backends = app.state().backends().clone();
+    let ended = Event::SessionEnded(SessionEnded {
+        match_id: Uuid::now_v7(),
+        reason: "abandoned".into(),
+        player_ids: vec![],
+    });
+    let mut tx = backends.store.begin().await.unwrap();
+    bus::outbox::enqueue(&mut tx, Uuid::now_v7(), ended)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    OutboxRelay::new(backends.clone()).pass().await.unwrap();
+
+    let before = retried(&app, "session.ended", "retry_test").await;
+    let stop = CancellationToken::new();
+    let mut reader = Reader::open(
+        backends.events.clone(),
+        reading(Stream::SessionEnded, "retry_test"),
+        Refuser,
+        &stop,
+    )
+    .await
+    .expect("the durable opens");
+    assert!(reader.step().await.unwrap(), "the event is delivered");
+    assert_eq!(
+        retried(&app, "session.ended", "retry_test").await - before,
+        1.0
+    );
 }

@@ -50,13 +50,7 @@ impl MatchmakerRole {
         let Some((_, config)) = self.queues.get(mode.as_str()) else {
             return;
         };
-        let participants = match self
-            .app
-            .backends()
-            .store
-            .match_participants(backfill.match_id)
-            .await
-        {
+        let participants = match self.store.match_participants(backfill.match_id).await {
             Ok(participants) => participants,
             Err(error) => {
                 tracing::warn!(error = %error, "cannot read a backfill's match");
@@ -99,7 +93,7 @@ impl MatchmakerRole {
         };
         match self
             .engine
-            .request_backfill(request, engine_millis(self.app.now()))
+            .request_backfill(request, engine_millis(self.now()))
         {
             Ok(()) => {
                 self.backfills.insert(id, (mode, backfill.match_id));
@@ -152,7 +146,7 @@ impl MatchmakerRole {
         fill: &BackfillFill,
         tickets: &[Known],
     ) -> Result<(), WriteFailure> {
-        let store = &self.app.backends().store;
+        let store = &self.store;
         let endpoint = store.session(match_id).await?.endpoint;
         let mut tx = store.begin().await?;
         match tx.fence_queue(mode.as_str(), fence).await {

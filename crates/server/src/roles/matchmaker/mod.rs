@@ -29,8 +29,11 @@ use std::{
     time::{Duration, Instant},
 };
 
+use rally_clock::Clock;
 use rally_engine::{BackfillId, Matchmaker, Millis, Mode, TicketError, TicketId};
-use rally_store::{StoreError, Ticket, TicketState, Timestamp};
+use rally_events::Events;
+use rally_state::State;
+use rally_store::{Store, StoreError, Ticket, TicketState, Timestamp};
 use uuid::Uuid;
 
 mod backfill;
@@ -43,9 +46,10 @@ use tokio_util::sync::CancellationToken;
 use writes::{WriteFailure, lock_parties};
 
 use crate::{
-    app::AppState,
+    backends::Backends,
     bus::Cause,
     matchmaking::{Queues, engine_millis, spec::TicketSpec},
+    settings::MatchmakingSettings,
 };
 
 /// How far back each round re-reads ticket changes (clock skew between nodes, and commits that
@@ -82,7 +86,11 @@ struct Owned {
 
 /// The role's state on one node.
 pub struct MatchmakerRole {
-    app: AppState,
+    store: Store,
+    state: State,
+    events: Events,
+    clock: Clock,
+    settings: MatchmakingSettings,
     holder: String,
     queues: Queues,
     engine: Matchmaker,
@@ -131,10 +139,16 @@ fn lease_name(mode: Mode) -> String {
 }
 
 impl MatchmakerRole {
-    /// The role for this node (`holder` must be unique per process).
-    pub fn new(app: AppState, holder: String) -> Self {
-        let configured_at = app.now();
-        let queues = app.queues().clone();
+    /// The role for this node over its backends, clock, queues and matchmaking settings
+    /// (`holder` must be unique per process).
+    pub fn new(
+        backends: &Backends,
+        clock: Clock,
+        queues: Queues,
+        settings: MatchmakingSettings,
+        holder: String,
+    ) -> Self {
+        let configured_at = Timestamp::from(clock.now());
         let mut engine = Matchmaker::new();
         for (mode, config) in queues.iter() {
             engine
@@ -142,7 +156,11 @@ impl MatchmakerRole {
                 .expect("BUG: the queue settings were validated");
         }
         Self {
-            app,
+            store: backends.store.clone(),
+            state: backends.state.clone(),
+            events: backends.events.clone(),
+            clock,
+            settings,
             holder,
             queues,
             engine,
@@ -155,17 +173,22 @@ impl MatchmakerRole {
         }
     }
 
+    /// The time now on the node's clock.
+    fn now(&self) -> Timestamp {
+        Timestamp::from(self.clock.now())
+    }
+
     /// Runs rounds every `tick_interval_ms` on the node's clock until `stop` is cancelled,
     /// then releases its leases.
     pub async fn run(mut self, stop: CancellationToken) {
         let period = Duration::from_millis(self.queues.tick_interval_ms());
-        let clock = self.app.clock().clone();
+        let clock = self.clock.clone();
         let keeper = LeaseKeeper {
             leases: self.leases.clone(),
-            state: self.app.backends().state.clone(),
+            state: self.state.clone(),
             clock: clock.clone(),
             holder: self.holder.clone(),
-            ttl: self.app.settings().matchmaker_lease(),
+            ttl: self.settings.matchmaker_lease(),
         };
         tokio::spawn(keeper.run(stop.clone()));
         loop {
@@ -185,8 +208,6 @@ impl MatchmakerRole {
         for mode in modes {
             if let Some(fence) = self.leases.forget(mode) {
                 let _ = self
-                    .app
-                    .backends()
                     .state
                     .release_lease(&lease_name(mode), &self.holder, fence)
                     .await;
@@ -208,7 +229,7 @@ impl MatchmakerRole {
         }
         self.end_unusable().await;
         let started = Instant::now();
-        let outcome = self.engine.tick(engine_millis(self.app.now()));
+        let outcome = self.engine.tick(engine_millis(self.now()));
         let ticked = started.elapsed();
         metrics::histogram!("rally_tick_duration_seconds").record(ticked.as_secs_f64());
         // Summaries (quantiles) for `rally bench queue`: the engine's tick and the whole round.
@@ -228,8 +249,8 @@ impl MatchmakerRole {
     }
 
     async fn ownership(&mut self) {
-        let state = self.app.backends().state.clone();
-        let ttl = self.app.settings().matchmaker_lease();
+        let state = self.state.clone();
+        let ttl = self.settings.matchmaker_lease();
         for mode in self.leases.lost() {
             self.drop_queue(mode, "lease taken over");
         }
@@ -239,7 +260,7 @@ impl MatchmakerRole {
                 continue;
             }
             let name = lease_name(mode);
-            let sent = self.app.clock().elapsed();
+            let sent = self.clock.elapsed();
             match state.acquire_lease(&name, &self.holder, ttl).await {
                 Ok(Some(lease)) => {
                     self.leases.hold(mode, lease.fence, sent + ttl);
@@ -256,14 +277,9 @@ impl MatchmakerRole {
     }
 
     async fn take_over(&mut self, mode: Mode, fence: u64) -> Result<(), StoreError> {
-        let cursor = self.app.now();
-        let epoch = self.app.backends().store.take_queue(mode.as_str()).await?;
-        let tickets = self
-            .app
-            .backends()
-            .store
-            .open_tickets_of_mode(mode.as_str())
-            .await?;
+        let cursor = self.now();
+        let epoch = self.store.take_queue(mode.as_str()).await?;
+        let tickets = self.store.open_tickets_of_mode(mode.as_str()).await?;
         let count = tickets.len();
         self.owned.insert(
             mode,
@@ -271,20 +287,14 @@ impl MatchmakerRole {
                 epoch,
                 cursor,
                 backfill_cursor: cursor,
-                resync_at: self.app.clock().elapsed() + FULL_RESYNC,
+                resync_at: self.clock.elapsed() + FULL_RESYNC,
                 waits: VecDeque::new(),
             },
         );
         for ticket in tickets {
             self.admit(mode, &ticket);
         }
-        for backfill in self
-            .app
-            .backends()
-            .store
-            .open_backfills(mode.as_str())
-            .await?
-        {
+        for backfill in self.store.open_backfills(mode.as_str()).await? {
             self.admit_backfill(mode, &backfill).await;
         }
         tracing::info!(
@@ -299,7 +309,7 @@ impl MatchmakerRole {
     fn drop_queue(&mut self, mode: Mode, why: &str) {
         // Let the lease go, so the next acquisition (here or elsewhere) starts a new ownership.
         if let Some(fence) = self.leases.forget(mode) {
-            let state = self.app.backends().state.clone();
+            let state = self.state.clone();
             let (name, holder) = (lease_name(mode), self.holder.clone());
             tokio::spawn(async move {
                 let _ = state.release_lease(&name, &holder, fence).await;
@@ -389,17 +399,17 @@ impl MatchmakerRole {
     }
 
     async fn follow(&mut self, mode: Mode) -> Result<(), StoreError> {
-        let store = self.app.backends().store.clone();
+        let store = self.store.clone();
         let Some(owned) = self.owned.get(&mode) else {
             return Ok(());
         };
-        if self.app.clock().elapsed() >= owned.resync_at {
+        if self.clock.elapsed() >= owned.resync_at {
             let open = store.open_tickets_of_mode(mode.as_str()).await?;
             for ticket in &open {
                 self.admit(mode, ticket);
             }
             if let Some(owned) = self.owned.get_mut(&mode) {
-                owned.resync_at = self.app.clock().elapsed() + FULL_RESYNC;
+                owned.resync_at = self.clock.elapsed() + FULL_RESYNC;
             }
         }
         let Some(owned) = self.owned.get(&mode) else {

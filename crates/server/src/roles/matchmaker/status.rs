@@ -23,11 +23,11 @@ const WAIT_WINDOW: Duration = Duration::from_secs(300);
 impl MatchmakerRole {
     /// Pushes the due `queue.status` and publishes each owned queue's figures.
     pub(super) async fn tell(&mut self) {
-        let interval = self.app.settings().queue_status_interval();
-        let now = self.app.clock().elapsed();
-        let now_at = self.app.now();
+        let interval = self.settings.queue_status_interval();
+        let now = self.clock.elapsed();
+        let now_at = self.now();
         let now_ms = engine_millis(now_at);
-        let events = self.app.backends().events.clone();
+        let events = self.events.clone();
         let mut depth: HashMap<(Mode, String), u64> = HashMap::new();
         let mut due = Vec::new();
         for known in self.known.values_mut() {
@@ -61,7 +61,7 @@ impl MatchmakerRole {
                 let _ = push::send(&events, member, status.clone(), now_at.unix_millis()).await;
             }
         }
-        let ttl = self.app.settings().matchmaker_lease() * 2;
+        let ttl = self.settings.matchmaker_lease() * 2;
         let modes: Vec<Mode> = self.owned.keys().copied().collect();
         for mode in modes {
             if let Some((_, config)) = self.queues.get(mode.as_str()) {
@@ -93,7 +93,7 @@ impl MatchmakerRole {
                 players_waiting,
                 median_wait_s,
             };
-            stats::publish(&self.app.backends().state, mode.as_str(), &figures, ttl).await;
+            stats::publish(&self.state, mode.as_str(), &figures, ttl).await;
         }
     }
 }

@@ -35,7 +35,7 @@ impl MatchmakerRole {
             .filter_map(|id| self.known.get(&id).cloned())
             .collect();
         let match_id = new_id();
-        let now = self.app.now();
+        let now = self.now();
         let mut teams = Vec::with_capacity(made.teams.len());
         let mut participants = Vec::new();
         for (index, team) in made.teams.iter().enumerate() {
@@ -96,7 +96,7 @@ impl MatchmakerRole {
                     metrics::histogram!("rally_time_to_match_seconds", "mode" => mode.as_str().to_owned(), "region" => made.region.as_str().to_owned())
                         .record(waited);
                     if let Some(owned) = self.owned.get_mut(&mode) {
-                        owned.waits.push_back((self.app.clock().elapsed(), waited));
+                        owned.waits.push_back((self.clock.elapsed(), waited));
                         // The median of the most recent is as good as that of all of them.
                         if owned.waits.len() > MAX_WAIT_SAMPLES {
                             owned.waits.pop_front();
@@ -127,7 +127,7 @@ impl MatchmakerRole {
     pub(super) async fn requeue(&mut self, mode: Mode, tickets: &[Known]) {
         for known in tickets {
             self.known.remove(&TicketId(known.id.as_u128()));
-            if let Ok(ticket) = self.app.backends().store.ticket(known.id).await
+            if let Ok(ticket) = self.store.ticket(known.id).await
                 && ticket.state == TicketState::Searching
             {
                 self.admit(mode, &ticket);
@@ -143,7 +143,7 @@ impl MatchmakerRole {
         tickets: &[Known],
         found: &MatchFound,
     ) -> Result<(), WriteFailure> {
-        let mut tx = self.app.backends().store.begin().await?;
+        let mut tx = self.store.begin().await?;
         match tx.fence_queue(mode.as_str(), fence).await {
             Err(StoreError::Fenced { .. }) => return Err(WriteFailure::Fenced),
             other => other?,
@@ -177,7 +177,7 @@ impl MatchmakerRole {
     /// Ends the searching tickets the queue could not take (`queue_changed`); a ticket that
     /// fails to end is found again at the next full read and tried again.
     pub(super) async fn end_unusable(&mut self) {
-        let store = &self.app.backends().store;
+        let store = &self.store;
         for id in std::mem::take(&mut self.unusable) {
             let result = async {
                 let ticket = store.ticket(id).await?;
@@ -203,7 +203,7 @@ impl MatchmakerRole {
         let Some(known) = self.known.remove(&timed_out.ticket) else {
             return;
         };
-        let store = &self.app.backends().store;
+        let store = &self.store;
         let result = async {
             let ticket = store.ticket(known.id).await?;
             let mut tx = store.begin().await?;
