@@ -61,6 +61,7 @@ impl Bucket {
             next_down: None,
             next_up: None,
             started: false,
+            cut: false,
         }
     }
 }
@@ -75,6 +76,8 @@ pub(crate) struct Nearest<'a> {
     next_down: Option<(f64, Slot)>,
     next_up: Option<(f64, Slot)>,
     started: bool,
+    /// Whether the band's edge stopped the walk on either side (a ticket lay beyond it).
+    cut: bool,
 }
 
 impl std::fmt::Debug for Nearest<'_> {
@@ -94,22 +97,42 @@ fn decode(k: RatingKey) -> f64 {
     }
 }
 
+impl Nearest<'_> {
+    /// Whether the walk met the band's edge: a ticket lay beyond it on a side already walked to
+    /// its end. When it did not, a wider band yields the same tickets in the same order.
+    pub(crate) fn cut(&self) -> bool {
+        self.cut
+    }
+
+    fn pull_down(&mut self) -> Option<(f64, Slot)> {
+        let (r, s) = self.down.next().map(|&(k, s)| (decode(k), s))?;
+        if r >= self.lo {
+            Some((r, s))
+        } else {
+            self.cut = true;
+            None
+        }
+    }
+
+    fn pull_up(&mut self) -> Option<(f64, Slot)> {
+        let (r, s) = self.up.next().map(|&(k, s)| (decode(k), s))?;
+        if r <= self.hi {
+            Some((r, s))
+        } else {
+            self.cut = true;
+            None
+        }
+    }
+}
+
 impl Iterator for Nearest<'_> {
     type Item = (Slot, f64);
 
     fn next(&mut self) -> Option<(Slot, f64)> {
         if !self.started {
             self.started = true;
-            self.next_down = self
-                .down
-                .next()
-                .map(|&(k, s)| (decode(k), s))
-                .filter(|(r, _)| *r >= self.lo);
-            self.next_up = self
-                .up
-                .next()
-                .map(|&(k, s)| (decode(k), s))
-                .filter(|(r, _)| *r <= self.hi);
+            self.next_down = self.pull_down();
+            self.next_up = self.pull_up();
         }
         let take_down = match (self.next_down, self.next_up) {
             (None, None) => return None,
@@ -119,19 +142,11 @@ impl Iterator for Nearest<'_> {
         };
         if take_down {
             let item = self.next_down.take()?;
-            self.next_down = self
-                .down
-                .next()
-                .map(|&(k, s)| (decode(k), s))
-                .filter(|(r, _)| *r >= self.lo);
+            self.next_down = self.pull_down();
             Some((item.1, item.0))
         } else {
             let item = self.next_up.take()?;
-            self.next_up = self
-                .up
-                .next()
-                .map(|&(k, s)| (decode(k), s))
-                .filter(|(r, _)| *r <= self.hi);
+            self.next_up = self.pull_up();
             Some((item.1, item.0))
         }
     }
@@ -158,5 +173,22 @@ mod tests {
         }
         let order: Vec<Slot> = b.nearest(10.0, 3.0, 0).map(|(s, _)| s).collect();
         assert_eq!(order, vec![4, 2, 1]);
+    }
+
+    #[test]
+    fn a_walk_knows_whether_the_band_stopped_it() {
+        let mut b = Bucket::default();
+        for (slot, r) in [(0, 10.0), (1, 12.0), (2, 9.0), (3, 20.0)] {
+            b.insert(r, slot);
+        }
+        let mut walk = b.nearest(10.0, 3.0, 0);
+        assert_eq!(walk.by_ref().count(), 2);
+        assert!(walk.cut(), "20.0 lies beyond the band");
+        let mut wide = b.nearest(10.0, 50.0, 0);
+        assert_eq!(wide.by_ref().count(), 3);
+        assert!(!wide.cut(), "the bucket ended inside the band");
+        let mut first = b.nearest(10.0, 3.0, 0);
+        assert!(first.next().is_some());
+        assert!(!first.cut(), "the walk has not reached the edge yet");
     }
 }

@@ -1,9 +1,11 @@
 //! One queue (mode): its tickets, its buckets (one per region) and its schedule of anchors.
 //!
 //! A ticket is tried as an anchor only when something that could change the answer has
-//! happened: it arrived (the `fresh` list), one of its limits widened or its region fallback
-//! opened (the `due` set, keyed by time), or a ticket arrived next to it in rating (woken into
-//! `due`). Timeouts come off the front of a deadline heap. So a tick touches the fresh and due
+//! happened: it arrived (the `fresh` list), one of its limits widened in a way that could
+//! change its last search's answer or its region fallback opened (the `due` set, keyed by
+//! time; see [`Miss`]), or a ticket arrived next to it in rating (woken into `due`). A search
+//! that failed with its picks complete, or that walked its whole bucket inside its band, is
+//! not repeated when the band widens: the same walk would find the same tickets. Timeouts come off the front of a deadline heap. So a tick touches the fresh and due
 //! tickets, the expired ones and open backfill requests, never the whole queue.
 
 use std::{
@@ -19,6 +21,7 @@ use crate::{
     name::Mode,
     outcome::{TickOutcome, TimedOut},
     role::RoleChoice,
+    search::Miss,
     ticket::Member,
 };
 
@@ -199,8 +202,11 @@ impl Queue {
         entry
     }
 
-    /// When the anchor's situation next changes, or `None` if it never will by itself.
-    fn next_due(&self, slot: Slot, now: Millis) -> Option<Millis> {
+    /// When the anchor's situation next changes in a way that could turn `miss` into a match,
+    /// or `None` if it never will by itself: its band only when the band's edge stopped its
+    /// search, its latency limit only when that kept it out, its quality floor and its region
+    /// fallback always.
+    fn next_due(&self, slot: Slot, now: Millis, miss: Miss) -> Option<Millis> {
         let e = self.entry(slot);
         let c = &self.config;
         let waited = now.since(e.enqueued);
@@ -209,8 +215,8 @@ impl Queue {
             _ => None,
         };
         [
-            c.rating_band.next_change(waited),
-            c.latency_ms.next_change(waited),
+            c.rating_band.next_change(waited).filter(|_| miss.band),
+            c.latency_ms.next_change(waited).filter(|_| miss.latency),
             c.min_quality.next_change(waited),
             fallback,
         ]
@@ -242,11 +248,25 @@ impl Queue {
         self.expire(now, out);
         self.serve_backfills(now, out);
         let mut anchors: Vec<(Millis, Slot)> = Vec::new();
-        for slot in std::mem::take(&mut self.fresh) {
-            if let Some(e) = self.slab[slot as usize].as_mut().filter(|e| e.fresh) {
-                e.fresh = false;
+        let fresh = std::mem::take(&mut self.fresh);
+        for &slot in &fresh {
+            if let Some(e) = self.slab[slot as usize].as_ref().filter(|e| e.fresh) {
                 anchors.push((e.enqueued, slot));
+            }
+        }
+        // A slot freed and taken again since the last tick is listed twice.
+        anchors.sort_unstable();
+        anchors.dedup();
+        // Only tickets that were waiting before this tick are woken: every fresh one is an
+        // anchor of this tick already (in a burst, that is all of them).
+        if self.live > anchors.len() {
+            for &(_, slot) in &anchors {
                 self.wake_neighbours(slot, now);
+            }
+        }
+        for &(_, slot) in &anchors {
+            if let Some(e) = self.slab[slot as usize].as_mut() {
+                e.fresh = false;
             }
         }
         let later = self.due.split_off(&(now.plus(1), 0));
@@ -267,11 +287,19 @@ impl Queue {
             out.anchors_tried += 1;
             self.open_fallback(slot, now);
             let e = self.entry(slot);
-            let mut regions = vec![e.best.0];
-            if let (true, Some((r, _))) = (e.fallback_indexed, e.second) {
-                regions.push(r);
+            let fallback = e.second.filter(|_| e.fallback_indexed).map(|(r, _)| r);
+            let regions = [Some(e.best.0), fallback].into_iter().flatten();
+            let mut missed = Miss::default();
+            let mut found = None;
+            for region in regions {
+                match self.propose(slot, region, now) {
+                    Ok(proposal) => {
+                        found = Some(proposal);
+                        break;
+                    }
+                    Err(miss) => missed = missed.or(miss),
+                }
             }
-            let found = regions.into_iter().find_map(|r| self.propose(slot, r, now));
             match found {
                 Some(proposal) => {
                     for s in proposal.slots {
@@ -280,7 +308,7 @@ impl Queue {
                     out.matches.push(proposal.made);
                 }
                 None => {
-                    let next = self.next_due(slot, now);
+                    let next = self.next_due(slot, now, missed);
                     self.schedule(slot, next);
                 }
             }

@@ -24,6 +24,28 @@ pub(crate) struct Proposal {
     pub(crate) made: Match,
 }
 
+/// Why a search made no match, as far as the anchor's schedule cares: which of its own limits,
+/// once widened, could change the answer. A search that failed with neither (the walk ended
+/// before the band's edge, and the anchor was admitted to the region) fails again the same
+/// way until the bucket or the quality floor changes, so widening alone does not retry it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub(crate) struct Miss {
+    /// The rating band's edge stopped the walk: a wider band finds more candidates.
+    pub(crate) band: bool,
+    /// The anchor's own latency limit kept it out of the region.
+    pub(crate) latency: bool,
+}
+
+impl Miss {
+    /// A miss that either of two would explain.
+    pub(crate) fn or(self, other: Miss) -> Miss {
+        Miss {
+            band: self.band || other.band,
+            latency: self.latency || other.latency,
+        }
+    }
+}
+
 /// The ratings a ticket's members play at: each shifted by the party's aggregation bonus, so a
 /// party rated above its mean (see [`crate::PartyRule`]) counts as stronger in every prediction.
 pub(crate) fn effective_ratings(entry: &Entry) -> impl Iterator<Item = Rating> + '_ {
@@ -107,23 +129,31 @@ impl Queue {
     }
 
     /// Tries to build a match anchored at `anchor` in bucket `region`.
-    pub(crate) fn propose(&self, anchor: Slot, region: u8, now: Millis) -> Option<Proposal> {
+    pub(crate) fn propose(&self, anchor: Slot, region: u8, now: Millis) -> Result<Proposal, Miss> {
         let c = &self.config;
         let a = self.entry(anchor);
         let waited = now.since(a.enqueued);
-        let lat_a = a.latency_in(region)?;
+        let Some(lat_a) = a.latency_in(region) else {
+            return Err(Miss::default());
+        };
         if f64::from(lat_a) > c.latency_ms.at(waited) {
-            return None;
+            return Err(Miss {
+                band: false,
+                latency: true,
+            });
         }
         let band = c.rating_band.at(waited);
         let max_players = c.players_per_match();
         let team_size = usize::from(c.team_size);
         let mut picks = vec![anchor];
         let mut total = a.size();
-        for (slot, _) in self.buckets[usize::from(region)]
-            .nearest(a.key, band, anchor)
-            .take(self.scan_cap())
-        {
+        let mut walk = self.buckets[usize::from(region)].nearest(a.key, band, anchor);
+        let mut walked = 0;
+        while walked < self.scan_cap() {
+            let Some((slot, _)) = walk.next() else {
+                break;
+            };
+            walked += 1;
             let e = self.entry(slot);
             if total + e.size() > max_players {
                 continue;
@@ -144,16 +174,21 @@ impl Queue {
                 break;
             }
         }
+        // Only a walk the band's edge stopped short of full picks can gain from a wider band.
+        let miss = Miss {
+            band: total < max_players && walk.cut(),
+            latency: false,
+        };
         let min_players = usize::from(c.min_teams) * team_size;
         while !total.is_multiple_of(team_size) && picks.len() > 1 {
             let dropped = picks.pop().expect("BUG: more than the anchor is picked");
             total -= self.entry(dropped).size();
         }
         if total < min_players || !total.is_multiple_of(team_size) {
-            return None;
+            return Err(miss);
         }
         let teams = total / team_size;
-        self.build(picks, region, teams, now)
+        self.build(picks, region, teams, now).ok_or(miss)
     }
 
     fn build(&self, picks: Vec<Slot>, region: u8, teams: usize, now: Millis) -> Option<Proposal> {

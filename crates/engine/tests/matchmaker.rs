@@ -6,7 +6,8 @@ mod support;
 use std::collections::HashMap;
 
 use rally_engine::{
-    BackfillId, BackfillRequest, Matchmaker, Millis, Mode, Rating, RoleSlot, TicketError, TicketId,
+    BackfillId, BackfillRequest, Matchmaker, Millis, Mode, QueueConfig, Rating, Relaxation,
+    RoleSlot, Ticket, TicketError, TicketId, Widening,
     invariant::{Submitted, audit},
 };
 use support::{config, mode, region, ticket, with_roles};
@@ -425,13 +426,82 @@ fn a_tick_works_on_arrivals_and_widening_not_on_the_whole_backlog() {
     assert_eq!(mm.len(), 2_001);
 }
 
+/// A duel queue in "eu" whose band widens by 50 every 5 s, with a fixed quality floor.
+fn duel_with_floor(floor: f64) -> QueueConfig {
+    let mut c = QueueConfig::duel(vec![region("eu")]);
+    c.min_quality = Relaxation {
+        start: floor,
+        step: 0.0,
+        every_ms: 0,
+        floor,
+    };
+    c.latency_ms = Widening::fixed(500.0);
+    c.region_fallback_after_ms = None;
+    c
+}
+
+fn duel_ticket(id: u128, mu: f64) -> Ticket {
+    let mut t = ticket(id, &[mu]);
+    t.latencies.truncate(1);
+    t
+}
+
+#[test]
+fn a_search_that_fell_short_of_the_floor_with_its_picks_complete_is_not_repeated_as_the_band_widens()
+ {
+    let mut mm = Matchmaker::new();
+    mm.add_queue(mode(), duel_with_floor(0.9999)).unwrap();
+    mm.enqueue(duel_ticket(1, 25.0), Millis(0)).unwrap();
+    mm.enqueue(duel_ticket(2, 25.0), Millis(0)).unwrap();
+    let first = mm.tick(Millis(0));
+    assert_eq!((first.anchors_tried, first.matches.len()), (2, 0));
+    // The band widens every 5 s for 50 s; each would find the same opponent again.
+    let retried: usize = (1..=60u64)
+        .map(|s| mm.tick(Millis(s * 1_000)).anchors_tried)
+        .sum();
+    assert_eq!(retried, 0, "the same walk finds the same ticket");
+    assert_eq!(mm.len(), 2);
+}
+
+#[test]
+fn a_search_the_band_stopped_is_repeated_as_the_band_widens_and_matches_once_it_reaches() {
+    let mut mm = Matchmaker::new();
+    mm.add_queue(mode(), duel_with_floor(0.0)).unwrap();
+    // 180 apart: beyond the first band (100), within the third (200, at 10 s).
+    mm.enqueue(duel_ticket(1, 1_000.0), Millis(0)).unwrap();
+    mm.enqueue(duel_ticket(2, 1_180.0), Millis(0)).unwrap();
+    assert!(mm.tick(Millis(0)).matches.is_empty());
+    assert!(
+        mm.tick(Millis(5_000)).matches.is_empty(),
+        "150 is not yet 180"
+    );
+    let out = mm.tick(Millis(10_000));
+    assert_eq!(out.matches.len(), 1, "{out:#?}");
+    assert!(mm.is_empty());
+}
+
+#[test]
+fn a_ticket_alone_in_its_bucket_is_not_searched_again_as_its_band_widens() {
+    let mut mm = Matchmaker::new();
+    mm.add_queue(mode(), duel_with_floor(0.0)).unwrap();
+    mm.enqueue(duel_ticket(1, 1_000.0), Millis(0)).unwrap();
+    assert_eq!(mm.tick(Millis(0)).anchors_tried, 1);
+    let retried: usize = (1..=60u64)
+        .map(|s| mm.tick(Millis(s * 1_000)).anchors_tried)
+        .sum();
+    assert_eq!(retried, 0, "no ticket lies beyond the band to be reached");
+    // An arrival wakes it: the two match.
+    mm.enqueue(duel_ticket(2, 1_050.0), Millis(61_000)).unwrap();
+    assert_eq!(mm.tick(Millis(61_000)).matches.len(), 1);
+}
+
 #[test]
 fn an_elo_duel_queue_pairs_the_closest_ratings() {
     let mut c = config();
     c.team_size = 1;
     c.max_party_size = 1;
     c.rating_system = rally_engine::RatingSystem::Elo;
-    c.rating_band = rally_engine::Widening {
+    c.rating_band = Widening {
         start: 50.0,
         step: 25.0,
         every_ms: 5_000,

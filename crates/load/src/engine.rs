@@ -17,6 +17,8 @@
 //!   [`CountingAllocator`] when installed (the `rally` binary installs it). Each ticket is
 //!   built inside the counted window, so what it brings with it (its members, which the
 //!   engine keeps) counts too; what the engine drops (its latencies) counts as freed.
+//! - **burst**: one tick over `burst` tickets that all arrived in one interval, against
+//!   sorting their ratings once (see [`crate::burst`]).
 
 use std::time::Instant;
 
@@ -28,7 +30,10 @@ use rally_engine::{
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use serde::Serialize;
 
-use crate::CountingAllocator;
+use crate::{
+    CountingAllocator,
+    burst::{BurstReport, bench_burst},
+};
 
 /// Buckets the tickets are spread over: every mode in every region.
 const BUCKETS: usize = MODES.len() * REGIONS.len();
@@ -44,6 +49,12 @@ pub struct EngineBenchArgs {
     /// Ticks to measure.
     #[arg(long, default_value_t = 300)]
     pub ticks: usize,
+    /// Tickets in the cold burst (0 skips it).
+    #[arg(long, default_value_t = 100_000)]
+    pub burst: usize,
+    /// Runs of the cold burst (the figures are their medians).
+    #[arg(long, default_value_t = 3)]
+    pub burst_runs: usize,
     /// Seed of the random number generator.
     #[arg(long, default_value_t = 7)]
     pub seed: u64,
@@ -57,6 +68,8 @@ impl Default for EngineBenchArgs {
         Self {
             tickets: 100_000,
             ticks: 300,
+            burst: 100_000,
+            burst_runs: 3,
             seed: 7,
             json: false,
         }
@@ -93,6 +106,8 @@ pub struct EngineReport {
     pub bytes_per_ticket: Option<f64>,
     /// Matches made per measured tick (a check that the ticks did work).
     pub matches_per_tick: f64,
+    /// The cold burst; `null` when skipped.
+    pub burst: Option<BurstReport>,
 }
 
 impl EngineReport {
@@ -118,7 +133,8 @@ impl EngineReport {
              enqueue per s      {:.0}  (target > 1000000)\n\
              cancel per s       {:.0}  (target > 1000000)\n\
              bytes per ticket   {}  (target < 512)\n\
-             matches per tick   {:.1}\n",
+             matches per tick   {:.1}\n\
+             {}",
             self.tickets,
             self.buckets,
             self.tick_ms.p50,
@@ -127,7 +143,13 @@ impl EngineReport {
             self.enqueue_per_s,
             self.cancel_per_s,
             bytes,
-            self.matches_per_tick
+            self.matches_per_tick,
+            self.burst.as_ref().map_or(String::new(), |b| format!(
+                "burst tick (ms)    {:.3} over {} new tickets, {} matches\n\
+                 burst sort (ms)    {:.3}\n\
+                 burst / sort       {:.1}  (target <= 5)\n",
+                b.tick_ms, b.tickets, b.matches, b.sort_ms, b.ratio
+            ))
         )
     }
 }
@@ -261,6 +283,7 @@ pub fn bench_engine(args: &EngineBenchArgs) -> EngineReport {
     std::hint::black_box(&ratings);
 
     times.sort_by(f64::total_cmp);
+    let burst = (args.burst > 0).then(|| bench_burst(args.burst, args.burst_runs, args.seed));
     EngineReport {
         tickets: n,
         buckets: BUCKETS,
@@ -274,6 +297,7 @@ pub fn bench_engine(args: &EngineBenchArgs) -> EngineReport {
         cancel_per_s: n as f64 / cancel_s.max(1e-12),
         bytes_per_ticket,
         matches_per_tick: made as f64 / args.ticks.max(1) as f64,
+        burst,
     }
 }
 

@@ -8,7 +8,8 @@
 //! offered load and hide itself) and record latencies in HDR histograms.
 //!
 //! - [`bench_engine`]: the engine alone, in process: a tick at N queued tickets, enqueue,
-//!   cancel, heap bytes per ticket (with [`CountingAllocator`] installed).
+//!   cancel, heap bytes per ticket (with [`CountingAllocator`] installed), and one tick over
+//!   a cold burst of new tickets against a sort of their ratings.
 //! - [`accounts()`] and [`ratings()`]: a node built in this process whose router is called
 //!   directly (no TCP, no HTTP parsing).
 //! - [`gateway()`], [`queue()`] and [`soak()`]: real `rally serve` child processes (the
@@ -18,6 +19,7 @@
 //! # Layout
 //!
 //! - [`engine`](mod@engine): `rally bench engine`
+//! - [`burst`]: the engine's cold burst, part of `rally bench engine`
 //! - [`counting`]: the opt-in counting global allocator behind `bytes_per_ticket`
 //! - [`accounts`](mod@accounts): `rally bench accounts`
 //! - [`ratings`](mod@ratings): `rally bench ratings`
@@ -35,6 +37,7 @@
 #![warn(missing_docs)]
 
 pub mod accounts;
+pub mod burst;
 pub mod client;
 pub mod counting;
 pub mod embedded;

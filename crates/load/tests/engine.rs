@@ -32,6 +32,8 @@ fn the_engine_bench_makes_its_matches_and_reports_every_figure() {
     let report = bench_engine(&EngineBenchArgs {
         tickets: 2_000,
         ticks: 5,
+        burst: 2_000,
+        burst_runs: 1,
         ..EngineBenchArgs::default()
     });
     assert_eq!(report.tickets, 2_000);
@@ -54,6 +56,7 @@ fn the_engine_bench_makes_its_matches_and_reports_every_figure() {
         "cancel_per_s",
         "bytes_per_ticket",
         "matches_per_tick",
+        "burst",
     ] {
         assert!(json.get(key).is_some(), "missing {key} in {json}");
     }
@@ -62,8 +65,11 @@ fn the_engine_bench_makes_its_matches_and_reports_every_figure() {
         bytes > (size_of::<Member>() + size_of::<RegionLatency>()) as f64,
         "{bytes} bytes per ticket is less than a ticket's own vectors"
     );
+    let burst = report.burst.as_ref().expect("the burst was asked for");
+    assert!(burst.matches > 0 && burst.ratio > 0.0, "{burst:?}");
     let table = report.to_table();
     assert!(table.contains("bytes per ticket"), "{table}");
+    assert!(table.contains("burst / sort"), "{table}");
 }
 
 /// What the bench reported before: the tickets built before counting started, so their
