@@ -112,6 +112,8 @@ const SELECT_OF_MATCH: &str = "SELECT id, owner_id, party_id, mode, region, late
 const SELECT_OPEN_OF_MODE: &str = "SELECT id, owner_id, party_id, mode, region, latencies, \
      spec, state, cancel_reason, match_id, created_at, updated_at FROM queue_tickets \
      WHERE state = 'searching' AND mode = $1 ORDER BY created_at, id";
+const SELECT_OPEN_IDS_PAGE: &str = "SELECT id FROM queue_tickets \
+     WHERE state = 'searching' AND mode = $1 AND id > $2 ORDER BY id LIMIT $3";
 const SELECT_CHANGED: &str = "SELECT id, owner_id, party_id, mode, region, latencies, spec, \
      state, cancel_reason, match_id, created_at, updated_at FROM queue_tickets \
      WHERE mode = $1 AND updated_at >= $2 ORDER BY updated_at, id";
@@ -291,6 +293,25 @@ impl Store {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, Ticket>(SELECT_OPEN_OF_MODE)
                 .bind(mode)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// The ids of up to `limit` searching tickets of a queue after `after` (from the first when
+    /// `None`), in id order: how a matchmaker reads its whole queue again a page per round,
+    /// reading in full only the tickets it does not hold (an index-only read otherwise).
+    pub async fn open_ticket_ids_page(
+        &self,
+        mode: &str,
+        after: Option<Uuid>,
+        limit: i64,
+    ) -> Result<Vec<Uuid>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_scalar::<_, Uuid>(SELECT_OPEN_IDS_PAGE)
+                .bind(mode)
+                .bind(after.unwrap_or(Uuid::nil()))
+                .bind(limit)
                 .fetch_all(pool)
                 .await?)
         })

@@ -1,6 +1,9 @@
 //! The matchmaker's round and the engine's tick while many tickets, loaded through the API,
-//! wait in a queue whose quality floor no match reaches. The quantiles are the node's own
-//! summaries, read from `/metrics`.
+//! wait in a queue whose quality floor no match reaches. The quantiles are of the hold alone:
+//! the node's histograms (`rally_matchmaker_round_seconds`, `rally_tick_duration_seconds`) are
+//! read from `/metrics` when the hold starts and when it ends, and the quantiles are taken
+//! from the difference of their buckets, interpolated within a bucket as Prometheus's
+//! `histogram_quantile` does (so a figure is only as fine as the bucket it falls in).
 
 use std::{path::Path, time::Duration};
 
@@ -63,40 +66,128 @@ pub(super) async fn waiting_ticks(args: &QueueBenchArgs, exe: &Path) -> anyhow::
     if errors > 0 {
         bail!("{errors} tickets were refused while loading");
     }
+    let before = client.text("/metrics").await?;
     tokio::time::sleep(Duration::from_secs(args.hold_s)).await;
-    let metrics = client.text("/metrics").await?;
+    let after = client.text("/metrics").await?;
+    let held = |name: &str| {
+        let buckets = buckets(&after, name).minus(&buckets(&before, name));
+        (
+            buckets.quantile(0.5) * 1000.0,
+            buckets.quantile(0.99) * 1000.0,
+        )
+    };
     Ok(TickResult {
         tickets: setup.players.len(),
         load_rps: setup.players.len() as f64 / load.as_secs_f64(),
-        round_ms: quantiles(&metrics, "rally_matchmaker_round_ms"),
-        tick_ms: quantiles(&metrics, "rally_matchmaker_tick_ms"),
+        round_ms: held("rally_matchmaker_round_seconds"),
+        tick_ms: held("rally_tick_duration_seconds"),
     })
 }
 
-/// The p50 and p99 of a summary in Prometheus text (NaN when absent).
-fn quantiles(text: &str, name: &str) -> (f64, f64) {
-    let at = |q: &str| {
-        let prefix = format!("{name}{{quantile=\"{q}\"}} ");
-        text.lines()
-            .find_map(|line| line.strip_prefix(&prefix))
-            .and_then(|v| v.trim().parse().ok())
-            .unwrap_or(f64::NAN)
-    };
-    (at("0.5"), at("0.99"))
+/// A histogram's cumulative bucket counts, by upper bound (seconds), ascending.
+#[derive(Debug, Clone, PartialEq)]
+struct Buckets(Vec<(f64, f64)>);
+
+/// The buckets of histogram `name` in Prometheus text (none when absent).
+fn buckets(text: &str, name: &str) -> Buckets {
+    let prefix = format!("{name}_bucket{{le=\"");
+    let mut counts: Vec<(f64, f64)> = text
+        .lines()
+        .filter_map(|line| line.strip_prefix(&prefix))
+        .filter_map(|rest| {
+            let (le, count) = rest.split_once("\"} ")?;
+            let le = if le == "+Inf" {
+                f64::INFINITY
+            } else {
+                le.parse().ok()?
+            };
+            Some((le, count.trim().parse().ok()?))
+        })
+        .collect();
+    counts.sort_by(|a, b| a.0.total_cmp(&b.0));
+    Buckets(counts)
+}
+
+impl Buckets {
+    /// The counts recorded since `earlier` was read.
+    fn minus(&self, earlier: &Buckets) -> Buckets {
+        Buckets(
+            self.0
+                .iter()
+                .map(|&(le, count)| {
+                    let before = earlier
+                        .0
+                        .iter()
+                        .find(|(l, _)| *l == le)
+                        .map_or(0.0, |(_, c)| *c);
+                    (le, count - before)
+                })
+                .collect(),
+        )
+    }
+
+    /// The `q`-quantile, interpolated linearly within its bucket (NaN when empty; the highest
+    /// finite bound when it falls in the last, unbounded bucket).
+    fn quantile(&self, q: f64) -> f64 {
+        let Some(&(_, total)) = self.0.last() else {
+            return f64::NAN;
+        };
+        if total <= 0.0 {
+            return f64::NAN;
+        }
+        let rank = q * total;
+        let (mut lower, mut below) = (0.0, 0.0);
+        for &(le, count) in &self.0 {
+            if count >= rank {
+                if le.is_infinite() {
+                    return lower;
+                }
+                let within = count - below;
+                let share = if within > 0.0 {
+                    (rank - below) / within
+                } else {
+                    1.0
+                };
+                return lower + (le - lower) * share;
+            }
+            (lower, below) = (le, count);
+        }
+        lower
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    const EARLIER: &str = "rally_matchmaker_round_seconds_bucket{le=\"0.005\"} 10\n\
+                           rally_matchmaker_round_seconds_bucket{le=\"0.01\"} 10\n\
+                           rally_matchmaker_round_seconds_bucket{le=\"+Inf\"} 20\n";
+    const LATER: &str = "rally_matchmaker_round_seconds_bucket{le=\"0.005\"} 60\n\
+                         rally_matchmaker_round_seconds_bucket{le=\"0.01\"} 109\n\
+                         rally_matchmaker_round_seconds_bucket{le=\"+Inf\"} 120\n";
+
     #[test]
-    fn quantiles_are_read_from_a_summary_and_nan_when_absent() {
-        let text = "# TYPE rally_matchmaker_tick_ms summary\n\
-                    rally_matchmaker_tick_ms{quantile=\"0.5\"} 1.25\n\
-                    rally_matchmaker_tick_ms{quantile=\"0.99\"} 4\n\
-                    rally_matchmaker_tick_ms_count 12\n";
-        assert_eq!(quantiles(text, "rally_matchmaker_tick_ms"), (1.25, 4.0));
-        let (p50, p99) = quantiles(text, "rally_matchmaker_round_ms");
-        assert!(p50.is_nan() && p99.is_nan());
+    fn quantiles_are_of_what_was_recorded_between_two_readings() {
+        let name = "rally_matchmaker_round_seconds";
+        let held = buckets(LATER, name).minus(&buckets(EARLIER, name));
+        // 100 rounds since: 50 within 5 ms, 49 within 10 ms, 1 beyond.
+        assert_eq!(
+            held.0,
+            vec![(0.005, 50.0), (0.01, 99.0), (f64::INFINITY, 100.0)]
+        );
+        assert!((held.quantile(0.5) - 0.005).abs() < 1e-12);
+        assert!((held.quantile(0.99) - 0.01).abs() < 1e-12);
+        let p25 = held.quantile(0.25);
+        assert!((p25 - 0.0025).abs() < 1e-12, "{p25}");
+        // Past the last finite bound, the figure is that bound.
+        assert!((held.quantile(1.0) - 0.01).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_histogram_that_is_absent_or_empty_has_no_quantile() {
+        assert!(buckets("", "x").quantile(0.5).is_nan());
+        let none = buckets(EARLIER, "rally_matchmaker_round_seconds");
+        assert!(none.minus(&none).quantile(0.99).is_nan());
     }
 }

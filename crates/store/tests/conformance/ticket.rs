@@ -137,6 +137,39 @@ conformance! {
         assert_eq!(store.open_tickets_of_mode("duel").await.unwrap().len(), 1);
     }
 
+    async fn a_queue_is_read_again_a_page_at_a_time_in_id_order(store: &Store) {
+        let start = store.now();
+        let mut ids = Vec::new();
+        for i in 0..5 {
+            let p = player(store, &format!("page_{i}")).await;
+            ids.push(store.create_ticket(&new_ticket(p.id, vec![p.id], start)).await.unwrap().id);
+        }
+        let gone = player(store, "page_gone").await;
+        let cancelled = store.create_ticket(&new_ticket(gone.id, vec![gone.id], start)).await.unwrap();
+        store
+            .set_ticket_state(cancelled.id, TicketState::Searching, TicketState::Cancelled, None, Some("by_player"))
+            .await
+            .unwrap();
+        let elsewhere = player(store, "page_squad").await;
+        let mut squad = new_ticket(elsewhere.id, vec![elsewhere.id], start);
+        squad.mode = "squad".to_owned();
+        store.create_ticket(&squad).await.unwrap();
+        ids.sort();
+
+        let mut read = Vec::new();
+        let mut after = None;
+        loop {
+            let page = store.open_ticket_ids_page("duel", after, 2).await.unwrap();
+            assert!(page.len() <= 2);
+            read.extend(page.iter().copied());
+            match page.last() {
+                Some(&last) if page.len() == 2 => after = Some(last),
+                _ => break,
+            }
+        }
+        assert_eq!(read, ids, "every searching ticket of the queue once, in id order");
+    }
+
     async fn only_the_latest_owner_of_a_queue_can_write_for_it(store: &Store) {
         let first = store.take_queue("duel").await.unwrap();
         let mut tx = store.begin().await.unwrap();

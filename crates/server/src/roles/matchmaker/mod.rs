@@ -5,9 +5,10 @@
 //!    `state` backend; on success rebuild the queue from the store (every searching ticket,
 //!    with its original enqueue time). Renew owned leases; one that cannot be renewed, or whose
 //!    local deadline passed, is dropped with its tickets.
-//! 2. **Follow the store.** Read the owned queues' tickets changed since the last round (with an
-//!    overlap for clock skew and late commits): new searching tickets enter the engine,
-//!    cancelled ones leave it. Every 30 s, a full read adds any ticket the overlap missed.
+//! 2. **Follow the store.** Read the owned queues' tickets changed since the last round (and,
+//!    every 5 s, those of the last 5 s again, for clock skew and late commits): new searching
+//!    tickets enter the engine, cancelled ones leave it. Every 30 s a pass over the whole
+//!    queue, 2,000 ticket ids a round, adds any ticket the overlap missed.
 //! 3. **Tick** the engine and write each match in one transaction: the queue's epoch is checked
 //!    first (`queue_fences`: each takeover gets a new epoch from the store, so a matchmaker whose
 //!    lease lapsed and whose queue was taken over cannot write), then the
@@ -37,10 +38,12 @@ use rally_store::{Store, StoreError, Ticket, TicketState, Timestamp};
 use uuid::Uuid;
 
 mod backfill;
+mod known;
 mod lease_keeper;
 mod status;
 mod writes;
 
+use known::KnownTickets;
 use lease_keeper::{LeaseKeeper, Leases};
 use tokio_util::sync::CancellationToken;
 use writes::{WriteFailure, lock_parties};
@@ -52,11 +55,16 @@ use crate::{
     settings::MatchmakingSettings,
 };
 
-/// How far back each round re-reads ticket changes (clock skew between nodes, and commits that
-/// land after a later-stamped one).
+/// How far back the changes are read again, once per this long (clock skew between nodes,
+/// and commits that land after a later-stamped one); other rounds read from the cursor on.
 const OVERLAP: Duration = Duration::from_secs(5);
-/// How often the whole queue is re-read, to catch what the overlap missed.
+/// How long after one pass over the whole queue the next starts, to catch what the overlap
+/// missed.
 const FULL_RESYNC: Duration = Duration::from_secs(30);
+/// Ticket ids read per round during a pass (an index-only read; only tickets the engine does
+/// not hold are read in full): a round's cost stays bounded however long the queue, and a
+/// pass over 100,000 tickets takes 50 rounds.
+const RESYNC_PAGE: i64 = 2_000;
 
 /// A ticket this node feeds the engine.
 #[derive(Debug, Clone)]
@@ -67,8 +75,8 @@ struct Known {
     region: String,
     spec: TicketSpec,
     queued_at: Millis,
-    /// When its last `queue.status` went out, on the clock's timer.
-    last_status: Option<Duration>,
+    /// When its next `queue.status` is due, on the clock's timer.
+    next_status: Duration,
 }
 
 /// A queue this node owns (its lease is kept by [`lease_keeper`]).
@@ -78,8 +86,12 @@ struct Owned {
     epoch: u64,
     cursor: Timestamp,
     backfill_cursor: Timestamp,
-    /// When the next full read is due, on the clock's timer.
+    /// When the next pass over the whole queue is due, on the clock's timer.
     resync_at: Duration,
+    /// Where the pass under way has read to (`None`: no pass under way).
+    resync_after: Option<Uuid>,
+    /// When the changes of the last OVERLAP are next read again, on the clock's timer.
+    sweep_at: Duration,
     /// Recent matched waits (seconds), with when they were matched on the clock's timer.
     waits: VecDeque<(Duration, f64)>,
 }
@@ -97,7 +109,7 @@ pub struct MatchmakerRole {
     owned: HashMap<Mode, Owned>,
     /// The leases of the owned queues, renewed by their own task.
     leases: Leases,
-    known: HashMap<TicketId, Known>,
+    known: KnownTickets,
     /// Open backfill requests fed to the engine: their match.
     backfills: HashMap<BackfillId, (Mode, Uuid)>,
     /// Searching tickets the queue can no longer take, to end this round.
@@ -105,6 +117,8 @@ pub struct MatchmakerRole {
     /// When this role loaded its queue definitions: only tickets made before may be ended as
     /// unusable, since a newer one may come from a node with a newer definition.
     configured_at: Timestamp,
+    /// The task that sends `queue.status` pushes, started with the first of them.
+    teller: Option<tokio::sync::mpsc::Sender<status::Statuses>>,
 }
 
 impl std::fmt::Debug for MatchmakerRole {
@@ -130,6 +144,30 @@ impl Refusal {
         Self {
             lasting: true,
             why: error.to_string(),
+        }
+    }
+}
+
+/// The time a round spends in each of its steps, recorded as
+/// `rally_matchmaker_round_phase_seconds{phase}` when the next one starts.
+struct Phase {
+    started: Instant,
+}
+
+impl Phase {
+    /// Starts timing the round's first step.
+    fn start() -> Self {
+        Self {
+            started: Instant::now(),
+        }
+    }
+
+    /// Records the step `done` and starts timing the next.
+    fn next(self, done: &'static str) -> Self {
+        metrics::histogram!("rally_matchmaker_round_phase_seconds", "phase" => done)
+            .record(self.started.elapsed().as_secs_f64());
+        Self {
+            started: Instant::now(),
         }
     }
 }
@@ -166,10 +204,11 @@ impl MatchmakerRole {
             engine,
             owned: HashMap::new(),
             leases: Leases::default(),
-            known: HashMap::new(),
+            known: KnownTickets::default(),
             backfills: HashMap::new(),
             unusable: Vec::new(),
             configured_at,
+            teller: None,
         }
     }
 
@@ -220,7 +259,9 @@ impl MatchmakerRole {
     /// the node's clock reads (a test advances its manual clock, then calls this).
     pub async fn round(&mut self) {
         let round_started = Instant::now();
+        let phase = Phase::start();
         self.ownership().await;
+        let phase = phase.next("ownership");
         let modes: Vec<Mode> = self.owned.keys().copied().collect();
         for mode in modes {
             if let Err(error) = self.follow(mode).await {
@@ -228,12 +269,12 @@ impl MatchmakerRole {
             }
         }
         self.end_unusable().await;
+        let phase = phase.next("follow");
         let started = Instant::now();
         let outcome = self.engine.tick(engine_millis(self.now()));
         let ticked = started.elapsed();
         metrics::histogram!("rally_tick_duration_seconds").record(ticked.as_secs_f64());
-        // Summaries (quantiles) for `rally bench queue`: the engine's tick and the whole round.
-        metrics::histogram!("rally_matchmaker_tick_ms").record(ticked.as_secs_f64() * 1000.0);
+        let phase = phase.next("tick");
         for fill in outcome.backfills {
             self.write_fill(fill).await;
         }
@@ -243,9 +284,11 @@ impl MatchmakerRole {
         for timed_out in outcome.timed_out {
             self.time_out(timed_out).await;
         }
+        let phase = phase.next("write");
         self.tell().await;
-        metrics::histogram!("rally_matchmaker_round_ms")
-            .record(round_started.elapsed().as_secs_f64() * 1000.0);
+        phase.next("tell");
+        metrics::histogram!("rally_matchmaker_round_seconds")
+            .record(round_started.elapsed().as_secs_f64());
     }
 
     async fn ownership(&mut self) {
@@ -288,6 +331,8 @@ impl MatchmakerRole {
                 cursor,
                 backfill_cursor: cursor,
                 resync_at: self.clock.elapsed() + FULL_RESYNC,
+                resync_after: None,
+                sweep_at: self.clock.elapsed() + OVERLAP,
                 waits: VecDeque::new(),
             },
         );
@@ -318,13 +363,7 @@ impl MatchmakerRole {
         if self.owned.remove(&mode).is_none() {
             return;
         }
-        let ids: Vec<TicketId> = self
-            .known
-            .iter()
-            .filter(|(_, k)| k.mode == mode)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in ids {
+        for id in self.known.of_mode(mode) {
             self.engine.cancel(id);
             self.known.remove(&id);
         }
@@ -392,7 +431,7 @@ impl MatchmakerRole {
                 region: ticket.region.clone(),
                 spec,
                 queued_at,
-                last_status: None,
+                next_status: self.clock.elapsed(),
             },
         );
         Ok(())
@@ -403,20 +442,50 @@ impl MatchmakerRole {
         let Some(owned) = self.owned.get(&mode) else {
             return Ok(());
         };
-        if self.clock.elapsed() >= owned.resync_at {
-            let open = store.open_tickets_of_mode(mode.as_str()).await?;
-            for ticket in &open {
-                self.admit(mode, ticket);
+        // A pass over the whole queue, a page a round: due every FULL_RESYNC, or under way.
+        if owned.resync_after.is_some() || self.clock.elapsed() >= owned.resync_at {
+            let page = store
+                .open_ticket_ids_page(mode.as_str(), owned.resync_after, RESYNC_PAGE)
+                .await?;
+            // Only a ticket the engine does not hold is read in full.
+            for &id in &page {
+                if !self.known.contains_key(&TicketId(id.as_u128())) {
+                    match store.ticket(id).await {
+                        Ok(ticket) if ticket.state == TicketState::Searching => {
+                            self.admit(mode, &ticket);
+                        }
+                        Ok(_) | Err(StoreError::NotFound) => {}
+                        Err(error) => return Err(error),
+                    }
+                }
             }
+            let more = page.len() == RESYNC_PAGE as usize;
+            let now = self.clock.elapsed();
             if let Some(owned) = self.owned.get_mut(&mode) {
-                owned.resync_at = self.clock.elapsed() + FULL_RESYNC;
+                owned.resync_after = page.last().copied().filter(|_| more);
+                if !more {
+                    owned.resync_at = now + FULL_RESYNC;
+                }
             }
         }
         let Some(owned) = self.owned.get(&mode) else {
             return Ok(());
         };
-        let overlap = time::Duration::try_from(OVERLAP).expect("BUG: a small duration");
-        let since = owned.cursor.plus(-overlap);
+        // Changes since the cursor each round; once every OVERLAP, the overlap again too, for
+        // commits that landed after a later-stamped one was read.
+        let now = self.clock.elapsed();
+        let sweep = now >= owned.sweep_at;
+        let since = if sweep {
+            // From the overlap before the cursor, but never more than two overlaps back: a
+            // cursor that stood still (a quiet queue) must not have the same rows read again.
+            let overlap = time::Duration::try_from(OVERLAP).expect("BUG: a small duration");
+            owned
+                .cursor
+                .plus(-overlap)
+                .max(self.now().plus(-overlap * 2))
+        } else {
+            owned.cursor
+        };
         let changed = store.tickets_changed_since(mode.as_str(), since).await?;
         let mut cursor = owned.cursor;
         for ticket in &changed {
@@ -432,6 +501,9 @@ impl MatchmakerRole {
         }
         if let Some(owned) = self.owned.get_mut(&mode) {
             owned.cursor = cursor;
+            if sweep {
+                owned.sweep_at = now + OVERLAP;
+            }
         }
         self.follow_backfills(mode, &store).await
     }

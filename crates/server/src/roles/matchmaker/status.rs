@@ -1,84 +1,64 @@
 //! Step 4 of a round, telling: `queue.status` to each searching ticket's players every
-//! `queue_status_interval_s`, the queue depth metrics, and the queue figures behind
-//! `GET /v1/queues`.
+//! `queue_status_interval_s` (sent by a task of its own, the teller), the queue depth metrics,
+//! and the queue figures behind `GET /v1/queues`.
 
-use std::{collections::HashMap, time::Duration};
+use std::time::Duration;
 
-use rally_engine::Mode;
+use rally_events::Events;
 use rally_protocol::{gateway::ServerEvent, queue::QueueStatus};
-use uuid::Uuid;
+use tokio::sync::mpsc;
 
-use super::MatchmakerRole;
+use super::{MatchmakerRole, known::DueStatus};
 use crate::{
     gateway::push,
     matchmaking::{
-        engine_millis,
+        Queues,
         stats::{self, QueueStats},
     },
 };
 
 /// How long matches count toward a queue's median wait.
 const WAIT_WINDOW: Duration = Duration::from_secs(300);
+/// Rounds of statuses the teller may hold unsent before a round's are dropped.
+const TELLER_BACKLOG: usize = 4;
+/// Pushes the teller sends between two yields to the runtime.
+const TELLER_TURN: usize = 64;
+
+/// One round's statuses, and when they were due (Unix ms).
+pub(super) type Statuses = (Vec<DueStatus>, i64);
 
 impl MatchmakerRole {
-    /// Pushes the due `queue.status` and publishes each owned queue's figures.
+    /// Hands the due `queue.status` pushes to the teller and publishes each owned queue's
+    /// figures. Only the tickets whose status is due are visited, and the pushes are sent by
+    /// the teller task, never by the round: with many tickets waiting a round would otherwise
+    /// spend most of its time publishing.
     pub(super) async fn tell(&mut self) {
         let interval = self.settings.queue_status_interval();
         let now = self.clock.elapsed();
         let now_at = self.now();
-        let now_ms = engine_millis(now_at);
-        let events = self.events.clone();
-        let mut depth: HashMap<(Mode, String), u64> = HashMap::new();
-        let mut due = Vec::new();
-        for known in self.known.values_mut() {
-            let mode = known.mode;
-            *depth.entry((mode, known.region.clone())).or_default() +=
-                known.spec.members.len() as u64;
-            if known
-                .last_status
-                .is_none_or(|at| now.saturating_sub(at) >= interval)
+        let due = self.known.statuses_due(now, interval);
+        if !due.is_empty() {
+            let (events, queues) = (&self.events, &self.queues);
+            let teller = self
+                .teller
+                .get_or_insert_with(|| teller(events.clone(), queues.clone()));
+            if let Err(mpsc::error::TrySendError::Full((dropped, _))) =
+                teller.try_send((due, now_at.unix_millis()))
             {
-                known.last_status = Some(now);
-                // Only what the push needs: cloning the whole spec for every due ticket was
-                // most of this loop's allocations with many tickets waiting.
-                let members: Vec<Uuid> = known.spec.members.iter().map(|m| m.player_id).collect();
-                due.push((mode, known.id, known.queued_at, members));
-            }
-        }
-        for (mode, ticket_id, queued_at, members) in due {
-            let Some((_, config)) = self.queues.get(mode.as_str()) else {
-                continue;
-            };
-            let waited_ms = now_ms.0.saturating_sub(queued_at.0);
-            let status = ServerEvent::QueueStatus(QueueStatus {
-                ticket_id,
-                mode: mode.as_str().to_owned(),
-                waited_s: waited_ms as f64 / 1000.0,
-                rating_band: config.rating_band.at(waited_ms),
-                latency_limit_ms: config.latency_ms.at(waited_ms),
-            });
-            for member in members {
-                let _ = push::send(&events, member, status.clone(), now_at.unix_millis()).await;
+                metrics::counter!("rally_queue_status_dropped_total")
+                    .increment(dropped.len() as u64);
             }
         }
         let ttl = self.settings.matchmaker_lease() * 2;
-        let modes: Vec<Mode> = self.owned.keys().copied().collect();
+        let modes: Vec<_> = self.owned.keys().copied().collect();
         for mode in modes {
             if let Some((_, config)) = self.queues.get(mode.as_str()) {
                 for region in &config.regions {
-                    let waiting = depth
-                        .get(&(mode, region.as_str().to_owned()))
-                        .copied()
-                        .unwrap_or(0);
+                    let waiting = self.known.depth(mode, region.as_str());
                     metrics::gauge!("rally_queue_depth", "mode" => mode.as_str().to_owned(), "region" => region.as_str().to_owned())
                         .set(waiting as f64);
                 }
             }
-            let players_waiting = depth
-                .iter()
-                .filter(|((m, _), _)| *m == mode)
-                .map(|(_, n)| *n)
-                .sum();
             let median_wait_s = self.owned.get_mut(&mode).and_then(|owned| {
                 while owned
                     .waits
@@ -90,12 +70,43 @@ impl MatchmakerRole {
                 median(owned.waits.iter().map(|(_, w)| *w).collect())
             });
             let figures = QueueStats {
-                players_waiting,
+                players_waiting: self.known.players_waiting(mode),
                 median_wait_s,
             };
             stats::publish(&self.state, mode.as_str(), &figures, ttl).await;
         }
     }
+}
+
+/// The teller: a task that builds and sends each round's statuses as they come, until the role
+/// that holds its sender is dropped.
+fn teller(events: Events, queues: Queues) -> mpsc::Sender<Statuses> {
+    let (sender, mut rounds) = mpsc::channel::<Statuses>(TELLER_BACKLOG);
+    tokio::spawn(async move {
+        while let Some((due, at_ms)) = rounds.recv().await {
+            let now_ms = u64::try_from(at_ms).unwrap_or(0);
+            for (sent, status) in due.into_iter().enumerate() {
+                let Some((_, config)) = queues.get(status.mode.as_str()) else {
+                    continue;
+                };
+                let waited_ms = now_ms.saturating_sub(status.queued_at.0);
+                let event = ServerEvent::QueueStatus(QueueStatus {
+                    ticket_id: status.ticket,
+                    mode: status.mode.as_str().to_owned(),
+                    waited_s: waited_ms as f64 / 1000.0,
+                    rating_band: config.rating_band.at(waited_ms),
+                    latency_limit_ms: config.latency_ms.at(waited_ms),
+                });
+                let _ = push::send(&events, status.player, event, at_ms).await;
+                // An in-process publish never waits: give the runtime's other tasks (the
+                // round among them) their turn now and then.
+                if sent % TELLER_TURN == TELLER_TURN - 1 {
+                    tokio::task::yield_now().await;
+                }
+            }
+        }
+    });
+    sender
 }
 
 fn median(mut values: Vec<f64>) -> Option<f64> {

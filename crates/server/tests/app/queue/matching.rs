@@ -1,15 +1,18 @@
 //! Tickets become matches: both players are told, the tickets and the match are stored, and a
 //! player in a match cannot queue again.
 
+use std::time::Duration;
+
 use rally_clock::ManualClock;
-use rally_store::{NewTicket, TicketState, new_id};
+use rally_server::matchmaking::spec::TicketSpec;
+use rally_store::{NewTicket, TicketState, Timestamp, new_id};
 use serde_json::json;
 
 use super::{duel, queue, ticket, with};
 use crate::accounts::problem;
 use crate::gateway::connect_hello;
-use crate::harness::{spawn_app, spawn_app_on};
-use crate::party::player;
+use crate::harness::{TestApp, spawn_app, spawn_app_on};
+use crate::party::{Player, player};
 
 #[tokio::test]
 async fn two_duellists_are_matched_and_each_told_with_the_teams() {
@@ -89,11 +92,11 @@ async fn a_ticket_that_waits_too_long_times_out_and_its_player_is_told() {
         String::from_utf8_lossy(&answer.body)
     );
     // A round admits the ticket and reports its wait; its time is not up yet.
-    manual.advance(std::time::Duration::from_millis(200));
+    manual.advance(Duration::from_millis(200));
     let status = socket.next_of("queue.status").await;
     assert_eq!(status["data"]["mode"], "lonely");
     assert_eq!(ticket(&app, &ada).await.json()["state"], "searching");
-    manual.advance(std::time::Duration::from_millis(1_400));
+    manual.advance(Duration::from_millis(1_400));
     let cancelled = socket.next_of("queue.cancelled").await;
     assert_eq!(cancelled["data"]["reason"], "timed_out");
     assert_eq!(ticket(&app, &ada).await.json()["state"], "timed_out");
@@ -173,7 +176,83 @@ async fn a_player_whose_socket_stays_gone_past_the_grace_leaves_the_queue() {
             assert_eq!(now["cancel_reason"], "disconnected");
             break;
         }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
     assert_eq!(state, "cancelled");
+}
+
+/// A duel queue whose rounds come every 200 ms.
+const QUICK_QUEUE: &str = "{quick={team_size=1,max_party_size=1,min_teams=2,teams=2,rating_system=Glicko2,tick_interval_ms=200}}";
+
+/// Stores a searching ticket for `who` shaped as `like`'s, stamped `at`: a commit that lands
+/// after later-stamped changes were read.
+async fn stamped_ticket(app: &TestApp, who: &Player, like: &Player, at: Timestamp) {
+    let store = &app.state().backends().store;
+    let model = store
+        .latest_ticket_of_player(like.id.parse().unwrap())
+        .await
+        .unwrap()
+        .expect("the model ticket is stored");
+    let id: uuid::Uuid = who.id.parse().unwrap();
+    let mut spec: TicketSpec = serde_json::from_value(model.spec.clone()).unwrap();
+    spec.members[0].player_id = id;
+    let mut tx = store.begin().await.unwrap();
+    tx.create_ticket(&NewTicket {
+        id: new_id(),
+        owner_id: id,
+        party_id: None,
+        mode: model.mode,
+        region: model.region,
+        latencies: model.latencies,
+        spec: serde_json::to_value(spec).unwrap(),
+        members: vec![id],
+        created_at: at,
+    })
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+}
+
+/// Queues `ada` in the quick queue, lets a round read her ticket (so the matchmaker's cursor
+/// is at its stamp), stores `bob`'s ticket stamped `before` earlier, then advances the clock
+/// by `for_s` seconds a round at a time: both must be matched.
+async fn a_late_ticket_is_matched_within(before: Duration, for_s: u64) {
+    let manual = ManualClock::starting_now();
+    let mut app = spawn_app_on(manual.clock(), &with(&[("queues", QUICK_QUEUE)])).await;
+    let addr = app.serve();
+    let ada = player(&app, "ada").await;
+    let bob = player(&app, "bob").await;
+    let (mut ada_socket, _) = connect_hello(addr, &ada.token, "").await;
+    let (mut bob_socket, _) = connect_hello(addr, &bob.token, "").await;
+    let body = json!({"mode": "quick", "regions": [{"region": "eu", "latency_ms": 20}]});
+    assert_eq!(queue(&app, &ada, body).await.status, 201);
+    manual.advance(Duration::from_millis(200));
+    ada_socket.next_of("queue.status").await;
+
+    let stamp = app
+        .state()
+        .backends()
+        .store
+        .now()
+        .plus(time::Duration::try_from(before).unwrap() * -1);
+    stamped_ticket(&app, &bob, &ada, stamp).await;
+    for _ in 0..for_s * 5 {
+        manual.advance(Duration::from_millis(200));
+        tokio::task::yield_now().await;
+    }
+    let found = bob_socket.next_of("match.found").await;
+    assert_eq!(found["data"]["mode"], "quick");
+    assert_eq!(ticket(&app, &ada).await.json()["state"], "matched");
+}
+
+#[tokio::test]
+async fn a_ticket_committed_after_later_stamped_ones_were_read_is_matched_by_the_overlap() {
+    // Stamped a second before what the cursor has read: the read of the last 5 s finds it.
+    a_late_ticket_is_matched_within(Duration::from_secs(1), 6).await;
+}
+
+#[tokio::test]
+async fn a_ticket_older_than_the_overlap_is_matched_by_the_pass_over_the_queue() {
+    // Stamped a minute early: only the pass over the whole queue (every 30 s) finds it.
+    a_late_ticket_is_matched_within(Duration::from_secs(60), 31).await;
 }
