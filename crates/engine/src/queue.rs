@@ -5,8 +5,9 @@
 //! change its last search's answer or its region fallback opened (the `due` set, keyed by
 //! time; see [`Miss`]), or a ticket arrived next to it in rating (woken into `due`). A search
 //! that failed with its picks complete, or that walked its whole bucket inside its band, is
-//! not repeated when the band widens: the same walk would find the same tickets. Timeouts come off the front of a deadline heap. So a tick touches the fresh and due
-//! tickets, the expired ones and open backfill requests, never the whole queue.
+//! not repeated when the band widens: the same walk would find the same tickets. Timeouts come
+//! off the front of a deadline heap. So a tick touches the fresh and due tickets, the expired
+//! ones and open backfill requests, never the whole queue.
 
 use std::{
     cmp::Reverse,
