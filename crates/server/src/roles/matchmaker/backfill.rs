@@ -5,10 +5,10 @@
 
 use rally_engine::{BackfillFill, BackfillId, BackfillRequest, Mode, Rating, Region, TicketId};
 use rally_protocol::event::{Event, SessionReady};
-use rally_store::{Backfill, BackfillState, NewParticipant, StoreError, TicketState};
+use rally_store::{Backfill, BackfillState, NewParticipant, StoreError};
 use uuid::Uuid;
 
-use super::{Known, MatchmakerRole, OVERLAP, WriteFailure, lock_parties};
+use super::{Known, MatchmakerRole, OVERLAP, WriteFailure, claim_tickets};
 use crate::{bus, matchmaking::engine_millis};
 
 impl MatchmakerRole {
@@ -157,26 +157,7 @@ impl MatchmakerRole {
             // Withdrawn meanwhile: the tickets go back.
             return Err(WriteFailure::TicketGone);
         }
-        lock_parties(&mut tx, tickets).await?;
-        for known in tickets {
-            match tx
-                .set_ticket_state(
-                    known.id,
-                    TicketState::Searching,
-                    TicketState::Matched,
-                    Some(match_id),
-                    None,
-                )
-                .await
-            {
-                Ok(_) => {}
-                Err(StoreError::NotFound) => return Err(WriteFailure::TicketGone),
-                Err(error) => return Err(error.into()),
-            }
-            if let Some(party_id) = known.party_id {
-                tx.set_party_queued(party_id, false).await?;
-            }
-        }
+        claim_tickets(&mut tx, tickets, match_id).await?;
         let participants: Vec<NewParticipant> = fill
             .players
             .iter()

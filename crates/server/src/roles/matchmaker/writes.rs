@@ -149,26 +149,7 @@ impl MatchmakerRole {
             other => other?,
         }
         tx.create_match(new).await?;
-        lock_parties(&mut tx, tickets).await?;
-        for known in tickets {
-            match tx
-                .set_ticket_state(
-                    known.id,
-                    TicketState::Searching,
-                    TicketState::Matched,
-                    Some(new.id),
-                    None,
-                )
-                .await
-            {
-                Ok(_) => {}
-                Err(StoreError::NotFound) => return Err(WriteFailure::TicketGone),
-                Err(error) => return Err(error.into()),
-            }
-            if let Some(party_id) = known.party_id {
-                tx.set_party_queued(party_id, false).await?;
-            }
-        }
+        claim_tickets(&mut tx, tickets, new.id).await?;
         bus::outbox::enqueue(&mut tx, new.id, Event::MatchCreated(found.clone())).await?;
         tx.commit().await?;
         Ok(())
@@ -220,19 +201,41 @@ impl MatchmakerRole {
     }
 }
 
-/// Locks the tickets' parties, in id order, before their tickets: a party change locks the
-/// party first too, so the two never wait on each other in opposite orders.
-pub(super) async fn lock_parties(
+/// Moves the tickets from searching to matched into `match_id` and frees their parties, in
+/// `tx`. Their parties are locked first, in id order: a party change locks the party first
+/// too, so the two never wait on each other in opposite orders. A ticket no longer searching
+/// fails the whole write with [`WriteFailure::TicketGone`].
+pub(super) async fn claim_tickets(
     tx: &mut rally_store::Transaction,
     tickets: &[Known],
-) -> Result<(), StoreError> {
+    match_id: Uuid,
+) -> Result<(), WriteFailure> {
     let mut parties: Vec<Uuid> = tickets.iter().filter_map(|k| k.party_id).collect();
     parties.sort_unstable();
     parties.dedup();
     for party_id in parties {
         match tx.lock_party(party_id).await {
             Ok(_) | Err(StoreError::NotFound) => {}
-            Err(error) => return Err(error),
+            Err(error) => return Err(error.into()),
+        }
+    }
+    for known in tickets {
+        match tx
+            .set_ticket_state(
+                known.id,
+                TicketState::Searching,
+                TicketState::Matched,
+                Some(match_id),
+                None,
+            )
+            .await
+        {
+            Ok(_) => {}
+            Err(StoreError::NotFound) => return Err(WriteFailure::TicketGone),
+            Err(error) => return Err(error.into()),
+        }
+        if let Some(party_id) = known.party_id {
+            tx.set_party_queued(party_id, false).await?;
         }
     }
     Ok(())
