@@ -23,14 +23,19 @@ pub struct ConsumerOptions {
     pub ack_wait: Duration,
     /// How long [`Consumer::next`] waits for a message before returning `Ok(None)`.
     pub poll_wait: Duration,
+    /// The most messages [`Consumer::next_batch`] hands out at once. On NATS this is also how
+    /// many are fetched ahead for this consumer (held until acked, or the ack wait runs out
+    /// if the consumer is dropped). 1 hands them out one at a time.
+    pub batch: usize,
 }
 
 impl Default for ConsumerOptions {
-    /// 30 s ack wait, 5 s poll wait.
+    /// 30 s ack wait, 5 s poll wait, one message at a time.
     fn default() -> Self {
         Self {
             ack_wait: Duration::from_secs(30),
             poll_wait: Duration::from_secs(5),
+            batch: 1,
         }
     }
 }
@@ -51,6 +56,8 @@ pub struct PublishReceipt {
 pub struct Consumer {
     pub(crate) stream: Stream,
     pub(crate) durable: String,
+    /// The most deliveries [`Consumer::next_batch`] hands out.
+    pub(crate) batch: usize,
     pub(crate) puller: Puller,
 }
 
@@ -75,6 +82,30 @@ impl Consumer {
             Puller::InProcess(p) => Ok(p.next().await),
             Puller::Nats(p) => p.next(self.stream).await,
         }
+    }
+
+    /// Waits up to the poll wait for the next message, then takes those already there behind
+    /// it, up to the consumer's `batch` in all; empty when none came. Each delivery is settled
+    /// on its own. Cancel-safe like [`Consumer::next`].
+    ///
+    /// # Errors
+    /// [`EventsError::Unavailable`] when NATS cannot be reached before the first message.
+    pub async fn next_batch(&mut self) -> Result<Vec<Delivery>, EventsError> {
+        let Some(first) = self.next().await? else {
+            return Ok(Vec::new());
+        };
+        let mut batch = vec![first];
+        while batch.len() < self.batch {
+            let more = match &mut self.puller {
+                Puller::InProcess(p) => p.try_next(),
+                Puller::Nats(p) => p.try_next(self.stream),
+            };
+            match more {
+                Some(delivery) => batch.push(delivery),
+                None => break,
+            }
+        }
+        Ok(batch)
     }
 
     /// The stream this consumer reads.

@@ -118,6 +118,7 @@ impl Events {
         Ok(Consumer {
             stream,
             durable: durable.to_owned(),
+            batch: options.batch.max(1),
             puller,
         })
     }

@@ -13,7 +13,7 @@ use std::time::Duration;
 
 use async_nats::jetstream::{self, AckKind, consumer, message::PublishMessage, stream};
 use async_nats::{Client, ConnectOptions, connection::State};
-use futures::StreamExt;
+use futures::{FutureExt, StreamExt};
 use tokio::time::{Instant, timeout};
 
 use crate::consumer::{Acker, Delivery};
@@ -172,6 +172,7 @@ impl NatsBus {
             messages: None,
             root: self.stream_root(stream),
             poll_wait: options.poll_wait,
+            batch: options.batch.max(1),
         })
     }
 
@@ -226,8 +227,9 @@ impl NatsBus {
 /// It keeps one long-lived pull subscription (opened on the first `next`) rather than one
 /// pull request per call: with a fresh inbox per call, a message the server sends just as a
 /// request expires would land in a dropped inbox and wait a whole ack wait to come back. At
-/// most one message is fetched ahead; if the consumer is dropped holding it, it comes back
-/// after the ack wait like any unacknowledged message.
+/// most the consumer's `batch` of messages are fetched ahead (one, unless it asked for more); if
+/// the consumer is dropped holding them, they come back after the ack wait like any
+/// unacknowledged message.
 /// How long one pull request waits on the server before the client renews it.
 const PULL_EXPIRES: Duration = Duration::from_secs(5);
 /// How often the server confirms an open pull request is alive (under half of `PULL_EXPIRES`).
@@ -239,6 +241,8 @@ pub(crate) struct NatsPuller {
     messages: Option<consumer::pull::Stream>,
     root: String,
     poll_wait: Duration,
+    /// How many messages one pull fetches ahead.
+    batch: usize,
 }
 
 impl std::fmt::Debug for NatsPuller {
@@ -262,7 +266,7 @@ impl NatsPuller {
             None => self.messages.insert(
                 self.consumer
                     .stream()
-                    .max_messages_per_batch(1)
+                    .max_messages_per_batch(self.batch)
                     // Short-lived pull requests: if one is lost under load (its message then
                     // waits for the ack wait), the next starts within seconds, not after the
                     // client's default 30 s.
@@ -291,6 +295,24 @@ impl NatsPuller {
                 };
             }
         };
+        Ok(Some(self.delivery(stream, message)))
+    }
+
+    /// A message already fetched ahead, without waiting; `None` when there is none (or the
+    /// pull ended: the next [`NatsPuller::next`] starts a fresh one).
+    pub(crate) fn try_next(&mut self, stream: Stream) -> Option<Delivery> {
+        let messages = self.messages.as_mut()?;
+        match messages.next().now_or_never()? {
+            Some(Ok(message)) => Some(self.delivery(stream, message)),
+            _ => {
+                self.messages = None;
+                None
+            }
+        }
+    }
+
+    /// The delivery of a fetched `message` of `stream`.
+    fn delivery(&self, stream: Stream, message: jetstream::Message) -> Delivery {
         let attempt = message
             .info()
             .ok()
@@ -303,13 +325,13 @@ impl NatsPuller {
             .strip_prefix(self.root.as_str())
             .unwrap_or(message.subject.as_str())
             .to_owned();
-        Ok(Some(Delivery {
+        Delivery {
             stream,
             key,
             payload: message.payload.into(),
             attempt,
             acker: Acker::Nats(Box::new(NatsAcker { acker })),
-        }))
+        }
     }
 }
 

@@ -68,6 +68,7 @@ fn options(ack_wait: Duration, poll_wait: Duration) -> ConsumerOptions {
     ConsumerOptions {
         ack_wait,
         poll_wait,
+        batch: 1,
     }
 }
 
@@ -393,6 +394,48 @@ mod cases {
         );
     }
 
+    pub async fn a_batch_holds_at_most_its_size_and_every_message_once(events: Events) {
+        for k in 0..7 {
+            events
+                .publish_durable(Stream::MatchCompleted, &format!("m-{k}"), vec![k], None)
+                .await
+                .unwrap();
+        }
+        let mut consumer = events
+            .consumer(
+                Stream::MatchCompleted,
+                "ratings",
+                ConsumerOptions {
+                    batch: 3,
+                    ..options(Duration::from_secs(30), Duration::from_secs(1))
+                },
+            )
+            .await
+            .unwrap();
+        let mut seen = Vec::new();
+        let mut largest = 0;
+        let deadline = Instant::now() + PATIENCE;
+        while seen.len() < 7 {
+            assert!(
+                Instant::now() < deadline,
+                "only {seen:?} within {PATIENCE:?}"
+            );
+            let batch = consumer.next_batch().await.unwrap();
+            largest = largest.max(batch.len());
+            for delivery in batch {
+                seen.push(delivery.payload()[0]);
+                delivery.ack().await.unwrap();
+            }
+        }
+        assert!(largest <= 3, "a batch of {largest} from a consumer of 3");
+        seen.sort_unstable();
+        assert_eq!(seen, (0..7).collect::<Vec<u8>>(), "each message once");
+        assert!(
+            consumer.next_batch().await.unwrap().is_empty(),
+            "nothing is left after every message was acked"
+        );
+    }
+
     pub async fn ping_answers_on_a_live_bus(events: Events) {
         events.ping().await.unwrap();
     }
@@ -431,6 +474,7 @@ conformance!(
     a_repeated_message_id_is_stored_once,
     fan_out_reaches_every_subscriber_of_the_subject_and_no_other,
     names_with_wildcards_or_dots_are_refused,
+    a_batch_holds_at_most_its_size_and_every_message_once,
     ping_answers_on_a_live_bus,
 );
 

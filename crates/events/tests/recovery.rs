@@ -143,6 +143,7 @@ async fn the_bus_reports_nats_down_while_it_is_down_and_recovers_by_itself() {
             ConsumerOptions {
                 ack_wait: Duration::from_secs(60),
                 poll_wait: Duration::from_secs(1),
+                batch: 1,
             },
         )
         .await

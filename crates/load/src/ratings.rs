@@ -1,25 +1,32 @@
 //! The ratings benchmark behind `rally bench ratings`: leaderboard reads (top 100 and a player
 //! with those around them) and history pages at a fixed rate, with many rated players, and how
-//! many 10-player results per second the ratings code applies.
+//! many 10-player results per second the ratings role applies.
 //!
 //! Requests go through the whole router in process (every middleware, extractor and backend
 //! call) but not through a socket, as in `rally bench accounts`. Players and ratings are written
-//! in bulk by the benchmark's own connection ([`Fill`]); results are applied by the same
-//! function the ratings role calls. Run it against a database and Redis namespace of its own:
-//! it leaves its rows there.
+//! in bulk by the benchmark's own connection ([`Fill`]); results are published on the node's
+//! `match.completed` stream and applied by the ratings role's own reader and handler, in its
+//! batches. Run it against a database and Redis namespace of its own: it leaves its rows there.
 
-use std::{fmt, time::Duration};
+use std::{fmt, sync::Arc, time::Duration};
 
 use anyhow::{Context, ensure};
 use axum::{body::Body, http::Request};
+use rally_events::Stream;
 use rally_protocol::{
-    event::{MatchCompleted, PlayerOutcome},
+    event::{Event, MatchCompleted, PlayerOutcome},
     session::{Outcome as WireOutcome, ResultLine, ResultReport},
 };
-use rally_server::ratings::{board, season};
+use rally_server::{
+    bus::outbox,
+    ratings::{board, season},
+    roles::ratings::{Results, apply_results},
+};
 use rally_store::{MatchState, NewMatch, NewParticipant, Outcome, Store, new_id};
 use serde_json::json;
-use tokio::time::Instant;
+use sqlx::{Connection, PgConnection};
+use tokio::{sync::RwLock, time::Instant};
+use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
 use uuid::Uuid;
 
@@ -35,6 +42,8 @@ const PLAYERS_PER_RESULT: usize = 10;
 const SAMPLE: i64 = 10_000;
 /// Of those, how many read (each with a token of their own).
 const READERS: usize = 1000;
+/// The longest the results may take to be applied before the benchmark gives up.
+const APPLY_PATIENCE: Duration = Duration::from_secs(600);
 
 /// Options of `rally bench ratings`.
 #[derive(Debug, Clone, clap::Args)]
@@ -51,9 +60,6 @@ pub struct RatingsBenchArgs {
     /// 10-player results applied for the throughput.
     #[arg(long, default_value_t = 2000)]
     pub results: usize,
-    /// Concurrent appliers.
-    #[arg(long, default_value_t = 8)]
-    pub appliers: usize,
     /// PostgreSQL (SQLite in a temporary directory otherwise); give it a database of its own.
     #[arg(long, env = "RALLY_BENCH_DATABASE_URL")]
     pub database_url: Option<String>,
@@ -159,7 +165,7 @@ pub async fn ratings(args: &RatingsBenchArgs) -> anyhow::Result<RatingsReport> {
     board::rebuild(&store, &state.backends().state, season.id).await?;
     let fill = started.elapsed();
 
-    // Results: matches of 5 against 5 from the sample, applied concurrently.
+    // Results: matches of 5 against 5 from the sample.
     let mut completed = Vec::with_capacity(args.results);
     for k in 0..args.results {
         let players: Vec<Uuid> = (0..PLAYERS_PER_RESULT)
@@ -167,27 +173,8 @@ pub async fn ratings(args: &RatingsBenchArgs) -> anyhow::Result<RatingsReport> {
             .collect();
         completed.push(ten_player_result(&store, &players, season.id).await?);
     }
-    let started = Instant::now();
-    let mut appliers = tokio::task::JoinSet::new();
-    for chunk in completed.chunks(completed.len().div_ceil(args.appliers.max(1)).max(1)) {
-        let chunk = chunk.to_vec();
-        let state = state.clone();
-        appliers.spawn(async move {
-            for result in &chunk {
-                if let Ok(Some(applied)) = state.ratings().apply(result).await {
-                    let _ = board::record(
-                        &state.backends().state,
-                        applied.season_id,
-                        &applied.mode,
-                        &applied.changes,
-                    )
-                    .await;
-                }
-            }
-        });
-    }
-    while appliers.join_next().await.is_some() {}
-    let results_per_s = args.results as f64 / started.elapsed().as_secs_f64();
+    analyze(node.database_url()).await?;
+    let results_per_s = apply_through_the_role(&node, &completed).await?;
 
     // Reads, open loop, in turn: top 100, me and around, history.
     let tokens = state.accounts().tokens();
@@ -262,6 +249,76 @@ pub async fn ratings(args: &RatingsBenchArgs) -> anyhow::Result<RatingsReport> {
         history,
         errors,
     })
+}
+
+/// Publishes `completed` on the node's `match.completed` stream and runs the ratings role's
+/// appliers over it (the role's own readers and handler, batches and all) until every result
+/// is applied; results per second.
+async fn apply_through_the_role(
+    node: &EmbeddedNode,
+    completed: &[MatchCompleted],
+) -> anyhow::Result<f64> {
+    let state = node.state();
+    let events = state.backends().events.clone();
+    let applied_before = applied_count(state);
+    for result in completed {
+        let envelope = outbox::seal(Event::MatchCompleted(result.clone()), state.now());
+        let id = result.match_id.to_string();
+        events
+            .publish_durable(
+                Stream::MatchCompleted,
+                &id,
+                serde_json::to_vec(&envelope)?,
+                Some(&id),
+            )
+            .await?;
+    }
+    let results = Results::new(
+        state.ratings().clone(),
+        state.backends().state.clone(),
+        Arc::new(RwLock::new(())),
+    );
+    let stop = CancellationToken::new();
+    let started = Instant::now();
+    let reading = tokio::spawn(apply_results(events, results, stop.clone()));
+    let goal = applied_before + completed.len() as u64;
+    let deadline = started + APPLY_PATIENCE;
+    while applied_count(state) < goal {
+        ensure!(
+            Instant::now() < deadline,
+            "only {} of {} results applied within {APPLY_PATIENCE:?}",
+            applied_count(state) - applied_before,
+            completed.len()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let elapsed = started.elapsed();
+    stop.cancel();
+    reading.await?;
+    Ok(completed.len() as f64 / elapsed.as_secs_f64())
+}
+
+/// Gathers PostgreSQL's planner statistics, as autovacuum would have on a database that had
+/// been running: the fill and the stored matches came faster than it wakes, and with no
+/// statistics the planner may scan a whole table where it should look up a few rows.
+async fn analyze(database_url: &str) -> anyhow::Result<()> {
+    if database_url.starts_with("postgres") {
+        let mut db = PgConnection::connect(database_url).await?;
+        sqlx::query("ANALYZE").execute(&mut db).await?;
+        db.close().await?;
+    }
+    Ok(())
+}
+
+/// Results applied so far in this process, from `rally_ratings_applied_total`.
+fn applied_count(state: &rally_server::AppState) -> u64 {
+    state
+        .metrics()
+        .render()
+        .lines()
+        .filter(|line| line.starts_with("rally_ratings_applied_total"))
+        .filter_map(|line| line.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum::<f64>() as u64
 }
 
 /// A completed 5v5 between `players` (the first five win), stored, ready to apply.

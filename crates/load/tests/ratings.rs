@@ -13,7 +13,6 @@ fn tiny() -> RatingsBenchArgs {
         rate: 30,
         duration_s: 1,
         results: 6,
-        appliers: 2,
         database_url: None,
         redis_url: None,
     }

@@ -13,6 +13,9 @@ use crate::rate::{Decision, Quota};
 use crate::redis_config::RedisConfig;
 use crate::redis_state::RedisState;
 
+/// The most members one `ZADD` of [`State::zadd_all`] carries.
+const ZADD_CHUNK: usize = 1000;
+
 /// Which backend a [`State`] runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum BackendKind {
@@ -211,6 +214,30 @@ impl State {
         match &self.backend {
             Backend::Memory(m) => Ok(m.zadd(set, member, score)),
             Backend::Redis(r) => r.zadd(set, member, score).await,
+        }
+    }
+
+    /// Adds each `(member, score)` of `members` to `set`, or moves it to its score, in as few
+    /// round trips as the backend allows (one per thousand members on Redis). A NaN score
+    /// is refused before anything is written.
+    pub async fn zadd_all(&self, set: &str, members: &[(String, f64)]) -> Result<(), StateError> {
+        let members = members
+            .iter()
+            .map(|(member, score)| Ok((member.as_str(), checked_score(*score)?)))
+            .collect::<Result<Vec<_>, StateError>>()?;
+        match &self.backend {
+            Backend::Memory(m) => {
+                for (member, score) in members {
+                    m.zadd(set, member, score);
+                }
+                Ok(())
+            }
+            Backend::Redis(r) => {
+                for chunk in members.chunks(ZADD_CHUNK) {
+                    r.zadd_all(set, chunk).await?;
+                }
+                Ok(())
+            }
         }
     }
 

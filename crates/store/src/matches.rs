@@ -7,7 +7,7 @@
 use uuid::Uuid;
 
 use crate::error::StoreError;
-use crate::store::Store;
+use crate::store::{Pool, Store};
 use crate::timestamp::Timestamp;
 use crate::transaction::Transaction;
 
@@ -146,6 +146,12 @@ const SELECT_MATCH: &str = "SELECT id, mode, region, season_id, state, quality, 
 const SELECT_PARTICIPANTS: &str = "SELECT match_id, player_id, team, party_id, played_at, \
      rating_mean_before, rating_uncertainty_before, rating_mean_after, rating_uncertainty_after, \
      outcome FROM match_participants WHERE match_id = $1 ORDER BY team, player_id";
+const SELECT_MATCHES: &str = "SELECT id, mode, region, season_id, state, quality, result, \
+     created_at, ended_at FROM matches WHERE id = ANY($1)";
+const SELECT_PARTICIPANTS_OF_ALL: &str = "SELECT match_id, player_id, team, party_id, \
+     played_at, rating_mean_before, rating_uncertainty_before, rating_mean_after, \
+     rating_uncertainty_after, outcome FROM match_participants WHERE match_id = ANY($1) \
+     ORDER BY match_id, team, player_id";
 const SELECT_OPEN_OF_PLAYER: &str = "SELECT m.id FROM match_participants p \
      JOIN matches m ON m.id = p.match_id \
      WHERE p.player_id = $1 AND m.state IN ('created', 'active') \
@@ -203,6 +209,57 @@ impl Store {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, MatchRecord>(SELECT_MATCH).bind(id).fetch_one(pool).await?)
         })
+    }
+
+    /// The matches of `ids` that exist, in no particular order: one query on PostgreSQL.
+    pub async fn match_records(&self, ids: &[Uuid]) -> Result<Vec<MatchRecord>, StoreError> {
+        match &self.pool {
+            Pool::Postgres(pool) => Ok(sqlx::query_as::<_, MatchRecord>(SELECT_MATCHES)
+                .bind(ids)
+                .fetch_all(pool)
+                .await?),
+            Pool::Sqlite(pool) => {
+                let mut records = Vec::with_capacity(ids.len());
+                for id in ids {
+                    let record = sqlx::query_as::<_, MatchRecord>(SELECT_MATCH)
+                        .bind(id)
+                        .fetch_optional(pool)
+                        .await?;
+                    records.extend(record);
+                }
+                Ok(records)
+            }
+        }
+    }
+
+    /// The participants of every match of `match_ids`, by match, team and player: one query
+    /// on PostgreSQL.
+    pub async fn participants_of(
+        &self,
+        match_ids: &[Uuid],
+    ) -> Result<Vec<Participant>, StoreError> {
+        match &self.pool {
+            Pool::Postgres(pool) => {
+                Ok(sqlx::query_as::<_, Participant>(SELECT_PARTICIPANTS_OF_ALL)
+                    .bind(match_ids)
+                    .fetch_all(pool)
+                    .await?)
+            }
+            Pool::Sqlite(pool) => {
+                let mut ids = match_ids.to_vec();
+                ids.sort_unstable();
+                ids.dedup();
+                let mut all = Vec::new();
+                for id in ids {
+                    let rows = sqlx::query_as::<_, Participant>(SELECT_PARTICIPANTS)
+                        .bind(id)
+                        .fetch_all(pool)
+                        .await?;
+                    all.extend(rows);
+                }
+                Ok(all)
+            }
+        }
     }
 
     /// The participants of a match, by team.

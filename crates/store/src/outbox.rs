@@ -44,6 +44,9 @@ pub struct OutboxEvent {
 
 const INSERT: &str = "INSERT INTO outbox (id, topic, key, payload, created_at) \
      VALUES ($1, $2, $3, $4, $5)";
+const INSERT_ALL: &str = "INSERT INTO outbox (id, topic, key, payload, created_at) \
+     SELECT e.id, e.topic, e.key, e.payload, $5 \
+     FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::jsonb[]) AS e(id, topic, key, payload)";
 const SELECT_UNPUBLISHED: &str = "SELECT id, topic, key, payload, created_at, published_at, \
      attempts FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1";
 const MARK_PUBLISHED: &str =
@@ -68,6 +71,33 @@ impl Transaction {
         });
         self.wrote_outbox = true;
         Ok(id)
+    }
+
+    /// Enqueues every event of `events`, in their order, with one statement on PostgreSQL.
+    pub async fn enqueue_all(&mut self, events: &[NewEvent]) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
+        match &mut self.inner {
+            crate::transaction::Inner::Postgres(tx) => {
+                let now = Timestamp::from(self.clock.now());
+                sqlx::query(INSERT_ALL)
+                    .bind(events.iter().map(|e| e.id).collect::<Vec<_>>())
+                    .bind(events.iter().map(|e| e.topic.as_str()).collect::<Vec<_>>())
+                    .bind(events.iter().map(|e| e.key.as_str()).collect::<Vec<_>>())
+                    .bind(events.iter().map(|e| e.payload.clone()).collect::<Vec<_>>())
+                    .bind(now)
+                    .execute(&mut **tx)
+                    .await?;
+                self.wrote_outbox = true;
+            }
+            crate::transaction::Inner::Sqlite(_) => {
+                for event in events {
+                    self.enqueue(event).await?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 

@@ -77,104 +77,10 @@ const SELECT_ONE: &str = "SELECT player_id, season_id, mode, mean, uncertainty, 
 const SELECT_OF_PLAYER: &str = "SELECT player_id, season_id, mode, mean, uncertainty, volatility, \
      games, updated_at FROM ratings WHERE player_id = $1 AND season_id = $2 ORDER BY mode";
 
-const SELECT_ONE_LOCKED: &str = "SELECT player_id, season_id, mode, mean, uncertainty, volatility, \
-     games, updated_at FROM ratings WHERE player_id = $1 AND season_id = $2 AND mode = $3 FOR UPDATE";
 const SELECT_OF_SEASON: &str = "SELECT player_id, season_id, mode, mean, uncertainty, volatility, \
      games, updated_at FROM ratings WHERE season_id = $1";
-const ENSURE: &str = "INSERT INTO ratings (player_id, season_id, mode, mean, uncertainty, games, \
-     updated_at) VALUES ($1, $2, $3, $4, $5, 0, $6) \
-     ON CONFLICT (player_id, season_id, mode) DO NOTHING";
-const CLAIM: &str = "UPDATE matches SET rated_at = $2 WHERE id = $1 AND rated_at IS NULL";
-const SET_PARTICIPANT: &str = "UPDATE match_participants SET rating_mean_before = $3, \
-     rating_uncertainty_before = $4, rating_mean_after = $5, rating_uncertainty_after = $6 \
-     WHERE match_id = $1 AND player_id = $2";
 
 impl Transaction {
-    /// Claims the right to apply a match's result to ratings: true exactly once per match, for
-    /// the first transaction that commits it (a second one waits on PostgreSQL's row lock, then
-    /// sees it claimed).
-    pub async fn claim_rating(&mut self, match_id: Uuid) -> Result<bool, StoreError> {
-        let now = self.now();
-        let claimed = on_tx!(self, conn => {
-            sqlx::query(CLAIM)
-                .bind(match_id)
-                .bind(now)
-                .execute(&mut *conn)
-                .await?
-                .rows_affected()
-        });
-        Ok(claimed > 0)
-    }
-
-    /// Creates the rating at `mean` and `uncertainty` with no games when it does not exist, so
-    /// that [`Transaction::rating_for_update`] has a row to lock even for a new player.
-    pub async fn ensure_rating(
-        &mut self,
-        key: &RatingKey,
-        mean: f64,
-        uncertainty: f64,
-    ) -> Result<(), StoreError> {
-        let now = self.now();
-        on_tx!(self, conn => {
-            sqlx::query(ENSURE)
-                .bind(key.player_id)
-                .bind(key.season_id)
-                .bind(&key.mode)
-                .bind(mean)
-                .bind(uncertainty)
-                .bind(now)
-                .execute(&mut *conn)
-                .await?;
-        });
-        Ok(())
-    }
-
-    /// The rating, locked for the rest of the transaction (PostgreSQL; SQLite's single writer
-    /// serializes anyway), so two results for one player apply one after the other.
-    pub async fn rating_for_update(
-        &mut self,
-        key: &RatingKey,
-    ) -> Result<Option<Rating>, StoreError> {
-        match &mut self.inner {
-            crate::transaction::Inner::Sqlite(tx) => Ok(sqlx::query_as::<_, Rating>(SELECT_ONE)
-                .bind(key.player_id)
-                .bind(key.season_id)
-                .bind(&key.mode)
-                .fetch_optional(&mut **tx)
-                .await?),
-            crate::transaction::Inner::Postgres(tx) => {
-                Ok(sqlx::query_as::<_, Rating>(SELECT_ONE_LOCKED)
-                    .bind(key.player_id)
-                    .bind(key.season_id)
-                    .bind(&key.mode)
-                    .fetch_optional(&mut **tx)
-                    .await?)
-            }
-        }
-    }
-
-    /// Records a participant's rating before and after the match.
-    pub async fn set_participant_ratings(
-        &mut self,
-        match_id: Uuid,
-        player_id: Uuid,
-        before: (f64, f64),
-        after: (f64, f64),
-    ) -> Result<(), StoreError> {
-        on_tx!(self, conn => {
-            sqlx::query(SET_PARTICIPANT)
-                .bind(match_id)
-                .bind(player_id)
-                .bind(before.0)
-                .bind(before.1)
-                .bind(after.0)
-                .bind(after.1)
-                .execute(&mut *conn)
-                .await?;
-        });
-        Ok(())
-    }
-
     /// Sets a rating, creating it when missing. [`StoreError::Invalid`] when the mean is not
     /// finite, the uncertainty not positive, or the volatility not in (0, 10].
     pub async fn upsert_rating(

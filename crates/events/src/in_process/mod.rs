@@ -13,7 +13,7 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use self::fanout::FanoutRegistry;
-use self::stream_log::{Pull, StreamLog};
+use self::stream_log::{Handout, Pull, StreamLog};
 use crate::consumer::{Acker, Delivery};
 use crate::{ConsumerOptions, Message, PublishReceipt, Stream};
 
@@ -109,28 +109,8 @@ impl InProcessPuller {
             let available = self.bus.available.notified();
             tokio::pin!(available);
             available.as_mut().enable();
-            let pulled = self
-                .bus
-                .streams()
-                .entry(self.stream)
-                .or_default()
-                .pull(&self.durable, Instant::now());
-            let due = match pulled {
-                Pull::Ready(handout) => {
-                    return Some(Delivery {
-                        stream: self.stream,
-                        key: handout.key,
-                        payload: handout.payload,
-                        attempt: handout.attempt,
-                        acker: Acker::InProcess(InProcessAcker {
-                            bus: Arc::clone(&self.bus),
-                            stream: self.stream,
-                            durable: Arc::clone(&self.durable),
-                            sequence: handout.sequence,
-                            token: handout.token,
-                        }),
-                    });
-                }
+            let due = match self.pull() {
+                Pull::Ready(handout) => return Some(self.delivery(handout)),
                 Pull::Idle(due) => due,
             };
             if Instant::now() >= give_up {
@@ -141,6 +121,38 @@ impl InProcessPuller {
                 () = &mut available => {}
                 () = tokio::time::sleep_until(wake) => {}
             }
+        }
+    }
+
+    /// The next message if one is there now, without waiting.
+    pub(crate) fn try_next(&mut self) -> Option<Delivery> {
+        match self.pull() {
+            Pull::Ready(handout) => Some(self.delivery(handout)),
+            Pull::Idle(_) => None,
+        }
+    }
+
+    fn pull(&self) -> Pull {
+        self.bus
+            .streams()
+            .entry(self.stream)
+            .or_default()
+            .pull(&self.durable, Instant::now())
+    }
+
+    fn delivery(&self, handout: Handout) -> Delivery {
+        Delivery {
+            stream: self.stream,
+            key: handout.key,
+            payload: handout.payload,
+            attempt: handout.attempt,
+            acker: Acker::InProcess(InProcessAcker {
+                bus: Arc::clone(&self.bus),
+                stream: self.stream,
+                durable: Arc::clone(&self.durable),
+                sequence: handout.sequence,
+                token: handout.token,
+            }),
         }
     }
 }

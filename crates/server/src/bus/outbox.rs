@@ -18,19 +18,33 @@ pub async fn enqueue(
     event: Event,
 ) -> Result<Uuid, StoreError> {
     let envelope = seal(event, tx.now());
-    tx.enqueue(&NewEvent {
-        id: envelope.id,
-        topic: envelope.event.type_name().to_owned(),
-        key: key.to_string(),
-        payload: serde_json::to_value(&envelope).expect("BUG: an event serializes"),
-    })
-    .await?;
-    Ok(envelope.id)
+    let id = envelope.id;
+    tx.enqueue(&stored(key, &envelope)).await?;
+    Ok(id)
+}
+
+/// Writes each `(key, event, cause)` of `events` in `tx` with one statement, each event in an
+/// envelope of its own cause: work done for several events at once (a batch of results) still
+/// carries each one's chain on.
+pub async fn enqueue_all(
+    tx: &mut Transaction,
+    events: Vec<(String, Event, Cause)>,
+) -> Result<(), StoreError> {
+    let now = tx.now();
+    let stored: Vec<NewEvent> = events
+        .into_iter()
+        .map(|(key, event, cause)| stored(key, &seal_as(event, now, cause)))
+        .collect();
+    tx.enqueue_all(&stored).await
 }
 
 /// `event` in an envelope of the running work's cause, with a fresh id.
 pub fn seal(event: Event, occurred_at: Timestamp) -> Envelope {
-    let cause = Cause::current();
+    seal_as(event, occurred_at, Cause::current())
+}
+
+/// `event` in an envelope of `cause`, with a fresh id.
+fn seal_as(event: Event, occurred_at: Timestamp, cause: Cause) -> Envelope {
     Envelope {
         id: rally_store::new_id(),
         schema_version: SCHEMA_VERSION,
@@ -39,5 +53,15 @@ pub fn seal(event: Event, occurred_at: Timestamp) -> Envelope {
         causation_id: cause.causation_id,
         traceparent: cause.traceparent,
         event,
+    }
+}
+
+/// The outbox row of `envelope`, keyed by `key`.
+fn stored(key: impl Display, envelope: &Envelope) -> NewEvent {
+    NewEvent {
+        id: envelope.id,
+        topic: envelope.event.type_name().to_owned(),
+        key: key.to_string(),
+        payload: serde_json::to_value(envelope).expect("BUG: an event serializes"),
     }
 }

@@ -30,6 +30,21 @@ pub enum Handled {
 pub trait Handler: Send + Sync {
     /// Handles one event; runs inside the event's [`Cause`].
     fn handle(&self, envelope: Envelope) -> impl Future<Output = Handled> + Send;
+
+    /// Handles the events of one batch (a reading whose `batch` is over 1 takes whatever is
+    /// waiting, up to that many); one [`Handled`] per envelope, in their order. By default each
+    /// in turn, inside its own [`Cause`]; a handler that can do the work of many at once (one
+    /// transaction for a batch of results) does it here, carrying each one's cause itself.
+    fn handle_all(&self, envelopes: Vec<Envelope>) -> impl Future<Output = Vec<Handled>> + Send {
+        async move {
+            let mut handled = Vec::with_capacity(envelopes.len());
+            for envelope in envelopes {
+                let cause = Cause::following(&envelope);
+                handled.push(cause.scope(self.handle(envelope)).await);
+            }
+            handled
+        }
+    }
 }
 
 /// Which durable a role reads, and how.
@@ -105,14 +120,19 @@ impl<H: Handler> Reader<H> {
         loop {
             let next = tokio::select! {
                 () = stop.cancelled() => return,
-                next = self.consumer.next() => next,
+                next = self.consumer.next_batch() => next,
             };
             let stepped = match next {
-                Ok(Some(delivery)) => {
-                    self.settle(delivery).await;
+                Ok(mut batch) if batch.len() == 1 => {
+                    if let Some(delivery) = batch.pop() {
+                        self.settle(delivery).await;
+                    }
                     Ok(())
                 }
-                Ok(None) => Ok(()),
+                Ok(batch) => {
+                    self.settle_all(batch).await;
+                    Ok(())
+                }
                 Err(error) => Err(error),
             };
             match stepped {
@@ -151,6 +171,56 @@ impl<H: Handler> Reader<H> {
             .scope(self.handler.handle(envelope))
             .instrument(span.clone())
             .await;
+        self.conclude(&delivery, handled, &span).await;
+    }
+
+    /// Reads the deliveries of a batch, hands the readable ones to the handler together, and
+    /// settles each as the handler says (the acks in flight together).
+    async fn settle_all(&self, deliveries: Vec<Delivery>) {
+        if deliveries.is_empty() {
+            return;
+        }
+        let mut readable = Vec::with_capacity(deliveries.len());
+        let mut envelopes = Vec::with_capacity(deliveries.len());
+        for delivery in deliveries {
+            match read(delivery.stream(), delivery.payload()) {
+                Ok(envelope) => {
+                    readable.push(delivery);
+                    envelopes.push(envelope);
+                }
+                Err(reason) => {
+                    dead_letter::send(&self.events, self.reading.durable, &delivery, &reason).await;
+                }
+            }
+        }
+        if envelopes.is_empty() {
+            return;
+        }
+        let span = tracing::info_span!(
+            "events",
+            event.stream = self.reading.stream.name(),
+            event.count = envelopes.len(),
+            durable = self.reading.durable,
+        );
+        span.in_scope(|| {
+            for envelope in &envelopes {
+                tracing::debug!(event.id = %envelope.id, correlation_id = %envelope.correlation_id, "in the batch");
+            }
+        });
+        let handled = self
+            .handler
+            .handle_all(envelopes)
+            .instrument(span.clone())
+            .await;
+        let settles = readable
+            .iter()
+            .zip(handled)
+            .map(|(delivery, handled)| self.conclude(delivery, handled, &span));
+        futures::future::join_all(settles).await;
+    }
+
+    /// Acknowledges `delivery`, or has it delivered again, as `handled` says.
+    async fn conclude(&self, delivery: &Delivery, handled: Handled, span: &tracing::Span) {
         let settled = match handled {
             Handled::Done => delivery.ack().await,
             Handled::Retry => {

@@ -1,27 +1,37 @@
 //! Applying a completed match to ratings, exactly once.
 //!
-//! One transaction claims the match (`matches.rated_at`, set only when still null: a result
-//! delivered twice, or to two ratings processes at once, is applied by the first to commit and
-//! skipped by the other), reads each player's current rating for the season and mode (locked on
-//! PostgreSQL, so two matches of one player apply one after the other), computes the new ones
-//! with the queue's rating system, and writes them, each participant's rating before and after,
-//! and `rating.updated`.
+//! One transaction, for one result or many, claims the matches (`matches.rated_at`, set only
+//! when still null: a result delivered twice, or to two ratings processes at once, is applied by
+//! the first to commit and skipped by the other), reads each player's current rating for the
+//! season and mode (locked on PostgreSQL, in one order, so two batches sharing players apply
+//! one after the other), computes the new ones with the queue's rating system, and writes them,
+//! each participant's rating before and after, and one `rating.updated` per match. Many results
+//! cost a handful of statements, not a few per player: that is what lets one ratings process
+//! keep up with thousands of matches a second.
 //!
 //! Outcomes: a team wins when a member is reported `win`, draws when all are `draw`, loses
 //! otherwise. A player reported `left` counts, by `ratings_left_policy`, as a loss (`loss`: their
 //! rating is computed as if their team had lost) or as partial play (`partial`: half of their
 //! team's change).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
-use rally_engine::{Rating, rating};
+use rally_engine::{Rating, RatingSystem, rating};
 use rally_protocol::event::{Event, MatchCompleted, RatingDelta, RatingsApplied};
-use rally_store::{Outcome, RatingKey, RatingValue};
+use rally_store::{
+    Outcome, Participant, ParticipantRating, RatingKey, RatingValue, RatingWrite, Transaction,
+};
 use uuid::Uuid;
 
 use super::{Ratings, RatingsError};
 use super::{mmr, season};
-use crate::{bus, settings::LeftPolicy};
+use crate::{
+    bus::{self, Cause},
+    settings::LeftPolicy,
+};
+
+/// A player's side of a match: who, and how they were reported.
+type Side = (Uuid, Option<Outcome>);
 
 impl Ratings {
     /// Applies `completed`; `None` when it was applied before.
@@ -29,78 +39,154 @@ impl Ratings {
         &self,
         completed: &MatchCompleted,
     ) -> Result<Option<RatingsApplied>, RatingsError> {
-        let store = &self.store;
-        let season_id = match completed.season_id {
-            Some(id) => id,
-            None => season::active(store).await?.id,
-        };
-        let system = self.queues.rating_system(&completed.mode);
-        let participants = store.match_participants(completed.match_id).await?;
-        // Teams in index order, each with its players and their outcomes.
-        let mut teams: BTreeMap<i32, Vec<(Uuid, Option<Outcome>)>> = BTreeMap::new();
-        for p in &participants {
-            teams
-                .entry(p.team)
-                .or_default()
-                .push((p.player_id, p.outcome));
-        }
-        let teams: Vec<Vec<(Uuid, Option<Outcome>)>> = teams.into_values().collect();
-        if teams.len() < 2 {
-            return Ok(None);
-        }
+        let mut applied = self
+            .apply_all(vec![(completed.clone(), Cause::current())])
+            .await?;
+        Ok(applied.pop().flatten())
+    }
 
-        let mut tx = store.begin().await?;
-        if !tx.claim_rating(completed.match_id).await? {
-            return Ok(None);
+    /// Applies every result of `results`, each with the chain of work it came from, in one
+    /// transaction and in their order (a player in two of them is rated by the first, then by
+    /// the second); for each, what was applied, or `None` when it was applied before (by an
+    /// earlier delivery, another process, or earlier in `results`) or had fewer than two teams.
+    ///
+    /// A handful of statements whatever the number of results: the matches claimed, every
+    /// rating created where missing and locked, the new ratings written, each participant's
+    /// before and after recorded, one `rating.updated` per match enqueued. On an error nothing
+    /// is applied.
+    pub async fn apply_all(
+        &self,
+        results: Vec<(MatchCompleted, Cause)>,
+    ) -> Result<Vec<Option<RatingsApplied>>, RatingsError> {
+        let store = &self.store;
+        let mut active = None;
+        let mut seasons = Vec::with_capacity(results.len());
+        for (completed, _) in &results {
+            seasons.push(match completed.season_id {
+                Some(id) => id,
+                None => match active {
+                    Some(id) => id,
+                    None => *active.insert(season::active(store).await?.id),
+                },
+            });
         }
-        // Every player's row exists (a new player's at the prior) and is locked, in player order
-        // (so two matches sharing players lock in the same order and never deadlock).
-        let initial = system.initial();
-        let mut ordered: Vec<Uuid> = teams.iter().flatten().map(|(p, _)| *p).collect();
-        ordered.sort_unstable();
-        let mut current_ratings = std::collections::HashMap::new();
-        for player_id in ordered {
-            let key = RatingKey {
-                player_id,
+        let ids: Vec<Uuid> = results.iter().map(|(c, _)| c.match_id).collect();
+        let teams = teams_of(store.participants_of(&ids).await?);
+        let playable: Vec<Uuid> = ids
+            .iter()
+            .copied()
+            .filter(|id| teams.get(id).is_some_and(|t| t.len() >= 2))
+            .collect();
+        if playable.is_empty() {
+            return Ok(vec![None; results.len()]);
+        }
+        let mut tx = store.begin().await?;
+        let mut claimed: HashSet<Uuid> = tx.claim_ratings(&playable).await?.into_iter().collect();
+        let mut keys = Vec::new();
+        for ((completed, _), season_id) in results.iter().zip(&seasons) {
+            if !claimed.contains(&completed.match_id) {
+                continue;
+            }
+            let start = self.queues.rating_system(&completed.mode).initial();
+            let start = RatingValue::new(start.mu, start.sigma.max(1e-9));
+            for (player_id, _) in teams[&completed.match_id].iter().flatten() {
+                let key = key(*player_id, *season_id, &completed.mode);
+                keys.push((key, start));
+            }
+        }
+        let mut current: HashMap<RatingKey, (Rating, i32)> = tx
+            .lock_ratings(&keys)
+            .await?
+            .into_iter()
+            .map(|r| {
+                let rating = Rating {
+                    mu: r.mean,
+                    sigma: r.uncertainty,
+                    volatility: r.volatility,
+                };
+                (key(r.player_id, r.season_id, &r.mode), (rating, r.games))
+            })
+            .collect();
+
+        let mut applied = Vec::with_capacity(results.len());
+        let mut recorded = Vec::new();
+        let mut events = Vec::new();
+        for ((completed, cause), season_id) in results.into_iter().zip(seasons) {
+            // A match twice in one batch is applied the first time only.
+            if !claimed.remove(&completed.match_id) {
+                applied.push(None);
+                continue;
+            }
+            let system = self.queues.rating_system(&completed.mode);
+            let teams = &teams[&completed.match_id];
+            let before: Vec<Vec<(Rating, i32)>> = teams
+                .iter()
+                .map(|team| {
+                    team.iter()
+                        .map(|(p, _)| current[&key(*p, season_id, &completed.mode)])
+                        .collect()
+                })
+                .collect();
+            let changes = self.changes(system, teams, &before);
+            for change in &changes {
+                let after = Rating {
+                    mu: change.delta.mean_after,
+                    sigma: change.delta.uncertainty_after,
+                    volatility: change.volatility,
+                };
+                let rated = key(change.delta.player_id, season_id, &completed.mode);
+                current.insert(rated, (after, change.delta.games));
+                recorded.push(ParticipantRating {
+                    match_id: completed.match_id,
+                    player_id: change.delta.player_id,
+                    before: (change.delta.mean_before, change.delta.uncertainty_before),
+                    after: (change.delta.mean_after, change.delta.uncertainty_after),
+                });
+            }
+            let result = RatingsApplied {
+                match_id: completed.match_id,
                 season_id,
                 mode: completed.mode.clone(),
+                changes: changes.into_iter().map(|c| c.delta).collect(),
             };
-            tx.ensure_rating(&key, initial.mu, initial.sigma.max(1e-9))
-                .await?;
-            let stored = tx.rating_for_update(&key).await?;
-            let rating = match stored {
-                Some(r) => (
-                    Rating {
-                        mu: r.mean,
-                        sigma: r.uncertainty,
-                        volatility: r.volatility,
-                    },
-                    r.games,
-                ),
-                None => (initial, 0),
-            };
-            current_ratings.insert(player_id, rating);
+            events.push((
+                completed.match_id.to_string(),
+                Event::RatingUpdated(result.clone()),
+                cause,
+            ));
+            applied.push(Some(result));
         }
-        let before: Vec<Vec<(Rating, i32)>> = teams
-            .iter()
-            .map(|team| team.iter().map(|(p, _)| current_ratings[p]).collect())
-            .collect();
-        let ranks = team_ranks(&teams);
+        write(&mut tx, &applied, &current, &recorded).await?;
+        bus::outbox::enqueue_all(&mut tx, events).await?;
+        tx.commit().await?;
+        for result in applied.iter().flatten() {
+            metrics::counter!("rally_ratings_applied_total", "mode" => result.mode.clone())
+                .increment(1);
+        }
+        Ok(applied)
+    }
+
+    /// Each player's change in a match of `teams` whose ratings and games were `before`.
+    fn changes(
+        &self,
+        system: RatingSystem,
+        teams: &[Vec<Side>],
+        before: &[Vec<(Rating, i32)>],
+    ) -> Vec<Change> {
+        let ranks = team_ranks(teams);
         let current: Vec<Vec<Rating>> = before
             .iter()
             .map(|t| t.iter().map(|(r, _)| *r).collect())
             .collect();
         let after = rating::update(system, &current, &ranks);
-        let policy = self.settings.ratings_left_policy;
         let worst = ranks.iter().copied().max().unwrap_or(0) + 1;
-
         let mut changes = Vec::new();
         for (t, team) in teams.iter().enumerate() {
             for (i, (player_id, outcome)) in team.iter().enumerate() {
                 let (old, games) = before[t][i];
                 let mut new = after[t][i];
                 if *outcome == Some(Outcome::Left) {
-                    new = match policy {
+                    new = match self.settings.ratings_left_policy {
                         LeftPolicy::Loss => {
                             let mut as_loss = ranks.clone();
                             as_loss[t] = worst;
@@ -115,55 +201,102 @@ impl Ratings {
                 }
                 // The store keeps a positive uncertainty; Elo has none.
                 let (old_sigma, new_sigma) = (old.sigma.max(1e-9), new.sigma.max(1e-9));
-                let key = RatingKey {
-                    player_id: *player_id,
-                    season_id,
-                    mode: completed.mode.clone(),
-                };
-                // Glicko-2 continues from the stored volatility; the others leave it as it was.
-                let value = RatingValue {
-                    mean: new.mu,
-                    uncertainty: new_sigma,
+                changes.push(Change {
+                    // Glicko-2 continues from the stored volatility; the others leave it.
                     volatility: new.volatility,
-                };
-                tx.upsert_rating(&key, value, games + 1).await?;
-                tx.set_participant_ratings(
-                    completed.match_id,
-                    *player_id,
-                    (old.mu, old_sigma),
-                    (new.mu, new_sigma),
-                )
-                .await?;
-                changes.push(RatingDelta {
-                    player_id: *player_id,
-                    mean_before: old.mu,
-                    uncertainty_before: old_sigma,
-                    mean_after: new.mu,
-                    uncertainty_after: new_sigma,
-                    mmr_before: mmr::displayed(system, old.mu, old_sigma),
-                    mmr_after: mmr::displayed(system, new.mu, new_sigma),
-                    placement: mmr::in_placement(system, new_sigma),
-                    games: games + 1,
+                    delta: RatingDelta {
+                        player_id: *player_id,
+                        mean_before: old.mu,
+                        uncertainty_before: old_sigma,
+                        mean_after: new.mu,
+                        uncertainty_after: new_sigma,
+                        mmr_before: mmr::displayed(system, old.mu, old_sigma),
+                        mmr_after: mmr::displayed(system, new.mu, new_sigma),
+                        placement: mmr::in_placement(system, new_sigma),
+                        games: games + 1,
+                    },
                 });
             }
         }
-        let applied = RatingsApplied {
-            match_id: completed.match_id,
-            season_id,
-            mode: completed.mode.clone(),
-            changes,
-        };
-        let event = Event::RatingUpdated(applied.clone());
-        bus::outbox::enqueue(&mut tx, completed.match_id, event).await?;
-        tx.commit().await?;
-        metrics::counter!("rally_ratings_applied_total", "mode" => completed.mode.clone())
-            .increment(1);
-        Ok(Some(applied))
+        changes
+    }
+}
+
+/// One player's change in one match: what is reported, and the volatility stored with it.
+struct Change {
+    delta: RatingDelta,
+    volatility: f64,
+}
+
+/// Writes the final rating of every player `applied` touched, and each participant's before
+/// and after.
+async fn write(
+    tx: &mut Transaction,
+    applied: &[Option<RatingsApplied>],
+    current: &HashMap<RatingKey, (Rating, i32)>,
+    recorded: &[ParticipantRating],
+) -> Result<(), RatingsError> {
+    let mut touched: Vec<RatingKey> = applied
+        .iter()
+        .flatten()
+        .flat_map(|a| {
+            a.changes
+                .iter()
+                .map(|c| key(c.player_id, a.season_id, &a.mode))
+        })
+        .collect();
+    touched.sort_unstable_by(|a, b| {
+        (a.player_id, a.season_id, &a.mode).cmp(&(b.player_id, b.season_id, &b.mode))
+    });
+    touched.dedup();
+    let writes: Vec<RatingWrite> = touched
+        .into_iter()
+        .map(|key| {
+            let (rating, games) = current[&key];
+            RatingWrite {
+                value: RatingValue {
+                    mean: rating.mu,
+                    uncertainty: rating.sigma.max(1e-9),
+                    volatility: rating.volatility,
+                },
+                games,
+                key,
+            }
+        })
+        .collect();
+    tx.write_ratings(&writes).await?;
+    tx.record_participant_ratings(recorded).await?;
+    Ok(())
+}
+
+/// The teams of each match, in team index order, each with its players and their outcomes.
+fn teams_of(participants: Vec<Participant>) -> HashMap<Uuid, Vec<Vec<Side>>> {
+    let mut by_match: HashMap<Uuid, BTreeMap<i32, Vec<Side>>> = HashMap::new();
+    for p in participants {
+        by_match
+            .entry(p.match_id)
+            .or_default()
+            .entry(p.team)
+            .or_default()
+            .push((p.player_id, p.outcome));
+    }
+    by_match
+        .into_iter()
+        .map(|(id, teams)| (id, teams.into_values().collect()))
+        .collect()
+}
+
+/// The rating key of a player in a season and mode.
+fn key(player_id: Uuid, season_id: Uuid, mode: &str) -> RatingKey {
+    RatingKey {
+        player_id,
+        season_id,
+        mode: mode.to_owned(),
     }
 }
 
 /// Each team's placing (lower is better): winners 0, the rest 1; all 0 for a draw.
-fn team_ranks(teams: &[Vec<(Uuid, Option<Outcome>)>]) -> Vec<usize> {
+fn team_ranks(teams: &[Vec<Side>]) -> Vec<usize> {
     let won: Vec<bool> = teams
         .iter()
         .map(|t| t.iter().any(|(_, o)| *o == Some(Outcome::Win)))

@@ -6,7 +6,10 @@
 
 use std::collections::HashMap;
 
-use rally_protocol::{event::RatingDelta, rating::LeaderboardRow};
+use rally_protocol::{
+    event::{RatingDelta, RatingsApplied},
+    rating::LeaderboardRow,
+};
 use rally_state::{Ranked, State};
 use rally_store::Store;
 use uuid::Uuid;
@@ -26,15 +29,36 @@ pub async fn record(
     mode: &str,
     changes: &[RatingDelta],
 ) -> Result<(), RatingsError> {
-    let set = key(season_id, mode);
-    for change in changes {
-        state
-            .zadd(
-                &set,
-                &change.player_id.to_string(),
-                mmr::conservative(change.mean_after, change.uncertainty_after),
-            )
-            .await?;
+    let scores: Vec<(String, f64)> = changes
+        .iter()
+        .map(|c| {
+            let score = mmr::conservative(c.mean_after, c.uncertainty_after);
+            (c.player_id.to_string(), score)
+        })
+        .collect();
+    state.zadd_all(&key(season_id, mode), &scores).await?;
+    Ok(())
+}
+
+/// Moves every player `applied` changed to their new score: one write per season and mode,
+/// a player changed twice ending at their last score.
+pub async fn record_all(state: &State, applied: &[RatingsApplied]) -> Result<(), RatingsError> {
+    let mut sets: HashMap<(Uuid, &str), HashMap<Uuid, f64>> = HashMap::new();
+    for result in applied {
+        let scores = sets.entry((result.season_id, &result.mode)).or_default();
+        for c in &result.changes {
+            scores.insert(
+                c.player_id,
+                mmr::conservative(c.mean_after, c.uncertainty_after),
+            );
+        }
+    }
+    for ((season_id, mode), scores) in sets {
+        let scores: Vec<(String, f64)> = scores
+            .into_iter()
+            .map(|(player, score)| (player.to_string(), score))
+            .collect();
+        state.zadd_all(&key(season_id, mode), &scores).await?;
     }
     Ok(())
 }
@@ -52,9 +76,11 @@ pub async fn rebuild(store: &Store, state: &State, season_id: Uuid) -> Result<us
     for (mode, players) in &modes {
         let set = key(season_id, mode);
         state.clear_set(&set).await?;
-        for (player_id, score) in players {
-            state.zadd(&set, &player_id.to_string(), *score).await?;
-        }
+        let scores: Vec<(String, f64)> = players
+            .iter()
+            .map(|(player_id, score)| (player_id.to_string(), *score))
+            .collect();
+        state.zadd_all(&set, &scores).await?;
     }
     Ok(ratings.len())
 }

@@ -47,6 +47,7 @@ pub fn reading(stream: Stream) -> Reading {
         options: ConsumerOptions {
             ack_wait: Duration::from_secs(30),
             poll_wait: Duration::from_secs(5),
+            batch: 1,
         },
     }
 }

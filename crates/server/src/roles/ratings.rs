@@ -4,9 +4,9 @@
 
 use std::{sync::Arc, time::Duration};
 
-use rally_events::{ConsumerOptions, Stream};
-use rally_protocol::event::{Envelope, Event};
-use tokio::sync::Mutex;
+use rally_events::{ConsumerOptions, Events, Stream};
+use rally_protocol::event::{Envelope, Event, MatchCompleted, RatingsApplied};
+use tokio::sync::RwLock;
 use tokio_util::sync::CancellationToken;
 
 use rally_clock::Clock;
@@ -15,9 +15,9 @@ use rally_store::Store;
 
 use crate::{
     backends::Backends,
-    bus::{Handled, Handler, Reader, Reading},
+    bus::{Cause, Handled, Handler, Reader, Reading},
     matchmaking::Queues,
-    ratings::{Ratings, board, season},
+    ratings::{Ratings, RatingsError, board, season},
     state_epoch::StateEpoch,
 };
 
@@ -28,8 +28,13 @@ pub const READING: Reading = Reading {
     options: ConsumerOptions {
         ack_wait: Duration::from_secs(60),
         poll_wait: Duration::from_secs(5),
+        batch: BATCH,
     },
 };
+/// The most results applied in one transaction: whatever is waiting, up to this many.
+pub const BATCH: usize = 256;
+/// How many batches one ratings process applies at once.
+pub const APPLIERS: usize = 2;
 /// How long a failed leaderboard rebuild waits before the next attempt.
 const REBUILD_RETRY: Duration = Duration::from_secs(1);
 
@@ -62,23 +67,37 @@ pub async fn run(role: RatingsRole, stop: CancellationToken) {
     }
     tokio::spawn(refresh_standings(store, role.clock.clone(), stop.clone()));
     // A rebuild reads every rating, clears the sets and fills them again: a result recorded
-    // in between would be overwritten. The two take turns.
-    let ranks = Arc::new(Mutex::new(()));
+    // in between would be overwritten. The appliers share a turn; a rebuild takes it alone.
+    let ranks = Arc::new(RwLock::new(()));
     tokio::spawn(keep_ranks(role.clone(), ranks.clone(), stop.clone()));
     let events = role.backends.events.clone();
-    let results = Results {
-        ratings: role.ratings,
-        state: role.backends.state,
-        ranks,
-    };
-    if let Some(reader) = Reader::open(events, READING, results, &stop).await {
-        reader.run(stop).await;
+    let results = Results::new(role.ratings, role.backends.state, ranks);
+    apply_results(events, results, stop).await;
+}
+
+/// Runs [`APPLIERS`] readers of `match.completed` over `results` until `stop` is cancelled.
+///
+/// Two batches in flight keep both the database and this process busy: while one commits,
+/// the next is read and computed. Batches that share a player take turns on its rating's row
+/// lock, so a player's results still apply one at a time, each exactly once; two results of
+/// one player in flight together (a player finishes one match at a time, so rarely) apply in
+/// the order their batches lock.
+pub async fn apply_results(events: Events, results: Results, stop: CancellationToken) {
+    let mut appliers = tokio::task::JoinSet::new();
+    for _ in 0..APPLIERS {
+        let (events, results, stop) = (events.clone(), results.clone(), stop.clone());
+        appliers.spawn(async move {
+            if let Some(reader) = Reader::open(events, READING, results, &stop).await {
+                reader.run(stop).await;
+            }
+        });
     }
+    while appliers.join_next().await.is_some() {}
 }
 
 /// Rebuilds the leaderboard sets on start, whenever the state backend lost its data, and
 /// again after a rebuild that failed, until `stop` is cancelled.
-async fn keep_ranks(role: RatingsRole, ranks: Arc<Mutex<()>>, stop: CancellationToken) {
+async fn keep_ranks(role: RatingsRole, ranks: Arc<RwLock<()>>, stop: CancellationToken) {
     let mut generations = role.state_epoch.subscribe();
     let (store, state) = (&role.backends.store, &role.backends.state);
     let mut retry_at = rebuild(store, state, &role.clock, &ranks).await;
@@ -96,42 +115,97 @@ async fn keep_ranks(role: RatingsRole, ranks: Arc<Mutex<()>>, stop: Cancellation
     }
 }
 
-/// Applies each `match.completed` to ratings and the leaderboard.
-#[derive(Debug)]
+/// Applies each `match.completed` to ratings and the leaderboard, a batch in one transaction.
+/// Clones share the turn they take with the rebuilds.
+#[derive(Debug, Clone)]
 pub struct Results {
     ratings: Ratings,
     /// Where the leaderboard sets live.
     state: State,
-    /// Taken while a result is applied and recorded, so a rebuild cannot interleave.
-    ranks: Arc<Mutex<()>>,
+    /// Shared while results are applied and recorded, taken alone by a rebuild, so the two
+    /// cannot interleave.
+    ranks: Arc<RwLock<()>>,
+}
+
+impl Results {
+    /// The handler over the ratings service and the leaderboard sets in `state`; `ranks` is
+    /// the turn it takes with the rebuilds.
+    pub fn new(ratings: Ratings, state: State, ranks: Arc<RwLock<()>>) -> Self {
+        Self {
+            ratings,
+            state,
+            ranks,
+        }
+    }
+
+    /// Applies `results` in one transaction and moves their players on the leaderboard.
+    async fn apply(&self, results: Vec<(MatchCompleted, Cause)>) -> Result<(), RatingsError> {
+        let applied = self.ratings.apply_all(results).await?;
+        let applied: Vec<RatingsApplied> = applied.into_iter().flatten().collect();
+        if let Err(error) = board::record_all(&self.state, &applied).await {
+            tracing::warn!(error = %error, "cannot update the leaderboard; the next rebuild will");
+        }
+        Ok(())
+    }
 }
 
 impl Handler for Results {
     async fn handle(&self, envelope: Envelope) -> Handled {
-        let Event::MatchCompleted(completed) = envelope.event else {
-            return Handled::Done;
-        };
-        let _turn = self.ranks.lock().await;
-        match self.ratings.apply(&completed).await {
-            Ok(Some(applied)) => {
-                if let Err(error) = board::record(
-                    &self.state,
-                    applied.season_id,
-                    &applied.mode,
-                    &applied.changes,
-                )
-                .await
-                {
-                    tracing::warn!(error = %error, "cannot update the leaderboard; the next rebuild will");
+        self.handle_all(vec![envelope])
+            .await
+            .pop()
+            .unwrap_or(Handled::Retry)
+    }
+
+    /// One transaction for the whole batch. When it fails, each result is tried on its own,
+    /// so one that cannot be applied holds up only itself.
+    async fn handle_all(&self, envelopes: Vec<Envelope>) -> Vec<Handled> {
+        let results: Vec<(MatchCompleted, Cause)> = envelopes
+            .iter()
+            .filter_map(|envelope| match &envelope.event {
+                Event::MatchCompleted(completed) => {
+                    Some((completed.clone(), Cause::following(envelope)))
                 }
-                Handled::Done
-            }
-            Ok(None) => Handled::Done,
-            Err(error) => {
-                tracing::warn!(error = %error, "cannot apply a result; retrying");
-                Handled::Retry
-            }
+                _ => None,
+            })
+            .collect();
+        let _turn = self.ranks.read().await;
+        let count = results.len();
+        let error = match self.apply(results.clone()).await {
+            Ok(()) => return vec![Handled::Done; envelopes.len()],
+            Err(error) => error,
+        };
+        if count <= 1 {
+            tracing::warn!(error = %error, "cannot apply a result; retrying");
+            return envelopes
+                .iter()
+                .map(|e| match e.event {
+                    Event::MatchCompleted(_) => Handled::Retry,
+                    _ => Handled::Done,
+                })
+                .collect();
         }
+        tracing::warn!(error = %error, results = count, "cannot apply a batch of results; applying each alone");
+        let mut alone = results.into_iter();
+        let mut handled = Vec::with_capacity(envelopes.len());
+        for envelope in &envelopes {
+            if !matches!(envelope.event, Event::MatchCompleted(_)) {
+                handled.push(Handled::Done);
+                continue;
+            }
+            let Some(result) = alone.next() else {
+                handled.push(Handled::Retry);
+                continue;
+            };
+            handled.push(match self.apply(vec![result]).await {
+                Ok(()) => Handled::Done,
+                Err(error) => {
+                    tracing::warn!(error = %error, "cannot apply a result; retrying");
+                    Handled::Retry
+                }
+            });
+        }
+        handled
     }
 }
 
@@ -141,9 +215,9 @@ async fn rebuild(
     store: &Store,
     state: &State,
     clock: &Clock,
-    ranks: &Mutex<()>,
+    ranks: &RwLock<()>,
 ) -> Option<Duration> {
-    let _turn = ranks.lock().await;
+    let _turn = ranks.write().await;
     let retry = || Some(clock.elapsed() + REBUILD_RETRY);
     match store.active_season().await {
         Ok(Some(active)) => match board::rebuild(store, state, active.id).await {

@@ -28,6 +28,7 @@ pub const READING: Reading = Reading {
     options: ConsumerOptions {
         ack_wait: Duration::from_secs(60),
         poll_wait: Duration::from_secs(5),
+        batch: 1,
     },
 };
 /// How often heartbeat deadlines are checked.

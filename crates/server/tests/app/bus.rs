@@ -117,6 +117,7 @@ fn reading(stream: Stream, durable: &'static str) -> Reading {
         options: ConsumerOptions {
             ack_wait: Duration::from_secs(30),
             poll_wait: Duration::from_millis(200),
+            batch: 1,
         },
     }
 }

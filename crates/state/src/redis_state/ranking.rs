@@ -47,6 +47,26 @@ impl RedisState {
         Ok(added == 1)
     }
 
+    /// One `ZADD` of every pair.
+    pub(crate) async fn zadd_all(
+        &self,
+        set: &str,
+        members: &[(&str, f64)],
+    ) -> Result<(), StateError> {
+        let key = self.key("z", set);
+        let _: u64 = self
+            .bounded(|mut c| {
+                let mut command = redis::cmd("ZADD");
+                command.arg(&key);
+                for (member, score) in members {
+                    command.arg(-score).arg(*member);
+                }
+                async move { command.query_async(&mut c).await }
+            })
+            .await?;
+        Ok(())
+    }
+
     pub(crate) async fn zrem(&self, set: &str, member: &str) -> Result<bool, StateError> {
         let key = self.key("z", set);
         let removed: u64 = self

@@ -1,6 +1,9 @@
 //! Ratings.
 
-use rally_store::{RatingKey, RatingValue, new_id};
+use rally_store::{
+    MatchState, NewEvent, NewMatch, NewParticipant, ParticipantRating, RatingKey, RatingValue,
+    RatingWrite, Store, new_id,
+};
 
 use crate::fixture::{invalid, player};
 use crate::harness::conformance;
@@ -33,5 +36,95 @@ conformance! {
         // NaN is refused too (SQLite stores it as NULL, which NOT NULL refuses).
         assert!(store.upsert_rating(&key, RatingValue::new(f64::NAN, 1.0), 0).await.is_err());
         assert!(store.rating(&key).await.unwrap().is_none());
+    }
+}
+
+/// A stored duel between `a` and `b`.
+async fn duel(store: &Store, a: uuid::Uuid, b: uuid::Uuid) -> uuid::Uuid {
+    let participant = |player_id, team| NewParticipant {
+        player_id,
+        team,
+        party_id: None,
+        rating_mean_before: 25.0,
+        rating_uncertainty_before: 8.0,
+        rating_mean_after: None,
+        rating_uncertainty_after: None,
+        outcome: None,
+    };
+    let new = NewMatch {
+        id: new_id(),
+        mode: "duel".to_owned(),
+        region: "eu".to_owned(),
+        season_id: None,
+        state: MatchState::Completed,
+        quality: serde_json::json!({}),
+        created_at: store.now(),
+        ended_at: Some(store.now()),
+        participants: vec![participant(a, 0), participant(b, 1)],
+    };
+    store.create_match(&new).await.unwrap().id
+}
+
+conformance! {
+    async fn a_batch_claims_each_match_once_and_locks_writes_and_records_every_rating(store: &Store) {
+        let (a, b, c) = (player(store, "batch_a").await, player(store, "batch_b").await, player(store, "batch_c").await);
+        let season = store.start_season(new_id(), "S").await.unwrap();
+        let first = duel(store, a.id, b.id).await;
+        let second = duel(store, b.id, c.id).await;
+        let key = |player_id| RatingKey { player_id, season_id: season.id, mode: "duel".to_owned() };
+        store.upsert_rating(&key(a.id), RatingValue::new(30.0, 5.0), 4).await.unwrap();
+
+        let participants = store.participants_of(&[second, first]).await.unwrap();
+        assert_eq!(participants.len(), 4);
+        assert_eq!(participants.iter().filter(|p| p.match_id == first).count(), 2);
+
+        let mut tx = store.begin().await.unwrap();
+        let mut expected = vec![first, second];
+        expected.sort_unstable();
+        assert_eq!(tx.claim_ratings(&[second, first, second]).await.unwrap(), expected);
+        let start = RatingValue::new(25.0, 8.0);
+        let keys = [(key(b.id), start), (key(a.id), start), (key(c.id), start), (key(b.id), start)];
+        let locked = tx.lock_ratings(&keys).await.unwrap();
+        assert_eq!(locked.len(), 3, "one row per distinct key");
+        let of = |id| locked.iter().find(|r| r.player_id == id).unwrap();
+        assert_eq!((of(a.id).mean, of(a.id).games), (30.0, 4), "an existing rating is read as it is");
+        assert_eq!((of(c.id).mean, of(c.id).uncertainty, of(c.id).games), (25.0, 8.0, 0), "a missing one starts");
+        let value = RatingValue { mean: 31.0, uncertainty: 4.5, volatility: 0.05 };
+        tx.write_ratings(&[RatingWrite { key: key(a.id), value, games: 5 }]).await.unwrap();
+        tx.record_participant_ratings(&[ParticipantRating {
+            match_id: first,
+            player_id: a.id,
+            before: (30.0, 5.0),
+            after: (31.0, 4.5),
+        }])
+        .await
+        .unwrap();
+        let event = |n: u8| NewEvent { id: new_id(), topic: "rating.updated".to_owned(), key: format!("k{n}"), payload: serde_json::json!({"n": n}) };
+        tx.enqueue_all(&[event(1), event(2)]).await.unwrap();
+        tx.commit().await.unwrap();
+
+        let stored = store.rating(&key(a.id)).await.unwrap().unwrap();
+        assert_eq!((stored.mean, stored.uncertainty, stored.volatility, stored.games), (31.0, 4.5, 0.05, 5));
+        assert_eq!(store.rating(&key(c.id)).await.unwrap().unwrap().games, 0);
+        let rows = store.match_participants(first).await.unwrap();
+        let row = rows.iter().find(|p| p.player_id == a.id).unwrap();
+        assert_eq!((row.rating_mean_before, row.rating_mean_after), (30.0, Some(31.0)));
+        let queued = store.next_unpublished(10).await.unwrap();
+        let keys: Vec<&str> = queued.iter().map(|e| e.key.as_str()).collect();
+        assert_eq!(keys, ["k1", "k2"], "enqueued together, in order");
+
+        let mut again = store.begin().await.unwrap();
+        assert!(again.claim_ratings(&[first, second]).await.unwrap().is_empty(), "claimed once");
+        again.rollback().await.unwrap();
+    }
+
+    async fn a_batch_write_that_breaks_a_rule_is_refused(store: &Store) {
+        let p = player(store, "refused").await;
+        let season = store.start_season(new_id(), "S").await.unwrap();
+        let key = RatingKey { player_id: p.id, season_id: season.id, mode: "duel".to_owned() };
+        let mut tx = store.begin().await.unwrap();
+        tx.lock_ratings(&[(key.clone(), RatingValue::new(25.0, 8.0))]).await.unwrap();
+        let bad = RatingValue::new(25.0, 0.0);
+        assert_eq!(invalid(tx.write_ratings(&[RatingWrite { key, value: bad, games: 1 }]).await), "ratings_uncertainty_positive");
     }
 }
