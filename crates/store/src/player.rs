@@ -10,7 +10,7 @@ use std::fmt;
 use uuid::Uuid;
 
 use crate::error::StoreError;
-use crate::store::Store;
+use crate::store::{Pool, Store};
 use crate::timestamp::Timestamp;
 use crate::transaction::Transaction;
 
@@ -213,23 +213,35 @@ impl Store {
     }
 }
 
+const SELECT_NAMES: &str = "SELECT id, display_name FROM players WHERE id = ANY($1)";
+
 impl Store {
-    /// The display names of these players (those that exist), in no order.
+    /// The display names of these players (those that exist, each once), in no order: one
+    /// prepared statement on PostgreSQL whatever their number.
     pub async fn display_names(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, String)>, StoreError> {
+        let mut ids = ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
-        let sql = format!(
-            "SELECT id, display_name FROM players WHERE id IN ({})",
-            placeholders.join(", ")
-        );
-        on_pool!(self, pool => {
-            let mut query = sqlx::query_as::<_, (Uuid, String)>(sqlx::AssertSqlSafe(sql));
-            for id in ids {
-                query = query.bind(*id);
+        match &self.pool {
+            Pool::Postgres(pool) => Ok(sqlx::query_as::<_, (Uuid, String)>(SELECT_NAMES)
+                .bind(&ids)
+                .fetch_all(pool)
+                .await?),
+            Pool::Sqlite(pool) => {
+                let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+                let sql = format!(
+                    "SELECT id, display_name FROM players WHERE id IN ({})",
+                    placeholders.join(", ")
+                );
+                let mut query = sqlx::query_as::<_, (Uuid, String)>(sqlx::AssertSqlSafe(sql));
+                for id in ids {
+                    query = query.bind(id);
+                }
+                Ok(query.fetch_all(pool).await?)
             }
-            Ok(query.fetch_all(pool).await?)
-        })
+        }
     }
 }

@@ -1,5 +1,7 @@
 //! Match history (newest first, keyset pages with an opaque cursor) and one match's public view.
 
+use std::collections::HashMap;
+
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use rally_protocol::rating::{HistoryEntry, HistoryPage, MatchParticipant, MatchSummary};
 use rally_store::{MatchRecord, Participant, StoreError, Timestamp};
@@ -17,6 +19,39 @@ pub struct Filter {
     pub mode: Option<String>,
     /// Only this season.
     pub season_id: Option<Uuid>,
+}
+
+/// `record` and its `participants` as anyone may see them, with their `names`.
+fn summary_of(
+    record: &MatchRecord,
+    participants: &[Participant],
+    names: &HashMap<Uuid, String>,
+) -> MatchSummary {
+    MatchSummary {
+        id: record.id,
+        mode: record.mode.clone(),
+        region: record.region.clone(),
+        season_id: record.season_id,
+        state: record.state.as_str().to_owned(),
+        created_at: record.created_at.to_offset_date_time(),
+        duration_s: record
+            .result
+            .as_ref()
+            .and_then(|r| r.get("duration_s"))
+            .and_then(serde_json::Value::as_f64),
+        participants: participants
+            .iter()
+            .map(|p| MatchParticipant {
+                player_id: p.player_id,
+                display_name: names.get(&p.player_id).cloned().unwrap_or_default(),
+                team: p.team,
+                party_id: p.party_id,
+                outcome: p.outcome.map(|o| o.as_str().to_owned()),
+                rating_before: p.rating_mean_before,
+                rating_after: p.rating_mean_after,
+            })
+            .collect(),
+    }
 }
 
 fn encode(at: Timestamp, match_id: Uuid) -> String {
@@ -47,33 +82,9 @@ impl Ratings {
         participants: &[Participant],
     ) -> Result<MatchSummary, RatingsError> {
         let ids: Vec<Uuid> = participants.iter().map(|p| p.player_id).collect();
-        let names: std::collections::HashMap<Uuid, String> =
+        let names: HashMap<Uuid, String> =
             self.store.display_names(&ids).await?.into_iter().collect();
-        Ok(MatchSummary {
-            id: record.id,
-            mode: record.mode.clone(),
-            region: record.region.clone(),
-            season_id: record.season_id,
-            state: record.state.as_str().to_owned(),
-            created_at: record.created_at.to_offset_date_time(),
-            duration_s: record
-                .result
-                .as_ref()
-                .and_then(|r| r.get("duration_s"))
-                .and_then(serde_json::Value::as_f64),
-            participants: participants
-                .iter()
-                .map(|p| MatchParticipant {
-                    player_id: p.player_id,
-                    display_name: names.get(&p.player_id).cloned().unwrap_or_default(),
-                    team: p.team,
-                    party_id: p.party_id,
-                    outcome: p.outcome.map(|o| o.as_str().to_owned()),
-                    rating_before: p.rating_mean_before,
-                    rating_after: p.rating_mean_after,
-                })
-                .collect(),
-        })
+        Ok(summary_of(record, participants, &names))
     }
 
     /// `GET /v1/matches/{match_id}`.
@@ -109,9 +120,31 @@ impl Ratings {
                     .map(|last| encode(last.played_at, last.match_id))
             })
             .flatten();
+        // Four queries a page, whatever its length: the rows, their matches, every
+        // participant of those, and every participant's name.
+        let ids: Vec<Uuid> = rows.iter().map(|row| row.match_id).collect();
+        let records: HashMap<Uuid, MatchRecord> = store
+            .match_records(&ids)
+            .await?
+            .into_iter()
+            .map(|record| (record.id, record))
+            .collect();
+        let mut participants: HashMap<Uuid, Vec<Participant>> = HashMap::new();
+        for p in store.participants_of(&ids).await? {
+            participants.entry(p.match_id).or_default().push(p);
+        }
+        let players: Vec<Uuid> = participants
+            .values()
+            .flatten()
+            .map(|p| p.player_id)
+            .collect();
+        let names: HashMap<Uuid, String> =
+            store.display_names(&players).await?.into_iter().collect();
         let mut entries = Vec::with_capacity(rows.len());
         for row in rows {
-            let record = store.match_record(row.match_id).await?;
+            let Some(record) = records.get(&row.match_id) else {
+                continue;
+            };
             if filter.mode.as_ref().is_some_and(|m| *m != record.mode)
                 || filter
                     .season_id
@@ -119,9 +152,11 @@ impl Ratings {
             {
                 continue;
             }
-            let participants = store.match_participants(row.match_id).await?;
+            let players = participants
+                .get(&row.match_id)
+                .map_or(&[][..], Vec::as_slice);
             entries.push(HistoryEntry {
-                summary: self.summary(&record, &participants).await?,
+                summary: summary_of(record, players, &names),
                 team: row.team,
                 outcome: row.outcome.map(|o| o.as_str().to_owned()),
                 rating_change: row
