@@ -84,13 +84,15 @@ impl Accounts {
     /// budget.
     pub async fn authenticate(&self, token: &str) -> Result<Verified, AccountsError> {
         let verified = self.tokens.verify(token)?;
-        status::ensure_active(&self.store, &self.state, verified.player_id).await?;
-        limit::check(
-            &self.state,
-            &format!("limit:api:{}", verified.player_id),
-            self.settings.api_quota(),
-        )
-        .await?;
+        // Both in flight at once, one round trip on Redis; a refused status wins over the
+        // limit (a banned player hears that they are banned).
+        let limit_key = format!("limit:api:{}", verified.player_id);
+        let (active, within) = tokio::join!(
+            status::ensure_active(&self.store, &self.state, verified.player_id),
+            limit::check(&self.state, &limit_key, self.settings.api_quota()),
+        );
+        active?;
+        within?;
         Ok(verified)
     }
 

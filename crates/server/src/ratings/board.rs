@@ -96,8 +96,7 @@ impl Ratings {
             .iter()
             .filter_map(|r| r.member.parse().ok())
             .collect();
-        let names: HashMap<Uuid, String> =
-            self.store.display_names(&ids).await?.into_iter().collect();
+        let names = self.recent.names(&self.store, &ids).await?;
         let system = self.queues.rating_system(mode);
         Ok(ranked
             .iter()

@@ -82,8 +82,7 @@ impl Ratings {
         participants: &[Participant],
     ) -> Result<MatchSummary, RatingsError> {
         let ids: Vec<Uuid> = participants.iter().map(|p| p.player_id).collect();
-        let names: HashMap<Uuid, String> =
-            self.store.display_names(&ids).await?.into_iter().collect();
+        let names = self.recent.names(&self.store, &ids).await?;
         Ok(summary_of(record, participants, &names))
     }
 
@@ -138,8 +137,7 @@ impl Ratings {
             .flatten()
             .map(|p| p.player_id)
             .collect();
-        let names: HashMap<Uuid, String> =
-            store.display_names(&players).await?.into_iter().collect();
+        let names = self.recent.names(store, &players).await?;
         let mut entries = Vec::with_capacity(rows.len());
         for row in rows {
             let Some(record) = records.get(&row.match_id) else {

@@ -6,6 +6,8 @@
 //! - [`board`]: leaderboard ranks served from the `state` backend's sorted sets (Redis when
 //!   configured), kept current as results land and rebuilt from the store on start or demand.
 //! - [`mmr`]: the displayed MMR and the conservative rating ranks are ordered by.
+//! - [`recent`]: the active season and display names, kept for a moment so a leaderboard read
+//!   costs no database round trip.
 //! - [`season`]: the active season (started on first need when none was configured).
 
 pub mod apply;
@@ -13,10 +15,13 @@ pub mod board;
 mod error;
 pub mod history;
 pub mod mmr;
+pub mod recent;
 pub mod season;
 pub mod standings;
 
 pub use error::RatingsError;
+
+use std::sync::Arc;
 
 use rally_state::State;
 use rally_store::Store;
@@ -32,6 +37,8 @@ pub struct Ratings {
     state: State,
     queues: Queues,
     settings: RatingSettings,
+    /// The active season and display names, kept for a moment.
+    recent: Arc<recent::Recent>,
 }
 
 impl Ratings {
@@ -42,6 +49,7 @@ impl Ratings {
             state,
             queues,
             settings,
+            recent: Arc::default(),
         }
     }
 }

@@ -32,7 +32,7 @@ impl Ratings {
     pub async fn season(&self, name: &str) -> Result<Season, RatingsError> {
         let store = &self.store;
         let found = if name == "current" {
-            store.active_season().await?
+            self.recent.active_season(store).await?
         } else if let Ok(id) = name.parse::<Uuid>() {
             store.season_by_id(id).await?
         } else {
@@ -52,10 +52,12 @@ impl Ratings {
         if season.state == SeasonState::Active {
             let set = board::key(season.id, mode);
             let state = &self.state;
-            let total = state.card(&set).await?;
-            let members = state
-                .range_by_rank(&set, offset, offset.saturating_add(limit - 1))
-                .await?;
+            // Both in flight at once: one round trip on Redis's multiplexed connection.
+            let (total, members) = tokio::join!(
+                state.card(&set),
+                state.range_by_rank(&set, offset, offset.saturating_add(limit - 1)),
+            );
+            let (total, members) = (total?, members?);
             return Ok((total, self.rows(mode, &members).await?));
         }
         let entries = self
@@ -133,11 +135,13 @@ impl Ratings {
         }
         let set = board::key(season.id, mode);
         let state = &self.state;
-        let members = state.around(&set, &player_id.to_string(), radius).await?;
+        let member = player_id.to_string();
+        let (members, total) = tokio::join!(state.around(&set, &member, radius), state.card(&set));
+        let members = members?;
         if members.is_empty() {
             return Err(RatingsError::NotRanked);
         }
-        let total = state.card(&set).await?;
+        let total = total?;
         Ok(LeaderboardPage {
             season_id: season.id,
             season: season.name,

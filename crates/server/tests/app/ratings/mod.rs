@@ -4,6 +4,7 @@
 mod batch;
 mod board;
 mod flow;
+mod names;
 
 use rally_protocol::{
     event::{MatchCompleted, PlayerOutcome},
