@@ -40,7 +40,7 @@ pub struct AccountsBenchArgs {
 }
 
 /// `GET /v1/profile/me` under load on one database.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct LoadResult {
     /// `sqlite` or `postgres`.
     pub database: &'static str,
@@ -58,7 +58,7 @@ pub struct LoadResult {
 }
 
 /// Everything `rally bench accounts` measured.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct AccountsReport {
     /// One access-token verification (signature and claims, no backend call).
     pub verify: Latency,

@@ -30,6 +30,30 @@ pub struct Latency {
     pub max: Duration,
 }
 
+impl serde::Serialize for Latency {
+    /// As milliseconds: `{"count", "p50_ms", "p95_ms", "p99_ms", "max_ms"}`.
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut s = serializer.serialize_struct("Latency", 5)?;
+        s.serialize_field("count", &self.count)?;
+        s.serialize_field("p50_ms", &ms(self.p50))?;
+        s.serialize_field("p95_ms", &ms(self.p95))?;
+        s.serialize_field("p99_ms", &ms(self.p99))?;
+        s.serialize_field("max_ms", &ms(self.max))?;
+        s.end()
+    }
+}
+
+/// `duration` in milliseconds.
+pub fn ms(duration: Duration) -> f64 {
+    duration.as_secs_f64() * 1000.0
+}
+
+/// Serializes a duration as milliseconds (for `#[serde(serialize_with)]`).
+pub fn millis<S: serde::Serializer>(duration: &Duration, serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.serialize_f64(ms(*duration))
+}
+
 /// Records latencies with microsecond precision, for [`Latency`] at the end.
 #[derive(Debug, Clone)]
 pub struct LatencyRecorder {

@@ -37,6 +37,7 @@
 #![warn(missing_docs)]
 
 pub mod accounts;
+pub mod all;
 pub mod burst;
 pub mod client;
 pub mod counting;
@@ -53,6 +54,7 @@ pub mod soak;
 pub mod socket;
 
 pub use accounts::{AccountsBenchArgs, AccountsReport, accounts};
+pub use all::{AllBenchArgs, AllReport, all};
 pub use counting::CountingAllocator;
 pub use engine::{EngineBenchArgs, EngineReport, bench_engine};
 pub use gateway::{GatewayBenchArgs, GatewayReport, gateway};

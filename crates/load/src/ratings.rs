@@ -69,13 +69,14 @@ pub struct RatingsBenchArgs {
 }
 
 /// What `rally bench ratings` measured.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct RatingsReport {
     /// `sqlite` or `postgres`, and `in-memory` or `redis`.
     pub backends: (&'static str, &'static str),
     /// Rated players.
     pub players: i64,
     /// How long writing them and building their ranks took.
+    #[serde(serialize_with = "crate::latency::millis")]
     pub fill: Duration,
     /// 10-player results applied per second.
     pub results_per_s: f64,
@@ -87,6 +88,9 @@ pub struct RatingsReport {
     pub around: Latency,
     /// `GET /v1/matches/history`.
     pub history: Latency,
+    /// With Redis, the same leaderboard reads as bare calls to it, at the same rate, alone:
+    /// the reference the API's figures are held to.
+    pub reference: Option<BareReads>,
     /// Reads that did not answer 200.
     pub errors: usize,
 }
@@ -120,8 +124,66 @@ impl fmt::Display for RatingsReport {
         writeln!(f, "  reads at {} /s (errors {}):", self.rate, self.errors)?;
         line(f, "top 100", &self.top)?;
         line(f, "me and 5 around", &self.around)?;
-        line(f, "history page", &self.history)
+        line(f, "history page", &self.history)?;
+        if let Some(reference) = &self.reference {
+            writeln!(f, "  bare Redis at the same rate, alone:")?;
+            line(f, "ZRANGE top 100", &reference.top)?;
+            line(f, "ZREVRANK + ZRANGE", &reference.around)?;
+        }
+        Ok(())
     }
+}
+
+/// Leaderboard reads as bare calls to the sorted set, through Rally's state adapter and
+/// nothing else (no HTTP, no token, no database).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct BareReads {
+    /// `ZRANGE` of the top 100.
+    pub top: Latency,
+    /// `ZREVRANK` of a player, then `ZRANGE` of the five on either side.
+    pub around: Latency,
+}
+
+/// Reads `set` bare at `args.rate` for `args.duration_s`, open loop, the top 100 and a
+/// player's neighbourhood in turn.
+async fn bare_reads(
+    state: &rally_state::State,
+    set: &str,
+    players: &[Uuid],
+    args: &RatingsBenchArgs,
+) -> BareReads {
+    let total = u64::from(args.rate) * args.duration_s;
+    let interval = Duration::from_secs_f64(1.0 / f64::from(args.rate));
+    let started = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for k in 0..total {
+        let due = started + interval.mul_f64(k as f64);
+        tokio::time::sleep_until(due).await;
+        let (state, set) = (state.clone(), set.to_owned());
+        let member = players[k as usize % players.len()].to_string();
+        tasks.spawn(async move {
+            let ok = if k % 2 == 0 {
+                state.range_by_rank(&set, 0, 99).await.is_ok()
+            } else {
+                match state.rank(&set, &member).await {
+                    Ok(Some(rank)) => state
+                        .range_by_rank(&set, rank.saturating_sub(5), rank + 5)
+                        .await
+                        .is_ok(),
+                    _ => false,
+                }
+            };
+            (k % 2, ok, due.elapsed())
+        });
+    }
+    let mut reads = [LatencyRecorder::new(), LatencyRecorder::new()];
+    while let Some(Ok((kind, ok, latency))) = tasks.join_next().await {
+        if ok {
+            reads[kind as usize].record(latency);
+        }
+    }
+    let [top, around] = reads.map(|recorder| recorder.latency());
+    BareReads { top, around }
 }
 
 /// Runs the benchmark.
@@ -219,12 +281,13 @@ pub async fn ratings(args: &RatingsBenchArgs) -> anyhow::Result<RatingsReport> {
             errors += 1;
         }
     }
+    let set = board::key(season.id, "duel");
+    let reference = match args.redis_url {
+        Some(_) => Some(bare_reads(&state.backends().state, &set, &sample, args).await),
+        None => None,
+    };
     if args.redis_url.is_some() {
-        let _ = state
-            .backends()
-            .state
-            .clear_set(&board::key(season.id, "duel"))
-            .await;
+        let _ = state.backends().state.clear_set(&set).await;
     }
     let [top, around, history] = reads.map(|recorder| recorder.latency());
     Ok(RatingsReport {
@@ -247,6 +310,7 @@ pub async fn ratings(args: &RatingsBenchArgs) -> anyhow::Result<RatingsReport> {
         top,
         around,
         history,
+        reference,
         errors,
     })
 }

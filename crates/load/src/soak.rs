@@ -49,7 +49,7 @@ pub struct SoakBenchArgs {
 }
 
 /// What `rally bench soak` measured.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct SoakReport {
     /// Matches played to a result.
     pub matches: u64,

@@ -191,3 +191,55 @@ async fn a_soak_whose_warm_up_outlasts_it_is_refused() {
     let error = soak(&args, rally()).await.unwrap_err();
     assert!(error.to_string().contains("--warmup-s"), "{error}");
 }
+
+#[test]
+fn bench_all_quick_prints_a_row_for_every_figure_and_each_bench_prints_json() {
+    let run = |args: &[&str]| {
+        let output = std::process::Command::new(rally())
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            output.status.success(),
+            "rally {args:?}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let table = run(&["bench", "all", "--quick"]);
+    for row in [
+        "# Rally's benchmarks",
+        "**Quick run (`--quick`)",
+        "| engine: steady tick p99 | `bench engine` |",
+        "| engine: one tick over a cold burst |",
+        "| accounts: `GET /v1/profile/me` p99 |",
+        "| gateway: party change pushed to every member, one node (SQLite) |",
+        "| ratings: 10-player results applied |",
+        "| ratings: match history page p99 |",
+        "| queue and cancel p99 |",
+        "| heartbeats |",
+        "| matchmaker round p99, tickets waiting |",
+    ] {
+        assert!(table.contains(row), "{row} missing from:\n{table}");
+    }
+    let rows = table.lines().filter(|l| l.starts_with("| ")).count();
+    assert!(rows >= 17, "a header and a row per figure:\n{table}");
+
+    let json = run(&[
+        "bench",
+        "ratings",
+        "--players",
+        "60",
+        "--results",
+        "6",
+        "--rate",
+        "30",
+        "--duration-s",
+        "1",
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert!(report["results_per_s"].as_f64().unwrap() > 0.0, "{report}");
+    assert_eq!(report["history"]["count"], 10, "{report}");
+    assert!(report["history"]["p99_ms"].as_f64().is_some(), "{report}");
+}

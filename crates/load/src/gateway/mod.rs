@@ -59,11 +59,12 @@ pub struct GatewayBenchArgs {
 }
 
 /// What `rally bench gateway` measured.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct GatewayReport {
     /// Idle connections held.
     pub connections: usize,
     /// How long opening them took.
+    #[serde(serialize_with = "crate::latency::millis")]
     pub connect_time: Duration,
     /// The node's resident memory before the connections, in bytes.
     pub rss_before: Option<u64>,
@@ -76,7 +77,7 @@ pub struct GatewayReport {
 }
 
 /// Party changes under load on one setup.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct PushResult {
     /// Changes per second offered.
     pub offered_rps: u32,

@@ -68,7 +68,7 @@ pub struct QueueBenchArgs {
 }
 
 /// What `rally bench queue` measured.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct QueueReport {
     /// Queue and cancel under load, per database.
     pub api: Vec<ApiResult>,
@@ -86,7 +86,7 @@ pub struct QueueReport {
 }
 
 /// Queue and cancel on one database.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct ApiResult {
     /// `sqlite` or `postgres`.
     pub database: &'static str,
@@ -103,7 +103,7 @@ pub struct ApiResult {
 }
 
 /// Game servers' heartbeats on the running sessions, back to back.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct HeartbeatResult {
     /// Heartbeats handled per second.
     pub per_s: f64,
@@ -115,7 +115,7 @@ pub struct HeartbeatResult {
 
 /// The matchmaker with many tickets waiting (quantiles over the hold, from the node's own
 /// histograms).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct TickResult {
     /// Tickets loaded through the API.
     pub tickets: usize,

@@ -4,8 +4,8 @@
 use std::process::ExitCode;
 
 use rally_load::{
-    AccountsBenchArgs, EngineBenchArgs, GatewayBenchArgs, QueueBenchArgs, RatingsBenchArgs,
-    SoakBenchArgs, accounts, bench_engine, gateway, queue, ratings, soak,
+    AccountsBenchArgs, AllBenchArgs, EngineBenchArgs, GatewayBenchArgs, QueueBenchArgs,
+    RatingsBenchArgs, SoakBenchArgs, accounts, all, bench_engine, gateway, queue, ratings, soak,
 };
 
 use super::simulate::print;
@@ -17,21 +17,54 @@ pub enum Bench {
     Engine(EngineBenchArgs),
     /// Accounts: access-token verification, `GET /v1/profile/me` at a fixed rate on SQLite (and
     /// PostgreSQL with `--database-url`), and argon2id logins per core.
-    Accounts(AccountsBenchArgs),
+    Accounts {
+        #[command(flatten)]
+        args: AccountsBenchArgs,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// The WebSocket gateway: a node's memory holding idle connections (SQLite), and party
     /// changes pushed to every member at a fixed rate, on one node and (with
     /// `--database-url`, `--redis-url`, `--nats-url`) across two nodes over NATS.
-    Gateway(GatewayBenchArgs),
+    Gateway {
+        #[command(flatten)]
+        args: GatewayBenchArgs,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Queueing: queue and cancel at a fixed rate (SQLite, and PostgreSQL with
     /// `--database-url`), last ticket accepted to `match.found`, and the matchmaker's tick with
     /// `--tickets` waiting.
-    Queue(QueueBenchArgs),
+    Queue {
+        #[command(flatten)]
+        args: QueueBenchArgs,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// Ratings: leaderboard and history reads at a fixed rate with many rated players, and
     /// results applied per second (PostgreSQL and Redis with `--database-url`, `--redis-url`).
-    Ratings(RatingsBenchArgs),
+    Ratings {
+        #[command(flatten)]
+        args: RatingsBenchArgs,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// A soak: an embedded node playing the whole loop (queue, match, session, result, rating)
     /// for minutes, its memory sampled, to see it stay flat once warm.
-    Soak(SoakBenchArgs),
+    Soak {
+        #[command(flatten)]
+        args: SoakBenchArgs,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every benchmark but the soak, one after the other (about ten minutes), printed as the
+    /// table of BENCHMARKS.md (each figure with its target and its reference), or as JSON.
+    All(AllBenchArgs),
 }
 
 /// Runs a benchmark and prints its report.
@@ -45,20 +78,38 @@ pub async fn run(bench: &Bench) -> anyhow::Result<ExitCode> {
                 report.to_table()
             })?;
         }
-        Bench::Accounts(args) => print(&accounts(args).await?.to_string())?,
-        Bench::Gateway(args) => {
+        Bench::Accounts { args, json } => shown(&accounts(args).await?, *json)?,
+        Bench::Gateway { args, json } => {
             let exe = std::env::current_exe()?;
-            print(&gateway(args, &exe).await?.to_string())?;
+            shown(&gateway(args, &exe).await?, *json)?;
         }
-        Bench::Ratings(args) => print(&ratings(args).await?.to_string())?,
-        Bench::Soak(args) => {
+        Bench::Ratings { args, json } => shown(&ratings(args).await?, *json)?,
+        Bench::Soak { args, json } => {
             let exe = std::env::current_exe()?;
-            print(&soak(args, &exe).await?.to_string())?;
+            shown(&soak(args, &exe).await?, *json)?;
         }
-        Bench::Queue(args) => {
+        Bench::Queue { args, json } => {
             let exe = std::env::current_exe()?;
-            print(&queue(args, &exe).await?.to_string())?;
+            shown(&queue(args, &exe).await?, *json)?;
+        }
+        Bench::All(args) => {
+            let exe = std::env::current_exe()?;
+            let report = all(args, &exe).await?;
+            print(&if args.json {
+                report.to_json()
+            } else {
+                report.to_markdown()
+            })?;
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// `report` as JSON, or as its text.
+fn shown<R: serde::Serialize + std::fmt::Display>(report: &R, json: bool) -> anyhow::Result<()> {
+    print(&if json {
+        serde_json::to_string_pretty(report)?
+    } else {
+        report.to_string()
+    })
 }
