@@ -12,7 +12,7 @@ use rally_protocol::{
     queue::QueueCancelled,
 };
 use rally_store::{
-    NewTicket, RatingKey, ReadyCheckState, StoreError, Ticket, TicketState, Transaction, new_id,
+    NewTicket, ReadyCheckState, StoreError, Ticket, TicketState, Transaction, new_id,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -101,39 +101,32 @@ pub async fn join(
             members.into_iter().map(|m| m.player_id).collect()
         }
     };
-    for &member in &member_ids {
-        if store.active_ticket_of_player(member).await?.is_some() {
-            return Err(QueueError::AlreadyQueued);
-        }
-        if store.open_match_of_player(member).await?.is_some() {
-            return Err(QueueError::InMatch);
-        }
-    }
-
-    let season_id = store.active_season().await?.map(|s| s.id);
+    // One query for every member: present, not queued, not in a match, and rated.
+    let standings = store.queue_standings(&member_ids, mode.as_str()).await?;
     let mut members = Vec::with_capacity(member_ids.len());
     for &member in &member_ids {
-        let player = store.player(member).await?;
-        let stored = match season_id {
-            Some(season_id) => {
-                store
-                    .rating(&RatingKey {
-                        player_id: member,
-                        season_id,
-                        mode: mode.as_str().to_owned(),
-                    })
-                    .await?
-            }
-            None => None,
-        };
+        let standing = standings
+            .iter()
+            .find(|s| s.player_id == member)
+            .ok_or(StoreError::NotFound)?;
+        if standing.queued {
+            return Err(QueueError::AlreadyQueued);
+        }
+        if standing.in_match {
+            return Err(QueueError::InMatch);
+        }
         let initial = config.rating_system.initial();
-        let (mu, sigma, volatility) = stored
-            .map_or((initial.mu, initial.sigma, initial.volatility), |r| {
-                (r.mean, r.uncertainty, r.volatility)
-            });
+        let (mu, sigma, volatility) = match (standing.mean, standing.uncertainty) {
+            (Some(mean), Some(uncertainty)) => (
+                mean,
+                uncertainty,
+                standing.volatility.unwrap_or(initial.volatility),
+            ),
+            _ => (initial.mu, initial.sigma, initial.volatility),
+        };
         members.push(SpecMember {
             player_id: member,
-            display_name: player.display_name,
+            display_name: standing.display_name.clone(),
             mu,
             sigma,
             volatility,
@@ -144,6 +137,7 @@ pub async fn join(
             },
         });
     }
+    let season_id = standings.first().and_then(|s| s.season_id);
     let best = latencies
         .iter()
         .min_by_key(|(_, ms)| *ms)

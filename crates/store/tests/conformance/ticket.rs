@@ -188,3 +188,49 @@ conformance! {
         assert_eq!(squad, 1);
     }
 }
+
+conformance! {
+    async fn queue_standings_tell_who_is_queued_in_a_match_and_rated(store: &Store) {
+        let (free, queued, playing) = (player(store, "free").await, player(store, "queued").await, player(store, "playing").await);
+        let ids = [free.id, queued.id, playing.id, new_id()];
+        let before = store.queue_standings(&ids, "duel").await.unwrap();
+        assert_eq!(before.len(), 3, "a player that does not exist has no standing");
+        assert!(before.iter().all(|s| !s.queued && !s.in_match && s.season_id.is_none() && s.mean.is_none()));
+
+        let season = store.start_season(new_id(), "S").await.unwrap();
+        let key = rally_store::RatingKey { player_id: free.id, season_id: season.id, mode: "duel".to_owned() };
+        store.upsert_rating(&key, rally_store::RatingValue::new(27.0, 6.0), 3).await.unwrap();
+        store.create_ticket(&new_ticket(queued.id, vec![queued.id], store.now())).await.unwrap();
+        let participant = rally_store::NewParticipant {
+            player_id: playing.id,
+            team: 0,
+            party_id: None,
+            rating_mean_before: 25.0,
+            rating_uncertainty_before: 8.0,
+            rating_mean_after: None,
+            rating_uncertainty_after: None,
+            outcome: None,
+        };
+        store.create_match(&rally_store::NewMatch {
+            id: new_id(),
+            mode: "duel".to_owned(),
+            region: "eu".to_owned(),
+            season_id: Some(season.id),
+            state: rally_store::MatchState::Created,
+            quality: json!({}),
+            created_at: store.now(),
+            ended_at: None,
+            participants: vec![participant],
+        }).await.unwrap();
+
+        let after = store.queue_standings(&ids, "duel").await.unwrap();
+        let of = |id| after.iter().find(|s| s.player_id == id).unwrap();
+        assert_eq!((of(free.id).mean, of(free.id).uncertainty), (Some(27.0), Some(6.0)));
+        assert_eq!(of(free.id).display_name, free.display_name);
+        assert!(!of(free.id).queued && !of(free.id).in_match);
+        assert!(of(queued.id).queued && !of(queued.id).in_match);
+        assert!(of(playing.id).in_match && !of(playing.id).queued);
+        assert!(after.iter().all(|s| s.season_id == Some(season.id)));
+        assert!(store.queue_standings(&[free.id], "squad").await.unwrap()[0].mean.is_none(), "rated per mode");
+    }
+}

@@ -1,0 +1,80 @@
+//! What queueing reads about players before it admits them to a queue, in one query: each
+//! one's display name, whether they are on a searching ticket or in a match not yet over,
+//! the active season, and their rating in the queue's mode for it.
+
+use uuid::Uuid;
+
+use crate::error::StoreError;
+use crate::store::{Pool, Store};
+
+/// A player as queueing sees them before admitting them.
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+pub struct QueueStanding {
+    /// The player.
+    pub player_id: Uuid,
+    /// Their display name.
+    pub display_name: String,
+    /// Whether they are on a searching ticket.
+    pub queued: bool,
+    /// Whether they are in a match that is created or active.
+    pub in_match: bool,
+    /// The active season, if there is one.
+    pub season_id: Option<Uuid>,
+    /// Their rating's mean in the mode for the active season, if they have one.
+    pub mean: Option<f64>,
+    /// Its uncertainty.
+    pub uncertainty: Option<f64>,
+    /// Its Glicko-2 volatility.
+    pub volatility: Option<f64>,
+}
+
+const SELECT_ALL: &str = "SELECT p.id AS player_id, p.display_name, \
+     EXISTS (SELECT 1 FROM ticket_members t \
+             WHERE t.player_id = p.id AND t.state = 'searching') AS queued, \
+     EXISTS (SELECT 1 FROM match_participants mp JOIN matches m ON m.id = mp.match_id \
+             WHERE mp.player_id = p.id AND m.state IN ('created', 'active')) AS in_match, \
+     s.id AS season_id, r.mean, r.uncertainty, r.volatility \
+     FROM players p \
+     LEFT JOIN seasons s ON s.state = 'active' \
+     LEFT JOIN ratings r ON r.player_id = p.id AND r.season_id = s.id AND r.mode = $2 \
+     WHERE p.id = ANY($1)";
+const SELECT_ONE: &str = "SELECT p.id AS player_id, p.display_name, \
+     EXISTS (SELECT 1 FROM ticket_members t \
+             WHERE t.player_id = p.id AND t.state = 'searching') AS queued, \
+     EXISTS (SELECT 1 FROM match_participants mp JOIN matches m ON m.id = mp.match_id \
+             WHERE mp.player_id = p.id AND m.state IN ('created', 'active')) AS in_match, \
+     s.id AS season_id, r.mean, r.uncertainty, r.volatility \
+     FROM players p \
+     LEFT JOIN seasons s ON s.state = 'active' \
+     LEFT JOIN ratings r ON r.player_id = p.id AND r.season_id = s.id AND r.mode = $2 \
+     WHERE p.id = $1";
+
+impl Store {
+    /// How queueing sees each player of `players` that exists (in no order) for a queue of
+    /// `mode`: one query on PostgreSQL, one per player on SQLite.
+    pub async fn queue_standings(
+        &self,
+        players: &[Uuid],
+        mode: &str,
+    ) -> Result<Vec<QueueStanding>, StoreError> {
+        match &self.pool {
+            Pool::Postgres(pool) => Ok(sqlx::query_as::<_, QueueStanding>(SELECT_ALL)
+                .bind(players)
+                .bind(mode)
+                .fetch_all(pool)
+                .await?),
+            Pool::Sqlite(pool) => {
+                let mut all = Vec::with_capacity(players.len());
+                for player in players {
+                    let standing = sqlx::query_as::<_, QueueStanding>(SELECT_ONE)
+                        .bind(player)
+                        .bind(mode)
+                        .fetch_optional(pool)
+                        .await?;
+                    all.extend(standing);
+                }
+                Ok(all)
+            }
+        }
+    }
+}
