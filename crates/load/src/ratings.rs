@@ -24,7 +24,6 @@ use rally_server::{
 };
 use rally_store::{MatchState, NewMatch, NewParticipant, Outcome, Store, new_id};
 use serde_json::json;
-use sqlx::{Connection, PgConnection};
 use tokio::{sync::RwLock, time::Instant};
 use tokio_util::sync::CancellationToken;
 use tower::ServiceExt;
@@ -32,7 +31,7 @@ use uuid::Uuid;
 
 use crate::{
     embedded::EmbeddedNode,
-    fill::Fill,
+    fill::{self, Fill},
     latency::{Latency, LatencyRecorder},
 };
 
@@ -235,7 +234,7 @@ pub async fn ratings(args: &RatingsBenchArgs) -> anyhow::Result<RatingsReport> {
             .collect();
         completed.push(ten_player_result(&store, &players, season.id).await?);
     }
-    analyze(node.database_url()).await?;
+    fill::analyze(node.database_url()).await?;
     let results_per_s = apply_through_the_role(&node, &completed).await?;
 
     // Reads, open loop, in turn: top 100, me and around, history.
@@ -360,18 +359,6 @@ async fn apply_through_the_role(
     stop.cancel();
     reading.await?;
     Ok(completed.len() as f64 / elapsed.as_secs_f64())
-}
-
-/// Gathers PostgreSQL's planner statistics, as autovacuum would have on a database that had
-/// been running: the fill and the stored matches came faster than it wakes, and with no
-/// statistics the planner may scan a whole table where it should look up a few rows.
-async fn analyze(database_url: &str) -> anyhow::Result<()> {
-    if database_url.starts_with("postgres") {
-        let mut db = PgConnection::connect(database_url).await?;
-        sqlx::query("ANALYZE").execute(&mut db).await?;
-        db.close().await?;
-    }
-    Ok(())
 }
 
 /// Results applied so far in this process, from `rally_ratings_applied_total`.

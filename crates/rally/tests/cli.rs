@@ -306,7 +306,7 @@ fn bench_accounts_measures_tokens_profile_reads_and_logins() {
 #[test]
 fn every_bench_keeps_its_flags() {
     let dir = tempfile::tempdir().unwrap();
-    let benches: [(&str, &[&str]); 6] = [
+    let benches: [(&str, &[&str]); 7] = [
         ("engine", &["--tickets", "--ticks", "--seed", "--json"]),
         (
             "accounts",
@@ -316,6 +316,7 @@ fn every_bench_keeps_its_flags() {
                 "--database-url",
                 "--verifications",
                 "--login-s",
+                "--json",
             ],
         ),
         (
@@ -330,6 +331,7 @@ fn every_bench_keeps_its_flags() {
                 "--database-url",
                 "--redis-url",
                 "--nats-url",
+                "--json",
             ],
         ),
         (
@@ -344,6 +346,7 @@ fn every_bench_keeps_its_flags() {
                 "--redis-url",
                 "--heartbeat-s",
                 "--hold-s",
+                "--json",
             ],
         ),
         (
@@ -353,14 +356,30 @@ fn every_bench_keeps_its_flags() {
                 "--rate",
                 "--duration-s",
                 "--results",
-                "--appliers",
                 "--database-url",
                 "--redis-url",
+                "--json",
             ],
         ),
         (
             "soak",
-            &["--pairs", "--duration-s", "--warmup-s", "--sample-s"],
+            &[
+                "--pairs",
+                "--duration-s",
+                "--warmup-s",
+                "--sample-s",
+                "--json",
+            ],
+        ),
+        (
+            "all",
+            &[
+                "--database-url",
+                "--redis-url",
+                "--nats-url",
+                "--quick",
+                "--json",
+            ],
         ),
     ];
     for (bench, flags) in benches {

@@ -183,7 +183,7 @@ pub async fn gateway(args: &GatewayBenchArgs, exe: &Path) -> anyhow::Result<Gate
     tokio::time::sleep(Duration::from_secs(2)).await;
     let rss_held = node.rss();
 
-    let one_node = party_load(args, node.addr, &players[..members], pushes).await?;
+    let one_node = party_load(args, node.addr, &players[..members], pushes, None).await?;
     drop(pushes_tx);
     drop(node);
 
@@ -231,7 +231,7 @@ async fn two_node_run(
     let players = create_players(&store, members, &tokens).await?;
     let (pushes_tx, pushes) = mpsc::unbounded_channel();
     open_sockets(sockets.addr, &players, &pushes_tx).await?;
-    let result = party_load(args, changes.addr, &players, pushes).await;
+    let result = party_load(args, changes.addr, &players, pushes, Some(database)).await;
     drop((changes, sockets));
     if let Ok(events) = rally_events::Events::nats(nats, &namespace).await {
         let _ = events.delete_streams().await;

@@ -46,9 +46,13 @@ pub(super) async fn party_load(
     addr: SocketAddr,
     members: &[BenchPlayer],
     arrivals: mpsc::UnboundedReceiver<Arrival>,
+    database_url: Option<&str>,
 ) -> anyhow::Result<PushResult> {
     let client = HttpClient::new(addr)?;
     let parties = form_parties(args, &client, members).await?;
+    if let Some(url) = database_url {
+        crate::fill::analyze(url).await?;
+    }
 
     // The changes: the k-th change toggles member (k / parties) of party (k % parties). Each
     // arrival is matched, as it arrives, with when its change was due (the same member's same

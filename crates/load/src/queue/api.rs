@@ -35,6 +35,9 @@ pub(super) async fn api_load(
 ) -> anyhow::Result<ApiResult> {
     let total = usize::try_from(u64::from(args.rate) * args.duration_s)?;
     let setup = Setup::start(exe, "api", database, None, &[], total.div_ceil(2)).await?;
+    if let Some(url) = database {
+        crate::fill::analyze(url).await?;
+    }
     let client = HttpClient::new(setup.node.addr)?;
 
     // Each player queues then cancels in the same lane, which makes one call at a time, so
