@@ -199,7 +199,7 @@ impl AllReport {
             out,
             "Every figure below is one run of `rally bench all` on one machine; regenerate the \
              file with\n\n```sh\ncargo run --release -- bench all --database-url postgres://… \
-             --redis-url redis://… --nats-url nats://… > BENCHMARKS.md\n```\n\n(about ten \
+             --redis-url redis://… --nats-url nats://… > BENCHMARKS.md\n```\n\n(about six \
              minutes; give PostgreSQL a database of its own). The soak is not part of it (`rally \
              bench soak`, ten minutes of its own). The machine is shared and noisy: a figure is \
              a median or a p99 of one run, and where a reference exists (the time to sort the \

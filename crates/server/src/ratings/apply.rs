@@ -19,7 +19,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use rally_engine::{Rating, RatingSystem, rating};
 use rally_protocol::event::{Event, MatchCompleted, RatingDelta, RatingsApplied};
 use rally_store::{
-    Outcome, Participant, ParticipantRating, RatingKey, RatingValue, RatingWrite, Transaction,
+    Outcome, Participant, ParticipantRating, RatingKey, RatingValue, RatingWrite, StoreError,
+    Transaction,
 };
 use uuid::Uuid;
 
@@ -119,14 +120,17 @@ impl Ratings {
             }
             let system = self.queues.rating_system(&completed.mode);
             let teams = &teams[&completed.match_id];
-            let before: Vec<Vec<(Rating, i32)>> = teams
+            // Every player's row was created and locked above; one missing (its player
+            // deleted meanwhile) fails the batch rather than the process.
+            let before = teams
                 .iter()
                 .map(|team| {
                     team.iter()
-                        .map(|(p, _)| current[&key(*p, season_id, &completed.mode)])
-                        .collect()
+                        .map(|(p, _)| current.get(&key(*p, season_id, &completed.mode)).copied())
+                        .collect::<Option<Vec<_>>>()
                 })
-                .collect();
+                .collect::<Option<Vec<Vec<(Rating, i32)>>>>()
+                .ok_or(RatingsError::Store(StoreError::NotFound))?;
             let changes = self.changes(system, teams, &before);
             for change in &changes {
                 let after = Rating {
@@ -251,9 +255,9 @@ async fn write(
     touched.dedup();
     let writes: Vec<RatingWrite> = touched
         .into_iter()
-        .map(|key| {
-            let (rating, games) = current[&key];
-            RatingWrite {
+        .filter_map(|key| {
+            let (rating, games) = *current.get(&key)?;
+            Some(RatingWrite {
                 value: RatingValue {
                     mean: rating.mu,
                     uncertainty: rating.sigma.max(1e-9),
@@ -261,7 +265,7 @@ async fn write(
                 },
                 games,
                 key,
-            }
+            })
         })
         .collect();
     tx.write_ratings(&writes).await?;
