@@ -53,6 +53,10 @@ const MARK_PUBLISHED: &str =
     "UPDATE outbox SET published_at = $2 WHERE id = $1 AND published_at IS NULL";
 const COUNT_ATTEMPT: &str =
     "UPDATE outbox SET attempts = attempts + 1 WHERE id = $1 AND published_at IS NULL";
+const MARK_ALL_PUBLISHED: &str =
+    "UPDATE outbox SET published_at = $2 WHERE id = ANY($1) AND published_at IS NULL";
+const COUNT_ALL_ATTEMPTS: &str =
+    "UPDATE outbox SET attempts = attempts + 1 WHERE id = ANY($1) AND published_at IS NULL";
 
 impl Transaction {
     /// Enqueues an event, committed (or rolled back) with the rest of this transaction.
@@ -120,33 +124,47 @@ impl Store {
 
     /// Marks events published; returns how many were not already. Unknown ids are ignored.
     pub async fn mark_published(&self, ids: &[Uuid]) -> Result<u64, StoreError> {
-        self.update_each(MARK_PUBLISHED, ids, Some(self.now()))
+        self.update_each([MARK_ALL_PUBLISHED, MARK_PUBLISHED], ids, Some(self.now()))
             .await
     }
 
     /// Counts a failed publication attempt on each event; returns how many were counted.
     pub async fn record_failed_attempt(&self, ids: &[Uuid]) -> Result<u64, StoreError> {
-        self.update_each(COUNT_ATTEMPT, ids, None).await
+        self.update_each([COUNT_ALL_ATTEMPTS, COUNT_ATTEMPT], ids, None)
+            .await
     }
 
-    /// Runs `sql` once per id in one transaction (one SQL text for both databases, which do not
-    /// share an array syntax).
+    /// Runs `sql` (for all ids at once, for one id) in one transaction: one statement over an
+    /// array on PostgreSQL, where each statement is a round trip; one per id on SQLite, where
+    /// none is and arrays are not.
     async fn update_each(
         &self,
-        sql: &'static str,
+        [all, one]: [&'static str; 2],
         ids: &[Uuid],
         at: Option<Timestamp>,
     ) -> Result<u64, StoreError> {
+        if ids.is_empty() {
+            return Ok(0);
+        }
         let mut tx = self.begin().await?;
         let mut changed = 0;
-        for id in ids {
-            changed += on_tx!(tx, conn => {
-                let mut query = sqlx::query(sql).bind(*id);
+        match &mut tx.inner {
+            crate::transaction::Inner::Postgres(conn) => {
+                let mut query = sqlx::query(all).bind(ids);
                 if let Some(at) = at {
                     query = query.bind(at);
                 }
-                query.execute(&mut *conn).await?.rows_affected()
-            });
+                changed = query.execute(&mut **conn).await?.rows_affected();
+            }
+            crate::transaction::Inner::Sqlite(conn) => {
+                for id in ids {
+                    let mut query = sqlx::query(one).bind(*id);
+                    if let Some(at) = at {
+                        query = query.bind(at);
+                    }
+                    changed += query.execute(&mut **conn).await?.rows_affected();
+                }
+            }
         }
         tx.commit().await?;
         Ok(changed)
