@@ -152,10 +152,6 @@ const SELECT_PARTICIPANTS_OF_ALL: &str = "SELECT match_id, player_id, team, part
      played_at, rating_mean_before, rating_uncertainty_before, rating_mean_after, \
      rating_uncertainty_after, outcome FROM match_participants WHERE match_id = ANY($1) \
      ORDER BY match_id, team, player_id";
-const SELECT_OPEN_OF_PLAYER: &str = "SELECT m.id FROM match_participants p \
-     JOIN matches m ON m.id = p.match_id \
-     WHERE p.player_id = $1 AND m.state IN ('created', 'active') \
-     ORDER BY m.created_at DESC LIMIT 1";
 const SELECT_HISTORY: &str = "SELECT match_id, player_id, team, party_id, played_at, \
      rating_mean_before, rating_uncertainty_before, rating_mean_after, rating_uncertainty_after, \
      outcome FROM match_participants \
@@ -291,16 +287,6 @@ impl Store {
                 .bind(id)
                 .bind(limit)
                 .fetch_all(pool)
-                .await?)
-        })
-    }
-
-    /// The match the player is in that has not ended (created or active), if any.
-    pub async fn open_match_of_player(&self, player_id: Uuid) -> Result<Option<Uuid>, StoreError> {
-        on_pool!(self, pool => {
-            Ok(sqlx::query_scalar::<_, Uuid>(SELECT_OPEN_OF_PLAYER)
-                .bind(player_id)
-                .fetch_optional(pool)
                 .await?)
         })
     }

@@ -28,26 +28,22 @@ pub struct QueueStanding {
     pub volatility: Option<f64>,
 }
 
-const SELECT_ALL: &str = "SELECT p.id AS player_id, p.display_name, \
-     EXISTS (SELECT 1 FROM ticket_members t \
-             WHERE t.player_id = p.id AND t.state = 'searching') AS queued, \
-     EXISTS (SELECT 1 FROM match_participants mp JOIN matches m ON m.id = mp.match_id \
-             WHERE mp.player_id = p.id AND m.state IN ('created', 'active')) AS in_match, \
-     s.id AS season_id, r.mean, r.uncertainty, r.volatility \
-     FROM players p \
-     LEFT JOIN seasons s ON s.state = 'active' \
-     LEFT JOIN ratings r ON r.player_id = p.id AND r.season_id = s.id AND r.mode = $2 \
-     WHERE p.id = ANY($1)";
-const SELECT_ONE: &str = "SELECT p.id AS player_id, p.display_name, \
-     EXISTS (SELECT 1 FROM ticket_members t \
-             WHERE t.player_id = p.id AND t.state = 'searching') AS queued, \
-     EXISTS (SELECT 1 FROM match_participants mp JOIN matches m ON m.id = mp.match_id \
-             WHERE mp.player_id = p.id AND m.state IN ('created', 'active')) AS in_match, \
-     s.id AS season_id, r.mean, r.uncertainty, r.volatility \
-     FROM players p \
-     LEFT JOIN seasons s ON s.state = 'active' \
-     LEFT JOIN ratings r ON r.player_id = p.id AND r.season_id = s.id AND r.mode = $2 \
-     WHERE p.id = $1";
+/// Everything but the `WHERE` of the standings query (a literal, for `concat!`).
+macro_rules! standings_of {
+    () => {
+        "SELECT p.id AS player_id, p.display_name, \
+         EXISTS (SELECT 1 FROM ticket_members t \
+                 WHERE t.player_id = p.id AND t.state = 'searching') AS queued, \
+         EXISTS (SELECT 1 FROM match_participants mp JOIN matches m ON m.id = mp.match_id \
+                 WHERE mp.player_id = p.id AND m.state IN ('created', 'active')) AS in_match, \
+         s.id AS season_id, r.mean, r.uncertainty, r.volatility \
+         FROM players p \
+         LEFT JOIN seasons s ON s.state = 'active' \
+         LEFT JOIN ratings r ON r.player_id = p.id AND r.season_id = s.id AND r.mode = $2 "
+    };
+}
+const SELECT_ALL: &str = concat!(standings_of!(), "WHERE p.id = ANY($1)");
+const SELECT_ONE: &str = concat!(standings_of!(), "WHERE p.id = $1");
 
 impl Store {
     /// How queueing sees each player of `players` that exists (in no order) for a queue of

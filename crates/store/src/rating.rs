@@ -72,7 +72,7 @@ const UPSERT: &str = "INSERT INTO ratings \
      mean = excluded.mean, uncertainty = excluded.uncertainty, \
      volatility = excluded.volatility, games = excluded.games, updated_at = excluded.updated_at \
      RETURNING player_id, season_id, mode, mean, uncertainty, volatility, games, updated_at";
-const SELECT_ONE: &str = "SELECT player_id, season_id, mode, mean, uncertainty, volatility, \
+pub(crate) const SELECT_ONE: &str = "SELECT player_id, season_id, mode, mean, uncertainty, volatility, \
      games, updated_at FROM ratings WHERE player_id = $1 AND season_id = $2 AND mode = $3";
 const SELECT_OF_PLAYER: &str = "SELECT player_id, season_id, mode, mean, uncertainty, volatility, \
      games, updated_at FROM ratings WHERE player_id = $1 AND season_id = $2 ORDER BY mode";

@@ -11,7 +11,7 @@
 use uuid::Uuid;
 
 use crate::error::StoreError;
-use crate::rating::{Rating, RatingKey, RatingValue};
+use crate::rating::{Rating, RatingKey, RatingValue, SELECT_ONE};
 use crate::transaction::{Inner, Transaction};
 
 /// A rating written back by [`Transaction::write_ratings`].
@@ -58,8 +58,6 @@ const LOCK_ALL: &str = "SELECT r.player_id, r.season_id, r.mode, r.mean, r.uncer
      FROM ratings r JOIN UNNEST($1::uuid[], $2::uuid[], $3::text[]) AS k(player_id, season_id, mode) \
      ON r.player_id = k.player_id AND r.season_id = k.season_id AND r.mode = k.mode \
      ORDER BY r.player_id, r.season_id, r.mode FOR UPDATE OF r";
-const SELECT_ONE: &str = "SELECT player_id, season_id, mode, mean, uncertainty, volatility, \
-     games, updated_at FROM ratings WHERE player_id = $1 AND season_id = $2 AND mode = $3";
 const WRITE_ALL: &str = "UPDATE ratings r SET mean = w.mean, uncertainty = w.uncertainty, \
      volatility = w.volatility, games = w.games, updated_at = $8 \
      FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::float8[], $5::float8[], $6::float8[], \

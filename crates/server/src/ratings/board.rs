@@ -6,10 +6,7 @@
 
 use std::collections::HashMap;
 
-use rally_protocol::{
-    event::{RatingDelta, RatingsApplied},
-    rating::LeaderboardRow,
-};
+use rally_protocol::{event::RatingsApplied, rating::LeaderboardRow};
 use rally_state::{Ranked, State};
 use rally_store::Store;
 use uuid::Uuid;
@@ -20,24 +17,6 @@ use super::{Ratings, RatingsError};
 /// The sorted set of a season and mode.
 pub fn key(season_id: Uuid, mode: &str) -> String {
     format!("leaderboard:{season_id}:{mode}")
-}
-
-/// Moves each changed player to their new score.
-pub async fn record(
-    state: &State,
-    season_id: Uuid,
-    mode: &str,
-    changes: &[RatingDelta],
-) -> Result<(), RatingsError> {
-    let scores: Vec<(String, f64)> = changes
-        .iter()
-        .map(|c| {
-            let score = mmr::conservative(c.mean_after, c.uncertainty_after);
-            (c.player_id.to_string(), score)
-        })
-        .collect();
-    state.zadd_all(&key(season_id, mode), &scores).await?;
-    Ok(())
 }
 
 /// Moves every player `applied` changed to their new score: one write per season and mode,

@@ -1,6 +1,10 @@
 //! Small builders shared by the tests.
 
-use rally_store::{NewPlayer, Player, Store, StoreError, new_id};
+use rally_store::{
+    MatchState, NewMatch, NewParticipant, NewPlayer, Player, Store, StoreError, Timestamp, new_id,
+};
+use serde_json::json;
+use uuid::Uuid;
 
 /// A PHC-shaped hash; the store only keeps it.
 pub const HASH: &str = "$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2hoYXNoaGFzaA";
@@ -35,5 +39,34 @@ pub fn invalid<T: std::fmt::Debug>(result: Result<T, StoreError>) -> String {
     match result {
         Err(StoreError::Invalid { constraint }) => constraint,
         other => panic!("expected a refused value, got {other:?}"),
+    }
+}
+
+/// A participant of `team` with a starting rating and no outcome yet.
+pub fn participant(player_id: Uuid, team: i32) -> NewParticipant {
+    NewParticipant {
+        player_id,
+        team,
+        party_id: None,
+        rating_mean_before: 25.0,
+        rating_uncertainty_before: 25.0 / 3.0,
+        rating_mean_after: None,
+        rating_uncertainty_after: None,
+        outcome: None,
+    }
+}
+
+/// A created duel at `created_at` between `participants`.
+pub fn new_match(created_at: Timestamp, participants: Vec<NewParticipant>) -> NewMatch {
+    NewMatch {
+        id: new_id(),
+        mode: "duel".to_owned(),
+        region: "eu".to_owned(),
+        season_id: None,
+        state: MatchState::Created,
+        quality: json!({"score": 0.8}),
+        created_at,
+        ended_at: None,
+        participants,
     }
 }

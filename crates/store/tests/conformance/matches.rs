@@ -1,40 +1,11 @@
 //! Matches, participants, history, and a match committed with its event.
 
-use rally_store::{
-    MatchState, NewEvent, NewMatch, NewParticipant, Outcome, StoreError, Timestamp, new_id,
-};
+use rally_store::{MatchState, NewEvent, Outcome, StoreError, Timestamp, new_id};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::fixture::{conflict, player};
+use crate::fixture::{conflict, new_match, participant, player};
 use crate::harness::conformance;
-
-fn participant(player_id: Uuid, team: i32) -> NewParticipant {
-    NewParticipant {
-        player_id,
-        team,
-        party_id: None,
-        rating_mean_before: 25.0,
-        rating_uncertainty_before: 25.0 / 3.0,
-        rating_mean_after: None,
-        rating_uncertainty_after: None,
-        outcome: None,
-    }
-}
-
-fn new_match(created_at: Timestamp, participants: Vec<NewParticipant>) -> NewMatch {
-    NewMatch {
-        id: new_id(),
-        mode: "duel".to_owned(),
-        region: "eu".to_owned(),
-        season_id: None,
-        state: MatchState::Created,
-        quality: json!({"score": 0.8}),
-        created_at,
-        ended_at: None,
-        participants,
-    }
-}
 
 conformance! {
     async fn a_participant_appears_once_per_match(store: &Store) {

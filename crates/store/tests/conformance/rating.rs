@@ -1,11 +1,10 @@
 //! Ratings.
 
 use rally_store::{
-    MatchState, NewEvent, NewMatch, NewParticipant, ParticipantRating, RatingKey, RatingValue,
-    RatingWrite, Store, new_id,
+    MatchState, NewEvent, ParticipantRating, RatingKey, RatingValue, RatingWrite, Store, new_id,
 };
 
-use crate::fixture::{invalid, player};
+use crate::fixture::{invalid, new_match, participant, player};
 use crate::harness::conformance;
 
 conformance! {
@@ -39,29 +38,11 @@ conformance! {
     }
 }
 
-/// A stored duel between `a` and `b`.
+/// A stored, completed duel between `a` and `b`.
 async fn duel(store: &Store, a: uuid::Uuid, b: uuid::Uuid) -> uuid::Uuid {
-    let participant = |player_id, team| NewParticipant {
-        player_id,
-        team,
-        party_id: None,
-        rating_mean_before: 25.0,
-        rating_uncertainty_before: 8.0,
-        rating_mean_after: None,
-        rating_uncertainty_after: None,
-        outcome: None,
-    };
-    let new = NewMatch {
-        id: new_id(),
-        mode: "duel".to_owned(),
-        region: "eu".to_owned(),
-        season_id: None,
-        state: MatchState::Completed,
-        quality: serde_json::json!({}),
-        created_at: store.now(),
-        ended_at: Some(store.now()),
-        participants: vec![participant(a, 0), participant(b, 1)],
-    };
+    let mut new = new_match(store.now(), vec![participant(a, 0), participant(b, 1)]);
+    new.state = MatchState::Completed;
+    new.ended_at = Some(store.now());
     store.create_match(&new).await.unwrap().id
 }
 

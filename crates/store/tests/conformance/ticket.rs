@@ -4,7 +4,7 @@ use rally_store::{NewParty, NewTicket, StoreError, TicketState, Timestamp, new_i
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::fixture::{conflict, player};
+use crate::fixture::{conflict, new_match, participant, player};
 use crate::harness::conformance;
 
 fn new_ticket(owner_id: Uuid, members: Vec<Uuid>, created_at: Timestamp) -> NewTicket {
@@ -201,27 +201,7 @@ conformance! {
         let key = rally_store::RatingKey { player_id: free.id, season_id: season.id, mode: "duel".to_owned() };
         store.upsert_rating(&key, rally_store::RatingValue::new(27.0, 6.0), 3).await.unwrap();
         store.create_ticket(&new_ticket(queued.id, vec![queued.id], store.now())).await.unwrap();
-        let participant = rally_store::NewParticipant {
-            player_id: playing.id,
-            team: 0,
-            party_id: None,
-            rating_mean_before: 25.0,
-            rating_uncertainty_before: 8.0,
-            rating_mean_after: None,
-            rating_uncertainty_after: None,
-            outcome: None,
-        };
-        store.create_match(&rally_store::NewMatch {
-            id: new_id(),
-            mode: "duel".to_owned(),
-            region: "eu".to_owned(),
-            season_id: Some(season.id),
-            state: rally_store::MatchState::Created,
-            quality: json!({}),
-            created_at: store.now(),
-            ended_at: None,
-            participants: vec![participant],
-        }).await.unwrap();
+        store.create_match(&new_match(store.now(), vec![participant(playing.id, 0)])).await.unwrap();
 
         let after = store.queue_standings(&ids, "duel").await.unwrap();
         let of = |id| after.iter().find(|s| s.player_id == id).unwrap();

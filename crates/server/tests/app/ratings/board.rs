@@ -83,7 +83,7 @@ async fn leaderboard_ranks_agree_with_the_stores_order_after_a_random_mix_of_res
             .await
             .unwrap()
             .unwrap();
-        board::record(&state, applied.season_id, &applied.mode, &applied.changes)
+        board::record_all(&state, std::slice::from_ref(&applied))
             .await
             .unwrap();
         season = Some(applied.season_id);

@@ -34,14 +34,9 @@ async fn a_renamed_player_shows_under_the_new_name_once_the_kept_one_has_passed(
         .await
         .unwrap()
         .unwrap();
-    board::record(
-        &app.state().backends().state,
-        applied.season_id,
-        &applied.mode,
-        &applied.changes,
-    )
-    .await
-    .unwrap();
+    board::record_all(&app.state().backends().state, &[applied])
+        .await
+        .unwrap();
     let first_name = || async {
         let board = app
             .call(
