@@ -197,7 +197,7 @@ pub use season::{Season, SeasonState};
 pub use seed::{DEMO_PASSWORD, SeedReport, Tally, seed};
 pub use session::{EndReason, GameSession, SessionState, SessionTransition};
 pub use store::{Backend, Store};
-pub use ticket::{NewTicket, Ticket, TicketState};
+pub use ticket::{NewTicket, Ticket, TicketChange, TicketState};
 pub use timestamp::Timestamp;
 pub use transaction::Transaction;
 

@@ -79,6 +79,16 @@ pub struct Ticket {
     pub updated_at: Timestamp,
 }
 
+/// A ticket's state at its last change, without the rest of the row: what a matchmaker reads
+/// when it checks changes it has most likely seen already.
+#[derive(Clone, Copy, Debug, PartialEq, sqlx::FromRow)]
+pub struct TicketChange {
+    /// The ticket's id.
+    pub id: Uuid,
+    /// Where the ticket is in its life.
+    pub state: TicketState,
+}
+
 const INSERT_TICKET: &str = "INSERT INTO queue_tickets \
      (id, owner_id, party_id, mode, region, latencies, spec, state, created_at, updated_at) \
      VALUES ($1, $2, $3, $4, $5, $6, $8, 'searching', $7, $7) \
@@ -117,6 +127,8 @@ const SELECT_OPEN_IDS_PAGE: &str = "SELECT id FROM queue_tickets \
 const SELECT_CHANGED: &str = "SELECT id, owner_id, party_id, mode, region, latencies, spec, \
      state, cancel_reason, match_id, created_at, updated_at FROM queue_tickets \
      WHERE mode = $1 AND updated_at >= $2 ORDER BY updated_at, id";
+const SELECT_CHANGES_BETWEEN: &str = "SELECT id, state FROM queue_tickets \
+     WHERE mode = $1 AND updated_at >= $2 AND updated_at < $3 ORDER BY updated_at, id";
 const NEXT_EPOCH: &str = "INSERT INTO queue_fences (queue, token) VALUES ($1, 1) \
      ON CONFLICT (queue) DO UPDATE SET token = queue_fences.token + 1 RETURNING token";
 const CHECK_EPOCH: &str = "UPDATE queue_fences SET token = token WHERE queue = $1 AND token = $2";
@@ -328,6 +340,25 @@ impl Store {
             Ok(sqlx::query_as::<_, Ticket>(SELECT_CHANGED)
                 .bind(mode)
                 .bind(since)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
+    /// The id and state of each ticket of a queue changed at or after `from` and before
+    /// `until`, in order of change: how a matchmaker checks, a while later, the changes it read
+    /// as they came (a commit may land after a later-stamped one was read).
+    pub async fn ticket_changes_between(
+        &self,
+        mode: &str,
+        from: Timestamp,
+        until: Timestamp,
+    ) -> Result<Vec<TicketChange>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, TicketChange>(SELECT_CHANGES_BETWEEN)
+                .bind(mode)
+                .bind(from)
+                .bind(until)
                 .fetch_all(pool)
                 .await?)
         })

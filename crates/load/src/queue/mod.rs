@@ -125,6 +125,19 @@ pub struct TickResult {
     pub round_ms: (f64, f64),
     /// The engine's tick alone, p50 and p99 in ms.
     pub tick_ms: (f64, f64),
+    /// Each step of the round, p50 and p99 in ms: where a slow round spends its time.
+    pub phases: Vec<RoundPhase>,
+}
+
+/// One step of the matchmaker's round over the hold.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct RoundPhase {
+    /// The step: `ownership`, `follow`, `tick`, `write` or `tell`.
+    pub phase: &'static str,
+    /// Its median, ms.
+    pub p50: f64,
+    /// Its p99, ms.
+    pub p99: f64,
 }
 
 impl fmt::Display for QueueReport {
@@ -175,14 +188,22 @@ impl fmt::Display for QueueReport {
             ms(self.heartbeats.latency.p50),
             ms(self.heartbeats.latency.p99)
         )?;
-        match &self.ticks {
-            Some(t) => writeln!(
+        let Some(t) = &self.ticks else {
+            return writeln!(f, "  waiting tickets: skipped (--tickets 0)");
+        };
+        writeln!(
+            f,
+            "  {} waiting tickets (loaded at {:.0} /s), over the hold: round p50 {:.2} ms p99 {:.2} ms; engine tick p50 {:.2} ms p99 {:.2} ms (histogram buckets)",
+            t.tickets, t.load_rps, t.round_ms.0, t.round_ms.1, t.tick_ms.0, t.tick_ms.1
+        )?;
+        for p in &t.phases {
+            writeln!(
                 f,
-                "  {} waiting tickets (loaded at {:.0} /s), over the hold: round p50 {:.2} ms p99 {:.2} ms; engine tick p50 {:.2} ms p99 {:.2} ms (histogram buckets)",
-                t.tickets, t.load_rps, t.round_ms.0, t.round_ms.1, t.tick_ms.0, t.tick_ms.1
-            ),
-            None => writeln!(f, "  waiting tickets: skipped (--tickets 0)"),
+                "    {:<9} p50 {:.2} ms  p99 {:.2} ms",
+                p.phase, p.p50, p.p99
+            )?;
         }
+        Ok(())
     }
 }
 

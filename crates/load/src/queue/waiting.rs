@@ -12,7 +12,7 @@ use reqwest::{Method, StatusCode};
 use serde_json::json;
 use tokio::time::Instant;
 
-use super::{QueueBenchArgs, Setup, TickResult};
+use super::{QueueBenchArgs, RoundPhase, Setup, TickResult};
 use crate::client::HttpClient;
 
 /// A queue whose tickets wait: no match reaches its quality floor.
@@ -25,6 +25,9 @@ rating_system = "Glicko2"
 max_wait_ms = 36000000
 min_quality = { start = 0.999, step = 0.0, every_ms = 0, floor = 0.999 }
 "#;
+
+/// The steps of a round, as the node labels `rally_matchmaker_round_phase_seconds`.
+const PHASES: [&str; 5] = ["ownership", "follow", "tick", "write", "tell"];
 
 /// Loads `args.tickets` tickets into the hold queue, lets the matchmaker hold them for
 /// `args.hold_s`, then reads its round and tick summaries.
@@ -69,18 +72,29 @@ pub(super) async fn waiting_ticks(args: &QueueBenchArgs, exe: &Path) -> anyhow::
     let before = client.text("/metrics").await?;
     tokio::time::sleep(Duration::from_secs(args.hold_s)).await;
     let after = client.text("/metrics").await?;
-    let held = |name: &str| {
-        let buckets = buckets(&after, name).minus(&buckets(&before, name));
+    let held = |name: &str, label: &str| {
+        let buckets = buckets(&after, name, label).minus(&buckets(&before, name, label));
         (
             buckets.quantile(0.5) * 1000.0,
             buckets.quantile(0.99) * 1000.0,
         )
     };
+    let phases = PHASES
+        .iter()
+        .map(|&phase| {
+            let (p50, p99) = held(
+                "rally_matchmaker_round_phase_seconds",
+                &format!("phase=\"{phase}\","),
+            );
+            RoundPhase { phase, p50, p99 }
+        })
+        .collect();
     Ok(TickResult {
         tickets: setup.players.len(),
         load_rps: setup.players.len() as f64 / load.as_secs_f64(),
-        round_ms: held("rally_matchmaker_round_seconds"),
-        tick_ms: held("rally_tick_duration_seconds"),
+        round_ms: held("rally_matchmaker_round_seconds", ""),
+        tick_ms: held("rally_tick_duration_seconds", ""),
+        phases,
     })
 }
 
@@ -88,9 +102,10 @@ pub(super) async fn waiting_ticks(args: &QueueBenchArgs, exe: &Path) -> anyhow::
 #[derive(Debug, Clone, PartialEq)]
 struct Buckets(Vec<(f64, f64)>);
 
-/// The buckets of histogram `name` in Prometheus text (none when absent).
-fn buckets(text: &str, name: &str) -> Buckets {
-    let prefix = format!("{name}_bucket{{le=\"");
+/// The buckets of histogram `name` in Prometheus text (none when absent); `labels` are the
+/// labels before `le`, each followed by a comma (`phase="tick",`), or empty.
+fn buckets(text: &str, name: &str, labels: &str) -> Buckets {
+    let prefix = format!("{name}_bucket{{{labels}le=\"");
     let mut counts: Vec<(f64, f64)> = text
         .lines()
         .filter_map(|line| line.strip_prefix(&prefix))
@@ -170,7 +185,7 @@ mod tests {
     #[test]
     fn quantiles_are_of_what_was_recorded_between_two_readings() {
         let name = "rally_matchmaker_round_seconds";
-        let held = buckets(LATER, name).minus(&buckets(EARLIER, name));
+        let held = buckets(LATER, name, "").minus(&buckets(EARLIER, name, ""));
         // 100 rounds since: 50 within 5 ms, 49 within 10 ms, 1 beyond.
         assert_eq!(
             held.0,
@@ -185,9 +200,22 @@ mod tests {
     }
 
     #[test]
+    fn a_labelled_histogram_is_read_by_its_labels() {
+        let text = "phase_seconds_bucket{phase=\"tick\",le=\"0.005\"} 4\n\
+                    phase_seconds_bucket{phase=\"tick\",le=\"+Inf\"} 4\n\
+                    phase_seconds_bucket{phase=\"tell\",le=\"0.005\"} 1\n\
+                    phase_seconds_bucket{phase=\"tell\",le=\"+Inf\"} 9\n";
+        let tick = buckets(text, "phase_seconds", "phase=\"tick\",");
+        assert_eq!(tick.0, vec![(0.005, 4.0), (f64::INFINITY, 4.0)]);
+        let tell = buckets(text, "phase_seconds", "phase=\"tell\",");
+        assert_eq!(tell.0, vec![(0.005, 1.0), (f64::INFINITY, 9.0)]);
+        assert!(buckets(text, "phase_seconds", "").0.is_empty());
+    }
+
+    #[test]
     fn a_histogram_that_is_absent_or_empty_has_no_quantile() {
-        assert!(buckets("", "x").quantile(0.5).is_nan());
-        let none = buckets(EARLIER, "rally_matchmaker_round_seconds");
+        assert!(buckets("", "x", "").quantile(0.5).is_nan());
+        let none = buckets(EARLIER, "rally_matchmaker_round_seconds", "");
         assert!(none.minus(&none).quantile(0.99).is_nan());
     }
 }

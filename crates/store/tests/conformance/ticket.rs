@@ -135,6 +135,15 @@ conformance! {
         assert_eq!(changed.len(), 1);
         assert_eq!((changed[0].id, changed[0].state), (first.id, TicketState::Cancelled));
         assert_eq!(store.open_tickets_of_mode("duel").await.unwrap().len(), 1);
+
+        // The same changes, ids and states only, within a window that ends before `until`.
+        let until = store.now().plus(time::Duration::milliseconds(1));
+        let window = store.ticket_changes_between("duel", start, until).await.unwrap();
+        let got: Vec<_> = window.iter().map(|c| (c.id, c.state)).collect();
+        assert_eq!(got, vec![(second.id, TicketState::Searching), (first.id, TicketState::Cancelled)]);
+        let before_cancel = store.ticket_changes_between("duel", start, cancelled_at).await.unwrap();
+        assert_eq!(before_cancel.iter().map(|c| c.id).collect::<Vec<_>>(), vec![second.id]);
+        assert!(store.ticket_changes_between("duel", until, until).await.unwrap().is_empty());
     }
 
     async fn a_queue_is_read_again_a_page_at_a_time_in_id_order(store: &Store) {

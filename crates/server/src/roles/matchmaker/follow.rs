@@ -1,6 +1,6 @@
 //! Step 2 of a round, following the store: the owned queue's tickets changed since the cursor
-//! (and, every [`OVERLAP`], those of the overlap again), the pass over the whole queue a page
-//! of ids a round, and how a stored ticket enters the engine (or is ended when the queue can
+//! (and, by id and state, those changed an [`OVERLAP`] ago, again), the pass over the whole
+//! queue a page of ids a round, and how a stored ticket enters the engine (or is ended when the queue can
 //! no longer take it).
 
 use rally_engine::{Mode, TicketError, TicketId};
@@ -78,10 +78,18 @@ impl MatchmakerRole {
                 region: ticket.region.clone(),
                 spec,
                 queued_at,
-                next_status: self.clock.elapsed(),
             },
+            self.clock.elapsed(),
         );
         Ok(())
+    }
+
+    /// Takes a ticket that is no longer searching out of the engine, if it is there.
+    fn forget(&mut self, ticket: uuid::Uuid) {
+        let id = TicketId(ticket.as_u128());
+        if self.known.remove(&id).is_some() {
+            self.engine.cancel(id);
+        }
     }
 
     pub(super) async fn follow(&mut self, mode: Mode) -> Result<(), StoreError> {
@@ -118,39 +126,51 @@ impl MatchmakerRole {
         let Some(owned) = self.owned.get(&mode) else {
             return Ok(());
         };
-        // Changes since the cursor each round; once every OVERLAP, the overlap again too, for
-        // commits that landed after a later-stamped one was read.
-        let now = self.clock.elapsed();
-        let sweep = now >= owned.sweep_at;
-        let since = if sweep {
-            // From the overlap before the cursor, but never more than two overlaps back: a
-            // cursor that stood still (a quiet queue) must not have the same rows read again.
-            let overlap = time::Duration::try_from(OVERLAP).expect("BUG: a small duration");
-            owned
-                .cursor
-                .plus(-overlap)
-                .max(self.now().plus(-overlap * 2))
-        } else {
-            owned.cursor
-        };
-        let changed = store.tickets_changed_since(mode.as_str(), since).await?;
-        let mut cursor = owned.cursor;
+        // Changes since the cursor, in full: the new tickets enter the engine.
+        let changed = store
+            .tickets_changed_since(mode.as_str(), owned.cursor)
+            .await?;
+        let (mut cursor, trail) = (owned.cursor, owned.trail);
         for ticket in &changed {
             cursor = cursor.max(ticket.updated_at);
             if ticket.state == TicketState::Searching {
                 self.admit(mode, ticket);
             } else {
-                let id = TicketId(ticket.id.as_u128());
-                if self.known.remove(&id).is_some() {
-                    self.engine.cancel(id);
+                self.forget(ticket.id);
+            }
+        }
+        // Changes stamped an OVERLAP ago, read again by id and state (a round's worth each
+        // round, so every change is read twice and no round reads many): a commit that landed
+        // after a later-stamped one was read is found here. Never more than two overlaps back:
+        // a round that came late reads a bounded window, and the pass over the whole queue
+        // finds what lies before it.
+        let overlap = time::Duration::try_from(OVERLAP).expect("BUG: a small duration");
+        let until = self.now().plus(-overlap);
+        if until > trail {
+            let from = trail.max(until.plus(-overlap));
+            for change in store
+                .ticket_changes_between(mode.as_str(), from, until)
+                .await?
+            {
+                let id = TicketId(change.id.as_u128());
+                match change.state {
+                    TicketState::Searching if !self.known.contains_key(&id) => {
+                        match store.ticket(change.id).await {
+                            Ok(ticket) if ticket.state == TicketState::Searching => {
+                                self.admit(mode, &ticket);
+                            }
+                            Ok(_) | Err(StoreError::NotFound) => {}
+                            Err(error) => return Err(error),
+                        }
+                    }
+                    TicketState::Searching => {}
+                    _ => self.forget(change.id),
                 }
             }
         }
         if let Some(owned) = self.owned.get_mut(&mode) {
             owned.cursor = cursor;
-            if sweep {
-                owned.sweep_at = now + OVERLAP;
-            }
+            owned.trail = owned.trail.max(until);
         }
         self.follow_backfills(mode, &store).await
     }

@@ -5,9 +5,10 @@
 //!    `state` backend; on success rebuild the queue from the store (every searching ticket,
 //!    with its original enqueue time). Renew owned leases; one that cannot be renewed, or whose
 //!    local deadline passed, is dropped with its tickets.
-//! 2. **Follow the store.** Read the owned queues' tickets changed since the last round (and,
-//!    every 5 s, those of the last 5 s again, for clock skew and late commits): new searching
-//!    tickets enter the engine, cancelled ones leave it. Every 30 s a pass over the whole
+//! 2. **Follow the store.** Read the owned queues' tickets changed since the last round, and
+//!    the ids and states of those changed 5 s before, again (clock skew and late commits; a
+//!    round's worth each round): new searching tickets enter the engine, cancelled ones leave
+//!    it. Every 30 s a pass over the whole
 //!    queue, 2,000 ticket ids a round, adds any ticket the overlap missed.
 //! 3. **Tick** the engine and write each match in one transaction: the queue's epoch is checked
 //!    first (`queue_fences`: each takeover gets a new epoch from the store, so a matchmaker whose
@@ -42,6 +43,7 @@ mod follow;
 mod known;
 mod lease_keeper;
 mod status;
+mod status_schedule;
 mod writes;
 
 use known::KnownTickets;
@@ -56,8 +58,8 @@ use crate::{
     settings::MatchmakingSettings,
 };
 
-/// How far back the changes are read again, once per this long (clock skew between nodes,
-/// and commits that land after a later-stamped one); other rounds read from the cursor on.
+/// How long after a change it is read again, by id and state (clock skew between nodes, and
+/// commits that land after a later-stamped one); each round reads from the cursor on in full.
 const OVERLAP: Duration = Duration::from_secs(5);
 /// How long after one pass over the whole queue the next starts, to catch what the overlap
 /// missed.
@@ -76,8 +78,6 @@ struct Known {
     region: String,
     spec: TicketSpec,
     queued_at: Millis,
-    /// When its next `queue.status` is due, on the clock's timer.
-    next_status: Duration,
 }
 
 /// A queue this node owns (its lease is kept by [`lease_keeper`]).
@@ -91,8 +91,8 @@ struct Owned {
     resync_at: Duration,
     /// Where the pass under way has read to (`None`: no pass under way).
     resync_after: Option<Uuid>,
-    /// When the changes of the last OVERLAP are next read again, on the clock's timer.
-    sweep_at: Duration,
+    /// Where the second reading of changes, an OVERLAP behind, has read to.
+    trail: Timestamp,
     /// Recent matched waits (seconds), with when they were matched on the clock's timer.
     waits: VecDeque<(Duration, f64)>,
 }
@@ -118,8 +118,9 @@ pub struct MatchmakerRole {
     /// When this role loaded its queue definitions: only tickets made before may be ended as
     /// unusable, since a newer one may come from a node with a newer definition.
     configured_at: Timestamp,
-    /// The task that sends `queue.status` pushes, started with the first of them.
-    teller: Option<tokio::sync::mpsc::Sender<status::Statuses>>,
+    /// The task that keeps the `queue.status` schedule and sends the pushes, started with the
+    /// first ticket.
+    teller: Option<status::Teller>,
 }
 
 impl std::fmt::Debug for MatchmakerRole {
@@ -316,7 +317,8 @@ impl MatchmakerRole {
                 backfill_cursor: cursor,
                 resync_at: self.clock.elapsed() + FULL_RESYNC,
                 resync_after: None,
-                sweep_at: self.clock.elapsed() + OVERLAP,
+                trail: cursor
+                    .plus(-time::Duration::try_from(OVERLAP).expect("BUG: a small duration")),
                 waits: VecDeque::new(),
             },
         );

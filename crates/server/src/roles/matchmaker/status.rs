@@ -1,14 +1,19 @@
-//! Step 4 of a round, telling: `queue.status` to each searching ticket's players every
-//! `queue_status_interval_s` (sent by a task of its own, the teller), the queue depth metrics,
-//! and the queue figures behind `GET /v1/queues`.
+//! Step 4 of a round, telling: the tickets that came and went to the teller (a task of its
+//! own that keeps the `queue.status` schedule and sends the pushes, one per waiting ticket's
+//! player every `queue_status_interval_s`), the queue depth metrics, and the queue figures
+//! behind `GET /v1/queues`.
 
 use std::time::Duration;
 
+use rally_clock::Clock;
 use rally_events::Events;
 use rally_protocol::{gateway::ServerEvent, queue::QueueStatus};
 use tokio::sync::mpsc;
 
-use super::{MatchmakerRole, known::DueStatus};
+use super::{
+    MatchmakerRole,
+    status_schedule::{StatusChange, StatusSchedule},
+};
 use crate::{
     gateway::push,
     matchmaking::{
@@ -19,35 +24,28 @@ use crate::{
 
 /// How long matches count toward a queue's median wait.
 const WAIT_WINDOW: Duration = Duration::from_secs(300);
-/// Rounds of statuses the teller may hold unsent before a round's are dropped.
-const TELLER_BACKLOG: usize = 4;
 /// Pushes the teller sends between two yields to the runtime.
 const TELLER_TURN: usize = 64;
 
-/// One round's statuses, and when they were due (Unix ms).
-pub(super) type Statuses = (Vec<DueStatus>, i64);
+/// The teller's end of a round: each round's changes, in order (the channel is unbounded, but
+/// a round sends at most one message, as long as the changes it made).
+pub(super) type Teller = mpsc::UnboundedSender<Vec<StatusChange>>;
 
 impl MatchmakerRole {
-    /// Hands the due `queue.status` pushes to the teller and publishes each owned queue's
-    /// figures. Only the tickets whose status is due are visited, and the pushes are sent by
-    /// the teller task, never by the round: with many tickets waiting a round would otherwise
-    /// spend most of its time publishing.
+    /// Tells the teller which tickets came and went and publishes each owned queue's figures.
+    /// A round does work in proportion to its changes, never to the tickets waiting: the
+    /// teller keeps the schedule and sends the pushes on its own time.
     pub(super) async fn tell(&mut self) {
-        let interval = self.settings.queue_status_interval();
         let now = self.clock.elapsed();
-        let now_at = self.now();
-        let due = self.known.statuses_due(now, interval);
-        if !due.is_empty() {
-            let (events, queues) = (&self.events, &self.queues);
-            let teller = self
-                .teller
-                .get_or_insert_with(|| teller(events.clone(), queues.clone()));
-            if let Err(mpsc::error::TrySendError::Full((dropped, _))) =
-                teller.try_send((due, now_at.unix_millis()))
-            {
-                metrics::counter!("rally_queue_status_dropped_total")
-                    .increment(dropped.len() as u64);
-            }
+        let changes = self.known.take_changes();
+        if !changes.is_empty() {
+            let (events, queues, clock) = (&self.events, &self.queues, &self.clock);
+            let interval = self.settings.queue_status_interval();
+            let teller = self.teller.get_or_insert_with(|| {
+                teller(events.clone(), queues.clone(), clock.clone(), interval)
+            });
+            // The teller ends only when the role drops its sender.
+            let _ = teller.send(changes);
         }
         let ttl = self.settings.matchmaker_lease() * 2;
         let modes: Vec<_> = self.owned.keys().copied().collect();
@@ -78,12 +76,31 @@ impl MatchmakerRole {
     }
 }
 
-/// The teller: a task that builds and sends each round's statuses as they come, until the role
-/// that holds its sender is dropped.
-fn teller(events: Events, queues: Queues) -> mpsc::Sender<Statuses> {
-    let (sender, mut rounds) = mpsc::channel::<Statuses>(TELLER_BACKLOG);
+/// The teller: a task that keeps the `queue.status` schedule from the rounds' changes and
+/// sends each status when it is due, until the role that holds its sender is dropped.
+fn teller(events: Events, queues: Queues, clock: Clock, interval: Duration) -> Teller {
+    let (sender, mut rounds) = mpsc::unbounded_channel::<Vec<StatusChange>>();
     tokio::spawn(async move {
-        while let Some((due, at_ms)) = rounds.recv().await {
+        let mut schedule = StatusSchedule::default();
+        let mut skipped = 0;
+        loop {
+            let wake = schedule.next_wake();
+            let changes = tokio::select! {
+                biased;
+                changes = rounds.recv() => changes,
+                () = sleep_until(&clock, wake) => Some(Vec::new()),
+            };
+            let Some(changes) = changes else { break };
+            for change in changes {
+                schedule.apply(change);
+            }
+            let due = schedule.due(clock.elapsed(), interval);
+            if schedule.skipped() > skipped {
+                metrics::counter!("rally_queue_status_dropped_total")
+                    .increment(schedule.skipped() - skipped);
+                skipped = schedule.skipped();
+            }
+            let at_ms = clock.unix_millis();
             let now_ms = u64::try_from(at_ms).unwrap_or(0);
             for (sent, status) in due.into_iter().enumerate() {
                 let Some((_, config)) = queues.get(status.mode.as_str()) else {
@@ -99,7 +116,7 @@ fn teller(events: Events, queues: Queues) -> mpsc::Sender<Statuses> {
                 });
                 let _ = push::send(&events, status.player, event, at_ms).await;
                 // An in-process publish never waits: give the runtime's other tasks (the
-                // round among them) their turn now and then.
+                // rounds among them) their turn now and then.
                 if sent % TELLER_TURN == TELLER_TURN - 1 {
                     tokio::task::yield_now().await;
                 }
@@ -107,6 +124,14 @@ fn teller(events: Events, queues: Queues) -> mpsc::Sender<Statuses> {
         }
     });
     sender
+}
+
+/// Sleeps until `wake` on the clock's timer, or for ever when nothing is scheduled.
+async fn sleep_until(clock: &Clock, wake: Option<Duration>) {
+    match wake {
+        Some(at) => clock.sleep_until(at).await,
+        None => std::future::pending().await,
+    }
 }
 
 fn median(mut values: Vec<f64>) -> Option<f64> {
