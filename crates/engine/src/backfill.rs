@@ -9,7 +9,7 @@ use crate::{
     outcome::{BackfillFill, TickOutcome},
     rating::{Rating, win_probabilities},
     role::{RoleChoice, RoleId, assign, feasible},
-    search::{effective_ratings, placements},
+    search::{effective_ratings, placed},
 };
 
 /// A running match asks for `slots` players for one team.
@@ -198,7 +198,7 @@ impl crate::queue::Queue {
                 .expect("BUG: picked tickets are in the region");
             let these = roles.get(at..at + e.size()).unwrap_or(&[]);
             at += e.size();
-            players.extend(placements(e, lat, these));
+            players.extend(placed(e, lat, these));
             teams[usize::from(req.team)].extend(effective_ratings(e));
         }
         let fill = BackfillFill {

@@ -57,19 +57,22 @@ pub(crate) fn effective_ratings(entry: &Entry) -> impl Iterator<Item = Rating> +
 }
 
 /// Placements of a ticket's members, with the given roles (or none).
-pub(crate) fn placements(entry: &Entry, latency_ms: u16, roles: &[RoleId]) -> Vec<Placement> {
+pub(crate) fn placed<'a>(
+    entry: &'a Entry,
+    latency_ms: u16,
+    roles: &'a [RoleId],
+) -> impl Iterator<Item = Placement> + 'a {
     entry
         .members
         .iter()
         .enumerate()
-        .map(|(i, m)| Placement {
+        .map(move |(i, m)| Placement {
             player: m.player,
             ticket: entry.id,
             role: roles.get(i).copied(),
             rating: m.rating,
             latency_ms,
         })
-        .collect()
 }
 
 impl Queue {
@@ -218,8 +221,8 @@ impl Queue {
         let (mut preferred, mut latency_sum, mut players) = (0usize, 0f64, 0usize);
         for (members, roles) in plan.teams.iter().zip(&plan.roles) {
             let mut team = Team {
-                tickets: Vec::new(),
-                players: Vec::new(),
+                tickets: Vec::with_capacity(members.len()),
+                players: Vec::with_capacity(team_size),
             };
             let mut ratings = Vec::with_capacity(team_size);
             let mut at = 0;
@@ -245,7 +248,7 @@ impl Queue {
                 latency_sum += f64::from(lat) * e.size() as f64;
                 players += e.size();
                 team.tickets.push(e.id);
-                team.players.extend(placements(e, lat, these));
+                team.players.extend(placed(e, lat, these));
                 ratings.extend(effective_ratings(e));
             }
             premade.push(party_players);

@@ -229,6 +229,18 @@ pub(crate) fn split(
     if total != teams * team_size {
         return None;
     }
+    if pieces.len() == teams {
+        // Every ticket fills a team alone (a duel, or full premades): the only split. In the
+        // greedy pass's order, strongest first, which is what the general method returns.
+        let mut order: Vec<usize> = (0..pieces.len()).collect();
+        order.sort_by(|&a, &b| {
+            pieces[b]
+                .strength
+                .total_cmp(&pieces[a].strength)
+                .then(a.cmp(&b))
+        });
+        return finish(pieces, order.into_iter().map(|i| vec![i]).collect(), &shape);
+    }
     let mut best = greedy(pieces, &shape).filter(|t| {
         t.iter().all(|m| {
             m.iter().map(|&i| pieces[i].size).sum::<usize>() == team_size
@@ -288,6 +300,29 @@ mod tests {
             .map(|t| t.iter().map(|&i| pieces[i].strength).sum())
             .collect();
         assert_eq!(sums[0], sums[1]);
+    }
+
+    #[test]
+    fn tickets_that_each_fill_a_team_are_one_team_each_strongest_first() {
+        let duo = |strength: f64| Piece {
+            size: 2,
+            strength,
+            roles: Vec::new(),
+        };
+        let pieces = vec![duo(10.0), duo(30.0), duo(20.0)];
+        let s = split(&pieces, 3, 2, &[], 1.0).expect("a split exists");
+        assert_eq!(s.teams, vec![vec![1], vec![2], vec![0]]);
+        assert_eq!(s.roles.len(), 3);
+        // A ticket too large for its team leaves no split, as in the general method.
+        let uneven = vec![
+            duo(1.0),
+            solo(1.0),
+            Piece {
+                size: 3,
+                ..solo(1.0)
+            },
+        ];
+        assert!(split(&uneven, 3, 2, &[], 0.0).is_none());
     }
 
     #[test]
