@@ -221,5 +221,10 @@ conformance! {
         assert!(of(playing.id).in_match && !of(playing.id).queued);
         assert!(after.iter().all(|s| s.season_id == Some(season.id)));
         assert!(store.queue_standings(&[free.id], "squad").await.unwrap()[0].mean.is_none(), "rated per mode");
+        // One player alone (read by id on PostgreSQL) stands as in a group.
+        for id in [free.id, queued.id, playing.id] {
+            assert_eq!(store.queue_standings(&[id], "duel").await.unwrap(), vec![of(id).clone()]);
+        }
+        assert!(store.queue_standings(&[new_id()], "duel").await.unwrap().is_empty());
     }
 }
