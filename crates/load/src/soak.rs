@@ -287,7 +287,7 @@ impl Duel {
 }
 
 /// Matches made so far, from the node's `rally_matches_total`.
-async fn matches_made(client: &HttpClient) -> anyhow::Result<u64> {
+pub(crate) async fn matches_made(client: &HttpClient) -> anyhow::Result<u64> {
     let health = client.call(Method::GET, "/healthz", None, None).await?;
     if health.status != StatusCode::OK {
         bail!("the node is not healthy: {}", health.status);

@@ -4,7 +4,8 @@ use std::net::SocketAddr;
 
 use anyhow::{Context, bail};
 use futures::StreamExt;
-use tokio::net::TcpStream;
+use serde_json::Value;
+use tokio::{net::TcpStream, time::Instant};
 use tokio_tungstenite::{
     MaybeTlsStream, WebSocketStream,
     tungstenite::{Message, client::IntoClientRequest},
@@ -26,4 +27,19 @@ pub async fn open_socket(addr: SocketAddr, token: &str) -> anyhow::Result<Socket
         Some(Ok(Message::Text(text))) if text.as_str().contains("\"hello\"") => Ok(ws),
         other => bail!("expected hello, got {other:?}"),
     }
+}
+
+/// The next push on `ws` as JSON, with when it arrived; `None` once the socket closes. Frames
+/// that are not JSON text are skipped.
+pub async fn next_frame(ws: &mut Socket) -> Option<(Value, Instant)> {
+    while let Some(Ok(message)) = ws.next().await {
+        let Message::Text(text) = message else {
+            continue;
+        };
+        let at = Instant::now();
+        if let Ok(frame) = serde_json::from_str::<Value>(text.as_str()) {
+            return Some((frame, at));
+        }
+    }
+    None
 }

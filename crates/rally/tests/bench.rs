@@ -1,4 +1,4 @@
-//! The benchmarks that start `rally serve` children (`rally bench gateway`, `queue`, `soak`),
+//! The benchmarks that start `rally serve` children (`rally bench gateway`, `queue`, `soak`, `loop`),
 //! run briefly through `rally-load` with this package's `rally` executable: each report has
 //! samples where it should and percentiles in order. Nothing here depends on speed.
 
@@ -9,8 +9,8 @@ mod support;
 use std::path::Path;
 
 use rally_load::{
-    GatewayBenchArgs, Latency, QueueBenchArgs, SoakBenchArgs, gateway, gateway::PushResult, queue,
-    soak,
+    GatewayBenchArgs, Latency, LoopBenchArgs, QueueBenchArgs, SoakBenchArgs, full_loop, gateway,
+    gateway::PushResult, queue, soak,
 };
 use support::Deployment;
 
@@ -178,6 +178,38 @@ async fn a_tiny_soak_plays_matches_and_samples_the_nodes_memory() {
     let text = report.to_string();
     assert!(text.starts_with("soak: "), "{text}");
     assert!(text.contains("peak after warm-up"), "{text}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tiny_loop_plays_matches_and_times_each_step_as_players_see_it() {
+    tls();
+    let args = LoopBenchArgs {
+        players: 8,
+        duration_s: 8,
+        warmup_s: 2,
+        think_ms: 100,
+        database_url: None,
+        redis_url: None,
+        nats_url: None,
+    };
+    let report = full_loop(&args, rally()).await.unwrap();
+    assert_eq!(report.backends, "sqlite");
+    assert!(report.matches_per_s > 0.0, "{report}");
+    assert!(report.found_to_ready.count > 0, "{report}");
+    assert_eq!(report.found_to_ready.count, report.queue_to_found.count);
+    assert!(
+        report.found_to_ready.p50 <= report.found_to_ready.max,
+        "{report}"
+    );
+    let text = report.to_string();
+    assert!(text.contains("match.found -> session.ready"), "{text}");
+
+    let half = LoopBenchArgs {
+        database_url: Some("postgres://nowhere".into()),
+        ..args
+    };
+    let error = full_loop(&half, rally()).await.unwrap_err();
+    assert!(error.to_string().contains("--nats-url"), "{error}");
 }
 
 #[tokio::test]

@@ -306,7 +306,7 @@ fn bench_accounts_measures_tokens_profile_reads_and_logins() {
 #[test]
 fn every_bench_keeps_its_flags() {
     let dir = tempfile::tempdir().unwrap();
-    let benches: [(&str, &[&str]); 7] = [
+    let benches: [(&str, &[&str]); 8] = [
         ("engine", &["--tickets", "--ticks", "--seed", "--json"]),
         (
             "accounts",
@@ -358,6 +358,19 @@ fn every_bench_keeps_its_flags() {
                 "--results",
                 "--database-url",
                 "--redis-url",
+                "--json",
+            ],
+        ),
+        (
+            "loop",
+            &[
+                "--players",
+                "--duration-s",
+                "--warmup-s",
+                "--think-ms",
+                "--database-url",
+                "--redis-url",
+                "--nats-url",
                 "--json",
             ],
         ),

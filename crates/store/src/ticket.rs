@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::error::StoreError;
 use crate::store::Store;
 use crate::timestamp::Timestamp;
-use crate::transaction::Transaction;
+use crate::transaction::{Inner, Transaction};
 
 text_enum! {
     /// Where a ticket is in its life.
@@ -132,6 +132,9 @@ const SELECT_CHANGES_BETWEEN: &str = "SELECT id, state FROM queue_tickets \
 const NEXT_EPOCH: &str = "INSERT INTO queue_fences (queue, token) VALUES ($1, 1) \
      ON CONFLICT (queue) DO UPDATE SET token = queue_fences.token + 1 RETURNING token";
 const CHECK_EPOCH: &str = "UPDATE queue_fences SET token = token WHERE queue = $1 AND token = $2";
+/// On PostgreSQL the epoch's row is share-locked, not written: the matches of one round are
+/// written at once, and a takeover's new epoch waits for every write holding the old one.
+const SHARE_EPOCH: &str = "SELECT 1 FROM queue_fences WHERE queue = $1 AND token = $2 FOR SHARE";
 const SELECT_OPEN: &str = "SELECT id, owner_id, party_id, mode, region, latencies, spec, state, \
      cancel_reason, match_id, created_at, updated_at FROM queue_tickets \
      WHERE state = 'searching' AND mode = $1 AND region = $2 ORDER BY created_at, id";
@@ -207,19 +210,26 @@ impl Transaction {
     /// Admits a write for `queue` by the owner of `epoch` (from [`Store::take_queue`]), or fails
     /// with [`StoreError::Fenced`] when another owner took the queue since. Call it first in
     /// the transaction that writes a match, so the check and the write commit together (on
-    /// PostgreSQL it also locks the queue's row until then).
+    /// PostgreSQL it also share-locks the queue's row until then: writes of one owner go
+    /// together, and a takeover waits for them).
     pub async fn fence_queue(&mut self, queue: &str, epoch: u64) -> Result<(), StoreError> {
         let token = i64::try_from(epoch).map_err(|_| StoreError::Fenced {
             queue: queue.to_owned(),
         })?;
-        let admitted = on_tx!(self, conn => {
-            sqlx::query(CHECK_EPOCH)
+        let admitted = match &mut self.inner {
+            Inner::Sqlite(tx) => sqlx::query(CHECK_EPOCH)
                 .bind(queue)
                 .bind(token)
-                .execute(&mut *conn)
+                .execute(&mut **tx)
                 .await?
-                .rows_affected()
-        });
+                .rows_affected(),
+            Inner::Postgres(tx) => sqlx::query(SHARE_EPOCH)
+                .bind(queue)
+                .bind(token)
+                .fetch_all(&mut **tx)
+                .await?
+                .len() as u64,
+        };
         if admitted == 0 {
             return Err(StoreError::Fenced {
                 queue: queue.to_owned(),

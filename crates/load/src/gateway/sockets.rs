@@ -6,10 +6,12 @@ use std::net::SocketAddr;
 use futures::StreamExt;
 use serde_json::Value;
 use tokio::{sync::mpsc, time::Instant};
-use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
-use crate::{player::BenchPlayer, socket::open_socket};
+use crate::{
+    player::BenchPlayer,
+    socket::{next_frame, open_socket},
+};
 
 /// Sockets opened at once.
 const OPENING_AT_ONCE: usize = 256;
@@ -44,14 +46,7 @@ async fn watch_socket(
 ) -> anyhow::Result<()> {
     let mut ws = open_socket(addr, &player.token).await?;
     tokio::spawn(async move {
-        while let Some(Ok(message)) = ws.next().await {
-            let Message::Text(text) = message else {
-                continue;
-            };
-            let at = Instant::now();
-            let Ok(frame) = serde_json::from_str::<Value>(text.as_str()) else {
-                continue;
-            };
+        while let Some((frame, at)) = next_frame(&mut ws).await {
             let data = &frame["data"];
             if frame["type"] != "party.updated" || data["reason"] != "ready" {
                 continue;

@@ -5,11 +5,8 @@
 use std::{collections::HashMap, net::SocketAddr, path::Path, time::Duration};
 
 use anyhow::bail;
-use futures::StreamExt;
 use reqwest::{Method, StatusCode};
-use serde_json::Value;
 use tokio::{sync::mpsc, time::Instant};
-use tokio_tungstenite::tungstenite::Message;
 use uuid::Uuid;
 
 use super::{HeartbeatResult, QueueBenchArgs, Setup, duel_request, heartbeat::heartbeat_load};
@@ -17,7 +14,7 @@ use crate::{
     client::HttpClient,
     latency::{Latency, LatencyRecorder},
     player::BenchPlayer,
-    socket::open_socket,
+    socket::{next_frame, open_socket},
 };
 
 /// Time between two pairs queueing (20 pairs a second).
@@ -168,14 +165,7 @@ async fn listen_for_matches(
 ) -> anyhow::Result<()> {
     let mut ws = open_socket(addr, &player.token).await?;
     tokio::spawn(async move {
-        while let Some(Ok(message)) = ws.next().await {
-            let Message::Text(text) = message else {
-                continue;
-            };
-            let at = Instant::now();
-            let Ok(frame) = serde_json::from_str::<Value>(text.as_str()) else {
-                continue;
-            };
+        while let Some((frame, at)) = next_frame(&mut ws).await {
             let kind = match frame["type"].as_str() {
                 Some("match.found") => Kind::Found,
                 Some("session.ready") => Kind::Ready,

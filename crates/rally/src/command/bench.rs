@@ -4,8 +4,9 @@
 use std::process::ExitCode;
 
 use rally_load::{
-    AccountsBenchArgs, AllBenchArgs, EngineBenchArgs, GatewayBenchArgs, QueueBenchArgs,
-    RatingsBenchArgs, SoakBenchArgs, accounts, all, bench_engine, gateway, queue, ratings, soak,
+    AccountsBenchArgs, AllBenchArgs, EngineBenchArgs, GatewayBenchArgs, LoopBenchArgs,
+    QueueBenchArgs, RatingsBenchArgs, SoakBenchArgs, accounts, all, bench_engine, full_loop,
+    gateway, queue, ratings, soak,
 };
 
 use super::simulate::print;
@@ -53,6 +54,17 @@ pub enum Bench {
         #[arg(long)]
         json: bool,
     },
+    /// The whole loop under load: players (1,000 by default) each with a socket queue, are
+    /// matched, get their session, report a result and queue again on one node (SQLite, or
+    /// PostgreSQL, Redis and NATS with the three URLs); queue to `match.found` and
+    /// `match.found` to `session.ready` as the players see them.
+    Loop {
+        #[command(flatten)]
+        args: LoopBenchArgs,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
     /// A soak: an embedded node playing the whole loop (queue, match, session, result, rating)
     /// for minutes, its memory sampled, to see it stay flat once warm.
     Soak {
@@ -84,6 +96,10 @@ pub async fn run(bench: &Bench) -> anyhow::Result<ExitCode> {
             shown(&gateway(args, &exe).await?, *json)?;
         }
         Bench::Ratings { args, json } => shown(&ratings(args).await?, *json)?,
+        Bench::Loop { args, json } => {
+            let exe = std::env::current_exe()?;
+            shown(&full_loop(args, &exe).await?, *json)?;
+        }
         Bench::Soak { args, json } => {
             let exe = std::env::current_exe()?;
             shown(&soak(args, &exe).await?, *json)?;

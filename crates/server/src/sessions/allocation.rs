@@ -3,6 +3,8 @@
 
 use std::collections::HashSet;
 
+use futures::future::join_all;
+
 use rally_protocol::{
     event::{Event, SessionReady},
     session::MatchCancelled,
@@ -13,6 +15,7 @@ use uuid::Uuid;
 use super::allocator::{AllocationError, AllocationRequest};
 use super::{Sessions, SessionsError};
 use super::{heartbeat::arm_deadline, lifecycle::enqueue};
+use crate::bus::Cause;
 
 /// Handles one `match.created`: opens the session (once), allocates a server, and stores the
 /// outcome with its event. A redelivered match whose session already left `allocating` changes
@@ -22,26 +25,68 @@ pub async fn allocate(
     allocator: &super::Allocator,
     request: AllocationRequest,
 ) -> Result<(), SessionsError> {
-    let store = &sessions.store;
-    let mut tx = store.begin().await?;
+    let mut results = allocate_all(sessions, allocator, vec![(request, Cause::current())]).await;
+    results.pop().unwrap_or(Ok(()))
+}
+
+/// Handles a batch of `match.created`, each inside its own cause, one result per request in
+/// their order. The sessions are opened and the outcomes stored concurrently; the servers are
+/// chosen together (the static pool reads its load once and counts each choice before the
+/// next, so a batch never overfills an endpoint that one allocation at a time would not).
+pub async fn allocate_all(
+    sessions: &Sessions,
+    allocator: &super::Allocator,
+    requests: Vec<(AllocationRequest, Cause)>,
+) -> Vec<Result<(), SessionsError>> {
+    let opened = join_all(
+        requests
+            .iter()
+            .map(|(request, cause)| cause.clone().scope(open(sessions, request))),
+    )
+    .await;
+    let allocating: Vec<&AllocationRequest> = requests
+        .iter()
+        .zip(&opened)
+        .filter(|(_, opened)| matches!(opened, Ok(true)))
+        .map(|((request, _), _)| request)
+        .collect();
+    let started = std::time::Instant::now();
+    let mut chosen = allocator
+        .allocate_all(&sessions.store, &allocating)
+        .await
+        .into_iter();
+    let took = started.elapsed().as_secs_f64();
+    let settles = requests.iter().zip(opened).map(|((request, cause), opened)| {
+        let endpoint = match opened {
+            Ok(true) => chosen.next(),
+            Ok(false) => None,
+            Err(error) => return futures::future::Either::Left(std::future::ready(Err(error))),
+        };
+        futures::future::Either::Right(cause.clone().scope(async move {
+            let Some(allocated) = endpoint else {
+                return Ok(());
+            };
+            metrics::histogram!("rally_allocation_duration_seconds").record(took);
+            match allocated {
+                Ok(endpoint) => ready(sessions, request, &endpoint).await,
+                Err(error) => {
+                    tracing::warn!(error = %error, match_id = %request.match_id, "allocation failed; the players go back to the queue");
+                    metrics::counter!("rally_allocation_failures_total", "reason" => error.reason())
+                        .increment(1);
+                    failed(sessions, request, &error).await
+                }
+            }
+        }))
+    });
+    join_all(settles).await
+}
+
+/// Opens the match's session (once): whether it is still to be allocated.
+async fn open(sessions: &Sessions, request: &AllocationRequest) -> Result<bool, SessionsError> {
+    let mut tx = sessions.store.begin().await?;
     let session = tx.open_session(request.match_id).await?;
     tx.commit().await?;
-    if session.state != SessionState::Allocating {
-        return Ok(());
-    }
-    let started = std::time::Instant::now();
-    let allocated = allocator.allocate(store, &request).await;
-    metrics::histogram!("rally_allocation_duration_seconds")
-        .record(started.elapsed().as_secs_f64());
-    match allocated {
-        Ok(endpoint) => ready(sessions, &request, &endpoint).await,
-        Err(error) => {
-            tracing::warn!(error = %error, match_id = %request.match_id, "allocation failed; the players go back to the queue");
-            metrics::counter!("rally_allocation_failures_total", "reason" => error.reason())
-                .increment(1);
-            failed(sessions, &request, &error).await
-        }
-    }
+    Ok(session.state == SessionState::Allocating)
 }
 
 async fn ready(

@@ -99,42 +99,68 @@ impl Allocator {
         }
     }
 
-    /// An endpoint for `request`.
-    pub async fn allocate(
+    /// Finds a server for each request, one answer per request in their order. The static pool
+    /// reads the endpoints' load once and counts each choice before making the next; the
+    /// webhook is called for every request at once.
+    pub async fn allocate_all(
         &self,
         store: &Store,
-        request: &AllocationRequest,
-    ) -> Result<String, AllocationError> {
+        requests: &[&AllocationRequest],
+    ) -> Vec<Result<String, AllocationError>> {
+        if requests.is_empty() {
+            return Vec::new();
+        }
         match self {
             Allocator::Static(pool) => {
-                let load: HashMap<String, i64> = store
-                    .endpoint_load()
-                    .await
-                    .map_err(|e| AllocationError::Store(e.to_string()))?
-                    .into_iter()
-                    .collect();
-                least_loaded(pool, &load, &request.region)
-                    .ok_or_else(|| AllocationError::NoCapacity(request.region.clone()))
+                let mut load: HashMap<String, i64> = match store.endpoint_load().await {
+                    Ok(load) => load.into_iter().collect(),
+                    Err(error) => {
+                        let error = AllocationError::Store(error.to_string());
+                        return requests.iter().map(|_| Err(error.clone())).collect();
+                    }
+                };
+                requests
+                    .iter()
+                    .map(|request| {
+                        let endpoint = least_loaded(pool, &load, &request.region)
+                            .ok_or_else(|| AllocationError::NoCapacity(request.region.clone()))?;
+                        *load.entry(endpoint.clone()).or_default() += 1;
+                        Ok(endpoint)
+                    })
+                    .collect()
             }
             Allocator::Webhook {
                 client,
                 url,
                 attempts,
             } => {
-                let mut last = String::new();
-                for attempt in 0..*attempts {
-                    if attempt > 0 {
-                        tokio::time::sleep(Duration::from_millis(100 << attempt.min(6))).await;
-                    }
-                    match call(client, url, request).await {
-                        Ok(endpoint) => return Ok(endpoint),
-                        Err(error) => last = error,
-                    }
-                }
-                Err(AllocationError::Webhook(last))
+                let calls = requests
+                    .iter()
+                    .map(|request| with_retries(client, url, *attempts, request));
+                futures::future::join_all(calls).await
             }
         }
     }
+}
+
+/// Asks the webhook for a server for `request`, up to `attempts` times with doubling backoff.
+async fn with_retries(
+    client: &reqwest::Client,
+    url: &str,
+    attempts: u32,
+    request: &AllocationRequest,
+) -> Result<String, AllocationError> {
+    let mut last = String::new();
+    for attempt in 0..attempts {
+        if attempt > 0 {
+            tokio::time::sleep(Duration::from_millis(100 << attempt.min(6))).await;
+        }
+        match call(client, url, request).await {
+            Ok(endpoint) => return Ok(endpoint),
+            Err(error) => last = error,
+        }
+    }
+    Err(AllocationError::Webhook(last))
 }
 
 async fn call(
@@ -185,6 +211,41 @@ mod tests {
             region: region.to_owned(),
             capacity,
         }
+    }
+
+    fn request(region: &str) -> AllocationRequest {
+        AllocationRequest {
+            match_id: Uuid::now_v7(),
+            mode: "duel".to_owned(),
+            region: region.to_owned(),
+            player_ids: vec![Uuid::now_v7(), Uuid::now_v7()],
+        }
+    }
+
+    #[tokio::test]
+    async fn a_batch_counts_each_choice_before_the_next_and_never_overfills() {
+        let dir = tempfile::tempdir().expect("a directory");
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("rally.db").display()
+        );
+        let store = Store::connect(&url).await.expect("a store");
+        store.migrate().await.expect("migrated");
+        let pool = Allocator::Static(vec![server("a:1", "eu", 2), server("b:1", "eu", 1)]);
+        let (eu, na) = (request("eu"), request("na"));
+        let batch = [&eu, &eu, &na, &eu, &eu];
+        let chosen = pool.allocate_all(&store, &batch).await;
+        assert_eq!(
+            chosen,
+            vec![
+                Ok("a:1".to_owned()),
+                Ok("b:1".to_owned()),
+                Err(AllocationError::NoCapacity("na".to_owned())),
+                Ok("a:1".to_owned()),
+                Err(AllocationError::NoCapacity("eu".to_owned())),
+            ]
+        );
+        assert!(pool.allocate_all(&store, &[]).await.is_empty());
     }
 
     #[test]

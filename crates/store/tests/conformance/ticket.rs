@@ -179,6 +179,28 @@ conformance! {
         assert_eq!(read, ids, "every searching ticket of the queue once, in id order");
     }
 
+    async fn writes_of_one_owner_hold_its_epoch_together_and_a_takeover_ends_them(store: &Store) {
+        let first = store.take_queue("duel").await.unwrap();
+        let mut a = store.begin().await.unwrap();
+        a.fence_queue("duel", first).await.unwrap();
+        if store.backend() == rally_store::Backend::Postgres {
+            // A second write of the same owner is admitted while the first is open (SQLite has
+            // one writer at a time whatever the fence does).
+            let mut b = store.begin().await.unwrap();
+            b.fence_queue("duel", first).await.unwrap();
+            b.commit().await.unwrap();
+        }
+        let takeover = tokio::spawn({
+            let store = store.clone();
+            async move { store.take_queue("duel").await.unwrap() }
+        });
+        a.commit().await.unwrap();
+        let second = takeover.await.unwrap();
+        assert!(second > first);
+        let mut late = store.begin().await.unwrap();
+        assert!(matches!(late.fence_queue("duel", first).await, Err(StoreError::Fenced { .. })));
+    }
+
     async fn only_the_latest_owner_of_a_queue_can_write_for_it(store: &Store) {
         let first = store.take_queue("duel").await.unwrap();
         let mut tx = store.begin().await.unwrap();

@@ -263,9 +263,7 @@ impl MatchmakerRole {
         for fill in outcome.backfills {
             self.write_fill(fill).await;
         }
-        for made in outcome.matches {
-            self.write_match(made).await;
-        }
+        self.write_matches(outcome.matches).await;
         for timed_out in outcome.timed_out {
             self.time_out(timed_out).await;
         }

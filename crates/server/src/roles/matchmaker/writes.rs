@@ -2,6 +2,7 @@
 //! and `match.created`; timed-out tickets ended with `queue.cancelled`; and, when a write fails,
 //! the tickets that are still searching put back in the engine.
 
+use futures::future::join_all;
 use rally_engine::{Match, Mode, TicketId, TimedOut};
 use rally_protocol::{
     event::Event,
@@ -21,15 +22,37 @@ use crate::{
     },
 };
 
+/// A match as its transaction writes it.
+struct Prepared {
+    mode: Mode,
+    region: String,
+    quality: f64,
+    /// The queue's epoch the write is checked against.
+    fence: u64,
+    new: NewMatch,
+    tickets: Vec<Known>,
+    found: MatchFound,
+}
+
 /// The matched waits a queue keeps for its median (within the status window, newest kept).
 const MAX_WAIT_SAMPLES: usize = 1024;
 
 impl MatchmakerRole {
-    pub(super) async fn write_match(&mut self, made: Match) {
+    /// Writes a round's matches, each in its own fenced transaction, all at once: they share
+    /// no ticket and no player, and one at a time a round with many matches spent its interval
+    /// waiting on the store (and players waited rounds for their match).
+    pub(super) async fn write_matches(&mut self, made: Vec<Match>) {
+        let prepared: Vec<Prepared> = made.into_iter().filter_map(|m| self.prepare(m)).collect();
+        let written = join_all(prepared.iter().map(|p| self.store_match(p))).await;
+        for (prepared, result) in prepared.into_iter().zip(written) {
+            self.settle(prepared, result).await;
+        }
+    }
+
+    /// What a match's transaction writes (`None` when its queue is no longer owned).
+    fn prepare(&self, made: Match) -> Option<Prepared> {
         let mode = made.mode;
-        let Some(fence) = self.owned.get(&mode).map(|o| o.epoch) else {
-            return;
-        };
+        let fence = self.owned.get(&mode)?.epoch;
         let tickets: Vec<Known> = made
             .tickets()
             .filter_map(|id| self.known.get(&id).cloned())
@@ -88,12 +111,34 @@ impl MatchmakerRole {
             ended_at: None,
             participants,
         };
-        match self.store_match(&mode, fence, &new, &tickets, &found).await {
+        Some(Prepared {
+            mode,
+            region: made.region.as_str().to_owned(),
+            quality: made.quality.total,
+            fence,
+            new,
+            tickets,
+            found,
+        })
+    }
+
+    /// Takes in the outcome of a match's write: its tickets leave, or go back to the engine.
+    async fn settle(&mut self, prepared: Prepared, result: Result<(), WriteFailure>) {
+        let Prepared {
+            mode,
+            region,
+            quality,
+            tickets,
+            new,
+            ..
+        } = prepared;
+        let now = new.created_at;
+        match result {
             Ok(()) => {
                 let now_ms = engine_millis(now);
                 for known in &tickets {
                     let waited = now_ms.0.saturating_sub(known.queued_at.0) as f64 / 1000.0;
-                    metrics::histogram!("rally_time_to_match_seconds", "mode" => mode.as_str().to_owned(), "region" => made.region.as_str().to_owned())
+                    metrics::histogram!("rally_time_to_match_seconds", "mode" => mode.as_str().to_owned(), "region" => region.clone())
                         .record(waited);
                     if let Some(owned) = self.owned.get_mut(&mode) {
                         owned.waits.push_back((self.clock.elapsed(), waited));
@@ -104,12 +149,14 @@ impl MatchmakerRole {
                     }
                     self.known.remove(&TicketId(known.id.as_u128()));
                 }
-                metrics::counter!("rally_matches_total", "mode" => mode.as_str().to_owned(), "region" => made.region.as_str().to_owned())
+                metrics::counter!("rally_matches_total", "mode" => mode.as_str().to_owned(), "region" => region.clone())
                     .increment(1);
                 metrics::histogram!("rally_match_quality", "mode" => mode.as_str().to_owned())
-                    .record(made.quality.total);
+                    .record(quality);
             }
             Err(WriteFailure::Fenced) => self.drop_queue(mode, "a newer owner wrote"),
+            // Given up by an earlier match of the round: its tickets left with it.
+            Err(_) if !self.owned.contains_key(&mode) => {}
             Err(WriteFailure::TicketGone) => {
                 // A ticket left the queue as the match was made: the others go back, with
                 // their original enqueue time.
@@ -135,16 +182,17 @@ impl MatchmakerRole {
         }
     }
 
-    async fn store_match(
-        &self,
-        mode: &Mode,
-        fence: u64,
-        new: &NewMatch,
-        tickets: &[Known],
-        found: &MatchFound,
-    ) -> Result<(), WriteFailure> {
+    async fn store_match(&self, prepared: &Prepared) -> Result<(), WriteFailure> {
+        let Prepared {
+            mode,
+            fence,
+            new,
+            tickets,
+            found,
+            ..
+        } = prepared;
         let mut tx = self.store.begin().await?;
-        match tx.fence_queue(mode.as_str(), fence).await {
+        match tx.fence_queue(mode.as_str(), *fence).await {
             Err(StoreError::Fenced { .. }) => return Err(WriteFailure::Fenced),
             other => other?,
         }

@@ -1,0 +1,379 @@
+//! `rally bench loop`: players looping through the whole loop on one node, and how long each
+//! step takes them under that load.
+//!
+//! Each player holds its gateway socket and, until the deadline: queues for a duel, waits for
+//! `match.found` on its socket, then for `session.ready` of that match, then plays the game
+//! server's part (a heartbeat and the result; both players of a match report the same result,
+//! stored once) and queues again. The node runs every role, on SQLite or, with the three URLs,
+//! on PostgreSQL, Redis and NATS. Latencies are those the players see: from queueing to
+//! `match.found` (which includes up to a tick interval of waiting for the next round), and from
+//! `match.found` to `session.ready` (allocation and its push), counted after a warm-up. On
+//! PostgreSQL the bench vacuums every ten seconds, as autovacuum would.
+
+use std::{
+    fmt,
+    path::Path,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use anyhow::bail;
+use reqwest::{Method, StatusCode};
+use serde_json::json;
+use tokio::{sync::mpsc, time::Instant};
+use uuid::Uuid;
+
+use crate::{
+    client::HttpClient,
+    latency::{Latency, LatencyRecorder},
+    node::{BenchNode, node_settings, tokens},
+    player::{BenchPlayer, create_players},
+    soak::matches_made,
+    socket::{next_frame, open_socket},
+};
+
+/// How long a player waits for one push before it counts an error and queues again.
+const PUSH_WITHIN: Duration = Duration::from_secs(30);
+/// How often PostgreSQL is vacuumed and analyzed during the run, standing in for autovacuum
+/// (see [`crate::fill::vacuum_every`]).
+const VACUUM_EVERY: Duration = Duration::from_secs(10);
+/// How long a player waits before trying a refused call again.
+const RETRY_AFTER: Duration = Duration::from_millis(50);
+
+/// Options of `rally bench loop`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LoopBenchArgs {
+    /// Players looping, each with its socket.
+    #[arg(long, default_value_t = 1000)]
+    pub players: usize,
+    /// Seconds of play.
+    #[arg(long, default_value_t = 60)]
+    pub duration_s: u64,
+    /// Seconds before latencies count (the first matches find every player queued at once).
+    #[arg(long, default_value_t = 15)]
+    pub warmup_s: u64,
+    /// Milliseconds a player waits after a match before queueing again, so the load stays
+    /// near a rate (1,000 players and 3 s: about 115 matches a second when nothing queues);
+    /// with none, the players go as fast as the node lets them and latency is whatever queue
+    /// forms at its slowest step.
+    #[arg(long, default_value_t = 3000)]
+    pub think_ms: u64,
+    /// Run the node on this PostgreSQL database (with `--redis-url` and `--nats-url`).
+    #[arg(long, env = "RALLY_BENCH_DATABASE_URL")]
+    pub database_url: Option<String>,
+    /// The node's Redis.
+    #[arg(long, env = "RALLY_BENCH_REDIS_URL")]
+    pub redis_url: Option<String>,
+    /// The node's NATS.
+    #[arg(long, env = "RALLY_BENCH_NATS_URL")]
+    pub nats_url: Option<String>,
+}
+
+/// What `rally bench loop` measured.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct LoopReport {
+    /// `sqlite`, or `postgres+redis+nats`.
+    pub backends: &'static str,
+    /// Players looping.
+    pub players: usize,
+    /// Seconds of play, and of it the warm-up.
+    pub seconds: f64,
+    /// Seconds before latencies counted.
+    pub warmup_s: u64,
+    /// A player's wait between a match and the next, ms.
+    pub think_ms: u64,
+    /// Matches made over the run, per second.
+    pub matches_per_s: f64,
+    /// Queueing to `match.found` on the player's socket.
+    pub queue_to_found: Latency,
+    /// `match.found` to `session.ready` of the same match on the player's socket.
+    pub found_to_ready: Latency,
+    /// Calls refused unexpectedly and pushes that never came.
+    pub errors: u64,
+}
+
+impl fmt::Display for LoopReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = |d: Duration| d.as_secs_f64() * 1000.0;
+        writeln!(
+            f,
+            "full loop: {} players on one node ({}), {:.0} s ({} s warm-up), {} ms between matches, {:.1} matches/s, {} errors",
+            self.players,
+            self.backends,
+            self.seconds,
+            self.warmup_s,
+            self.think_ms,
+            self.matches_per_s,
+            self.errors
+        )?;
+        for (name, latency) in [
+            ("queue -> match.found", &self.queue_to_found),
+            ("match.found -> session.ready", &self.found_to_ready),
+        ] {
+            writeln!(
+                f,
+                "  {name:<29} ({} deliveries) p50 {:.1} ms  p99 {:.1} ms  max {:.1} ms",
+                latency.count,
+                ms(latency.p50),
+                ms(latency.p99),
+                ms(latency.max)
+            )?;
+        }
+        Ok(())
+    }
+}
+
+/// What every player shares: the node, the clocks of the run and the recorders.
+struct Run {
+    client: HttpClient,
+    server_key: String,
+    counted_from: Instant,
+    deadline: Instant,
+    think: Duration,
+    queue_to_found: Mutex<LatencyRecorder>,
+    found_to_ready: Mutex<LatencyRecorder>,
+    errors: AtomicU64,
+}
+
+/// Runs the loop against a node started from `exe`.
+pub async fn full_loop(args: &LoopBenchArgs, exe: &Path) -> anyhow::Result<LoopReport> {
+    if args.players < 2 || args.warmup_s >= args.duration_s {
+        bail!("--players must be at least 2 and --warmup-s shorter than --duration-s");
+    }
+    let backends = match (&args.database_url, &args.redis_url, &args.nats_url) {
+        (None, None, None) => None,
+        (Some(database), Some(redis), Some(nats)) => Some((database, redis, nats)),
+        _ => bail!("give --database-url, --redis-url and --nats-url together, or none"),
+    };
+    let key = format!("bench-{}", Uuid::new_v4().simple());
+    let server_key = format!("bench-server-{}", Uuid::new_v4().simple());
+    let namespace = format!("bench{}", &Uuid::new_v4().simple().to_string()[..8]);
+    let dir = tempfile::tempdir()?;
+    let mut env = vec![
+        ("RALLY_SERVER_KEY", server_key.as_str()),
+        ("RALLY_QUEUE_LEAVE_ON_DISCONNECT", "false"),
+    ];
+    if let Some((database, redis, nats)) = backends {
+        env.extend([
+            ("RALLY_DATABASE_URL", database.as_str()),
+            ("RALLY_REDIS_URL", redis.as_str()),
+            ("RALLY_NATS_URL", nats.as_str()),
+            ("RALLY_NAMESPACE", namespace.as_str()),
+        ]);
+    }
+    let roles = "api,matchmaker,sessions,ratings";
+    let node = BenchNode::start(exe, roles, dir.path(), &key, &env).await?;
+    let database = backends.map(|(database, _, _)| database.as_str());
+    let settings = node_settings(dir.path(), database, &key)?;
+    let store = rally_store::Store::connect(settings.database().expose()).await?;
+    let players = create_players(&store, args.players, &tokens(&settings)?).await?;
+    if let Some(database) = database {
+        crate::fill::analyze(database).await?;
+    }
+
+    let client = HttpClient::new(node.addr)?;
+    let mut sockets = Vec::with_capacity(players.len());
+    for player in &players {
+        sockets.push(listen(node.addr, player).await?);
+    }
+    let matches_before = matches_made(&client).await?;
+    let started = Instant::now();
+    let run = Arc::new(Run {
+        client: client.clone(),
+        server_key,
+        counted_from: started + Duration::from_secs(args.warmup_s),
+        deadline: started + Duration::from_secs(args.duration_s),
+        think: Duration::from_millis(args.think_ms),
+        queue_to_found: Mutex::new(LatencyRecorder::new()),
+        found_to_ready: Mutex::new(LatencyRecorder::new()),
+        errors: AtomicU64::new(0),
+    });
+    let stop = tokio_util::sync::CancellationToken::new();
+    let vacuum = database.map(|database| {
+        tokio::spawn(crate::fill::vacuum_every(
+            database.to_owned(),
+            VACUUM_EVERY,
+            stop.clone(),
+        ))
+    });
+    let mut loops = tokio::task::JoinSet::new();
+    for (player, pushes) in players.into_iter().zip(sockets) {
+        loops.spawn(play(run.clone(), player, pushes));
+    }
+    while loops.join_next().await.is_some() {}
+    stop.cancel();
+    if let Some(vacuum) = vacuum {
+        vacuum.await??;
+    }
+    let seconds = started.elapsed().as_secs_f64();
+    let matches = matches_made(&client).await?.saturating_sub(matches_before);
+    let latency = |recorder: &Mutex<LatencyRecorder>| {
+        recorder
+            .lock()
+            .map_or_else(|_| LatencyRecorder::new().latency(), |r| r.latency())
+    };
+    Ok(LoopReport {
+        backends: if backends.is_some() {
+            "postgres+redis+nats"
+        } else {
+            "sqlite"
+        },
+        players: args.players,
+        seconds,
+        warmup_s: args.warmup_s,
+        think_ms: args.think_ms,
+        matches_per_s: matches as f64 / seconds,
+        queue_to_found: latency(&run.queue_to_found),
+        found_to_ready: latency(&run.found_to_ready),
+        errors: run.errors.load(Ordering::Relaxed),
+    })
+}
+
+/// Which push arrived, for which match, when.
+#[derive(Debug, Clone, Copy)]
+struct Push {
+    ready: bool,
+    match_id: Uuid,
+    at: Instant,
+}
+
+/// Opens `player`'s socket; its `match.found` and `session.ready` pushes arrive on the channel.
+async fn listen(
+    addr: std::net::SocketAddr,
+    player: &BenchPlayer,
+) -> anyhow::Result<mpsc::UnboundedReceiver<Push>> {
+    let mut ws = open_socket(addr, &player.token).await?;
+    let (sender, pushes) = mpsc::unbounded_channel();
+    tokio::spawn(async move {
+        while let Some((frame, at)) = next_frame(&mut ws).await {
+            let ready = match frame["type"].as_str() {
+                Some("match.found") => false,
+                Some("session.ready") => true,
+                _ => continue,
+            };
+            let Some(match_id) = frame["data"]["match_id"]
+                .as_str()
+                .and_then(|s| s.parse().ok())
+            else {
+                continue;
+            };
+            if sender
+                .send(Push {
+                    ready,
+                    match_id,
+                    at,
+                })
+                .is_err()
+            {
+                return;
+            }
+        }
+    });
+    Ok(pushes)
+}
+
+/// One player's loop until the deadline.
+async fn play(run: Arc<Run>, player: BenchPlayer, mut pushes: mpsc::UnboundedReceiver<Push>) {
+    while Instant::now() < run.deadline {
+        match play_once(&run, &player, &mut pushes).await {
+            Ok(true) => tokio::time::sleep(run.think).await,
+            Ok(false) => tokio::time::sleep(RETRY_AFTER).await,
+            Err(_) => {
+                run.errors.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(RETRY_AFTER).await;
+            }
+        }
+    }
+}
+
+/// Queue, `match.found`, `session.ready`, result: one match of one player (false: none was
+/// played, the player is to try again).
+async fn play_once(
+    run: &Run,
+    player: &BenchPlayer,
+    pushes: &mut mpsc::UnboundedReceiver<Push>,
+) -> anyhow::Result<bool> {
+    let request = json!({"mode": "duel", "regions": [{"region": "eu", "latency_ms": 20}]});
+    let queued = Instant::now();
+    let reply = run
+        .client
+        .call(
+            Method::POST,
+            "/v1/queue",
+            Some(&player.token),
+            Some(&request),
+        )
+        .await?;
+    match (reply.status, reply.body["code"].as_str()) {
+        (StatusCode::CREATED, _) => {}
+        // The last match's result is still being applied: not an error, try again.
+        (_, Some("in_match")) => return Ok(false),
+        (status, _) => bail!("queueing answered {status}: {}", reply.body),
+    }
+    let Some(found) = next_push(run, pushes, |p| !p.ready).await? else {
+        return Ok(false);
+    };
+    let Some(ready) = next_push(run, pushes, |p| p.ready && p.match_id == found.match_id).await?
+    else {
+        return Ok(false);
+    };
+    if found.at >= run.counted_from {
+        if let Ok(mut recorder) = run.queue_to_found.lock() {
+            recorder.record(found.at.saturating_duration_since(queued));
+        }
+        if let Ok(mut recorder) = run.found_to_ready.lock() {
+            recorder.record(ready.at.saturating_duration_since(found.at));
+        }
+    }
+    report(run, found.match_id).await?;
+    Ok(true)
+}
+
+/// The next push that `wanted` accepts (others are stale: an earlier match's), `None` at the
+/// deadline, an error when none came within [`PUSH_WITHIN`].
+async fn next_push(
+    run: &Run,
+    pushes: &mut mpsc::UnboundedReceiver<Push>,
+    wanted: impl Fn(&Push) -> bool,
+) -> anyhow::Result<Option<Push>> {
+    let give_up = (Instant::now() + PUSH_WITHIN).min(run.deadline);
+    loop {
+        let push = tokio::select! {
+            push = pushes.recv() => push,
+            () = tokio::time::sleep_until(give_up) => None,
+        };
+        match push {
+            Some(push) if wanted(&push) => return Ok(Some(push)),
+            Some(_) => {}
+            None if Instant::now() >= run.deadline => return Ok(None),
+            None => bail!("no push within {PUSH_WITHIN:?}"),
+        }
+    }
+}
+
+/// The game server's part: a heartbeat, then the result (team 0 wins; the same report again
+/// is answered as the first).
+async fn report(run: &Run, match_id: Uuid) -> anyhow::Result<()> {
+    let base = format!("/v1/server/sessions/{match_id}");
+    let result = json!({"outcomes": [{"team": 0, "outcome": "win"}, {"team": 1, "outcome": "loss"}], "duration_s": 60.0});
+    let key = Some(run.server_key.as_str());
+    let beat = run
+        .client
+        .call(Method::POST, &format!("{base}/heartbeat"), key, None)
+        .await?;
+    // The other player of the match may have reported its result already.
+    if beat.status != StatusCode::OK && beat.body["code"] != "session_not_running" {
+        bail!("the heartbeat answered {}: {}", beat.status, beat.body);
+    }
+    let reply = run
+        .client
+        .call(Method::POST, &format!("{base}/result"), key, Some(&result))
+        .await?;
+    if reply.status != StatusCode::OK {
+        bail!("the result answered {}: {}", reply.status, reply.body);
+    }
+    Ok(())
+}
