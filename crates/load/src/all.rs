@@ -10,8 +10,8 @@ use serde::Serialize;
 
 use crate::{
     AccountsBenchArgs, AccountsReport, EngineBenchArgs, EngineReport, GatewayBenchArgs,
-    GatewayReport, QueueBenchArgs, QueueReport, RatingsBenchArgs, RatingsReport, accounts,
-    bench_engine, gateway, gateway::PushResult, queue, ratings,
+    GatewayReport, LoopBenchArgs, LoopReport, QueueBenchArgs, QueueReport, RatingsBenchArgs,
+    RatingsReport, accounts, bench_engine, full_loop, gateway, gateway::PushResult, queue, ratings,
 };
 
 /// Options of `rally bench all`.
@@ -54,6 +54,8 @@ pub struct AllReport {
     pub ratings: RatingsReport,
     /// Queueing and the matchmaker.
     pub queue: QueueReport,
+    /// The whole loop under load.
+    pub full_loop: LoopReport,
 }
 
 /// The flags each benchmark runs with.
@@ -64,6 +66,7 @@ struct Flags {
     gateway: Vec<String>,
     ratings: Vec<String>,
     queue: Vec<String>,
+    full_loop: Vec<String>,
 }
 
 impl Flags {
@@ -101,6 +104,10 @@ impl Flags {
                     words("--duration-s 1 --pairs 10 --tickets 2000 --heartbeat-s 1 --hold-s 2"),
                     &[db, redis],
                 ),
+                full_loop: with(
+                    words("--players 20 --duration-s 6 --warmup-s 2 --think-ms 200"),
+                    &[db, redis, nats],
+                ),
             }
         } else {
             Self {
@@ -110,6 +117,7 @@ impl Flags {
                 gateway: with(Vec::new(), &[db, redis, nats]),
                 ratings: with(words("--players 1000000 --results 5000"), &[db, redis]),
                 queue: with(Vec::new(), &[db, redis]),
+                full_loop: with(words("--duration-s 45 --warmup-s 10"), &[db, redis, nats]),
             }
         }
     }
@@ -141,6 +149,10 @@ pub async fn all(args: &AllBenchArgs, exe: &Path) -> anyhow::Result<AllReport> {
     let queue = queue(&parsed::<QueueBenchArgs>(&flags.queue)?, exe)
         .await
         .context("the queue benchmark")?;
+    eprintln!("bench all: loop");
+    let full_loop = full_loop(&parsed::<LoopBenchArgs>(&flags.full_loop)?, exe)
+        .await
+        .context("the loop benchmark")?;
     eprintln!("bench all: ratings");
     let ratings = ratings(&parsed::<RatingsBenchArgs>(&flags.ratings)?)
         .await
@@ -154,6 +166,7 @@ pub async fn all(args: &AllBenchArgs, exe: &Path) -> anyhow::Result<AllReport> {
         gateway,
         ratings,
         queue,
+        full_loop,
     })
 }
 
@@ -199,7 +212,7 @@ impl AllReport {
             out,
             "Every figure below is one run of `rally bench all` on one machine; regenerate the \
              file with\n\n```sh\ncargo run --release -- bench all --database-url postgres://… \
-             --redis-url redis://… --nats-url nats://… > BENCHMARKS.md\n```\n\n(about six \
+             --redis-url redis://… --nats-url nats://… > BENCHMARKS.md\n```\n\n(about seven \
              minutes; give PostgreSQL a database of its own). The soak is not part of it (`rally \
              bench soak`, ten minutes of its own). The machine is shared and noisy: a figure is \
              a median or a p99 of one run, and where a reference exists (the time to sort the \
@@ -420,6 +433,22 @@ impl AllReport {
             target: "> 20,000/s",
             reference: String::new(),
             meets: Some(q.heartbeats.per_s > 20_000.0),
+        });
+        let l = &self.full_loop;
+        rows.push(Row {
+            what: "`match.found` to `session.ready` p99 under load",
+            command: "bench loop",
+            figure: format!(
+                "{:.0} ms, {} players at {:.0} matches/s ({}; p50 {:.0} ms)",
+                crate::latency::ms(l.found_to_ready.p99),
+                l.players,
+                l.matches_per_s,
+                l.backends,
+                crate::latency::ms(l.found_to_ready.p50)
+            ),
+            target: "< 100 ms, 1,000 players (about 115 matches/s)",
+            reference: String::new(),
+            meets: Some(crate::latency::ms(l.found_to_ready.p99) < 100.0),
         });
         if let Some(t) = &q.ticks {
             rows.push(Row {

@@ -250,12 +250,13 @@ fn bench_all_quick_prints_a_row_for_every_figure_and_each_bench_prints_json() {
         "| ratings: match history page p99 |",
         "| queue and cancel p99 |",
         "| heartbeats |",
+        "| `match.found` to `session.ready` p99 under load | `bench loop` |",
         "| matchmaker round p99, tickets waiting |",
     ] {
         assert!(table.contains(row), "{row} missing from:\n{table}");
     }
     let rows = table.lines().filter(|l| l.starts_with("| ")).count();
-    assert!(rows >= 17, "a header and a row per figure:\n{table}");
+    assert!(rows >= 18, "a header and a row per figure:\n{table}");
 
     let json = run(&[
         "bench",

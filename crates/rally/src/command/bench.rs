@@ -74,7 +74,7 @@ pub enum Bench {
         #[arg(long)]
         json: bool,
     },
-    /// Every benchmark but the soak, one after the other (about six minutes), printed as the
+    /// Every benchmark but the soak, one after the other (about seven minutes), printed as the
     /// table of BENCHMARKS.md (each figure with its target and its reference), or as JSON.
     All(AllBenchArgs),
 }
