@@ -1,6 +1,6 @@
-//! The benchmarks that start `rally serve` children (`rally bench gateway`, `queue`, `soak`, `loop`),
-//! run briefly through `rally-load` with this package's `rally` executable: each report has
-//! samples where it should and percentiles in order. Nothing here depends on speed.
+//! The benchmarks that start `rally serve` children (`rally bench gateway`, `queue`, `soak`,
+//! `loop`), run briefly through `rally-load` with this package's `rally` executable: each report
+//! has samples where it should and percentiles in order. Nothing here depends on speed.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 

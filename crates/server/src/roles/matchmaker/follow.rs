@@ -1,7 +1,7 @@
 //! Step 2 of a round, following the store: the owned queue's tickets changed since the cursor
 //! (and, by id and state, those changed an [`OVERLAP`] ago, again), the pass over the whole
-//! queue a page of ids a round, and how a stored ticket enters the engine (or is ended when the queue can
-//! no longer take it).
+//! queue a page of ids a round, and how a stored ticket enters the engine (or is ended when
+//! the queue can no longer take it).
 
 use rally_engine::{Mode, TicketError, TicketId};
 use rally_store::{StoreError, Ticket, TicketState};
