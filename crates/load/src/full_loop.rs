@@ -22,7 +22,6 @@ use std::{
 
 use anyhow::bail;
 use reqwest::{Method, StatusCode};
-use serde_json::json;
 use tokio::{sync::mpsc, time::Instant};
 use uuid::Uuid;
 
@@ -31,7 +30,8 @@ use crate::{
     latency::{Latency, LatencyRecorder},
     node::{BenchNode, node_settings, tokens},
     player::{BenchPlayer, create_players},
-    soak::matches_made,
+    queue::duel_request,
+    soak::{first_team_wins, matches_made},
     socket::{next_frame, open_socket},
 };
 
@@ -296,7 +296,7 @@ async fn play_once(
     player: &BenchPlayer,
     pushes: &mut mpsc::UnboundedReceiver<Push>,
 ) -> anyhow::Result<bool> {
-    let request = json!({"mode": "duel", "regions": [{"region": "eu", "latency_ms": 20}]});
+    let request = duel_request();
     let queued = Instant::now();
     let reply = run
         .client
@@ -358,7 +358,7 @@ async fn next_push(
 /// is answered as the first).
 async fn report(run: &Run, match_id: Uuid) -> anyhow::Result<()> {
     let base = format!("/v1/server/sessions/{match_id}");
-    let result = json!({"outcomes": [{"team": 0, "outcome": "win"}, {"team": 1, "outcome": "loss"}], "duration_s": 60.0});
+    let result = first_team_wins();
     let key = Some(run.server_key.as_str());
     let beat = run
         .client

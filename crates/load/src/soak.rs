@@ -20,13 +20,14 @@ use std::{
 use anyhow::bail;
 use rally_store::Store;
 use reqwest::{Method, StatusCode};
-use serde_json::json;
+use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::{
     client::HttpClient,
     node::{BenchNode, node_settings, tokens},
     player::{BenchPlayer, create_players},
+    queue::duel_request,
 };
 
 /// What `rally bench soak` runs.
@@ -203,7 +204,7 @@ impl Duel {
     /// Queues both, waits for their matches, plays each to a result; false when something
     /// was refused (tickets are cleared and the pair starts again) or the deadline came.
     async fn play(&mut self, deadline: Instant) -> anyhow::Result<bool> {
-        let request = json!({"mode": "duel", "regions": [{"region": "eu", "latency_ms": 20}]});
+        let request = duel_request();
         for player in &self.pair {
             let reply = self
                 .client
@@ -245,7 +246,7 @@ impl Duel {
                 matches.push(match_id);
             }
         }
-        let result = json!({"outcomes": [{"team": 0, "outcome": "win"}, {"team": 1, "outcome": "loss"}], "duration_s": 60.0});
+        let result = first_team_wins();
         for match_id in matches {
             let base = format!("/v1/server/sessions/{match_id}");
             loop {
@@ -284,6 +285,11 @@ impl Duel {
         }
         Ok(true)
     }
+}
+
+/// A duel's result as its game server reports it: team 0 won, in a minute.
+pub(crate) fn first_team_wins() -> Value {
+    json!({"outcomes": [{"team": 0, "outcome": "win"}, {"team": 1, "outcome": "loss"}], "duration_s": 60.0})
 }
 
 /// Matches made so far, from the node's `rally_matches_total`.

@@ -273,6 +273,6 @@ impl Setup {
 }
 
 /// A duel ticket from the `eu` region.
-fn duel_request() -> Value {
+pub(crate) fn duel_request() -> Value {
     json!({"mode": "duel", "regions": [{"region": "eu", "latency_ms": 20}]})
 }
