@@ -189,13 +189,14 @@ impl State {
         }
     }
 
-    /// Gives a live `key` a new TTL counted from now (a heartbeat); false when there is no
-    /// live value, which is then not brought back.
-    pub async fn expire(&self, key: &str, ttl: Duration) -> Result<bool, StateError> {
+    /// Gives a live `key` a new TTL counted from now and returns its value (a heartbeat that
+    /// also learns what it renewed); `None` when there is no live value, which is then not
+    /// brought back. One round trip on Redis (`GETEX … PX`).
+    pub async fn renew(&self, key: &str, ttl: Duration) -> Result<Option<Vec<u8>>, StateError> {
         let ms = ttl_ms(ttl)?;
         match &self.backend {
-            Backend::Memory(m) => Ok(m.expire(key, ms * 1000)),
-            Backend::Redis(r) => r.expire(key, ms).await,
+            Backend::Memory(m) => Ok(m.renew(key, ms * 1000)),
+            Backend::Redis(r) => r.renew(key, ms).await,
         }
     }
 
@@ -391,7 +392,7 @@ mod tests {
         send(state.set_if_absent("k", b"v", ttl));
         send(state.get("k"));
         send(state.delete("k"));
-        send(state.expire("k", ttl));
+        send(state.renew("k", ttl));
         send(state.ttl("k"));
         send(state.zadd("s", "m", 1.0));
         send(state.zrem("s", "m"));

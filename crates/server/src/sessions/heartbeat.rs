@@ -47,7 +47,8 @@ pub async fn deadline_passed(sessions: &Sessions, match_id: Uuid) -> Result<bool
 }
 
 /// A game server's heartbeat: the first moves the session to active; each renews its deadline.
-/// Once active, a heartbeat is two calls to the state backend and none to the store.
+/// Once active, a heartbeat is one call to the state backend (the deadline renewed and read
+/// at once) and none to the store.
 pub async fn heartbeat(
     sessions: &Sessions,
     match_id: Uuid,
@@ -55,7 +56,9 @@ pub async fn heartbeat(
     let state = &sessions.state;
     let key = heartbeat_key(match_id);
     let ttl = sessions.settings.session_heartbeat_timeout();
-    if state.get(&key).await?.as_deref() == Some(ACTIVE) && state.expire(&key, ttl).await? {
+    // A ready session's deadline is renewed too: its server is alive, and arming it as active
+    // below replaces it.
+    if state.renew(&key, ttl).await?.as_deref() == Some(ACTIVE) {
         return Ok(HeartbeatAnswer {
             state: WireState::Active,
             deadline_s: sessions.settings.session_heartbeat_timeout_s,

@@ -85,9 +85,9 @@ impl MemoryState {
         lock(&self.values).delete_if(key, expected, now)
     }
 
-    pub(crate) fn expire(&self, key: &str, ttl_us: u64) -> bool {
+    pub(crate) fn renew(&self, key: &str, ttl_us: u64) -> Option<Vec<u8>> {
         let now = self.now();
-        lock(&self.values).expire(key, ttl_us, now)
+        lock(&self.values).renew(key, ttl_us, now)
     }
 
     pub(crate) fn ttl(&self, key: &str) -> Option<Duration> {

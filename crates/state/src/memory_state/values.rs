@@ -64,15 +64,12 @@ impl ValueMap {
         false
     }
 
-    /// Gives a live key a new TTL from now; false when there is no live key.
-    pub(crate) fn expire(&mut self, key: &str, ttl_us: u64, now: u64) -> bool {
-        match self.live(key, now) {
-            Some(entry) => {
-                entry.expires_at = now.saturating_add(ttl_us);
-                true
-            }
-            None => false,
-        }
+    /// Gives a live key a new TTL from now and returns its value; `None` when there is no
+    /// live key.
+    pub(crate) fn renew(&mut self, key: &str, ttl_us: u64, now: u64) -> Option<Vec<u8>> {
+        let entry = self.live(key, now)?;
+        entry.expires_at = now.saturating_add(ttl_us);
+        Some(entry.value.clone())
     }
 
     /// Microseconds left to live, `None` when there is no live key.
@@ -132,12 +129,12 @@ mod tests {
     }
 
     #[test]
-    fn expire_extends_a_live_key_but_cannot_revive_a_dead_one() {
+    fn renew_extends_a_live_key_but_cannot_revive_a_dead_one() {
         let mut map = ValueMap::default();
         map.set("k", b"v", 100, 0);
-        assert!(map.expire("k", 1_000, 50));
+        assert_eq!(map.renew("k", 1_000, 50).as_deref(), Some(&b"v"[..]));
         assert_eq!(map.remaining_us("k", 1_000), Some(50));
-        assert!(!map.expire("k", 1_000, 1_050));
+        assert_eq!(map.renew("k", 1_000, 1_050), None);
         assert_eq!(map.get("k", 1_050), None);
     }
 

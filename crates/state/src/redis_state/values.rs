@@ -1,4 +1,4 @@
-//! Values with a TTL: plain `SET … PX`, `SET … NX PX`, `GET`, `DEL`, `PEXPIRE`, `PTTL`, and a
+//! Values with a TTL: plain `SET … PX`, `SET … NX PX`, `GET`, `DEL`, `GETEX … PX`, `PTTL`, and a
 //! compare-and-delete script.
 
 use std::time::Duration;
@@ -72,18 +72,21 @@ impl RedisState {
         Ok(removed > 0)
     }
 
-    pub(crate) async fn expire(&self, key: &str, ttl_ms: u64) -> Result<bool, StateError> {
+    pub(crate) async fn renew(
+        &self,
+        key: &str,
+        ttl_ms: u64,
+    ) -> Result<Option<Vec<u8>>, StateError> {
         let key = self.key("v", key);
-        let set: u64 = self
-            .bounded(|mut c| async move {
-                redis::cmd("PEXPIRE")
-                    .arg(&key)
-                    .arg(ttl_ms)
-                    .query_async(&mut c)
-                    .await
-            })
-            .await?;
-        Ok(set == 1)
+        self.bounded(|mut c| async move {
+            redis::cmd("GETEX")
+                .arg(&key)
+                .arg("PX")
+                .arg(ttl_ms)
+                .query_async(&mut c)
+                .await
+        })
+        .await
     }
 
     pub(crate) async fn ttl(&self, key: &str) -> Result<Option<Duration>, StateError> {

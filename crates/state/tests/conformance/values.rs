@@ -11,7 +11,7 @@ conformance!(
     a_value_can_be_set_read_and_deleted,
     delete_if_removes_only_the_value_it_names,
     a_value_is_gone_once_its_ttl_has_passed,
-    expire_extends_a_live_value_and_cannot_revive_a_missing_one,
+    renew_extends_a_live_value_and_cannot_revive_a_missing_one,
     set_if_absent_stores_only_when_nothing_live_is_there,
     values_and_sorted_sets_and_leases_do_not_share_keys,
     a_zero_ttl_is_refused,
@@ -87,34 +87,22 @@ async fn a_value_is_gone_once_its_ttl_has_passed(state: &State) {
     );
 }
 
-async fn expire_extends_a_live_value_and_cannot_revive_a_missing_one(state: &State) {
-    assert!(
-        !state
-            .expire("missing", Duration::from_secs(60))
-            .await
-            .unwrap()
-    );
+async fn renew_extends_a_live_value_and_cannot_revive_a_missing_one(state: &State) {
+    let renewed = state.renew("missing", Duration::from_secs(60)).await;
+    assert_eq!(renewed.unwrap(), None);
     assert_eq!(state.get("missing").await.unwrap(), None);
 
     state
-        .set_with_ttl("heartbeat", b"1", Duration::from_secs(60))
+        .set_with_ttl("heartbeat", b"active", Duration::from_secs(60))
         .await
         .unwrap();
-    assert!(
-        state
-            .expire("heartbeat", Duration::from_secs(600))
-            .await
-            .unwrap()
-    );
+    let renewed = state.renew("heartbeat", Duration::from_secs(600)).await;
+    assert_eq!(renewed.unwrap().as_deref(), Some(&b"active"[..]));
     let left = state.ttl("heartbeat").await.unwrap().unwrap();
     assert!(left > Duration::from_secs(60), "{left:?}");
 
-    assert!(
-        state
-            .expire("heartbeat", Duration::from_millis(50))
-            .await
-            .unwrap()
-    );
+    let renewed = state.renew("heartbeat", Duration::from_millis(50)).await;
+    assert_eq!(renewed.unwrap().as_deref(), Some(&b"active"[..]));
     eventually("the shortened value to expire", || async {
         state
             .get("heartbeat")
@@ -124,12 +112,8 @@ async fn expire_extends_a_live_value_and_cannot_revive_a_missing_one(state: &Sta
             .then_some(())
     })
     .await;
-    assert!(
-        !state
-            .expire("heartbeat", Duration::from_secs(60))
-            .await
-            .unwrap()
-    );
+    let renewed = state.renew("heartbeat", Duration::from_secs(60)).await;
+    assert_eq!(renewed.unwrap(), None);
 }
 
 async fn set_if_absent_stores_only_when_nothing_live_is_there(state: &State) {
