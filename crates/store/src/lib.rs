@@ -156,6 +156,7 @@ macro_rules! in_transaction {
     }};
 }
 
+mod announced_ticket;
 mod backfill;
 mod ban;
 mod error;

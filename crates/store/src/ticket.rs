@@ -50,6 +50,26 @@ pub struct NewTicket {
     pub created_at: Timestamp,
 }
 
+impl NewTicket {
+    /// The ticket as it is stored once created: searching, changed when created.
+    pub fn as_stored(&self) -> Ticket {
+        Ticket {
+            id: self.id,
+            owner_id: self.owner_id,
+            party_id: self.party_id,
+            mode: self.mode.clone(),
+            region: self.region.clone(),
+            latencies: self.latencies.clone(),
+            spec: self.spec.clone(),
+            state: TicketState::Searching,
+            cancel_reason: None,
+            match_id: None,
+            created_at: self.created_at,
+            updated_at: self.created_at,
+        }
+    }
+}
+
 /// A stored ticket.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Ticket {

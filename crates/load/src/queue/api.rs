@@ -1,5 +1,5 @@
 //! Queue and cancel at a fixed rate (open loop: latency counts from when each request was
-//! due), on one database.
+//! due), on one database; each player cancels a second after queueing.
 
 use std::{path::Path, time::Duration};
 
@@ -7,8 +7,11 @@ use anyhow::bail;
 use reqwest::{Method, StatusCode};
 use tokio::{sync::mpsc, time::Instant};
 
-use super::{ApiResult, QueueBenchArgs, Setup, duel_request};
+use super::{ApiResult, QueueBenchArgs, Setup, duel_request, queue_duel};
 use crate::{client::HttpClient, latency::LatencyRecorder};
+
+/// How long after queueing each player cancels.
+const CANCEL_AFTER: Duration = Duration::from_secs(1);
 
 /// One request for a lane: queue (or cancel) this player's ticket, due then.
 #[derive(Debug)]
@@ -34,14 +37,23 @@ pub(super) async fn api_load(
     database: Option<&str>,
 ) -> anyhow::Result<ApiResult> {
     let total = usize::try_from(u64::from(args.rate) * args.duration_s)?;
-    let setup = Setup::start(exe, "api", database, None, &[], total.div_ceil(2)).await?;
+    let lag = (CANCEL_AFTER.as_secs_f64() * f64::from(args.rate) / 2.0) as usize;
+    let setup = Setup::start(exe, "api", database, None, &[], total.div_ceil(2) + lag).await?;
     if let Some(url) = database {
         crate::fill::analyze(url).await?;
     }
     let client = HttpClient::new(setup.node.addr)?;
 
-    // Each player queues then cancels in the same lane, which makes one call at a time, so
+    // Each player queues, then cancels a while later (as a player would; not a millisecond
+    // after, behind their own join on the same connection, which measured the bench's
+    // connection more than the node). The first `lag` players queue before the clock starts;
+    // then slot 2i queues player lag + i and slot 2i + 1 cancels player i, so every slot has
+    // its call. Each player's calls go through one lane, which makes one call at a time, so
     // the two stay in order.
+    let ticket = duel_request();
+    for player in &setup.players[..lag] {
+        queue_duel(&client, &player.token, &ticket).await?;
+    }
     let mut lanes = Vec::with_capacity(args.senders);
     let mut senders = tokio::task::JoinSet::new();
     for _ in 0..args.senders {
@@ -54,9 +66,13 @@ pub(super) async fn api_load(
     for k in 0..total {
         let due = started + interval.mul_f64(k as f64);
         tokio::time::sleep_until(due).await;
-        let player = k / 2;
+        let (join, player) = if k % 2 == 0 {
+            (true, lag + k / 2)
+        } else {
+            (false, k / 2)
+        };
         let call = Call {
-            join: k % 2 == 0,
+            join,
             token: setup.players[player].token.clone(),
             due,
         };

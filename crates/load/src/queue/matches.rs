@@ -4,12 +4,12 @@
 
 use std::{collections::HashMap, net::SocketAddr, path::Path, time::Duration};
 
-use anyhow::bail;
-use reqwest::{Method, StatusCode};
 use tokio::{sync::mpsc, time::Instant};
 use uuid::Uuid;
 
-use super::{HeartbeatResult, QueueBenchArgs, Setup, duel_request, heartbeat::heartbeat_load};
+use super::{
+    HeartbeatResult, QueueBenchArgs, Setup, duel_request, heartbeat::heartbeat_load, queue_duel,
+};
 use crate::{
     client::HttpClient,
     latency::{Latency, LatencyRecorder},
@@ -71,17 +71,7 @@ pub(super) async fn match_latency(
     for (k, pair) in setup.players.chunks(2).enumerate() {
         tokio::time::sleep_until(started + PAIR_EVERY * u32::try_from(k)?).await;
         for player in pair {
-            let reply = client
-                .call(
-                    Method::POST,
-                    "/v1/queue",
-                    Some(&player.token),
-                    Some(&ticket),
-                )
-                .await?;
-            if reply.status != StatusCode::CREATED {
-                bail!("queueing answered {}: {}", reply.status, reply.body);
-            }
+            queue_duel(&client, &player.token, &ticket).await?;
             accepted.insert(player.id, Instant::now());
         }
         while let Ok(arrival) = push_rx.try_recv() {

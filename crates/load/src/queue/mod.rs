@@ -1,6 +1,7 @@
 //! The queue benchmark behind `rally bench queue`:
 //! 1. `POST /v1/queue` and `DELETE /v1/queue` at a fixed rate (open loop: latency counts from
-//!    when each request was due), on SQLite and, with `--database-url`, on PostgreSQL;
+//!    when each request was due; each player cancels a second after queueing), on SQLite
+//!    and, with `--database-url`, on PostgreSQL;
 //! 2. from the last ticket a match needs being accepted to `match.found` on both players'
 //!    sockets, with the matchmaker in the node (`duel`, one tick a second), then to
 //!    `session.ready` (the static allocator), and heartbeats per second on those sessions
@@ -20,11 +21,13 @@ use std::{fmt, path::Path, time::Duration};
 
 use anyhow::bail;
 use rally_store::Store;
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use self::{api::api_load, matches::match_latency, waiting::waiting_ticks};
 use crate::{
+    client::HttpClient,
     latency::Latency,
     node::{BenchNode, node_settings, tokens},
     player::{BenchPlayer, create_players},
@@ -275,4 +278,16 @@ impl Setup {
 /// A duel ticket from the `eu` region.
 pub(crate) fn duel_request() -> Value {
     json!({"mode": "duel", "regions": [{"region": "eu", "latency_ms": 20}]})
+}
+
+/// Queues the player holding `token` for a duel (`ticket`, from [`duel_request`]); an error
+/// unless the node answers `201 Created`.
+async fn queue_duel(client: &HttpClient, token: &str, ticket: &Value) -> anyhow::Result<()> {
+    let reply = client
+        .call(Method::POST, "/v1/queue", Some(token), Some(ticket))
+        .await?;
+    if reply.status != StatusCode::CREATED {
+        bail!("queueing answered {}: {}", reply.status, reply.body);
+    }
+    Ok(())
 }

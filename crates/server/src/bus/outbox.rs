@@ -38,6 +38,13 @@ pub async fn enqueue_all(
     tx.enqueue_all(&stored).await
 }
 
+/// `event`, keyed by `key`, sealed as occurring at `occurred_at` in an envelope of the running
+/// work's cause: an outbox row for a store write that takes its event along rather than a
+/// transaction.
+pub fn sealed(key: impl Display, event: Event, occurred_at: Timestamp) -> NewEvent {
+    stored(key, &seal(event, occurred_at))
+}
+
 /// `event` in an envelope of the running work's cause, with a fresh id.
 pub fn seal(event: Event, occurred_at: Timestamp) -> Envelope {
     seal_as(event, occurred_at, Cause::current())

@@ -168,48 +168,75 @@ pub async fn join(
         created_at: queueing.store.now(),
     };
 
-    let mut tx = store.begin().await?;
-    if let Some(party) = &party {
-        // Decided again under the party's lock: the roster and the check read above may have
-        // changed since.
-        let locked = tx.lock_party(party.id).await?;
-        if locked.leader_id != player_id {
-            return Err(QueueError::NotPartyLeader);
+    let view = match &party {
+        // Alone: the ticket, its members and its event are one write.
+        None => {
+            let joined = Event::QueueUpdated(QueueChange::Joined(view(&new.as_stored())));
+            let event = bus::outbox::sealed(new.id, joined, store.now());
+            view(&not_queued_yet(
+                store.create_ticket_announced(&new, &event).await,
+            )?)
         }
-        if locked.ready_check_state != Some(ReadyCheckState::Passed) {
-            return Err(QueueError::PartyNotReady);
-        }
-        let mut now_members: Vec<Uuid> = tx
-            .party_members(party.id)
-            .await?
-            .into_iter()
-            .map(|m| m.player_id)
-            .collect();
-        let mut queued = new.members.clone();
-        now_members.sort_unstable();
-        queued.sort_unstable();
-        if now_members != queued {
-            return Err(QueueError::PartyNotReady);
-        }
-        // A passed check admits one queue.
-        tx.clear_passed_ready_check(party.id).await?;
-        tx.set_party_queued(party.id, true).await?;
-    }
-    let ticket = match tx.create_ticket(&new).await {
-        Ok(ticket) => ticket,
-        Err(StoreError::Conflict { constraint })
-            if constraint == "ticket_members_active_player_key" =>
-        {
-            return Err(QueueError::AlreadyQueued);
-        }
-        Err(error) => return Err(error.into()),
+        Some(party) => join_party(queueing, party.id, player_id, &new).await?,
     };
-    let view = view(&ticket);
-    announce(&mut tx, &ticket, QueueChange::Joined(view.clone())).await?;
-    tx.commit().await?;
     metrics::counter!("rally_tickets_queued_total", "mode" => mode.as_str().to_owned())
         .increment(1);
     Ok(view)
+}
+
+/// Writes the ticket of a party whose leader `player_id` queues it, once the party's roster
+/// and ready check are decided again under its lock.
+async fn join_party(
+    queueing: &Queueing,
+    party_id: Uuid,
+    player_id: Uuid,
+    new: &NewTicket,
+) -> Result<QueueTicket, QueueError> {
+    let mut tx = queueing.store.begin().await?;
+    // Decided again under the party's lock: the roster and the check read before may have
+    // changed since.
+    let locked = tx.lock_party(party_id).await?;
+    if locked.leader_id != player_id {
+        return Err(QueueError::NotPartyLeader);
+    }
+    if locked.ready_check_state != Some(ReadyCheckState::Passed) {
+        return Err(QueueError::PartyNotReady);
+    }
+    let mut now_members: Vec<Uuid> = tx
+        .party_members(party_id)
+        .await?
+        .into_iter()
+        .map(|m| m.player_id)
+        .collect();
+    let mut queued = new.members.clone();
+    now_members.sort_unstable();
+    queued.sort_unstable();
+    if now_members != queued {
+        return Err(QueueError::PartyNotReady);
+    }
+    // A passed check admits one queue.
+    tx.clear_passed_ready_check(party_id).await?;
+    tx.set_party_queued(party_id, true).await?;
+    let ticket = not_queued_yet(tx.create_ticket(new).await)?;
+    let view = view(&ticket);
+    let joined = Event::QueueUpdated(QueueChange::Joined(view.clone()));
+    bus::outbox::enqueue(&mut tx, ticket.id, joined).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// A ticket written, or [`QueueError::AlreadyQueued`] when one of its players has a searching
+/// ticket already.
+fn not_queued_yet(written: Result<Ticket, StoreError>) -> Result<Ticket, QueueError> {
+    match written {
+        Ok(ticket) => Ok(ticket),
+        Err(StoreError::Conflict { constraint })
+            if constraint == "ticket_members_active_player_key" =>
+        {
+            Err(QueueError::AlreadyQueued)
+        }
+        Err(error) => Err(error.into()),
+    }
 }
 
 /// Cancels the caller's searching ticket (the leader's call for a party ticket).
@@ -222,11 +249,33 @@ pub async fn cancel(queueing: &Queueing, player_id: Uuid) -> Result<QueueTicket,
     if ticket.owner_id != player_id {
         return Err(QueueError::NotPartyLeader);
     }
-    let mut tx = store.begin().await?;
-    let ended = end(&mut tx, &ticket, TicketState::Cancelled, reason::BY_PLAYER)
-        .await?
-        .ok_or(QueueError::NotQueued)?;
-    tx.commit().await?;
+    if ticket.party_id.is_some() {
+        // The party is freed in the same transaction.
+        let mut tx = store.begin().await?;
+        let ended = end(&mut tx, &ticket, TicketState::Cancelled, reason::BY_PLAYER)
+            .await?
+            .ok_or(QueueError::NotQueued)?;
+        tx.commit().await?;
+        return Ok(view(&ended));
+    }
+    // Alone: the ticket's state and its event are one write.
+    let why = reason::BY_PLAYER;
+    let event = bus::outbox::sealed(ticket.id, cancelled(&ticket, why), store.now());
+    let ended = match store
+        .end_ticket_announced(
+            ticket.id,
+            TicketState::Searching,
+            TicketState::Cancelled,
+            why,
+            &event,
+        )
+        .await
+    {
+        Ok(ended) => ended,
+        Err(StoreError::NotFound) => return Err(QueueError::NotQueued),
+        Err(error) => return Err(error.into()),
+    };
+    count_cancelled(&ticket, why);
     Ok(view(&ended))
 }
 
@@ -298,25 +347,24 @@ pub async fn end(
     if let Some(party_id) = ticket.party_id {
         tx.set_party_queued(party_id, false).await?;
     }
-    let cancelled = QueueCancelled {
+    bus::outbox::enqueue(tx, ticket.id, cancelled(ticket, why)).await?;
+    count_cancelled(ticket, why);
+    Ok(Some(ended))
+}
+
+/// The `queue.updated` event of `ticket` leaving the queue for `why`.
+fn cancelled(ticket: &Ticket, why: &str) -> Event {
+    Event::QueueUpdated(QueueChange::Cancelled(QueueCancelled {
         ticket_id: ticket.id,
         mode: ticket.mode.clone(),
         reason: why.to_owned(),
         member_ids: member_ids(ticket),
-    };
-    announce(tx, ticket, QueueChange::Cancelled(cancelled)).await?;
-    metrics::counter!("rally_tickets_cancelled_total", "mode" => ticket.mode.clone(), "reason" => why.to_owned())
-        .increment(1);
-    Ok(Some(ended))
+    }))
 }
 
-async fn announce(
-    tx: &mut Transaction,
-    ticket: &Ticket,
-    change: QueueChange,
-) -> Result<(), QueueError> {
-    bus::outbox::enqueue(tx, ticket.id, Event::QueueUpdated(change)).await?;
-    Ok(())
+fn count_cancelled(ticket: &Ticket, why: &str) {
+    metrics::counter!("rally_tickets_cancelled_total", "mode" => ticket.mode.clone(), "reason" => why.to_owned())
+        .increment(1);
 }
 
 /// The players of a stored ticket.

@@ -6,6 +6,7 @@
 mod fixture;
 mod harness;
 
+mod announced_ticket;
 mod backfill;
 mod ban;
 mod connection;
