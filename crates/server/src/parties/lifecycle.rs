@@ -82,7 +82,8 @@ pub async fn get(parties: &Parties, party_id: Uuid) -> Result<Party, PartyError>
     };
     if ready::is_overdue(&party, store.now()) {
         let mut tx = begin(parties).await?;
-        let (party, members) = ready::settle(&mut tx, party_id).await?;
+        let party = ready::settle(&mut tx, party_id).await?;
+        let members = tx.party_members(party_id).await?;
         commit(tx).await?;
         return Ok(view(&party, &members));
     }

@@ -18,7 +18,7 @@ pub async fn start(
 ) -> Result<PartyView, PartyError> {
     let mut tx = begin(parties).await?;
     // An overdue check is expired (and announced) first, so it never blocks a new one.
-    let (party, _) = settle(&mut tx, party_id).await?;
+    let party = settle(&mut tx, party_id).await?;
     if party.state == PartyState::Closed {
         return Err(PartyError::PartyClosed);
     }
@@ -48,7 +48,7 @@ pub async fn answer(
     ready: bool,
 ) -> Result<PartyView, PartyError> {
     let mut tx = begin(parties).await?;
-    let (party, _) = settle(&mut tx, party_id).await?;
+    let party = settle(&mut tx, party_id).await?;
     match tx.set_member_ready(party_id, player_id, ready).await {
         Ok(()) => {}
         Err(rally_store::StoreError::NotFound) => {
@@ -56,8 +56,8 @@ pub async fn answer(
         }
         Err(error) => return Err(error.into()),
     }
-    let members = tx.party_members(party_id).await?;
     if party.ready_check_state == Some(ReadyCheckState::Pending) {
+        let members = tx.party_members(party_id).await?;
         let end = if !ready {
             Some(ReadyCheckState::Failed)
         } else if members.iter().all(|m| m.ready) {
@@ -87,17 +87,17 @@ pub fn is_overdue(party: &Party, now: Timestamp) -> bool {
             .is_some_and(|deadline| deadline <= now)
 }
 
-/// Expires an overdue ready check (announcing it); the party and its members as they now are.
-pub(super) async fn settle(
-    tx: &mut Transaction,
-    party_id: Uuid,
-) -> Result<(Party, Vec<PartyMember>), PartyError> {
-    lock(tx, party_id).await?;
-    if tx.expire_ready_check(party_id, tx.now()).await? {
+/// Locks the party and expires its ready check if overdue (announcing it); the party as it
+/// now is. The locked row says whether the check is overdue, so a party without one costs
+/// the lock alone.
+pub(super) async fn settle(tx: &mut Transaction, party_id: Uuid) -> Result<Party, PartyError> {
+    let party = lock(tx, party_id).await?;
+    if is_overdue(&party, tx.now()) && tx.expire_ready_check(party_id, tx.now()).await? {
         let (party, members) = snapshot(tx, party_id).await?;
         announce_check(tx, &party, &members, ReadyCheckState::Expired).await?;
+        return Ok(party);
     }
-    snapshot(tx, party_id).await
+    Ok(party)
 }
 
 async fn announce_check(
