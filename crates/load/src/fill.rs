@@ -137,14 +137,21 @@ impl Fill<'_> {
     }
 }
 
-/// Gathers PostgreSQL's planner statistics (nothing on SQLite), as autovacuum would have on a
-/// database that had been running: a benchmark writes its players and parties faster than it
-/// wakes, and with no statistics the planner may scan a table, or intersect two indexes,
-/// where it should look up a few rows. (Some servers, such as CI's, run with it off.)
-pub async fn analyze(database_url: &str) -> anyhow::Result<()> {
+/// Readies PostgreSQL for a measurement (nothing on SQLite): gathers its planner statistics,
+/// as autovacuum would have on a database that had been running (a benchmark writes its
+/// players and parties faster than it wakes, and with no statistics the planner may scan a
+/// table, or intersect two indexes, where it should look up a few rows; some servers, such as
+/// CI's, run with it off), then checkpoints, so the measurement does not run through a
+/// checkpoint that the writes before it started (filling a million players writes about
+/// half a gigabyte of WAL, and a checkpoint spreads its writes over half a minute). A role
+/// not allowed to checkpoint only analyzes.
+pub async fn settle(database_url: &str) -> anyhow::Result<()> {
     if database_url.starts_with("postgres") {
         let mut db = PgConnection::connect(database_url).await?;
         sqlx::query("ANALYZE").execute(&mut db).await?;
+        if let Err(error) = sqlx::query("CHECKPOINT").execute(&mut db).await {
+            eprintln!("no checkpoint before the measurement ({error}); its figures may be noisier");
+        }
         db.close().await?;
     }
     Ok(())

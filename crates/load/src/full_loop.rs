@@ -171,7 +171,7 @@ pub async fn full_loop(args: &LoopBenchArgs, exe: &Path) -> anyhow::Result<LoopR
     let store = rally_store::Store::connect(settings.database().expose()).await?;
     let players = create_players(&store, args.players, &tokens(&settings)?).await?;
     if let Some(database) = database {
-        crate::fill::analyze(database).await?;
+        crate::fill::settle(database).await?;
     }
 
     let client = HttpClient::new(node.addr)?;

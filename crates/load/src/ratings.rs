@@ -234,7 +234,7 @@ pub async fn ratings(args: &RatingsBenchArgs) -> anyhow::Result<RatingsReport> {
             .collect();
         completed.push(ten_player_result(&store, &players, season.id).await?);
     }
-    fill::analyze(node.database_url()).await?;
+    fill::settle(node.database_url()).await?;
     let results_per_s = apply_through_the_role(&node, &completed).await?;
 
     // Reads, open loop, in turn: top 100, me and around, history.

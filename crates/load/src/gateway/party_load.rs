@@ -51,7 +51,7 @@ pub(super) async fn party_load(
     let client = HttpClient::new(addr)?;
     let parties = form_parties(args, &client, members).await?;
     if let Some(url) = database_url {
-        crate::fill::analyze(url).await?;
+        crate::fill::settle(url).await?;
     }
 
     // The changes: the k-th change toggles member (k / parties) of party (k % parties). Each

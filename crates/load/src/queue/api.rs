@@ -40,7 +40,7 @@ pub(super) async fn api_load(
     let lag = (CANCEL_AFTER.as_secs_f64() * f64::from(args.rate) / 2.0) as usize;
     let setup = Setup::start(exe, "api", database, None, &[], total.div_ceil(2) + lag).await?;
     if let Some(url) = database {
-        crate::fill::analyze(url).await?;
+        crate::fill::settle(url).await?;
     }
     let client = HttpClient::new(setup.node.addr)?;
 
