@@ -6,11 +6,11 @@
 //!
 //! Each statement joins the batch's keys (a few thousand at most) to their rows. PostgreSQL's
 //! planner, costing those rows as read from disk, prefers to hash the whole table once the table
-//! is a few hundred thousand rows: a sequential scan of every rating per batch, which made a
-//! batch ten times slower than looking each key up in the primary key. A batch's transaction
-//! turns hash and merge joins off for itself ([`Transaction::claim_ratings`] does, as the first
-//! statement of every batch), so every join is an index lookup per key, whatever the table's
-//! size.
+//! is a few hundred thousand rows: a sequential scan of every rating per batch, which made those
+//! statements six times slower than looking each key up in the primary key, and slower still as
+//! the table grows. A batch's transaction turns hash and merge joins off for itself
+//! ([`Transaction::claim_ratings`] does, as the first statement of every batch), so every join
+//! is an index lookup per key, whatever the table's size.
 //!
 //! Locks are taken in one order, matches by id and then ratings by key, so two transactions
 //! applying overlapping batches wait for each other instead of deadlocking (but for the rare
@@ -47,12 +47,12 @@ pub struct ParticipantRating {
     pub after: (f64, f64),
 }
 
-const CLAIM_ALL: &str = "WITH claimable AS ( \
-     SELECT id FROM matches WHERE id = ANY($1) AND rated_at IS NULL ORDER BY id FOR UPDATE) \
-     UPDATE matches m SET rated_at = $2 FROM claimable c WHERE m.id = c.id RETURNING m.id";
 /// For the rest of the transaction only: join keys to rows by index lookups (see the module).
 const INDEX_JOINS: &str = "SELECT set_config('enable_hashjoin', 'off', true), \
      set_config('enable_mergejoin', 'off', true)";
+const CLAIM_ALL: &str = "WITH claimable AS ( \
+     SELECT id FROM matches WHERE id = ANY($1) AND rated_at IS NULL ORDER BY id FOR UPDATE) \
+     UPDATE matches m SET rated_at = $2 FROM claimable c WHERE m.id = c.id RETURNING m.id";
 const CLAIM_ONE: &str = "UPDATE matches SET rated_at = $2 WHERE id = $1 AND rated_at IS NULL";
 const ENSURE_ALL: &str = "INSERT INTO ratings \
      (player_id, season_id, mode, mean, uncertainty, games, updated_at) \
