@@ -2,7 +2,8 @@
 //! again empty, as an unlucky operator's Redis would behave.
 
 use std::{
-    net::SocketAddr,
+    io::{Read, Write},
+    net::{SocketAddr, TcpStream},
     process::{Child, Command, Stdio},
     time::{Duration, Instant},
 };
@@ -16,14 +17,21 @@ pub struct RedisServer {
 }
 
 impl RedisServer {
-    /// Starts `redis-server` on a free port and waits until it accepts connections.
+    /// Starts `redis-server` on a free port and waits until it answers.
     pub fn start() -> RedisServer {
         let mut server = RedisServer {
             port: free_port(),
             child: None,
         };
-        server.spawn();
-        server
+        // A port found free can be taken by a concurrent test before the server binds it:
+        // then the server exits, and another port is tried.
+        for _ in 0..5 {
+            if server.spawn() {
+                return server;
+            }
+            server.port = free_port();
+        }
+        panic!("redis-server did not start on five free ports");
     }
 
     /// `redis://127.0.0.1:<port>`.
@@ -31,7 +39,9 @@ impl RedisServer {
         format!("redis://127.0.0.1:{}", self.port)
     }
 
-    fn spawn(&mut self) {
+    /// Starts the server on its port and waits until it answers `PING` (a connection alone
+    /// may reach whoever else took the port); `false` when it exited instead.
+    fn spawn(&mut self) -> bool {
         let child = Command::new("redis-server")
             .args([
                 "--port",
@@ -47,10 +57,17 @@ impl RedisServer {
             .stderr(Stdio::null())
             .spawn()
             .expect("redis-server must be installed (scripts/services installs it)");
-        self.child = Some(child);
+        let child = self.child.insert(child);
         let addr: SocketAddr = format!("127.0.0.1:{}", self.port).parse().unwrap();
         let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(addr).is_err() {
+        loop {
+            if child.try_wait().unwrap().is_some() {
+                self.child = None;
+                return false;
+            }
+            if pong(addr) {
+                return true;
+            }
             assert!(Instant::now() < deadline, "redis-server did not start");
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -86,8 +103,20 @@ impl RedisServer {
     /// Starts the server again on the same port, empty.
     pub fn restart_empty(&mut self) {
         self.kill();
-        self.spawn();
+        assert!(self.spawn(), "redis-server did not start again on its port");
     }
+}
+
+/// Whether a Redis at `addr` answers `PING`.
+fn pong(addr: SocketAddr) -> bool {
+    let Ok(mut stream) = TcpStream::connect_timeout(&addr, Duration::from_millis(500)) else {
+        return false;
+    };
+    let _ = stream.set_read_timeout(Some(Duration::from_millis(500)));
+    let mut reply = [0u8; 7];
+    stream.write_all(b"PING\r\n").is_ok()
+        && stream.read_exact(&mut reply).is_ok()
+        && &reply == b"+PONG\r\n"
 }
 
 impl Drop for RedisServer {
