@@ -1,5 +1,6 @@
 //! The matchmaker's round and the engine's tick while many tickets, loaded through the API,
-//! wait in a queue whose quality floor no match reaches. The quantiles are of the hold alone:
+//! wait in a queue whose quality floor no match reaches. The quantiles are of the hold alone,
+//! which starts once the rounds that admitted the load are over:
 //! the node's histograms (`rally_matchmaker_round_seconds`, `rally_tick_duration_seconds`) are
 //! read from `/metrics` when the hold starts and when it ends, and the quantiles are taken
 //! from the difference of their buckets, interpolated within a bucket as Prometheus's
@@ -25,6 +26,10 @@ rating_system = "Glicko2"
 max_wait_ms = 36000000
 min_quality = { start = 0.999, step = 0.0, every_ms = 0, floor = 0.999 }
 "#;
+
+/// How long after the load the hold starts: past the matchmaker's second reading of changes
+/// (5 s after them), with a margin.
+const SETTLE: Duration = Duration::from_secs(10);
 
 /// The steps of a round, as the node labels `rally_matchmaker_round_phase_seconds`.
 const PHASES: [&str; 5] = ["ownership", "follow", "tick", "write", "tell"];
@@ -69,6 +74,9 @@ pub(super) async fn waiting_ticks(args: &QueueBenchArgs, exe: &Path) -> anyhow::
     if errors > 0 {
         bail!("{errors} tickets were refused while loading");
     }
+    // The rounds just after the load still carry it: the last second's tickets to admit, and
+    // the read of changes an overlap (5 s) back goes over the load's last seconds again.
+    tokio::time::sleep(SETTLE).await;
     let before = client.text("/metrics").await?;
     tokio::time::sleep(Duration::from_secs(args.hold_s)).await;
     let after = client.text("/metrics").await?;

@@ -8,24 +8,20 @@ use rally_protocol::event::{Event, SessionReady};
 use rally_store::{Backfill, BackfillState, NewParticipant, StoreError};
 use uuid::Uuid;
 
-use super::{Known, MatchmakerRole, OVERLAP, WriteFailure, claim_tickets};
+use super::{Known, MatchmakerRole, WriteFailure, claim_tickets};
 use crate::{bus, matchmaking::engine_millis};
 
 impl MatchmakerRole {
-    pub(super) async fn follow_backfills(
-        &mut self,
-        mode: Mode,
-        store: &rally_store::Store,
-    ) -> Result<(), StoreError> {
+    /// Applies the queue's backfill requests changed since its cursor (read an [`OVERLAP`]
+    /// back, with the tickets' reads): open ones enter the engine, the others leave it.
+    ///
+    /// [`OVERLAP`]: super::OVERLAP
+    pub(super) async fn apply_backfills(&mut self, mode: Mode, changed: &[Backfill]) {
         let Some(owned) = self.owned.get(&mode) else {
-            return Ok(());
+            return;
         };
-        let overlap = time::Duration::try_from(OVERLAP).expect("BUG: a small duration");
-        let changed = store
-            .backfills_changed_since(mode.as_str(), owned.backfill_cursor.plus(-overlap))
-            .await?;
         let mut cursor = owned.backfill_cursor;
-        for backfill in &changed {
+        for backfill in changed {
             cursor = cursor.max(backfill.updated_at);
             let id = BackfillId(backfill.id.as_u128());
             if backfill.state == BackfillState::Open {
@@ -37,7 +33,6 @@ impl MatchmakerRole {
         if let Some(owned) = self.owned.get_mut(&mode) {
             owned.backfill_cursor = cursor;
         }
-        Ok(())
     }
 
     /// Feeds an open backfill request to the engine (once): the match's teams as they are,

@@ -92,45 +92,39 @@ impl MatchmakerRole {
         }
     }
 
+    /// Follows the store for `mode`: the page of the pass read since the last round, then the
+    /// changes since the cursor, the changes an [`OVERLAP`] ago and the backfill requests,
+    /// read at once (they are independent: the round waits for the slowest, not for their
+    /// sum) and applied in that order.
     pub(super) async fn follow(&mut self, mode: Mode) -> Result<(), StoreError> {
         let store = self.store.clone();
+        self.resync(mode).await?;
         let Some(owned) = self.owned.get(&mode) else {
             return Ok(());
         };
-        // A pass over the whole queue, a page a round: due every FULL_RESYNC, or under way.
-        if owned.resync_after.is_some() || self.clock.elapsed() >= owned.resync_at {
-            let page = store
-                .open_ticket_ids_page(mode.as_str(), owned.resync_after, RESYNC_PAGE)
-                .await?;
-            // Only a ticket the engine does not hold is read in full.
-            for &id in &page {
-                if !self.known.contains_key(&TicketId(id.as_u128())) {
-                    match store.ticket(id).await {
-                        Ok(ticket) if ticket.state == TicketState::Searching => {
-                            self.admit(mode, &ticket);
-                        }
-                        Ok(_) | Err(StoreError::NotFound) => {}
-                        Err(error) => return Err(error),
-                    }
+        let overlap = time::Duration::try_from(OVERLAP).expect("BUG: a small duration");
+        // Changes stamped an OVERLAP ago, read again by id and state (a round's worth each
+        // round, so every change is read twice and no round reads many): a commit that landed
+        // after a later-stamped one was read is found here. Never more than two overlaps back:
+        // a round that came late reads a bounded window, and the pass over the whole queue
+        // finds what lies before it.
+        let until = self.now().plus(-overlap);
+        let window = (until > owned.trail).then(|| (owned.trail.max(until.plus(-overlap)), until));
+        let (cursor, backfill_since) = (owned.cursor, owned.backfill_cursor.plus(-overlap));
+        let queue = mode.as_str();
+        let (changed, overlapped, backfills) = tokio::join!(
+            store.tickets_changed_since(queue, cursor),
+            async {
+                match window {
+                    Some((from, until)) => store.ticket_changes_between(queue, from, until).await,
+                    None => Ok(Vec::new()),
                 }
-            }
-            let more = page.len() == RESYNC_PAGE as usize;
-            let now = self.clock.elapsed();
-            if let Some(owned) = self.owned.get_mut(&mode) {
-                owned.resync_after = page.last().copied().filter(|_| more);
-                if !more {
-                    owned.resync_at = now + FULL_RESYNC;
-                }
-            }
-        }
-        let Some(owned) = self.owned.get(&mode) else {
-            return Ok(());
-        };
+            },
+            store.backfills_changed_since(queue, backfill_since),
+        );
         // Changes since the cursor, in full: the new tickets enter the engine.
-        let changed = store
-            .tickets_changed_since(mode.as_str(), owned.cursor)
-            .await?;
-        let (mut cursor, trail) = (owned.cursor, owned.trail);
+        let changed = changed?;
+        let mut cursor = cursor;
         for ticket in &changed {
             cursor = cursor.max(ticket.updated_at);
             if ticket.state == TicketState::Searching {
@@ -139,39 +133,84 @@ impl MatchmakerRole {
                 self.forget(ticket.id);
             }
         }
-        // Changes stamped an OVERLAP ago, read again by id and state (a round's worth each
-        // round, so every change is read twice and no round reads many): a commit that landed
-        // after a later-stamped one was read is found here. Never more than two overlaps back:
-        // a round that came late reads a bounded window, and the pass over the whole queue
-        // finds what lies before it.
-        let overlap = time::Duration::try_from(OVERLAP).expect("BUG: a small duration");
-        let until = self.now().plus(-overlap);
-        if until > trail {
-            let from = trail.max(until.plus(-overlap));
-            for change in store
-                .ticket_changes_between(mode.as_str(), from, until)
-                .await?
-            {
-                let id = TicketId(change.id.as_u128());
-                match change.state {
-                    TicketState::Searching if !self.known.contains_key(&id) => {
-                        match store.ticket(change.id).await {
-                            Ok(ticket) if ticket.state == TicketState::Searching => {
-                                self.admit(mode, &ticket);
-                            }
-                            Ok(_) | Err(StoreError::NotFound) => {}
-                            Err(error) => return Err(error),
-                        }
-                    }
-                    TicketState::Searching => {}
-                    _ => self.forget(change.id),
+        if let Some(owned) = self.owned.get_mut(&mode) {
+            owned.cursor = cursor;
+        }
+        for change in overlapped? {
+            let id = TicketId(change.id.as_u128());
+            match change.state {
+                TicketState::Searching if !self.known.contains_key(&id) => {
+                    self.admit_current(mode, change.id).await?;
                 }
+                TicketState::Searching => {}
+                _ => self.forget(change.id),
             }
         }
         if let Some(owned) = self.owned.get_mut(&mode) {
-            owned.cursor = cursor;
             owned.trail = owned.trail.max(until);
         }
-        self.follow_backfills(mode, &store).await
+        self.apply_backfills(mode, &backfills?).await;
+        Ok(())
+    }
+
+    /// The pass over the whole queue, a page a round: due every [`FULL_RESYNC`], or under way.
+    /// A page of 2,000 ids takes milliseconds to read (more than the rest of the round), so
+    /// it is read between rounds: asked for at one round, applied at the next (by then long
+    /// read; the round waits only for a read still under way).
+    async fn resync(&mut self, mode: Mode) -> Result<(), StoreError> {
+        let Some(owned) = self.owned.get_mut(&mode) else {
+            return Ok(());
+        };
+        if let Some(read) = owned.resync_read.take() {
+            match read.await {
+                Ok(page) => self.resync_page(mode, &page?).await?,
+                // The read cannot panic or be aborted; were it to, the page is asked again.
+                Err(error) => tracing::warn!(error = %error, "the pass's page was not read"),
+            }
+        }
+        let elapsed = self.clock.elapsed();
+        let Some(owned) = self.owned.get_mut(&mode) else {
+            return Ok(());
+        };
+        if owned.resync_after.is_some() || elapsed >= owned.resync_at {
+            let (store, after) = (self.store.clone(), owned.resync_after);
+            owned.resync_read = Some(tokio::spawn(async move {
+                store
+                    .open_ticket_ids_page(mode.as_str(), after, RESYNC_PAGE)
+                    .await
+            }));
+        }
+        Ok(())
+    }
+
+    /// Applies one page of the pass: only a ticket the engine does not hold is read in full;
+    /// the pass ends with a short page.
+    async fn resync_page(&mut self, mode: Mode, page: &[uuid::Uuid]) -> Result<(), StoreError> {
+        for &id in page {
+            if !self.known.contains_key(&TicketId(id.as_u128())) {
+                self.admit_current(mode, id).await?;
+            }
+        }
+        let more = page.len() == RESYNC_PAGE as usize;
+        let now = self.clock.elapsed();
+        if let Some(owned) = self.owned.get_mut(&mode) {
+            owned.resync_after = page.last().copied().filter(|_| more);
+            if !more {
+                owned.resync_at = now + FULL_RESYNC;
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads a ticket as it is now and admits it if it is still searching.
+    async fn admit_current(&mut self, mode: Mode, id: uuid::Uuid) -> Result<(), StoreError> {
+        match self.store.ticket(id).await {
+            Ok(ticket) if ticket.state == TicketState::Searching => {
+                self.admit(mode, &ticket);
+                Ok(())
+            }
+            Ok(_) | Err(StoreError::NotFound) => Ok(()),
+            Err(error) => Err(error),
+        }
     }
 }

@@ -7,9 +7,9 @@
 //!    local deadline passed, is dropped with its tickets.
 //! 2. **Follow the store.** Read the owned queues' tickets changed since the last round, and
 //!    the ids and states of those changed 5 s before, again (clock skew and late commits; a
-//!    round's worth each round): new searching tickets enter the engine, cancelled ones leave
-//!    it. Every 30 s a pass over the whole
-//!    queue, 2,000 ticket ids a round, adds any ticket the overlap missed.
+//!    round's worth each round), at once: new searching tickets enter the engine, cancelled
+//!    ones leave it. Every 30 s a pass over the whole queue, 2,000 ticket ids a round (read
+//!    between rounds), adds any ticket the overlap missed.
 //! 3. **Tick** the engine and write each match in one transaction: the queue's epoch is checked
 //!    first (`queue_fences`: each takeover gets a new epoch from the store, so a matchmaker whose
 //!    lease lapsed and whose queue was taken over cannot write), then the
@@ -91,6 +91,8 @@ struct Owned {
     resync_at: Duration,
     /// Where the pass under way has read to (`None`: no pass under way).
     resync_after: Option<Uuid>,
+    /// The pass's next page, asked for at the last round.
+    resync_read: Option<tokio::task::JoinHandle<Result<Vec<Uuid>, StoreError>>>,
     /// Where the second reading of changes, an OVERLAP behind, has read to.
     trail: Timestamp,
     /// Recent matched waits (seconds), with when they were matched on the clock's timer.
@@ -315,6 +317,7 @@ impl MatchmakerRole {
                 backfill_cursor: cursor,
                 resync_at: self.clock.elapsed() + FULL_RESYNC,
                 resync_after: None,
+                resync_read: None,
                 trail: cursor
                     .plus(-time::Duration::try_from(OVERLAP).expect("BUG: a small duration")),
                 waits: VecDeque::new(),
