@@ -156,6 +156,29 @@ async fn commit_update(
     said: PartyEvent,
 ) -> Result<wire::Party, PartyError> {
     let (party, members) = snapshot(&mut tx, party_id).await?;
+    finish_update(tx, party, members, said).await
+}
+
+/// [`commit_update`] for a change that holds the party's row as this transaction last wrote it
+/// (locked by it): only the members are read again, not the row (one statement and one row
+/// version fewer on every change of readiness).
+async fn commit_update_of(
+    mut tx: Transaction,
+    party: Party,
+    said: PartyEvent,
+) -> Result<wire::Party, PartyError> {
+    let members = tx.party_members(party.id).await?;
+    finish_update(tx, party, members, said).await
+}
+
+/// Takes a queued party out of the queue, announces the change and commits.
+async fn finish_update(
+    mut tx: Transaction,
+    party: Party,
+    members: Vec<PartyMember>,
+    said: PartyEvent,
+) -> Result<wire::Party, PartyError> {
+    let party_id = party.id;
     let (party, members) = if party.state == PartyState::Queued {
         leave_queue(&mut tx, party_id).await?
     } else {

@@ -7,7 +7,7 @@ use rally_store::{Party, PartyMember, PartyState, ReadyCheckState, Timestamp, Tr
 use uuid::Uuid;
 
 use super::{Parties, PartyError};
-use super::{announce, commit, commit_update, happened, lifecycle::begin, lock, snapshot, view};
+use super::{announce, commit, commit_update_of, happened, lifecycle::begin, lock, snapshot, view};
 
 /// The leader starts a ready check: everyone's readiness is cleared, and members have
 /// `party_ready_check_s` to answer.
@@ -48,7 +48,7 @@ pub async fn answer(
     ready: bool,
 ) -> Result<PartyView, PartyError> {
     let mut tx = begin(parties).await?;
-    let party = settle(&mut tx, party_id).await?;
+    let mut party = settle(&mut tx, party_id).await?;
     match tx.set_member_ready(party_id, player_id, ready).await {
         Ok(()) => {}
         Err(rally_store::StoreError::NotFound) => {
@@ -68,15 +68,18 @@ pub async fn answer(
         if let Some(end) = end
             && tx.finish_ready_check(party_id, end).await?
         {
-            let (party, members) = snapshot(&mut tx, party_id).await?;
-            announce_check(&mut tx, &party, &members, end).await?;
+            let (ended, members) = snapshot(&mut tx, party_id).await?;
+            announce_check(&mut tx, &ended, &members, end).await?;
+            party = ended;
         }
     }
     let said = PartyEvent {
         ready: Some(ready),
         ..happened("ready", player_id)
     };
-    commit_update(tx, party_id, said).await
+    // Readiness lives in the members' rows: the party's row is as `settle` (or the check's
+    // end) left it.
+    commit_update_of(tx, party, said).await
 }
 
 /// Whether the party's ready check is pending past its deadline.
