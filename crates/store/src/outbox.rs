@@ -49,6 +49,9 @@ const INSERT_ALL: &str = "INSERT INTO outbox (id, topic, key, payload, created_a
      FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::jsonb[]) AS e(id, topic, key, payload)";
 const SELECT_UNPUBLISHED: &str = "SELECT id, topic, key, payload, created_at, published_at, \
      attempts FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1";
+/// The advisory lock of the outbox relay's turn (a fixed key: "rally.outbox" as eight bytes).
+const RELAY_LOCK: i64 = 0x7261_6c6c_792e_6f62;
+const TRY_RELAY_LOCK: &str = "SELECT pg_try_advisory_xact_lock($1)";
 const MARK_PUBLISHED: &str =
     "UPDATE outbox SET published_at = $2 WHERE id = $1 AND published_at IS NULL";
 const COUNT_ATTEMPT: &str =
@@ -105,7 +108,52 @@ impl Transaction {
     }
 }
 
+/// One relay's turn at publishing the outbox, from [`Store::outbox_turn`]: while it is held no
+/// other relay of the deployment takes one, so the events are published in the outbox's order
+/// and each once. On PostgreSQL it is a transaction holding an advisory lock, released when the
+/// turn ends or is dropped (a relay that fails half way lets the next one take over); on
+/// SQLite, whose store one process owns, every turn is granted.
+#[derive(Debug)]
+pub struct OutboxTurn {
+    lock: Option<Transaction>,
+}
+
+impl OutboxTurn {
+    /// Ends the turn: another relay may take the next.
+    pub async fn end(self) -> Result<(), StoreError> {
+        match self.lock {
+            Some(lock) => lock.rollback().await,
+            None => Ok(()),
+        }
+    }
+}
+
 impl Store {
+    /// A turn at publishing the outbox, or `None` while another relay holds one. The turn
+    /// orders relays, not the reads and writes of the pass, which go through the store as
+    /// usual ([`Store::next_unpublished`], [`Store::mark_published`]) and must be done before
+    /// the turn ends.
+    pub async fn outbox_turn(&self) -> Result<Option<OutboxTurn>, StoreError> {
+        if self.backend() == crate::store::Backend::Sqlite {
+            return Ok(Some(OutboxTurn { lock: None }));
+        }
+        let mut tx = self.begin().await?;
+        let held = match &mut tx.inner {
+            crate::transaction::Inner::Postgres(conn) => {
+                sqlx::query_scalar::<_, bool>(TRY_RELAY_LOCK)
+                    .bind(RELAY_LOCK)
+                    .fetch_one(&mut **conn)
+                    .await?
+            }
+            crate::transaction::Inner::Sqlite(_) => true,
+        };
+        if !held {
+            tx.rollback().await?;
+            return Ok(None);
+        }
+        Ok(Some(OutboxTurn { lock: Some(tx) }))
+    }
+
     /// [`Transaction::enqueue`] in a transaction of its own (for an event that describes no
     /// stored change).
     pub async fn enqueue(&self, event: &NewEvent) -> Result<Uuid, StoreError> {

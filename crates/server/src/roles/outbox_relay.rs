@@ -3,6 +3,12 @@
 //! it describes, so a crash between commit and publish loses nothing: the next pass (on this node
 //! or another) publishes it. Publishing twice is harmless: each event carries its outbox id as
 //! its message id, which the stream uses to drop duplicates, and every consumer is idempotent.
+//!
+//! Every `api` node runs a relay, and one relay at a time takes a turn
+//! ([`rally_store::Store::outbox_turn`]): relays that each published whatever they found raced
+//! for every event once commits came faster than a pass, so two nodes published 14,000
+//! events for 11,000 (and the store and the stream did each event's work twice), and their
+//! batches could interleave out of the outbox's order.
 
 use std::time::Duration;
 
@@ -19,6 +25,9 @@ const BATCH: i64 = 100;
 const IDLE: Duration = Duration::from_millis(250);
 /// How long it rests after a failure before trying again.
 const BACKOFF: Duration = Duration::from_secs(1);
+/// How long it rests when another relay holds the turn: that relay may have read the outbox
+/// before this node's last commit, so the turn is tried again soon rather than at `IDLE`.
+const BUSY: Duration = Duration::from_millis(10);
 
 /// The relay loop of one node.
 #[derive(Debug)]
@@ -39,18 +48,19 @@ impl OutboxRelay {
     /// Relays until `stop` is cancelled.
     pub async fn run(self, stop: CancellationToken) {
         loop {
-            let rest = match self.pass().await {
-                Ok(0) => IDLE,
-                Ok(_) => Duration::ZERO,
+            let (rest, wake_on_commit) = match self.pass().await {
+                Ok(Some(0)) => (IDLE, true),
+                Ok(Some(_)) => (Duration::ZERO, false),
+                Ok(None) => (BUSY, false),
                 Err(error) => {
                     tracing::warn!(error = %error, "outbox relay pass failed; retrying");
-                    BACKOFF
+                    (BACKOFF, true)
                 }
             };
             tokio::select! {
                 () = stop.cancelled() => return,
                 () = tokio::time::sleep(rest) => {}
-                () = self.store.outbox_written(), if !rest.is_zero() => {}
+                () = self.store.outbox_written(), if wake_on_commit => {}
             }
             if stop.is_cancelled() {
                 return;
@@ -58,10 +68,22 @@ impl OutboxRelay {
         }
     }
 
-    /// Publishes one batch; returns how many events it published. The batch's publishes are in
-    /// flight together (sent in outbox order, acknowledged in any order), so a batch costs
-    /// about one round trip to the stream rather than one per event.
-    pub async fn pass(&self) -> anyhow::Result<usize> {
+    /// Publishes one batch in a turn of its own; returns how many events it published, or
+    /// `None` when another relay holds the turn. The batch's publishes are in flight together
+    /// (sent in outbox order, acknowledged in any order), so a batch costs about one round
+    /// trip to the stream rather than one per event.
+    pub async fn pass(&self) -> anyhow::Result<Option<usize>> {
+        let Some(turn) = self.store.outbox_turn().await? else {
+            return Ok(None);
+        };
+        // The turn ends whatever the batch did, so a failed pass does not hold up the others.
+        let published = self.publish_batch().await;
+        turn.end().await?;
+        published.map(Some)
+    }
+
+    /// Publishes the oldest unpublished events and marks them; how many it published.
+    async fn publish_batch(&self) -> anyhow::Result<usize> {
         let batch = self.store.next_unpublished(BATCH).await?;
         let mut publishes = Vec::with_capacity(batch.len());
         for event in &batch {

@@ -35,3 +35,19 @@ conformance! {
         assert_eq!(rest.iter().map(|e| e.id).collect::<Vec<_>>(), ids[2..]);
     }
 }
+
+conformance! {
+    async fn one_relay_turn_at_a_time_where_many_processes_share_the_store(store: &Store) {
+        let turn = store.outbox_turn().await.unwrap().expect("no turn is held");
+        let second = store.outbox_turn().await.unwrap();
+        match store.backend() {
+            // Many nodes relay one PostgreSQL outbox: the second waits for the first to end.
+            rally_store::Backend::Postgres => assert!(second.is_none(), "two turns at once"),
+            // One process owns an SQLite store, and its writes are serialized anyway.
+            rally_store::Backend::Sqlite => second.expect("granted").end().await.unwrap(),
+        }
+        turn.end().await.unwrap();
+        let next = store.outbox_turn().await.unwrap().expect("the turn ended");
+        next.end().await.unwrap();
+    }
+}
