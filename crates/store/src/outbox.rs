@@ -49,7 +49,7 @@ const INSERT_ALL: &str = "INSERT INTO outbox (id, topic, key, payload, created_a
      FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::jsonb[]) AS e(id, topic, key, payload)";
 const SELECT_UNPUBLISHED: &str = "SELECT id, topic, key, payload, created_at, published_at, \
      attempts FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1";
-/// The advisory lock of the outbox relay's turn (a fixed key: "rally.outbox" as eight bytes).
+/// The advisory lock of the outbox relay's turn (a fixed key: the bytes of `rally.ob`).
 const RELAY_LOCK: i64 = 0x7261_6c6c_792e_6f62;
 const TRY_RELAY_LOCK: &str = "SELECT pg_try_advisory_xact_lock($1)";
 const MARK_PUBLISHED: &str =
@@ -111,8 +111,8 @@ impl Transaction {
 /// One relay's turn at publishing the outbox, from [`Store::outbox_turn`]: while it is held no
 /// other relay of the deployment takes one, so the events are published in the outbox's order
 /// and each once. On PostgreSQL it is a transaction holding an advisory lock, released when the
-/// turn ends or is dropped (a relay that fails half way lets the next one take over); on
-/// SQLite, whose store one process owns, every turn is granted.
+/// turn ends (or, dropped, when its connection's queued rollback runs); on SQLite, whose store
+/// one process owns, every turn is granted.
 #[derive(Debug)]
 pub struct OutboxTurn {
     lock: Option<Transaction>,

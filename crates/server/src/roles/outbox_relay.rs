@@ -6,9 +6,9 @@
 //!
 //! Every `api` node runs a relay, and one relay at a time takes a turn
 //! ([`rally_store::Store::outbox_turn`]): relays that each published whatever they found raced
-//! for every event once commits came faster than a pass, so two nodes published 14,000
-//! events for 11,000 (and the store and the stream did each event's work twice), and their
-//! batches could interleave out of the outbox's order.
+//! for the events once commits came faster than a pass, so two nodes published 14,000 events
+//! for 11,000 (the stream dropped the duplicates after the store, the nodes and NATS had done
+//! the work), and their batches could interleave out of the outbox's order.
 
 use std::time::Duration;
 
