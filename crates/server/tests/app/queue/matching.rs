@@ -241,7 +241,7 @@ async fn a_late_ticket_is_matched_within(before: Duration, for_s: u64) {
         tokio::task::yield_now().await;
     }
     // The rounds run on their own task and may lag the clock (a page of the pass is applied
-    // the round after it was asked for): a few more rounds, then she must be matched.
+    // the round after it was asked for): a few more rounds, then the two must be matched.
     let mut extra = 0;
     let found = loop {
         let wait = Duration::from_millis(500);
