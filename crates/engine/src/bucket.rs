@@ -49,30 +49,52 @@ impl Bucket {
     /// `[key - band, key + band]`.
     pub(crate) fn nearest(&self, key: f64, band: f64, skip: Slot) -> Nearest<'_> {
         let center = (RatingKey::of(key), skip);
-        Nearest {
-            key,
-            lo: key - band,
-            hi: key + band,
+        let sides = TreeSides {
             down: self.by_rating.range((RatingKey::MIN, 0)..center).rev(),
             up: self.by_rating.range((
                 Bound::Excluded(center),
                 Bound::Included((RatingKey::MAX, Slot::MAX)),
             )),
-            next_down: None,
-            next_up: None,
-            started: false,
-            cut: false,
-        }
+        };
+        Outward::new(sides, key, band)
     }
 }
 
-/// Walks a bucket outward from a rating. Yields `(slot, rating)` nearest first.
-pub(crate) struct Nearest<'a> {
+/// Where a walk outward from a rating reads the next ticket on each side, nearest first.
+pub(crate) trait Sides {
+    /// The next ticket below, as `(rating, slot)`.
+    fn below(&mut self) -> Option<(f64, Slot)>;
+    /// The next ticket above.
+    fn above(&mut self) -> Option<(f64, Slot)>;
+}
+
+/// A bucket's B-tree read outward from a rating.
+#[derive(Debug)]
+pub(crate) struct TreeSides<'a> {
+    down: Rev<Range<'a, (RatingKey, Slot)>>,
+    up: Range<'a, (RatingKey, Slot)>,
+}
+
+impl Sides for TreeSides<'_> {
+    fn below(&mut self) -> Option<(f64, Slot)> {
+        self.down.next().map(|&(k, s)| (decode(k), s))
+    }
+
+    fn above(&mut self) -> Option<(f64, Slot)> {
+        self.up.next().map(|&(k, s)| (decode(k), s))
+    }
+}
+
+/// Walks a bucket outward from a rating through the B-tree.
+pub(crate) type Nearest<'a> = Outward<TreeSides<'a>>;
+
+/// Walks outward from a rating within a band. Yields `(slot, rating)` nearest first.
+#[derive(Debug)]
+pub(crate) struct Outward<S> {
+    sides: S,
     key: f64,
     lo: f64,
     hi: f64,
-    down: Rev<Range<'a, (RatingKey, Slot)>>,
-    up: Range<'a, (RatingKey, Slot)>,
     next_down: Option<(f64, Slot)>,
     next_up: Option<(f64, Slot)>,
     started: bool,
@@ -80,15 +102,8 @@ pub(crate) struct Nearest<'a> {
     cut: bool,
 }
 
-impl std::fmt::Debug for Nearest<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Nearest")
-            .field("key", &self.key)
-            .finish_non_exhaustive()
-    }
-}
-
-fn decode(k: RatingKey) -> f64 {
+/// The rating a key was made from.
+pub(crate) fn decode(k: RatingKey) -> f64 {
     let bits = k.0;
     if bits >> 63 == 1 {
         f64::from_bits(bits & !(1 << 63))
@@ -97,7 +112,21 @@ fn decode(k: RatingKey) -> f64 {
     }
 }
 
-impl Nearest<'_> {
+impl<S: Sides> Outward<S> {
+    /// A walk from `key` over `sides`, within `band` of it.
+    pub(crate) fn new(sides: S, key: f64, band: f64) -> Self {
+        Self {
+            sides,
+            key,
+            lo: key - band,
+            hi: key + band,
+            next_down: None,
+            next_up: None,
+            started: false,
+            cut: false,
+        }
+    }
+
     /// Whether the walk met the band's edge: a ticket lay beyond it on a side already walked to
     /// its end. When it did not, a wider band yields the same tickets in the same order.
     pub(crate) fn cut(&self) -> bool {
@@ -105,7 +134,7 @@ impl Nearest<'_> {
     }
 
     fn pull_down(&mut self) -> Option<(f64, Slot)> {
-        let (r, s) = self.down.next().map(|&(k, s)| (decode(k), s))?;
+        let (r, s) = self.sides.below()?;
         if r >= self.lo {
             Some((r, s))
         } else {
@@ -115,7 +144,7 @@ impl Nearest<'_> {
     }
 
     fn pull_up(&mut self) -> Option<(f64, Slot)> {
-        let (r, s) = self.up.next().map(|&(k, s)| (decode(k), s))?;
+        let (r, s) = self.sides.above()?;
         if r <= self.hi {
             Some((r, s))
         } else {
@@ -125,7 +154,7 @@ impl Nearest<'_> {
     }
 }
 
-impl Iterator for Nearest<'_> {
+impl<S: Sides> Iterator for Outward<S> {
     type Item = (Slot, f64);
 
     fn next(&mut self) -> Option<(Slot, f64)> {

@@ -63,6 +63,7 @@ mod bucket;
 pub mod config;
 pub mod id;
 pub mod invariant;
+mod ladder;
 mod matchmaker;
 pub mod name;
 pub mod outcome;

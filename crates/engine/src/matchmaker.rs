@@ -142,29 +142,58 @@ impl Matchmaker {
         for queue in &mut self.queues {
             queue.tick(now, &mut out);
         }
-        let taken = out
+        let gone = out
             .matches
             .iter()
-            .flat_map(|m| m.players().map(|p| (p.ticket, p.player)))
-            .chain(
-                out.backfills
-                    .iter()
-                    .flat_map(|b| b.players.iter().map(|p| (p.ticket, p.player))),
-            );
-        for (ticket, player) in taken {
-            self.tickets.remove(&ticket);
-            self.players.remove(&player);
-        }
-        for t in &out.timed_out {
-            self.tickets.remove(&t.ticket);
-            for p in &t.players {
-                self.players.remove(p);
+            .map(|m| m.players().count())
+            .sum::<usize>()
+            + out.backfills.iter().map(|b| b.players.len()).sum::<usize>()
+            + out.timed_out.iter().map(|t| t.players.len()).sum::<usize>();
+        if 2 * gone > self.players.len() {
+            // Most of the matchmaker left in this tick (a burst matched): index again the few
+            // tickets still queued rather than remove every one that left.
+            self.tickets.clear();
+            self.players.clear();
+            for (q, queue) in self.queues.iter().enumerate() {
+                for slot in queue.slots() {
+                    let e = queue.entry(slot);
+                    self.tickets.insert(e.id, (q as u16, slot));
+                    self.players.extend(e.members.iter().map(|m| m.player));
+                }
+            }
+        } else {
+            let taken = out
+                .matches
+                .iter()
+                .flat_map(|m| m.players().map(|p| (p.ticket, p.player)))
+                .chain(
+                    out.backfills
+                        .iter()
+                        .flat_map(|b| b.players.iter().map(|p| (p.ticket, p.player))),
+                );
+            for (ticket, player) in taken {
+                self.tickets.remove(&ticket);
+                self.players.remove(&player);
+            }
+            for t in &out.timed_out {
+                self.tickets.remove(&t.ticket);
+                for p in &t.players {
+                    self.players.remove(p);
+                }
             }
         }
         for fill in &out.backfills {
             self.backfills.remove(&fill.request);
         }
         out
+    }
+
+    /// Sets when every queue lays its buckets out for a tick (tests compare both ways).
+    #[cfg(test)]
+    pub(crate) fn set_ladder_rule(&mut self, rule: crate::queue::LadderRule) {
+        for q in &mut self.queues {
+            q.ladder_rule = rule;
+        }
     }
 
     /// Whether a ticket is queued.

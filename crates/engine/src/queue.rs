@@ -19,6 +19,7 @@ use crate::{
     bucket::{Bucket, Slot},
     config::QueueConfig,
     id::{BackfillId, Millis, TicketId},
+    ladder::Ladders,
     name::Mode,
     outcome::{TickOutcome, TimedOut},
     role::RoleChoice,
@@ -29,6 +30,27 @@ use crate::{
 /// Neighbours woken when a ticket arrives: the oldest of the `4 *` this many nearest in rating.
 const WAKE_NEIGHBOURS: usize = 4;
 
+/// When a tick lays its queue's buckets out as [`Ladders`] for its searches: when it has at
+/// least `anchors` anchors and they are at least `percent` of the queue's tickets.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct LadderRule {
+    pub(crate) anchors: usize,
+    pub(crate) percent: usize,
+}
+
+impl LadderRule {
+    /// Below a few hundred anchors, or when most tickets are not searched, the B-trees are
+    /// cheaper than laying the buckets out.
+    pub(crate) const BUSY: LadderRule = LadderRule {
+        anchors: 256,
+        percent: 50,
+    };
+
+    fn applies(self, anchors: usize, live: usize) -> bool {
+        anchors >= self.anchors && 100 * anchors >= self.percent * live
+    }
+}
+
 /// A queued ticket as the engine keeps it.
 #[derive(Debug)]
 pub(crate) struct Entry {
@@ -36,7 +58,7 @@ pub(crate) struct Entry {
     pub(crate) enqueued: Millis,
     /// The party rating (the bucket's sort key).
     pub(crate) key: f64,
-    pub(crate) members: Box<[Member]>,
+    pub(crate) members: Members,
     /// Best region (index into the queue's regions) and its latency.
     pub(crate) best: (u8, u16),
     /// Second-best region, for fallback.
@@ -75,6 +97,35 @@ impl Entry {
     }
 }
 
+/// A ticket's players as the engine keeps them: a lone player inside the entry itself (most
+/// tickets: no allocation, and no second place in memory to read when searching), a party on
+/// the heap.
+#[derive(Debug)]
+pub(crate) enum Members {
+    One(Member),
+    Party(Box<[Member]>),
+}
+
+impl From<Vec<Member>> for Members {
+    fn from(mut members: Vec<Member>) -> Self {
+        match members.len() {
+            1 => Members::One(members.remove(0)),
+            _ => Members::Party(members.into_boxed_slice()),
+        }
+    }
+}
+
+impl std::ops::Deref for Members {
+    type Target = [Member];
+
+    fn deref(&self) -> &[Member] {
+        match self {
+            Members::One(m) => std::slice::from_ref(m),
+            Members::Party(ms) => ms,
+        }
+    }
+}
+
 /// One mode's queue.
 #[derive(Debug)]
 pub(crate) struct Queue {
@@ -92,6 +143,9 @@ pub(crate) struct Queue {
     deadlines: BinaryHeap<Reverse<(Millis, Slot, TicketId)>>,
     pub(crate) backfills: BTreeMap<(Millis, BackfillId), (u8, BackfillRequest)>,
     live: usize,
+    /// The buckets laid out flat, during a tick where most tickets are anchors.
+    pub(crate) ladders: Option<Ladders>,
+    pub(crate) ladder_rule: LadderRule,
 }
 
 impl Queue {
@@ -108,6 +162,8 @@ impl Queue {
             deadlines: BinaryHeap::new(),
             backfills: BTreeMap::new(),
             live: 0,
+            ladders: None,
+            ladder_rule: LadderRule::BUSY,
         }
     }
 
@@ -119,6 +175,19 @@ impl Queue {
         self.slab[slot as usize]
             .as_ref()
             .expect("BUG: an indexed slot holds a live entry")
+    }
+
+    /// Every queued ticket's slot: each is in the bucket of its best region.
+    pub(crate) fn slots(&self) -> impl Iterator<Item = Slot> + '_ {
+        self.buckets
+            .iter()
+            .enumerate()
+            .flat_map(move |(region, b)| {
+                b.by_rating
+                    .iter()
+                    .map(|&(_, slot)| slot)
+                    .filter(move |&slot| usize::from(self.entry(slot).best.0) == region)
+            })
     }
 
     pub(crate) fn is_live(&self, slot: Slot) -> bool {
@@ -194,9 +263,15 @@ impl Queue {
         let entry = self.slab[slot as usize]
             .take()
             .expect("BUG: removing a live entry");
-        self.buckets[usize::from(entry.best.0)].remove(entry.key, slot);
-        if let (true, Some((r, _))) = (entry.fallback_indexed, entry.second) {
-            self.buckets[usize::from(r)].remove(entry.key, slot);
+        let second = entry
+            .second
+            .filter(|_| entry.fallback_indexed)
+            .map(|(r, _)| r);
+        for region in [Some(entry.best.0), second].into_iter().flatten() {
+            match self.ladders.as_mut() {
+                Some(ladders) => ladders.unlink(region, slot),
+                None => self.buckets[usize::from(region)].remove(entry.key, slot),
+            }
         }
         self.free.push(slot);
         self.live -= 1;
@@ -227,15 +302,27 @@ impl Queue {
         .map(|w| e.enqueued.plus(w))
     }
 
-    fn open_fallback(&mut self, slot: Slot, now: Millis) {
-        let c = &self.config;
+    /// Whether the ticket's second region opens to it at `now`.
+    fn fallback_opens(&self, slot: Slot, now: Millis) -> bool {
         let e = self.entry(slot);
-        let Some((region, _)) = e.second else { return };
-        let open = !e.fallback_indexed
-            && c.region_fallback_after_ms
-                .is_some_and(|after| now.since(e.enqueued) >= after);
-        if open {
-            let key = e.key;
+        e.second.is_some()
+            && !e.fallback_indexed
+            && self
+                .config
+                .region_fallback_after_ms
+                .is_some_and(|after| now.since(e.enqueued) >= after)
+    }
+
+    fn open_fallback(&mut self, slot: Slot, now: Millis) {
+        if self.fallback_opens(slot, now) {
+            let e = self.entry(slot);
+            let (Some((region, _)), key) = (e.second, e.key) else {
+                return;
+            };
+            debug_assert!(
+                self.ladders.is_none(),
+                "BUG: a laid-out tick opens no fallback"
+            );
             self.buckets[usize::from(region)].insert(key, slot);
             self.slab[slot as usize]
                 .as_mut()
@@ -281,6 +368,17 @@ impl Queue {
         }));
         anchors.sort_unstable();
         anchors.dedup();
+        // Most of the queue anchors this tick: walk flat arrays rather than the B-trees. A
+        // fallback opening mid-tick would add to a bucket, so such a tick keeps the B-trees.
+        if self.ladder_rule.applies(anchors.len(), self.live)
+            && !anchors
+                .iter()
+                .any(|&(_, s)| self.is_live(s) && self.fallback_opens(s, now))
+        {
+            self.ladders = Some(Ladders::of(&self.buckets, self.slab.len()));
+        }
+        out.matches
+            .reserve(anchors.len() / self.config.players_per_match().max(1));
         for (enqueued, slot) in anchors {
             if !self.is_live(slot) || self.entry(slot).enqueued != enqueued {
                 continue;
@@ -313,6 +411,9 @@ impl Queue {
                     self.schedule(slot, next);
                 }
             }
+        }
+        if let Some(ladders) = self.ladders.take() {
+            ladders.restore(&mut self.buckets);
         }
     }
 

@@ -127,19 +127,22 @@ fn pair_expectation(system: RatingSystem, a: &[Rating], b: &[Rating]) -> f64 {
 /// expectation, or for Elo and Glicko-2 the mean pairwise expectation, normalised.
 /// An empty slice gives an empty result; a single team gets probability 1.
 #[must_use]
-pub fn win_probabilities(system: RatingSystem, teams: &[Vec<Rating>]) -> Vec<f64> {
+pub fn win_probabilities<T: AsRef<[Rating]>>(system: RatingSystem, teams: &[T]) -> Vec<f64> {
     match teams.len() {
         0 => Vec::new(),
         1 => vec![1.0],
         2 => {
-            let p = pair_expectation(system, &teams[0], &teams[1]);
+            let p = pair_expectation(system, teams[0].as_ref(), teams[1].as_ref());
             vec![p, 1.0 - p]
         }
         n => {
             if system == RatingSystem::WengLin {
                 let converted: Vec<Vec<WengLinRating>> = teams
                     .iter()
-                    .map(|t| t.iter().map(|r| r.weng_lin()).collect())
+                    .map(|t| {
+                        let t: &[Rating] = t.as_ref();
+                        t.iter().map(|r| r.weng_lin()).collect()
+                    })
                     .collect();
                 let slices: Vec<&[WengLinRating]> = converted.iter().map(Vec::as_slice).collect();
                 return skillratings::weng_lin::expected_score_multi_team(
@@ -151,7 +154,7 @@ pub fn win_probabilities(system: RatingSystem, teams: &[Vec<Rating>]) -> Vec<f64
                 .map(|i| {
                     (0..n)
                         .filter(|&j| j != i)
-                        .map(|j| pair_expectation(system, &teams[i], &teams[j]))
+                        .map(|j| pair_expectation(system, teams[i].as_ref(), teams[j].as_ref()))
                         .sum::<f64>()
                 })
                 .collect();
@@ -183,7 +186,10 @@ pub fn update(system: RatingSystem, teams: &[Vec<Rating>], ranks: &[usize]) -> V
         RatingSystem::WengLin => {
             let converted: Vec<Vec<WengLinRating>> = teams
                 .iter()
-                .map(|t| t.iter().map(|r| r.weng_lin()).collect())
+                .map(|t| {
+                    let t: &[Rating] = t.as_ref();
+                    t.iter().map(|r| r.weng_lin()).collect()
+                })
                 .collect();
             let config = WengLinConfig::new();
             let updated = if teams.len() == 2 {

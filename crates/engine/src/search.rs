@@ -7,8 +7,9 @@
 //! match is proposed if its quality reaches the anchor's minimum (relaxed by its wait).
 
 use crate::{
-    bucket::Slot,
+    bucket::{Nearest, Slot},
     id::Millis,
+    ladder::Climb,
     outcome::{Match, Placement, Team},
     quality::{QUALITY_WEIGHTS, Quality, QualityInputs},
     queue::{Entry, Queue},
@@ -42,6 +43,33 @@ impl Miss {
         Miss {
             band: self.band || other.band,
             latency: self.latency || other.latency,
+        }
+    }
+}
+
+/// A walk outward from an anchor: down the bucket's B-tree, or along its ladder in a tick that
+/// laid the buckets out. Both yield the same tickets in the same order.
+enum Walk<'a> {
+    Tree(Nearest<'a>),
+    Ladder(Climb<'a>),
+}
+
+impl Walk<'_> {
+    fn cut(&self) -> bool {
+        match self {
+            Walk::Tree(w) => w.cut(),
+            Walk::Ladder(w) => w.cut(),
+        }
+    }
+}
+
+impl Iterator for Walk<'_> {
+    type Item = (Slot, f64);
+
+    fn next(&mut self) -> Option<(Slot, f64)> {
+        match self {
+            Walk::Tree(w) => w.next(),
+            Walk::Ladder(w) => w.next(),
         }
     }
 }
@@ -148,9 +176,13 @@ impl Queue {
         let band = c.rating_band.at(waited);
         let max_players = c.players_per_match();
         let team_size = usize::from(c.team_size);
-        let mut picks = vec![anchor];
+        let mut picks = Vec::with_capacity(max_players.min(64));
+        picks.push(anchor);
         let mut total = a.size();
-        let mut walk = self.buckets[usize::from(region)].nearest(a.key, band, anchor);
+        let mut walk = match &self.ladders {
+            Some(ladders) => Walk::Ladder(ladders.nearest(region, anchor, a.key, band)),
+            None => Walk::Tree(self.buckets[usize::from(region)].nearest(a.key, band, anchor)),
+        };
         let mut walked = 0;
         while walked < self.scan_cap() {
             let Some((slot, _)) = walk.next() else {
@@ -191,7 +223,13 @@ impl Queue {
             return Err(miss);
         }
         let teams = total / team_size;
-        self.build(picks, region, teams, now).ok_or(miss)
+        let alone = teams == 2 && picks.len() == 2 && c.roles.is_empty() && total <= ALONE_PLAYERS;
+        let built = if alone {
+            self.build_alone(picks, region, now)
+        } else {
+            self.build(picks, region, teams, now)
+        };
+        built.ok_or(miss)
     }
 
     fn build(&self, picks: Vec<Slot>, region: u8, teams: usize, now: Millis) -> Option<Proposal> {
@@ -256,20 +294,98 @@ impl Queue {
             effective.push(ratings);
         }
         let win = win_probabilities(c.rating_system, &effective);
-        let keys = picks.iter().map(|&s| self.entry(s).key);
+        let anchor = picks[0];
+        self.finish(
+            Built {
+                anchor,
+                picks,
+                teams: out_teams,
+                win,
+                premade: &premade,
+                latency_sum,
+                players,
+                preferred,
+            },
+            region,
+            now,
+        )
+    }
+
+    /// Builds a match where each pick is a team of its own (a duel, or two full premades) in a
+    /// queue without roles: the only split, strongest first as [`split`] orders it, made
+    /// without the general method's scaffolding. A burst of arrivals makes thousands of these
+    /// in one tick.
+    fn build_alone(&self, mut picks: Vec<Slot>, region: u8, now: Millis) -> Option<Proposal> {
+        let c = &self.config;
+        let anchor = picks[0];
+        let strength = |s: Slot| {
+            let e = self.entry(s);
+            e.size() as f64 * e.key
+        };
+        // Stable: equal strengths keep the walk's order, as the general split's does.
+        picks.sort_by(|&a, &b| strength(b).total_cmp(&strength(a)));
+        let mut teams = Vec::with_capacity(2);
+        let mut effective = [Rating::new(0.0, 0.0); ALONE_PLAYERS];
+        let mut premade = [0usize; 2];
+        let (mut latency_sum, mut players) = (0f64, 0usize);
+        for (t, &slot) in picks.iter().enumerate() {
+            let e = self.entry(slot);
+            let lat = e
+                .latency_in(region)
+                .expect("BUG: picked tickets are in the region");
+            for (into, rating) in effective[players..].iter_mut().zip(effective_ratings(e)) {
+                *into = rating;
+            }
+            if e.size() > 1 {
+                premade[t] = e.size();
+            }
+            latency_sum += f64::from(lat) * e.size() as f64;
+            players += e.size();
+            teams.push(Team {
+                tickets: vec![e.id],
+                players: placed(e, lat, &[]).collect(),
+            });
+        }
+        let first = self.entry(picks[0]).size();
+        let win = win_probabilities(
+            c.rating_system,
+            &[&effective[..first], &effective[first..players]],
+        );
+        self.finish(
+            Built {
+                anchor,
+                picks,
+                teams,
+                win,
+                premade: &premade,
+                latency_sum,
+                players,
+                // Without roles every player plays as they prefer.
+                preferred: players,
+            },
+            region,
+            now,
+        )
+    }
+
+    /// Scores a built match and proposes it if its quality reaches the anchor's floor.
+    fn finish(&self, built: Built<'_>, region: u8, now: Millis) -> Option<Proposal> {
+        let c = &self.config;
+        let keys = built.picks.iter().map(|&s| self.entry(s).key);
         let spread =
             keys.clone().fold(f64::NEG_INFINITY, f64::max) - keys.fold(f64::INFINITY, f64::min);
+        let players = built.players.max(1) as f64;
         let quality = Quality::score(&QualityInputs {
-            win_probabilities: &win,
+            win_probabilities: &built.win,
             rating_spread: spread,
             widest_band: c.rating_band.max,
-            mean_latency_ms: latency_sum / players.max(1) as f64,
+            mean_latency_ms: built.latency_sum / players,
             widest_latency_ms: c.latency_ms.max,
-            preferred_role_share: preferred as f64 / players.max(1) as f64,
-            premade_per_team: &premade,
-            team_size,
+            preferred_role_share: built.preferred as f64 / players,
+            premade_per_team: built.premade,
+            team_size: usize::from(c.team_size),
         });
-        let anchor = self.entry(picks[0]);
+        let anchor = self.entry(built.anchor);
         if quality.total < c.min_quality.at(now.since(anchor.enqueued)) {
             return None;
         }
@@ -278,10 +394,30 @@ impl Queue {
             region: c.regions[usize::from(region)],
             anchor: anchor.id,
             created_at: now,
-            teams: out_teams,
-            win_probabilities: win,
+            teams: built.teams,
+            win_probabilities: built.win,
             quality,
         };
-        Some(Proposal { slots: picks, made })
+        Some(Proposal {
+            slots: built.picks,
+            made,
+        })
     }
+}
+
+/// Players in a match [`Queue::build_alone`] builds on the stack.
+const ALONE_PLAYERS: usize = 32;
+
+/// A match built, before it is scored.
+struct Built<'a> {
+    /// The anchor's slot.
+    anchor: Slot,
+    picks: Vec<Slot>,
+    teams: Vec<Team>,
+    win: Vec<f64>,
+    premade: &'a [usize],
+    latency_sum: f64,
+    players: usize,
+    /// Players placed in a role they prefer (or with no preference).
+    preferred: usize,
 }

@@ -168,7 +168,7 @@ impl Queue {
             id: ticket.id,
             enqueued: now,
             key,
-            members: ticket.members.into_boxed_slice(),
+            members: ticket.members.into(),
             best,
             second,
             fallback_indexed: false,

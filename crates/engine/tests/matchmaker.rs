@@ -521,3 +521,51 @@ fn an_elo_duel_queue_pairs_the_closest_ratings() {
         assert!((m.win_probabilities[0] - 0.5).abs() < 0.05);
     }
 }
+
+#[test]
+fn after_a_burst_is_matched_the_tickets_left_stay_queued_and_the_matched_may_queue_again() {
+    // 1,000 duellists at once, 10 of them far from everyone: the tick matches most of the
+    // matchmaker, which then indexes the few left again rather than remove the rest.
+    let mut mm = Matchmaker::new();
+    let mut duel = QueueConfig::duel(vec![region("eu"), region("us")]);
+    duel.rating_band = Widening::fixed(50.0);
+    mm.add_queue(mode(), duel).unwrap();
+    let lonely: Vec<u128> = (0..10).map(|i| 990 + i).collect();
+    for i in 0..1_000u128 {
+        let mu = if lonely.contains(&i) {
+            10_000.0 * (i - 989) as f64
+        } else {
+            1_500.0 + (i % 50) as f64
+        };
+        mm.enqueue(ticket(i, &[mu]), Millis(0)).unwrap();
+    }
+    let out = mm.tick(Millis(0));
+    assert_eq!(out.matches.len(), 495, "every close player is matched");
+    assert_eq!(mm.len(), 10);
+    for &i in &lonely {
+        assert!(mm.is_queued(TicketId(i)), "ticket {i} is still queued");
+        assert_eq!(
+            mm.enqueue(ticket(2_000 + i, &[1.0]), Millis(0)),
+            Ok(()),
+            "another ticket with other players is accepted"
+        );
+    }
+    let matched = out.matches[0].players().next().unwrap().ticket;
+    assert!(!mm.is_queued(matched));
+    assert!(!mm.cancel(matched), "a matched ticket is not cancelled");
+    let again = ticket(matched.0, &[1_500.0]);
+    assert_eq!(
+        mm.enqueue(again, Millis(1_000)),
+        Ok(()),
+        "its player queues again"
+    );
+    let still_queued = ticket(lonely[0], &[1.0]).members[0].player;
+    let mut clash = ticket(5_000, &[1.0]);
+    clash.members[0].player = still_queued;
+    assert_eq!(
+        mm.enqueue(clash, Millis(1_000)),
+        Err(TicketError::DuplicatePlayer(still_queued)),
+        "a player still queued can't queue twice"
+    );
+    assert!(mm.cancel(TicketId(lonely[0])));
+}
