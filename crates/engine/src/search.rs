@@ -223,6 +223,7 @@ impl Queue {
             return Err(miss);
         }
         let teams = total / team_size;
+        // Two tickets filling two teams fill one each: no party is larger than a team.
         let alone = teams == 2 && picks.len() == 2 && c.roles.is_empty() && total <= ALONE_PLAYERS;
         let built = if alone {
             self.build_alone(picks, region, now)
