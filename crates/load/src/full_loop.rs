@@ -7,7 +7,8 @@
 //! stored once) and queues again. The node runs every role, on SQLite or, with the three URLs,
 //! on PostgreSQL, Redis and NATS. Latencies are those the players see: from queueing to
 //! `match.found` (which includes up to a tick interval of waiting for the next round), and from
-//! `match.found` to `session.ready` (allocation and its push), counted after a warm-up. On
+//! `match.found` to `session.ready` (allocation and its push; zero when `session.ready` came
+//! first, as it may: the two travel apart), counted after a warm-up. On
 //! PostgreSQL the bench vacuums every ten seconds, as autovacuum would.
 
 use std::{
@@ -313,12 +314,28 @@ async fn play_once(
         (_, Some("in_match")) => return Ok(false),
         (status, _) => bail!("queueing answered {status}: {}", reply.body),
     }
-    let Some(found) = next_push(run, pushes, |p| !p.ready).await? else {
-        return Ok(false);
-    };
-    let Some(ready) = next_push(run, pushes, |p| p.ready && p.match_id == found.match_id).await?
+    // `session.ready` travels apart from `match.found` and may overtake it: kept, it means the
+    // session was ready by the time the match was found.
+    let mut early = Vec::new();
+    let Some(found) = next_push(run, pushes, |p| {
+        if p.ready {
+            early.push(*p);
+        }
+        !p.ready
+    })
+    .await?
     else {
         return Ok(false);
+    };
+    let ready = match early.into_iter().find(|p| p.match_id == found.match_id) {
+        Some(ready) => ready,
+        None => {
+            let ready = next_push(run, pushes, |p| p.ready && p.match_id == found.match_id);
+            let Some(ready) = ready.await? else {
+                return Ok(false);
+            };
+            ready
+        }
     };
     if found.at >= run.counted_from {
         if let Ok(mut recorder) = run.queue_to_found.lock() {
@@ -337,7 +354,7 @@ async fn play_once(
 async fn next_push(
     run: &Run,
     pushes: &mut mpsc::UnboundedReceiver<Push>,
-    wanted: impl Fn(&Push) -> bool,
+    mut wanted: impl FnMut(&Push) -> bool,
 ) -> anyhow::Result<Option<Push>> {
     let give_up = (Instant::now() + PUSH_WITHIN).min(run.deadline);
     loop {

@@ -131,7 +131,8 @@ pub enum ServerEvent {
     /// A found match will not be played.
     #[serde(rename = "match.cancelled")]
     MatchCancelled(MatchCancelled),
-    /// The player's game server is ready: its endpoint and the player's token.
+    /// The player's game server is ready: its endpoint and the player's token. It travels apart
+    /// from `match.found` and may arrive before the `match.found` of the same match.
     #[serde(rename = "session.ready")]
     SessionReady(SessionInfo),
     /// The player's session ended without a result.

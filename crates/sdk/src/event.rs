@@ -61,7 +61,9 @@ pub enum Event {
     /// `match.cancelled`: no server could be found; `requeued` says whether the ticket is back
     /// in the queue.
     MatchCancelled(MatchCancelled),
-    /// `session.ready`: the game server's endpoint and this player's session token.
+    /// `session.ready`: the game server's endpoint and this player's session token. It may
+    /// come before the [`Event::MatchFound`] of the same match (the two travel apart): a game
+    /// that waits for `MatchFound` first keeps an earlier `SessionReady` of that `match_id`.
     SessionReady(SessionInfo),
     /// `session.ended`: the game session is over.
     SessionEnded(SessionEnded),

@@ -175,6 +175,7 @@ mod refresh_token;
 mod season;
 pub mod seed;
 mod session;
+mod session_batch;
 mod store;
 mod ticket;
 mod timestamp;

@@ -28,9 +28,10 @@ pub const READING: Reading = Reading {
     options: ConsumerOptions {
         ack_wait: Duration::from_secs(60),
         poll_wait: Duration::from_secs(5),
-        // Fetched ahead and acknowledged together: one at a time, each match waited for a
-        // pull and an ack round trip to NATS besides its allocation.
-        batch: 32,
+        // Fetched ahead, allocated together (two transactions per batch) and acknowledged
+        // together. A round makes its matches at once, so a batch holds a busy round's worth:
+        // at 32, a round of 150 matches waited for five batches in turn.
+        batch: 128,
     },
 };
 /// How often heartbeat deadlines are checked.
@@ -96,9 +97,10 @@ impl Handler for Allocations {
         }
     }
 
-    /// A batch's matches are allocated together: one at a time, allocation (three short
-    /// transactions and a deadline in the state backend) capped a node at about 70 matches a
-    /// second, and players waited seconds for their server once more were made.
+    /// A batch's matches are allocated together, in two transactions whatever their number:
+    /// one at a time, allocation (three short transactions and a deadline in the state
+    /// backend) capped a node at about 70 matches a second, and players waited seconds for
+    /// their server once more were made.
     async fn handle_all(&self, envelopes: Vec<Envelope>) -> Vec<Handled> {
         let mut slots = Vec::with_capacity(envelopes.len());
         let mut requests = Vec::new();

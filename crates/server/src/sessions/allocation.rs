@@ -15,7 +15,7 @@ use uuid::Uuid;
 use super::allocator::{AllocationError, AllocationRequest};
 use super::{Sessions, SessionsError};
 use super::{heartbeat::arm_deadline, lifecycle::enqueue};
-use crate::bus::Cause;
+use crate::bus::{self, Cause};
 
 /// Handles one `match.created`: opens the session (once), allocates a server, and stores the
 /// outcome with its event. A redelivered match whose session already left `allocating` changes
@@ -30,94 +30,121 @@ pub async fn allocate(
 }
 
 /// Handles a batch of `match.created`, each inside its own cause, one result per request in
-/// their order. The sessions are opened and the outcomes stored concurrently; the servers are
-/// chosen together (the static pool reads its load once and counts each choice before the
-/// next, so a batch never overfills an endpoint that one allocation at a time would not).
+/// their order. Two short transactions serve the whole batch: one opens every session, one
+/// moves every allocated session to `ready` with its `session.ready`. Between them the servers
+/// are chosen together (the static pool reads its load once and counts each choice before the
+/// next, so a batch never overfills an endpoint that one allocation at a time would not) and
+/// the heartbeat deadlines are armed. A match whose session was opened before and moved on (a
+/// redelivery) changes nothing; one with no server fails on its own. When a batch's
+/// transaction fails, each match is tried alone, so one that cannot be settled holds up only
+/// itself.
 pub async fn allocate_all(
     sessions: &Sessions,
     allocator: &super::Allocator,
     requests: Vec<(AllocationRequest, Cause)>,
 ) -> Vec<Result<(), SessionsError>> {
-    let opened = join_all(
-        requests
+    match allocate_together(sessions, allocator, &requests).await {
+        Ok(results) => results,
+        Err(error) if requests.len() > 1 => {
+            tracing::warn!(error = %error, matches = requests.len(), "cannot allocate a batch of matches together; allocating each alone");
+            let mut results = Vec::with_capacity(requests.len());
+            for request in &requests {
+                let alone = allocate_together(sessions, allocator, std::slice::from_ref(request));
+                results.push(match alone.await {
+                    Ok(mut result) => result.pop().unwrap_or(Ok(())),
+                    Err(error) => Err(error),
+                });
+            }
+            results
+        }
+        Err(error) => vec![Err(error)],
+    }
+}
+
+/// [`allocate_all`]'s batch: each request's result, or the error of a transaction that
+/// failed for the whole batch.
+async fn allocate_together(
+    sessions: &Sessions,
+    allocator: &super::Allocator,
+    requests: &[(AllocationRequest, Cause)],
+) -> Result<Vec<Result<(), SessionsError>>, SessionsError> {
+    let store = &sessions.store;
+    let ids: Vec<Uuid> = requests.iter().map(|(r, _)| r.match_id).collect();
+    let mut tx = store.begin().await?;
+    let mut allocating: HashSet<Uuid> = tx.open_sessions(&ids).await?.into_iter().collect();
+    tx.commit().await?;
+    // Each match once, by its first request; the others settle with nothing to do.
+    let chosen: Vec<usize> = (0..requests.len())
+        .filter(|&i| allocating.remove(&requests[i].0.match_id))
+        .collect();
+    let asked: Vec<&AllocationRequest> = chosen.iter().map(|&i| &requests[i].0).collect();
+    let started = std::time::Instant::now();
+    let endpoints = allocator.allocate_all(store, &asked).await;
+    let took = started.elapsed().as_secs_f64();
+    let mut results: Vec<Result<(), SessionsError>> = requests.iter().map(|_| Ok(())).collect();
+    let mut found = Vec::new();
+    let mut failures = Vec::new();
+    for (i, endpoint) in chosen.into_iter().zip(endpoints) {
+        metrics::histogram!("rally_allocation_duration_seconds").record(took);
+        match endpoint {
+            Ok(endpoint) => found.push((i, endpoint)),
+            Err(error) => failures.push((i, error)),
+        }
+    }
+    // The deadlines first: the monitor never sees a ready session without one.
+    let armed = join_all(
+        found
             .iter()
-            .map(|(request, cause)| cause.clone().scope(open(sessions, request))),
+            .map(|(i, _)| arm_deadline(sessions, requests[*i].0.match_id, false)),
     )
     .await;
-    let allocating: Vec<&AllocationRequest> = requests
-        .iter()
-        .zip(&opened)
-        .filter(|(_, opened)| matches!(opened, Ok(true)))
-        .map(|((request, _), _)| request)
-        .collect();
-    let started = std::time::Instant::now();
-    let mut chosen = allocator
-        .allocate_all(&sessions.store, &allocating)
-        .await
-        .into_iter();
-    let took = started.elapsed().as_secs_f64();
-    let settles = requests.iter().zip(opened).map(|((request, cause), opened)| {
-        let endpoint = match opened {
-            Ok(true) => chosen.next(),
-            Ok(false) => None,
-            Err(error) => return futures::future::Either::Left(std::future::ready(Err(error))),
-        };
-        futures::future::Either::Right(cause.clone().scope(async move {
-            let Some(allocated) = endpoint else {
-                return Ok(());
-            };
-            metrics::histogram!("rally_allocation_duration_seconds").record(took);
-            match allocated {
-                Ok(endpoint) => ready(sessions, request, &endpoint).await,
-                Err(error) => {
-                    tracing::warn!(error = %error, match_id = %request.match_id, "allocation failed; the players go back to the queue");
-                    metrics::counter!("rally_allocation_failures_total", "reason" => error.reason())
-                        .increment(1);
-                    failed(sessions, request, &error).await
-                }
-            }
-        }))
-    });
-    join_all(settles).await
-}
-
-/// Opens the match's session (once): whether it is still to be allocated.
-async fn open(sessions: &Sessions, request: &AllocationRequest) -> Result<bool, SessionsError> {
-    let mut tx = sessions.store.begin().await?;
-    let session = tx.open_session(request.match_id).await?;
-    tx.commit().await?;
-    Ok(session.state == SessionState::Allocating)
-}
-
-async fn ready(
-    sessions: &Sessions,
-    request: &AllocationRequest,
-    endpoint: &str,
-) -> Result<(), SessionsError> {
-    // The deadline first: the monitor never sees a ready session without one.
-    arm_deadline(sessions, request.match_id, false).await?;
-    let mut tx = sessions.store.begin().await?;
-    match tx
-        .transition_session(
-            request.match_id,
-            SessionState::Allocating,
-            SessionState::Ready,
-            None,
-            Some(endpoint),
-        )
-        .await
-    {
-        Ok(_) => {}
-        Err(StoreError::NotFound) => return Ok(()),
-        Err(error) => return Err(error.into()),
+    let mut ready = Vec::with_capacity(found.len());
+    for ((i, endpoint), armed) in found.into_iter().zip(armed) {
+        match armed {
+            Ok(()) => ready.push((i, endpoint)),
+            Err(error) => results[i] = Err(error),
+        }
     }
-    let ready = SessionReady {
-        match_id: request.match_id,
-        endpoint: endpoint.to_owned(),
-        player_ids: request.player_ids.clone(),
-    };
-    enqueue(&mut tx, request.match_id, Event::SessionReady(ready)).await?;
-    tx.commit().await.map_err(SessionsError::from)
+    if !ready.is_empty() {
+        let moves: Vec<(Uuid, String)> = ready
+            .iter()
+            .map(|(i, endpoint)| (requests[*i].0.match_id, endpoint.clone()))
+            .collect();
+        let mut tx = store.begin().await?;
+        let moved: HashSet<Uuid> = tx.ready_sessions(&moves).await?.into_iter().collect();
+        let events = ready
+            .into_iter()
+            .filter(|(i, _)| moved.contains(&requests[*i].0.match_id))
+            .map(|(i, endpoint)| {
+                let (request, cause) = &requests[i];
+                let ready = SessionReady {
+                    match_id: request.match_id,
+                    endpoint,
+                    player_ids: request.player_ids.clone(),
+                };
+                (
+                    request.match_id.to_string(),
+                    Event::SessionReady(ready),
+                    cause.clone(),
+                )
+            })
+            .collect();
+        bus::outbox::enqueue_all(&mut tx, events).await?;
+        tx.commit().await?;
+    }
+    let failed_ones = failures.into_iter().map(|(i, error)| {
+        let (request, cause) = &requests[i];
+        async move {
+            tracing::warn!(error = %error, match_id = %request.match_id, "allocation failed; the players go back to the queue");
+            metrics::counter!("rally_allocation_failures_total", "reason" => error.reason())
+                .increment(1);
+            (i, cause.clone().scope(failed(sessions, request, &error)).await)
+        }
+    });
+    for (i, result) in join_all(failed_ones).await {
+        results[i] = result;
+    }
+    Ok(results)
 }
 
 /// No server: the session fails, the match fails, each ticket goes back to the queue with its

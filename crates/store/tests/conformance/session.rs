@@ -80,6 +80,85 @@ conformance! {
         assert_eq!(store.session(match_id).await.unwrap().end_reason, Some(EndReason::Abandoned));
     }
 
+    async fn a_batch_opens_each_session_once_and_names_those_still_allocating(store: &Store) {
+        let fresh = a_match(store, "sess_batch_a").await;
+        let waiting = a_match(store, "sess_batch_b").await;
+        let moved_on = a_match(store, "sess_batch_c").await;
+        let mut tx = store.begin().await.unwrap();
+        tx.open_session(waiting).await.unwrap();
+        tx.open_session(moved_on).await.unwrap();
+        tx.transition_session(moved_on, SessionState::Allocating, SessionState::Ready, None, Some("10.0.0.9:7777"))
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let mut tx = store.begin().await.unwrap();
+        let allocating = tx.open_sessions(&[moved_on, fresh, waiting, fresh]).await.unwrap();
+        tx.commit().await.unwrap();
+        let mut expected = vec![fresh, waiting];
+        expected.sort_unstable();
+        assert_eq!(allocating, expected, "opened now, or opened before and not allocated");
+        assert_eq!(store.session(fresh).await.unwrap().state, SessionState::Allocating);
+        assert_eq!(store.session(moved_on).await.unwrap().state, SessionState::Ready, "left as it was");
+        for (id, transitions) in [(fresh, 1), (waiting, 1), (moved_on, 2)] {
+            assert_eq!(store.session_transitions(id).await.unwrap().len(), transitions, "each opening stored once");
+        }
+
+        let mut tx = store.begin().await.unwrap();
+        let again = tx.open_sessions(&[fresh, waiting]).await.unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(again, expected, "opening again changes nothing");
+        assert_eq!(store.session_transitions(fresh).await.unwrap().len(), 1);
+    }
+
+    async fn a_batch_moves_only_allocating_sessions_to_ready_each_once(store: &Store) {
+        let first = a_match(store, "sess_ready_a").await;
+        let second = a_match(store, "sess_ready_b").await;
+        let ended = a_match(store, "sess_ready_c").await;
+        let mut tx = store.begin().await.unwrap();
+        tx.open_sessions(&[first, second, ended]).await.unwrap();
+        tx.transition_session(ended, SessionState::Allocating, SessionState::Ended, Some(EndReason::Failed), None)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+
+        let mut tx = store.begin().await.unwrap();
+        let moved = tx
+            .ready_sessions(&[
+                (second, "10.0.0.2:7777".to_owned()),
+                (ended, "10.0.0.3:7777".to_owned()),
+                (first, "10.0.0.1:7777".to_owned()),
+                (first, "10.0.0.4:7777".to_owned()),
+            ])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        let mut expected = vec![first, second];
+        expected.sort_unstable();
+        assert_eq!(moved, expected);
+        let session = store.session(first).await.unwrap();
+        assert_eq!(session.state, SessionState::Ready);
+        assert_eq!(session.endpoint.as_deref(), Some("10.0.0.1:7777"), "named twice: the first endpoint");
+        assert_eq!(store.session(second).await.unwrap().endpoint.as_deref(), Some("10.0.0.2:7777"));
+        let states: Vec<SessionState> = store
+            .session_transitions(first)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|t| t.to_state)
+            .collect();
+        assert_eq!(states, [SessionState::Allocating, SessionState::Ready], "moved once");
+        let ended_session = store.session(ended).await.unwrap();
+        assert_eq!(ended_session.state, SessionState::Ended, "an ended session stays ended");
+        assert_eq!(ended_session.endpoint, None);
+
+        let mut tx = store.begin().await.unwrap();
+        let again = tx.ready_sessions(&[(first, "10.0.0.5:7777".to_owned())]).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(again.is_empty(), "a ready session does not move again");
+        assert_eq!(store.session(first).await.unwrap().endpoint.as_deref(), Some("10.0.0.1:7777"));
+    }
+
     async fn a_result_is_stored_once_and_the_match_ends(store: &Store) {
         let match_id = a_match(store, "sess_b").await;
         let mut tx = store.begin().await.unwrap();

@@ -1,6 +1,7 @@
 //! Game sessions through the whole path in one node: a match made, a server allocated, tokens
 //! verified by a game server, heartbeats, a result stored once; a missed heartbeat; a failing
-//! allocator that sends the players back to the queue with their place kept.
+//! allocator that sends the players back to the queue with their place kept; a batch of new
+//! matches allocated together.
 
 use rally_clock::ManualClock;
 use serde_json::Value;
@@ -46,4 +47,5 @@ pub async fn matched_pair_on(
 }
 
 mod backfill;
+mod batch;
 mod lifecycle;
