@@ -131,8 +131,13 @@ impl Store {
         if url.starts_with("sqlite:") {
             Self::sqlite(url, wait)
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            // Generic plans for every prepared statement: PostgreSQL otherwise keeps planning a
+            // statement afresh on each execution once its first plans looked cheaper than the
+            // generic one (they do while tables are small), which cost the queue's standings
+            // read 0.4 ms of planning per request against 0.06 ms for running it.
             let options = PgConnectOptions::from_str(url)
-                .map_err(|e| StoreError::Url(format!("not a PostgreSQL url: {e}")))?;
+                .map_err(|e| StoreError::Url(format!("not a PostgreSQL url: {e}")))?
+                .options([("plan_cache_mode", "force_generic_plan")]);
             let pool = PgPoolOptions::new()
                 .max_connections(10)
                 .acquire_timeout(wait)
