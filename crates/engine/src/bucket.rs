@@ -69,7 +69,6 @@ pub(crate) trait Sides {
 }
 
 /// A bucket's B-tree read outward from a rating.
-#[derive(Debug)]
 pub(crate) struct TreeSides<'a> {
     down: Rev<Range<'a, (RatingKey, Slot)>>,
     up: Range<'a, (RatingKey, Slot)>,
@@ -89,7 +88,6 @@ impl Sides for TreeSides<'_> {
 pub(crate) type Nearest<'a> = Outward<TreeSides<'a>>;
 
 /// Walks outward from a rating within a band. Yields `(slot, rating)` nearest first.
-#[derive(Debug)]
 pub(crate) struct Outward<S> {
     sides: S,
     key: f64,
@@ -100,6 +98,15 @@ pub(crate) struct Outward<S> {
     started: bool,
     /// Whether the band's edge stopped the walk on either side (a ticket lay beyond it).
     cut: bool,
+}
+
+// Not derived: the sides would print every ticket left to walk.
+impl<S> std::fmt::Debug for Outward<S> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Outward")
+            .field("key", &self.key)
+            .finish_non_exhaustive()
+    }
 }
 
 /// The rating a key was made from.

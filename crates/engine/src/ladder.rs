@@ -101,7 +101,6 @@ impl Ladder {
 }
 
 /// A ladder read outward from a rung, skipping the rungs taken.
-#[derive(Debug)]
 pub(crate) struct LadderSides<'a> {
     ladder: &'a Ladder,
     down: u32,
