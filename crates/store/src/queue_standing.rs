@@ -49,10 +49,10 @@ impl Store {
     /// How queueing sees each player of `players` that exists (in no order) for a queue of
     /// `mode`: one query on PostgreSQL, one per player on SQLite.
     ///
-    /// One player (a solo queue, the common case) is read by id alone on PostgreSQL too: with
-    /// an array PostgreSQL plans the query afresh on every execution (its plan for an array of
-    /// unknown length looks dearer than each custom one), and planning it cost half a
-    /// millisecond of the server's CPU per request, more than running it.
+    /// One player (a solo queue, the common case) is read by id alone on PostgreSQL too. It
+    /// was split out when PostgreSQL planned the array query afresh on every execution; since
+    /// the store's connections force generic plans (see [`Store::connect`]) that reason is gone
+    /// and the split only saves the array.
     pub async fn queue_standings(
         &self,
         players: &[Uuid],
