@@ -84,16 +84,22 @@ impl Accounts {
     /// budget.
     pub async fn authenticate(&self, token: &str) -> Result<Verified, AccountsError> {
         let verified = self.tokens.verify(token)?;
+        self.admit(verified.player_id).await?;
+        Ok(verified)
+    }
+
+    /// Admits the player of a verified token: the account is neither banned nor disabled
+    /// (read through the status cache), and the request is within the player's API budget.
+    pub async fn admit(&self, player_id: Uuid) -> Result<(), AccountsError> {
         // Both in flight at once, one round trip on Redis; a refused status wins over the
         // limit (a banned player hears that they are banned).
-        let limit_key = format!("limit:api:{}", verified.player_id);
+        let limit_key = format!("limit:api:{player_id}");
         let (active, within) = tokio::join!(
-            status::ensure_active(&self.store, &self.state, verified.player_id),
+            status::ensure_active(&self.store, &self.state, player_id),
             limit::check(&self.state, &limit_key, self.settings.api_quota()),
         );
         active?;
-        within?;
-        Ok(verified)
+        within
     }
 
     /// Caches the player's status as banned, so the next request is refused at once.

@@ -12,7 +12,7 @@ pub mod metrics;
 pub mod request_id;
 mod service_errors;
 
-pub use authenticated::AuthenticatedPlayer;
+pub use authenticated::{AuthenticatedPlayer, VerifiedPlayer};
 pub use client_address::ClientAddress;
 pub use error::ApiError;
 pub use extract::{Json, Path, Query};

@@ -10,7 +10,7 @@ use utoipa_axum::{router::OpenApiRouter, routes};
 
 use crate::{
     app::AppState,
-    http::{ApiError, AuthenticatedPlayer, Json, Path, Query},
+    http::{ApiError, Json, Path, Query, VerifiedPlayer},
 };
 
 /// The leaderboard routes.
@@ -29,27 +29,31 @@ pub fn router() -> OpenApiRouter<AppState> {
     ))]
 async fn board(
     State(app): State<AppState>,
-    _caller: AuthenticatedPlayer,
+    caller: VerifiedPlayer,
     Path(season): Path<String>,
     Query(params): Query<LeaderboardQuery>,
 ) -> Result<Json<LeaderboardPage>, ApiError> {
-    if let Some(player) = params.around {
-        return Ok(Json(
-            app.ratings()
-                .around(&season, &params.mode, player, params.radius.unwrap_or(5))
-                .await?,
-        ));
-    }
-    Ok(Json(
-        app.ratings()
-            .standings(
-                &season,
-                &params.mode,
-                params.limit.unwrap_or(100),
-                params.cursor.as_deref(),
-            )
-            .await?,
-    ))
+    let ratings = app.ratings();
+    let page = caller.admitted(&app, async {
+        match params.around {
+            Some(player) => {
+                ratings
+                    .around(&season, &params.mode, player, params.radius.unwrap_or(5))
+                    .await
+            }
+            None => {
+                ratings
+                    .standings(
+                        &season,
+                        &params.mode,
+                        params.limit.unwrap_or(100),
+                        params.cursor.as_deref(),
+                    )
+                    .await
+            }
+        }
+    });
+    Ok(Json(page.await?))
 }
 
 /// The caller's rank and the players around them.
@@ -61,18 +65,18 @@ async fn board(
     ))]
 async fn me(
     State(app): State<AppState>,
-    caller: AuthenticatedPlayer,
+    caller: VerifiedPlayer,
     Path(season): Path<String>,
     Query(params): Query<LeaderboardQuery>,
 ) -> Result<Json<LeaderboardPage>, ApiError> {
-    Ok(Json(
-        app.ratings()
-            .around(
-                &season,
-                &params.mode,
-                caller.player_id,
-                params.radius.unwrap_or(5),
-            )
-            .await?,
-    ))
+    let page = caller.admitted(
+        &app,
+        app.ratings().around(
+            &season,
+            &params.mode,
+            caller.player_id,
+            params.radius.unwrap_or(5),
+        ),
+    );
+    Ok(Json(page.await?))
 }

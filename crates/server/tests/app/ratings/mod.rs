@@ -1,6 +1,7 @@
 //! Ratings from results (exactly once), match history, and seasonal leaderboards whose ranks
 //! agree with the store.
 
+mod admission;
 mod batch;
 mod board;
 mod flow;
