@@ -19,8 +19,8 @@ pub struct NewEvent {
     pub topic: String,
     /// Ordering or deduplication key (usually the id of what changed).
     pub key: String,
-    /// The event's body.
-    pub payload: serde_json::Value,
+    /// The event's body: JSON text, stored and published as it is.
+    pub payload: String,
 }
 
 /// A stored event.
@@ -32,8 +32,8 @@ pub struct OutboxEvent {
     pub topic: String,
     /// Ordering or deduplication key.
     pub key: String,
-    /// The event's body.
-    pub payload: serde_json::Value,
+    /// The event's body: JSON text, as enqueued.
+    pub payload: String,
     /// When it was enqueued.
     pub created_at: Timestamp,
     /// When it was published, once it was.
@@ -46,7 +46,7 @@ const INSERT: &str = "INSERT INTO outbox (id, topic, key, payload, created_at) \
      VALUES ($1, $2, $3, $4, $5)";
 const INSERT_ALL: &str = "INSERT INTO outbox (id, topic, key, payload, created_at) \
      SELECT e.id, e.topic, e.key, e.payload, $5 \
-     FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::jsonb[]) AS e(id, topic, key, payload)";
+     FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::text[]) AS e(id, topic, key, payload)";
 const SELECT_UNPUBLISHED: &str = "SELECT id, topic, key, payload, created_at, published_at, \
      attempts FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1";
 /// The advisory lock of the outbox relay's turn (a fixed key: the bytes of `rally.ob`).
@@ -92,7 +92,12 @@ impl Transaction {
                     .bind(events.iter().map(|e| e.id).collect::<Vec<_>>())
                     .bind(events.iter().map(|e| e.topic.as_str()).collect::<Vec<_>>())
                     .bind(events.iter().map(|e| e.key.as_str()).collect::<Vec<_>>())
-                    .bind(events.iter().map(|e| e.payload.clone()).collect::<Vec<_>>())
+                    .bind(
+                        events
+                            .iter()
+                            .map(|e| e.payload.as_str())
+                            .collect::<Vec<_>>(),
+                    )
                     .bind(now)
                     .execute(&mut **tx)
                     .await?;

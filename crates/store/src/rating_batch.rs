@@ -12,15 +12,23 @@
 //! ([`Transaction::claim_ratings`] does, as the first statement of every batch), so every join
 //! is an index lookup per key, whatever the table's size.
 //!
+//! The new ratings are written where the lock found them: [`Transaction::lock_ratings`] keeps
+//! each row's `ctid`, which cannot change while the transaction holds the row's lock, and
+//! [`Transaction::write_ratings`] updates by it (a TID scan: no second descent of the primary
+//! key per rating, half the statement's time with a million ratings), each row checked against
+//! its key as well.
+//!
 //! Locks are taken in one order, matches by id and then ratings by key, so two transactions
 //! applying overlapping batches wait for each other instead of deadlocking (but for the rare
 //! case [`Transaction::lock_ratings`] describes).
+
+use std::collections::HashMap;
 
 use uuid::Uuid;
 
 use crate::error::StoreError;
 use crate::rating::{Rating, RatingKey, RatingValue, SELECT_ONE};
-use crate::transaction::{Inner, Transaction};
+use crate::transaction::{Inner, RatingPlaceKey, Transaction};
 
 /// A rating written back by [`Transaction::write_ratings`].
 #[derive(Clone, Debug, PartialEq)]
@@ -65,15 +73,17 @@ const ENSURE_ONE: &str = "INSERT INTO ratings (player_id, season_id, mode, mean,
      games, updated_at) VALUES ($1, $2, $3, $4, $5, 0, $6) \
      ON CONFLICT (player_id, season_id, mode) DO NOTHING";
 const LOCK_ALL: &str = "SELECT r.player_id, r.season_id, r.mode, r.mean, r.uncertainty, \
-     r.volatility, r.games, r.updated_at \
+     r.volatility, r.games, r.updated_at, r.ctid::text AS place \
      FROM ratings r JOIN UNNEST($1::uuid[], $2::uuid[], $3::text[]) AS k(player_id, season_id, mode) \
      ON r.player_id = k.player_id AND r.season_id = k.season_id AND r.mode = k.mode \
      ORDER BY r.player_id, r.season_id, r.mode FOR UPDATE OF r";
 const WRITE_ALL: &str = "UPDATE ratings r SET mean = w.mean, uncertainty = w.uncertainty, \
      volatility = w.volatility, games = w.games, updated_at = $8 \
      FROM UNNEST($1::uuid[], $2::uuid[], $3::text[], $4::float8[], $5::float8[], $6::float8[], \
-     $7::int4[]) AS w(player_id, season_id, mode, mean, uncertainty, volatility, games) \
-     WHERE r.player_id = w.player_id AND r.season_id = w.season_id AND r.mode = w.mode";
+     $7::int4[], $9::text[]) AS w(player_id, season_id, mode, mean, uncertainty, volatility, games, \
+     place) \
+     WHERE r.ctid = w.place::tid \
+     AND r.player_id = w.player_id AND r.season_id = w.season_id AND r.mode = w.mode";
 const WRITE_ONE: &str = "UPDATE ratings SET mean = $4, uncertainty = $5, volatility = $6, \
      games = $7, updated_at = $8 WHERE player_id = $1 AND season_id = $2 AND mode = $3";
 const RECORD_ALL: &str = "UPDATE match_participants p SET rating_mean_before = v.mean_before, \
@@ -147,7 +157,8 @@ impl Transaction {
                 // The rows that exist, locked; then those that did not, created and locked. A
                 // returning player (nearly every one) costs one lookup, not an insert attempt
                 // and a lookup.
-                let mut rows = lock_existing(tx, &keys).await?;
+                let places = &mut self.rating_places;
+                let mut rows = lock_existing(tx, &keys, places).await?;
                 if rows.len() < keys.len() {
                     let found: std::collections::HashSet<(Uuid, Uuid, &str)> = rows
                         .iter()
@@ -172,7 +183,7 @@ impl Transaction {
                         .bind(now)
                         .execute(&mut **tx)
                         .await?;
-                    let created = lock_existing(tx, &missing).await?;
+                    let created = lock_existing(tx, &missing, places).await?;
                     rows.extend(created);
                 }
                 Ok(rows)
@@ -195,6 +206,11 @@ impl Transaction {
                         .bind(&key.mode)
                         .fetch_one(&mut **tx)
                         .await?;
+                    // The single writer holds every row: only the key is kept.
+                    self.rating_places.insert(
+                        (key.player_id, key.season_id, key.mode.clone()),
+                        String::new(),
+                    );
                     rows.push(row);
                 }
                 Ok(rows)
@@ -204,13 +220,25 @@ impl Transaction {
 
     /// Writes ratings locked by [`Transaction::lock_ratings`], one write per key.
     /// [`StoreError::Invalid`] when a mean is not finite, an uncertainty not positive, or a
-    /// volatility not in (0, 10]: then nothing of the transaction should be committed.
+    /// volatility not in (0, 10], or when a rating was not locked by this transaction: then
+    /// nothing of the transaction should be committed.
     pub async fn write_ratings(&mut self, writes: &[RatingWrite]) -> Result<(), StoreError> {
         let now = self.now();
+        let unlocked = || StoreError::Invalid {
+            constraint: "ratings_locked".to_owned(),
+        };
+        let places = writes
+            .iter()
+            .map(|w| {
+                let key = (w.key.player_id, w.key.season_id, w.key.mode.clone());
+                self.rating_places.get(&key).map(String::as_str)
+            })
+            .collect::<Option<Vec<&str>>>()
+            .ok_or_else(unlocked)?;
         match &mut self.inner {
             Inner::Postgres(tx) => {
                 let column = |f: fn(&RatingWrite) -> f64| writes.iter().map(f).collect::<Vec<_>>();
-                sqlx::query(WRITE_ALL)
+                let written = sqlx::query(WRITE_ALL)
                     .bind(writes.iter().map(|w| w.key.player_id).collect::<Vec<_>>())
                     .bind(writes.iter().map(|w| w.key.season_id).collect::<Vec<_>>())
                     .bind(
@@ -224,8 +252,14 @@ impl Transaction {
                     .bind(column(|w| w.value.volatility))
                     .bind(writes.iter().map(|w| w.games).collect::<Vec<_>>())
                     .bind(now)
+                    .bind(places)
                     .execute(&mut **tx)
                     .await?;
+                // Each row is where its lock found it, and is the row of its key: anything
+                // else is a write of a rating the transaction does not hold.
+                if written.rows_affected() != writes.len() as u64 {
+                    return Err(unlocked());
+                }
             }
             Inner::Sqlite(tx) => {
                 for w in writes {
@@ -283,20 +317,40 @@ impl Transaction {
     }
 }
 
-/// The ratings of `keys` that exist, locked in key order.
+/// A rating as [`LOCK_ALL`] reads it: with where it lies.
+#[derive(sqlx::FromRow)]
+struct Locked {
+    #[sqlx(flatten)]
+    rating: Rating,
+    /// The row's `ctid`, as text.
+    place: String,
+}
+
+/// The ratings of `keys` that exist, locked in key order; where each lies is kept in `places`.
 async fn lock_existing(
     tx: &mut sqlx::PgConnection,
     keys: &[(RatingKey, RatingValue)],
+    places: &mut HashMap<RatingPlaceKey, String>,
 ) -> Result<Vec<Rating>, StoreError> {
     let players: Vec<Uuid> = keys.iter().map(|(k, _)| k.player_id).collect();
     let seasons: Vec<Uuid> = keys.iter().map(|(k, _)| k.season_id).collect();
     let modes: Vec<&str> = keys.iter().map(|(k, _)| k.mode.as_str()).collect();
-    Ok(sqlx::query_as::<_, Rating>(LOCK_ALL)
+    let locked = sqlx::query_as::<_, Locked>(LOCK_ALL)
         .bind(&players)
         .bind(&seasons)
         .bind(&modes)
         .fetch_all(tx)
-        .await?)
+        .await?;
+    Ok(locked
+        .into_iter()
+        .map(|Locked { rating, place }| {
+            places.insert(
+                (rating.player_id, rating.season_id, rating.mode.clone()),
+                place,
+            );
+            rating
+        })
+        .collect())
 }
 
 /// The global order ratings are locked in.

@@ -287,6 +287,7 @@ impl Store {
             wrote_outbox: false,
             signal: self.outbox_written.clone(),
             clock: self.clock.clone(),
+            rating_places: std::collections::HashMap::new(),
         })
     }
 

@@ -69,6 +69,6 @@ fn stored(key: impl Display, envelope: &Envelope) -> NewEvent {
         id: envelope.id,
         topic: envelope.event.type_name().to_owned(),
         key: key.to_string(),
-        payload: serde_json::to_value(envelope).expect("BUG: an event serializes"),
+        payload: serde_json::to_string(envelope).expect("BUG: an event serializes"),
     }
 }

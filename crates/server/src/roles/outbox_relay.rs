@@ -91,7 +91,7 @@ impl OutboxRelay {
                 tracing::error!(outbox.id = %event.id, outbox.topic = %event.topic, "outbox event names no stream; left unpublished");
                 continue;
             };
-            let payload = serde_json::to_vec(&event.payload)?;
+            let payload = event.payload.clone().into_bytes();
             publishes.push(async move {
                 let id = event.id.to_string();
                 let result = self

@@ -35,7 +35,7 @@ async fn envelopes(app: &TestApp, topic: &str) -> Vec<Envelope> {
         .unwrap()
         .into_iter()
         .filter(|event| event.topic == topic)
-        .map(|event| serde_json::from_value(event.payload).unwrap())
+        .map(|event| serde_json::from_str(&event.payload).unwrap())
         .collect()
 }
 

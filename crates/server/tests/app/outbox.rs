@@ -17,7 +17,7 @@ async fn relays_a_committed_event_once(app: &TestApp) {
             id: rally_store::new_id(),
             topic: "match.created".to_owned(),
             key: match_id.clone(),
-            payload: serde_json::json!({ "match_id": match_id }),
+            payload: serde_json::json!({ "match_id": match_id }).to_string(),
         })
         .await
         .unwrap();

@@ -26,7 +26,7 @@ fn event(ticket_id: Uuid, what: &str) -> NewEvent {
         id: new_id(),
         topic: "queue.updated".to_owned(),
         key: ticket_id.to_string(),
-        payload: json!({"what": what}),
+        payload: json!({"what": what}).to_string(),
     }
 }
 
@@ -38,7 +38,10 @@ async fn events_of(store: &Store, ticket_id: Uuid) -> Vec<String> {
         .unwrap()
         .into_iter()
         .filter(|e| e.key == ticket_id.to_string())
-        .map(|e| e.payload["what"].as_str().unwrap().to_owned())
+        .map(|e| {
+            let payload: serde_json::Value = serde_json::from_str(&e.payload).unwrap();
+            payload["what"].as_str().unwrap().to_owned()
+        })
         .collect()
 }
 

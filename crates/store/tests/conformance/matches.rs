@@ -61,7 +61,7 @@ conformance! {
             id: new_id(),
             topic: "match.created".to_owned(),
             key: id.to_string(),
-            payload: json!({"match_id": id}),
+            payload: json!({"match_id": id}).to_string(),
         };
 
         let dropped = new_match(store.now(), vec![participant(a.id, 0), participant(b.id, 1)]);

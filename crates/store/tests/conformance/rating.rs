@@ -80,7 +80,7 @@ conformance! {
         }])
         .await
         .unwrap();
-        let event = |n: u8| NewEvent { id: new_id(), topic: "rating.updated".to_owned(), key: format!("k{n}"), payload: serde_json::json!({"n": n}) };
+        let event = |n: u8| NewEvent { id: new_id(), topic: "rating.updated".to_owned(), key: format!("k{n}"), payload: serde_json::json!({"n": n}).to_string() };
         tx.enqueue_all(&[event(1), event(2)]).await.unwrap();
         tx.commit().await.unwrap();
 
@@ -107,5 +107,31 @@ conformance! {
         tx.lock_ratings(&[(key.clone(), RatingValue::new(25.0, 8.0))]).await.unwrap();
         let bad = RatingValue::new(25.0, 0.0);
         assert_eq!(invalid(tx.write_ratings(&[RatingWrite { key, value: bad, games: 1 }]).await), "ratings_uncertainty_positive");
+    }
+
+    async fn a_batch_writes_only_the_ratings_it_locked(store: &Store) {
+        let (a, b) = (player(store, "locked").await, player(store, "unlocked").await);
+        let season = store.start_season(new_id(), "S").await.unwrap();
+        let key = |player_id| RatingKey { player_id, season_id: season.id, mode: "duel".to_owned() };
+        let start = RatingValue::new(25.0, 8.0);
+        let mut other = store.begin().await.unwrap();
+        other.lock_ratings(&[(key(b.id), start)]).await.unwrap();
+        other.commit().await.unwrap();
+
+        let mut tx = store.begin().await.unwrap();
+        tx.lock_ratings(&[(key(a.id), start)]).await.unwrap();
+        let value = RatingValue::new(27.0, 7.0);
+        let both = [RatingWrite { key: key(a.id), value, games: 1 }, RatingWrite { key: key(b.id), value, games: 1 }];
+        assert_eq!(invalid(tx.write_ratings(&both).await), "ratings_locked", "b's rating was locked by another transaction");
+        tx.rollback().await.unwrap();
+        let b_rating = store.rating(&key(b.id)).await.unwrap().unwrap();
+        assert_eq!((b_rating.mean, b_rating.games), (25.0, 0), "nothing written");
+
+        let mut tx = store.begin().await.unwrap();
+        tx.lock_ratings(&[(key(a.id), start)]).await.unwrap();
+        tx.write_ratings(&both[..1]).await.unwrap();
+        tx.commit().await.unwrap();
+        let a_rating = store.rating(&key(a.id)).await.unwrap().unwrap();
+        assert_eq!((a_rating.mean, a_rating.games), (27.0, 1));
     }
 }

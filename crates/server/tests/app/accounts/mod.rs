@@ -104,16 +104,14 @@ pub async fn outbox(app: &TestApp, topic: &str) -> Vec<Value> {
         .into_iter()
         .filter(|event| event.topic == topic)
         .map(|event| {
+            let payload: Value = serde_json::from_str(&event.payload).unwrap();
+            assert_eq!(payload["type"], topic, "an event's type names its stream");
             assert_eq!(
-                event.payload["type"], topic,
-                "an event's type names its stream"
-            );
-            assert_eq!(
-                event.payload["id"],
+                payload["id"],
                 event.id.to_string(),
                 "the envelope's id is the outbox id"
             );
-            event.payload["data"].clone()
+            payload["data"].clone()
         })
         .collect()
 }
