@@ -76,6 +76,9 @@ impl From<sqlx::Error> for StoreError {
 }
 
 fn from_database_error(db: Box<dyn DatabaseError>) -> StoreError {
+    if lost_connection(db.as_ref()) {
+        return StoreError::Unavailable(db.message().to_owned());
+    }
     match db.kind() {
         ErrorKind::UniqueViolation | ErrorKind::ForeignKeyViolation => StoreError::Conflict {
             constraint: constraint_name(db.as_ref()).into_owned(),
@@ -85,6 +88,14 @@ fn from_database_error(db: Box<dyn DatabaseError>) -> StoreError {
         },
         _ => StoreError::Database(sqlx::Error::Database(db)),
     }
+}
+
+/// PostgreSQL ended the connection or cannot take it (restarting, shutting down, an operator's
+/// `pg_terminate_backend`): SQLSTATE class 08 (connection exception) and 57P01 to 57P03. The
+/// next connection may well work: the caller answers 503 and the client retries.
+fn lost_connection(db: &dyn DatabaseError) -> bool {
+    db.code()
+        .is_some_and(|code| code.starts_with("08") || matches!(&*code, "57P01" | "57P02" | "57P03"))
 }
 
 /// The constraint's name: PostgreSQL reports it; SQLite only says it in the message.

@@ -138,9 +138,16 @@ impl Store {
             let options = PgConnectOptions::from_str(url)
                 .map_err(|e| StoreError::Url(format!("not a PostgreSQL url: {e}")))?
                 .options([("plan_cache_mode", "force_generic_plan")]);
+            // No round trip to test a connection as it is taken from the pool: sqlx already
+            // tests each one as it is given back (one round trip of its own, off the request's
+            // path), so the test on taking it only caught a connection that died while idle,
+            // at the price of a round trip before every statement and transaction. A
+            // connection that died idle (PostgreSQL restarted) fails its one statement with
+            // `Unavailable`, a 503 the client retries, and is dropped.
             let pool = PgPoolOptions::new()
                 .max_connections(10)
                 .acquire_timeout(wait)
+                .test_before_acquire(false)
                 .connect_lazy_with(options);
             Ok(Store {
                 pool: Pool::Postgres(pool),

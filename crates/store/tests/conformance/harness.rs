@@ -28,6 +28,14 @@ enum Cleanup {
 }
 
 impl TestDb {
+    /// The name of the PostgreSQL database, `None` on SQLite.
+    pub fn postgres_name(&self) -> Option<&str> {
+        match &self.cleanup {
+            Cleanup::Postgres { name, .. } => Some(name),
+            Cleanup::Sqlite(_) => None,
+        }
+    }
+
     pub async fn sqlite() -> TestDb {
         let path = std::env::temp_dir()
             .join("rally-store-tests")

@@ -4,10 +4,11 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use rally_store::{Store, StoreError};
+use sqlx::Connection;
 use tokio::net::{TcpSocket, TcpStream};
 use tokio::task::JoinSet;
 
-use crate::harness::admin_url;
+use crate::harness::{TestDb, admin_url};
 
 /// A TCP relay in front of PostgreSQL: stopping it is PostgreSQL going down for the store.
 struct Relay {
@@ -114,4 +115,40 @@ async fn ping_works_again_after_postgres_comes_back_without_a_new_store() {
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
     panic!("the store did not recover after PostgreSQL came back: {last:?}");
+}
+
+#[tokio::test]
+async fn connections_ended_while_idle_are_unavailable_never_an_error_and_the_store_recovers() {
+    let db = TestDb::postgres().await;
+    let store = &db.store;
+    // A few connections idle in the pool.
+    let pings = tokio::join!(store.ping(), store.ping(), store.ping(), store.ping());
+    assert!(
+        pings.0.is_ok() && pings.1.is_ok() && pings.2.is_ok() && pings.3.is_ok(),
+        "{pings:?}"
+    );
+
+    // As a restart or an operator would: PostgreSQL ends every connection of the database.
+    let mut admin = sqlx::PgConnection::connect(&admin_url()).await.unwrap();
+    let ended: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = $1 AND pid <> pg_backend_pid()) AS t",
+    )
+    .bind(db.postgres_name().unwrap())
+    .fetch_one(&mut admin)
+    .await
+    .unwrap();
+    assert!(ended >= 1, "the pool had connections to end");
+
+    // Each dead connection fails one statement as unavailable (a 503), never as another
+    // error (a 500); then the store works again without a restart.
+    let mut unavailable = 0;
+    for _ in 0..20 {
+        match store.ping().await {
+            Ok(_) => return,
+            Err(StoreError::Unavailable(_)) => unavailable += 1,
+            Err(other) => panic!("a lost connection must read as unavailable: {other:?}"),
+        }
+    }
+    panic!("the store did not recover: {unavailable} statements in a row were unavailable");
 }
