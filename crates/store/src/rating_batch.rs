@@ -218,10 +218,12 @@ impl Transaction {
         }
     }
 
-    /// Writes ratings locked by [`Transaction::lock_ratings`], one write per key.
-    /// [`StoreError::Invalid`] when a mean is not finite, an uncertainty not positive, or a
-    /// volatility not in (0, 10], or when a rating was not locked by this transaction: then
-    /// nothing of the transaction should be committed.
+    /// Writes ratings locked by [`Transaction::lock_ratings`], one write per key, and each
+    /// once per lock (a rating written is locked again before it is written again: the write
+    /// moved its row). [`StoreError::Invalid`] when a mean is not finite, an uncertainty not
+    /// positive, or a volatility not in (0, 10], or (`ratings_locked`) when a rating was not
+    /// locked by this transaction or was written since: then nothing of the transaction should
+    /// be committed.
     pub async fn write_ratings(&mut self, writes: &[RatingWrite]) -> Result<(), StoreError> {
         let now = self.now();
         let unlocked = || StoreError::Invalid {
@@ -276,6 +278,11 @@ impl Transaction {
                         .await?;
                 }
             }
+        }
+        // A row written has moved: it is locked (read) again before it is written again.
+        for w in writes {
+            self.rating_places
+                .remove(&(w.key.player_id, w.key.season_id, w.key.mode.clone()));
         }
         Ok(())
     }

@@ -130,8 +130,13 @@ conformance! {
         let mut tx = store.begin().await.unwrap();
         tx.lock_ratings(&[(key(a.id), start)]).await.unwrap();
         tx.write_ratings(&both[..1]).await.unwrap();
+        let again = [RatingWrite { key: key(a.id), value: RatingValue::new(29.0, 6.0), games: 2 }];
+        assert_eq!(invalid(tx.write_ratings(&again).await), "ratings_locked", "written since its lock");
+        let relocked = tx.lock_ratings(&[(key(a.id), start)]).await.unwrap();
+        assert_eq!(relocked[0].mean, 27.0, "the transaction reads its own write");
+        tx.write_ratings(&again).await.unwrap();
         tx.commit().await.unwrap();
         let a_rating = store.rating(&key(a.id)).await.unwrap().unwrap();
-        assert_eq!((a_rating.mean, a_rating.games), (27.0, 1));
+        assert_eq!((a_rating.mean, a_rating.games), (29.0, 2));
     }
 }
