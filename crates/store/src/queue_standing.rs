@@ -47,31 +47,20 @@ const SELECT_ONE: &str = concat!(standings_of!(), "WHERE p.id = $1");
 
 impl Store {
     /// How queueing sees each player of `players` that exists (in no order) for a queue of
-    /// `mode`: one query on PostgreSQL, one per player on SQLite.
-    ///
-    /// One player (a solo queue, the common case) is read by id alone on PostgreSQL too. It
-    /// was split out when PostgreSQL planned the array query afresh on every execution; since
-    /// the store's connections force generic plans (see [`Store::connect`]) that reason is gone
-    /// and the split only saves the array.
+    /// `mode`: one query on PostgreSQL (planned once per connection: the store's connections
+    /// force generic plans, see [`Store::connect`]), one per player on SQLite.
     pub async fn queue_standings(
         &self,
         players: &[Uuid],
         mode: &str,
     ) -> Result<Vec<QueueStanding>, StoreError> {
-        match (&self.pool, players) {
-            (Pool::Postgres(pool), [player]) => Ok(sqlx::query_as::<_, QueueStanding>(SELECT_ONE)
-                .bind(player)
-                .bind(mode)
-                .fetch_optional(pool)
-                .await?
-                .into_iter()
-                .collect()),
-            (Pool::Postgres(pool), _) => Ok(sqlx::query_as::<_, QueueStanding>(SELECT_ALL)
+        match &self.pool {
+            Pool::Postgres(pool) => Ok(sqlx::query_as::<_, QueueStanding>(SELECT_ALL)
                 .bind(players)
                 .bind(mode)
                 .fetch_all(pool)
                 .await?),
-            (Pool::Sqlite(pool), _) => {
+            Pool::Sqlite(pool) => {
                 let mut all = Vec::with_capacity(players.len());
                 for player in players {
                     let standing = sqlx::query_as::<_, QueueStanding>(SELECT_ONE)
