@@ -47,20 +47,33 @@ const SELECT_ONE: &str = concat!(standings_of!(), "WHERE p.id = $1");
 
 impl Store {
     /// How queueing sees each player of `players` that exists (in no order) for a queue of
-    /// `mode`: one query on PostgreSQL (planned once per connection: the store's connections
-    /// force generic plans, see [`Store::connect`]), one per player on SQLite.
+    /// `mode`: one query on PostgreSQL, one per player on SQLite.
+    ///
+    /// One player (a solo queue, the common case) is read by id alone on PostgreSQL too, and
+    /// must stay so: the store's connections force generic plans (see [`Store::connect`]), and
+    /// the generic plan of the array query expects ten players, so while `ratings` is small it
+    /// joins them by hashing a sequential scan of the whole table, a plan the connection then
+    /// keeps as the table grows. Under `rally bench loop` that made the read 8 ms on average
+    /// and up to 650 ms, and the node shed requests; read by id, it is an index lookup.
     pub async fn queue_standings(
         &self,
         players: &[Uuid],
         mode: &str,
     ) -> Result<Vec<QueueStanding>, StoreError> {
-        match &self.pool {
-            Pool::Postgres(pool) => Ok(sqlx::query_as::<_, QueueStanding>(SELECT_ALL)
+        match (&self.pool, players) {
+            (Pool::Postgres(pool), [player]) => Ok(sqlx::query_as::<_, QueueStanding>(SELECT_ONE)
+                .bind(player)
+                .bind(mode)
+                .fetch_optional(pool)
+                .await?
+                .into_iter()
+                .collect()),
+            (Pool::Postgres(pool), _) => Ok(sqlx::query_as::<_, QueueStanding>(SELECT_ALL)
                 .bind(players)
                 .bind(mode)
                 .fetch_all(pool)
                 .await?),
-            Pool::Sqlite(pool) => {
+            (Pool::Sqlite(pool), _) => {
                 let mut all = Vec::with_capacity(players.len());
                 for player in players {
                     let standing = sqlx::query_as::<_, QueueStanding>(SELECT_ONE)
