@@ -19,6 +19,9 @@ pub struct Reply {
     pub status: StatusCode,
     /// The body, parsed.
     pub body: Value,
+    /// How long the node asked the caller to wait before trying again (`Retry-After`, in
+    /// seconds), when it said.
+    pub retry_after: Option<Duration>,
 }
 
 /// JSON calls to one node. Cloning is cheap and shares the connections.
@@ -63,13 +66,23 @@ impl HttpClient {
         }
         let response = request.send().await?;
         let status = response.status();
+        let retry_after = response
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(Duration::from_secs);
         let bytes = response.bytes().await?;
         let body = if bytes.is_empty() {
             Value::Null
         } else {
             serde_json::from_slice(&bytes).unwrap_or(Value::Null)
         };
-        Ok(Reply { status, body })
+        Ok(Reply {
+            status,
+            body,
+            retry_after,
+        })
     }
 
     /// A `GET` whose body is text (`/metrics`).

@@ -27,7 +27,7 @@ use tokio::{sync::mpsc, time::Instant};
 use uuid::Uuid;
 
 use crate::{
-    client::HttpClient,
+    client::{HttpClient, Reply},
     latency::{Latency, LatencyRecorder},
     node::{BenchNode, node_settings, tokens},
     player::{BenchPlayer, create_players},
@@ -41,8 +41,44 @@ const PUSH_WITHIN: Duration = Duration::from_secs(30);
 /// How often PostgreSQL is vacuumed and analyzed during the run, standing in for autovacuum
 /// (see [`crate::fill::vacuum_every`]).
 const VACUUM_EVERY: Duration = Duration::from_secs(10);
-/// How long a player waits before trying a refused call again.
+/// How long a player waits before queueing again when its last match's result is still being
+/// applied, or after an error.
 const RETRY_AFTER: Duration = Duration::from_millis(50);
+
+/// A call the node refused for now (503 or 429), with the wait it asked for: the player (or
+/// its game server) waits that long before trying again, as Rally's clients do, rather than
+/// adding to the load that made the node refuse.
+#[derive(Debug)]
+struct Refused {
+    status: StatusCode,
+    after: Duration,
+}
+
+impl fmt::Display for Refused {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "refused with {}; retry after {:?}",
+            self.status, self.after
+        )
+    }
+}
+
+impl std::error::Error for Refused {}
+
+impl Refused {
+    /// The refusal `reply` is, if it is one.
+    fn of(reply: &Reply) -> Option<Refused> {
+        let refused = matches!(
+            reply.status,
+            StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS
+        );
+        refused.then(|| Refused {
+            status: reply.status,
+            after: reply.retry_after.unwrap_or(RETRY_AFTER),
+        })
+    }
+}
 
 /// Options of `rally bench loop`.
 #[derive(Debug, Clone, clap::Args)]
@@ -282,9 +318,12 @@ async fn play(run: Arc<Run>, player: BenchPlayer, mut pushes: mpsc::UnboundedRec
         match play_once(&run, &player, &mut pushes).await {
             Ok(true) => tokio::time::sleep(run.think).await,
             Ok(false) => tokio::time::sleep(RETRY_AFTER).await,
-            Err(_) => {
+            Err(error) => {
                 run.errors.fetch_add(1, Ordering::Relaxed);
-                tokio::time::sleep(RETRY_AFTER).await;
+                let wait = error
+                    .downcast_ref::<Refused>()
+                    .map_or(RETRY_AFTER, |r| r.after);
+                tokio::time::sleep(wait).await;
             }
         }
     }
@@ -312,6 +351,7 @@ async fn play_once(
         (StatusCode::CREATED, _) => {}
         // The last match's result is still being applied: not an error, try again.
         (_, Some("in_match")) => return Ok(false),
+        _ if let Some(refused) = Refused::of(&reply) => return Err(refused.into()),
         (status, _) => bail!("queueing answered {status}: {}", reply.body),
     }
     // `session.ready` travels apart from `match.found` and may overtake it: kept, it means the
@@ -372,25 +412,40 @@ async fn next_push(
 }
 
 /// The game server's part: a heartbeat, then the result (team 0 wins; the same report again
-/// is answered as the first).
+/// is answered as the first). Like a game server, it tries a refused call again after the
+/// wait the node asked for, until the run ends: a result dropped would leave both players in
+/// the match until its session is abandoned.
 async fn report(run: &Run, match_id: Uuid) -> anyhow::Result<()> {
     let base = format!("/v1/server/sessions/{match_id}");
     let result = first_team_wins();
-    let key = Some(run.server_key.as_str());
-    let beat = run
-        .client
-        .call(Method::POST, &format!("{base}/heartbeat"), key, None)
-        .await?;
+    let beat = server_call(run, &format!("{base}/heartbeat"), None).await?;
     // The other player of the match may have reported its result already.
     if beat.status != StatusCode::OK && beat.body["code"] != "session_not_running" {
         bail!("the heartbeat answered {}: {}", beat.status, beat.body);
     }
-    let reply = run
-        .client
-        .call(Method::POST, &format!("{base}/result"), key, Some(&result))
-        .await?;
+    let reply = server_call(run, &format!("{base}/result"), Some(&result)).await?;
     if reply.status != StatusCode::OK {
         bail!("the result answered {}: {}", reply.status, reply.body);
     }
     Ok(())
+}
+
+/// A game server's `POST` on `path`, tried again while the node refuses it for now; each
+/// refusal counts as an error of the run.
+async fn server_call(
+    run: &Run,
+    path: &str,
+    body: Option<&serde_json::Value>,
+) -> anyhow::Result<Reply> {
+    let key = Some(run.server_key.as_str());
+    loop {
+        let reply = run.client.call(Method::POST, path, key, body).await?;
+        match Refused::of(&reply) {
+            Some(refused) if Instant::now() + refused.after < run.deadline => {
+                run.errors.fetch_add(1, Ordering::Relaxed);
+                tokio::time::sleep(refused.after).await;
+            }
+            _ => return Ok(reply),
+        }
+    }
 }

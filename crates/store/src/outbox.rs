@@ -51,7 +51,14 @@ const SELECT_UNPUBLISHED: &str = "SELECT id, topic, key, payload, created_at, pu
      attempts FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $1";
 /// The advisory lock of the outbox relay's turn (a fixed key: the bytes of `rally.ob`).
 const RELAY_LOCK: i64 = 0x7261_6c6c_792e_6f62;
-const TRY_RELAY_LOCK: &str = "SELECT pg_try_advisory_xact_lock($1)";
+/// Takes the turn and reads the batch in one round trip: one row with `held` false (and no
+/// event) while another relay holds the turn, else one row per event, or one row with no
+/// event when there is none.
+/// (Materialized: the lock is tried once, not folded into the join and tried per event.)
+const TAKE_TURN: &str = "WITH t AS MATERIALIZED (SELECT pg_try_advisory_xact_lock($1) AS held) \
+     SELECT t.held, o.id, o.topic, o.key, o.payload, o.created_at, o.published_at, o.attempts \
+     FROM t LEFT JOIN LATERAL \
+     (SELECT * FROM outbox WHERE published_at IS NULL ORDER BY id LIMIT $2) o ON t.held";
 const MARK_PUBLISHED: &str =
     "UPDATE outbox SET published_at = $2 WHERE id = $1 AND published_at IS NULL";
 const COUNT_ATTEMPT: &str =
@@ -113,50 +120,115 @@ impl Transaction {
     }
 }
 
-/// One relay's turn at publishing the outbox, from [`Store::outbox_turn`]: while it is held no
-/// other relay of the deployment takes one, so the events are published in the outbox's order
-/// and each once. On PostgreSQL it is a transaction holding an advisory lock, released when the
-/// turn ends (or, dropped, when its connection's queued rollback runs); on SQLite, whose store
-/// one process owns, every turn is granted.
+/// One relay's turn at publishing the outbox, from [`Store::outbox_turn`], with the oldest
+/// events not yet published: while it is held no other relay of the deployment takes one, so
+/// the events are published in the outbox's order and each once. On PostgreSQL it is one
+/// transaction holding an advisory lock: the turn is taken and the batch read in one
+/// statement, and [`OutboxTurn::end`] marks what was published and releases the lock in the
+/// same transaction (a turn dropped instead ends with its connection's queued rollback,
+/// marking nothing). On SQLite, whose store one process owns, every turn is granted.
 #[derive(Debug)]
 pub struct OutboxTurn {
     lock: Option<Transaction>,
+    store: Store,
+    events: Vec<OutboxEvent>,
+}
+
+/// A row of [`TAKE_TURN`].
+#[derive(sqlx::FromRow)]
+struct TurnRow {
+    held: bool,
+    id: Option<Uuid>,
+    topic: Option<String>,
+    key: Option<String>,
+    payload: Option<String>,
+    created_at: Option<Timestamp>,
+    published_at: Option<Timestamp>,
+    attempts: Option<i32>,
+}
+
+impl TurnRow {
+    fn event(self) -> Option<OutboxEvent> {
+        Some(OutboxEvent {
+            id: self.id?,
+            topic: self.topic?,
+            key: self.key?,
+            payload: self.payload?,
+            created_at: self.created_at?,
+            published_at: self.published_at,
+            attempts: self.attempts?,
+        })
+    }
 }
 
 impl OutboxTurn {
-    /// Ends the turn: another relay may take the next.
-    pub async fn end(self) -> Result<(), StoreError> {
-        match self.lock {
-            Some(lock) => lock.rollback().await,
-            None => Ok(()),
+    /// The events of this turn, oldest first.
+    pub fn events(&self) -> &[OutboxEvent] {
+        &self.events
+    }
+
+    /// Ends the turn, marking `published` as published and counting a failed attempt on each
+    /// of `failed`; another relay may take the next.
+    pub async fn end(self, published: &[Uuid], failed: &[Uuid]) -> Result<(), StoreError> {
+        let Some(mut tx) = self.lock else {
+            self.store.mark_published(published).await?;
+            self.store.record_failed_attempt(failed).await?;
+            return Ok(());
+        };
+        if published.is_empty() && failed.is_empty() {
+            return tx.rollback().await;
         }
+        let now = tx.now();
+        if let crate::transaction::Inner::Postgres(conn) = &mut tx.inner {
+            if !published.is_empty() {
+                sqlx::query(MARK_ALL_PUBLISHED)
+                    .bind(published)
+                    .bind(now)
+                    .execute(&mut **conn)
+                    .await?;
+            }
+            if !failed.is_empty() {
+                sqlx::query(COUNT_ALL_ATTEMPTS)
+                    .bind(failed)
+                    .execute(&mut **conn)
+                    .await?;
+            }
+        }
+        tx.commit().await
     }
 }
 
 impl Store {
-    /// A turn at publishing the outbox, or `None` while another relay holds one. The turn
-    /// orders relays, not the reads and writes of the pass, which go through the store as
-    /// usual ([`Store::next_unpublished`], [`Store::mark_published`]) and must be done before
-    /// the turn ends.
-    pub async fn outbox_turn(&self) -> Result<Option<OutboxTurn>, StoreError> {
+    /// A turn at publishing the outbox with its oldest `limit` unpublished events, or `None`
+    /// while another relay holds one.
+    pub async fn outbox_turn(&self, limit: i64) -> Result<Option<OutboxTurn>, StoreError> {
         if self.backend() == crate::store::Backend::Sqlite {
-            return Ok(Some(OutboxTurn { lock: None }));
+            return Ok(Some(OutboxTurn {
+                lock: None,
+                store: self.clone(),
+                events: self.next_unpublished(limit).await?,
+            }));
         }
         let mut tx = self.begin().await?;
-        let held = match &mut tx.inner {
+        let rows = match &mut tx.inner {
             crate::transaction::Inner::Postgres(conn) => {
-                sqlx::query_scalar::<_, bool>(TRY_RELAY_LOCK)
+                sqlx::query_as::<_, TurnRow>(TAKE_TURN)
                     .bind(RELAY_LOCK)
-                    .fetch_one(&mut **conn)
+                    .bind(limit)
+                    .fetch_all(&mut **conn)
                     .await?
             }
-            crate::transaction::Inner::Sqlite(_) => true,
+            crate::transaction::Inner::Sqlite(_) => Vec::new(),
         };
-        if !held {
+        if !rows.first().is_some_and(|row| row.held) {
             tx.rollback().await?;
             return Ok(None);
         }
-        Ok(Some(OutboxTurn { lock: Some(tx) }))
+        Ok(Some(OutboxTurn {
+            lock: Some(tx),
+            store: self.clone(),
+            events: rows.into_iter().filter_map(TurnRow::event).collect(),
+        }))
     }
 
     /// [`Transaction::enqueue`] in a transaction of its own (for an event that describes no

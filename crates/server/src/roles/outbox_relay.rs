@@ -13,7 +13,8 @@
 use std::time::Duration;
 
 use rally_events::{Events, Stream};
-use rally_store::Store;
+use rally_store::{OutboxEvent, Store};
+use uuid::Uuid;
 
 use crate::backends::Backends;
 use tokio_util::sync::CancellationToken;
@@ -71,22 +72,30 @@ impl OutboxRelay {
     /// Publishes one batch in a turn of its own; returns how many events it published, or
     /// `None` when another relay holds the turn. The batch's publishes are in flight together
     /// (sent in outbox order, acknowledged in any order), so a batch costs about one round
-    /// trip to the stream rather than one per event.
+    /// trip to the stream rather than one per event; on PostgreSQL the turn, the read and the
+    /// marks are one transaction of four round trips.
     pub async fn pass(&self) -> anyhow::Result<Option<usize>> {
-        let Some(turn) = self.store.outbox_turn().await? else {
+        let Some(turn) = self.store.outbox_turn(BATCH).await? else {
             return Ok(None);
         };
-        // The turn ends whatever the batch did, so a failed pass does not hold up the others.
-        let published = self.publish_batch().await;
-        turn.end().await?;
-        published.map(Some)
+        let (published, failed, failure) = self.publish(turn.events()).await;
+        // The turn ends whatever the batch did, so a failed pass does not hold up the others:
+        // what was published is kept, the failures are counted, and the next pass retries them.
+        turn.end(&published, &failed).await?;
+        metrics::counter!("rally_outbox_published_total").increment(published.len() as u64);
+        match failure {
+            Some(error) => Err(error.into()),
+            None => Ok(Some(published.len())),
+        }
     }
 
-    /// Publishes the oldest unpublished events and marks them; how many it published.
-    async fn publish_batch(&self) -> anyhow::Result<usize> {
-        let batch = self.store.next_unpublished(BATCH).await?;
+    /// Publishes `batch`; the ids published, the ids that failed, and the first failure.
+    async fn publish(
+        &self,
+        batch: &[OutboxEvent],
+    ) -> (Vec<Uuid>, Vec<Uuid>, Option<rally_events::EventsError>) {
         let mut publishes = Vec::with_capacity(batch.len());
-        for event in &batch {
+        for event in batch {
             let Some(stream) = Stream::from_name(&event.topic) else {
                 tracing::error!(outbox.id = %event.id, outbox.topic = %event.topic, "outbox event names no stream; left unpublished");
                 continue;
@@ -117,13 +126,6 @@ impl OutboxRelay {
                 }
             }
         }
-        // Keep what was published, count the failures, and let the next pass retry them.
-        self.store.mark_published(&published).await?;
-        metrics::counter!("rally_outbox_published_total").increment(published.len() as u64);
-        if let Some(error) = failure {
-            self.store.record_failed_attempt(&failed).await?;
-            return Err(error.into());
-        }
-        Ok(published.len())
+        (published, failed, failure)
     }
 }

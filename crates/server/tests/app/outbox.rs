@@ -71,10 +71,13 @@ async fn the_relay_publishes_committed_events_once_on_postgres_and_nats() {
     ])
     .await;
     // While another node's relay holds the turn, this one publishes nothing.
-    let turn = app.state().backends().store.outbox_turn().await.unwrap();
+    let turn = app.state().backends().store.outbox_turn(1).await.unwrap();
     let relay = OutboxRelay::new(app.state().backends().clone());
     assert_eq!(relay.pass().await.unwrap(), None);
-    turn.expect("no other relay runs").end().await.unwrap();
+    turn.expect("no other relay runs")
+        .end(&[], &[])
+        .await
+        .unwrap();
     relays_a_committed_event_once(&app).await;
     app.state()
         .backends()

@@ -38,16 +38,46 @@ conformance! {
 
 conformance! {
     async fn one_relay_turn_at_a_time_where_many_processes_share_the_store(store: &Store) {
-        let turn = store.outbox_turn().await.unwrap().expect("no turn is held");
-        let second = store.outbox_turn().await.unwrap();
+        let turn = store.outbox_turn(10).await.unwrap().expect("no turn is held");
+        let second = store.outbox_turn(10).await.unwrap();
         match store.backend() {
             // Many nodes relay one PostgreSQL outbox: the second waits for the first to end.
             rally_store::Backend::Postgres => assert!(second.is_none(), "two turns at once"),
             // One process owns an SQLite store, and its writes are serialized anyway.
-            rally_store::Backend::Sqlite => second.expect("granted").end().await.unwrap(),
+            rally_store::Backend::Sqlite => second.expect("granted").end(&[], &[]).await.unwrap(),
         }
-        turn.end().await.unwrap();
-        let next = store.outbox_turn().await.unwrap().expect("the turn ended");
-        next.end().await.unwrap();
+        turn.end(&[], &[]).await.unwrap();
+        let next = store.outbox_turn(10).await.unwrap().expect("the turn ended");
+        next.end(&[], &[]).await.unwrap();
+    }
+}
+
+conformance! {
+    async fn a_turn_reads_the_oldest_events_and_its_end_keeps_what_it_published(store: &Store) {
+        let empty = store.outbox_turn(10).await.unwrap().expect("no turn is held");
+        assert!(empty.events().is_empty());
+        empty.end(&[], &[]).await.unwrap();
+
+        let mut ids = Vec::new();
+        for n in 0..3 {
+            ids.push(store.enqueue(&event(n)).await.unwrap());
+        }
+        let turn = store.outbox_turn(2).await.unwrap().expect("no turn is held");
+        assert_eq!(turn.events().iter().map(|e| e.id).collect::<Vec<_>>(), ids[..2]);
+        assert_eq!(turn.events()[1].payload, json!({"n": 1}).to_string());
+        turn.end(&ids[..1], &ids[1..2]).await.unwrap();
+
+        let rest = store.next_unpublished(10).await.unwrap();
+        assert_eq!(rest.iter().map(|e| e.id).collect::<Vec<_>>(), ids[1..]);
+        assert_eq!((rest[0].attempts, rest[1].attempts), (1, 0));
+
+        // A turn dropped without ending (a relay that stopped mid-pass) marks nothing.
+        let dropped = store.outbox_turn(10).await.unwrap().expect("no turn is held");
+        assert_eq!(dropped.events().len(), 2);
+        drop(dropped);
+        let left = store.next_unpublished(10).await.unwrap();
+        assert_eq!(left, rest);
+        store.mark_published(&ids[1..]).await.unwrap();
+        assert!(store.next_unpublished(10).await.unwrap().is_empty());
     }
 }
