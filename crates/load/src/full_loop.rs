@@ -2,9 +2,9 @@
 //! step takes them under that load.
 //!
 //! Each player holds its gateway socket and, until the deadline: queues for a duel, waits for
-//! `match.found` on its socket, then for `session.ready` of that match, then plays the game
-//! server's part (a heartbeat and the result; both players of a match report the same result,
-//! stored once) and queues again. The node runs every role, on SQLite or, with the three URLs,
+//! `match.found` on its socket, then for `session.ready` of that match, and queues again. The
+//! first player of a match's first team also plays the match's game server (a heartbeat and
+//! the result), so each match is reported once, as one game server reports it. The node runs every role, on SQLite or, with the three URLs,
 //! on PostgreSQL, Redis and NATS. Latencies are those the players see: from queueing to
 //! `match.found` (which includes up to a tick interval of waiting for the next round), and from
 //! `match.found` to `session.ready` (allocation and its push; zero when `session.ready` came
@@ -275,6 +275,8 @@ struct Push {
     ready: bool,
     match_id: Uuid,
     at: Instant,
+    /// On `match.found`: whether this player plays the match's game server.
+    hosts: bool,
 }
 
 /// Opens `player`'s socket; its `match.found` and `session.ready` pushes arrive on the channel.
@@ -284,6 +286,7 @@ async fn listen(
 ) -> anyhow::Result<mpsc::UnboundedReceiver<Push>> {
     let mut ws = open_socket(addr, &player.token).await?;
     let (sender, pushes) = mpsc::unbounded_channel();
+    let me = player.id.to_string();
     tokio::spawn(async move {
         while let Some((frame, at)) = next_frame(&mut ws).await {
             let ready = match frame["type"].as_str() {
@@ -297,11 +300,13 @@ async fn listen(
             else {
                 continue;
             };
+            let hosts = !ready && frame["data"]["teams"][0][0]["player_id"].as_str() == Some(&me);
             if sender
                 .send(Push {
                     ready,
                     match_id,
                     at,
+                    hosts,
                 })
                 .is_err()
             {
@@ -385,7 +390,9 @@ async fn play_once(
             recorder.record(ready.at.saturating_duration_since(found.at));
         }
     }
-    report(run, found.match_id).await?;
+    if found.hosts {
+        report(run, found.match_id).await?;
+    }
     Ok(true)
 }
 
@@ -411,16 +418,14 @@ async fn next_push(
     }
 }
 
-/// The game server's part: a heartbeat, then the result (team 0 wins; the same report again
-/// is answered as the first). Like a game server, it tries a refused call again after the
+/// The game server's part: a heartbeat, then the result (team 0 wins). Like a game server, it tries a refused call again after the
 /// wait the node asked for, until the run ends: a result dropped would leave both players in
 /// the match until its session is abandoned.
 async fn report(run: &Run, match_id: Uuid) -> anyhow::Result<()> {
     let base = format!("/v1/server/sessions/{match_id}");
     let result = first_team_wins();
     let beat = server_call(run, &format!("{base}/heartbeat"), None).await?;
-    // The other player of the match may have reported its result already.
-    if beat.status != StatusCode::OK && beat.body["code"] != "session_not_running" {
+    if beat.status != StatusCode::OK {
         bail!("the heartbeat answered {}: {}", beat.status, beat.body);
     }
     let reply = server_call(run, &format!("{base}/result"), Some(&result)).await?;
