@@ -29,7 +29,7 @@ use uuid::Uuid;
 use crate::{
     client::{HttpClient, Reply},
     latency::{Latency, LatencyRecorder},
-    node::{BenchNode, node_settings, tokens},
+    node::{BenchNode, delete_streams, node_settings, tokens},
     player::{BenchPlayer, create_players},
     queue::duel_request,
     soak::{first_team_wins, matches_made},
@@ -247,6 +247,10 @@ pub async fn full_loop(args: &LoopBenchArgs, exe: &Path) -> anyhow::Result<LoopR
     }
     let seconds = started.elapsed().as_secs_f64();
     let matches = matches_made(&client).await?.saturating_sub(matches_before);
+    drop(node);
+    if let Some((_, _, nats)) = backends {
+        delete_streams(nats, &namespace).await;
+    }
     let latency = |recorder: &Mutex<LatencyRecorder>| {
         recorder
             .lock()

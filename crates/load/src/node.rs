@@ -122,6 +122,14 @@ pub fn tokens(settings: &Settings) -> anyhow::Result<AccessTokens> {
     ))
 }
 
+/// Deletes the streams bench nodes made under `namespace` on `nats`, so runs do not pile up
+/// in JetStream. Best effort: a run's figures stand whether or not it succeeds.
+pub async fn delete_streams(nats: &str, namespace: &str) {
+    if let Ok(events) = rally_events::Events::nats(nats, namespace).await {
+        let _ = events.delete_streams().await;
+    }
+}
+
 /// A process's resident memory in bytes, where the platform says (Linux).
 pub fn rss(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;

@@ -22,7 +22,7 @@ use uuid::Uuid;
 use self::{party_load::party_load, sockets::open_sockets};
 use crate::{
     latency::Latency,
-    node::{BenchNode, node_settings, tokens},
+    node::{BenchNode, delete_streams, node_settings, tokens},
     player::create_players,
 };
 
@@ -233,8 +233,6 @@ async fn two_node_run(
     open_sockets(sockets.addr, &players, &pushes_tx).await?;
     let result = party_load(args, changes.addr, &players, pushes, Some(database)).await;
     drop((changes, sockets));
-    if let Ok(events) = rally_events::Events::nats(nats, &namespace).await {
-        let _ = events.delete_streams().await;
-    }
+    delete_streams(nats, &namespace).await;
     result
 }
