@@ -4,12 +4,12 @@
 //! Each player holds its gateway socket and, until the deadline: queues for a duel, waits for
 //! `match.found` on its socket, then for `session.ready` of that match, and queues again. The
 //! first player of a match's first team also plays the match's game server (a heartbeat and
-//! the result), so each match is reported once, as one game server reports it. The node runs every role, on SQLite or, with the three URLs,
-//! on PostgreSQL, Redis and NATS. Latencies are those the players see: from queueing to
-//! `match.found` (which includes up to a tick interval of waiting for the next round), and from
-//! `match.found` to `session.ready` (allocation and its push; zero when `session.ready` came
-//! first, as it may: the two travel apart), counted after a warm-up. On
-//! PostgreSQL the bench vacuums every ten seconds, as autovacuum would.
+//! the result), so each match is reported once, as one game server reports it. The node runs
+//! every role, on SQLite or, with the three URLs, on PostgreSQL, Redis and NATS. Latencies are
+//! those the players see: from queueing to `match.found` (which includes up to a tick interval
+//! of waiting for the next round), and from `match.found` to `session.ready` (allocation and
+//! its push; zero when `session.ready` came first, as it may: the two travel apart), counted
+//! after a warm-up. On PostgreSQL the bench vacuums every ten seconds, as autovacuum would.
 
 use std::{
     fmt,
@@ -422,9 +422,9 @@ async fn next_push(
     }
 }
 
-/// The game server's part: a heartbeat, then the result (team 0 wins). Like a game server, it tries a refused call again after the
-/// wait the node asked for, until the run ends: a result dropped would leave both players in
-/// the match until its session is abandoned.
+/// The game server's part: a heartbeat, then the result (team 0 wins). Like a game server, it
+/// tries a refused call again after the wait the node asked for, until the run ends: a result
+/// dropped would leave both players in the match until its session is abandoned.
 async fn report(run: &Run, match_id: Uuid) -> anyhow::Result<()> {
     let base = format!("/v1/server/sessions/{match_id}");
     let result = first_team_wins();
