@@ -129,9 +129,16 @@ impl Transaction {
 /// marking nothing). On SQLite, whose store one process owns, every turn is granted.
 #[derive(Debug)]
 pub struct OutboxTurn {
-    lock: Option<Transaction>,
-    store: Store,
+    held: Held,
     events: Vec<OutboxEvent>,
+}
+
+/// What holds a turn: the transaction with the lock (PostgreSQL), or the store its one
+/// process owns (SQLite), which marks the events when the turn ends.
+#[derive(Debug)]
+enum Held {
+    Lock(Transaction),
+    Owned(Store),
 }
 
 /// A row of [`TAKE_TURN`].
@@ -170,10 +177,13 @@ impl OutboxTurn {
     /// Ends the turn, marking `published` as published and counting a failed attempt on each
     /// of `failed`; another relay may take the next.
     pub async fn end(self, published: &[Uuid], failed: &[Uuid]) -> Result<(), StoreError> {
-        let Some(mut tx) = self.lock else {
-            self.store.mark_published(published).await?;
-            self.store.record_failed_attempt(failed).await?;
-            return Ok(());
+        let mut tx = match self.held {
+            Held::Lock(tx) => tx,
+            Held::Owned(store) => {
+                store.mark_published(published).await?;
+                store.record_failed_attempt(failed).await?;
+                return Ok(());
+            }
         };
         if published.is_empty() && failed.is_empty() {
             return tx.rollback().await;
@@ -204,8 +214,7 @@ impl Store {
     pub async fn outbox_turn(&self, limit: i64) -> Result<Option<OutboxTurn>, StoreError> {
         if self.backend() == crate::store::Backend::Sqlite {
             return Ok(Some(OutboxTurn {
-                lock: None,
-                store: self.clone(),
+                held: Held::Owned(self.clone()),
                 events: self.next_unpublished(limit).await?,
             }));
         }
@@ -225,8 +234,7 @@ impl Store {
             return Ok(None);
         }
         Ok(Some(OutboxTurn {
-            lock: Some(tx),
-            store: self.clone(),
+            held: Held::Lock(tx),
             events: rows.into_iter().filter_map(TurnRow::event).collect(),
         }))
     }

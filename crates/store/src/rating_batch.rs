@@ -28,7 +28,7 @@ use uuid::Uuid;
 
 use crate::error::StoreError;
 use crate::rating::{Rating, RatingKey, RatingValue, SELECT_ONE};
-use crate::transaction::{Inner, RatingPlaceKey, Transaction};
+use crate::transaction::{Inner, Transaction};
 
 /// A rating written back by [`Transaction::write_ratings`].
 #[derive(Clone, Debug, PartialEq)]
@@ -207,10 +207,7 @@ impl Transaction {
                         .fetch_one(&mut **tx)
                         .await?;
                     // The single writer holds every row: only the key is kept.
-                    self.rating_places.insert(
-                        (key.player_id, key.season_id, key.mode.clone()),
-                        String::new(),
-                    );
+                    self.rating_places.insert(key.clone(), String::new());
                     rows.push(row);
                 }
                 Ok(rows)
@@ -231,10 +228,7 @@ impl Transaction {
         };
         let places = writes
             .iter()
-            .map(|w| {
-                let key = (w.key.player_id, w.key.season_id, w.key.mode.clone());
-                self.rating_places.get(&key).map(String::as_str)
-            })
+            .map(|w| self.rating_places.get(&w.key).map(String::as_str))
             .collect::<Option<Vec<&str>>>()
             .ok_or_else(unlocked)?;
         match &mut self.inner {
@@ -281,8 +275,7 @@ impl Transaction {
         }
         // A row written has moved: it is locked (read) again before it is written again.
         for w in writes {
-            self.rating_places
-                .remove(&(w.key.player_id, w.key.season_id, w.key.mode.clone()));
+            self.rating_places.remove(&w.key);
         }
         Ok(())
     }
@@ -337,7 +330,7 @@ struct Locked {
 async fn lock_existing(
     tx: &mut sqlx::PgConnection,
     keys: &[(RatingKey, RatingValue)],
-    places: &mut HashMap<RatingPlaceKey, String>,
+    places: &mut HashMap<RatingKey, String>,
 ) -> Result<Vec<Rating>, StoreError> {
     let players: Vec<Uuid> = keys.iter().map(|(k, _)| k.player_id).collect();
     let seasons: Vec<Uuid> = keys.iter().map(|(k, _)| k.season_id).collect();
@@ -351,10 +344,12 @@ async fn lock_existing(
     Ok(locked
         .into_iter()
         .map(|Locked { rating, place }| {
-            places.insert(
-                (rating.player_id, rating.season_id, rating.mode.clone()),
-                place,
-            );
+            let key = RatingKey {
+                player_id: rating.player_id,
+                season_id: rating.season_id,
+                mode: rating.mode.clone(),
+            };
+            places.insert(key, place);
             rating
         })
         .collect())

@@ -5,9 +5,9 @@ use std::{collections::HashMap, sync::Arc};
 use rally_clock::Clock;
 use sqlx::{Postgres, Sqlite};
 use tokio::sync::{Notify, OwnedMutexGuard};
-use uuid::Uuid;
 
 use crate::error::StoreError;
+use crate::rating::RatingKey;
 use crate::timestamp::Timestamp;
 
 pub(crate) enum Inner {
@@ -31,11 +31,8 @@ pub struct Transaction {
     pub(crate) clock: Clock,
     /// On PostgreSQL: where each rating locked by [`Transaction::lock_ratings`] lies (its
     /// `ctid`, fixed while the lock is held), so the write goes straight to the row.
-    pub(crate) rating_places: HashMap<RatingPlaceKey, String>,
+    pub(crate) rating_places: HashMap<RatingKey, String>,
 }
-
-/// A locked rating's key in [`Transaction`]'s places: player, season and mode.
-pub(crate) type RatingPlaceKey = (Uuid, Uuid, String);
 
 impl std::fmt::Debug for Transaction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
