@@ -29,6 +29,7 @@
 //! - `party_invite`: invitations to a party and their expiry.
 //! - `ticket`: queue tickets and their members.
 //! - `matches`: matches and their participants.
+//! - `match_batch`: a matchmaker round's matches written together.
 //! - `backfill`: running matches' requests for players.
 //! - `season`: seasons (one active at a time).
 //! - `session`: game sessions, their state machine and its stored transitions.
@@ -161,6 +162,7 @@ mod backfill;
 mod ban;
 mod error;
 mod leaderboard;
+mod match_batch;
 mod matches;
 mod outbox;
 mod party;
@@ -185,6 +187,7 @@ pub use backfill::{Backfill, BackfillState, NewBackfill};
 pub use ban::{Ban, status_at};
 pub use error::{SQLITE_FOREIGN_KEY, StoreError, UnknownValue};
 pub use leaderboard::LeaderboardEntry;
+pub use match_batch::TicketClaim;
 pub use matches::{MatchRecord, MatchState, NewMatch, NewParticipant, Outcome, Participant};
 pub use outbox::{NewEvent, OutboxEvent, OutboxTurn};
 pub use party::{NewParty, Party, PartyMember, PartyState, ReadyCheckState};

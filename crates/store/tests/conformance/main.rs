@@ -11,6 +11,7 @@ mod backfill;
 mod ban;
 mod connection;
 mod leaderboard;
+mod match_batch;
 mod matches;
 mod outbox;
 mod party;

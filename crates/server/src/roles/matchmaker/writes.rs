@@ -1,21 +1,24 @@
-//! Writing what a tick produced: each match in one fenced transaction with its tickets, parties
-//! and `match.created`; timed-out tickets ended with `queue.cancelled`; and, when a write fails,
-//! the tickets that are still searching put back in the engine.
+//! Writing what a tick produced: the round's matches in one fenced transaction with their
+//! tickets, parties and `match.created`; timed-out tickets ended with `queue.cancelled`; and,
+//! when a write fails, the tickets that are still searching put back in the engine.
 
-use futures::future::join_all;
+use std::collections::{BTreeSet, HashSet};
+
 use rally_engine::{Match, Mode, TicketId, TimedOut};
 use rally_protocol::{
     event::Event,
     queue::{MatchFound, MatchPlayer},
 };
-use rally_store::{MatchState, NewMatch, NewParticipant, StoreError, TicketState, new_id};
+use rally_store::{
+    MatchState, NewMatch, NewParticipant, StoreError, TicketClaim, TicketState, new_id,
+};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::{Known, MatchmakerRole};
 
 use crate::{
-    bus,
+    bus::{self, Cause},
     matchmaking::{
         QueueError, engine_millis,
         queueing::{self, reason},
@@ -38,14 +41,25 @@ struct Prepared {
 const MAX_WAIT_SAMPLES: usize = 1024;
 
 impl MatchmakerRole {
-    /// Writes a round's matches, each in its own fenced transaction, all at once: they share
-    /// no ticket and no player, and one at a time a round with many matches spent its interval
-    /// waiting on the store (and players waited rounds for their match).
+    /// Writes a round's matches in one transaction, fenced by each queue they came from: a
+    /// transaction each spent a handful of round trips per match, and a round of a busy queue
+    /// had its matches queue for the store's connections (and their players wait for
+    /// `match.found`). A match one of whose tickets left the queue meanwhile is left out and
+    /// its other tickets go back; when the transaction fails, every ticket goes back.
     pub(super) async fn write_matches(&mut self, made: Vec<Match>) {
         let prepared: Vec<Prepared> = made.into_iter().filter_map(|m| self.prepare(m)).collect();
-        let written = join_all(prepared.iter().map(|p| self.store_match(p))).await;
-        for (prepared, result) in prepared.into_iter().zip(written) {
-            self.settle(prepared, result).await;
+        if prepared.is_empty() {
+            return;
+        }
+        let written = match self.store_round(&prepared).await {
+            Ok(written) => written,
+            Err(error) => {
+                tracing::warn!(error = %error, matches = prepared.len(), "cannot write a round's matches; their tickets go back");
+                vec![Written::Failed; prepared.len()]
+            }
+        };
+        for (prepared, written) in prepared.into_iter().zip(written) {
+            self.settle(prepared, written).await;
         }
     }
 
@@ -123,7 +137,7 @@ impl MatchmakerRole {
     }
 
     /// Takes in the outcome of a match's write: its tickets leave, or go back to the engine.
-    async fn settle(&mut self, prepared: Prepared, result: Result<(), WriteFailure>) {
+    async fn settle(&mut self, prepared: Prepared, written: Written) {
         let Prepared {
             mode,
             region,
@@ -133,8 +147,8 @@ impl MatchmakerRole {
             ..
         } = prepared;
         let now = new.created_at;
-        match result {
-            Ok(()) => {
+        match written {
+            Written::Stored => {
                 let now_ms = engine_millis(now);
                 for known in &tickets {
                     let waited = now_ms.0.saturating_sub(known.queued_at.0) as f64 / 1000.0;
@@ -154,18 +168,12 @@ impl MatchmakerRole {
                 metrics::histogram!("rally_match_quality", "mode" => mode.as_str().to_owned())
                     .record(quality);
             }
-            Err(WriteFailure::Fenced) => self.drop_queue(mode, "a newer owner wrote"),
-            // Given up by an earlier match of the round: its tickets left with it.
-            Err(_) if !self.owned.contains_key(&mode) => {}
-            Err(WriteFailure::TicketGone) => {
-                // A ticket left the queue as the match was made: the others go back, with
-                // their original enqueue time.
-                self.requeue(mode, &tickets).await;
-            }
-            Err(WriteFailure::Store(error)) => {
-                tracing::warn!(error = %error, "cannot write a match; its tickets go back");
-                self.requeue(mode, &tickets).await;
-            }
+            Written::Fenced => self.drop_queue(mode, "a newer owner wrote"),
+            // Given up with its queue: its tickets left with it.
+            Written::TicketGone | Written::Failed if !self.owned.contains_key(&mode) => {}
+            // A ticket left the queue as the match was made, or the round's write failed: the
+            // others go back, with their original enqueue time.
+            Written::TicketGone | Written::Failed => self.requeue(mode, &tickets).await,
         }
     }
 
@@ -182,25 +190,74 @@ impl MatchmakerRole {
         }
     }
 
-    async fn store_match(&self, prepared: &Prepared) -> Result<(), WriteFailure> {
-        let Prepared {
-            mode,
-            fence,
-            new,
-            tickets,
-            found,
-            ..
-        } = prepared;
+    /// Writes the round's matches whose queue is still this node's and whose tickets are all
+    /// still searching, in one transaction; what became of each.
+    async fn store_round(&self, prepared: &[Prepared]) -> Result<Vec<Written>, StoreError> {
         let mut tx = self.store.begin().await?;
-        match tx.fence_queue(mode.as_str(), *fence).await {
-            Err(StoreError::Fenced { .. }) => return Err(WriteFailure::Fenced),
-            other => other?,
+        let mut fenced = HashSet::new();
+        let fences: BTreeSet<(&str, u64)> = prepared
+            .iter()
+            .map(|p| (p.mode.as_str(), p.fence))
+            .collect();
+        for (mode, fence) in fences {
+            match tx.fence_queue(mode, fence).await {
+                Err(StoreError::Fenced { .. }) => {
+                    fenced.insert(mode);
+                }
+                other => other?,
+            }
         }
-        tx.create_match(new).await?;
-        claim_tickets(&mut tx, tickets, new.id).await?;
-        bus::outbox::enqueue(&mut tx, new.id, Event::MatchCreated(found.clone())).await?;
+        let admitted = |p: &&Prepared| !fenced.contains(p.mode.as_str());
+        let tickets: Vec<&Known> = prepared
+            .iter()
+            .filter(admitted)
+            .flat_map(|p| &p.tickets)
+            .collect();
+        tx.lock_parties(&parties(tickets.iter().copied())).await?;
+        let ids: Vec<Uuid> = tickets.iter().map(|k| k.id).collect();
+        let searching = tx.lock_searching_tickets(&ids).await?;
+        let written: Vec<Written> = prepared
+            .iter()
+            .map(|p| {
+                if fenced.contains(p.mode.as_str()) {
+                    Written::Fenced
+                } else if p.tickets.iter().all(|k| searching.contains(&k.id)) {
+                    Written::Stored
+                } else {
+                    Written::TicketGone
+                }
+            })
+            .collect();
+        let stored: Vec<&Prepared> = prepared
+            .iter()
+            .zip(&written)
+            .filter(|(_, w)| **w == Written::Stored)
+            .map(|(p, _)| p)
+            .collect();
+        let news: Vec<&NewMatch> = stored.iter().map(|p| &p.new).collect();
+        tx.create_matches(&news).await?;
+        let claims: Vec<TicketClaim> = stored
+            .iter()
+            .flat_map(|p| {
+                p.tickets.iter().map(|k| TicketClaim {
+                    ticket_id: k.id,
+                    match_id: p.new.id,
+                })
+            })
+            .collect();
+        tx.match_tickets(&claims).await?;
+        tx.free_parties(&parties(stored.iter().flat_map(|p| &p.tickets)))
+            .await?;
+        let events = stored
+            .iter()
+            .map(|p| {
+                let event = Event::MatchCreated(p.found.clone());
+                (p.new.id.to_string(), event, Cause::current())
+            })
+            .collect();
+        bus::outbox::enqueue_all(&mut tx, events).await?;
         tx.commit().await?;
-        Ok(())
+        Ok(written)
     }
 
     /// Ends the searching tickets the queue could not take (`queue_changed`); a ticket that
@@ -250,43 +307,50 @@ impl MatchmakerRole {
 }
 
 /// Moves the tickets from searching to matched into `match_id` and frees their parties, in
-/// `tx`. Their parties are locked first, in id order: a party change locks the party first
-/// too, so the two never wait on each other in opposite orders. A ticket no longer searching
-/// fails the whole write with [`WriteFailure::TicketGone`].
+/// `tx`. Their parties are locked first, then the tickets, each in id order, as every writer of
+/// them locks them. A ticket no longer searching fails the whole write with
+/// [`WriteFailure::TicketGone`].
 pub(super) async fn claim_tickets(
     tx: &mut rally_store::Transaction,
     tickets: &[Known],
     match_id: Uuid,
 ) -> Result<(), WriteFailure> {
-    let mut parties: Vec<Uuid> = tickets.iter().filter_map(|k| k.party_id).collect();
-    parties.sort_unstable();
-    parties.dedup();
-    for party_id in parties {
-        match tx.lock_party(party_id).await {
-            Ok(_) | Err(StoreError::NotFound) => {}
-            Err(error) => return Err(error.into()),
-        }
+    let parties = parties(tickets);
+    tx.lock_parties(&parties).await?;
+    let ids: Vec<Uuid> = tickets.iter().map(|k| k.id).collect();
+    let searching = tx.lock_searching_tickets(&ids).await?;
+    if !ids.iter().all(|id| searching.contains(id)) {
+        return Err(WriteFailure::TicketGone);
     }
-    for known in tickets {
-        match tx
-            .set_ticket_state(
-                known.id,
-                TicketState::Searching,
-                TicketState::Matched,
-                Some(match_id),
-                None,
-            )
-            .await
-        {
-            Ok(_) => {}
-            Err(StoreError::NotFound) => return Err(WriteFailure::TicketGone),
-            Err(error) => return Err(error.into()),
-        }
-        if let Some(party_id) = known.party_id {
-            tx.set_party_queued(party_id, false).await?;
-        }
-    }
+    let claims: Vec<TicketClaim> = ids
+        .iter()
+        .map(|&ticket_id| TicketClaim {
+            ticket_id,
+            match_id,
+        })
+        .collect();
+    tx.match_tickets(&claims).await?;
+    tx.free_parties(&parties).await?;
     Ok(())
+}
+
+/// The parties `tickets` were queued by, each once.
+fn parties<'a>(tickets: impl IntoIterator<Item = &'a Known>) -> Vec<Uuid> {
+    let parties: BTreeSet<Uuid> = tickets.into_iter().filter_map(|k| k.party_id).collect();
+    parties.into_iter().collect()
+}
+
+/// What became of one match of a round's write.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Written {
+    /// Stored with its tickets, its parties freed and `match.created` in the outbox.
+    Stored,
+    /// Its queue has a newer owner.
+    Fenced,
+    /// One of its tickets was no longer searching.
+    TicketGone,
+    /// The round's transaction failed.
+    Failed,
 }
 
 /// Why a match could not be written.
