@@ -77,12 +77,25 @@ const INSERT_TRANSITION: &str = "INSERT INTO session_transitions \
 const TRANSITION: &str = "UPDATE game_sessions SET state = $3, end_reason = $4, \
      endpoint = COALESCE($5, endpoint), updated_at = $6 WHERE match_id = $1 AND state = $2 \
      RETURNING match_id, state, end_reason, endpoint, created_at, updated_at";
+/// [`TRANSITION`] and its record in one statement (PostgreSQL).
+const TRANSITION_RECORDED: &str = "WITH moved AS (UPDATE game_sessions SET state = $3, \
+     end_reason = $4, endpoint = COALESCE($5, endpoint), updated_at = $6 \
+     WHERE match_id = $1 AND state = $2 \
+     RETURNING match_id, state, end_reason, endpoint, created_at, updated_at), \
+     recorded AS (INSERT INTO session_transitions (id, match_id, from_state, to_state, \
+     end_reason, at) SELECT $7, match_id, $2, $3, $4, $6 FROM moved) \
+     SELECT match_id, state, end_reason, endpoint, created_at, updated_at FROM moved";
 const SET_MATCH_STATE: &str = "UPDATE matches SET state = $3, \
      ended_at = CASE WHEN $3 IN ('completed', 'cancelled', 'failed') THEN $4 ELSE ended_at END \
      WHERE id = $1 AND state = $2";
+const END_MATCH: &str = "UPDATE matches SET state = $2, ended_at = $3 \
+     WHERE id = $1 AND state IN ('created', 'active')";
 const STORE_RESULT: &str = "UPDATE matches SET result = $2 WHERE id = $1 AND result IS NULL";
 const SET_OUTCOME: &str =
     "UPDATE match_participants SET outcome = $3 WHERE match_id = $1 AND player_id = $2";
+const SET_OUTCOMES: &str = "UPDATE match_participants p SET outcome = o.outcome \
+     FROM UNNEST($2::uuid[], $3::text[]) AS o(player_id, outcome) \
+     WHERE p.match_id = $1 AND p.player_id = o.player_id";
 const SELECT_LIVE: &str = "SELECT match_id, state, end_reason, endpoint, created_at, updated_at \
      FROM game_sessions WHERE state IN ('ready', 'active') AND match_id > $1 \
      ORDER BY match_id LIMIT $2";
@@ -129,20 +142,36 @@ impl Transaction {
         endpoint: Option<&str>,
     ) -> Result<GameSession, StoreError> {
         let now = self.now();
-        // The move first: a session not in `from` records nothing.
+        // PostgreSQL moves and records in one statement; on SQLite the move comes first, so a
+        // session not in `from` records nothing.
+        let recorded = match self.inner {
+            crate::transaction::Inner::Postgres(_) => Some(crate::new_id()),
+            crate::transaction::Inner::Sqlite(_) => None,
+        };
+        let statement = if recorded.is_some() {
+            TRANSITION_RECORDED
+        } else {
+            TRANSITION
+        };
         let moved = on_tx!(self, conn => {
-            sqlx::query_as::<_, GameSession>(TRANSITION)
+            let query = sqlx::query_as::<_, GameSession>(statement)
                 .bind(match_id)
                 .bind(from.as_str())
                 .bind(to.as_str())
                 .bind(end_reason.map(EndReason::as_str))
                 .bind(endpoint)
-                .bind(now)
-                .fetch_one(&mut *conn)
-                .await?
+                .bind(now);
+            match recorded {
+                Some(id) => query.bind(id),
+                None => query,
+            }
+            .fetch_one(&mut *conn)
+            .await?
         });
-        self.record_transition(match_id, Some(from), to, end_reason, now)
-            .await?;
+        if recorded.is_none() {
+            self.record_transition(match_id, Some(from), to, end_reason, now)
+                .await?;
+        }
         Ok(moved)
     }
 
@@ -206,21 +235,48 @@ impl Transaction {
         Ok(changed > 0)
     }
 
-    /// Records a participant's outcome (`win`, `loss`, `draw`, `left`).
-    pub async fn set_participant_outcome(
+    /// Ends a match still created or active with the end state `to` (`completed`,
+    /// `cancelled`, `failed`) at the transaction's time; whether it did.
+    pub async fn end_match(&mut self, match_id: Uuid, to: MatchState) -> Result<bool, StoreError> {
+        let now = self.now();
+        let changed = on_tx!(self, conn => {
+            sqlx::query(END_MATCH)
+                .bind(match_id)
+                .bind(to.as_str())
+                .bind(now)
+                .execute(&mut *conn)
+                .await?
+                .rows_affected()
+        });
+        Ok(changed > 0)
+    }
+
+    /// Records each participant's outcome (`win`, `loss`, `draw`, `left`) in the match.
+    pub async fn set_participant_outcomes(
         &mut self,
         match_id: Uuid,
-        player_id: Uuid,
-        outcome: crate::Outcome,
+        outcomes: &[(Uuid, crate::Outcome)],
     ) -> Result<(), StoreError> {
-        on_tx!(self, conn => {
-            sqlx::query(SET_OUTCOME)
-                .bind(match_id)
-                .bind(player_id)
-                .bind(outcome.as_str())
-                .execute(&mut *conn)
-                .await?;
-        });
+        match &mut self.inner {
+            crate::transaction::Inner::Postgres(tx) => {
+                sqlx::query(SET_OUTCOMES)
+                    .bind(match_id)
+                    .bind(outcomes.iter().map(|(p, _)| *p).collect::<Vec<_>>())
+                    .bind(outcomes.iter().map(|(_, o)| o.as_str()).collect::<Vec<_>>())
+                    .execute(&mut **tx)
+                    .await?;
+            }
+            crate::transaction::Inner::Sqlite(tx) => {
+                for (player_id, outcome) in outcomes {
+                    sqlx::query(SET_OUTCOME)
+                        .bind(match_id)
+                        .bind(player_id)
+                        .bind(outcome.as_str())
+                        .execute(&mut **tx)
+                        .await?;
+                }
+            }
+        }
         Ok(())
     }
 }

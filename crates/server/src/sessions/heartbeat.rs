@@ -134,10 +134,8 @@ pub async fn abandon(sessions: &Sessions, session: &GameSession) -> Result<bool,
         Err(StoreError::NotFound) => return Ok(false),
         Err(error) => return Err(error.into()),
     }
-    for from in [MatchState::Created, MatchState::Active] {
-        tx.set_match_state(session.match_id, from, MatchState::Cancelled)
-            .await?;
-    }
+    tx.end_match(session.match_id, MatchState::Cancelled)
+        .await?;
     let ended = SessionEnded {
         match_id: session.match_id,
         reason: "abandoned".to_owned(),

@@ -47,10 +47,7 @@ pub async fn report(
             Err(SessionsError::ResultConflict)
         };
     }
-    for (player_id, outcome) in &outcomes {
-        tx.set_participant_outcome(match_id, *player_id, *outcome)
-            .await?;
-    }
+    tx.set_participant_outcomes(match_id, &outcomes).await?;
     match tx
         .transition_session(
             match_id,
@@ -65,10 +62,7 @@ pub async fn report(
         Err(StoreError::NotFound) => return Err(SessionsError::SessionNotRunning),
         Err(error) => return Err(error.into()),
     }
-    for from in [MatchState::Created, MatchState::Active] {
-        tx.set_match_state(match_id, from, MatchState::Completed)
-            .await?;
-    }
+    tx.end_match(match_id, MatchState::Completed).await?;
     let completed = MatchCompleted {
         match_id,
         mode: record.mode,

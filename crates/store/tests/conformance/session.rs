@@ -2,7 +2,7 @@
 //! stored once; the endpoints' load.
 
 use rally_store::{
-    EndReason, MatchState, NewMatch, NewParticipant, SessionState, StoreError, new_id,
+    EndReason, MatchState, NewMatch, NewParticipant, Outcome, SessionState, StoreError, new_id,
 };
 use serde_json::json;
 
@@ -171,5 +171,27 @@ conformance! {
         assert_eq!(record.result, Some(json!({"winner": 0})));
         assert_eq!(record.state, MatchState::Completed);
         assert!(record.ended_at.is_some());
+    }
+
+    async fn a_match_ends_from_created_or_active_once_with_its_outcomes(store: &Store) {
+        let (created, active) = (a_match(store, "end_a").await, a_match(store, "end_b").await);
+        let player_of = |id| async move { store.match_participants(id).await.unwrap()[0].player_id };
+        let (a, b) = (player_of(created).await, player_of(active).await);
+        let mut tx = store.begin().await.unwrap();
+        assert!(tx.set_match_state(active, MatchState::Created, MatchState::Active).await.unwrap());
+        tx.set_participant_outcomes(created, &[(a, Outcome::Win), (b, Outcome::Loss)]).await.unwrap();
+        tx.set_participant_outcomes(active, &[(b, Outcome::Draw)]).await.unwrap();
+        assert!(tx.end_match(created, MatchState::Completed).await.unwrap());
+        assert!(tx.end_match(active, MatchState::Cancelled).await.unwrap());
+        assert!(!tx.end_match(created, MatchState::Failed).await.unwrap(), "ended already");
+        tx.commit().await.unwrap();
+        let ended = |id| async move { store.match_record(id).await.unwrap() };
+        assert_eq!(ended(created).await.state, MatchState::Completed);
+        assert_eq!(ended(active).await.state, MatchState::Cancelled);
+        assert!(ended(active).await.ended_at.is_some());
+        // Each outcome lands on its own match's participant only.
+        let outcome = |id| async move { store.match_participants(id).await.unwrap()[0].outcome };
+        assert_eq!(outcome(created).await, Some(Outcome::Win));
+        assert_eq!(outcome(active).await, Some(Outcome::Draw));
     }
 }
