@@ -171,6 +171,18 @@ impl State {
         }
     }
 
+    /// The values under `keys`, in their order, `None` where absent or expired: one round trip
+    /// on Redis (`MGET`) however many, for a pass over every running session.
+    pub async fn get_all(&self, keys: &[String]) -> Result<Vec<Option<Vec<u8>>>, StateError> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        match &self.backend {
+            Backend::Memory(m) => Ok(keys.iter().map(|key| m.get(key)).collect()),
+            Backend::Redis(r) => r.get_all(keys).await,
+        }
+    }
+
     /// Removes `key`; true when there was a live value.
     pub async fn delete(&self, key: &str) -> Result<bool, StateError> {
         match &self.backend {

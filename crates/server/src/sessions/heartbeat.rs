@@ -46,6 +46,22 @@ pub async fn deadline_passed(sessions: &Sessions, match_id: Uuid) -> Result<bool
         .is_none())
 }
 
+/// Of `match_ids`, in their order, whether each session's heartbeat deadline has passed: one
+/// call to the state backend for all of them.
+pub async fn deadlines_passed(
+    sessions: &Sessions,
+    match_ids: &[Uuid],
+) -> Result<Vec<bool>, SessionsError> {
+    let keys: Vec<String> = match_ids.iter().map(|&id| heartbeat_key(id)).collect();
+    Ok(sessions
+        .state
+        .get_all(&keys)
+        .await?
+        .iter()
+        .map(Option::is_none)
+        .collect())
+}
+
 /// A game server's heartbeat: the first moves the session to active; each renews its deadline.
 /// Once active, a heartbeat is one call to the state backend (the deadline renewed and read
 /// at once) and none to the store.

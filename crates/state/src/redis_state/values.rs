@@ -1,5 +1,5 @@
-//! Values with a TTL: plain `SET … PX`, `SET … NX PX`, `GET`, `DEL`, `GETEX … PX`, `PTTL`, and a
-//! compare-and-delete script.
+//! Values with a TTL: plain `SET … PX`, `SET … NX PX`, `GET`, `MGET`, `DEL`, `GETEX … PX`,
+//! `PTTL`, and a compare-and-delete script.
 
 use std::time::Duration;
 
@@ -51,6 +51,15 @@ impl RedisState {
     pub(crate) async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, StateError> {
         let key = self.key("v", key);
         self.bounded(|mut c| async move { redis::cmd("GET").arg(&key).query_async(&mut c).await })
+            .await
+    }
+
+    pub(crate) async fn get_all(
+        &self,
+        keys: &[String],
+    ) -> Result<Vec<Option<Vec<u8>>>, StateError> {
+        let keys: Vec<String> = keys.iter().map(|key| self.key("v", key)).collect();
+        self.bounded(|mut c| async move { redis::cmd("MGET").arg(&keys).query_async(&mut c).await })
             .await
     }
 

@@ -9,6 +9,7 @@ use crate::{conformance, eventually};
 conformance!(
     ping_answers_with_a_latency,
     a_value_can_be_set_read_and_deleted,
+    many_values_are_read_at_once_in_the_order_asked,
     delete_if_removes_only_the_value_it_names,
     a_value_is_gone_once_its_ttl_has_passed,
     renew_extends_a_live_value_and_cannot_revive_a_missing_one,
@@ -46,6 +47,22 @@ async fn a_value_can_be_set_read_and_deleted(state: &State) {
     assert!(!state.delete("presence:p1").await.unwrap());
     assert_eq!(state.get("presence:p1").await.unwrap(), None);
     assert_eq!(state.ttl("presence:p1").await.unwrap(), None);
+}
+
+async fn many_values_are_read_at_once_in_the_order_asked(state: &State) {
+    let ttl = Duration::from_secs(60);
+    assert!(state.get_all(&[]).await.unwrap().is_empty());
+    state.set_with_ttl("many:a", b"1", ttl).await.unwrap();
+    state.set_with_ttl("many:c", b"3", ttl).await.unwrap();
+    // A sorted set of the same name is another keyspace: not a value.
+    state.zadd("many:b", "member", 1.0).await.unwrap();
+    let keys = ["many:c", "many:b", "many:a", "many:c"].map(str::to_owned);
+    let values = state.get_all(&keys).await.unwrap();
+    let values: Vec<Option<&[u8]>> = values.iter().map(Option::as_deref).collect();
+    assert_eq!(
+        values,
+        [Some(&b"3"[..]), None, Some(&b"1"[..]), Some(&b"3"[..])]
+    );
 }
 
 async fn delete_if_removes_only_the_value_it_names(state: &State) {
