@@ -18,7 +18,7 @@ use std::{
         Arc, Mutex,
         atomic::{AtomicU64, Ordering},
     },
-    time::Duration,
+    time::{Duration, SystemTime},
 };
 
 use anyhow::bail;
@@ -34,6 +34,7 @@ use crate::{
     queue::duel_request,
     soak::{first_team_wins, matches_made},
     socket::{next_frame, open_socket},
+    stages::{Stage, stages},
 };
 
 /// How long a player waits for one push before it counts an error and queues again.
@@ -130,6 +131,9 @@ pub struct LoopReport {
     pub found_to_ready: Latency,
     /// Calls refused unexpectedly and pushes that never came.
     pub errors: u64,
+    /// On PostgreSQL, where the matches counted spent their time from being made to
+    /// `session.ready` leaving the node (the store's timestamps); empty on SQLite.
+    pub stages: Vec<Stage>,
 }
 
 impl fmt::Display for LoopReport {
@@ -157,6 +161,19 @@ impl fmt::Display for LoopReport {
                 ms(latency.p50),
                 ms(latency.p99),
                 ms(latency.max)
+            )?;
+        }
+        if !self.stages.is_empty() {
+            writeln!(
+                f,
+                "  from the match made to session.ready published, by stage:"
+            )?;
+        }
+        for stage in &self.stages {
+            writeln!(
+                f,
+                "    {:<27} ({} matches) p50 {:.1} ms  p99 {:.1} ms",
+                stage.name, stage.count, stage.p50_ms, stage.p99_ms
             )?;
         }
         Ok(())
@@ -218,6 +235,7 @@ pub async fn full_loop(args: &LoopBenchArgs, exe: &Path) -> anyhow::Result<LoopR
     }
     let matches_before = matches_made(&client).await?;
     let started = Instant::now();
+    let counted_since = SystemTime::now() + Duration::from_secs(args.warmup_s);
     let run = Arc::new(Run {
         client: client.clone(),
         server_key,
@@ -247,6 +265,10 @@ pub async fn full_loop(args: &LoopBenchArgs, exe: &Path) -> anyhow::Result<LoopR
     }
     let seconds = started.elapsed().as_secs_f64();
     let matches = matches_made(&client).await?.saturating_sub(matches_before);
+    let stages = match database {
+        Some(database) => stages(database, counted_since).await?,
+        None => Vec::new(),
+    };
     drop(node);
     if let Some((_, _, nats)) = backends {
         delete_streams(nats, &namespace).await;
@@ -270,6 +292,7 @@ pub async fn full_loop(args: &LoopBenchArgs, exe: &Path) -> anyhow::Result<LoopR
         queue_to_found: latency(&run.queue_to_found),
         found_to_ready: latency(&run.found_to_ready),
         errors: run.errors.load(Ordering::Relaxed),
+        stages,
     })
 }
 

@@ -33,6 +33,7 @@
 //! - [`client`]: JSON calls to a node over HTTP
 //! - [`socket`]: a player's gateway WebSocket
 //! - [`fill`]: many rated players written in a few statements
+//! - [`stages`](mod@stages): where a match's time went, from PostgreSQL's timestamps
 
 #![warn(missing_docs)]
 
@@ -53,6 +54,7 @@ pub mod queue;
 pub mod ratings;
 pub mod soak;
 pub mod socket;
+pub mod stages;
 
 pub use accounts::{AccountsBenchArgs, AccountsReport, accounts};
 pub use all::{AllBenchArgs, AllReport, all};

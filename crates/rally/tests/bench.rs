@@ -212,6 +212,40 @@ async fn a_tiny_loop_plays_matches_and_times_each_step_as_players_see_it() {
     assert!(error.to_string().contains("--nats-url"), "{error}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tiny_loop_on_postgres_says_where_each_match_spent_its_time() {
+    tls();
+    let deployment = Deployment::new().await;
+    let args = LoopBenchArgs {
+        players: 8,
+        duration_s: 8,
+        warmup_s: 2,
+        think_ms: 100,
+        database_url: Some(deployment.database_url.clone()),
+        redis_url: Some(deployment.redis_url.clone()),
+        nats_url: Some(deployment.nats_url.clone()),
+    };
+    let report = full_loop(&args, rally()).await.unwrap();
+    assert_eq!(report.backends, "postgres+redis+nats");
+    let names: Vec<&str> = report.stages.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "round written",
+            "match.created published",
+            "session opened",
+            "session.ready written",
+            "session.ready published"
+        ],
+        "{report}"
+    );
+    for stage in &report.stages {
+        assert!(stage.count > 0, "{report}");
+        assert!(stage.p50_ms <= stage.p99_ms, "{report}");
+    }
+    assert!(report.to_string().contains("session.ready published"));
+}
+
 #[tokio::test]
 async fn a_soak_whose_warm_up_outlasts_it_is_refused() {
     let args = SoakBenchArgs {
