@@ -27,7 +27,6 @@ use crate::transaction::{Inner, Transaction};
 const INDEX_LOOKUPS: &str = "SELECT set_config('enable_seqscan', 'off', true), \
      set_config('enable_hashjoin', 'off', true), set_config('enable_mergejoin', 'off', true)";
 const LOCK_PARTIES: &str = "SELECT id FROM parties WHERE id = ANY($1) ORDER BY id FOR UPDATE";
-const LOCK_PARTY: &str = "SELECT id FROM parties WHERE id = $1";
 const LOCK_SEARCHING: &str = "SELECT id FROM queue_tickets \
      WHERE id = ANY($1) AND state = 'searching' ORDER BY id FOR UPDATE";
 const SEARCHING: &str = "SELECT id FROM queue_tickets WHERE id = $1 AND state = 'searching'";
@@ -49,9 +48,9 @@ const MATCH_TICKETS: &str = "UPDATE queue_tickets t SET state = 'matched', match
      WHERE t.id = c.id AND t.state = 'searching'";
 const MATCH_TICKET: &str = "UPDATE queue_tickets SET state = 'matched', match_id = $2, \
      updated_at = $3 WHERE id = $1 AND state = 'searching'";
-const FREE_PARTIES: &str = "UPDATE parties SET state = 'active' \
+const FREE_PARTIES: &str = "UPDATE parties SET state = 'active', updated_at = $2 \
      WHERE id = ANY($1) AND state IN ('active', 'queued')";
-const FREE_PARTY: &str = "UPDATE parties SET state = 'active' \
+const FREE_PARTY: &str = "UPDATE parties SET state = 'active', updated_at = $2 \
      WHERE id = $1 AND state IN ('active', 'queued')";
 
 /// A ticket moved into a match by [`Transaction::match_tickets`].
@@ -79,15 +78,8 @@ impl Transaction {
                         .await?;
                 }
             }
-            // The single writer holds every row already; the reads keep the two alike.
-            Inner::Sqlite(tx) => {
-                for id in ids {
-                    sqlx::query(LOCK_PARTY)
-                        .bind(id)
-                        .fetch_optional(&mut **tx)
-                        .await?;
-                }
-            }
+            // The single writer holds every row already.
+            Inner::Sqlite(_) => {}
         }
         Ok(())
     }
@@ -189,6 +181,9 @@ impl Transaction {
     /// than `claims` when some were no longer searching: lock them first with
     /// [`Transaction::lock_searching_tickets`] to know which).
     pub async fn match_tickets(&mut self, claims: &[TicketClaim]) -> Result<u64, StoreError> {
+        if claims.is_empty() {
+            return Ok(0);
+        }
         let now = self.now();
         match &mut self.inner {
             Inner::Postgres(tx) => Ok(sqlx::query(MATCH_TICKETS)
@@ -214,22 +209,28 @@ impl Transaction {
         }
     }
 
-    /// Moves the queued parties of `ids` back to active (their tickets were matched); a closed
-    /// party stays closed.
+    /// Moves the queued parties of `ids` back to active (their tickets were matched), as
+    /// changed now; a closed party stays closed.
     pub async fn free_parties(&mut self, ids: &[Uuid]) -> Result<(), StoreError> {
         if ids.is_empty() {
             return Ok(());
         }
+        let now = self.now();
         match &mut self.inner {
             Inner::Postgres(tx) => {
                 sqlx::query(FREE_PARTIES)
                     .bind(ids)
+                    .bind(now)
                     .execute(&mut **tx)
                     .await?;
             }
             Inner::Sqlite(tx) => {
                 for id in ids {
-                    sqlx::query(FREE_PARTY).bind(id).execute(&mut **tx).await?;
+                    sqlx::query(FREE_PARTY)
+                        .bind(id)
+                        .bind(now)
+                        .execute(&mut **tx)
+                        .await?;
                 }
             }
         }

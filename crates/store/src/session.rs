@@ -238,6 +238,13 @@ impl Transaction {
     /// Ends a match still created or active with the end state `to` (`completed`,
     /// `cancelled`, `failed`) at the transaction's time; whether it did.
     pub async fn end_match(&mut self, match_id: Uuid, to: MatchState) -> Result<bool, StoreError> {
+        debug_assert!(
+            matches!(
+                to,
+                MatchState::Completed | MatchState::Cancelled | MatchState::Failed
+            ),
+            "BUG: a match ends completed, cancelled or failed"
+        );
         let now = self.now();
         let changed = on_tx!(self, conn => {
             sqlx::query(END_MATCH)

@@ -4,6 +4,9 @@
 use rally_store::{
     NewParty, NewTicket, PartyState, StoreError, TicketClaim, TicketState, Timestamp, new_id,
 };
+use std::time::{Duration, SystemTime};
+
+use rally_clock::ManualClock;
 use serde_json::json;
 use uuid::Uuid;
 
@@ -52,7 +55,10 @@ conformance! {
 
         let first = new_match(store.now(), vec![participant(players[0].id, 0), participant(players[1].id, 1)]);
         let second = new_match(store.now(), vec![participant(players[2].id, 0), participant(players[3].id, 1)]);
-        let mut tx = store.begin().await.unwrap();
+        // The round's write, at a time of its own.
+        let round = ManualClock::new(SystemTime::now() + Duration::from_secs(3600));
+        let writer = store.clone().with_clock(round.clock());
+        let mut tx = writer.begin().await.unwrap();
         // A party that no longer exists is no error.
         tx.lock_parties(&[party.id, new_id(), party.id]).await.unwrap();
         let ids: Vec<Uuid> = tickets.iter().map(|t| t.id).collect();
@@ -91,7 +97,9 @@ conformance! {
             assert_eq!((ticket.state, ticket.match_id), (TicketState::Matched, Some(m.id)));
         }
         assert_eq!(store.ticket(tickets[4].id).await.unwrap().state, TicketState::Cancelled);
-        assert_eq!(store.party(party.id).await.unwrap().state, PartyState::Active);
+        let freed = store.party(party.id).await.unwrap();
+        assert_eq!((freed.state, freed.updated_at), (PartyState::Active, writer.now()));
+        assert_eq!(store.ticket(tickets[0].id).await.unwrap().updated_at, writer.now());
     }
 
     async fn a_round_that_fails_writes_nothing(store: &Store) {
