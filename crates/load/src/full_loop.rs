@@ -265,14 +265,15 @@ pub async fn full_loop(args: &LoopBenchArgs, exe: &Path) -> anyhow::Result<LoopR
     }
     let seconds = started.elapsed().as_secs_f64();
     let matches = matches_made(&client).await?.saturating_sub(matches_before);
-    let stages = match database {
-        Some(database) => stages(database, counted_since).await?,
-        None => Vec::new(),
-    };
     drop(node);
     if let Some((_, _, nats)) = backends {
         delete_streams(nats, &namespace).await;
     }
+    // After the clean-up, so a failed read leaves no streams behind.
+    let stages = match database {
+        Some(database) => stages(database, counted_since).await?,
+        None => Vec::new(),
+    };
     let latency = |recorder: &Mutex<LatencyRecorder>| {
         recorder
             .lock()
