@@ -90,7 +90,7 @@ pub fn audit(
                 }
             }
         }
-        for &id in &team.tickets {
+        for id in team.tickets() {
             if !seen.insert(id) {
                 bad(Some(id), "a ticket appears twice");
             }

@@ -28,10 +28,19 @@ pub struct Placement {
 /// One team of a match.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Team {
-    /// The tickets in this team (parties are never split across teams).
-    pub tickets: Vec<TicketId>,
-    /// The players, ticket by ticket.
+    /// The players, ticket by ticket: a ticket's players stand together, in its order.
     pub players: Vec<Placement>,
+}
+
+impl Team {
+    /// The tickets in this team, in order (parties are never split across teams). They are
+    /// read off the players rather than kept beside them: a burst makes tens of thousands of
+    /// teams in one tick, and each list kept would be one more allocation.
+    pub fn tickets(&self) -> impl Iterator<Item = TicketId> + '_ {
+        self.players
+            .chunk_by(|a, b| a.ticket == b.ticket)
+            .map(|ticket| ticket[0].ticket)
+    }
 }
 
 /// A new match proposed by a tick.
@@ -56,7 +65,7 @@ pub struct Match {
 impl Match {
     /// Every ticket in the match.
     pub fn tickets(&self) -> impl Iterator<Item = TicketId> + '_ {
-        self.teams.iter().flat_map(|t| t.tickets.iter().copied())
+        self.teams.iter().flat_map(Team::tickets)
     }
 
     /// Every player in the match.
@@ -114,5 +123,36 @@ impl TickOutcome {
     #[must_use]
     pub fn is_empty(&self) -> bool {
         self.matches.is_empty() && self.backfills.is_empty() && self.timed_out.is_empty()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn placed(player: u128, ticket: u128) -> Placement {
+        Placement {
+            player: PlayerId(player),
+            ticket: TicketId(ticket),
+            role: None,
+            rating: Rating::new(1_500.0, 50.0),
+            latency_ms: 30,
+        }
+    }
+
+    #[test]
+    fn a_team_names_each_ticket_once_in_the_order_of_its_players() {
+        let team = Team {
+            players: vec![
+                placed(1, 7),
+                placed(2, 7),
+                placed(3, 4),
+                placed(4, 9),
+                placed(5, 9),
+            ],
+        };
+        let tickets: Vec<u128> = team.tickets().map(|t| t.0).collect();
+        assert_eq!(tickets, vec![7, 4, 9]);
+        assert_eq!(Team { players: vec![] }.tickets().count(), 0);
     }
 }

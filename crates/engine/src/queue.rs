@@ -379,6 +379,7 @@ impl Queue {
         }
         out.matches
             .reserve(anchors.len() / self.config.players_per_match().max(1));
+        let mut picks = Vec::with_capacity(self.config.players_per_match().min(64));
         for (enqueued, slot) in anchors {
             if !self.is_live(slot) || self.entry(slot).enqueued != enqueued {
                 continue;
@@ -391,20 +392,20 @@ impl Queue {
             let mut missed = Miss::default();
             let mut found = None;
             for region in regions {
-                match self.propose(slot, region, now) {
-                    Ok(proposal) => {
-                        found = Some(proposal);
+                match self.propose(slot, region, now, &mut picks) {
+                    Ok(made) => {
+                        found = Some(made);
                         break;
                     }
                     Err(miss) => missed = missed.or(miss),
                 }
             }
             match found {
-                Some(proposal) => {
-                    for s in proposal.slots {
+                Some(made) => {
+                    for &s in &picks {
                         self.remove(s);
                     }
-                    out.matches.push(proposal.made);
+                    out.matches.push(made);
                 }
                 None => {
                     let next = self.next_due(slot, now, missed);

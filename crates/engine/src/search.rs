@@ -18,13 +18,6 @@ use crate::{
     team::{Piece, split},
 };
 
-/// A match ready to be made, with the slots it takes.
-#[derive(Debug)]
-pub(crate) struct Proposal {
-    pub(crate) slots: Vec<Slot>,
-    pub(crate) made: Match,
-}
-
 /// Why a search made no match, as far as the anchor's schedule cares: which of its own limits,
 /// once widened, could change the answer. A search that failed with neither (the walk ended
 /// before the band's edge, and the anchor was admitted to the region) fails again the same
@@ -159,8 +152,16 @@ impl Queue {
         (quality_per_premade / quality_per_point).min(1e6)
     }
 
-    /// Tries to build a match anchored at `anchor` in bucket `region`.
-    pub(crate) fn propose(&self, anchor: Slot, region: u8, now: Millis) -> Result<Proposal, Miss> {
+    /// Tries to build a match anchored at `anchor` in bucket `region`: the match, with the
+    /// slots it takes left in `picks` (it is a buffer the tick reuses from one search to the
+    /// next, so a burst of searches allocates none).
+    pub(crate) fn propose(
+        &self,
+        anchor: Slot,
+        region: u8,
+        now: Millis,
+        picks: &mut Vec<Slot>,
+    ) -> Result<Match, Miss> {
         let c = &self.config;
         let a = self.entry(anchor);
         let waited = now.since(a.enqueued);
@@ -176,7 +177,7 @@ impl Queue {
         let band = c.rating_band.at(waited);
         let max_players = c.players_per_match();
         let team_size = usize::from(c.team_size);
-        let mut picks = Vec::with_capacity(max_players.min(64));
+        picks.clear();
         picks.push(anchor);
         let mut total = a.size();
         let mut walk = match &self.ladders {
@@ -200,7 +201,7 @@ impl Queue {
                 continue;
             }
             picks.push(slot);
-            if !self.roles_possible(&picks, usize::from(c.teams)) {
+            if !self.roles_possible(picks, usize::from(c.teams)) {
                 picks.pop();
                 continue;
             }
@@ -233,7 +234,7 @@ impl Queue {
         built.ok_or(miss)
     }
 
-    fn build(&self, picks: Vec<Slot>, region: u8, teams: usize, now: Millis) -> Option<Proposal> {
+    fn build(&self, picks: &[Slot], region: u8, teams: usize, now: Millis) -> Option<Match> {
         let c = &self.config;
         let team_size = usize::from(c.team_size);
         let pieces: Vec<Piece> = picks
@@ -249,7 +250,7 @@ impl Queue {
             .collect();
         let counts: Vec<u16> = c.roles.iter().map(|r| r.count).collect();
         let party_weight = if pieces.iter().any(|p| p.size > 1) {
-            self.party_weight(&picks, team_size)
+            self.party_weight(picks, team_size)
         } else {
             0.0
         };
@@ -260,7 +261,6 @@ impl Queue {
         let (mut preferred, mut latency_sum, mut players) = (0usize, 0f64, 0usize);
         for (members, roles) in plan.teams.iter().zip(&plan.roles) {
             let mut team = Team {
-                tickets: Vec::with_capacity(members.len()),
                 players: Vec::with_capacity(team_size),
             };
             let mut ratings = Vec::with_capacity(team_size);
@@ -286,7 +286,6 @@ impl Queue {
                 }
                 latency_sum += f64::from(lat) * e.size() as f64;
                 players += e.size();
-                team.tickets.push(e.id);
                 team.players.extend(placed(e, lat, these));
                 ratings.extend(effective_ratings(e));
             }
@@ -316,9 +315,10 @@ impl Queue {
     /// queue without roles: the only split, strongest first as [`split`] orders it, made
     /// without the general method's scaffolding. A burst of arrivals makes thousands of these
     /// in one tick.
-    fn build_alone(&self, mut picks: Vec<Slot>, region: u8, now: Millis) -> Option<Proposal> {
+    fn build_alone(&self, picks: &[Slot], region: u8, now: Millis) -> Option<Match> {
         let c = &self.config;
         let anchor = picks[0];
+        let mut picks = [picks[0], picks[1]];
         let strength = |s: Slot| {
             let e = self.entry(s);
             e.size() as f64 * e.key
@@ -343,7 +343,6 @@ impl Queue {
             latency_sum += f64::from(lat) * e.size() as f64;
             players += e.size();
             teams.push(Team {
-                tickets: vec![e.id],
                 players: placed(e, lat, &[]).collect(),
             });
         }
@@ -355,7 +354,7 @@ impl Queue {
         self.finish(
             Built {
                 anchor,
-                picks,
+                picks: &picks,
                 teams,
                 win,
                 premade: &premade,
@@ -370,7 +369,7 @@ impl Queue {
     }
 
     /// Scores a built match and proposes it if its quality reaches the anchor's floor.
-    fn finish(&self, built: Built<'_>, region: u8, now: Millis) -> Option<Proposal> {
+    fn finish(&self, built: Built<'_>, region: u8, now: Millis) -> Option<Match> {
         let c = &self.config;
         let keys = built.picks.iter().map(|&s| self.entry(s).key);
         let spread =
@@ -399,10 +398,7 @@ impl Queue {
             win_probabilities: built.win,
             quality,
         };
-        Some(Proposal {
-            slots: built.picks,
-            made,
-        })
+        Some(made)
     }
 }
 
@@ -413,7 +409,7 @@ const ALONE_PLAYERS: usize = 32;
 struct Built<'a> {
     /// The anchor's slot.
     anchor: Slot,
-    picks: Vec<Slot>,
+    picks: &'a [Slot],
     teams: Vec<Team>,
     win: Vec<f64>,
     premade: &'a [usize],

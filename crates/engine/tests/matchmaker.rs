@@ -145,7 +145,7 @@ fn parties_stay_whole_and_premades_are_spread_over_both_teams() {
     assert_eq!(out.matches.len(), 1);
     for team in &out.matches[0].teams {
         assert_eq!(
-            team.tickets.len(),
+            team.tickets().count(),
             2,
             "one trio and one duo per team: {team:?}"
         );
