@@ -117,7 +117,7 @@ impl Flags {
                 gateway: with(Vec::new(), &[db, redis, nats]),
                 ratings: with(words("--players 1000000 --results 5000"), &[db, redis]),
                 queue: with(Vec::new(), &[db, redis]),
-                full_loop: with(words("--duration-s 45 --warmup-s 10"), &[db, redis, nats]),
+                full_loop: with(words("--duration-s 50 --warmup-s 20"), &[db, redis, nats]),
             }
         }
     }
@@ -439,10 +439,12 @@ impl AllReport {
             what: "`match.found` to `session.ready` p99 under load",
             command: "bench loop",
             figure: format!(
-                "{:.0} ms, {} players at {:.0} matches/s ({}; p50 {:.0} ms)",
+                "{:.0} ms, {} players at {:.0} matches/s, waits {} ms ± {} % ({}; p50 {:.0} ms)",
                 crate::latency::ms(l.found_to_ready.p99),
                 l.players,
                 l.matches_per_s,
+                l.think_ms,
+                l.think_spread_pct,
                 l.backends,
                 crate::latency::ms(l.found_to_ready.p50)
             ),

@@ -22,6 +22,7 @@ use std::{
 };
 
 use anyhow::bail;
+use rand::{Rng, SeedableRng, rngs::StdRng};
 use reqwest::{Method, StatusCode};
 use tokio::{sync::mpsc, time::Instant};
 use uuid::Uuid;
@@ -99,6 +100,15 @@ pub struct LoopBenchArgs {
     /// forms at its slowest step.
     #[arg(long, default_value_t = 3000)]
     pub think_ms: u64,
+    /// How far a player's wait strays from `--think-ms`, in percent either way, drawn afresh
+    /// for each wait: players are not in step, as real ones never are. With 0 every player
+    /// waits exactly as long, so all of them queue, are matched and report together, and
+    /// every stage of the node takes the whole population at once each cycle.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u8).range(0..=100))]
+    pub think_spread_pct: u8,
+    /// Seed of the players' waits, so a run can be repeated.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
     /// Run the node on this PostgreSQL database (with `--redis-url` and `--nats-url`).
     #[arg(long, env = "RALLY_BENCH_DATABASE_URL")]
     pub database_url: Option<String>,
@@ -121,8 +131,10 @@ pub struct LoopReport {
     pub seconds: f64,
     /// Seconds before latencies counted.
     pub warmup_s: u64,
-    /// A player's wait between a match and the next, ms.
+    /// A player's wait between a match and the next, ms, on average.
     pub think_ms: u64,
+    /// How far each wait strays from it, percent either way.
+    pub think_spread_pct: u8,
     /// Matches made over the run, per second.
     pub matches_per_s: f64,
     /// Queueing to `match.found` on the player's socket.
@@ -141,12 +153,13 @@ impl fmt::Display for LoopReport {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         writeln!(
             f,
-            "full loop: {} players on one node ({}), {:.0} s ({} s warm-up), {} ms between matches, {:.1} matches/s, {} errors",
+            "full loop: {} players on one node ({}), {:.0} s ({} s warm-up), {} ms ± {} % between matches, {:.1} matches/s, {} errors",
             self.players,
             self.backends,
             self.seconds,
             self.warmup_s,
             self.think_ms,
+            self.think_spread_pct,
             self.matches_per_s,
             self.errors
         )?;
@@ -186,7 +199,7 @@ struct Run {
     server_key: String,
     counted_from: Instant,
     deadline: Instant,
-    think: Duration,
+    think: Think,
     queue_to_found: Mutex<LatencyRecorder>,
     found_to_ready: Mutex<LatencyRecorder>,
     errors: AtomicU64,
@@ -241,7 +254,10 @@ pub async fn full_loop(args: &LoopBenchArgs, exe: &Path) -> anyhow::Result<LoopR
         server_key,
         counted_from: started + Duration::from_secs(args.warmup_s),
         deadline: started + Duration::from_secs(args.duration_s),
-        think: Duration::from_millis(args.think_ms),
+        think: Think {
+            mean: Duration::from_millis(args.think_ms),
+            spread: f64::from(args.think_spread_pct) / 100.0,
+        },
         queue_to_found: Mutex::new(LatencyRecorder::new()),
         found_to_ready: Mutex::new(LatencyRecorder::new()),
         errors: AtomicU64::new(0),
@@ -255,8 +271,9 @@ pub async fn full_loop(args: &LoopBenchArgs, exe: &Path) -> anyhow::Result<LoopR
         ))
     });
     let mut loops = tokio::task::JoinSet::new();
-    for (player, pushes) in players.into_iter().zip(sockets) {
-        loops.spawn(play(run.clone(), player, pushes));
+    for (i, (player, pushes)) in players.into_iter().zip(sockets).enumerate() {
+        let waits = StdRng::seed_from_u64(args.seed.wrapping_add(i as u64));
+        loops.spawn(play(run.clone(), player, pushes, waits));
     }
     while loops.join_next().await.is_some() {}
     stop.cancel();
@@ -289,6 +306,7 @@ pub async fn full_loop(args: &LoopBenchArgs, exe: &Path) -> anyhow::Result<LoopR
         seconds,
         warmup_s: args.warmup_s,
         think_ms: args.think_ms,
+        think_spread_pct: args.think_spread_pct,
         matches_per_s: matches as f64 / seconds,
         queue_to_found: latency(&run.queue_to_found),
         found_to_ready: latency(&run.found_to_ready),
@@ -345,11 +363,35 @@ async fn listen(
     Ok(pushes)
 }
 
-/// One player's loop until the deadline.
-async fn play(run: Arc<Run>, player: BenchPlayer, mut pushes: mpsc::UnboundedReceiver<Push>) {
+/// A player's wait between a match and the next: `mean`, strayed from by up to `spread` of
+/// it either way, uniformly.
+#[derive(Debug, Clone, Copy)]
+struct Think {
+    mean: Duration,
+    spread: f64,
+}
+
+impl Think {
+    /// One wait, drawn with `rng`.
+    fn draw(self, rng: &mut StdRng) -> Duration {
+        if self.spread == 0.0 {
+            return self.mean;
+        }
+        self.mean
+            .mul_f64(rng.random_range(1.0 - self.spread..=1.0 + self.spread))
+    }
+}
+
+/// One player's loop until the deadline; its waits drawn with `waits`.
+async fn play(
+    run: Arc<Run>,
+    player: BenchPlayer,
+    mut pushes: mpsc::UnboundedReceiver<Push>,
+    mut waits: StdRng,
+) {
     while Instant::now() < run.deadline {
         match play_once(&run, &player, &mut pushes).await {
-            Ok(true) => tokio::time::sleep(run.think).await,
+            Ok(true) => tokio::time::sleep(run.think.draw(&mut waits)).await,
             Ok(false) => tokio::time::sleep(RETRY_AFTER).await,
             Err(error) => {
                 run.errors.fetch_add(1, Ordering::Relaxed);
@@ -480,5 +522,28 @@ async fn server_call(
             }
             _ => return Ok(reply),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_wait_strays_from_the_mean_within_its_spread_and_not_at_all_without_one() {
+        let mean = Duration::from_millis(3000);
+        let mut rng = StdRng::seed_from_u64(7);
+        let spread = Think { mean, spread: 0.5 };
+        let waits: Vec<Duration> = (0..1000).map(|_| spread.draw(&mut rng)).collect();
+        assert!(
+            waits
+                .iter()
+                .all(|w| (Duration::from_millis(1500)..=Duration::from_millis(4500)).contains(w)),
+            "every wait within 50 % of the mean"
+        );
+        assert!(waits.iter().any(|w| *w < Duration::from_millis(2000)));
+        assert!(waits.iter().any(|w| *w > Duration::from_millis(4000)));
+        let in_step = Think { mean, spread: 0.0 };
+        assert!((0..100).all(|_| in_step.draw(&mut rng) == mean));
     }
 }
