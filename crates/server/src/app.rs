@@ -235,6 +235,7 @@ impl App {
         let sessions = Sessions::new(
             backends.store.clone(),
             backends.state.clone(),
+            backends.events.clone(),
             clock.clone(),
             queues.clone(),
             settings.sessions.clone(),

@@ -4,12 +4,14 @@
 //!
 //! - [`cause`]: the chain of work the running code belongs to (correlation, causation, trace).
 //! - [`outbox`]: writing an event in the transaction of its change.
+//! - [`publication`]: putting written events on their streams (the relay's, or at once).
 //! - [`reader`]: the one consumer loop every role runs over its durable stream.
 //! - [`dead_letter`]: where unreadable messages go.
 
 pub mod cause;
 pub mod dead_letter;
 pub mod outbox;
+pub mod publication;
 pub mod reader;
 
 pub use cause::Cause;

@@ -25,17 +25,19 @@ pub async fn enqueue(
 
 /// Writes each `(key, event, cause)` of `events` in `tx` with one statement, each event in an
 /// envelope of its own cause: work done for several events at once (a batch of results) still
-/// carries each one's chain on.
+/// carries each one's chain on. Returns the rows written, for a caller that publishes them
+/// itself once `tx` commits ([`super::publication::publish_committed`]).
 pub async fn enqueue_all(
     tx: &mut Transaction,
     events: Vec<(String, Event, Cause)>,
-) -> Result<(), StoreError> {
+) -> Result<Vec<NewEvent>, StoreError> {
     let now = tx.now();
     let stored: Vec<NewEvent> = events
         .into_iter()
         .map(|(key, event, cause)| stored(key, &seal_as(event, now, cause)))
         .collect();
-    tx.enqueue_all(&stored).await
+    tx.enqueue_all(&stored).await?;
+    Ok(stored)
 }
 
 /// `event`, keyed by `key`, sealed as occurring at `occurred_at` in an envelope of the running

@@ -12,11 +12,11 @@
 
 use std::time::Duration;
 
-use rally_events::{Events, Stream};
-use rally_store::{OutboxEvent, Store};
-use uuid::Uuid;
+use rally_events::Events;
+use rally_store::Store;
 
 use crate::backends::Backends;
+use crate::bus::publication::{self, Publication};
 use tokio_util::sync::CancellationToken;
 
 /// How many events one pass publishes at most.
@@ -78,7 +78,11 @@ impl OutboxRelay {
         let Some(turn) = self.store.outbox_turn(BATCH).await? else {
             return Ok(None);
         };
-        let (published, failed, failure) = self.publish(turn.events()).await;
+        let Publication {
+            published,
+            failed,
+            failure,
+        } = publication::publish(&self.events, turn.events()).await;
         // The turn ends whatever the batch did, so a failed pass does not hold up the others:
         // what was published is kept, the failures are counted, and the next pass retries them.
         turn.end(&published, &failed).await?;
@@ -87,45 +91,5 @@ impl OutboxRelay {
             Some(error) => Err(error.into()),
             None => Ok(Some(published.len())),
         }
-    }
-
-    /// Publishes `batch`; the ids published, the ids that failed, and the first failure.
-    async fn publish(
-        &self,
-        batch: &[OutboxEvent],
-    ) -> (Vec<Uuid>, Vec<Uuid>, Option<rally_events::EventsError>) {
-        let mut publishes = Vec::with_capacity(batch.len());
-        for event in batch {
-            let Some(stream) = Stream::from_name(&event.topic) else {
-                tracing::error!(outbox.id = %event.id, outbox.topic = %event.topic, "outbox event names no stream; left unpublished");
-                continue;
-            };
-            let payload = event.payload.clone().into_bytes();
-            publishes.push(async move {
-                let id = event.id.to_string();
-                let result = self
-                    .events
-                    .publish_durable(stream, &event.key, payload, Some(&id))
-                    .await;
-                (event.id, result)
-            });
-        }
-        // Only the events before the first failure count as published: the rest are sent again,
-        // in order, by the next pass (the stream drops the duplicates by message id), so a
-        // later event of a key never lands before an earlier one.
-        let mut published = Vec::with_capacity(publishes.len());
-        let mut failed = Vec::new();
-        let mut failure = None;
-        for (id, result) in futures::future::join_all(publishes).await {
-            match result {
-                Ok(_) if failure.is_none() => published.push(id),
-                Ok(_) => {}
-                Err(error) => {
-                    failed.push(id);
-                    failure.get_or_insert(error);
-                }
-            }
-        }
-        (published, failed, failure)
     }
 }

@@ -4,6 +4,7 @@
 use std::collections::HashSet;
 
 use futures::future::join_all;
+use tracing::Instrument;
 
 use rally_protocol::{
     event::{Event, SessionReady},
@@ -31,7 +32,8 @@ pub async fn allocate(
 
 /// Handles a batch of `match.created`, each inside its own cause, one result per request in
 /// their order. Two short transactions serve the whole batch: one opens every session, one
-/// moves every allocated session to `ready` with its `session.ready`. Between them the servers
+/// moves every allocated session to `ready` with its `session.ready`, published as soon as it
+/// commits (the outbox relay publishes any this could not). Between them the servers
 /// are chosen together (the static pool reads its load once and counts each choice before the
 /// next, so a batch never overfills an endpoint that one allocation at a time would not) and
 /// the heartbeat deadlines are armed. A match whose session was opened before and moved on (a
@@ -129,8 +131,16 @@ async fn allocate_together(
                 )
             })
             .collect();
-        bus::outbox::enqueue_all(&mut tx, events).await?;
+        let rows = bus::outbox::enqueue_all(&mut tx, events).await?;
         tx.commit().await?;
+        // Each match's one `session.ready`, on its way to the players without waiting for the
+        // relay's turn, and without holding up the next batch while the stream and the store
+        // confirm it.
+        let (events, store) = (sessions.events.clone(), store.clone());
+        tokio::spawn(
+            async move { bus::publication::publish_committed(&events, &store, &rows).await }
+                .in_current_span(),
+        );
     }
     let failed_ones = failures.into_iter().map(|(i, error)| {
         let (request, cause) = &requests[i];

@@ -26,18 +26,21 @@ pub use error::SessionsError;
 pub use rally_protocol::session_token::{self as token, SessionTokens};
 
 use rally_clock::Clock;
+use rally_events::Events;
 use rally_state::State;
 use rally_store::Store;
 
 use crate::{matchmaking::Queues, settings::SessionSettings};
 
 /// The sessions service: what it uses is given when it is built (the store, the state backend
-/// for heartbeat deadlines, the clock, the queues for backfill roles, its settings section and
-/// the session-token keys), and every call answers with a [`SessionsError`].
+/// for heartbeat deadlines, the events to publish `session.ready` on at once, the clock, the
+/// queues for backfill roles, its settings section and the session-token keys), and every
+/// call answers with a [`SessionsError`].
 #[derive(Debug, Clone)]
 pub struct Sessions {
     store: Store,
     state: State,
+    events: Events,
     clock: Clock,
     queues: Queues,
     settings: SessionSettings,
@@ -49,6 +52,7 @@ impl Sessions {
     pub fn new(
         store: Store,
         state: State,
+        events: Events,
         clock: Clock,
         queues: Queues,
         settings: SessionSettings,
@@ -57,6 +61,7 @@ impl Sessions {
         Self {
             store,
             state,
+            events,
             clock,
             queues,
             settings,

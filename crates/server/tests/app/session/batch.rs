@@ -1,5 +1,9 @@
+use std::time::Duration;
+
+use rally_events::{ConsumerOptions, Stream};
+use rally_protocol::event::Event;
 use rally_server::{
-    bus::Cause,
+    bus::{Cause, reader::read},
     sessions::{Allocator, allocation::allocate_all, allocator::AllocationRequest},
 };
 use rally_store::{MatchState, NewMatch, NewParticipant, SessionState, Store, new_id};
@@ -122,4 +126,52 @@ async fn a_batch_allocates_each_new_match_once_and_leaves_a_settled_one_alone() 
     let mut expected = vec![first.to_string(), second.to_string()];
     expected.sort();
     assert_eq!(told, expected);
+}
+
+#[tokio::test]
+async fn an_allocated_match_s_session_ready_is_on_its_stream_without_the_relay() {
+    // Not served: no outbox relay runs, so only the allocation itself can have published.
+    let app = spawn_app(&with(&[])).await;
+    let ada = player(&app, "ada").await;
+    let bob = player(&app, "bob").await;
+    let ids = [ada.id.parse().unwrap(), bob.id.parse().unwrap()];
+    let store = app.state().backends().store.clone();
+    let match_id = a_duel(&store, ids).await;
+    let settings = app.state().settings();
+    let asked = AllocationRequest {
+        match_id,
+        mode: "duel".to_owned(),
+        region: settings.game_server_pool()[0].region.clone(),
+        player_ids: ids.to_vec(),
+    };
+    let results = allocate_all(
+        app.state().sessions(),
+        &Allocator::from_settings(settings),
+        vec![(asked, Cause::fresh())],
+    )
+    .await;
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+
+    let options = ConsumerOptions {
+        poll_wait: Duration::from_secs(5),
+        ..ConsumerOptions::default()
+    };
+    let mut consumer = app
+        .state()
+        .backends()
+        .events
+        .consumer(Stream::SessionReady, "batch-test", options)
+        .await
+        .unwrap();
+    let delivery = consumer
+        .next()
+        .await
+        .unwrap()
+        .expect("the session.ready is on its stream");
+    let envelope = read(delivery.stream(), delivery.payload()).unwrap();
+    let Event::SessionReady(ready) = envelope.event else {
+        panic!("not a session.ready: {:?}", envelope.event);
+    };
+    assert_eq!(ready.match_id, match_id);
+    assert_eq!(ready.endpoint, "127.0.0.1:7777");
 }
