@@ -183,3 +183,29 @@ where
     }
     panic!("{what}: not within 10 s");
 }
+
+/// The first event on `stream` of `app`'s events, read by a durable of its own named
+/// `durable` (waiting up to the poll wait for one to be published).
+pub async fn first_event_on(
+    app: &TestApp,
+    stream: rally_events::Stream,
+    durable: &str,
+) -> rally_protocol::event::Envelope {
+    let options = rally_events::ConsumerOptions {
+        poll_wait: std::time::Duration::from_secs(5),
+        ..rally_events::ConsumerOptions::default()
+    };
+    let mut consumer = app
+        .state()
+        .backends()
+        .events
+        .consumer(stream, durable, options)
+        .await
+        .unwrap();
+    let delivery = consumer
+        .next()
+        .await
+        .unwrap()
+        .unwrap_or_else(|| panic!("nothing on the {stream} stream"));
+    rally_server::bus::reader::read(delivery.stream(), delivery.payload()).unwrap()
+}

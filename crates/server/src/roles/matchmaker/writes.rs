@@ -13,6 +13,7 @@ use rally_store::{
     MatchState, NewMatch, NewParticipant, StoreError, TicketClaim, TicketState, new_id,
 };
 use serde_json::json;
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::{Known, MatchmakerRole};
@@ -191,7 +192,8 @@ impl MatchmakerRole {
     }
 
     /// Writes the round's matches whose queue is still this node's and whose tickets are all
-    /// still searching, in one transaction; what became of each.
+    /// still searching, in one transaction, and publishes their `match.created` once it
+    /// commits (the outbox relay publishes any that could not be); what became of each.
     async fn store_round(&self, prepared: &[Prepared]) -> Result<Vec<Written>, StoreError> {
         let mut tx = self.store.begin().await?;
         let mut fenced = HashSet::new();
@@ -255,8 +257,15 @@ impl MatchmakerRole {
                 (p.new.id.to_string(), event, Cause::current())
             })
             .collect();
-        bus::outbox::enqueue_all(&mut tx, events).await?;
+        let rows = bus::outbox::enqueue_all(&mut tx, events).await?;
         tx.commit().await?;
+        // Each match's one `match.created`, to allocation and to its players at once rather
+        // than a relay pass of a hundred events at a time behind the rest of the outbox.
+        let (events, store) = (self.events.clone(), self.store.clone());
+        tokio::spawn(
+            async move { bus::publication::publish_committed(&events, &store, &rows).await }
+                .in_current_span(),
+        );
         Ok(written)
     }
 

@@ -4,14 +4,17 @@
 use std::time::Duration;
 
 use rally_clock::ManualClock;
+use rally_events::Stream;
+use rally_protocol::event::Event;
 use rally_server::matchmaking::spec::TicketSpec;
+use rally_server::roles::matchmaker::MatchmakerRole;
 use rally_store::{NewTicket, TicketState, Timestamp, new_id};
 use serde_json::json;
 
 use super::{duel, queue, ticket, with};
 use crate::accounts::problem;
 use crate::gateway::connect_hello;
-use crate::harness::{TestApp, spawn_app, spawn_app_on};
+use crate::harness::{TestApp, first_event_on, spawn_app, spawn_app_on};
 use crate::party::{Player, player};
 
 #[tokio::test]
@@ -269,4 +272,38 @@ async fn a_ticket_committed_after_later_stamped_ones_were_read_is_matched_by_the
 async fn a_ticket_older_than_the_overlap_is_matched_by_the_pass_over_the_queue() {
     // Stamped a minute early: only the pass over the whole queue (every 30 s) finds it.
     a_late_ticket_is_matched_within(Duration::from_secs(60), 31).await;
+}
+
+#[tokio::test]
+async fn a_round_s_match_created_is_on_its_stream_without_the_relay() {
+    // Not served: no outbox relay runs, so only the round itself can have published.
+    let app = spawn_app(&with(&[])).await;
+    let ada = player(&app, "ada").await;
+    let bob = player(&app, "bob").await;
+    assert_eq!(queue(&app, &ada, duel(25)).await.status, 201);
+    assert_eq!(queue(&app, &bob, duel(40)).await.status, 201);
+    let state = app.state();
+    let mut role = MatchmakerRole::new(
+        state.backends(),
+        state.clock().clone(),
+        state.queues().clone(),
+        state.settings().matchmaking.clone(),
+        "round-test".to_owned(),
+    );
+    role.round().await;
+
+    let envelope = first_event_on(&app, Stream::MatchCreated, "round-test").await;
+    let Event::MatchCreated(created) = envelope.event else {
+        panic!("not a match.created: {:?}", envelope.event);
+    };
+    let mut players: Vec<String> = created
+        .teams
+        .iter()
+        .flatten()
+        .map(|p| p.player_id.to_string())
+        .collect();
+    players.sort();
+    let mut expected = vec![ada.id.clone(), bob.id.clone()];
+    expected.sort();
+    assert_eq!(players, expected);
 }

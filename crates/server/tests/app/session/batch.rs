@@ -1,9 +1,7 @@
-use std::time::Duration;
-
-use rally_events::{ConsumerOptions, Stream};
+use rally_events::Stream;
 use rally_protocol::event::Event;
 use rally_server::{
-    bus::{Cause, reader::read},
+    bus::Cause,
     sessions::{Allocator, allocation::allocate_all, allocator::AllocationRequest},
 };
 use rally_store::{MatchState, NewMatch, NewParticipant, SessionState, Store, new_id};
@@ -11,7 +9,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::gateway::connect_hello;
-use crate::harness::spawn_app;
+use crate::harness::{first_event_on, spawn_app};
 use crate::party::player;
 use crate::queue::with;
 
@@ -152,23 +150,7 @@ async fn an_allocated_match_s_session_ready_is_on_its_stream_without_the_relay()
     .await;
     assert!(results.iter().all(Result::is_ok), "{results:?}");
 
-    let options = ConsumerOptions {
-        poll_wait: Duration::from_secs(5),
-        ..ConsumerOptions::default()
-    };
-    let mut consumer = app
-        .state()
-        .backends()
-        .events
-        .consumer(Stream::SessionReady, "batch-test", options)
-        .await
-        .unwrap();
-    let delivery = consumer
-        .next()
-        .await
-        .unwrap()
-        .expect("the session.ready is on its stream");
-    let envelope = read(delivery.stream(), delivery.payload()).unwrap();
+    let envelope = first_event_on(&app, Stream::SessionReady, "batch-test").await;
     let Event::SessionReady(ready) = envelope.event else {
         panic!("not a session.ready: {:?}", envelope.event);
     };
