@@ -76,7 +76,9 @@ mod team;
 pub mod ticket;
 
 pub use backfill::{BackfillError, BackfillRequest};
-pub use config::{ConfigError, PartyRule, QueueConfig, Relaxation, Widening};
+pub use config::{
+    ConfigError, DEFAULT_TICK_INTERVAL_MS, PartyRule, QueueConfig, Relaxation, Widening,
+};
 pub use id::{BackfillId, Millis, PlayerId, TicketId};
 pub use matchmaker::Matchmaker;
 pub use name::{Mode, NameError, Region};

@@ -27,8 +27,8 @@ pub struct SimulateArgs {
     /// Mean pause between a game's end and queuing again, in seconds (exponential).
     #[arg(long, default_value_t = 30)]
     pub break_s: u64,
-    /// Engine tick interval, in milliseconds.
-    #[arg(long, default_value_t = 1_000)]
+    /// Engine tick interval, in milliseconds (by default the server's presets').
+    #[arg(long, default_value_t = rally_engine::DEFAULT_TICK_INTERVAL_MS)]
     pub tick_ms: u64,
     /// Play without roles (by default each team needs 1 tank, 1 healer, 3 damage).
     #[arg(long)]
@@ -48,7 +48,7 @@ impl Default for SimulateArgs {
             ramp_s: 120,
             game_s: 600,
             break_s: 30,
-            tick_ms: 1_000,
+            tick_ms: rally_engine::DEFAULT_TICK_INTERVAL_MS,
             no_roles: false,
             json: false,
         }
