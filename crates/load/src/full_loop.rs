@@ -22,7 +22,7 @@ use std::{
 };
 
 use anyhow::bail;
-use rand::{Rng, SeedableRng, rngs::StdRng};
+use rand::{SeedableRng, rngs::StdRng};
 use reqwest::{Method, StatusCode};
 use tokio::{sync::mpsc, time::Instant};
 use uuid::Uuid;
@@ -36,6 +36,7 @@ use crate::{
     soak::{first_team_wins, matches_made},
     socket::{next_frame, open_socket},
     stages::{Stage, stages},
+    think::Think,
 };
 
 /// How long a player waits for one push before it counts an error and queues again.
@@ -363,25 +364,6 @@ async fn listen(
     Ok(pushes)
 }
 
-/// A player's wait between a match and the next: `mean`, strayed from by up to `spread` of
-/// it either way, uniformly.
-#[derive(Debug, Clone, Copy)]
-struct Think {
-    mean: Duration,
-    spread: f64,
-}
-
-impl Think {
-    /// One wait, drawn with `rng`.
-    fn draw(self, rng: &mut StdRng) -> Duration {
-        if self.spread == 0.0 {
-            return self.mean;
-        }
-        self.mean
-            .mul_f64(rng.random_range(1.0 - self.spread..=1.0 + self.spread))
-    }
-}
-
 /// One player's loop until the deadline; its waits drawn with `waits`.
 async fn play(
     run: Arc<Run>,
@@ -522,28 +504,5 @@ async fn server_call(
             }
             _ => return Ok(reply),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_wait_strays_from_the_mean_within_its_spread_and_not_at_all_without_one() {
-        let mean = Duration::from_millis(3000);
-        let mut rng = StdRng::seed_from_u64(7);
-        let spread = Think { mean, spread: 0.5 };
-        let waits: Vec<Duration> = (0..1000).map(|_| spread.draw(&mut rng)).collect();
-        assert!(
-            waits
-                .iter()
-                .all(|w| (Duration::from_millis(1500)..=Duration::from_millis(4500)).contains(w)),
-            "every wait within 50 % of the mean"
-        );
-        assert!(waits.iter().any(|w| *w < Duration::from_millis(2000)));
-        assert!(waits.iter().any(|w| *w > Duration::from_millis(4000)));
-        let in_step = Think { mean, spread: 0.0 };
-        assert!((0..100).all(|_| in_step.draw(&mut rng) == mean));
     }
 }

@@ -34,6 +34,7 @@
 //! - [`socket`]: a player's gateway WebSocket
 //! - [`fill`]: many rated players written in a few statements
 //! - [`stages`](mod@stages): where a match's time went, from PostgreSQL's timestamps
+//! - [`think`]: a bench player's wait between matches
 
 #![warn(missing_docs)]
 
@@ -55,6 +56,7 @@ pub mod ratings;
 pub mod soak;
 pub mod socket;
 pub mod stages;
+pub mod think;
 
 pub use accounts::{AccountsBenchArgs, AccountsReport, accounts};
 pub use all::{AllBenchArgs, AllReport, all};
