@@ -198,7 +198,7 @@ impl crate::queue::Queue {
                 .expect("BUG: picked tickets are in the region");
             let these = roles.get(at..at + e.size()).unwrap_or(&[]);
             at += e.size();
-            players.extend(placed(e, lat, these));
+            players.extend(placed(e, req.team, lat, these));
             teams[usize::from(req.team)].extend(effective_ratings(e));
         }
         let fill = BackfillFill {

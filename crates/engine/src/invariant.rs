@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 use crate::{
     config::QueueConfig,
     id::{Millis, TicketId},
-    outcome::Match,
+    outcome::{Match, Team},
     ticket::Ticket,
 };
 
@@ -43,10 +43,21 @@ pub fn audit(
     let mut out = Vec::new();
     let mut bad = |ticket, rule| out.push(Violation { ticket, rule });
     let team_size = usize::from(config.team_size);
-    if m.teams.len() < usize::from(config.min_teams) || m.teams.len() > usize::from(config.teams) {
+    let teams: Vec<Team<'_>> = m.teams().collect();
+    if teams.len() < usize::from(config.min_teams) || teams.len() > usize::from(config.teams) {
         bad(None, "team count outside min_teams..=teams");
     }
-    if m.win_probabilities.len() != m.teams.len()
+    if teams
+        .iter()
+        .zip(0u16..)
+        .any(|(team, index)| team.players.iter().any(|p| p.team != index))
+    {
+        bad(
+            None,
+            "players are not grouped by team, numbered from 0 in order",
+        );
+    }
+    if m.win_probabilities.len() != teams.len()
         || (m.win_probabilities.iter().sum::<f64>() - 1.0).abs() > 1e-6
     {
         bad(None, "win probabilities do not sum to 1 over the teams");
@@ -74,7 +85,7 @@ pub fn audit(
         bad(Some(m.anchor), "quality below the anchor's minimum");
     }
     let mut seen = HashSet::new();
-    for team in &m.teams {
+    for team in &teams {
         if team.players.len() != team_size {
             bad(None, "a team does not have exactly team_size players");
         }

@@ -164,15 +164,43 @@ impl Ladders {
 
     /// Takes `slot` off bucket `region`'s ladder.
     pub(crate) fn unlink(&mut self, region: u8, slot: Slot) {
-        let r = usize::from(region);
-        let rung = self.rungs[r][slot as usize];
-        self.ladders[r].unlink(rung);
+        let rung = self.rung_of(region, slot);
+        self.ladders[usize::from(region)].unlink(rung);
     }
 
-    /// A walk outward from `slot` (rated `key`) in bucket `region`.
-    pub(crate) fn nearest(&self, region: u8, slot: Slot, key: f64, band: f64) -> Climb<'_> {
+    /// A walk outward from `slot` (rated `key`) in bucket `region`, whose rung there is `rung`
+    /// when the caller knows it.
+    pub(crate) fn nearest(
+        &self,
+        region: u8,
+        slot: Slot,
+        rung: Option<u32>,
+        key: f64,
+        band: f64,
+    ) -> Climb<'_> {
         let r = usize::from(region);
-        self.ladders[r].nearest(self.rungs[r][slot as usize], key, band)
+        let rung = rung.unwrap_or_else(|| self.rungs[r][slot as usize]);
+        self.ladders[r].nearest(rung, key, band)
+    }
+
+    /// The slots on bucket `region`'s ladder with their rungs, in rating order (the ones taken
+    /// included).
+    pub(crate) fn in_order(&self, region: u8) -> impl Iterator<Item = (Slot, u32)> + '_ {
+        self.ladders[usize::from(region)]
+            .rungs
+            .iter()
+            .zip(0u32..)
+            .map(|(r, rung)| (r.slot, rung))
+    }
+
+    /// The rung of `slot` on bucket `region`'s ladder.
+    pub(crate) fn rung_of(&self, region: u8, slot: Slot) -> u32 {
+        self.rungs[usize::from(region)][slot as usize]
+    }
+
+    /// Whether the ticket on `rung` of bucket `region` was taken off it.
+    pub(crate) fn taken(&self, region: u8, rung: u32) -> bool {
+        self.ladders[usize::from(region)].rungs[rung as usize].gone
     }
 
     /// Puts what is left on each ladder back into its bucket.

@@ -35,7 +35,7 @@
 //! let outcome = mm.tick(Millis(1_000));
 //! assert_eq!(outcome.matches.len(), 1);
 //! let made = &outcome.matches[0];
-//! assert_eq!(made.teams.len(), 2);
+//! assert_eq!(made.teams().count(), 2);
 //! assert!(made.quality.total > 0.8);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```

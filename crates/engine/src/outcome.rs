@@ -17,6 +17,8 @@ pub struct Placement {
     pub player: PlayerId,
     /// The ticket they came in.
     pub ticket: TicketId,
+    /// Their team: an index into the match's teams (or the backfill request's).
+    pub team: u16,
     /// Their role, in queues with roles.
     pub role: Option<RoleId>,
     /// Their rating when matched.
@@ -25,18 +27,18 @@ pub struct Placement {
     pub latency_ms: u16,
 }
 
-/// One team of a match.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Team {
+/// One team of a match: a view of its players.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Team<'a> {
     /// The players, ticket by ticket: a ticket's players stand together, in its order.
-    pub players: Vec<Placement>,
+    pub players: &'a [Placement],
 }
 
-impl Team {
+impl<'a> Team<'a> {
     /// The tickets in this team, in order (parties are never split across teams). They are
     /// read off the players rather than kept beside them: a burst makes tens of thousands of
     /// teams in one tick, and each list kept would be one more allocation.
-    pub fn tickets(&self) -> impl Iterator<Item = TicketId> + '_ {
+    pub fn tickets(&self) -> impl Iterator<Item = TicketId> + 'a {
         self.players
             .chunk_by(|a, b| a.ticket == b.ticket)
             .map(|ticket| ticket[0].ticket)
@@ -44,6 +46,9 @@ impl Team {
 }
 
 /// A new match proposed by a tick.
+///
+/// Its players are one list, team by team, rather than a list per team: a burst makes tens of
+/// thousands of matches in one tick, and each list is an allocation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Match {
     /// The queue.
@@ -54,23 +59,39 @@ pub struct Match {
     pub anchor: TicketId,
     /// When it was made (the tick's `now`).
     pub created_at: Millis,
-    /// The teams, in no meaningful order.
-    pub teams: Vec<Team>,
-    /// Each team's predicted win probability (same order as `teams`, sums to 1).
+    /// Every player, team by team (each [`Placement::team`] names its team), the teams in no
+    /// meaningful order.
+    pub players: Vec<Placement>,
+    /// Each team's predicted win probability (one per team, in team order; sums to 1).
     pub win_probabilities: Vec<f64>,
     /// The quality score and its breakdown.
     pub quality: Quality,
 }
 
 impl Match {
+    /// The teams, in order.
+    pub fn teams(&self) -> impl Iterator<Item = Team<'_>> + '_ {
+        self.players
+            .chunk_by(|a, b| a.team == b.team)
+            .map(|players| Team { players })
+    }
+
+    /// How many teams play.
+    #[must_use]
+    pub fn team_count(&self) -> usize {
+        self.win_probabilities.len()
+    }
+
     /// Every ticket in the match.
     pub fn tickets(&self) -> impl Iterator<Item = TicketId> + '_ {
-        self.teams.iter().flat_map(Team::tickets)
+        self.players
+            .chunk_by(|a, b| a.ticket == b.ticket)
+            .map(|ticket| ticket[0].ticket)
     }
 
     /// Every player in the match.
     pub fn players(&self) -> impl Iterator<Item = &Placement> + '_ {
-        self.teams.iter().flat_map(|t| t.players.iter())
+        self.players.iter()
     }
 }
 
@@ -134,6 +155,7 @@ mod tests {
         Placement {
             player: PlayerId(player),
             ticket: TicketId(ticket),
+            team: 0,
             role: None,
             rating: Rating::new(1_500.0, 50.0),
             latency_ms: 30,
@@ -141,18 +163,49 @@ mod tests {
     }
 
     #[test]
-    fn a_team_names_each_ticket_once_in_the_order_of_its_players() {
-        let team = Team {
-            players: vec![
-                placed(1, 7),
-                placed(2, 7),
-                placed(3, 4),
-                placed(4, 9),
-                placed(5, 9),
-            ],
+    fn a_match_s_teams_are_its_players_split_where_the_team_changes() {
+        let mut players = [placed(1, 7), placed(2, 7), placed(3, 4), placed(4, 9)];
+        for p in &mut players[2..] {
+            p.team = 1;
+        }
+        let made = Match {
+            mode: Mode::new("duo").expect("valid"),
+            region: Region::new("eu").expect("valid"),
+            anchor: TicketId(7),
+            created_at: Millis(0),
+            players: players.to_vec(),
+            win_probabilities: vec![0.5, 0.5],
+            quality: Quality {
+                total: 1.0,
+                fairness: 1.0,
+                spread: 1.0,
+                latency: 1.0,
+                roles: 1.0,
+                parties: 1.0,
+            },
         };
+        let teams: Vec<Vec<u128>> = made
+            .teams()
+            .map(|t| t.players.iter().map(|p| p.player.0).collect())
+            .collect();
+        assert_eq!(teams, vec![vec![1, 2], vec![3, 4]]);
+        assert_eq!(made.team_count(), 2);
+        let tickets: Vec<u128> = made.tickets().map(|t| t.0).collect();
+        assert_eq!(tickets, vec![7, 4, 9]);
+    }
+
+    #[test]
+    fn a_team_names_each_ticket_once_in_the_order_of_its_players() {
+        let players = [
+            placed(1, 7),
+            placed(2, 7),
+            placed(3, 4),
+            placed(4, 9),
+            placed(5, 9),
+        ];
+        let team = Team { players: &players };
         let tickets: Vec<u128> = team.tickets().map(|t| t.0).collect();
         assert_eq!(tickets, vec![7, 4, 9]);
-        assert_eq!(Team { players: vec![] }.tickets().count(), 0);
+        assert_eq!(Team { players: &[] }.tickets().count(), 0);
     }
 }

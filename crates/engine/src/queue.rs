@@ -16,7 +16,7 @@ use std::{
 
 use crate::{
     backfill::BackfillRequest,
-    bucket::{Bucket, Slot},
+    bucket::{Bucket, RatingKey, Slot},
     config::QueueConfig,
     id::{BackfillId, Millis, TicketId},
     ladder::Ladders,
@@ -26,6 +26,9 @@ use crate::{
     search::Miss,
     ticket::Member,
 };
+
+/// Anchors whose tickets a tick reads ahead of their searches.
+const AHEAD: usize = 16;
 
 /// Neighbours woken when a ticket arrives: the oldest of the `4 *` this many nearest in rating.
 const WAKE_NEIGHBOURS: usize = 4;
@@ -379,9 +382,20 @@ impl Queue {
         }
         out.matches
             .reserve(anchors.len() / self.config.players_per_match().max(1));
+        let order = self.anchor_order(anchors);
         let mut picks = Vec::with_capacity(self.config.players_per_match().min(64));
-        for (enqueued, slot) in anchors {
-            if !self.is_live(slot) || self.entry(slot).enqueued != enqueued {
+        let mut warmed = 0u64;
+        for (i, &(slot, rung)) in order.iter().enumerate() {
+            if i % AHEAD == 0 {
+                warmed = warmed.wrapping_add(self.warm(&order[(i + AHEAD).min(order.len())..]));
+            }
+            // Nothing is queued during a tick, so a live slot still holds its anchor. On a
+            // ladder the rung says so without reading the ticket.
+            let live = match (&self.ladders, rung) {
+                (Some(ladders), Some((region, rung))) => !ladders.taken(region, rung),
+                _ => self.is_live(slot),
+            };
+            if !live {
                 continue;
             }
             out.anchors_tried += 1;
@@ -392,7 +406,8 @@ impl Queue {
             let mut missed = Miss::default();
             let mut found = None;
             for region in regions {
-                match self.propose(slot, region, now, &mut picks) {
+                let on = rung.filter(|&(r, _)| r == region).map(|(_, rung)| rung);
+                match self.propose(slot, region, on, now, &mut picks) {
                     Ok(made) => {
                         found = Some(made);
                         break;
@@ -413,8 +428,69 @@ impl Queue {
                 }
             }
         }
+        std::hint::black_box(warmed);
         if let Some(ladders) = self.ladders.take() {
             ladders.restore(&mut self.buckets);
+        }
+    }
+
+    /// Reads the first [`AHEAD`] of the next anchors' tickets (and where they stand on their
+    /// ladder), so their searches find them in cache: the reads are independent, so they
+    /// overlap instead of each waiting in turn. In a sweep the tickets a search takes are the
+    /// next anchors, so theirs are read ahead too.
+    fn warm(&self, next: &[(Slot, Option<(u8, u32)>)]) -> u64 {
+        next.iter().take(AHEAD).fold(0, |sum, &(slot, rung)| {
+            let enqueued = self.slab[slot as usize]
+                .as_ref()
+                .map_or(0, |e| e.enqueued.0);
+            let placed = match (&self.ladders, rung) {
+                (Some(ladders), Some((region, _))) => ladders.rung_of(region, slot),
+                _ => 0,
+            };
+            sum.wrapping_add(enqueued).wrapping_add(u64::from(placed))
+        })
+    }
+
+    /// The order a tick tries its anchors in (`anchors` is sorted by time, then slot, each
+    /// live): oldest first; tickets queued in the same millisecond by region, then rating
+    /// (then slot). The tie order makes a burst a sweep along each bucket, so each search
+    /// starts next to where the last one ended, in memory as in rating; when the tick's
+    /// buckets are laid out and every anchor has the same age, it is read off the ladders
+    /// rather than sorted.
+    ///
+    /// Each slot comes with its region and rung on that region's ladder when it was read off
+    /// one.
+    fn anchor_order(&self, anchors: Vec<(Millis, Slot)>) -> Vec<(Slot, Option<(u8, u32)>)> {
+        let one_age = anchors.first().map(|a| a.0) == anchors.last().map(|a| a.0);
+        match self.ladders.as_ref() {
+            Some(ladders) if one_age => {
+                // Each anchor's best region, plus one (0: not an anchor).
+                let mut home = vec![0u8; self.slab.len()];
+                for &(_, slot) in &anchors {
+                    home[slot as usize] = self.entry(slot).best.0 + 1;
+                }
+                let regions = 0..self.buckets.len() as u8;
+                regions
+                    .flat_map(|r| {
+                        let home = &home;
+                        ladders
+                            .in_order(r)
+                            .filter(move |&(slot, _)| home[slot as usize] == r + 1)
+                            .map(move |(slot, rung)| (slot, Some((r, rung))))
+                    })
+                    .collect()
+            }
+            _ => {
+                let mut keyed: Vec<(Millis, u8, RatingKey, Slot)> = anchors
+                    .into_iter()
+                    .map(|(enqueued, slot)| {
+                        let e = self.entry(slot);
+                        (enqueued, e.best.0, RatingKey::of(e.key), slot)
+                    })
+                    .collect();
+                keyed.sort_unstable();
+                keyed.into_iter().map(|(.., slot)| (slot, None)).collect()
+            }
         }
     }
 

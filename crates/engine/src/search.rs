@@ -10,7 +10,7 @@ use crate::{
     bucket::{Nearest, Slot},
     id::Millis,
     ladder::Climb,
-    outcome::{Match, Placement, Team},
+    outcome::{Match, Placement},
     quality::{QUALITY_WEIGHTS, Quality, QualityInputs},
     queue::{Entry, Queue},
     rating::{Rating, win_probabilities},
@@ -80,6 +80,7 @@ pub(crate) fn effective_ratings(entry: &Entry) -> impl Iterator<Item = Rating> +
 /// Placements of a ticket's members, with the given roles (or none).
 pub(crate) fn placed<'a>(
     entry: &'a Entry,
+    team: u16,
     latency_ms: u16,
     roles: &'a [RoleId],
 ) -> impl Iterator<Item = Placement> + 'a {
@@ -90,6 +91,7 @@ pub(crate) fn placed<'a>(
         .map(move |(i, m)| Placement {
             player: m.player,
             ticket: entry.id,
+            team,
             role: roles.get(i).copied(),
             rating: m.rating,
             latency_ms,
@@ -152,13 +154,15 @@ impl Queue {
         (quality_per_premade / quality_per_point).min(1e6)
     }
 
-    /// Tries to build a match anchored at `anchor` in bucket `region`: the match, with the
-    /// slots it takes left in `picks` (it is a buffer the tick reuses from one search to the
-    /// next, so a burst of searches allocates none).
+    /// Tries to build a match anchored at `anchor` in bucket `region` (on whose ladder it stands
+    /// on `rung`, when the caller knows): the match, with the slots it takes left in `picks`
+    /// (it is a buffer the tick reuses from one search to the next, so a burst of searches
+    /// allocates none).
     pub(crate) fn propose(
         &self,
         anchor: Slot,
         region: u8,
+        rung: Option<u32>,
         now: Millis,
         picks: &mut Vec<Slot>,
     ) -> Result<Match, Miss> {
@@ -181,7 +185,7 @@ impl Queue {
         picks.push(anchor);
         let mut total = a.size();
         let mut walk = match &self.ladders {
-            Some(ladders) => Walk::Ladder(ladders.nearest(region, anchor, a.key, band)),
+            Some(ladders) => Walk::Ladder(ladders.nearest(region, anchor, rung, a.key, band)),
             None => Walk::Tree(self.buckets[usize::from(region)].nearest(a.key, band, anchor)),
         };
         let mut walked = 0;
@@ -255,14 +259,11 @@ impl Queue {
             0.0
         };
         let plan = split(&pieces, teams, team_size, &counts, party_weight)?;
-        let mut out_teams = Vec::with_capacity(teams);
+        let mut placements = Vec::with_capacity(teams * team_size);
         let mut effective: Vec<Vec<Rating>> = Vec::with_capacity(teams);
         let mut premade = Vec::with_capacity(teams);
         let (mut preferred, mut latency_sum, mut players) = (0usize, 0f64, 0usize);
-        for (members, roles) in plan.teams.iter().zip(&plan.roles) {
-            let mut team = Team {
-                players: Vec::with_capacity(team_size),
-            };
+        for (team, (members, roles)) in (0u16..).zip(plan.teams.iter().zip(&plan.roles)) {
             let mut ratings = Vec::with_capacity(team_size);
             let mut at = 0;
             let mut party_players = 0;
@@ -286,11 +287,10 @@ impl Queue {
                 }
                 latency_sum += f64::from(lat) * e.size() as f64;
                 players += e.size();
-                team.players.extend(placed(e, lat, these));
+                placements.extend(placed(e, team, lat, these));
                 ratings.extend(effective_ratings(e));
             }
             premade.push(party_players);
-            out_teams.push(team);
             effective.push(ratings);
         }
         let win = win_probabilities(c.rating_system, &effective);
@@ -299,7 +299,7 @@ impl Queue {
             Built {
                 anchor,
                 picks,
-                teams: out_teams,
+                placements,
                 win,
                 premade: &premade,
                 latency_sum,
@@ -325,11 +325,11 @@ impl Queue {
         };
         // Stable: equal strengths keep the walk's order, as the general split's does.
         picks.sort_by(|&a, &b| strength(b).total_cmp(&strength(a)));
-        let mut teams = Vec::with_capacity(2);
+        let mut placements = Vec::with_capacity(2 * usize::from(c.team_size));
         let mut effective = [Rating::new(0.0, 0.0); ALONE_PLAYERS];
         let mut premade = [0usize; 2];
         let (mut latency_sum, mut players) = (0f64, 0usize);
-        for (t, &slot) in picks.iter().enumerate() {
+        for (t, &slot) in (0u16..).zip(&picks) {
             let e = self.entry(slot);
             let lat = e
                 .latency_in(region)
@@ -338,13 +338,11 @@ impl Queue {
                 *into = rating;
             }
             if e.size() > 1 {
-                premade[t] = e.size();
+                premade[usize::from(t)] = e.size();
             }
             latency_sum += f64::from(lat) * e.size() as f64;
             players += e.size();
-            teams.push(Team {
-                players: placed(e, lat, &[]).collect(),
-            });
+            placements.extend(placed(e, t, lat, &[]));
         }
         let first = self.entry(picks[0]).size();
         let win = win_probabilities(
@@ -355,7 +353,7 @@ impl Queue {
             Built {
                 anchor,
                 picks: &picks,
-                teams,
+                placements,
                 win,
                 premade: &premade,
                 latency_sum,
@@ -394,7 +392,7 @@ impl Queue {
             region: c.regions[usize::from(region)],
             anchor: anchor.id,
             created_at: now,
-            teams: built.teams,
+            players: built.placements,
             win_probabilities: built.win,
             quality,
         };
@@ -410,7 +408,7 @@ struct Built<'a> {
     /// The anchor's slot.
     anchor: Slot,
     picks: &'a [Slot],
-    teams: Vec<Team>,
+    placements: Vec<Placement>,
     win: Vec<f64>,
     premade: &'a [usize],
     latency_sum: f64,

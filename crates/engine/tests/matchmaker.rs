@@ -37,7 +37,7 @@ fn ten_close_solo_players_make_one_even_five_versus_five() {
     assert_eq!(out.matches.len(), 1, "{out:#?}");
     let m = &out.matches[0];
     assert_eq!(
-        m.teams.iter().map(|t| t.players.len()).collect::<Vec<_>>(),
+        m.teams().map(|t| t.players.len()).collect::<Vec<_>>(),
         vec![5, 5]
     );
     assert!(
@@ -143,7 +143,7 @@ fn parties_stay_whole_and_premades_are_spread_over_both_teams() {
     mm.enqueue(ticket(4, &[25.0, 25.0]), Millis(0)).unwrap();
     let out = mm.tick(Millis(0));
     assert_eq!(out.matches.len(), 1);
-    for team in &out.matches[0].teams {
+    for team in out.matches[0].teams() {
         assert_eq!(
             team.tickets().count(),
             2,
@@ -315,9 +315,9 @@ fn a_large_match_starts_with_its_minimum_when_fewer_players_wait() {
     assert_eq!(out.matches.len(), 1);
     let m = &out.matches[0];
     assert!(
-        m.teams.len() >= 15 && m.teams.len() <= 25,
+        (15..=25).contains(&m.team_count()),
         "{} teams",
-        m.teams.len()
+        m.team_count()
     );
     assert!(
         audit(&c, &submitted, m).is_empty(),
@@ -325,8 +325,7 @@ fn a_large_match_starts_with_its_minimum_when_fewer_players_wait() {
         audit(&c, &submitted, m)
     );
     let sums: Vec<f64> = m
-        .teams
-        .iter()
+        .teams()
         .map(|t| t.players.iter().map(|p| p.rating.mu).sum())
         .collect();
     let spread = sums.iter().copied().fold(f64::MIN, f64::max)
@@ -349,7 +348,7 @@ fn a_free_for_all_puts_every_player_in_a_team_of_one() {
     }
     let out = mm.tick(Millis(0));
     assert_eq!(out.matches.len(), 1);
-    assert!(out.matches[0].teams.iter().all(|t| t.players.len() == 1));
+    assert!(out.matches[0].teams().all(|t| t.players.len() == 1));
     assert!((out.matches[0].win_probabilities.iter().sum::<f64>() - 1.0).abs() < 1e-9);
 }
 
@@ -493,6 +492,30 @@ fn a_ticket_alone_in_its_bucket_is_not_searched_again_as_its_band_widens() {
     // An arrival wakes it: the two match.
     mm.enqueue(duel_ticket(2, 1_050.0), Millis(61_000)).unwrap();
     assert_eq!(mm.tick(Millis(61_000)).matches.len(), 1);
+}
+
+#[test]
+fn tickets_queued_in_the_same_millisecond_are_tried_from_the_lowest_rating_up() {
+    // Queued highest first; in queueing order the 1,100 would anchor first and take the
+    // 1,050, leaving the 1,000 alone. Tried from the lowest rating up, the 1,000 anchors.
+    let mut mm = Matchmaker::new();
+    mm.add_queue(mode(), duel_with_floor(0.0)).unwrap();
+    for (id, mu) in [(1u128, 1_100.0), (2, 1_000.0), (3, 1_050.0)] {
+        mm.enqueue(duel_ticket(id, mu), Millis(0)).unwrap();
+    }
+    let out = mm.tick(Millis(0));
+    assert_eq!(out.matches.len(), 1, "{out:#?}");
+    assert_eq!(out.matches[0].anchor, TicketId(2));
+    assert!(mm.is_queued(TicketId(1)));
+    // An older ticket still anchors before younger ones, whatever their ratings.
+    let mut mm = Matchmaker::new();
+    mm.add_queue(mode(), duel_with_floor(0.0)).unwrap();
+    mm.enqueue(duel_ticket(1, 1_100.0), Millis(0)).unwrap();
+    mm.enqueue(duel_ticket(2, 1_000.0), Millis(1)).unwrap();
+    mm.enqueue(duel_ticket(3, 1_050.0), Millis(1)).unwrap();
+    let out = mm.tick(Millis(1));
+    assert_eq!(out.matches[0].anchor, TicketId(1));
+    assert!(mm.is_queued(TicketId(2)));
 }
 
 #[test]

@@ -103,13 +103,11 @@ fn a_population_on_a_virtual_clock_keeps_matching_within_the_rules() {
             );
             matches += 1;
             let teams: Vec<Vec<Rating>> = m
-                .teams
-                .iter()
+                .teams()
                 .map(|t| t.players.iter().map(|p| rating[&p.player.0]).collect())
                 .collect();
             let strength: Vec<f64> = m
-                .teams
-                .iter()
+                .teams()
                 .map(|t| t.players.iter().map(|p| skill[&p.player.0]).sum())
                 .collect();
             let ranks = if strength[0] >= strength[1] {
@@ -117,7 +115,7 @@ fn a_population_on_a_virtual_clock_keeps_matching_within_the_rules() {
             } else {
                 [1, 0]
             };
-            for (team, new) in m.teams.iter().zip(update(c.rating_system, &teams, &ranks)) {
+            for (team, new) in m.teams().zip(update(c.rating_system, &teams, &ranks)) {
                 for (p, r) in team.players.iter().zip(new) {
                     rating.insert(p.player.0, r);
                 }

@@ -261,8 +261,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<Report, SimulateError> {
                 players_matched += 1;
             }
             let teams = m
-                .teams
-                .iter()
+                .teams()
                 .map(|t| t.players.iter().map(|p| p.player.0 as usize).collect())
                 .collect();
             let length =

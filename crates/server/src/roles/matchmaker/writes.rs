@@ -74,11 +74,11 @@ impl MatchmakerRole {
             .collect();
         let match_id = new_id();
         let now = self.now();
-        let mut teams = Vec::with_capacity(made.teams.len());
+        let mut teams = Vec::with_capacity(made.team_count());
         let mut participants = Vec::new();
-        for (index, team) in made.teams.iter().enumerate() {
+        for (index, team) in made.teams().enumerate() {
             let mut players = Vec::with_capacity(team.players.len());
-            for placement in &team.players {
+            for placement in team.players {
                 let player_id = Uuid::from_u128(placement.player.0);
                 let known = self.known.get(&placement.ticket);
                 let party_id = known.and_then(|k| k.party_id);
