@@ -45,6 +45,7 @@
 //! - [`id`]: `TicketId`, `PlayerId`, `BackfillId`, `Millis`
 //! - [`name`]: `Region` and `Mode`, short validated names
 //! - [`rating`]: `Rating`, `RatingSystem`, win probabilities and rating updates
+//! - [`win`]: `WinProbabilities`, each team's chance as a match carries it
 //! - [`role`]: `RoleId`, `RoleSet`, `RoleSlot`, role assignment
 //! - [`config`]: `QueueConfig`, `Widening`, `Relaxation`, `PartyRule`, validation
 //! - [`ticket`]: `Ticket`, `Member`, `RegionLatency`, `TicketError`
@@ -74,6 +75,7 @@ pub mod role;
 mod search;
 mod team;
 pub mod ticket;
+pub mod win;
 
 pub use backfill::{BackfillError, BackfillRequest};
 pub use config::{
@@ -87,3 +89,4 @@ pub use quality::{QUALITY_WEIGHTS, Quality};
 pub use rating::{Rating, RatingSystem};
 pub use role::{RoleId, RoleSet, RoleSlot};
 pub use ticket::{Member, RegionLatency, Ticket, TicketError};
+pub use win::WinProbabilities;

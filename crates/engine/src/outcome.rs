@@ -8,6 +8,7 @@ use crate::{
     quality::Quality,
     rating::Rating,
     role::RoleId,
+    win::WinProbabilities,
 };
 
 /// A player placed in a team.
@@ -63,7 +64,7 @@ pub struct Match {
     /// meaningful order.
     pub players: Vec<Placement>,
     /// Each team's predicted win probability (one per team, in team order; sums to 1).
-    pub win_probabilities: Vec<f64>,
+    pub win_probabilities: WinProbabilities,
     /// The quality score and its breakdown.
     pub quality: Quality,
 }
@@ -109,7 +110,7 @@ pub struct BackfillFill {
     /// The players joining, with roles.
     pub players: Vec<Placement>,
     /// Each team's predicted win probability once the players join.
-    pub win_probabilities: Vec<f64>,
+    pub win_probabilities: WinProbabilities,
 }
 
 /// A ticket that waited its queue's `max_wait_ms` and was removed.
@@ -174,7 +175,7 @@ mod tests {
             anchor: TicketId(7),
             created_at: Millis(0),
             players: players.to_vec(),
-            win_probabilities: vec![0.5, 0.5],
+            win_probabilities: WinProbabilities::two(0.5),
             quality: Quality {
                 total: 1.0,
                 fairness: 1.0,

@@ -14,6 +14,8 @@ use skillratings::{
     weng_lin::{WengLinConfig, WengLinRating},
 };
 
+use crate::win::WinProbabilities;
+
 /// Which rating model a queue uses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub enum RatingSystem {
@@ -102,9 +104,24 @@ fn composite(team: &[Rating]) -> Rating {
 fn pair_expectation(system: RatingSystem, a: &[Rating], b: &[Rating]) -> f64 {
     match system {
         RatingSystem::WengLin => {
+            // Every match of a round is scored: teams of up to `ON_STACK` convert on the stack.
+            const ON_STACK: usize = 8;
+            let config = WengLinConfig::new();
+            if a.len() <= ON_STACK && b.len() <= ON_STACK {
+                let mut left = [WengLinRating::new(); ON_STACK];
+                let mut right = [WengLinRating::new(); ON_STACK];
+                for (into, r) in left.iter_mut().zip(a) {
+                    *into = r.weng_lin();
+                }
+                for (into, r) in right.iter_mut().zip(b) {
+                    *into = r.weng_lin();
+                }
+                let (left, right) = (&left[..a.len()], &right[..b.len()]);
+                return skillratings::weng_lin::expected_score_two_teams(left, right, &config).0;
+            }
             let a: Vec<_> = a.iter().map(|r| r.weng_lin()).collect();
             let b: Vec<_> = b.iter().map(|r| r.weng_lin()).collect();
-            skillratings::weng_lin::expected_score_two_teams(&a, &b, &WengLinConfig::new()).0
+            skillratings::weng_lin::expected_score_two_teams(&a, &b, &config).0
         }
         RatingSystem::Glicko2 => {
             skillratings::glicko2::expected_score(&composite(a).glicko2(), &composite(b).glicko2())
@@ -127,14 +144,18 @@ fn pair_expectation(system: RatingSystem, a: &[Rating], b: &[Rating]) -> f64 {
 /// expectation, or for Elo and Glicko-2 the mean pairwise expectation, normalised.
 /// An empty slice gives an empty result; a single team gets probability 1.
 #[must_use]
-pub fn win_probabilities<T: AsRef<[Rating]>>(system: RatingSystem, teams: &[T]) -> Vec<f64> {
+pub fn win_probabilities<T: AsRef<[Rating]>>(
+    system: RatingSystem,
+    teams: &[T],
+) -> WinProbabilities {
     match teams.len() {
-        0 => Vec::new(),
-        1 => vec![1.0],
-        2 => {
-            let p = pair_expectation(system, teams[0].as_ref(), teams[1].as_ref());
-            vec![p, 1.0 - p]
-        }
+        0 => Vec::new().into(),
+        1 => vec![1.0].into(),
+        2 => WinProbabilities::two(pair_expectation(
+            system,
+            teams[0].as_ref(),
+            teams[1].as_ref(),
+        )),
         n => {
             if system == RatingSystem::WengLin {
                 let converted: Vec<Vec<WengLinRating>> = teams
@@ -148,7 +169,8 @@ pub fn win_probabilities<T: AsRef<[Rating]>>(system: RatingSystem, teams: &[T]) 
                 return skillratings::weng_lin::expected_score_multi_team(
                     &slices,
                     &WengLinConfig::new(),
-                );
+                )
+                .into();
             }
             let raw: Vec<f64> = (0..n)
                 .map(|i| {
@@ -159,7 +181,7 @@ pub fn win_probabilities<T: AsRef<[Rating]>>(system: RatingSystem, teams: &[T]) 
                 })
                 .collect();
             let total: f64 = raw.iter().sum();
-            raw.iter().map(|r| r / total).collect()
+            raw.iter().map(|r| r / total).collect::<Vec<_>>().into()
         }
     }
 }
@@ -282,6 +304,29 @@ fn update_against(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn weng_lin_teams_converted_on_the_stack_expect_what_the_library_expects() {
+        let config = WengLinConfig::new();
+        for size in [1usize, 5, 8, 9, 12] {
+            let a: Vec<Rating> = (0..size)
+                .map(|i| Rating::new(24.0 + i as f64 * 0.7, 7.0))
+                .collect();
+            let b: Vec<Rating> = (0..size)
+                .map(|i| Rating::new(26.0 - i as f64 * 0.3, 5.5))
+                .collect();
+            let (wa, wb): (Vec<_>, Vec<_>) = (
+                a.iter().map(|r| r.weng_lin()).collect(),
+                b.iter().map(|r| r.weng_lin()).collect(),
+            );
+            let expected = skillratings::weng_lin::expected_score_two_teams(&wa, &wb, &config).0;
+            let p = pair_expectation(RatingSystem::WengLin, &a, &b);
+            assert!(
+                (p - expected).abs() < 1e-12,
+                "{size}: {p} against {expected}"
+            );
+        }
+    }
 
     fn team(mus: &[f64], system: RatingSystem) -> Vec<Rating> {
         mus.iter()

@@ -16,6 +16,7 @@ use crate::{
     rating::{Rating, win_probabilities},
     role::{RoleId, feasible},
     team::{Piece, split},
+    win::WinProbabilities,
 };
 
 /// Why a search made no match, as far as the anchor's schedule cares: which of its own limits,
@@ -409,7 +410,7 @@ struct Built<'a> {
     anchor: Slot,
     picks: &'a [Slot],
     placements: Vec<Placement>,
-    win: Vec<f64>,
+    win: WinProbabilities,
     premade: &'a [usize],
     latency_sum: f64,
     players: usize,
