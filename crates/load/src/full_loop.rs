@@ -142,8 +142,12 @@ pub struct LoopReport {
     pub queue_to_found: Latency,
     /// `match.found` to `session.ready` of the same match on the player's socket.
     pub found_to_ready: Latency,
-    /// Calls refused unexpectedly and pushes that never came.
+    /// Calls that failed and pushes that never came.
     pub errors: u64,
+    /// Calls the node refused for now (503 or 429 with `Retry-After`, its documented answer to
+    /// overload, mostly while every player registers at once at the start), each tried again
+    /// after the wait the node asked for.
+    pub refused: u64,
     /// On PostgreSQL, where the matches counted spent their time from being made to
     /// `session.ready` leaving the node (the store's timestamps); empty on SQLite.
     pub stages: Vec<Stage>,
@@ -154,7 +158,7 @@ impl fmt::Display for LoopReport {
         let ms = |d: Duration| d.as_secs_f64() * 1000.0;
         writeln!(
             f,
-            "full loop: {} players on one node ({}), {:.0} s ({} s warm-up), {} ms ± {} % between matches, {:.1} matches/s, {} errors",
+            "full loop: {} players on one node ({}), {:.0} s ({} s warm-up), {} ms ± {} % between matches, {:.1} matches/s, {} errors, {} refused for now",
             self.players,
             self.backends,
             self.seconds,
@@ -162,7 +166,8 @@ impl fmt::Display for LoopReport {
             self.think_ms,
             self.think_spread_pct,
             self.matches_per_s,
-            self.errors
+            self.errors,
+            self.refused
         )?;
         for (name, latency) in [
             ("queue -> match.found", &self.queue_to_found),
@@ -204,6 +209,7 @@ struct Run {
     queue_to_found: Mutex<LatencyRecorder>,
     found_to_ready: Mutex<LatencyRecorder>,
     errors: AtomicU64,
+    refused: AtomicU64,
 }
 
 /// Runs the loop against a node started from `exe`.
@@ -262,6 +268,7 @@ pub async fn full_loop(args: &LoopBenchArgs, exe: &Path) -> anyhow::Result<LoopR
         queue_to_found: Mutex::new(LatencyRecorder::new()),
         found_to_ready: Mutex::new(LatencyRecorder::new()),
         errors: AtomicU64::new(0),
+        refused: AtomicU64::new(0),
     });
     let stop = tokio_util::sync::CancellationToken::new();
     let vacuum = database.map(|database| {
@@ -312,6 +319,7 @@ pub async fn full_loop(args: &LoopBenchArgs, exe: &Path) -> anyhow::Result<LoopR
         queue_to_found: latency(&run.queue_to_found),
         found_to_ready: latency(&run.found_to_ready),
         errors: run.errors.load(Ordering::Relaxed),
+        refused: run.refused.load(Ordering::Relaxed),
         stages,
     })
 }
@@ -376,10 +384,16 @@ async fn play(
             Ok(true) => tokio::time::sleep(run.think.draw(&mut waits)).await,
             Ok(false) => tokio::time::sleep(RETRY_AFTER).await,
             Err(error) => {
-                run.errors.fetch_add(1, Ordering::Relaxed);
-                let wait = error
-                    .downcast_ref::<Refused>()
-                    .map_or(RETRY_AFTER, |r| r.after);
+                let wait = match error.downcast_ref::<Refused>() {
+                    Some(refused) => {
+                        run.refused.fetch_add(1, Ordering::Relaxed);
+                        refused.after
+                    }
+                    None => {
+                        run.errors.fetch_add(1, Ordering::Relaxed);
+                        RETRY_AFTER
+                    }
+                };
                 tokio::time::sleep(wait).await;
             }
         }
@@ -488,7 +502,7 @@ async fn report(run: &Run, match_id: Uuid) -> anyhow::Result<()> {
 }
 
 /// A game server's `POST` on `path`, tried again while the node refuses it for now; each
-/// refusal counts as an error of the run.
+/// refusal is counted as one.
 async fn server_call(
     run: &Run,
     path: &str,
@@ -499,7 +513,7 @@ async fn server_call(
         let reply = run.client.call(Method::POST, path, key, body).await?;
         match Refused::of(&reply) {
             Some(refused) if Instant::now() + refused.after < run.deadline => {
-                run.errors.fetch_add(1, Ordering::Relaxed);
+                run.refused.fetch_add(1, Ordering::Relaxed);
                 tokio::time::sleep(refused.after).await;
             }
             _ => return Ok(reply),
