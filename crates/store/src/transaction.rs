@@ -52,6 +52,15 @@ impl Transaction {
         Timestamp::from(self.clock.now())
     }
 
+    /// Says that the writer publishes this transaction's events itself once it has committed
+    /// (and marks them published): the commit does not wake this process's outbox relay, which
+    /// would race the writer to publish the same events (the stream drops the second copy,
+    /// after both did the work). The relay still finds any the writer fails to mark, at its
+    /// next pass.
+    pub fn publishing_itself(&mut self) {
+        self.wrote_outbox = false;
+    }
+
     /// Makes every change of this transaction durable.
     pub async fn commit(self) -> Result<(), StoreError> {
         match self.inner {

@@ -132,6 +132,7 @@ async fn allocate_together(
             })
             .collect();
         let rows = bus::outbox::enqueue_all(&mut tx, events).await?;
+        tx.publishing_itself();
         tx.commit().await?;
         // Each match's one `session.ready`, on its way to the players without waiting for the
         // relay's turn, and without holding up the next batch while the stream and the store

@@ -1,6 +1,11 @@
 //! The outbox.
 
-use rally_store::NewEvent;
+use std::{
+    pin::pin,
+    task::{Context, Waker},
+};
+
+use rally_store::{NewEvent, Store};
 use serde_json::json;
 
 use crate::harness::conformance;
@@ -11,6 +16,31 @@ fn event(n: u32) -> NewEvent {
         topic: "test.event".to_owned(),
         key: format!("k{n}"),
         payload: json!({"n": n}).to_string(),
+    }
+}
+
+/// Whether a commit that enqueued events has woken the relay since it last waited.
+fn relay_woken(store: &Store) -> bool {
+    let mut wait = pin!(store.outbox_written());
+    wait.as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+        .is_ready()
+}
+
+conformance! {
+    async fn a_commit_wakes_the_relay_unless_its_writer_publishes_the_events_itself(store: &Store) {
+        relay_woken(store);
+        let mut tx = store.begin().await.unwrap();
+        tx.enqueue_all(&[event(1)]).await.unwrap();
+        tx.publishing_itself();
+        tx.commit().await.unwrap();
+        assert!(!relay_woken(store), "the writer publishes them");
+        assert_eq!(store.next_unpublished(10).await.unwrap().len(), 1, "the next pass finds it");
+
+        let mut tx = store.begin().await.unwrap();
+        tx.enqueue_all(&[event(2)]).await.unwrap();
+        tx.commit().await.unwrap();
+        assert!(relay_woken(store), "the relay publishes them");
     }
 }
 

@@ -258,6 +258,7 @@ impl MatchmakerRole {
             })
             .collect();
         let rows = bus::outbox::enqueue_all(&mut tx, events).await?;
+        tx.publishing_itself();
         tx.commit().await?;
         // Each match's one `match.created`, to allocation and to its players at once rather
         // than a relay pass of a hundred events at a time behind the rest of the outbox.
