@@ -464,7 +464,8 @@ impl Queue {
         let one_age = anchors.first().map(|a| a.0) == anchors.last().map(|a| a.0);
         match self.ladders.as_ref() {
             Some(ladders) if one_age => {
-                // Each anchor's best region, plus one (0: not an anchor).
+                // Each anchor's best region, plus one (0: not an anchor); a queue has at most
+                // 255 regions (validated), so both fit in a byte.
                 let mut home = vec![0u8; self.slab.len()];
                 for &(_, slot) in &anchors {
                     home[slot as usize] = self.entry(slot).best.0 + 1;
