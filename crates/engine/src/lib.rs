@@ -67,6 +67,7 @@ pub mod invariant;
 mod ladder;
 mod matchmaker;
 pub mod name;
+mod order;
 pub mod outcome;
 pub mod quality;
 mod queue;

@@ -33,6 +33,7 @@ use crate::{
     node::{BenchNode, delete_streams, node_settings, tokens},
     player::{BenchPlayer, create_players},
     queue::duel_request,
+    refusal::Refused,
     soak::{first_team_wins, matches_made},
     socket::{next_frame, open_socket},
     stages::{Stage, stages},
@@ -47,41 +48,6 @@ const VACUUM_EVERY: Duration = Duration::from_secs(10);
 /// How long a player waits before queueing again when its last match's result is still being
 /// applied, or after an error.
 const RETRY_AFTER: Duration = Duration::from_millis(50);
-
-/// A call the node refused for now (503 or 429), with the wait it asked for: the player (or
-/// its game server) waits that long before trying again, as Rally's clients do, rather than
-/// adding to the load that made the node refuse.
-#[derive(Debug)]
-struct Refused {
-    status: StatusCode,
-    after: Duration,
-}
-
-impl fmt::Display for Refused {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "refused with {}; retry after {:?}",
-            self.status, self.after
-        )
-    }
-}
-
-impl std::error::Error for Refused {}
-
-impl Refused {
-    /// The refusal `reply` is, if it is one.
-    fn of(reply: &Reply) -> Option<Refused> {
-        let refused = matches!(
-            reply.status,
-            StatusCode::SERVICE_UNAVAILABLE | StatusCode::TOO_MANY_REQUESTS
-        );
-        refused.then(|| Refused {
-            status: reply.status,
-            after: reply.retry_after.unwrap_or(RETRY_AFTER),
-        })
-    }
-}
 
 /// Options of `rally bench loop`.
 #[derive(Debug, Clone, clap::Args)]
@@ -422,7 +388,7 @@ async fn play_once(
         (StatusCode::CREATED, _) => {}
         // The last match's result is still being applied: not an error, try again.
         (_, Some("in_match")) => return Ok(false),
-        _ if let Some(refused) = Refused::of(&reply) => return Err(refused.into()),
+        _ if let Some(refused) = Refused::of(&reply, RETRY_AFTER) => return Err(refused.into()),
         (status, _) => bail!("queueing answered {status}: {}", reply.body),
     }
     // `session.ready` travels apart from `match.found` and may overtake it: kept, it means the
@@ -511,7 +477,7 @@ async fn server_call(
     let key = Some(run.server_key.as_str());
     loop {
         let reply = run.client.call(Method::POST, path, key, body).await?;
-        match Refused::of(&reply) {
+        match Refused::of(&reply, RETRY_AFTER) {
             Some(refused) if Instant::now() + refused.after < run.deadline => {
                 run.refused.fetch_add(1, Ordering::Relaxed);
                 tokio::time::sleep(refused.after).await;

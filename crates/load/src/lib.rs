@@ -35,6 +35,7 @@
 //! - [`fill`]: many rated players written in a few statements
 //! - [`stages`](mod@stages): where a match's time went, from PostgreSQL's timestamps
 //! - [`think`]: a bench player's wait between matches
+//! - [`refusal`]: a call the node refused for now, and the wait it asked for
 
 #![warn(missing_docs)]
 
@@ -53,6 +54,7 @@ pub mod node;
 pub mod player;
 pub mod queue;
 pub mod ratings;
+pub mod refusal;
 pub mod soak;
 pub mod socket;
 pub mod stages;

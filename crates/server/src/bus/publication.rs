@@ -26,35 +26,27 @@ pub trait Publishable {
     fn payload(&self) -> &str;
 }
 
-impl Publishable for OutboxEvent {
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn topic(&self) -> &str {
-        &self.topic
-    }
-    fn key(&self) -> &str {
-        &self.key
-    }
-    fn payload(&self) -> &str {
-        &self.payload
-    }
+/// Both kinds of row carry the same four fields under the same names.
+macro_rules! publishable {
+    ($($row:ty),*) => {$(
+        impl Publishable for $row {
+            fn id(&self) -> Uuid {
+                self.id
+            }
+            fn topic(&self) -> &str {
+                &self.topic
+            }
+            fn key(&self) -> &str {
+                &self.key
+            }
+            fn payload(&self) -> &str {
+                &self.payload
+            }
+        }
+    )*};
 }
 
-impl Publishable for NewEvent {
-    fn id(&self) -> Uuid {
-        self.id
-    }
-    fn topic(&self) -> &str {
-        &self.topic
-    }
-    fn key(&self) -> &str {
-        &self.key
-    }
-    fn payload(&self) -> &str {
-        &self.payload
-    }
-}
+publishable!(OutboxEvent, NewEvent);
 
 /// What publishing a batch came to: the ids the streams took, the ids that failed, and the
 /// first failure.
