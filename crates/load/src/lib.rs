@@ -12,6 +12,7 @@
 //!   a cold burst of new tickets against a sort of their ratings.
 //! - [`accounts()`] and [`ratings()`]: a node built in this process whose router is called
 //!   directly (no TCP, no HTTP parsing).
+//! - [`loadtest()`]: players on the SDK, against a target or nodes it starts.
 //! - [`gateway()`], [`queue()`] and [`soak()`]: real `rally serve` child processes (the
 //!   `rally` executable is passed in), driven over HTTP (reqwest) and WebSockets
 //!   (tokio-tungstenite).
@@ -26,6 +27,8 @@
 //! - [`gateway`](mod@gateway): `rally bench gateway`
 //! - [`queue`](mod@queue): `rally bench queue`
 //! - [`soak`](mod@soak): `rally bench soak`
+//! - [`loadtest`](mod@loadtest): `rally loadtest`, simulated players on the SDK through the
+//!   whole loop
 //! - [`latency`]: the latency recorder (HDR histogram) and its percentiles
 //! - [`embedded`]: a node in this process, called through its router
 //! - [`node`]: a `rally serve` child process, its settings, tokens and memory
@@ -50,6 +53,7 @@ pub mod fill;
 pub mod full_loop;
 pub mod gateway;
 pub mod latency;
+pub mod loadtest;
 pub mod node;
 pub mod player;
 pub mod queue;
@@ -67,6 +71,7 @@ pub use engine::{EngineBenchArgs, EngineReport, bench_engine};
 pub use full_loop::{LoopBenchArgs, LoopReport, full_loop};
 pub use gateway::{GatewayBenchArgs, GatewayReport, gateway};
 pub use latency::{Latency, LatencyRecorder};
+pub use loadtest::{LoadtestArgs, LoadtestReport, loadtest};
 pub use queue::{QueueBenchArgs, QueueReport, queue};
 pub use ratings::{RatingsBenchArgs, RatingsReport, ratings};
 pub use soak::{SoakBenchArgs, SoakReport, soak};

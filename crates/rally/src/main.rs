@@ -3,7 +3,7 @@
 //! # Layout
 //! - [`command`]: one module per subcommand (`serve`, `migrate`, `seed`, `health`, `config`,
 //!   `simulate`, `season`, `leaderboard`, `player` and, with the default `load` feature,
-//!   `bench`, over the `rally-load` crate).
+//!   `bench` and `loadtest`, over the `rally-load` crate).
 
 mod command;
 
@@ -55,6 +55,10 @@ enum Command {
     #[cfg(feature = "load")]
     #[command(subcommand)]
     Bench(command::bench::Bench),
+    /// Simulated players running the whole loop through the SDK against a Rally (one it starts,
+    /// or `--target`), measured against the figures Rally promises.
+    #[cfg(feature = "load")]
+    Loadtest(command::loadtest::Args),
 }
 
 /// Counts allocations so `rally bench engine` can report the bytes each queued ticket costs;
@@ -87,6 +91,8 @@ fn main() -> ExitCode {
             Command::Player(player) => command::player::run(config, player).await,
             #[cfg(feature = "load")]
             Command::Bench(bench) => command::bench::run(&bench).await,
+            #[cfg(feature = "load")]
+            Command::Loadtest(args) => command::loadtest::run(&args).await,
         }
     });
     match result {

@@ -5,6 +5,8 @@ pub mod bench;
 pub mod config;
 pub mod health;
 pub mod leaderboard;
+#[cfg(feature = "load")]
+pub mod loadtest;
 pub mod migrate;
 pub mod player;
 pub mod season;
