@@ -27,6 +27,7 @@
 //! - [`gateway`](mod@gateway): `rally bench gateway`
 //! - [`queue`](mod@queue): `rally bench queue`
 //! - [`soak`](mod@soak): `rally bench soak`
+//! - [`chaos`](mod@chaos): `rally chaos`, one fault injected under the load test, and its cost
 //! - [`loadtest`](mod@loadtest): `rally loadtest`, simulated players on the SDK through the
 //!   whole loop
 //! - [`latency`]: the latency recorder (HDR histogram) and its percentiles
@@ -45,6 +46,7 @@
 pub mod accounts;
 pub mod all;
 pub mod burst;
+pub mod chaos;
 pub mod client;
 pub mod counting;
 pub mod embedded;
@@ -66,6 +68,7 @@ pub mod think;
 
 pub use accounts::{AccountsBenchArgs, AccountsReport, accounts};
 pub use all::{AllBenchArgs, AllReport, all};
+pub use chaos::{ChaosArgs, ChaosReport, Scenario, chaos};
 pub use counting::CountingAllocator;
 pub use engine::{EngineBenchArgs, EngineReport, bench_engine};
 pub use full_loop::{LoopBenchArgs, LoopReport, full_loop};

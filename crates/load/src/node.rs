@@ -4,7 +4,7 @@
 
 use std::{
     net::SocketAddr,
-    path::Path,
+    path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     time::Duration,
 };
@@ -22,11 +22,66 @@ pub struct BenchNode {
     /// Where it listens.
     pub addr: SocketAddr,
     child: Child,
+    /// How it was started, to start it again after [`BenchNode::kill`].
+    launch: Launch,
+}
+
+/// What a node is started with.
+#[derive(Debug, Clone)]
+struct Launch {
+    exe: PathBuf,
+    roles: String,
+    dir: PathBuf,
+    key: String,
+    env: Vec<(String, String)>,
+}
+
+impl Launch {
+    /// The node's log (warnings and errors), `rally.log` in its directory, kept across
+    /// restarts.
+    fn log(&self) -> anyhow::Result<std::fs::File> {
+        let path = self.dir.join("rally.log");
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&path)
+            .with_context(|| format!("cannot open {}", path.display()))
+    }
+
+    fn spawn(&self, addr: SocketAddr) -> anyhow::Result<Child> {
+        let mut command = Command::new(&self.exe);
+        for (name, _) in std::env::vars() {
+            if name.starts_with("RALLY_") {
+                command.env_remove(name);
+            }
+        }
+        command
+            .env("RALLY_DATA_DIR", &self.dir)
+            .env("RALLY_TOKEN_SIGNING_KEY", &self.key)
+            .env("RALLY_API_LIMIT_PER_MINUTE", "1000000")
+            .env("RALLY_PARTY_MAX_SIZE", "100")
+            .env("RALLY_LOG_LEVEL", "warn")
+            .envs(self.env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .current_dir(&self.dir)
+            .args([
+                "serve",
+                "--roles",
+                &self.roles,
+                "--listen",
+                &addr.to_string(),
+            ])
+            .stdout(Stdio::null())
+            .stderr(self.log()?);
+        command
+            .spawn()
+            .with_context(|| format!("cannot start {}", self.exe.display()))
+    }
 }
 
 impl BenchNode {
     /// Starts `exe serve --roles <roles>` in `dir` with the signing key `key` and the extra
-    /// `RALLY_*` (or other) variables `env`, and waits until it listens. The caller's own
+    /// `RALLY_*` (or other) variables `env`, and waits until it listens. Its log goes to
+    /// `rally.log` in `dir`. The caller's own
     /// `RALLY_*` variables are not passed on; a `rally.toml` in `dir` is read.
     pub async fn start(
         exe: &Path,
@@ -39,35 +94,47 @@ impl BenchNode {
             .local_addr()?
             .port();
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let mut command = Command::new(exe);
-        for (name, _) in std::env::vars() {
-            if name.starts_with("RALLY_") {
-                command.env_remove(name);
-            }
-        }
-        command
-            .env("RALLY_DATA_DIR", dir)
-            .env("RALLY_TOKEN_SIGNING_KEY", key)
-            .env("RALLY_API_LIMIT_PER_MINUTE", "1000000")
-            .env("RALLY_PARTY_MAX_SIZE", "100")
-            .env("RALLY_LOG_LEVEL", "warn")
-            .envs(env.iter().copied())
-            .current_dir(dir)
-            .args(["serve", "--roles", roles, "--listen", &addr.to_string()])
-            .stdout(Stdio::null());
-        let child = command
-            .spawn()
-            .with_context(|| format!("cannot start {}", exe.display()))?;
-        let mut node = Self { addr, child };
+        let launch = Launch {
+            exe: exe.to_owned(),
+            roles: roles.to_owned(),
+            dir: dir.to_owned(),
+            key: key.to_owned(),
+            env: env
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect(),
+        };
+        let child = launch.spawn(addr)?;
+        let mut node = Self {
+            addr,
+            child,
+            launch,
+        };
         node.wait_ready().await?;
         Ok(node)
+    }
+
+    /// Kills the process at once (SIGKILL), as a crash or an OOM kill would.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+
+    /// Starts the process again as it was first started, on the same address, and waits until
+    /// it listens.
+    pub async fn restart(&mut self) -> anyhow::Result<()> {
+        self.kill();
+        self.child = self.launch.spawn(self.addr)?;
+        self.wait_ready().await
     }
 
     async fn wait_ready(&mut self) -> anyhow::Result<()> {
         let deadline = Instant::now() + READY_WITHIN;
         while Instant::now() < deadline {
             if let Some(status) = self.child.try_wait()? {
-                bail!("the bench node exited early with {status}");
+                let log =
+                    std::fs::read_to_string(self.launch.dir.join("rally.log")).unwrap_or_default();
+                bail!("the bench node exited early with {status}: {log}");
             }
             if tokio::net::TcpStream::connect(self.addr).await.is_ok() {
                 return Ok(());

@@ -3,7 +3,7 @@
 //! # Layout
 //! - [`command`]: one module per subcommand (`serve`, `migrate`, `seed`, `health`, `config`,
 //!   `simulate`, `season`, `leaderboard`, `player` and, with the default `load` feature,
-//!   `bench` and `loadtest`, over the `rally-load` crate).
+//!   `bench`, `loadtest` and `chaos`, over the `rally-load` crate).
 
 mod command;
 
@@ -59,6 +59,10 @@ enum Command {
     /// or `--target`), measured against the figures Rally promises.
     #[cfg(feature = "load")]
     Loadtest(command::loadtest::Args),
+    /// Inject one fault (a process killed, a backend stopped) into a scaled-out Rally of its own
+    /// under load, and report availability and the damage read from the database.
+    #[cfg(feature = "load")]
+    Chaos(command::chaos::Args),
 }
 
 /// Counts allocations so `rally bench engine` can report the bytes each queued ticket costs;
@@ -93,6 +97,8 @@ fn main() -> ExitCode {
             Command::Bench(bench) => command::bench::run(&bench).await,
             #[cfg(feature = "load")]
             Command::Loadtest(args) => command::loadtest::run(&args).await,
+            #[cfg(feature = "load")]
+            Command::Chaos(args) => command::chaos::run(&args).await,
         }
     });
     match result {

@@ -29,12 +29,12 @@ pub mod target;
 
 mod group;
 mod server;
-mod topology;
+pub(crate) mod topology;
 mod usage;
 
 use anyhow::bail;
 
-pub use report::{Check, LoadtestReport, ProcessUsage};
+pub use report::{Availability, Check, LoadtestReport, ProcessUsage};
 pub use run::loadtest;
 pub use tally::Step;
 

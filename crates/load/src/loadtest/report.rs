@@ -7,7 +7,6 @@ use std::{collections::BTreeMap, fmt, time::Duration};
 use super::{
     LoadtestArgs,
     tally::{Step, Tally},
-    topology::Topology,
 };
 use crate::latency::{Latency, ms};
 
@@ -19,6 +18,20 @@ const MATCHMAKING_P99: Duration = Duration::from_millis(100);
 const API_P99: Duration = Duration::from_millis(50);
 /// The mean match quality Rally promises.
 const QUALITY: f64 = 0.85;
+
+/// The availability Rally promises: the share of calls answered without a 5xx within a second.
+const AVAILABILITY: f64 = 0.999;
+
+/// How available the API was over a run.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct Availability {
+    /// Calls made.
+    pub calls: u64,
+    /// Calls answered with a 5xx, not answered, or answered after more than a second.
+    pub unavailable: u64,
+    /// The share of calls answered without a 5xx within a second.
+    pub share: f64,
+}
 
 /// One process's memory and CPU over the run.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -77,6 +90,8 @@ pub struct LoadtestReport {
     pub steps: BTreeMap<Step, Latency>,
     /// Every API call's latency together (queue, cancel, verify, heartbeat, result).
     pub api: Latency,
+    /// The share of calls answered without a 5xx within a second.
+    pub availability: Availability,
     /// Errors by code: failed calls (5xx, transport) and pushes that never came.
     pub errors: BTreeMap<String, u64>,
     /// Documented 4xx answers by code: races the loop expects (`not_queued` for a cancel that
@@ -99,7 +114,7 @@ pub struct LoadtestReport {
 impl LoadtestReport {
     pub(crate) fn of(
         args: &LoadtestArgs,
-        topology: &Topology,
+        topology: String,
         tally: &Tally,
         seconds: f64,
         processes: Vec<ProcessUsage>,
@@ -113,6 +128,17 @@ impl LoadtestReport {
         let matchmaking = steps.get(&Step::MadeToFound).copied().unwrap_or_default();
         let errors = tally.errors();
         let connected_peak = tally.connected_peak.load(Relaxed);
+        let calls = tally.calls.load(Relaxed);
+        let unavailable = tally.unavailable.load(Relaxed);
+        let availability = Availability {
+            calls,
+            unavailable,
+            share: if calls == 0 {
+                0.0
+            } else {
+                1.0 - unavailable as f64 / calls as f64
+            },
+        };
         let checks = vec![
             Check {
                 name: "players connected at once",
@@ -145,6 +171,17 @@ impl LoadtestReport {
                 met: api.count > 0 && api.p99 < API_P99,
             },
             Check {
+                name: "availability (calls answered without a 5xx within 1 s)",
+                target: format!("at least {:.1} %", AVAILABILITY * 100.0),
+                measured: format!(
+                    "{:.3} % ({} of {} calls unavailable)",
+                    availability.share * 100.0,
+                    unavailable,
+                    calls
+                ),
+                met: calls > 0 && availability.share >= AVAILABILITY,
+            },
+            Check {
                 name: "errors (5xx, transport, pushes missing)",
                 target: "0".to_owned(),
                 measured: format!("{}", errors.values().sum::<u64>()),
@@ -152,7 +189,7 @@ impl LoadtestReport {
             },
         ];
         Self {
-            topology: topology.describe(),
+            topology,
             players: args.players,
             ramp_s: args.ramp_s,
             duration_s: args.duration_s,
@@ -165,6 +202,7 @@ impl LoadtestReport {
             time_to_match_mean_ms: ms(time_to_match),
             steps,
             api,
+            availability,
             errors,
             answered_4xx: tally.answered_4xx(),
             refused: tally.refused.load(Relaxed),

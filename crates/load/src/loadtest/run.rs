@@ -53,7 +53,28 @@ pub async fn loadtest(args: &LoadtestArgs, exe: &Path) -> anyhow::Result<Loadtes
             anyhow::bail!("--server-key (or RALLY_LOADTEST_SERVER_KEY) is needed with --target")
         }
     };
-    let api = topology.api_urls();
+    let driven = drive(
+        args,
+        &topology.api_urls(),
+        &server_key,
+        topology.describe(),
+        topology.processes(),
+    )
+    .await;
+    topology.stop().await;
+    Ok(driven?.0)
+}
+
+/// Plays the run `args` describe against the api nodes at `api` (with the game servers'
+/// `server_key`), sampling `processes`; the report, and what the players shared (the tally
+/// of every call, for checks made after the run).
+pub(crate) async fn drive(
+    args: &LoadtestArgs,
+    api: &[String],
+    server_key: &str,
+    topology: String,
+    processes: Vec<(String, u32)>,
+) -> anyhow::Result<(LoadtestReport, Arc<Run>)> {
     let started = Instant::now();
     let ramp = Duration::from_secs(args.ramp_s);
     let deadline = started + ramp + Duration::from_secs(args.duration_s);
@@ -64,7 +85,7 @@ pub async fn loadtest(args: &LoadtestArgs, exe: &Path) -> anyhow::Result<Loadtes
     };
     let run = Arc::new(Run {
         tally: Tally::new(),
-        game_server: GameServer::new(&api[0], &server_key)?,
+        game_server: GameServer::new(&api[0], server_key)?,
         tag,
         deadline,
         think: Think {
@@ -78,13 +99,13 @@ pub async fn loadtest(args: &LoadtestArgs, exe: &Path) -> anyhow::Result<Loadtes
         cancel_share: args.cancel_share,
         disconnect_share: args.disconnect_share,
     });
-    let groups = population(args, &api, started, &mut rng)?;
+    let groups = population(args, api, started, &mut rng)?;
     let mut players = tokio::task::JoinSet::new();
     for group in groups {
         let seed = rng.random();
         players.spawn(play(run.clone(), group, StdRng::seed_from_u64(seed)));
     }
-    let mut sampler = Sampler::new(topology.processes());
+    let mut sampler = Sampler::new(processes);
     let mut next_progress = Instant::now() + PROGRESS_EVERY;
     let give_up = deadline + WIND_DOWN;
     loop {
@@ -106,9 +127,8 @@ pub async fn loadtest(args: &LoadtestArgs, exe: &Path) -> anyhow::Result<Loadtes
     }
     sampler.sample();
     let seconds = started.elapsed().as_secs_f64();
-    let report = LoadtestReport::of(args, &topology, &run.tally, seconds, sampler.usage());
-    topology.stop().await;
-    Ok(report)
+    let report = LoadtestReport::of(args, topology, &run.tally, seconds, sampler.usage());
+    Ok((report, run))
 }
 
 /// The run's players, grouped: each in the squad queue with `--squad-share`, else in duels;

@@ -17,7 +17,10 @@ pub(crate) async fn play_match(run: Arc<Run>, found: MatchFound, game: Duration)
     let tally = &run.tally;
     let started = Instant::now();
     match run.game_server.heartbeat(found.match_id).await {
-        Ok(_) => tally.since(Step::Heartbeat, started),
+        Ok(_) => {
+            tally.since(Step::Heartbeat, started);
+            tally.served(found.match_id, true);
+        }
         Err(error) => tally.failed(&error),
     }
     tokio::time::sleep(game).await;
@@ -41,7 +44,10 @@ pub(crate) async fn play_match(run: Arc<Run>, found: MatchFound, game: Duration)
     // Noted before the call: a player's `rating.updated` may arrive before the call returns.
     tally.reported(found.match_id);
     match run.game_server.report_result(found.match_id, &report).await {
-        Ok(()) => tally.since(Step::Result, started),
+        Ok(()) => {
+            tally.since(Step::Result, started);
+            tally.served(found.match_id, false);
+        }
         Err(error) => {
             tally.failed(&error);
             tally.error("result_not_reported");

@@ -2,7 +2,7 @@
 //! the errors by code, and the gauges the progress line shows.
 
 use std::{
-    collections::{BTreeMap, HashMap},
+    collections::{BTreeMap, HashMap, HashSet},
     sync::{
         Mutex,
         atomic::{AtomicU64, Ordering},
@@ -57,7 +57,19 @@ pub enum Step {
     ResultToRating,
 }
 
+/// A call slower than this counts as unavailable, as a 5xx does.
+pub const ANSWERED_WITHIN: Duration = Duration::from_secs(1);
+
 impl Step {
+    /// Whether the step is made of HTTP calls (each counted towards availability).
+    fn is_calls(self) -> bool {
+        self.is_api_call()
+            || matches!(
+                self,
+                Step::Register | Step::Login | Step::FormParty | Step::ReadyCheck
+            )
+    }
+
     /// Whether the step is one HTTP call (its p99 is held to the API budget). Registration and
     /// login hash a password on purpose and are reported apart.
     pub fn is_api_call(self) -> bool {
@@ -90,6 +102,14 @@ pub(crate) struct Tally {
     pub(crate) connected: AtomicU64,
     pub(crate) connected_peak: AtomicU64,
     pub(crate) searching: AtomicU64,
+    /// Calls made (answered or not), and of them those unavailable: a 5xx, a transport
+    /// failure, or an answer slower than [`ANSWERED_WITHIN`].
+    pub(crate) calls: AtomicU64,
+    pub(crate) unavailable: AtomicU64,
+    last_unavailable: Mutex<Option<Instant>>,
+    /// Matches whose game server's heartbeat was answered, and whose result was accepted.
+    heartbeated: Mutex<HashSet<Uuid>>,
+    results_accepted: Mutex<HashSet<Uuid>>,
 }
 
 impl Tally {
@@ -111,11 +131,22 @@ impl Tally {
             connected: AtomicU64::new(0),
             connected_peak: AtomicU64::new(0),
             searching: AtomicU64::new(0),
+            calls: AtomicU64::new(0),
+            unavailable: AtomicU64::new(0),
+            last_unavailable: Mutex::new(None),
+            heartbeated: Mutex::new(HashSet::new()),
+            results_accepted: Mutex::new(HashSet::new()),
         }
     }
 
     /// Records one latency of `step`.
     pub(crate) fn record(&self, step: Step, latency: Duration) {
+        if step.is_calls() {
+            self.calls.fetch_add(1, Ordering::Relaxed);
+            if latency > ANSWERED_WITHIN {
+                self.unavailable_now();
+            }
+        }
         if let Ok(mut steps) = self.steps.lock() {
             steps.entry(step).or_default().record(latency);
         }
@@ -142,6 +173,10 @@ impl Tally {
     /// Counts a failed call where it belongs: a refusal for now (503 or 429, tried again), a
     /// documented 4xx answer (a race the loop expects, such as `in_match`), or an error.
     pub(crate) fn failed(&self, error: &Error) {
+        self.calls.fetch_add(1, Ordering::Relaxed);
+        if error.status().is_none_or(|status| status >= 500) {
+            self.unavailable_now();
+        }
         match error.status() {
             Some(503 | 429) => {
                 self.refused.fetch_add(1, Ordering::Relaxed);
@@ -153,6 +188,37 @@ impl Tally {
             }
             _ => self.error(error.code()),
         }
+    }
+
+    fn unavailable_now(&self) {
+        self.unavailable.fetch_add(1, Ordering::Relaxed);
+        if let Ok(mut last) = self.last_unavailable.lock() {
+            *last = Some(Instant::now());
+        }
+    }
+
+    /// When a call was last unavailable, if ever.
+    pub(crate) fn last_unavailable(&self) -> Option<Instant> {
+        self.last_unavailable.lock().ok().and_then(|last| *last)
+    }
+
+    /// Notes that `match_id`'s game server heartbeated (`true`) or had its result accepted.
+    pub(crate) fn served(&self, match_id: Uuid, heartbeat: bool) {
+        let set = if heartbeat {
+            &self.heartbeated
+        } else {
+            &self.results_accepted
+        };
+        if let Ok(mut set) = set.lock() {
+            set.insert(match_id);
+        }
+    }
+
+    /// The matches whose game server heartbeated, and those whose result was accepted.
+    pub(crate) fn served_matches(&self) -> (HashSet<Uuid>, HashSet<Uuid>) {
+        let copy =
+            |set: &Mutex<HashSet<Uuid>>| set.lock().map_or_else(|_| HashSet::new(), |s| s.clone());
+        (copy(&self.heartbeated), copy(&self.results_accepted))
     }
 
     /// Notes that `players`' ticket was accepted now.

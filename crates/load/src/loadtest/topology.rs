@@ -136,6 +136,6 @@ impl Topology {
 }
 
 /// A fresh secret: two random UUIDs (244 random bits), hex.
-fn secret() -> String {
+pub(crate) fn secret() -> String {
     format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
 }

@@ -2,6 +2,8 @@
 
 #[cfg(feature = "load")]
 pub mod bench;
+#[cfg(feature = "load")]
+pub mod chaos;
 pub mod config;
 pub mod health;
 pub mod leaderboard;
