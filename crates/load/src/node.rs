@@ -34,6 +34,8 @@ struct Launch {
     dir: PathBuf,
     key: String,
     env: Vec<(String, String)>,
+    /// The network namespace it runs in, if not this process's.
+    netns: Option<String>,
 }
 
 impl Launch {
@@ -49,7 +51,15 @@ impl Launch {
     }
 
     fn spawn(&self, addr: SocketAddr) -> anyhow::Result<Child> {
-        let mut command = Command::new(&self.exe);
+        // `ip netns exec` execs the node in place: the child is the node itself.
+        let mut command = match &self.netns {
+            Some(netns) => {
+                let mut command = Command::new("ip");
+                command.args(["netns", "exec", netns]).arg(&self.exe);
+                command
+            }
+            None => Command::new(&self.exe),
+        };
         for (name, _) in std::env::vars() {
             if name.starts_with("RALLY_") {
                 command.env_remove(name);
@@ -81,8 +91,8 @@ impl Launch {
 impl BenchNode {
     /// Starts `exe serve --roles <roles>` in `dir` with the signing key `key` and the extra
     /// `RALLY_*` (or other) variables `env`, and waits until it listens. Its log goes to
-    /// `rally.log` in `dir`. The caller's own
-    /// `RALLY_*` variables are not passed on; a `rally.toml` in `dir` is read.
+    /// `rally.log` in `dir`. The caller's own `RALLY_*` variables are not passed on; a
+    /// `rally.toml` in `dir` is read.
     pub async fn start(
         exe: &Path,
         roles: &str,
@@ -94,6 +104,32 @@ impl BenchNode {
             .local_addr()?
             .port();
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        Self::launch(exe, roles, dir, key, env, None, addr).await
+    }
+
+    /// [`BenchNode::start`] inside the network namespace `netns`, listening on `addr` (an
+    /// address of that namespace this one can reach).
+    pub async fn start_in(
+        netns: &str,
+        addr: SocketAddr,
+        exe: &Path,
+        roles: &str,
+        dir: &Path,
+        key: &str,
+        env: &[(&str, &str)],
+    ) -> anyhow::Result<Self> {
+        Self::launch(exe, roles, dir, key, env, Some(netns), addr).await
+    }
+
+    async fn launch(
+        exe: &Path,
+        roles: &str,
+        dir: &Path,
+        key: &str,
+        env: &[(&str, &str)],
+        netns: Option<&str>,
+        addr: SocketAddr,
+    ) -> anyhow::Result<Self> {
         let launch = Launch {
             exe: exe.to_owned(),
             roles: roles.to_owned(),
@@ -103,6 +139,7 @@ impl BenchNode {
                 .iter()
                 .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
                 .collect(),
+            netns: netns.map(str::to_owned),
         };
         let child = launch.spawn(addr)?;
         let mut node = Self {

@@ -1,7 +1,9 @@
 //! `rally chaos`, every scenario, briefly: a scaled-out Rally of its own under the load test
-//! loses a process (killed with SIGKILL, then restarted) or a backend (stopped, then started),
-//! and the database shows no damage afterwards: no ticket lost or matched twice, no accepted
-//! result lost or applied twice, no session ended wrongly. Availability is reported, not
+//! loses a process (killed with SIGKILL, then restarted), a backend (stopped, then started) or
+//! part of its network (a matchmaker cut off in a network namespace of the run's own, a
+//! gateway's path delayed and stalled at the balancer), and the database shows no damage
+//! afterwards: no ticket lost or matched twice, no accepted result lost or applied twice, no
+//! session ended wrongly. Availability is reported, not
 //! asserted: a backend down for seconds costs what it costs, and `rally chaos` at full size
 //! measures it (see docs/capacity.md).
 //!
@@ -74,4 +76,14 @@ async fn redis_stopped_and_started_empty_does_no_damage() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nats_stopped_and_started_does_no_damage() {
     survives(Scenario::StopNats).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_matchmaker_cut_off_the_network_and_joined_again_does_no_damage() {
+    survives(Scenario::PartitionMatchmaker).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_gateway_with_delay_and_loss_does_no_damage() {
+    survives(Scenario::DegradeGateway).await;
 }

@@ -1,11 +1,12 @@
 //! PostgreSQL, Redis and NATS of a chaos run's own: started from their binaries on free ports of
-//! 127.0.0.1 with their data in a temporary directory, so a scenario may stop them without
-//! touching this machine's shared services. Each can be stopped and started again; their data
+//! one address of this machine (127.0.0.1, or the link to a run's network namespace, so a
+//! process inside it reaches them too) with their data in a temporary directory, so a scenario
+//! may stop them without touching this machine's shared services. Each can be stopped and started again; their data
 //! (PostgreSQL's tables, JetStream's streams) outlives a stop, Redis's does not (Rally keeps
 //! nothing there that the store cannot rebuild).
 
 use std::{
-    net::TcpListener,
+    net::{Ipv4Addr, TcpListener},
     path::{Path, PathBuf},
     process::{Child, Command, Stdio},
     time::Duration,
@@ -32,6 +33,8 @@ pub enum Backend {
 #[derive(Debug)]
 pub struct Backends {
     dir: tempfile::TempDir,
+    /// The address they listen on.
+    host: Ipv4Addr,
     postgres_bin: PathBuf,
     /// Whether PostgreSQL's tools run as the `postgres` user (this process is root).
     as_postgres: bool,
@@ -44,8 +47,8 @@ pub struct Backends {
 }
 
 impl Backends {
-    /// Creates and starts all three.
-    pub async fn start() -> anyhow::Result<Self> {
+    /// Creates and starts all three, listening on `host`.
+    pub async fn start(host: Ipv4Addr) -> anyhow::Result<Self> {
         let dir = tempfile::Builder::new().prefix("rally-chaos").tempdir()?;
         let as_postgres = is_root()?;
         let mut backends = Self {
@@ -57,6 +60,7 @@ impl Backends {
             redis: None,
             nats: None,
             postgres_up: false,
+            host,
             dir,
         };
         backends.init_postgres()?;
@@ -68,17 +72,20 @@ impl Backends {
 
     /// The database URL.
     pub fn database_url(&self) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/postgres", self.pg_port)
+        format!(
+            "postgres://postgres@{}:{}/postgres",
+            self.host, self.pg_port
+        )
     }
 
     /// The Redis URL.
     pub fn redis_url(&self) -> String {
-        format!("redis://127.0.0.1:{}", self.redis_port)
+        format!("redis://{}:{}", self.host, self.redis_port)
     }
 
     /// The NATS URL.
     pub fn nats_url(&self) -> String {
-        format!("nats://127.0.0.1:{}", self.nats_port)
+        format!("nats://{}:{}", self.host, self.nats_port)
     }
 
     fn pg_data(&self) -> PathBuf {
@@ -109,7 +116,15 @@ impl Backends {
         run(self
             .pg_tool("initdb")
             .args(["-A", "trust", "-U", "postgres", "--no-sync", "-D"])
-            .arg(&data))
+            .arg(&data))?;
+        // initdb trusts loopback only; the run's own link (its /30, the namespace's end
+        // included) is trusted too.
+        let hba = data.join("pg_hba.conf");
+        let mut rules = std::fs::read_to_string(&hba)?;
+        let link = Ipv4Addr::from(u32::from(self.host) & !3);
+        rules.push_str(&format!("host all all {link}/30 trust\n"));
+        std::fs::write(&hba, rules)?;
+        Ok(())
     }
 
     /// Starts `backend` and waits until it answers.
@@ -117,8 +132,9 @@ impl Backends {
         match backend {
             Backend::Postgres => {
                 let options = format!(
-                    "-p {} -c listen_addresses=127.0.0.1 -k {} -c fsync=off -c max_connections=300",
+                    "-p {} -c listen_addresses={} -k {} -c fsync=off -c max_connections=300",
                     self.pg_port,
+                    self.host,
                     self.pg_data().display()
                 );
                 let log = self.dir.path().join("postgres.log");
@@ -130,24 +146,31 @@ impl Backends {
                     .arg(&log)
                     .args(["-o", &options, "-w", "start"]))?;
                 self.postgres_up = true;
-                wait_port(self.pg_port).await
+                wait_port(self.host, self.pg_port).await
             }
             Backend::Redis => {
                 let child = Command::new("redis-server")
-                    .args(["--bind", "127.0.0.1", "--port"])
+                    .arg("--bind")
+                    .arg(self.host.to_string())
+                    .arg("--port")
                     .arg(self.redis_port.to_string())
+                    // It listens on the run's own address only; protected mode would refuse
+                    // every client not on loopback.
+                    .args(["--protected-mode", "no"])
                     .args(["--save", "", "--appendonly", "no", "--dir"])
                     .arg(self.dir.path())
                     .stdout(Stdio::null())
                     .spawn()
                     .context("cannot start redis-server")?;
                 self.redis = Some(child);
-                wait_port(self.redis_port).await
+                wait_port(self.host, self.redis_port).await
             }
             Backend::Nats => {
                 let store = self.dir.path().join("nats");
                 let child = Command::new(nats_server())
-                    .args(["-a", "127.0.0.1", "-p"])
+                    .arg("-a")
+                    .arg(self.host.to_string())
+                    .arg("-p")
                     .arg(self.nats_port.to_string())
                     .args(["-js", "-sd"])
                     .arg(store)
@@ -156,7 +179,7 @@ impl Backends {
                     .spawn()
                     .context("cannot start nats-server")?;
                 self.nats = Some(child);
-                wait_port(self.nats_port).await
+                wait_port(self.host, self.nats_port).await
             }
         }
     }
@@ -244,16 +267,13 @@ fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
-async fn wait_port(port: u16) -> anyhow::Result<()> {
+async fn wait_port(host: Ipv4Addr, port: u16) -> anyhow::Result<()> {
     let deadline = Instant::now() + UP_WITHIN;
     while Instant::now() < deadline {
-        if tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_ok()
-        {
+        if tokio::net::TcpStream::connect((host, port)).await.is_ok() {
             return Ok(());
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    bail!("nothing answered on 127.0.0.1:{port} within {UP_WITHIN:?}")
+    bail!("nothing answered on {host}:{port} within {UP_WITHIN:?}")
 }

@@ -5,20 +5,29 @@
 //!
 //! Each run starts everything it touches and stops it at the end: PostgreSQL, Redis and NATS
 //! of its own ([`backends`]), never this machine's shared services; two api nodes behind a
-//! load balancer ([`balancer`]), two matchmakers, one sessions and one ratings process. The
-//! load test's players play through the balancer; at `--fault-at-s` the fault is injected, and
-//! `--outage-s` later it is healed (the process restarted, the backend started again).
+//! load balancer ([`balancer`]), two matchmakers, one sessions and one ratings process. A
+//! partition runs one of them in a network namespace of its own ([`netns`]); a degraded path
+//! is the balancer's doing. The load test's players play through the balancer; at
+//! `--fault-at-s` the fault is injected, and `--outage-s` later it is healed (the process
+//! restarted, the backend started again, the link up, the path restored).
 //!
 //! # Layout
 //! - [`backends`]: the private PostgreSQL, Redis and NATS
 //! - [`balancer`]: the TCP load balancer in front of the api nodes
 //! - [`checks`]: the damage, from the database
+//! - [`netns`]: the network namespace a partition cuts
 
 pub mod backends;
 pub mod balancer;
 pub mod checks;
+pub mod netns;
 
-use std::{fmt, path::Path, time::Duration};
+use std::{
+    fmt,
+    net::{Ipv4Addr, SocketAddr},
+    path::Path,
+    time::Duration,
+};
 
 use anyhow::Context;
 use tokio::time::Instant;
@@ -28,6 +37,7 @@ use self::{
     backends::{Backend, Backends},
     balancer::Balancer,
     checks::{Damage, damage},
+    netns::Netns,
 };
 use crate::{
     loadtest::{LoadtestArgs, LoadtestReport, run::drive, topology::secret},
@@ -56,11 +66,19 @@ pub enum Scenario {
     StopRedis,
     /// NATS killed for the outage, then started (its streams on disk).
     StopNats,
+    /// The first matchmaker cut off the network (it runs in a namespace of the run's own,
+    /// whose link goes down), then joined again: the other takes its queues over, and it must
+    /// not make matches with the lease it lost.
+    PartitionMatchmaker,
+    /// The path to the first api node (its HTTP and WebSocket traffic, both ways) degraded at
+    /// the balancer: each chunk held 100 to 200 ms, 2 % of them 200 ms more as if lost and
+    /// sent again; then restored.
+    DegradeGateway,
 }
 
 impl Scenario {
     /// Every scenario, in order.
-    pub const ALL: [Scenario; 7] = [
+    pub const ALL: [Scenario; 9] = [
         Scenario::KillApi,
         Scenario::KillMatchmaker,
         Scenario::KillSessions,
@@ -68,6 +86,8 @@ impl Scenario {
         Scenario::StopPostgres,
         Scenario::StopRedis,
         Scenario::StopNats,
+        Scenario::PartitionMatchmaker,
+        Scenario::DegradeGateway,
     ];
 
     /// The process a kill scenario kills (its name in the layout).
@@ -77,6 +97,14 @@ impl Scenario {
             Scenario::KillMatchmaker => Some("matchmaker-1"),
             Scenario::KillSessions => Some("sessions"),
             Scenario::KillRatings => Some("ratings"),
+            _ => None,
+        }
+    }
+
+    /// The process a network scenario runs in a namespace of its own.
+    fn isolated(self) -> Option<&'static str> {
+        match self {
+            Scenario::PartitionMatchmaker => Some("matchmaker-1"),
             _ => None,
         }
     }
@@ -181,6 +209,9 @@ impl fmt::Display for ChaosReport {
     }
 }
 
+/// The port the process in a network scenario's namespace listens on.
+const ISOLATED_PORT: u16 = 8080;
+
 /// The processes of a chaos run, by name.
 const LAYOUT: [(&str, &str); 6] = [
     ("api-1", "api"),
@@ -193,7 +224,13 @@ const LAYOUT: [(&str, &str); 6] = [
 
 /// Runs one chaos scenario with `exe` as the `rally` to start.
 pub async fn chaos(args: &ChaosArgs, exe: &Path) -> anyhow::Result<ChaosReport> {
-    let mut backends = Backends::start().await?;
+    // A network scenario's namespace comes first: the backends listen on its link.
+    let netns = match args.scenario.isolated() {
+        Some(_) => Some(Netns::create(0)?),
+        None => None,
+    };
+    let host = netns.as_ref().map_or(Ipv4Addr::LOCALHOST, |n| n.outer_ip);
+    let mut backends = Backends::start(host).await?;
     let dir = tempfile::tempdir()?;
     let key = secret();
     let server_key = secret();
@@ -218,9 +255,14 @@ pub async fn chaos(args: &ChaosArgs, exe: &Path) -> anyhow::Result<ChaosReport> 
     for (name, roles) in LAYOUT {
         let own = dir.path().join(name);
         std::fs::create_dir_all(&own)?;
-        let node = BenchNode::start(exe, roles, &own, &key, &env)
-            .await
-            .with_context(|| format!("cannot start {name}"))?;
+        let node = match (&netns, args.scenario.isolated()) {
+            (Some(netns), Some(isolated)) if isolated == name => {
+                let addr = SocketAddr::from((netns.inner_ip, ISOLATED_PORT));
+                BenchNode::start_in(netns.name(), addr, exe, roles, &own, &key, &env).await
+            }
+            _ => BenchNode::start(exe, roles, &own, &key, &env).await,
+        }
+        .with_context(|| format!("cannot start {name}"))?;
         nodes.push((name, node));
     }
     let api: Vec<_> = nodes
@@ -265,9 +307,15 @@ pub async fn chaos(args: &ChaosArgs, exe: &Path) -> anyhow::Result<ChaosReport> 
     let faults = async {
         tokio::time::sleep_until(started + Duration::from_secs(args.fault_at_s)).await;
         let fault_at = started.elapsed();
-        inject(args.scenario, &mut nodes, &mut backends, false).await?;
+        let mut scene = Scene {
+            nodes: &mut nodes,
+            backends: &mut backends,
+            netns: netns.as_ref(),
+            balancer: &balancer,
+        };
+        scene.inject(args.scenario, false).await?;
         tokio::time::sleep(Duration::from_secs(args.outage_s)).await;
-        inject(args.scenario, &mut nodes, &mut backends, true).await?;
+        scene.inject(args.scenario, true).await?;
         anyhow::Ok((fault_at, started.elapsed()))
     };
     let (driven, healed) = tokio::join!(driving, faults);
@@ -283,6 +331,7 @@ pub async fn chaos(args: &ChaosArgs, exe: &Path) -> anyhow::Result<ChaosReport> 
     drop(nodes);
     delete_streams(&nats, &namespace).await;
     drop(backends);
+    drop(netns);
     Ok(ChaosReport {
         scenario: args.scenario,
         fault_at_s: fault_at.as_secs_f64(),
@@ -293,30 +342,46 @@ pub async fn chaos(args: &ChaosArgs, exe: &Path) -> anyhow::Result<ChaosReport> 
     })
 }
 
-/// Injects the scenario's fault (`heal` false) or heals it (`heal` true).
-async fn inject(
-    scenario: Scenario,
-    nodes: &mut [(&str, BenchNode)],
-    backends: &mut Backends,
-    heal: bool,
-) -> anyhow::Result<()> {
-    if let Some(victim) = scenario.victim() {
-        let (_, node) = nodes
-            .iter_mut()
-            .find(|(name, _)| *name == victim)
-            .context("BUG: the victim is in the layout")?;
-        if heal {
-            node.restart().await?;
-        } else {
-            node.kill();
+/// What a fault acts on.
+struct Scene<'a> {
+    nodes: &'a mut [(&'static str, BenchNode)],
+    backends: &'a mut Backends,
+    netns: Option<&'a Netns>,
+    balancer: &'a Balancer,
+}
+
+impl Scene<'_> {
+    /// Injects the scenario's fault (`heal` false) or heals it (`heal` true).
+    async fn inject(&mut self, scenario: Scenario, heal: bool) -> anyhow::Result<()> {
+        if let Some(victim) = scenario.victim() {
+            let (_, node) = self
+                .nodes
+                .iter_mut()
+                .find(|(name, _)| *name == victim)
+                .context("BUG: the victim is in the layout")?;
+            if heal {
+                node.restart().await?;
+            } else {
+                node.kill();
+            }
         }
-    }
-    if let Some(backend) = scenario.backend() {
-        if heal {
-            backends.start_one(backend).await?;
-        } else {
-            backends.stop_one(backend)?;
+        if let Some(backend) = scenario.backend() {
+            if heal {
+                self.backends.start_one(backend).await?;
+            } else {
+                self.backends.stop_one(backend)?;
+            }
         }
+        let netns = self
+            .netns
+            .context("BUG: a network scenario has its namespace");
+        match (scenario, heal) {
+            (Scenario::PartitionMatchmaker, false) => netns?.cut()?,
+            (Scenario::PartitionMatchmaker, true) => netns?.mend()?,
+            // api-1 is the balancer's first node.
+            (Scenario::DegradeGateway, heal) => self.balancer.degrade(0, !heal),
+            _ => {}
+        }
+        Ok(())
     }
-    Ok(())
 }

@@ -25,6 +25,10 @@ use super::{run::Run, server::play_match, tally::Step};
 const PUSH_WITHIN: Duration = Duration::from_secs(30);
 /// How long a player waits before trying a call again after an error.
 const AGAIN_AFTER: Duration = Duration::from_millis(500);
+/// The longest a player waits between turns that failed one after another: the wait doubles
+/// from [`AGAIN_AFTER`] with each, as a game client backs off, so an overloaded Rally is not
+/// also flooded by its own players' retries.
+const AGAIN_AT_MOST: Duration = Duration::from_secs(16);
 
 /// One simulated player: its account, its client and the regions it plays from.
 #[derive(Debug, Clone)]
@@ -82,12 +86,17 @@ pub(crate) async fn play(run: Arc<Run>, mut group: Group, mut rng: StdRng) {
     } else {
         None
     };
+    let mut again = AGAIN_AFTER;
     while Instant::now() < run.deadline {
         let played = cycle(run, &group, party, &mut rng).await;
         let wait = if played {
+            again = AGAIN_AFTER;
             run.think.draw(&mut rng)
         } else {
-            AGAIN_AFTER
+            // With jitter, so players who failed together do not come back together.
+            let wait = again.mul_f64(rng.random_range(0.5..=1.0));
+            again = (again * 2).min(AGAIN_AT_MOST);
+            wait
         };
         if played && rng.random_bool(run.disconnect_share) {
             for (player, online) in group.players.iter().zip(&mut online) {
@@ -281,8 +290,8 @@ async fn cycle(run: &Arc<Run>, group: &Group, party: Option<Uuid>, rng: &mut Std
 }
 
 /// One player's match: `match.found`, `session.ready`, the token handed to the game server
-/// (the host's player also runs the game server, for a game of `game`), `rating.updated`. False when a push never
-/// came or the session ended without a result.
+/// (the host's player also runs the game server, for a game of `game`), `rating.updated`.
+/// False when a push never came or the session ended without a result.
 async fn through_match(
     run: &Arc<Run>,
     player: &Player,

@@ -336,6 +336,11 @@ pub async fn end(
     to: TicketState,
     why: &str,
 ) -> Result<Option<Ticket>, QueueError> {
+    // The party before the ticket, the order every writer of both takes them in (a round locks
+    // its parties, then its tickets): the other order deadlocked with a round under load.
+    if let Some(party_id) = ticket.party_id {
+        tx.lock_parties(&[party_id]).await?;
+    }
     let ended = match tx
         .set_ticket_state(ticket.id, TicketState::Searching, to, None, Some(why))
         .await
