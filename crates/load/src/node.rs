@@ -27,7 +27,7 @@ pub struct BenchNode {
 }
 
 /// What a node is started with.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct Launch {
     exe: PathBuf,
     roles: String,
@@ -36,6 +36,18 @@ struct Launch {
     env: Vec<(String, String)>,
     /// The network namespace it runs in, if not this process's.
     netns: Option<String>,
+}
+
+/// The signing key and the environment (secrets among it) never print.
+impl std::fmt::Debug for Launch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Launch")
+            .field("exe", &self.exe)
+            .field("roles", &self.roles)
+            .field("dir", &self.dir)
+            .field("netns", &self.netns)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Launch {

@@ -133,7 +133,7 @@ async fn simulated_players_play_the_whole_loop_on_scaled_out_processes_without_e
 async fn a_target_off_this_machine_or_without_the_server_key_is_refused_before_any_load() {
     let remote = LoadtestArgs {
         target: Some("http://192.0.2.10:8080".into()),
-        server_key: Some("key".into()),
+        server_key: Some(rally_server::settings::Secret::new("key")),
         ..short()
     };
     let error = loadtest(&remote, rally()).await.unwrap_err().to_string();

@@ -33,6 +33,7 @@ pub(crate) mod topology;
 mod usage;
 
 use anyhow::bail;
+use rally_server::settings::Secret;
 
 pub use report::{Availability, Check, LoadtestReport, ProcessUsage};
 pub use run::loadtest;
@@ -47,8 +48,13 @@ pub struct LoadtestArgs {
     #[arg(long)]
     pub target: Option<String>,
     /// The target's game-server key, for the simulated game servers (needed with `--target`).
-    #[arg(long, env = "RALLY_LOADTEST_SERVER_KEY", hide_env_values = true)]
-    pub server_key: Option<String>,
+    #[arg(
+        long,
+        env = "RALLY_LOADTEST_SERVER_KEY",
+        hide_env_values = true,
+        value_parser = secret
+    )]
+    pub server_key: Option<Secret>,
     /// Load a target that is not this machine's loopback. Load only a Rally you operate.
     #[arg(long)]
     pub allow_remote: bool,
@@ -104,6 +110,11 @@ pub struct LoadtestArgs {
     /// Print a progress line every five seconds on standard error.
     #[arg(long, default_value_t = true, action = clap::ArgAction::Set)]
     pub progress: bool,
+}
+
+/// A secret from the command line or the environment (it never prints).
+fn secret(value: &str) -> Result<Secret, String> {
+    Ok(Secret::new(value))
 }
 
 impl LoadtestArgs {

@@ -48,7 +48,7 @@ pub async fn loadtest(args: &LoadtestArgs, exe: &Path) -> anyhow::Result<Loadtes
     };
     let server_key = match (&topology, &args.server_key) {
         (Topology::Started { server_key, .. }, _) => server_key.clone(),
-        (Topology::Given(_), Some(key)) => key.clone(),
+        (Topology::Given(_), Some(key)) => key.expose().to_owned(),
         (Topology::Given(_), None) => {
             anyhow::bail!("--server-key (or RALLY_LOADTEST_SERVER_KEY) is needed with --target")
         }

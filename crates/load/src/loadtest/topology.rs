@@ -12,7 +12,6 @@ use super::{LoadtestArgs, target::Target};
 use crate::node::{BenchNode, delete_streams};
 
 /// The Rally under load.
-#[derive(Debug)]
 pub(crate) enum Topology {
     /// A Rally someone else runs.
     Given(Target),
@@ -24,6 +23,13 @@ pub(crate) enum Topology {
         streams: Option<(String, String)>,
         _dir: tempfile::TempDir,
     },
+}
+
+/// The server key never prints.
+impl std::fmt::Debug for Topology {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
+    }
 }
 
 impl Topology {
