@@ -53,7 +53,4 @@ pub(crate) async fn play_match(run: Arc<Run>, found: MatchFound, game: Duration)
             tally.error("result_not_reported");
         }
     }
-    // The players have a grace to see their ratings; the note need not outlive it.
-    tokio::time::sleep(Duration::from_secs(60)).await;
-    tally.forget(found.match_id);
 }

@@ -88,7 +88,8 @@ pub(crate) struct Tally {
     answered_4xx: Mutex<BTreeMap<String, u64>>,
     /// When each player's latest ticket was accepted (the matchmaking latency's start).
     accepted: Mutex<HashMap<Uuid, Instant>>,
-    /// When each match's result was reported (the rating latency's start).
+    /// When each match's result was reported (the rating latency's start). Kept for the run,
+    /// as the accepted results are: a few dozen bytes a match.
     reported: Mutex<HashMap<Uuid, Instant>>,
     quality: Mutex<(f64, u64)>,
     time_to_match: Mutex<(Duration, u64)>,
@@ -260,13 +261,6 @@ impl Tally {
     /// When `match_id`'s result was reported, if it was.
     pub(crate) fn reported_at(&self, match_id: Uuid) -> Option<Instant> {
         self.reported.lock().ok()?.get(&match_id).copied()
-    }
-
-    /// Forgets a match's report once its players have their ratings.
-    pub(crate) fn forget(&self, match_id: Uuid) {
-        if let Ok(mut reported) = self.reported.lock() {
-            reported.remove(&match_id);
-        }
     }
 
     /// A socket opened.
