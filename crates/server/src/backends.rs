@@ -31,7 +31,8 @@ impl Backends {
         let store = Store::connect_with_wait(database.expose(), settings.backend_timeout())
             .await
             .with_context(|| format!("cannot open the store at {database}"))?
-            .with_clock(clock.clone());
+            .with_clock(clock.clone())
+            .with_queue_bound(settings.store_queue());
         let state = match &settings.node.redis_url {
             Some(url) => State::connect_redis(
                 RedisConfig::new(url.expose())

@@ -15,6 +15,7 @@ use tokio::sync::Notify;
 use crate::error::StoreError;
 use crate::timestamp::Timestamp;
 use crate::transaction::{Inner, Transaction};
+use crate::write_turns::{WriteTurns, is_sheddable};
 
 static SQLITE_MIGRATOR: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATOR: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -94,9 +95,12 @@ pub struct Store {
     /// SQLite has one writer at a time. Writers of this process queue here, in order, instead
     /// of in SQLite's busy handler, which sleeps in steps of up to 100 ms between retries and
     /// turns a short wait into a long one. (Other processes still meet the busy handler.)
-    pub(crate) sqlite_writer: Arc<tokio::sync::Mutex<()>>,
+    pub(crate) write_turns: Arc<WriteTurns>,
     /// The longest wait for a connection or a turn to write.
     pub(crate) wait: Duration,
+    /// The longest wait a player's request ([`crate::sheddable`]) takes on for its turn: a
+    /// pooled connection, or (SQLite) the turns ahead of it at their recent pace.
+    pub(crate) queue_bound: Duration,
     /// Where every time the store writes by itself comes from.
     pub(crate) clock: Clock,
 }
@@ -152,8 +156,9 @@ impl Store {
             Ok(Store {
                 pool: Pool::Postgres(pool),
                 outbox_written: Arc::default(),
-                sqlite_writer: Arc::default(),
+                write_turns: Arc::default(),
                 wait,
+                queue_bound: wait,
                 clock: Clock::system(),
             })
         } else {
@@ -206,8 +211,9 @@ impl Store {
         Ok(Store {
             pool: Pool::Sqlite(pool),
             outbox_written: Arc::default(),
-            sqlite_writer: Arc::default(),
+            write_turns: Arc::default(),
             wait,
+            queue_bound: wait,
             clock: Clock::system(),
         })
     }
@@ -216,6 +222,14 @@ impl Store {
     /// update times...) from `clock`, as the node's services do.
     pub fn with_clock(mut self, clock: Clock) -> Store {
         self.clock = clock;
+        self
+    }
+
+    /// This store refusing a player's request ([`crate::sheddable`]) at once, rather than
+    /// letting it wait, when its transaction would wait longer than `bound` for its turn
+    /// (capped by the store's wait). Work outside a request waits up to the store's wait.
+    pub fn with_queue_bound(mut self, bound: Duration) -> Store {
+        self.queue_bound = bound.min(self.wait);
         self
     }
 
@@ -269,24 +283,33 @@ impl Store {
     /// with [`Transaction::commit`], or not at all. On SQLite it holds the write lock from the
     /// start (`BEGIN IMMEDIATE`), so writers queue instead of failing; keep it short.
     pub async fn begin(&self) -> Result<Transaction, StoreError> {
+        let shed_past = is_sheddable().then_some(self.queue_bound);
         let (inner, writer) = match &self.pool {
             // IMMEDIATE takes SQLite's write lock up front (waiting up to the busy timeout):
             // a deferred transaction that reads, then writes after another writer committed,
             // fails at once with SQLITE_BUSY_SNAPSHOT instead of waiting its turn.
             Pool::Sqlite(pool) => {
-                let writer =
-                    tokio::time::timeout(self.wait, self.sqlite_writer.clone().lock_owned())
-                        .await
-                        .map_err(|_| {
-                            StoreError::Unavailable(format!(
-                                "no turn to write within {} ms",
-                                self.wait.as_millis()
-                            ))
-                        })?;
+                let writer = self
+                    .write_turns
+                    .take(self.wait, shed_past, &self.clock)
+                    .await?;
                 let tx = pool.begin_with("BEGIN IMMEDIATE").await?;
                 (Inner::Sqlite(tx), Some(writer))
             }
-            Pool::Postgres(pool) => (Inner::Postgres(pool.begin().await?), None),
+            Pool::Postgres(pool) => {
+                let tx = match shed_past {
+                    Some(bound) if bound < self.wait => tokio::time::timeout(bound, pool.begin())
+                        .await
+                        .map_err(|_| {
+                            StoreError::Unavailable(format!(
+                                "no connection within the {} ms a request waits",
+                                bound.as_millis()
+                            ))
+                        })??,
+                    _ => pool.begin().await?,
+                };
+                (Inner::Postgres(tx), None)
+            }
         };
         Ok(Transaction {
             inner,

@@ -4,11 +4,12 @@ use std::{collections::HashMap, sync::Arc};
 
 use rally_clock::Clock;
 use sqlx::{Postgres, Sqlite};
-use tokio::sync::{Notify, OwnedMutexGuard};
+use tokio::sync::Notify;
 
 use crate::error::StoreError;
 use crate::rating::RatingKey;
 use crate::timestamp::Timestamp;
+use crate::write_turns::WriteTurn;
 
 pub(crate) enum Inner {
     Sqlite(sqlx::Transaction<'static, Sqlite>),
@@ -26,7 +27,7 @@ pub struct Transaction {
     pub(crate) wrote_outbox: bool,
     pub(crate) signal: Arc<Notify>,
     /// On SQLite: this process's turn to write, held until the transaction ends.
-    pub(crate) _writer: Option<OwnedMutexGuard<()>>,
+    pub(crate) _writer: Option<WriteTurn>,
     /// The store's clock.
     pub(crate) clock: Clock,
     /// On PostgreSQL: where each rating locked by [`Transaction::lock_ratings`] lies (its

@@ -14,7 +14,12 @@ use serde_json::json;
 use tokio::time::Instant;
 
 use super::{QueueBenchArgs, RoundPhase, Setup, TickResult};
-use crate::client::HttpClient;
+use crate::{client::HttpClient, refusal::Refused};
+
+/// How many times a queueing refused for now is tried in all.
+const ATTEMPTS: u32 = 30;
+/// The wait after a refusal that names none.
+const RETRY: Duration = Duration::from_millis(200);
 
 /// A queue whose tickets wait: no match reaches its quality floor.
 const HOLD_QUEUE: &str = r#"
@@ -51,14 +56,26 @@ pub(super) async fn waiting_ticks(args: &QueueBenchArgs, exe: &Path) -> anyhow::
         senders.spawn(async move {
             let mut errors = 0usize;
             for player in chunk {
-                let reply = client
-                    .call(
-                        Method::POST,
-                        "/v1/queue",
-                        Some(&player.token),
-                        Some(&request),
-                    )
-                    .await;
+                // A queueing refused for now (the store's writers queued past the node's
+                // bound) is tried again after the wait the node asks for, as clients do.
+                let mut attempts = 0;
+                let reply = loop {
+                    let reply = client
+                        .call(
+                            Method::POST,
+                            "/v1/queue",
+                            Some(&player.token),
+                            Some(&request),
+                        )
+                        .await;
+                    attempts += 1;
+                    match reply.as_ref().ok().and_then(|r| Refused::of(r, RETRY)) {
+                        Some(refused) if attempts < ATTEMPTS => {
+                            tokio::time::sleep(refused.after).await;
+                        }
+                        _ => break reply,
+                    }
+                };
                 if !matches!(reply, Ok(reply) if reply.status == StatusCode::CREATED) {
                     errors += 1;
                 }

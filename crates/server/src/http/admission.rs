@@ -1,7 +1,8 @@
 //! Admission: a bound on the requests a node works on at once. Past it a request is answered
 //! 503 `backend_unavailable` with `Retry-After` at once, instead of joining a queue that only
 //! grows while the node is overloaded (and making every request late, not just the excess).
-//! Health, readiness and metrics are always admitted, so probes see the node as it is.
+//! Health, readiness and metrics are always admitted, so probes see the node as it is. An
+//! admitted request's store transactions are [`rally_store::sheddable`].
 
 use std::sync::Arc;
 
@@ -41,7 +42,9 @@ pub async fn admit(State(admission): State<Admission>, request: Request, next: N
     }
     match admission.slots.clone().try_acquire_owned() {
         Ok(slot) => {
-            let response = next.run(request).await;
+            // A request's transactions are refused at once while the store's writers are
+            // queued past `store_queue_ms`, rather than waiting for a turn they would miss.
+            let response = rally_store::sheddable(next.run(request)).await;
             drop(slot);
             response
         }

@@ -11,6 +11,12 @@ impl Settings {
         if !(10..=30_000).contains(&self.node.backend_timeout_ms) {
             return invalid("backend_timeout_ms", "must be between 10 and 30000");
         }
+        if !(1..=self.node.backend_timeout_ms).contains(&self.node.store_queue_ms) {
+            return invalid(
+                "store_queue_ms",
+                "must be between 1 and `backend_timeout_ms`",
+            );
+        }
         if self.http.max_connections != 0 && !(16..=10_000_000).contains(&self.http.max_connections)
         {
             return invalid(
@@ -36,6 +42,11 @@ impl Settings {
     /// The bound on one backend call.
     pub fn backend_timeout(&self) -> Duration {
         Duration::from_millis(self.node.backend_timeout_ms)
+    }
+
+    /// The longest a player's request waits for its turn at the store.
+    pub fn store_queue(&self) -> Duration {
+        Duration::from_millis(self.node.store_queue_ms)
     }
 
     /// How long a connection may take to send a request's headers.

@@ -132,6 +132,7 @@ const ENV_KEYS: &[&str] = &[
     "shutdown_timeout_s",
     "readiness_timeout_ms",
     "backend_timeout_ms",
+    "store_queue_ms",
     "max_connections",
     "max_requests_in_flight",
     "http_header_timeout_ms",

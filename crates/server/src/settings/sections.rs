@@ -39,6 +39,11 @@ pub struct NodeSettings {
     /// The bound on one call to Redis, and on a wait for a database connection, in
     /// milliseconds: past it the request answers 503 `backend_unavailable`.
     pub backend_timeout_ms: u64,
+    /// The longest a player's request waits for its turn at the store (a database connection,
+    /// or SQLite's write turn at the pace writes have been taking), in milliseconds: past it
+    /// the request answers 503 at once. Matchmaking, allocations and ratings wait up to
+    /// `backend_timeout_ms`.
+    pub store_queue_ms: u64,
 }
 
 /// Logs, traces and metrics.

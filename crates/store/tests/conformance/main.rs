@@ -24,4 +24,5 @@ mod refresh_token;
 mod season;
 mod seed;
 mod session;
+mod shedding;
 mod ticket;
