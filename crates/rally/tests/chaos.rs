@@ -18,7 +18,7 @@ use tokio::sync::Mutex;
 
 static ONE_AT_A_TIME: Mutex<()> = Mutex::const_new(());
 
-async fn survives(scenario: Scenario) {
+async fn survives(scenario: Scenario) -> rally_load::ChaosReport {
     let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
     let _turn = ONE_AT_A_TIME.lock().await;
     let args = ChaosArgs {
@@ -41,49 +41,58 @@ async fn survives(scenario: Scenario) {
     );
     let text = report.to_string();
     assert!(text.contains("| tickets matched twice | 0 | 0 |"), "{text}");
+    report
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_api_node_killed_and_restarted_does_no_damage() {
-    survives(Scenario::KillApi).await;
+    let _ = survives(Scenario::KillApi).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_matchmaker_killed_and_restarted_does_no_damage() {
-    survives(Scenario::KillMatchmaker).await;
+    let _ = survives(Scenario::KillMatchmaker).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sessions_process_killed_and_restarted_does_no_damage() {
-    survives(Scenario::KillSessions).await;
+    let _ = survives(Scenario::KillSessions).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_ratings_process_killed_and_restarted_does_no_damage() {
-    survives(Scenario::KillRatings).await;
+    let _ = survives(Scenario::KillRatings).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_stopped_and_started_does_no_damage() {
-    survives(Scenario::StopPostgres).await;
+    let _ = survives(Scenario::StopPostgres).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn redis_stopped_and_started_empty_does_no_damage() {
-    survives(Scenario::StopRedis).await;
+    let _ = survives(Scenario::StopRedis).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nats_stopped_and_started_does_no_damage() {
-    survives(Scenario::StopNats).await;
+    let _ = survives(Scenario::StopNats).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_matchmaker_cut_off_the_network_and_joined_again_does_no_damage() {
-    survives(Scenario::PartitionMatchmaker).await;
+    let _ = survives(Scenario::PartitionMatchmaker).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_gateway_with_delay_and_loss_does_no_damage() {
-    survives(Scenario::DegradeGateway).await;
+    let _ = survives(Scenario::DegradeGateway).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn events_dropped_before_their_ack_are_handled_once_when_handed_out_again() {
+    let report = survives(Scenario::DropEvents).await;
+    // The fault bit: the damage checks above found every dropped match allocated and every
+    // dropped result rated, once.
+    assert!(report.events_dropped > 0, "{report}");
 }

@@ -1,6 +1,6 @@
 //! What a chaos run must not have broken, read from the database after the run (never from
-//! logs): no ticket lost or matched twice, no accepted result lost or applied twice, no
-//! session ended wrongly.
+//! logs): no ticket lost or matched twice, no match left without a session, no accepted
+//! result lost or applied twice, no session ended wrongly.
 
 use std::collections::HashSet;
 
@@ -16,6 +16,9 @@ pub struct Damage {
     /// Players in a live match other than the one their ticket was matched into (a ticket
     /// matched twice, by two matchmakers for instance).
     pub tickets_matched_twice: i64,
+    /// Matches made and never given a session (neither allocated nor failed): a
+    /// `match.created` the sessions role never handled.
+    pub matches_never_allocated: i64,
     /// Results the game server had accepted whose match was never rated.
     pub results_lost: i64,
     /// Players whose games in a mode (over every season) differ from their rated matches in
@@ -52,6 +55,13 @@ pub async fn damage(url: &str, results_accepted: &HashSet<Uuid>) -> anyhow::Resu
     )
     .fetch_one(&mut db)
     .await?;
+    let matches_never_allocated = sqlx::query_scalar(
+        "SELECT count(*) FROM matches m
+         WHERE m.state NOT IN ('cancelled', 'failed')
+           AND NOT EXISTS (SELECT 1 FROM game_sessions s WHERE s.match_id = m.id)",
+    )
+    .fetch_one(&mut db)
+    .await?;
     let results_lost = sqlx::query_scalar(
         "SELECT count(*) FROM unnest($1::uuid[]) AS a(id)
          LEFT JOIN matches m ON m.id = a.id
@@ -85,6 +95,7 @@ pub async fn damage(url: &str, results_accepted: &HashSet<Uuid>) -> anyhow::Resu
     Ok(Damage {
         tickets_lost,
         tickets_matched_twice,
+        matches_never_allocated,
         results_lost,
         results_applied_twice,
         sessions_ended_wrongly,

@@ -9,17 +9,20 @@
 //! partition runs one of them in a network namespace of its own ([`netns`]); a degraded path
 //! is the balancer's doing. The load test's players play through the balancer; at
 //! `--fault-at-s` the fault is injected, and `--outage-s` later it is healed (the process
-//! restarted, the backend started again, the link up, the path restored).
+//! restarted, the backend started again, the link up, the path restored, the dropping
+//! consumer gone).
 //!
 //! # Layout
 //! - [`backends`]: the private PostgreSQL, Redis and NATS
 //! - [`balancer`]: the TCP load balancer in front of the api nodes
 //! - [`checks`]: the damage, from the database
+//! - [`dropper`]: the consumer that drops events before their ack
 //! - [`netns`]: the network namespace a partition cuts
 
 pub mod backends;
 pub mod balancer;
 pub mod checks;
+pub mod dropper;
 pub mod netns;
 
 use std::{
@@ -37,6 +40,7 @@ use self::{
     backends::{Backend, Backends},
     balancer::Balancer,
     checks::{Damage, damage},
+    dropper::{Dropper, redelivery},
     netns::Netns,
 };
 use crate::{
@@ -74,11 +78,16 @@ pub enum Scenario {
     /// the balancer: each chunk held 100 to 200 ms, 2 % of them 200 ms more as if lost and
     /// sent again; then restored.
     DegradeGateway,
+    /// A consumer joins the sessions and ratings roles' durables and drops every event it is
+    /// handed (new matches, accepted results) without acknowledging it; once it is gone, each
+    /// comes again after its ack wait (60 s) and must be handled exactly once. The run waits
+    /// for those redeliveries before reading the damage.
+    DropEvents,
 }
 
 impl Scenario {
     /// Every scenario, in order.
-    pub const ALL: [Scenario; 9] = [
+    pub const ALL: [Scenario; 10] = [
         Scenario::KillApi,
         Scenario::KillMatchmaker,
         Scenario::KillSessions,
@@ -88,6 +97,7 @@ impl Scenario {
         Scenario::StopNats,
         Scenario::PartitionMatchmaker,
         Scenario::DegradeGateway,
+        Scenario::DropEvents,
     ];
 
     /// The process a kill scenario kills (its name in the layout).
@@ -106,6 +116,16 @@ impl Scenario {
         match self {
             Scenario::PartitionMatchmaker => Some("matchmaker-1"),
             _ => None,
+        }
+    }
+
+    /// How long after the heal the work the fault held back may still be coming: the ack
+    /// wait of the events a dropping consumer, or a killed sessions or ratings process, took
+    /// and never acknowledged.
+    fn aftermath(self) -> Duration {
+        match self {
+            Scenario::DropEvents | Scenario::KillSessions | Scenario::KillRatings => redelivery(),
+            _ => Duration::ZERO,
         }
     }
 
@@ -167,6 +187,8 @@ pub struct ChaosReport {
     pub full_service_after_s: f64,
     /// The damage read from the database.
     pub damage: Damage,
+    /// Events a dropping consumer took and never acknowledged (`drop-events` only).
+    pub events_dropped: u64,
     /// The load test's report (its availability is the run's).
     pub load: LoadtestReport,
 }
@@ -188,6 +210,13 @@ impl fmt::Display for ChaosReport {
             "Injected at {:.1} s, healed at {:.1} s; full service {:.1} s after the heal.\n",
             self.fault_at_s, self.healed_at_s, self.full_service_after_s
         )?;
+        if self.scenario == Scenario::DropEvents {
+            writeln!(
+                f,
+                "{} events dropped before their ack, handed out again after the ack wait.\n",
+                self.events_dropped
+            )?;
+        }
         writeln!(f, "| measure | target | measured |\n|---|---|---|")?;
         writeln!(
             f,
@@ -199,6 +228,7 @@ impl fmt::Display for ChaosReport {
         for (name, count) in [
             ("tickets lost", d.tickets_lost),
             ("tickets matched twice", d.tickets_matched_twice),
+            ("matches never given a session", d.matches_never_allocated),
             ("results lost", d.results_lost),
             ("results applied twice", d.results_applied_twice),
             ("sessions ended wrongly", d.sessions_ended_wrongly),
@@ -312,16 +342,20 @@ pub async fn chaos(args: &ChaosArgs, exe: &Path) -> anyhow::Result<ChaosReport> 
             backends: &mut backends,
             netns: netns.as_ref(),
             balancer: &balancer,
+            nats: (&nats, &namespace),
+            dropper: None,
+            dropped: 0,
         };
         scene.inject(args.scenario, false).await?;
         tokio::time::sleep(Duration::from_secs(args.outage_s)).await;
         scene.inject(args.scenario, true).await?;
-        anyhow::Ok((fault_at, started.elapsed()))
+        anyhow::Ok((fault_at, started.elapsed(), scene.dropped))
     };
     let (driven, healed) = tokio::join!(driving, faults);
-    let (fault_at, healed_at) = healed?;
+    let (fault_at, healed_at, events_dropped) = healed?;
     let (load, run) = driven?;
-    tokio::time::sleep(SETTLE).await;
+    let settled = started + healed_at + args.scenario.aftermath() + SETTLE;
+    tokio::time::sleep_until(settled.max(Instant::now() + SETTLE)).await;
     let (_, results_accepted) = run.tally.served_matches();
     let damage = damage(&database, &results_accepted).await?;
     let full_service_after = run.tally.last_unavailable().map_or(Duration::ZERO, |last| {
@@ -338,6 +372,7 @@ pub async fn chaos(args: &ChaosArgs, exe: &Path) -> anyhow::Result<ChaosReport> 
         healed_at_s: healed_at.as_secs_f64(),
         full_service_after_s: full_service_after.as_secs_f64(),
         damage,
+        events_dropped,
         load,
     })
 }
@@ -348,6 +383,12 @@ struct Scene<'a> {
     backends: &'a mut Backends,
     netns: Option<&'a Netns>,
     balancer: &'a Balancer,
+    /// The run's NATS URL and namespace.
+    nats: (&'a str, &'a str),
+    /// The dropping consumer while it runs.
+    dropper: Option<Dropper>,
+    /// How many events it dropped.
+    dropped: u64,
 }
 
 impl Scene<'_> {
@@ -380,6 +421,14 @@ impl Scene<'_> {
             (Scenario::PartitionMatchmaker, true) => netns?.mend()?,
             // api-1 is the balancer's first node.
             (Scenario::DegradeGateway, heal) => self.balancer.degrade(0, !heal),
+            (Scenario::DropEvents, false) => {
+                self.dropper = Some(Dropper::start(self.nats.0, self.nats.1).await?);
+            }
+            (Scenario::DropEvents, true) => {
+                if let Some(dropper) = self.dropper.take() {
+                    self.dropped = dropper.stop().await;
+                }
+            }
             _ => {}
         }
         Ok(())

@@ -300,77 +300,105 @@ async fn through_match(
     game: Duration,
 ) -> bool {
     let tally = &run.tally;
-    // `session.ready` travels apart from `match.found` and may overtake it.
+    // `session.ready` (and `match.cancelled`) travel apart from `match.found` and may
+    // overtake it.
     let mut early = Vec::new();
-    // A ticket searches as long as its queue lets it (a sparse queue widens slowly): the wait
-    // ends with a match, the ticket's end, or the run's.
-    let until_the_end = run.deadline.saturating_duration_since(Instant::now());
-    let found = next(&player.client, until_the_end, |e| match e {
-        Event::MatchFound(found) => Some(Ok(found.clone())),
-        Event::SessionReady(ready) => {
-            early.push((ready.clone(), Instant::now()));
-            None
+    let mut cancelled_early = Vec::new();
+    // A match whose allocation failed goes back to the queue with its tickets: the players
+    // wait for the next `match.found` of the same ticket.
+    let (found, found_at, session, ready_at, hosts) = loop {
+        // A ticket searches as long as its queue lets it (a sparse queue widens slowly): the
+        // wait ends with a match, the ticket's end, or the run's.
+        let until_the_end = run.deadline.saturating_duration_since(Instant::now());
+        let found = next(&player.client, until_the_end, |e| match e {
+            Event::MatchFound(found) => Some(Ok(found.clone())),
+            Event::SessionReady(ready) => {
+                early.push((ready.clone(), Instant::now()));
+                None
+            }
+            Event::MatchCancelled(cancelled) => {
+                cancelled_early.push(cancelled.clone());
+                None
+            }
+            Event::QueueCancelled(cancelled) if cancelled.ticket_id == ticket => {
+                Some(Err(cancelled.reason.clone()))
+            }
+            _ => None,
+        })
+        .await;
+        let found_at = Instant::now();
+        let found = match found {
+            Some(Ok(found)) => found,
+            Some(Err(reason)) if reason == "timed_out" => {
+                tally.timed_out.fetch_add(1, Ordering::Relaxed);
+                return false;
+            }
+            Some(Err(reason)) => {
+                tally.error(&format!("queue_cancelled_{reason}"));
+                return false;
+            }
+            None => {
+                missed_match(run, player).await;
+                return false;
+            }
+        };
+        tally.record(Step::QueueToFound, found_at - queued);
+        // The node stamps the match with its round's time; this machine shares its clock.
+        let now_ms = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        let made_ago = u64::try_from(now_ms - found.created_at_ms).unwrap_or(0);
+        tally.record(Step::MadeToFound, Duration::from_millis(made_ago));
+        let everyone = found.teams.iter().flatten().map(|p| p.player_id);
+        if let Some(last) = tally.last_accepted(everyone) {
+            tally.record(Step::Matchmaking, found_at.saturating_duration_since(last));
         }
-        Event::QueueCancelled(cancelled) if cancelled.ticket_id == ticket => {
-            Some(Err(cancelled.reason.clone()))
+        let hosts = found
+            .teams
+            .first()
+            .and_then(|t| t.first())
+            .map(|p| p.player_id)
+            == Some(player.id);
+        if hosts {
+            tally.matched(found.quality);
         }
-        _ => None,
-    })
-    .await;
-    let found_at = Instant::now();
-    let found = match found {
-        Some(Ok(found)) => found,
-        Some(Err(reason)) if reason == "timed_out" => {
-            tally.timed_out.fetch_add(1, Ordering::Relaxed);
-            return false;
-        }
-        Some(Err(reason)) => {
-            tally.error(&format!("queue_cancelled_{reason}"));
-            return false;
-        }
-        None => {
-            missed_match(run, player).await;
-            return false;
-        }
-    };
-    tally.record(Step::QueueToFound, found_at - queued);
-    // The node stamps the match with its round's time; this machine shares its clock.
-    let now_ms = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as i64);
-    let made_ago = u64::try_from(now_ms - found.created_at_ms).unwrap_or(0);
-    tally.record(Step::MadeToFound, Duration::from_millis(made_ago));
-    let everyone = found.teams.iter().flatten().map(|p| p.player_id);
-    if let Some(last) = tally.last_accepted(everyone) {
-        tally.record(Step::Matchmaking, found_at.saturating_duration_since(last));
-    }
-    let hosts = found
-        .teams
-        .first()
-        .and_then(|t| t.first())
-        .map(|p| p.player_id)
-        == Some(player.id);
-    if hosts {
-        tally.matched(found.quality);
-    }
-    let ready = match early
-        .into_iter()
-        .find(|(r, _)| r.match_id == found.match_id)
-    {
-        Some(ready) => Some(ready),
-        None => {
-            next(&player.client, PUSH_WITHIN, |e| match e {
-                Event::SessionReady(ready) if ready.match_id == found.match_id => {
-                    Some((ready.clone(), Instant::now()))
+        let ready = match (
+            early.iter().find(|(r, _)| r.match_id == found.match_id),
+            cancelled_early
+                .iter()
+                .find(|c| c.match_id == found.match_id),
+        ) {
+            (Some(ready), _) => Some(Ok(ready.clone())),
+            (None, Some(cancelled)) => Some(Err(cancelled.clone())),
+            (None, None) => {
+                next(&player.client, PUSH_WITHIN, |e| match e {
+                    Event::SessionReady(ready) if ready.match_id == found.match_id => {
+                        Some(Ok((ready.clone(), Instant::now())))
+                    }
+                    Event::MatchCancelled(cancelled) if cancelled.match_id == found.match_id => {
+                        Some(Err(cancelled.clone()))
+                    }
+                    _ => None,
+                })
+                .await
+            }
+        };
+        match ready {
+            Some(Ok((session, ready_at))) => break (found, found_at, session, ready_at, hosts),
+            Some(Err(cancelled)) => {
+                if hosts {
+                    tally.cancelled_matches.fetch_add(1, Ordering::Relaxed);
                 }
-                _ => None,
-            })
-            .await
+                if !cancelled.requeued {
+                    tally.error(&format!("match_cancelled_{}", cancelled.reason));
+                    return false;
+                }
+            }
+            None => {
+                tally.error("no_session_ready");
+                return false;
+            }
         }
-    };
-    let Some((session, ready_at)) = ready else {
-        tally.error("no_session_ready");
-        return false;
     };
     tally.record(
         Step::FoundToReady,

@@ -33,6 +33,21 @@ pub struct Availability {
     pub share: f64,
 }
 
+impl Availability {
+    /// `unavailable` of `calls`; a share of 0 without calls.
+    pub fn of(calls: u64, unavailable: u64) -> Self {
+        Self {
+            calls,
+            unavailable,
+            share: if calls == 0 {
+                0.0
+            } else {
+                1.0 - unavailable as f64 / calls as f64
+            },
+        }
+    }
+}
+
 /// One process's memory and CPU over the run.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
 pub struct ProcessUsage {
@@ -61,6 +76,18 @@ pub struct Check {
     pub met: bool,
 }
 
+/// A load test's figures for what started once every player had arrived: the node as it
+/// holds its players, apart from the arrival burst.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct AfterRampReport {
+    /// Every API call's latency together.
+    pub api: Latency,
+    /// From a match made to `match.found` on every player's socket.
+    pub made_to_found: Latency,
+    /// The share of calls answered without a 5xx within a second.
+    pub availability: Availability,
+}
+
 /// Everything a load test measured.
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct LoadtestReport {
@@ -82,6 +109,9 @@ pub struct LoadtestReport {
     pub matches: u64,
     /// Matches per second over the run.
     pub matches_per_s: f64,
+    /// Matches cancelled after they were made, their players back in the queue: no game
+    /// server could be allocated.
+    pub matches_cancelled: u64,
     /// The mean quality of the matches found.
     pub quality_mean: f64,
     /// The mean time from queueing to `match.found`, ms.
@@ -92,6 +122,8 @@ pub struct LoadtestReport {
     pub api: Latency,
     /// The share of calls answered without a 5xx within a second.
     pub availability: Availability,
+    /// The same figures for what started once every player had arrived.
+    pub after_ramp: AfterRampReport,
     /// Errors by code: failed calls (5xx, transport) and pushes that never came.
     pub errors: BTreeMap<String, u64>,
     /// Documented 4xx answers by code: races the loop expects (`not_queued` for a cancel that
@@ -130,14 +162,19 @@ impl LoadtestReport {
         let connected_peak = tally.connected_peak.load(Relaxed);
         let calls = tally.calls.load(Relaxed);
         let unavailable = tally.unavailable.load(Relaxed);
-        let availability = Availability {
-            calls,
-            unavailable,
-            share: if calls == 0 {
-                0.0
-            } else {
-                1.0 - unavailable as f64 / calls as f64
-            },
+        let availability = Availability::of(calls, unavailable);
+        let after_ramp = AfterRampReport {
+            api: tally.after_ramp.api(),
+            made_to_found: tally
+                .after_ramp
+                .steps()
+                .get(&Step::MadeToFound)
+                .copied()
+                .unwrap_or_default(),
+            availability: Availability::of(
+                tally.after_ramp.calls.load(Relaxed),
+                tally.after_ramp.unavailable.load(Relaxed),
+            ),
         };
         let checks = vec![
             Check {
@@ -182,6 +219,31 @@ impl LoadtestReport {
                 met: calls > 0 && availability.share >= AVAILABILITY,
             },
             Check {
+                name: "after the ramp: API p99",
+                target: format!("< {} ms", API_P99.as_millis()),
+                measured: format!("{:.1} ms", ms(after_ramp.api.p99)),
+                met: after_ramp.api.count > 0 && after_ramp.api.p99 < API_P99,
+            },
+            Check {
+                name: "after the ramp: p99 matchmaking latency",
+                target: format!("< {} ms", MATCHMAKING_P99.as_millis()),
+                measured: format!("{:.1} ms", ms(after_ramp.made_to_found.p99)),
+                met: after_ramp.made_to_found.count > 0
+                    && after_ramp.made_to_found.p99 < MATCHMAKING_P99,
+            },
+            Check {
+                name: "after the ramp: availability",
+                target: format!("at least {:.1} %", AVAILABILITY * 100.0),
+                measured: format!(
+                    "{:.3} % ({} of {} calls unavailable)",
+                    after_ramp.availability.share * 100.0,
+                    after_ramp.availability.unavailable,
+                    after_ramp.availability.calls
+                ),
+                met: after_ramp.availability.calls > 0
+                    && after_ramp.availability.share >= AVAILABILITY,
+            },
+            Check {
                 name: "errors (5xx, transport, pushes missing)",
                 target: "0".to_owned(),
                 measured: format!("{}", errors.values().sum::<u64>()),
@@ -198,11 +260,13 @@ impl LoadtestReport {
             connected_peak,
             matches,
             matches_per_s: matches as f64 / seconds.max(1e-3),
+            matches_cancelled: tally.cancelled_matches.load(Relaxed),
             quality_mean,
             time_to_match_mean_ms: ms(time_to_match),
             steps,
             api,
             availability,
+            after_ramp,
             errors,
             answered_4xx: tally.answered_4xx(),
             refused: tally.refused.load(Relaxed),
@@ -225,7 +289,7 @@ impl fmt::Display for LoadtestReport {
         writeln!(f, "# Rally load test\n")?;
         writeln!(
             f,
-            "{} players ({} s ramp, then {} s of play; seed {}) on {}. {:.0} s in all, {} matches ({:.1}/s), {} cancels, {} tickets timed out, {} reconnects, {} refused for now.\n",
+            "{} players ({} s ramp, then {} s of play; seed {}) on {}. {:.0} s in all, {} matches ({:.1}/s), {} of them cancelled for want of a game server, {} cancels, {} tickets timed out, {} reconnects, {} refused for now.\n",
             self.players,
             self.ramp_s,
             self.duration_s,
@@ -234,6 +298,7 @@ impl fmt::Display for LoadtestReport {
             self.seconds,
             self.matches,
             self.matches_per_s,
+            self.matches_cancelled,
             self.cancels,
             self.timed_out,
             self.disconnects,

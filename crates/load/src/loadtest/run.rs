@@ -99,6 +99,7 @@ pub(crate) async fn drive(
         cancel_share: args.cancel_share,
         disconnect_share: args.disconnect_share,
     });
+    run.tally.ramp_ends_at(started + ramp);
     let groups = population(args, api, started, &mut rng)?;
     let mut players = tokio::task::JoinSet::new();
     for group in groups {

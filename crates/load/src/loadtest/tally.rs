@@ -4,7 +4,7 @@
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
     sync::{
-        Mutex,
+        Mutex, OnceLock,
         atomic::{AtomicU64, Ordering},
     },
     time::Duration,
@@ -95,6 +95,8 @@ pub(crate) struct Tally {
     time_to_match: Mutex<(Duration, u64)>,
     pub(crate) refused: AtomicU64,
     pub(crate) matches: AtomicU64,
+    /// Matches cancelled after they were made (no game server could be allocated).
+    pub(crate) cancelled_matches: AtomicU64,
     pub(crate) cancels: AtomicU64,
     /// Tickets that waited their queue's longest wait without a match.
     pub(crate) timed_out: AtomicU64,
@@ -111,6 +113,50 @@ pub(crate) struct Tally {
     /// Matches whose game server's heartbeat was answered, and whose result was accepted.
     heartbeated: Mutex<HashSet<Uuid>>,
     results_accepted: Mutex<HashSet<Uuid>>,
+    /// When the ramp ends: what starts from then on is also counted in `after_ramp`.
+    ramp_ends: OnceLock<Instant>,
+    /// The figures of what started once every player had arrived: the node as it holds its
+    /// players, apart from the arrival burst (password hashing is meant to cost CPU).
+    pub(crate) after_ramp: AfterRamp,
+}
+
+/// Latencies and calls of what started after the ramp.
+#[derive(Debug, Default)]
+pub(crate) struct AfterRamp {
+    steps: Mutex<BTreeMap<Step, LatencyRecorder>>,
+    pub(crate) calls: AtomicU64,
+    pub(crate) unavailable: AtomicU64,
+}
+
+impl AfterRamp {
+    /// Latencies by step.
+    pub(crate) fn steps(&self) -> BTreeMap<Step, Latency> {
+        latencies_of(&self.steps)
+    }
+
+    /// The latency of every API call together.
+    pub(crate) fn api(&self) -> Latency {
+        api_of(&self.steps)
+    }
+}
+
+/// The latencies of `steps`, by step.
+fn latencies_of(steps: &Mutex<BTreeMap<Step, LatencyRecorder>>) -> BTreeMap<Step, Latency> {
+    steps.lock().map_or_else(
+        |_| BTreeMap::new(),
+        |steps| steps.iter().map(|(s, r)| (*s, r.latency())).collect(),
+    )
+}
+
+/// The latency of every API call of `steps` together.
+fn api_of(steps: &Mutex<BTreeMap<Step, LatencyRecorder>>) -> Latency {
+    let mut all = LatencyRecorder::new();
+    if let Ok(steps) = steps.lock() {
+        for (_, recorder) in steps.iter().filter(|(s, _)| s.is_api_call()) {
+            all.merge(recorder);
+        }
+    }
+    all.latency()
 }
 
 impl Tally {
@@ -125,6 +171,7 @@ impl Tally {
             time_to_match: Mutex::new((Duration::ZERO, 0)),
             refused: AtomicU64::new(0),
             matches: AtomicU64::new(0),
+            cancelled_matches: AtomicU64::new(0),
             cancels: AtomicU64::new(0),
             timed_out: AtomicU64::new(0),
             disconnects: AtomicU64::new(0),
@@ -137,18 +184,38 @@ impl Tally {
             last_unavailable: Mutex::new(None),
             heartbeated: Mutex::new(HashSet::new()),
             results_accepted: Mutex::new(HashSet::new()),
+            ramp_ends: OnceLock::new(),
+            after_ramp: AfterRamp::default(),
         }
+    }
+
+    /// Sets when the ramp ends (once).
+    pub(crate) fn ramp_ends_at(&self, at: Instant) {
+        let _ = self.ramp_ends.set(at);
+    }
+
+    /// Whether something that started at `at` started after the ramp.
+    fn after_ramp(&self, at: Instant) -> bool {
+        self.ramp_ends.get().is_some_and(|end| at >= *end)
     }
 
     /// Records one latency of `step`.
     pub(crate) fn record(&self, step: Step, latency: Duration) {
+        let now = Instant::now();
+        let settled = self.after_ramp(now.checked_sub(latency).unwrap_or(now));
         if step.is_calls() {
             self.calls.fetch_add(1, Ordering::Relaxed);
+            if settled {
+                self.after_ramp.calls.fetch_add(1, Ordering::Relaxed);
+            }
             if latency > ANSWERED_WITHIN {
                 self.unavailable_now();
             }
         }
         if let Ok(mut steps) = self.steps.lock() {
+            steps.entry(step).or_default().record(latency);
+        }
+        if settled && let Ok(mut steps) = self.after_ramp.steps.lock() {
             steps.entry(step).or_default().record(latency);
         }
         if step == Step::QueueToFound
@@ -175,6 +242,9 @@ impl Tally {
     /// documented 4xx answer (a race the loop expects, such as `in_match`), or an error.
     pub(crate) fn failed(&self, error: &Error) {
         self.calls.fetch_add(1, Ordering::Relaxed);
+        if self.after_ramp(Instant::now()) {
+            self.after_ramp.calls.fetch_add(1, Ordering::Relaxed);
+        }
         if error.status().is_none_or(|status| status >= 500) {
             self.unavailable_now();
         }
@@ -193,6 +263,9 @@ impl Tally {
 
     fn unavailable_now(&self) {
         self.unavailable.fetch_add(1, Ordering::Relaxed);
+        if self.after_ramp(Instant::now()) {
+            self.after_ramp.unavailable.fetch_add(1, Ordering::Relaxed);
+        }
         if let Ok(mut last) = self.last_unavailable.lock() {
             *last = Some(Instant::now());
         }
@@ -276,21 +349,12 @@ impl Tally {
 
     /// Latencies by step.
     pub(crate) fn steps(&self) -> BTreeMap<Step, Latency> {
-        self.steps.lock().map_or_else(
-            |_| BTreeMap::new(),
-            |steps| steps.iter().map(|(s, r)| (*s, r.latency())).collect(),
-        )
+        latencies_of(&self.steps)
     }
 
     /// The latency of every API call together.
     pub(crate) fn api(&self) -> Latency {
-        let mut all = LatencyRecorder::new();
-        if let Ok(steps) = self.steps.lock() {
-            for (_, recorder) in steps.iter().filter(|(s, _)| s.is_api_call()) {
-                all.merge(recorder);
-            }
-        }
-        all.latency()
+        api_of(&self.steps)
     }
 
     pub(crate) fn errors(&self) -> BTreeMap<String, u64> {
