@@ -79,6 +79,13 @@ impl Topology {
             // live there, and every secret is given.
             let own = dir.path().join(name);
             std::fs::create_dir_all(&own)?;
+            // `rally serve` reads `./rally.toml` in its data directory: a game server per
+            // region with room for every player, so the run measures Rally, not the default
+            // pool's 1,000 sessions a region.
+            std::fs::write(
+                own.join("rally.toml"),
+                game_servers(&args.regions, args.players),
+            )?;
             let node = BenchNode::start(exe, roles, &own, &key, &env).await?;
             nodes.push(((*name).to_owned(), node));
         }
@@ -144,4 +151,18 @@ impl Topology {
 /// A fresh secret: two random UUIDs (244 random bits), hex.
 pub(crate) fn secret() -> String {
     format!("{}{}", Uuid::new_v4().simple(), Uuid::new_v4().simple())
+}
+
+/// The static pool of a started topology: one game server a region, each able to run a
+/// session for every player at once.
+fn game_servers(regions: &[String], players: usize) -> String {
+    let capacity = players.max(1000);
+    regions
+        .iter()
+        .map(|region| {
+            format!(
+                "[[game_servers]]\nendpoint = \"127.0.0.1:7777\"\nregion = \"{region}\"\ncapacity = {capacity}\n\n"
+            )
+        })
+        .collect()
 }
