@@ -19,7 +19,11 @@ use rand::{Rng, rngs::StdRng};
 use tokio::time::Instant;
 use uuid::Uuid;
 
-use super::{run::Run, server::play_match, tally::Step};
+use super::{
+    run::Run,
+    server::play_match,
+    tally::{Step, Tally},
+};
 
 /// How long a player waits for one push before counting it missing.
 const PUSH_WITHIN: Duration = Duration::from_secs(30);
@@ -289,6 +293,24 @@ async fn cycle(run: &Arc<Run>, group: &Group, party: Option<Uuid>, rng: &mut Std
     outcomes.into_iter().all(|played| played)
 }
 
+/// Records a `match.found` as it arrives on a player's socket: from the match made (the node
+/// stamps it with its round's time; this machine shares its clock), and from the last of its
+/// tickets accepted.
+pub(crate) fn match_found_arrived(tally: &Tally, found: &MatchFound) {
+    let now_ms = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let made_ago = u64::try_from(now_ms - found.created_at_ms).unwrap_or(0);
+    tally.record(Step::MadeToFound, Duration::from_millis(made_ago));
+    let everyone = found.teams.iter().flatten().map(|p| p.player_id);
+    if let Some(last) = tally.last_accepted(everyone) {
+        tally.record(
+            Step::Matchmaking,
+            Instant::now().saturating_duration_since(last),
+        );
+    }
+}
+
 /// One player's match: `match.found`, `session.ready`, the token handed to the game server
 /// (the host's player also runs the game server, for a game of `game`), `rating.updated`.
 /// False when a push never came or the session ended without a result.
@@ -343,16 +365,6 @@ async fn through_match(
             }
         };
         tally.record(Step::QueueToFound, found_at - queued);
-        // The node stamps the match with its round's time; this machine shares its clock.
-        let now_ms = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as i64);
-        let made_ago = u64::try_from(now_ms - found.created_at_ms).unwrap_or(0);
-        tally.record(Step::MadeToFound, Duration::from_millis(made_ago));
-        let everyone = found.teams.iter().flatten().map(|p| p.player_id);
-        if let Some(last) = tally.last_accepted(everyone) {
-            tally.record(Step::Matchmaking, found_at.saturating_duration_since(last));
-        }
         let hosts = found
             .teams
             .first()

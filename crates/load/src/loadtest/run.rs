@@ -3,14 +3,14 @@
 
 use std::{path::Path, sync::Arc, time::Duration};
 
-use rally_sdk::{Client, ClientConfig, GameServer};
+use rally_sdk::{Client, ClientConfig, Event, EventKind, GameServer};
 use rand::{Rng, SeedableRng, rngs::StdRng};
 use tokio::time::Instant;
 use uuid::Uuid;
 
 use super::{
     LoadtestArgs,
-    group::{Group, Player, play},
+    group::{Group, Player, match_found_arrived, play},
     report::LoadtestReport,
     tally::Tally,
     target::Target,
@@ -101,6 +101,16 @@ pub(crate) async fn drive(
     });
     run.tally.ramp_ends_at(started + ramp);
     let groups = population(args, api, started, &mut rng)?;
+    for player in groups.iter().flat_map(|g| &g.players) {
+        let run = run.clone();
+        // On the SDK's connection thread, as the push arrives: the player's own loop may be
+        // busy elsewhere (a cancel that lost to the match) when it reads it.
+        player.client.on(EventKind::MatchFound, move |event| {
+            if let Event::MatchFound(found) = event {
+                match_found_arrived(&run.tally, found);
+            }
+        });
+    }
     let mut players = tokio::task::JoinSet::new();
     for group in groups {
         let seed = rng.random();
