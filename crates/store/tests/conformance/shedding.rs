@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use rally_clock::ManualClock;
-use rally_store::{StoreError, sheddable};
+use rally_store::{Store, StoreError, sheddable};
 
 use crate::harness::TestDb;
 
@@ -14,19 +14,25 @@ const BOUND: Duration = Duration::from_millis(50);
 /// A bound that only a hang would reach.
 const HANG: Duration = Duration::from_secs(30);
 
-#[tokio::test]
-async fn sqlite_refuses_a_request_at_once_when_the_writes_ahead_would_take_too_long() {
-    let db = TestDb::sqlite().await;
+/// `db`'s store with the queue bound, on a stepped clock, after one turn held for `turn`.
+async fn paced(db: &TestDb, turn: Duration) -> Store {
     let manual = ManualClock::starting_now();
     let store = db
         .store
         .clone()
         .with_clock(manual.clock())
         .with_queue_bound(BOUND);
+    let tx = store.begin().await.unwrap();
+    manual.advance(turn);
+    tx.commit().await.unwrap();
+    store
+}
+
+#[tokio::test]
+async fn sqlite_refuses_a_request_at_once_when_the_writes_ahead_would_take_too_long() {
+    let db = TestDb::sqlite().await;
     // A turn held for 100 ms: the pace turns take.
-    let slow = store.begin().await.unwrap();
-    manual.advance(Duration::from_millis(100));
-    slow.commit().await.unwrap();
+    let store = paced(&db, Duration::from_millis(100)).await;
 
     let held = store.begin().await.unwrap();
     // One turn ahead at 100 ms is past the 50 ms bound: refused without waiting (a wait would
@@ -51,15 +57,7 @@ async fn sqlite_refuses_a_request_at_once_when_the_writes_ahead_would_take_too_l
 #[tokio::test]
 async fn sqlite_lets_a_request_wait_while_the_writes_ahead_are_quick() {
     let db = TestDb::sqlite().await;
-    let manual = ManualClock::starting_now();
-    let store = db
-        .store
-        .clone()
-        .with_clock(manual.clock())
-        .with_queue_bound(BOUND);
-    let quick = store.begin().await.unwrap();
-    manual.advance(Duration::from_millis(10));
-    quick.commit().await.unwrap();
+    let store = paced(&db, Duration::from_millis(10)).await;
 
     let held = store.begin().await.unwrap();
     let request = tokio::spawn({
