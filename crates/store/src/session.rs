@@ -3,6 +3,10 @@
 //! time. The `session_transitions_legal` CHECK admits only the legal edges, and each transition
 //! is a conditional update from the expected state, so an illegal or repeated one changes
 //! nothing.
+//!
+//! A transaction that changes both a match and its session locks the match's row first
+//! ([`Transaction::lock_match`], or the match's own update), then the session's: two such
+//! transactions on one match queue instead of deadlocking.
 
 use uuid::Uuid;
 
@@ -10,7 +14,7 @@ use crate::error::StoreError;
 use crate::matches::MatchState;
 use crate::store::Store;
 use crate::timestamp::Timestamp;
-use crate::transaction::Transaction;
+use crate::transaction::{Inner, Transaction};
 
 text_enum! {
     /// Where a game session is.
@@ -90,6 +94,8 @@ const SET_MATCH_STATE: &str = "UPDATE matches SET state = $3, \
      WHERE id = $1 AND state = $2";
 const END_MATCH: &str = "UPDATE matches SET state = $2, ended_at = $3 \
      WHERE id = $1 AND state IN ('created', 'active')";
+const LOCK_MATCH_SQLITE: &str = "SELECT id FROM matches WHERE id = $1";
+const LOCK_MATCH_POSTGRES: &str = "SELECT id FROM matches WHERE id = $1 FOR UPDATE";
 const STORE_RESULT: &str = "UPDATE matches SET result = $2 WHERE id = $1 AND result IS NULL";
 const SET_OUTCOME: &str =
     "UPDATE match_participants SET outcome = $3 WHERE match_id = $1 AND player_id = $2";
@@ -145,8 +151,8 @@ impl Transaction {
         // PostgreSQL moves and records in one statement; on SQLite the move comes first, so a
         // session not in `from` records nothing.
         let recorded = match self.inner {
-            crate::transaction::Inner::Postgres(_) => Some(crate::new_id()),
-            crate::transaction::Inner::Sqlite(_) => None,
+            Inner::Postgres(_) => Some(crate::new_id()),
+            Inner::Sqlite(_) => None,
         };
         let statement = if recorded.is_some() {
             TRANSITION_RECORDED
@@ -218,6 +224,25 @@ impl Transaction {
         Ok(changed > 0)
     }
 
+    /// Locks the match's row for the rest of this transaction, before its session's (see the
+    /// module's note on order); whether the match exists. On SQLite the transaction holds the
+    /// only write lock already.
+    pub async fn lock_match(&mut self, match_id: Uuid) -> Result<bool, StoreError> {
+        let found = match &mut self.inner {
+            Inner::Sqlite(tx) => sqlx::query(LOCK_MATCH_SQLITE)
+                .bind(match_id)
+                .fetch_optional(&mut **tx)
+                .await?
+                .is_some(),
+            Inner::Postgres(tx) => sqlx::query(LOCK_MATCH_POSTGRES)
+                .bind(match_id)
+                .fetch_optional(&mut **tx)
+                .await?
+                .is_some(),
+        };
+        Ok(found)
+    }
+
     /// Stores the match's result unless one is stored already; whether it did.
     pub async fn store_match_result(
         &mut self,
@@ -265,7 +290,7 @@ impl Transaction {
         outcomes: &[(Uuid, crate::Outcome)],
     ) -> Result<(), StoreError> {
         match &mut self.inner {
-            crate::transaction::Inner::Postgres(tx) => {
+            Inner::Postgres(tx) => {
                 sqlx::query(SET_OUTCOMES)
                     .bind(match_id)
                     .bind(outcomes.iter().map(|(p, _)| *p).collect::<Vec<_>>())
@@ -273,7 +298,7 @@ impl Transaction {
                     .execute(&mut **tx)
                     .await?;
             }
-            crate::transaction::Inner::Sqlite(tx) => {
+            Inner::Sqlite(tx) => {
                 for (player_id, outcome) in outcomes {
                     sqlx::query(SET_OUTCOME)
                         .bind(match_id)

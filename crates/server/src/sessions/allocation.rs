@@ -174,6 +174,8 @@ async fn failed(
         }
     }
     let mut tx = store.begin().await?;
+    // The match's row before the session's (the store's lock order).
+    tx.lock_match(request.match_id).await?;
     match tx
         .transition_session(
             request.match_id,

@@ -88,6 +88,8 @@ pub async fn heartbeat(
         SessionState::Active => SessionState::Active,
         SessionState::Ready => {
             let mut tx = sessions.store.begin().await?;
+            // The match's row before the session's, as a result report takes them.
+            tx.lock_match(match_id).await?;
             match tx
                 .transition_session(
                     match_id,
@@ -136,6 +138,9 @@ pub async fn abandon(sessions: &Sessions, session: &GameSession) -> Result<bool,
         .map(|p| p.player_id)
         .collect();
     let mut tx = store.begin().await?;
+    // The match's row before the session's, as a result report takes them: taken the other
+    // way round, an abandonment and a result arriving together deadlocked on PostgreSQL.
+    tx.lock_match(session.match_id).await?;
     match tx
         .transition_session(
             session.match_id,

@@ -12,6 +12,7 @@ mod ban;
 mod connection;
 mod leaderboard;
 mod match_batch;
+mod match_lock;
 mod matches;
 mod outbox;
 mod party;
