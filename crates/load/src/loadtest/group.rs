@@ -184,34 +184,54 @@ async fn drop_and_reconnect(run: &Run, client: &Client, rng: &mut StdRng) -> boo
     connect(run, client, Step::Reconnect).await
 }
 
-/// The leader creates the party and invites each member, who joins; the party's id.
+/// The leader creates the party and invites each member, who joins; the party's id. Each call
+/// refused for now is tried again as Rally asked; any other failure leaves the group unformed.
 async fn form_party(run: &Run, group: &Group) -> Option<Uuid> {
     let started = Instant::now();
     let request = CreatePartyRequest {
         max_size: Some(group.players.len() as u32),
         open: Some(false),
     };
-    let party = match group.leader().create_party(&request).await {
-        Ok(party) => party.id,
+    let formed = async {
+        let party = answered(run, || group.leader().create_party(&request))
+            .await?
+            .id;
+        for member in &group.players[1..] {
+            answered(run, || group.leader().invite(party, member.id)).await?;
+            answered(run, || member.client.join_party(party)).await?;
+        }
+        Ok::<_, Error>(party)
+    };
+    match formed.await {
+        Ok(party) => {
+            run.tally.since(Step::FormParty, started);
+            Some(party)
+        }
         Err(error) => {
             run.tally.failed(&error);
             run.tally.error("party_not_formed");
-            return None;
-        }
-    };
-    for member in &group.players[1..] {
-        let joined = match group.leader().invite(party, member.id).await {
-            Ok(_) => member.client.join_party(party).await,
-            Err(error) => Err(error),
-        };
-        if let Err(error) = joined {
-            run.tally.failed(&error);
-            run.tally.error("party_not_formed");
-            return None;
+            None
         }
     }
-    run.tally.since(Step::FormParty, started);
-    Some(party)
+}
+
+/// `call`'s answer, tried again after each refusal for now (503 or 429) as long as Rally asked
+/// and the run lasts, as a game client does; the first other error, or the last refusal.
+async fn answered<T, F, Fut>(run: &Run, mut call: F) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
+    loop {
+        match call().await {
+            Err(error)
+                if matches!(error.status(), Some(503 | 429)) && Instant::now() < run.deadline =>
+            {
+                wait_after(run, &error).await;
+            }
+            answer => return answer,
+        }
+    }
 }
 
 /// The leader starts a ready check and every member answers ready; whether it passed.
