@@ -19,7 +19,8 @@
 //! - `store`: [`Store`]: connecting, migrations, ping, transactions; the pool enum the other
 //!   modules dispatch on (with the `on_pool!` / `on_tx!` macros below).
 //! - `transaction`: [`Transaction`], for changes that must commit together with their events.
-//! - `write_turns`: turns at the store, and [`sheddable`] work refused before it waits.
+//! - `write_turns`: turns at the store, and [`sheddable`] work refused before it waits
+//!   ([`unsheddable`] inside it waits its turn).
 //! - `error`: [`StoreError`] and the mapping of constraint violations.
 //! - `timestamp`: [`Timestamp`], a time that sorts on both databases.
 //! - `player`: players and their credentials.
@@ -207,7 +208,7 @@ pub use store::{Backend, Store};
 pub use ticket::{NewTicket, Ticket, TicketChange, TicketState};
 pub use timestamp::Timestamp;
 pub use transaction::Transaction;
-pub use write_turns::sheddable;
+pub use write_turns::{sheddable, unsheddable};
 
 /// A new id: a uuid v7, so ids sort by creation time on both databases.
 pub fn new_id() -> uuid::Uuid {

@@ -20,18 +20,26 @@ use tokio::sync::{Mutex, OwnedMutexGuard};
 use crate::error::StoreError;
 
 tokio::task_local! {
-    static SHEDDABLE: ();
+    static SHEDDABLE: bool;
 }
 
 /// Runs `work` as a player's request: the store may refuse its transactions at once (with
 /// [`StoreError::Unavailable`]) while its writers are queued past the store's queue bound.
 pub async fn sheddable<F: Future>(work: F) -> F::Output {
-    SHEDDABLE.scope((), work).await
+    SHEDDABLE.scope(true, work).await
 }
 
-/// Whether the running task does a player's request ([`sheddable`]).
+/// Runs `work`, part of a player's request that has already paid for itself (a password
+/// hashed), as work outside a request: its transactions wait their turn, up to the store's
+/// wait, rather than being refused and throwing the work paid for away (the player would come
+/// back and pay again).
+pub async fn unsheddable<F: Future>(work: F) -> F::Output {
+    SHEDDABLE.scope(false, work).await
+}
+
+/// Whether the running task does a player's request ([`sheddable`], not [`unsheddable`]).
 pub(crate) fn is_sheddable() -> bool {
-    SHEDDABLE.try_with(|()| ()).is_ok()
+    SHEDDABLE.try_with(|sheddable| *sheddable).unwrap_or(false)
 }
 
 /// How much a new hold moves the mean: one eighth.
@@ -57,7 +65,7 @@ impl WriteTurns {
         clock: &Clock,
     ) -> Result<WriteTurn, StoreError> {
         if let Ok(guard) = self.lock.clone().try_lock_owned() {
-            return Ok(self.turn(guard, clock));
+            return Ok(self.turn(guard, wait, clock));
         }
         if let Some(bound) = shed_past {
             // The turn being held and every one waiting come first.
@@ -77,21 +85,29 @@ impl WriteTurns {
             .map_err(|_| {
                 StoreError::Unavailable(format!("no turn to write within {} ms", wait.as_millis()))
             })?;
-        Ok(self.turn(guard, clock))
+        Ok(self.turn(guard, wait, clock))
     }
 
-    fn turn(self: &Arc<Self>, guard: OwnedMutexGuard<()>, clock: &Clock) -> WriteTurn {
+    fn turn(
+        self: &Arc<Self>,
+        guard: OwnedMutexGuard<()>,
+        wait: Duration,
+        clock: &Clock,
+    ) -> WriteTurn {
         WriteTurn {
             _guard: guard,
             taken: clock.elapsed(),
+            counted_up_to: wait,
             clock: clock.clone(),
             turns: self.clone(),
         }
     }
 
-    /// Folds one turn's hold into the mean.
-    fn held(&self, held: Duration) {
-        let sample = u64::try_from(held.as_micros()).unwrap_or(u64::MAX);
+    /// Folds one turn's hold into the mean, counted up to `cap`: one stall (a checkpoint, a
+    /// paused process) moves the mean by at most an eighth of the store's wait, not by however
+    /// long it lasted, so it doesn't have requests refused for the next hundred turns.
+    fn held(&self, held: Duration, cap: Duration) {
+        let sample = u64::try_from(held.min(cap).as_micros()).unwrap_or(u64::MAX);
         // A lost update under a race only skews the mean a little.
         let mean = self.held_us.load(Ordering::Relaxed);
         let next = if mean == 0 {
@@ -124,13 +140,41 @@ impl Drop for Waiting<'_> {
 pub(crate) struct WriteTurn {
     _guard: OwnedMutexGuard<()>,
     taken: Duration,
+    /// The store's wait: a hold longer than it is counted as it.
+    counted_up_to: Duration,
     clock: Clock,
     turns: Arc<WriteTurns>,
 }
 
 impl Drop for WriteTurn {
     fn drop(&mut self) {
-        self.turns
-            .held(self.clock.elapsed().saturating_sub(self.taken));
+        self.turns.held(
+            self.clock.elapsed().saturating_sub(self.taken),
+            self.counted_up_to,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::atomic::Ordering;
+    use std::time::Duration;
+
+    use super::WriteTurns;
+
+    #[test]
+    fn the_mean_hold_moves_an_eighth_of_the_way_and_a_stall_counts_as_the_wait() {
+        let turns = WriteTurns::default();
+        let wait = Duration::from_secs(5);
+        turns.held(Duration::from_millis(8), wait);
+        assert_eq!(turns.held_us.load(Ordering::Relaxed), 8_000);
+        turns.held(Duration::from_millis(16), wait);
+        assert_eq!(turns.held_us.load(Ordering::Relaxed), 9_000);
+        // A minute's stall moves the mean as a 5 s hold would.
+        turns.held(Duration::from_secs(60), wait);
+        assert_eq!(
+            turns.held_us.load(Ordering::Relaxed),
+            9_000 - 9_000 / 8 + 5_000_000 / 8
+        );
     }
 }

@@ -67,9 +67,15 @@ pub async fn login(
     let player = &credentials.player;
     status::refuse_inactive(status::current(store, player.id, player.status).await?)?;
 
-    let mut tx = store.begin().await?;
-    let answer = session::start(accounts, &mut tx, player).await?;
-    tx.commit().await?;
+    // The password check is paid for: the login's write waits its turn at the store rather
+    // than being refused and making the player pay for another.
+    let answer = rally_store::unsheddable(async {
+        let mut tx = store.begin().await?;
+        let answer = session::start(accounts, &mut tx, player).await?;
+        tx.commit().await?;
+        Ok::<_, AccountsError>(answer)
+    })
+    .await?;
     tracing::info!(player.id = %credentials.player.id, "player logged in");
     Ok(answer)
 }

@@ -89,9 +89,20 @@ pub async fn register(
         display_name: registration.display_name.into_inner(),
         region: registration.region.map(RegionName::into_inner),
     };
+    // The hash is paid for: the write waits its turn at the store rather than being refused
+    // and making the player pay for another.
+    rally_store::unsheddable(create(accounts, &new, &hash)).await
+}
+
+/// Stores the new player, its `player.registered` event and its first login.
+async fn create(
+    accounts: &Accounts,
+    new: &NewPlayer,
+    hash: &str,
+) -> Result<AuthResponse, AccountsError> {
     let mut tx = accounts.store.begin().await?;
     let player = tx
-        .create_player(&new, &hash)
+        .create_player(new, hash)
         .await
         .map_err(AccountsError::conflict_or_store)?;
     let registered = PlayerRegistered {

@@ -268,10 +268,10 @@ async fn serve_returns_once_its_shutdown_future_completes() {
         .unwrap();
 }
 
-/// Past `max_requests_in_flight` a request is shed at once with 503 and `Retry-After`, while
-/// probes are still answered.
+/// Past `max_requests_in_flight` a player's request is shed at once with 503 and `Retry-After`,
+/// while probes are still answered and game servers have slots of their own.
 #[tokio::test]
-async fn requests_past_the_in_flight_bound_are_shed_with_503_but_probes_are_not() {
+async fn requests_past_the_in_flight_bound_are_shed_with_503_but_probes_and_game_servers_are_not() {
     let app = spawn_app(&[("max_requests_in_flight", "1".into())]).await;
     let slow = app.post(
         "/v1/auth/register",
@@ -279,12 +279,19 @@ async fn requests_past_the_in_flight_bound_are_shed_with_503_but_probes_are_not(
     );
     let shed = app.get("/v1/queues");
     let probe = app.get("/healthz");
-    let (slow, shed, probe) = tokio::join!(slow, shed, probe);
+    // Admitted, so refused for its missing key rather than shed.
+    let game_server = app.post(
+        "/v1/server/sessions/00000000-0000-0000-0000-000000000000/heartbeat",
+        serde_json::json!({}),
+    );
+    let (slow, shed, probe, game_server) = tokio::join!(slow, shed, probe, game_server);
     assert_eq!(slow.status, 201);
     assert_eq!(shed.status, 503, "{}", String::from_utf8_lossy(&shed.body));
     assert_eq!(shed.json()["code"], "backend_unavailable");
     assert_eq!(shed.headers["retry-after"], "1");
     assert_eq!(probe.status, 200);
+    assert_eq!(game_server.status, 401);
+    assert_eq!(game_server.json()["code"], "invalid_server_key");
     // Once the slot is free again, requests are admitted.
     assert_eq!(app.get("/v1/queues").await.status, 401);
 }

@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use rally_clock::ManualClock;
-use rally_store::{Store, StoreError, sheddable};
+use rally_store::{Store, StoreError, sheddable, unsheddable};
 
 use crate::harness::TestDb;
 
@@ -69,6 +69,26 @@ async fn sqlite_lets_a_request_wait_while_the_writes_ahead_are_quick() {
     tokio::time::timeout(HANG, request)
         .await
         .expect("the request gets its turn")
+        .unwrap()
+        .unwrap();
+}
+
+#[tokio::test]
+async fn sqlite_lets_the_work_a_request_has_paid_for_wait_its_turn() {
+    let db = TestDb::sqlite().await;
+    // A turn ahead at this pace would have a request refused (the first test).
+    let store = paced(&db, Duration::from_millis(100)).await;
+
+    let held = store.begin().await.unwrap();
+    let paid_for = tokio::spawn({
+        let store = store.clone();
+        async move { sheddable(unsheddable(async { store.begin().await.map(|_| ()) })).await }
+    });
+    tokio::task::yield_now().await;
+    held.commit().await.unwrap();
+    tokio::time::timeout(HANG, paid_for)
+        .await
+        .expect("the paid-for work gets its turn")
         .unwrap()
         .unwrap();
 }
