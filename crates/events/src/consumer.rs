@@ -108,6 +108,20 @@ impl Consumer {
         Ok(batch)
     }
 
+    /// How many messages of the stream the durable has not acknowledged yet: those never
+    /// handed out plus those handed out and not acknowledged (JetStream's `num_pending` plus
+    /// `num_ack_pending`). Every consumer of the durable sees the same number: it is the
+    /// durable's backlog, the consumer lag an operator watches.
+    ///
+    /// # Errors
+    /// [`EventsError::Unavailable`] when NATS cannot be reached.
+    pub async fn unacknowledged(&self) -> Result<u64, EventsError> {
+        match &self.puller {
+            Puller::InProcess(p) => Ok(p.unacknowledged()),
+            Puller::Nats(p) => p.unacknowledged().await,
+        }
+    }
+
     /// The stream this consumer reads.
     pub fn stream(&self) -> Stream {
         self.stream

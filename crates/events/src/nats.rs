@@ -256,6 +256,16 @@ impl std::fmt::Debug for NatsPuller {
 }
 
 impl NatsPuller {
+    /// The durable's messages not yet acknowledged, as the server counts them.
+    pub(crate) async fn unacknowledged(&self) -> Result<u64, EventsError> {
+        let info = self
+            .consumer
+            .get_info()
+            .await
+            .map_err(|e| EventsError::unavailable("reading a JetStream consumer's state", e))?;
+        Ok(info.num_pending + info.num_ack_pending as u64)
+    }
+
     /// Waits up to the poll wait for a message.
     pub(crate) async fn next(&mut self, stream: Stream) -> Result<Option<Delivery>, EventsError> {
         if self.client.connection_state() != State::Connected {

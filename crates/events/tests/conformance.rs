@@ -436,6 +436,46 @@ mod cases {
         );
     }
 
+    /// Polls the durable's backlog until it is `expected` or PATIENCE runs out (an ack reaches
+    /// NATS a moment after the call that sent it).
+    async fn backlog_becomes(consumer: &rally_events::Consumer, expected: u64) {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let backlog = consumer.unacknowledged().await.unwrap();
+            if backlog == expected {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the backlog stayed {backlog}, not {expected}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    pub async fn a_durable_backlog_counts_every_message_until_it_is_acknowledged(events: Events) {
+        let mut consumer = events
+            .consumer(
+                Stream::MatchCreated,
+                "backlog",
+                options(SHORT_ACK_WAIT, Duration::from_secs(1)),
+            )
+            .await
+            .unwrap();
+        backlog_becomes(&consumer, 0).await;
+        for key in ["match-1", "match-2", "match-3"] {
+            events
+                .publish_durable(Stream::MatchCreated, key, b"m".to_vec(), None)
+                .await
+                .unwrap();
+        }
+        backlog_becomes(&consumer, 3).await;
+        let delivery = next_within(&mut consumer).await;
+        backlog_becomes(&consumer, 3).await;
+        delivery.ack().await.unwrap();
+        backlog_becomes(&consumer, 2).await;
+    }
+
     pub async fn ping_answers_on_a_live_bus(events: Events) {
         events.ping().await.unwrap();
     }
@@ -475,6 +515,7 @@ conformance!(
     fan_out_reaches_every_subscriber_of_the_subject_and_no_other,
     names_with_wildcards_or_dots_are_refused,
     a_batch_holds_at_most_its_size_and_every_message_once,
+    a_durable_backlog_counts_every_message_until_it_is_acknowledged,
     ping_answers_on_a_live_bus,
 );
 

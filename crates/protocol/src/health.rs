@@ -17,7 +17,7 @@ pub struct Readiness {
 pub struct BackendHealth {
     /// What the backend does for Rally: `store`, `state` or `events`.
     pub role: String,
-    /// Which implementation serves it: `sqlite`, `postgres`, `memory`, `redis`, `in_process`, `nats`.
+    /// Which implementation serves it: `sqlite`, `postgres`, `memory`, `redis`, `in-process`, `nats`.
     pub name: String,
     /// Whether it answered within the check's time limit.
     pub ok: bool,

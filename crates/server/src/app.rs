@@ -312,6 +312,10 @@ impl App {
             state.metrics().clone(),
             loops_stopped.clone(),
         ));
+        loops.spawn(crate::telemetry::backend_watch::watch(
+            state.backends().clone(),
+            loops_stopped.clone(),
+        ));
         loops.spawn(state_epoch::watch(
             state.state_epoch().clone(),
             loops_stopped.clone(),

@@ -69,31 +69,52 @@ impl Backends {
         ]
     }
 
-    /// Checks every backend at once, each within `timeout`.
-    pub async fn readiness(&self, timeout: Duration) -> Readiness {
+    /// Checks every backend at once, each within `timeout`: per backend its role (`store`,
+    /// `state`, `events`), its implementation's name, and how long it took to answer.
+    pub async fn checks(&self, timeout: Duration) -> [BackendCheck; 3] {
         let (store, state, events) = tokio::join!(
             check(timeout, self.store.ping()),
             check(timeout, self.state.ping()),
             check(timeout, self.events.ping()),
         );
-        let backends: Vec<BackendHealth> = [("store", store), ("state", state), ("events", events)]
+        let [store_name, state_name, events_name] = self.names();
+        [
+            BackendCheck {
+                role: "store",
+                name: store_name,
+                answer: store,
+            },
+            BackendCheck {
+                role: "state",
+                name: state_name,
+                answer: state,
+            },
+            BackendCheck {
+                role: "events",
+                name: events_name,
+                answer: events,
+            },
+        ]
+    }
+
+    /// Checks every backend at once, each within `timeout`, as `/readyz` answers (and records
+    /// the answers in the metrics, as the node's own checks do).
+    pub async fn readiness(&self, timeout: Duration) -> Readiness {
+        let backends: Vec<BackendHealth> = self
+            .checks(timeout)
+            .await
             .into_iter()
-            .zip(self.names())
-            .map(|((role, result), name)| match result {
-                Ok(latency) => BackendHealth {
-                    role: role.to_owned(),
-                    name: name.to_owned(),
-                    ok: true,
-                    latency_ms: Some(latency.as_secs_f64() * 1000.0),
-                    error: None,
-                },
-                Err(error) => BackendHealth {
-                    role: role.to_owned(),
-                    name: name.to_owned(),
-                    ok: false,
-                    latency_ms: None,
-                    error: Some(error),
-                },
+            .inspect(crate::telemetry::backend_watch::record)
+            .map(|check| BackendHealth {
+                role: check.role.to_owned(),
+                name: check.name.to_owned(),
+                ok: check.answer.is_ok(),
+                latency_ms: check
+                    .answer
+                    .as_ref()
+                    .ok()
+                    .map(|latency| latency.as_secs_f64() * 1000.0),
+                error: check.answer.err(),
             })
             .collect();
         let status = if backends.iter().all(|b| b.ok) {
@@ -106,6 +127,17 @@ impl Backends {
             backends,
         }
     }
+}
+
+/// One backend's answer to a check.
+#[derive(Debug, Clone)]
+pub struct BackendCheck {
+    /// What it does for Rally: `store`, `state` or `events`.
+    pub role: &'static str,
+    /// Its implementation: `sqlite`, `postgres`, `memory`, `redis`, `in-process` or `nats`.
+    pub name: &'static str,
+    /// How long it took to answer, or why it did not.
+    pub answer: Result<Duration, String>,
 }
 
 async fn check<E: std::fmt::Display>(

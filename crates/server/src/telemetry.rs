@@ -1,10 +1,16 @@
 //! Logging and tracing: one subscriber for the process, pretty or JSON lines on standard error,
-//! filtered by `log_level`, and (with the `otlp` feature) spans exported over OTLP/HTTP when
-//! `otlp_endpoint` is set.
+//! filtered by `log_level`, and spans exported over OTLP/HTTP when `otlp_endpoint` is set,
+//! sampled at `trace_sample_ratio` (parent-based: a trace continued from a caller keeps the
+//! caller's decision).
 //!
 //! Conventions: one readable message plus dotted fields (`player.id`, `ticket.id`,
 //! `duration_ms`), units in the field name, an error logged once where it is handled, and never
 //! a token, password or email.
+
+pub mod backend_watch;
+pub mod catalogue;
+pub mod process;
+pub mod trace_context;
 
 use tracing_subscriber::{
     EnvFilter, Layer, Registry, fmt, layer::SubscriberExt, util::SubscriberInitExt,
@@ -16,13 +22,11 @@ use crate::settings::{LogFormat, Settings};
 #[derive(Debug, Default)]
 #[must_use = "dropping the guard stops and flushes trace export"]
 pub struct Telemetry {
-    #[cfg(feature = "otlp")]
     provider: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
 }
 
 impl Drop for Telemetry {
     fn drop(&mut self) {
-        #[cfg(feature = "otlp")]
         if let Some(provider) = self.provider.take()
             && let Err(error) = provider.shutdown()
         {
@@ -45,22 +49,13 @@ pub fn init(settings: &Settings) -> anyhow::Result<Telemetry> {
             .boxed(),
         LogFormat::Pretty => fmt::layer().with_writer(std::io::stderr).boxed(),
     };
-    #[cfg_attr(not(feature = "otlp"), allow(unused_mut))]
     let mut layers = vec![log];
-    #[cfg_attr(not(feature = "otlp"), allow(unused_mut))]
     let mut telemetry = Telemetry::default();
-    match &settings.telemetry.otlp_endpoint {
-        #[cfg(feature = "otlp")]
-        Some(endpoint) => {
-            let (layer, provider) = otlp::layer(endpoint.expose())?;
-            layers.push(layer);
-            telemetry.provider = Some(provider);
-        }
-        #[cfg(not(feature = "otlp"))]
-        Some(_) => anyhow::bail!(
-            "`otlp_endpoint` is set but this build of rally has no OTLP exporter (build with `--features otlp`)"
-        ),
-        None => {}
+    if let Some(endpoint) = &settings.telemetry.otlp_endpoint {
+        let (layer, provider) =
+            otlp::layer(endpoint.expose(), settings.telemetry.trace_sample_ratio)?;
+        layers.push(layer);
+        telemetry.provider = Some(provider);
     }
     tracing_subscriber::registry()
         .with(layers)
@@ -70,17 +65,21 @@ pub fn init(settings: &Settings) -> anyhow::Result<Telemetry> {
 }
 
 /// The OTLP/HTTP span exporter.
-#[cfg(feature = "otlp")]
 pub mod otlp {
     use opentelemetry::trace::TracerProvider as _;
     use opentelemetry_otlp::{SpanExporter, WithExportConfig};
-    use opentelemetry_sdk::{Resource, trace::SdkTracerProvider};
+    use opentelemetry_sdk::{
+        Resource,
+        trace::{Sampler, SdkTracerProvider},
+    };
     use tracing_subscriber::{Layer, Registry};
 
     /// A tracing layer exporting spans to `endpoint` (the collector's base URL, such as
-    /// `http://127.0.0.1:4318`; spans go to `<endpoint>/v1/traces`), and its provider.
+    /// `http://127.0.0.1:4318`; spans go to `<endpoint>/v1/traces`), recording `sample_ratio`
+    /// of the traces started here, and its provider.
     pub fn layer(
         endpoint: &str,
+        sample_ratio: f64,
     ) -> anyhow::Result<(Box<dyn Layer<Registry> + Send + Sync>, SdkTracerProvider)> {
         let exporter = SpanExporter::builder()
             .with_http()
@@ -88,6 +87,9 @@ pub mod otlp {
             .build()?;
         let provider = SdkTracerProvider::builder()
             .with_batch_exporter(exporter)
+            .with_sampler(Sampler::ParentBased(Box::new(Sampler::TraceIdRatioBased(
+                sample_ratio,
+            ))))
             .with_resource(Resource::builder().with_service_name("rally").build())
             .build();
         let tracer = provider.tracer("rally");

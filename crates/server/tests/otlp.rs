@@ -1,7 +1,6 @@
-//! With the `otlp` feature, spans reach an OTLP/HTTP collector. The collector here is a real
-//! HTTP server on port 0 that records what it is sent.
+//! Spans reach an OTLP/HTTP collector. The collector here is a real HTTP server on port 0 that
+//! records what it is sent.
 
-#![cfg(feature = "otlp")]
 #![allow(clippy::unwrap_used)]
 
 use std::sync::{Arc, Mutex};
@@ -37,7 +36,7 @@ async fn spans_are_exported_to_the_configured_otlp_endpoint() {
     tokio::spawn(async move { axum::serve(listener, app).await });
 
     let (layer, provider) = tokio::task::spawn_blocking(move || {
-        rally_server::telemetry::otlp::layer(&endpoint).unwrap()
+        rally_server::telemetry::otlp::layer(&endpoint, 1.0).unwrap()
     })
     .await
     .unwrap();

@@ -132,6 +132,14 @@ impl InProcessPuller {
         }
     }
 
+    /// The durable's messages not yet acknowledged.
+    pub(crate) fn unacknowledged(&self) -> u64 {
+        self.bus
+            .streams()
+            .get(&self.stream)
+            .map_or(0, |log| log.unacknowledged(&self.durable))
+    }
+
     fn pull(&self) -> Pull {
         self.bus
             .streams()

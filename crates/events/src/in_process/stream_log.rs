@@ -212,6 +212,18 @@ impl StreamLog {
         })
     }
 
+    /// How many stored messages `durable` has not acknowledged: never handed out, or handed
+    /// out and not acknowledged (messages dropped by the limits no longer count).
+    pub(crate) fn unacknowledged(&self, durable: &str) -> u64 {
+        let Some(cursor) = self.durables.get(durable) else {
+            return 0;
+        };
+        let end = self.end();
+        let never_handed_out = end.saturating_sub(cursor.next.max(self.first));
+        let in_flight = cursor.in_flight.range(self.first..).count() as u64;
+        never_handed_out + in_flight
+    }
+
     /// Acknowledges `sequence` for `durable` (whichever delivery of it acks).
     pub(crate) fn ack(&mut self, durable: &str, sequence: u64) {
         if let Some(cursor) = self.durables.get_mut(durable) {
@@ -290,6 +302,27 @@ mod tests {
             Pull::Ready(h) => h,
             Pull::Idle(_) => panic!("expected a message"),
         }
+    }
+
+    #[test]
+    fn unacknowledged_counts_what_was_never_handed_out_and_what_is_in_flight() {
+        let now = Instant::now();
+        let mut log = StreamLog::default();
+        log.open("d", WAIT);
+        assert_eq!(log.unacknowledged("d"), 0);
+        for key in ["m1", "m2", "m3"] {
+            log.append(key, b"x".to_vec(), None, now);
+        }
+        assert_eq!(log.unacknowledged("d"), 3);
+        let first = ready(log.pull("d", now));
+        assert_eq!(log.unacknowledged("d"), 3, "handed out is not acknowledged");
+        log.ack("d", first.sequence);
+        assert_eq!(log.unacknowledged("d"), 2);
+        assert_eq!(
+            log.unacknowledged("another"),
+            0,
+            "an unknown durable has no backlog"
+        );
     }
 
     #[test]

@@ -63,6 +63,15 @@ impl Cause {
             .unwrap_or_else(|_| Self::fresh())
     }
 
+    /// This chain, continued by the work of `span`: events written now carry `span`'s trace
+    /// context when it has one (an exporter records it), else the context they came with.
+    pub fn traced(mut self, span: &tracing::Span) -> Self {
+        if let Some(traceparent) = crate::telemetry::trace_context::traceparent_of(span) {
+            self.traceparent = Some(traceparent);
+        }
+        self
+    }
+
     /// Runs `work` as part of this chain.
     pub async fn scope<F: Future>(self, work: F) -> F::Output {
         CURRENT.scope(self, work).await

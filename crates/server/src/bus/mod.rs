@@ -14,5 +14,5 @@ pub mod outbox;
 pub mod publication;
 pub mod reader;
 
-pub use cause::Cause;
+pub use cause::{Cause, is_traceparent};
 pub use reader::{Handled, Handler, Reader, Reading};

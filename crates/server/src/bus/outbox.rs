@@ -47,9 +47,14 @@ pub fn sealed(key: impl Display, event: Event, occurred_at: Timestamp) -> NewEve
     stored(key, &seal(event, occurred_at))
 }
 
-/// `event` in an envelope of the running work's cause, with a fresh id.
+/// `event` in an envelope of the running work's cause (and the running span's trace context),
+/// with a fresh id.
 pub fn seal(event: Event, occurred_at: Timestamp) -> Envelope {
-    seal_as(event, occurred_at, Cause::current())
+    seal_as(
+        event,
+        occurred_at,
+        Cause::current().traced(&tracing::Span::current()),
+    )
 }
 
 /// `event` in an envelope of `cause`, with a fresh id.

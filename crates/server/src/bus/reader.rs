@@ -13,9 +13,13 @@ use tokio_util::sync::CancellationToken;
 use tracing::Instrument;
 
 use super::{Cause, dead_letter};
+use crate::telemetry::trace_context;
 
 /// How long a message the handler could not settle waits before it is delivered again.
 pub const RETRY_AFTER: Duration = Duration::from_secs(1);
+
+/// How often a reader records its durable's backlog (`rally_events_consumer_pending`).
+const BACKLOG_EVERY: Duration = Duration::from_secs(5);
 
 /// What a handler made of an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -117,7 +121,12 @@ impl<H: Handler> Reader<H> {
     /// handler's work half done.
     pub async fn run(mut self, stop: CancellationToken) {
         let mut delays = backoff();
+        let mut backlog_read_at: Option<std::time::Instant> = None;
         loop {
+            if backlog_read_at.is_none_or(|at| at.elapsed() >= BACKLOG_EVERY) {
+                backlog_read_at = Some(std::time::Instant::now());
+                self.record_backlog().await;
+            }
             let next = tokio::select! {
                 () = stop.cancelled() => return,
                 next = self.consumer.next_batch() => next,
@@ -149,6 +158,19 @@ impl<H: Handler> Reader<H> {
         }
     }
 
+    /// Sets `rally_events_consumer_pending` to the durable's backlog (a failure to read it is
+    /// left to the next delivery to report).
+    async fn record_backlog(&self) {
+        if let Ok(backlog) = self.consumer.unacknowledged().await {
+            metrics::gauge!(
+                "rally_events_consumer_pending",
+                "stream" => self.reading.stream.name(),
+                "durable" => self.reading.durable,
+            )
+            .set(backlog as f64);
+        }
+    }
+
     /// Reads, handles and settles one delivery.
     async fn settle(&self, delivery: Delivery) {
         let envelope = match read(delivery.stream(), delivery.payload()) {
@@ -166,6 +188,8 @@ impl<H: Handler> Reader<H> {
             correlation_id = %envelope.correlation_id,
             durable = self.reading.durable,
         );
+        // The handling is a step of the work that wrote the event, in its trace.
+        trace_context::continue_from(&span, envelope.traceparent.as_deref());
         let cause = Cause::following(&envelope);
         let handled = cause
             .scope(self.handler.handle(envelope))
@@ -207,6 +231,10 @@ impl<H: Handler> Reader<H> {
                 tracing::debug!(event.id = %envelope.id, correlation_id = %envelope.correlation_id, "in the batch");
             }
         });
+        // A batch follows from many traces: it links to each rather than joining one.
+        for envelope in &envelopes {
+            trace_context::link_to(&span, envelope.traceparent.as_deref());
+        }
         let handled = self
             .handler
             .handle_all(envelopes)

@@ -10,12 +10,14 @@ use std::{
 
 use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket};
 use rally_protocol::gateway::{GATEWAY_VERSION, Hello, ServerEvent, ServerMessage, close_code};
+use tracing::Instrument;
 use uuid::Uuid;
 
 use super::{
     Gateway, GatewaySession, Opened, presence, push, request,
     session::{Kick, Outbound},
 };
+use crate::telemetry::trace_context;
 
 /// How long a closing connection waits for the client's close frame.
 const CLOSE_HANDSHAKE: Duration = Duration::from_secs(2);
@@ -225,7 +227,18 @@ impl<'g> Connection<'g> {
     }
 
     async fn push(&mut self, outbound: Outbound) -> Result<(), ()> {
-        self.send(Message::Text(outbound.text)).await?;
+        // A push from traced work is delivered as a step of that work's trace.
+        let span = match outbound.traceparent.as_deref() {
+            Some(traceparent) => {
+                let span = tracing::info_span!("push", push.type = outbound.kind);
+                trace_context::continue_from(&span, Some(traceparent));
+                span
+            }
+            None => tracing::Span::none(),
+        };
+        self.send(Message::Text(outbound.text))
+            .instrument(span)
+            .await?;
         metrics::counter!("rally_ws_messages_out_total", "type" => outbound.kind).increment(1);
         let latency_ms = push::now_ms()
             .saturating_sub(outbound.occurred_at_ms)

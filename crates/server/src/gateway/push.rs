@@ -14,6 +14,10 @@ pub struct PlayerPush {
     /// When the change it reports happened (milliseconds since the Unix epoch), for the
     /// push-latency histogram.
     pub occurred_at_ms: i64,
+    /// The trace context of the work that sent it, so its delivery joins that trace (absent
+    /// when no exporter records spans, and from nodes of earlier versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
 }
 
 /// The subject a player's pushes travel on.
@@ -23,16 +27,18 @@ pub fn subject(player_id: Uuid) -> String {
 
 /// Sends `event` to every gateway session of `player_id`, on whichever node. At most once: a
 /// player with no session (offline, or past the resume grace) misses it, and reads the state
-/// afresh when they connect.
+/// afresh when they connect. Its delivery joins the trace `traceparent` names, if any.
 pub async fn send(
     events: &Events,
     player_id: Uuid,
     event: ServerEvent,
     occurred_at_ms: i64,
+    traceparent: Option<String>,
 ) -> Result<(), EventsError> {
     let push = PlayerPush {
         event,
         occurred_at_ms,
+        traceparent,
     };
     let payload = serde_json::to_vec(&push).expect("BUG: a push serializes");
     events.publish(&subject(player_id), payload).await

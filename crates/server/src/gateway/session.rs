@@ -23,6 +23,8 @@ pub struct Outbound {
     pub kind: &'static str,
     /// Milliseconds since the Unix epoch.
     pub occurred_at_ms: i64,
+    /// The trace context of the work that sent it, if any.
+    pub traceparent: Option<String>,
 }
 
 /// Why the session tells its socket to close.
@@ -156,6 +158,7 @@ impl GatewaySession {
             text,
             kind,
             occurred_at_ms: push.occurred_at_ms,
+            traceparent: push.traceparent,
         };
         inner.replay_bytes += outbound.text.len();
         inner.replay.push_back((seq, outbound.clone()));
@@ -264,6 +267,7 @@ mod tests {
         PlayerPush {
             event: ServerEvent::Pong,
             occurred_at_ms: 0,
+            traceparent: None,
         }
     }
 

@@ -329,6 +329,7 @@ impl ApiError {
     /// A store failure that no rule of the caller explains: 503 when the database did not
     /// answer in time, internal otherwise.
     pub fn store(error: rally_store::StoreError) -> Self {
+        metrics::counter!("rally_backend_errors_total", "backend" => "store").increment(1);
         match error {
             rally_store::StoreError::Unavailable(_) => ApiError::unavailable(),
             other => ApiError::Internal(other.into()),
@@ -338,6 +339,7 @@ impl ApiError {
     /// A state failure (rate limits, caches): 503 when Redis did not answer in time, internal
     /// otherwise.
     pub fn state(error: rally_state::StateError) -> Self {
+        metrics::counter!("rally_backend_errors_total", "backend" => "state").increment(1);
         if error.is_unavailable() {
             ApiError::unavailable()
         } else {
@@ -357,6 +359,13 @@ impl From<anyhow::Error> for ApiError {
     /// Glue code passes backend errors up as `anyhow`: one that was a backend not answering (or
     /// password hashing at capacity) is still a 503, wherever in the chain it sits.
     fn from(error: anyhow::Error) -> Self {
+        for cause in error.chain() {
+            if cause.is::<rally_store::StoreError>() {
+                metrics::counter!("rally_backend_errors_total", "backend" => "store").increment(1);
+            } else if cause.is::<rally_state::StateError>() {
+                metrics::counter!("rally_backend_errors_total", "backend" => "state").increment(1);
+            }
+        }
         let unavailable = error.chain().any(|cause| {
             cause.is::<crate::accounts::password::Busy>()
                 || matches!(

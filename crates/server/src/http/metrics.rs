@@ -18,23 +18,47 @@ use axum::{
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 use tokio_util::sync::CancellationToken;
 
+use crate::telemetry::{catalogue, process};
+
 /// Request latency buckets, in seconds: from sub-millisecond to the slowest sane request.
 const LATENCY_BUCKETS_S: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
-/// The process-wide Prometheus recorder (installed once; every app in the process shares it).
+/// Match quality buckets: most matches score above 0.8, and the objective is a mean over 0.85.
+const QUALITY_BUCKETS: &[f64] = &[
+    0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.925, 0.95, 0.975, 1.0,
+];
+
+/// The process-wide Prometheus recorder (installed once; every app in the process shares it),
+/// with every metric of [`catalogue`] described and `rally_build_info` set.
 pub fn recorder() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            PrometheusBuilder::new()
+            let handle = PrometheusBuilder::new()
                 .set_buckets_for_metric(Matcher::Suffix("_seconds".to_owned()), LATENCY_BUCKETS_S)
-                .expect("BUG: the latency buckets are not empty")
+                .and_then(|builder| {
+                    builder.set_buckets_for_metric(
+                        Matcher::Full("rally_match_quality".to_owned()),
+                        QUALITY_BUCKETS,
+                    )
+                })
+                .expect("BUG: the buckets are not empty")
                 .install_recorder()
-                .expect("BUG: nothing else installs a metrics recorder")
+                .expect("BUG: nothing else installs a metrics recorder");
+            catalogue::describe();
+            metrics::gauge!("rally_build_info", "version" => env!("CARGO_PKG_VERSION")).set(1.0);
+            handle
         })
         .clone()
+}
+
+/// The whole exposition: Rally's metrics, then the process's.
+pub fn exposition(handle: &PrometheusHandle) -> String {
+    let mut text = handle.render();
+    text.push_str(&process::exposition());
+    text
 }
 
 /// How often histogram samples are folded into their buckets and summaries.

@@ -22,7 +22,7 @@ use tower_http::{
 };
 use tracing::Span;
 
-use crate::bus::Cause;
+use crate::{bus::Cause, telemetry::trace_context};
 
 /// The header that carries the request id both ways.
 pub static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -91,7 +91,14 @@ fn span(request: &Request) -> Span {
         .extensions()
         .get::<MatchedPath>()
         .map_or("unmatched", MatchedPath::as_str);
-    tracing::info_span!("request", request.id = %id_of(request), http.method = %request.method(), http.route = %route)
+    let span = tracing::info_span!("request", request.id = %id_of(request), http.method = %request.method(), http.route = %route);
+    // A caller that sends its trace context has this request join its trace.
+    let traceparent = request
+        .headers()
+        .get(&TRACEPARENT)
+        .and_then(|value| value.to_str().ok());
+    trace_context::continue_from(&span, traceparent);
+    span
 }
 
 /// Logs the outcome: a warning for a server error, debug otherwise.

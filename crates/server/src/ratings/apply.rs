@@ -29,6 +29,7 @@ use super::{mmr, season};
 use crate::{
     bus::{self, Cause},
     settings::LeftPolicy,
+    telemetry::trace_context,
 };
 
 /// A player's side of a match: who, and how they were reported.
@@ -112,6 +113,8 @@ impl Ratings {
         let mut applied = Vec::with_capacity(results.len());
         let mut recorded = Vec::new();
         let mut events = Vec::new();
+        // Each rating application is a step of its result's trace, until the batch commits.
+        let mut spans = Vec::new();
         for ((completed, cause), season_id) in results.into_iter().zip(seasons) {
             // A match twice in one batch is applied the first time only.
             if !claimed.remove(&completed.match_id) {
@@ -153,16 +156,20 @@ impl Ratings {
                 mode: completed.mode.clone(),
                 changes: changes.into_iter().map(|c| c.delta).collect(),
             };
+            let span = tracing::info_span!("rating.apply", match.id = %completed.match_id, mode = %completed.mode);
+            trace_context::continue_within(&span, cause.traceparent.as_deref());
             events.push((
                 completed.match_id.to_string(),
                 Event::RatingUpdated(result.clone()),
-                cause,
+                cause.traced(&span),
             ));
+            spans.push(span);
             applied.push(Some(result));
         }
         write(&mut tx, &applied, &current, &recorded).await?;
         bus::outbox::enqueue_all(&mut tx, events).await?;
         tx.commit().await?;
+        drop(spans);
         for result in applied.iter().flatten() {
             metrics::counter!("rally_ratings_applied_total", "mode" => result.mode.clone())
                 .increment(1);

@@ -19,6 +19,7 @@ use crate::{
     bus::{Handled, Handler, Reader, Reading},
     gateway::push,
     sessions::{Sessions, lifecycle},
+    telemetry::trace_context,
 };
 
 /// The most events a dispatcher takes at once. One at a time, each cost a pull and an ack
@@ -100,9 +101,18 @@ impl Handler for Dispatcher {
                 return Handled::Retry;
             }
         }
+        // Each push is delivered as a step of the event's handling, in its trace.
+        let traceparent = trace_context::traceparent_of(&tracing::Span::current());
         for (player_id, server_event) in pushes {
-            if let Err(error) =
-                push::send(&self.events, player_id, server_event, occurred_at_ms).await
+            let traced = traceparent.clone();
+            if let Err(error) = push::send(
+                &self.events,
+                player_id,
+                server_event,
+                occurred_at_ms,
+                traced,
+            )
+            .await
             {
                 tracing::warn!(error = %error, "cannot push an event; retrying it");
                 return Handled::Retry;

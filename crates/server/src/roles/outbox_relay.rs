@@ -76,8 +76,16 @@ impl OutboxRelay {
     /// marks are one transaction of four round trips.
     pub async fn pass(&self) -> anyhow::Result<Option<usize>> {
         let Some(turn) = self.store.outbox_turn(BATCH).await? else {
+            // The relay holding the turn reports the lag: this node's last reading is no
+            // longer news, and the highest across nodes is the one that counts.
+            metrics::gauge!("rally_outbox_lag_seconds").set(0.0);
             return Ok(None);
         };
+        // The batch is the oldest of the outbox, oldest first.
+        let lag_ms = turn.events().first().map_or(0, |oldest| {
+            (self.store.clock().unix_millis() - oldest.created_at.unix_millis()).max(0)
+        });
+        metrics::gauge!("rally_outbox_lag_seconds").set(lag_ms as f64 / 1000.0);
         let Publication {
             published,
             failed,
@@ -88,7 +96,10 @@ impl OutboxRelay {
         turn.end(&published, &failed).await?;
         metrics::counter!("rally_outbox_published_total").increment(published.len() as u64);
         match failure {
-            Some(error) => Err(error.into()),
+            Some(error) => {
+                metrics::counter!("rally_backend_errors_total", "backend" => "events").increment(1);
+                Err(error.into())
+            }
             None => Ok(Some(published.len())),
         }
     }

@@ -30,7 +30,7 @@ async fn metrics(State(app): State<AppState>, uri: Uri) -> Response {
 pub async fn render(State(app): State<AppState>) -> Response {
     (
         [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        app.metrics().render(),
+        crate::http::metrics::exposition(app.metrics()),
     )
         .into_response()
 }

@@ -17,6 +17,7 @@ use super::allocator::{AllocationError, AllocationRequest};
 use super::{Sessions, SessionsError};
 use super::{heartbeat::arm_deadline, lifecycle::enqueue};
 use crate::bus::{self, Cause};
+use crate::telemetry::trace_context;
 
 /// Handles one `match.created`: opens the session (once), allocates a server, and stores the
 /// outcome with its event. A redelivered match whose session already left `allocating` changes
@@ -80,6 +81,14 @@ async fn allocate_together(
         .filter(|&i| allocating.remove(&requests[i].0.match_id))
         .collect();
     let asked: Vec<&AllocationRequest> = chosen.iter().map(|&i| &requests[i].0).collect();
+    // Each allocation is a step of its match's trace; its `session.ready` carries it on.
+    let mut spans: Vec<Option<tracing::Span>> = vec![None; requests.len()];
+    for &i in &chosen {
+        let (request, cause) = &requests[i];
+        let span = tracing::info_span!("allocation", match.id = %request.match_id);
+        trace_context::continue_within(&span, cause.traceparent.as_deref());
+        spans[i] = Some(span);
+    }
     let started = std::time::Instant::now();
     let endpoints = allocator.allocate_all(store, &asked).await;
     let took = started.elapsed().as_secs_f64();
@@ -124,10 +133,14 @@ async fn allocate_together(
                     endpoint,
                     player_ids: request.player_ids.clone(),
                 };
+                let cause = match &spans[i] {
+                    Some(span) => cause.clone().traced(span),
+                    None => cause.clone(),
+                };
                 (
                     request.match_id.to_string(),
                     Event::SessionReady(ready),
-                    cause.clone(),
+                    cause,
                 )
             })
             .collect();

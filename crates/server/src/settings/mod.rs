@@ -129,6 +129,7 @@ const ENV_KEYS: &[&str] = &[
     "log_format",
     "log_level",
     "otlp_endpoint",
+    "trace_sample_ratio",
     "shutdown_timeout_s",
     "readiness_timeout_ms",
     "backend_timeout_ms",
@@ -254,6 +255,9 @@ impl Settings {
                 "log_level",
                 format!("`{}` is not a filter: {error}", self.telemetry.log_level),
             );
+        }
+        if !(0.0..=1.0).contains(&self.telemetry.trace_sample_ratio) {
+            return invalid("trace_sample_ratio", "must be between 0 and 1".into());
         }
         let namespace_ok = !self.node.namespace.is_empty()
             && self.node.namespace.len() <= 32

@@ -55,6 +55,10 @@ pub struct TelemetrySettings {
     pub log_level: String,
     /// An OTLP/HTTP endpoint to export traces to (`RALLY_OTLP_ENDPOINT`); unset exports none.
     pub otlp_endpoint: Option<BackendUrl>,
+    /// The share of traces started here that are recorded, from 0 to 1
+    /// (`RALLY_TRACE_SAMPLE_RATIO`); a trace continued from a caller's `traceparent` follows
+    /// the caller's decision.
+    pub trace_sample_ratio: f64,
     /// A separate address for `/metrics` (`RALLY_METRICS_LISTEN`); when set, the API address
     /// no longer serves it.
     pub metrics_listen: Option<SocketAddr>,

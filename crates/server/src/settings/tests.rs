@@ -297,3 +297,15 @@ fn account_settings_out_of_range_are_refused_naming_the_key() {
         Ok(())
     });
 }
+
+#[test]
+fn a_trace_sample_ratio_outside_zero_to_one_is_refused() {
+    Jail::expect_with(|jail| {
+        jail.set_env("RALLY_TRACE_SAMPLE_RATIO", "0.25");
+        assert_eq!(load_in(jail).unwrap().telemetry.trace_sample_ratio, 0.25);
+        jail.set_env("RALLY_TRACE_SAMPLE_RATIO", "1.5");
+        let message = load_in(jail).unwrap_err().to_string();
+        assert!(message.contains("trace_sample_ratio"), "{message}");
+        Ok(())
+    });
+}

@@ -78,6 +78,7 @@ impl MatchmakerRole {
                 region: ticket.region.clone(),
                 spec,
                 queued_at,
+                taken_in: self.clock.elapsed(),
             },
             self.clock.elapsed(),
         );

@@ -126,6 +126,7 @@ mod tests {
                 season_id: None,
             },
             queued_at: Millis(0),
+            taken_in: Duration::ZERO,
         }
     }
 

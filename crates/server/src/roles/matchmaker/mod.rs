@@ -30,6 +30,7 @@ use std::{
     collections::{HashMap, VecDeque},
     time::{Duration, Instant},
 };
+use tracing::Instrument;
 
 use rally_clock::Clock;
 use rally_engine::{BackfillId, Matchmaker, Millis, Mode};
@@ -78,6 +79,8 @@ struct Known {
     region: String,
     spec: TicketSpec,
     queued_at: Millis,
+    /// When this node took it in, on the clock's timer.
+    taken_in: Duration,
 }
 
 /// A queue this node owns (its lease is kept by [`lease_keeper`]).
@@ -222,8 +225,9 @@ impl MatchmakerRole {
                 break;
             }
             let started = clock.elapsed();
-            // The events of one round share a chain of their own.
-            Cause::fresh().scope(self.round()).await;
+            // The events of one round share a chain of their own, and a trace.
+            let span = tracing::info_span!("matchmaker.round");
+            Cause::fresh().scope(self.round().instrument(span)).await;
             // The next round is due a period after this one started (at once if it overran).
             tokio::select! {
                 () = stop.cancelled() => break,

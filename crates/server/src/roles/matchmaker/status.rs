@@ -114,7 +114,8 @@ fn teller(events: Events, queues: Queues, clock: Clock, interval: Duration) -> T
                     rating_band: config.rating_band.at(waited_ms),
                     latency_limit_ms: config.latency_ms.at(waited_ms),
                 });
-                let _ = push::send(&events, status.player, event, at_ms).await;
+                // A status is news on a cadence, not a step of anyone's journey: untraced.
+                let _ = push::send(&events, status.player, event, at_ms, None).await;
                 // An in-process publish never waits: give the runtime's other tasks (the
                 // rounds among them) their turn now and then.
                 if sent % TELLER_TURN == TELLER_TURN - 1 {

@@ -36,6 +36,8 @@ struct Prepared {
     new: NewMatch,
     tickets: Vec<Known>,
     found: MatchFound,
+    /// The match's span, in its round's: its `match.created` continues this trace.
+    span: tracing::Span,
 }
 
 /// The matched waits a queue keeps for its median (within the status window, newest kept).
@@ -126,7 +128,16 @@ impl MatchmakerRole {
             ended_at: None,
             participants,
         };
+        let span = tracing::info_span!(
+            "match",
+            match.id = %match_id,
+            mode = mode.as_str(),
+            region = made.region.as_str(),
+            quality = made.quality.total,
+            players = made.players.len(),
+        );
         Some(Prepared {
+            span,
             mode,
             region: made.region.as_str().to_owned(),
             quality: made.quality.total,
@@ -163,6 +174,13 @@ impl MatchmakerRole {
                         }
                     }
                     self.known.remove(&TicketId(known.id.as_u128()));
+                }
+                // The match could be made once the matchmaker had its last ticket: the time
+                // since then is the matchmaker's own latency, whatever the others waited.
+                if let Some(last) = tickets.iter().map(|known| known.taken_in).max() {
+                    let latency = self.clock.elapsed().saturating_sub(last);
+                    metrics::histogram!("rally_matchmaking_latency_seconds", "mode" => mode.as_str().to_owned())
+                        .record(latency.as_secs_f64());
                 }
                 metrics::counter!("rally_matches_total", "mode" => mode.as_str().to_owned(), "region" => region.clone())
                     .increment(1);
@@ -254,7 +272,11 @@ impl MatchmakerRole {
             .iter()
             .map(|p| {
                 let event = Event::MatchCreated(p.found.clone());
-                (p.new.id.to_string(), event, Cause::current())
+                (
+                    p.new.id.to_string(),
+                    event,
+                    Cause::current().traced(&p.span),
+                )
             })
             .collect();
         let rows = bus::outbox::enqueue_all(&mut tx, events).await?;

@@ -96,7 +96,7 @@ async fn a_client_that_does_not_read_is_disconnected_as_a_slow_consumer() {
             member_ids: crowd.clone(),
             ..PartyEvent::default()
         });
-        push::send(&events, id, event, push::now_ms())
+        push::send(&events, id, event, push::now_ms(), None)
             .await
             .unwrap();
     }
