@@ -38,6 +38,7 @@ impl Drop for Telemetry {
 /// Installs the process's subscriber. Call once, at the start of `main`, and keep the guard
 /// until the process ends.
 pub fn init(settings: &Settings) -> anyhow::Result<Telemetry> {
+    // `log_level` filters the log lines only: traces keep Rally's spans whatever it is.
     let filter = EnvFilter::try_new(&settings.telemetry.log_level)?;
     let log: Box<dyn Layer<Registry> + Send + Sync> = match settings.telemetry.log_format {
         LogFormat::Json => fmt::layer()
@@ -46,8 +47,12 @@ pub fn init(settings: &Settings) -> anyhow::Result<Telemetry> {
             .with_current_span(true)
             .with_span_list(false)
             .with_writer(std::io::stderr)
+            .with_filter(filter)
             .boxed(),
-        LogFormat::Pretty => fmt::layer().with_writer(std::io::stderr).boxed(),
+        LogFormat::Pretty => fmt::layer()
+            .with_writer(std::io::stderr)
+            .with_filter(filter)
+            .boxed(),
     };
     let mut layers = vec![log];
     let mut telemetry = Telemetry::default();
@@ -57,10 +62,7 @@ pub fn init(settings: &Settings) -> anyhow::Result<Telemetry> {
         layers.push(layer);
         telemetry.provider = Some(provider);
     }
-    tracing_subscriber::registry()
-        .with(layers)
-        .with(filter)
-        .try_init()?;
+    tracing_subscriber::registry().with(layers).try_init()?;
     Ok(telemetry)
 }
 
@@ -72,11 +74,12 @@ pub mod otlp {
         Resource,
         trace::{Sampler, SdkTracerProvider},
     };
-    use tracing_subscriber::{Layer, Registry};
+    use tracing::Level;
+    use tracing_subscriber::{Layer, Registry, filter::Targets};
 
-    /// A tracing layer exporting spans to `endpoint` (the collector's base URL, such as
-    /// `http://127.0.0.1:4318`; spans go to `<endpoint>/v1/traces`), recording `sample_ratio`
-    /// of the traces started here, and its provider.
+    /// A tracing layer exporting Rally's spans to `endpoint` (the collector's base URL, such
+    /// as `http://127.0.0.1:4318`; spans go to `<endpoint>/v1/traces`), recording
+    /// `sample_ratio` of the traces started here, and its provider.
     pub fn layer(
         endpoint: &str,
         sample_ratio: f64,
@@ -93,7 +96,12 @@ pub mod otlp {
             .with_resource(Resource::builder().with_service_name("rally").build())
             .build();
         let tracer = provider.tracer("rally");
-        let layer = tracing_opentelemetry::layer().with_tracer(tracer).boxed();
+        // Rally's own spans at `info` and above, whatever `log_level` is: the libraries'
+        // spans (a connection pool's, an HTTP client's) are theirs to trace.
+        let layer = tracing_opentelemetry::layer()
+            .with_tracer(tracer)
+            .with_filter(Targets::new().with_target("rally", Level::INFO))
+            .boxed();
         Ok((layer, provider))
     }
 }

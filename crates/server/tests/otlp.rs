@@ -42,7 +42,7 @@ async fn spans_are_exported_to_the_configured_otlp_endpoint() {
     .unwrap();
     let subscriber = tracing_subscriber::registry().with(layer);
     tracing::subscriber::with_default(subscriber, || {
-        let span = tracing::info_span!("matchmaking_tick", bucket = "eu/squad");
+        let span = tracing::info_span!(target: "rally_server::roles", "matchmaking_tick", bucket = "eu/squad");
         let _entered = span.enter();
         tracing::info!("tick done");
     });

@@ -13,53 +13,20 @@
 #[allow(dead_code)]
 mod harness;
 
-use std::{
-    net::SocketAddr,
-    sync::{Arc, Mutex},
-    time::Duration,
-};
+#[path = "support/otlp_collector.rs"]
+mod otlp_collector;
 
-use axum::{Router, body::Bytes, extract::State, http::Request, routing::post};
+use std::{net::SocketAddr, time::Duration};
+
+use axum::http::Request;
 use futures::StreamExt;
-use opentelemetry_proto::tonic::{
-    collector::trace::v1::ExportTraceServiceRequest,
-    common::v1::{AnyValue, any_value},
-    trace::v1::Span,
-};
-use prost::Message;
+use opentelemetry_proto::tonic::trace::v1::Span;
+use otlp_collector::{Collector, attribute, find, parent_of};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite;
 use tracing_subscriber::layer::SubscriberExt;
 
 use harness::{TestApp, spawn_app};
-
-/// The spans the collector received.
-#[derive(Clone, Default)]
-struct Collector {
-    spans: Arc<Mutex<Vec<Span>>>,
-}
-
-async fn receive(State(collector): State<Collector>, body: Bytes) {
-    let request = ExportTraceServiceRequest::decode(body).expect("the exporter sends protobuf");
-    let mut spans = collector.spans.lock().unwrap();
-    for resource in request.resource_spans {
-        for scope in resource.scope_spans {
-            spans.extend(scope.spans);
-        }
-    }
-}
-
-/// A string attribute of a span.
-fn attribute<'a>(span: &'a Span, key: &str) -> Option<&'a str> {
-    span.attributes
-        .iter()
-        .find(|kv| kv.key == key)
-        .and_then(|kv| kv.value.as_ref())
-        .and_then(|AnyValue { value }| match value {
-            Some(any_value::Value::StringValue(text)) => Some(text.as_str()),
-            _ => None,
-        })
-}
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -67,27 +34,12 @@ fn hex(bytes: &[u8]) -> String {
 
 /// The one span named `name` whose attribute `key` is `value`.
 fn the<'a>(spans: &'a [Span], name: &str, key: &str, value: &str) -> &'a Span {
-    let found: Vec<&Span> = spans
+    let matching = spans
         .iter()
         .filter(|s| s.name == name && attribute(s, key) == Some(value))
-        .collect();
-    assert_eq!(
-        found.len(),
-        1,
-        "one `{name}` span with {key} = {value}; the spans: {:#?}",
-        spans
-            .iter()
-            .map(|s| (&s.name, &s.attributes))
-            .collect::<Vec<_>>()
-    );
-    found[0]
-}
-
-fn parent_of<'a>(spans: &'a [Span], span: &Span) -> &'a Span {
-    spans
-        .iter()
-        .find(|s| s.span_id == span.parent_span_id)
-        .unwrap_or_else(|| panic!("the parent of `{}` was exported", span.name))
+        .count();
+    assert_eq!(matching, 1, "one `{name}` span with {key} = {value}");
+    find(spans, name, key, value).expect("counted")
 }
 
 /// Registers `username` and returns their id and access token.
@@ -136,13 +88,7 @@ async fn next_of(socket: &mut Socket, kind: &str) -> Value {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_duel_is_traced_from_the_queue_to_the_rating_push() {
-    let collector = Collector::default();
-    let receiver = Router::new()
-        .route("/v1/traces", post(receive))
-        .with_state(collector.clone());
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let endpoint = format!("http://{}", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    let (collector, endpoint) = Collector::start().await;
     let (layer, provider) = tokio::task::spawn_blocking(move || {
         rally_server::telemetry::otlp::layer(&endpoint, 1.0).unwrap()
     })
@@ -216,7 +162,7 @@ async fn one_duel_is_traced_from_the_queue_to_the_rating_push() {
     tokio::task::spawn_blocking(move || provider.shutdown().unwrap())
         .await
         .unwrap();
-    let spans = collector.spans.lock().unwrap().clone();
+    let spans = collector.spans();
 
     // The queue request continues the client's trace.
     let queue_request = spans

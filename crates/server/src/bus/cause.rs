@@ -64,10 +64,18 @@ impl Cause {
     }
 
     /// This chain, continued by the work of `span`: events written now carry `span`'s trace
-    /// context when it has one (an exporter records it), else the context they came with.
+    /// context when it is a step of this chain's trace (or the chain has none yet), else the
+    /// context they came with (`span` handles a batch, linked to many traces).
     pub fn traced(mut self, span: &tracing::Span) -> Self {
-        if let Some(traceparent) = crate::telemetry::trace_context::traceparent_of(span) {
-            self.traceparent = Some(traceparent);
+        use crate::telemetry::trace_context::{same_trace, traceparent_of};
+        if let Some(traceparent) = traceparent_of(span) {
+            let step = self
+                .traceparent
+                .as_deref()
+                .is_none_or(|chain| same_trace(chain, &traceparent));
+            if step {
+                self.traceparent = Some(traceparent);
+            }
         }
         self
     }

@@ -16,10 +16,9 @@ use uuid::Uuid;
 
 use crate::{
     accounts::Accounts,
-    bus::{Handled, Handler, Reader, Reading},
+    bus::{Cause, Handled, Handler, Reader, Reading},
     gateway::push,
     sessions::{Sessions, lifecycle},
-    telemetry::trace_context,
 };
 
 /// The most events a dispatcher takes at once. One at a time, each cost a pull and an ack
@@ -102,7 +101,9 @@ impl Handler for Dispatcher {
             }
         }
         // Each push is delivered as a step of the event's handling, in its trace.
-        let traceparent = trace_context::traceparent_of(&tracing::Span::current());
+        let traceparent = Cause::current()
+            .traced(&tracing::Span::current())
+            .traceparent;
         for (player_id, server_event) in pushes {
             let traced = traceparent.clone();
             if let Err(error) = push::send(

@@ -61,15 +61,18 @@ pub fn continue_from(span: &Span, traceparent: Option<&str>) {
 /// (the handling of that work's event), and joins `traceparent`'s trace otherwise (the
 /// handling of a batch, which follows from many).
 pub fn continue_within(span: &Span, traceparent: Option<&str>) {
-    let trace_of = |traceparent: &str| traceparent.split('-').nth(1).map(str::to_owned);
     let running = traceparent_of(&Span::current());
-    let same_trace = matches!(
-        (running.as_deref().and_then(trace_of), traceparent.and_then(trace_of)),
-        (Some(running), Some(wanted)) if running == wanted
-    );
-    if !same_trace {
+    let within =
+        matches!((running.as_deref(), traceparent), (Some(a), Some(b)) if same_trace(a, b));
+    if !within {
         continue_from(span, traceparent);
     }
+}
+
+/// Whether two `traceparent`s name spans of one trace.
+pub fn same_trace(a: &str, b: &str) -> bool {
+    let trace = |traceparent: &str| traceparent.split('-').nth(1).map(str::to_owned);
+    trace(a).is_some() && trace(a) == trace(b)
 }
 
 /// Links `span` to the work `traceparent` names, for a span that follows from many (a batch
@@ -94,6 +97,16 @@ mod tests {
         assert!(!parse(unsampled).expect("valid").is_sampled());
         assert!(parse("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331").is_none());
         assert!(parse("nonsense").is_none());
+    }
+
+    #[test]
+    fn spans_of_one_trace_share_its_id_whatever_their_own() {
+        let a = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        let b = "00-0af7651916cd43dd8448eb211c80319c-00f067aa0ba902b7-00";
+        let c = "00-4bf92f3577b34da6a3ce929d0e0e4736-b7ad6b7169203331-01";
+        assert!(same_trace(a, b));
+        assert!(!same_trace(a, c));
+        assert!(!same_trace("", ""));
     }
 
     #[test]
