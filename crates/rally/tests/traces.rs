@@ -1,11 +1,13 @@
-//! One duel traced across the processes of a deployment on PostgreSQL, Redis and NATS: every
-//! role in a `rally serve` process of its own, each exporting its spans over OTLP/HTTP to a
-//! collector in the test (a real HTTP server that decodes the exporter's protobuf).
+//! One duel traced and logged across the processes of a deployment on PostgreSQL, Redis and
+//! NATS: every role in a `rally serve` process of its own, each exporting its spans over
+//! OTLP/HTTP to a collector in the test (a real HTTP server that decodes the exporter's
+//! protobuf) and writing JSON log lines to a file of its own.
 //!
 //! The match's trace starts in the matchmaker's round and runs through NATS to the sessions
 //! process (`match.created`, the allocation) and on to the api process (`session.ready`, its
 //! push). The game server's result starts a trace on the api process that runs to the ratings
-//! process (the rating update) and back (`rating.updated`, its push).
+//! process (the rating update) and back (`rating.updated`, its push). Each role's log lines about
+//! the duel carry its chain's correlation id and trace id.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -21,7 +23,7 @@ use support::{Deployment, Socket, until};
 const SERVER_KEY: &str = "test-server-key-0123456789abcdef0123456789";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_duel_is_traced_across_the_processes_of_a_deployment() {
+async fn a_duel_is_traced_and_logged_across_the_processes_of_a_deployment() {
     let (collector, endpoint) = Collector::start().await;
 
     let deployment = Deployment::new().await;
@@ -30,11 +32,13 @@ async fn a_duel_is_traced_across_the_processes_of_a_deployment() {
         ("RALLY_OTLP_ENDPOINT", endpoint.as_str()),
         // Export each batch of spans within a tenth of a second rather than five.
         ("OTEL_BSP_SCHEDULE_DELAY", "100"),
+        ("RALLY_LOG_FORMAT", "json"),
+        ("RALLY_LOG_LEVEL", "rally=debug,warn"),
     ];
-    let api = deployment.node("api", &settings);
-    let _matchmaker = deployment.node("matchmaker", &settings);
-    let _sessions = deployment.node("sessions", &settings);
-    let _ratings = deployment.node("ratings", &settings);
+    let (api, api_log) = deployment.node_logged("api", &settings);
+    let (_matchmaker, matchmaker_log) = deployment.node_logged("matchmaker", &settings);
+    let (_sessions, sessions_log) = deployment.node_logged("sessions", &settings);
+    let (_ratings, ratings_log) = deployment.node_logged("ratings", &settings);
 
     let ada = api.register("ada").await;
     let bob = api.register("bob").await;
@@ -104,4 +108,65 @@ async fn a_duel_is_traced_across_the_processes_of_a_deployment() {
     assert_eq!(rated.trace_id, result_request.trace_id);
     let rating_push = find(&spans, "push", "push.type", "rating.updated").unwrap();
     assert_eq!(rating_push.trace_id, result_request.trace_id);
+
+    // The logs: the match's chain (its correlation id, from the matchmaker's round) and its trace
+    // through the matchmaker, sessions and api processes; the result's (the game server's
+    // request id) through the api and ratings processes.
+    let match_trace = hex(&made.trace_id);
+    let made_line = lines(&matchmaker_log)
+        .into_iter()
+        .find(|line| line["message"] == "match made" && line.to_string().contains(&match_id))
+        .expect("the matchmaker logged the match");
+    let chain = made_line["spans"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|span| span["correlation_id"].as_str())
+        .expect("the round's correlation id is on the line")
+        .to_owned();
+    for (role, log) in [
+        ("matchmaker", &matchmaker_log),
+        ("sessions", &sessions_log),
+        ("api", &api_log),
+    ] {
+        let carried = lines(log)
+            .iter()
+            .filter(|line| {
+                let text = line.to_string();
+                text.contains(&chain) && text.contains(&match_trace)
+            })
+            .count();
+        assert!(
+            carried > 0,
+            "no {role} line carries the match's chain and trace"
+        );
+    }
+    let result_trace = hex(&result_request.trace_id);
+    let result_id = attribute(result_request, "request.id").expect("the request's id");
+    for (role, log) in [("api", &api_log), ("ratings", &ratings_log)] {
+        let carried = lines(log)
+            .iter()
+            .filter(|line| {
+                let text = line.to_string();
+                text.contains(result_id) && text.contains(&result_trace)
+            })
+            .count();
+        assert!(
+            carried > 0,
+            "no {role} line carries the result's chain and trace"
+        );
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A node's JSON log lines.
+fn lines(path: &std::path::Path) -> Vec<serde_json::Value> {
+    std::fs::read_to_string(path)
+        .unwrap()
+        .lines()
+        .filter_map(|line| serde_json::from_str(line).ok())
+        .collect()
 }

@@ -5,15 +5,18 @@
 //!
 //! Conventions: one readable message plus dotted fields (`player.id`, `ticket.id`,
 //! `duration_ms`), units in the field name, an error logged once where it is handled, and never
-//! a token, password or email.
+//! a token, password or email. A JSON line carries its span and every enclosing one (`span`,
+//! `spans`): the request's `request.id` or the event's `correlation_id`, and `trace_id` when
+//! traces are exported.
 
 pub mod backend_watch;
 pub mod catalogue;
 pub mod process;
 pub mod trace_context;
 
+use tracing::Subscriber;
 use tracing_subscriber::{
-    EnvFilter, Layer, Registry, fmt, layer::SubscriberExt, util::SubscriberInitExt,
+    EnvFilter, Layer, fmt, layer::SubscriberExt, registry::LookupSpan, util::SubscriberInitExt,
 };
 
 use crate::settings::{LogFormat, Settings};
@@ -38,14 +41,40 @@ impl Drop for Telemetry {
 /// Installs the process's subscriber. Call once, at the start of `main`, and keep the guard
 /// until the process ends.
 pub fn init(settings: &Settings) -> anyhow::Result<Telemetry> {
-    // `log_level` filters the log lines only: traces keep Rally's spans whatever it is.
+    let mut telemetry = Telemetry::default();
+    let traces = match &settings.telemetry.otlp_endpoint {
+        Some(endpoint) => {
+            let (layer, provider) =
+                otlp::layer(endpoint.expose(), settings.telemetry.trace_sample_ratio)?;
+            telemetry.provider = Some(provider);
+            Some(layer)
+        }
+        None => None,
+    };
+    // Layered, not in a list: a list of layers with filters of their own dropped the log lines
+    // of spans one filter let through and the other did not.
+    tracing_subscriber::registry()
+        .with(traces)
+        .with(log(settings)?)
+        .try_init()?;
+    Ok(telemetry)
+}
+
+/// The log lines' layer. `log_level` filters the log lines only: traces keep Rally's spans
+/// whatever it is.
+fn log<S>(settings: &Settings) -> anyhow::Result<Box<dyn Layer<S> + Send + Sync>>
+where
+    S: Subscriber + for<'span> LookupSpan<'span>,
+{
     let filter = EnvFilter::try_new(&settings.telemetry.log_level)?;
-    let log: Box<dyn Layer<Registry> + Send + Sync> = match settings.telemetry.log_format {
+    Ok(match settings.telemetry.log_format {
         LogFormat::Json => fmt::layer()
             .json()
             .flatten_event(true)
+            // Every enclosing span, so a line written deep in a step still carries the request
+            // id or correlation id and the trace id of the work it belongs to.
             .with_current_span(true)
-            .with_span_list(false)
+            .with_span_list(true)
             .with_writer(std::io::stderr)
             .with_filter(filter)
             .boxed(),
@@ -53,17 +82,7 @@ pub fn init(settings: &Settings) -> anyhow::Result<Telemetry> {
             .with_writer(std::io::stderr)
             .with_filter(filter)
             .boxed(),
-    };
-    let mut layers = vec![log];
-    let mut telemetry = Telemetry::default();
-    if let Some(endpoint) = &settings.telemetry.otlp_endpoint {
-        let (layer, provider) =
-            otlp::layer(endpoint.expose(), settings.telemetry.trace_sample_ratio)?;
-        layers.push(layer);
-        telemetry.provider = Some(provider);
-    }
-    tracing_subscriber::registry().with(layers).try_init()?;
-    Ok(telemetry)
+    })
 }
 
 /// The OTLP/HTTP span exporter.
@@ -74,8 +93,12 @@ pub mod otlp {
         Resource,
         trace::{Sampler, SdkTracerProvider},
     };
-    use tracing::Level;
-    use tracing_subscriber::{Layer, Registry, filter::Targets};
+    use tracing::{Level, Metadata, subscriber::Interest};
+    use tracing_subscriber::{
+        Layer, Registry,
+        filter::{DynFilterFn, dynamic_filter_fn},
+        layer::Context,
+    };
 
     /// A tracing layer exporting Rally's spans to `endpoint` (the collector's base URL, such
     /// as `http://127.0.0.1:4318`; spans go to `<endpoint>/v1/traces`), recording
@@ -100,8 +123,23 @@ pub mod otlp {
         // spans (a connection pool's, an HTTP client's) are theirs to trace.
         let layer = tracing_opentelemetry::layer()
             .with_tracer(tracer)
-            .with_filter(Targets::new().with_target("rally", Level::INFO))
+            .with_filter(rally_spans())
             .boxed();
         Ok((layer, provider))
+    }
+
+    /// Rally's own spans at `info` and above. Decided for each span rather than once per callsite:
+    /// two layers whose filters each cached their answer per callsite lost log lines that one let
+    /// through and the other did not.
+    #[allow(clippy::type_complexity)]
+    fn rally_spans<S>() -> DynFilterFn<
+        S,
+        impl Fn(&Metadata<'_>, &Context<'_, S>) -> bool,
+        impl Fn(&'static Metadata<'static>) -> Interest,
+    > {
+        dynamic_filter_fn(|metadata: &Metadata<'_>, _: &Context<'_, S>| {
+            metadata.target().starts_with("rally") && *metadata.level() <= Level::INFO
+        })
+        .with_callsite_filter(|_| Interest::sometimes())
     }
 }

@@ -76,6 +76,20 @@ impl Deployment {
     /// Starts `rally serve` with `roles` and extra `RALLY_*` settings, and waits until it is
     /// ready.
     pub fn node(&self, roles: &str, extra: &[(&str, &str)]) -> Node {
+        self.node_logging_to(roles, extra, Stdio::inherit())
+    }
+
+    /// [`Deployment::node`], its log (standard error) written to the file it returns.
+    pub fn node_logged(&self, roles: &str, extra: &[(&str, &str)]) -> (Node, std::path::PathBuf) {
+        let path =
+            self.data
+                .path()
+                .join(format!("{}-{}.log", roles.replace(',', "-"), free_port()));
+        let file = std::fs::File::create(&path).unwrap();
+        (self.node_logging_to(roles, extra, Stdio::from(file)), path)
+    }
+
+    fn node_logging_to(&self, roles: &str, extra: &[(&str, &str)], log: Stdio) -> Node {
         let port = free_port();
         let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
         let dir = self.data.path().join(format!("node-{port}"));
@@ -95,7 +109,7 @@ impl Deployment {
         let child = command
             .args(["serve", "--roles", roles, "--listen", &addr.to_string()])
             .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
+            .stderr(log)
             .spawn()
             .unwrap();
         let mut node = Node { addr, child };

@@ -187,14 +187,17 @@ impl<H: Handler> Reader<H> {
             event.attempt = delivery.attempt(),
             correlation_id = %envelope.correlation_id,
             durable = self.reading.durable,
+            trace_id = tracing::field::Empty,
         );
         // The handling is a step of the work that wrote the event, in its trace.
         trace_context::continue_from(&span, envelope.traceparent.as_deref());
+        trace_context::record_trace_id(&span);
         let cause = Cause::following(&envelope);
         let handled = cause
             .scope(self.handler.handle(envelope))
             .instrument(span.clone())
             .await;
+        span.in_scope(|| tracing::debug!(?handled, "event handled"));
         self.conclude(&delivery, handled, &span).await;
     }
 
@@ -228,7 +231,8 @@ impl<H: Handler> Reader<H> {
         );
         span.in_scope(|| {
             for envelope in &envelopes {
-                tracing::debug!(event.id = %envelope.id, correlation_id = %envelope.correlation_id, "in the batch");
+                let trace_id = envelope.traceparent.as_deref().and_then(trace_context::trace_id);
+                tracing::debug!(event.id = %envelope.id, correlation_id = %envelope.correlation_id, trace_id, "in the batch");
             }
         });
         // A batch follows from many traces: it links to each rather than joining one.

@@ -91,13 +91,14 @@ fn span(request: &Request) -> Span {
         .extensions()
         .get::<MatchedPath>()
         .map_or("unmatched", MatchedPath::as_str);
-    let span = tracing::info_span!("request", request.id = %id_of(request), http.method = %request.method(), http.route = %route);
+    let span = tracing::info_span!("request", request.id = %id_of(request), http.method = %request.method(), http.route = %route, trace_id = tracing::field::Empty);
     // A caller that sends its trace context has this request join its trace.
     let traceparent = request
         .headers()
         .get(&TRACEPARENT)
         .and_then(|value| value.to_str().ok());
     trace_context::continue_from(&span, traceparent);
+    trace_context::record_trace_id(&span);
     span
 }
 

@@ -156,8 +156,16 @@ impl Ratings {
                 mode: completed.mode.clone(),
                 changes: changes.into_iter().map(|c| c.delta).collect(),
             };
-            let span = tracing::info_span!("rating.apply", match.id = %completed.match_id, mode = %completed.mode);
+            let span = tracing::info_span!(
+                "rating.apply",
+                match.id = %completed.match_id,
+                mode = %completed.mode,
+                correlation_id = %cause.correlation_id,
+                trace_id = tracing::field::Empty,
+            );
             trace_context::continue_within(&span, cause.traceparent.as_deref());
+            trace_context::record_trace_id(&span);
+            span.in_scope(|| tracing::debug!(players = result.changes.len(), "rating applied"));
             events.push((
                 completed.match_id.to_string(),
                 Event::RatingUpdated(result.clone()),

@@ -85,8 +85,14 @@ async fn allocate_together(
     let mut spans: Vec<Option<tracing::Span>> = vec![None; requests.len()];
     for &i in &chosen {
         let (request, cause) = &requests[i];
-        let span = tracing::info_span!("allocation", match.id = %request.match_id);
+        let span = tracing::info_span!(
+            "allocation",
+            match.id = %request.match_id,
+            correlation_id = %cause.correlation_id,
+            trace_id = tracing::field::Empty,
+        );
         trace_context::continue_within(&span, cause.traceparent.as_deref());
+        trace_context::record_trace_id(&span);
         spans[i] = Some(span);
     }
     let started = std::time::Instant::now();
@@ -98,7 +104,12 @@ async fn allocate_together(
     for (i, endpoint) in chosen.into_iter().zip(endpoints) {
         metrics::histogram!("rally_allocation_duration_seconds").record(took);
         match endpoint {
-            Ok(endpoint) => found.push((i, endpoint)),
+            Ok(endpoint) => {
+                if let Some(span) = &spans[i] {
+                    span.in_scope(|| tracing::debug!(%endpoint, "session allocated"));
+                }
+                found.push((i, endpoint));
+            }
             Err(error) => failures.push((i, error)),
         }
     }

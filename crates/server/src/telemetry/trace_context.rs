@@ -71,8 +71,22 @@ pub fn continue_within(span: &Span, traceparent: Option<&str>) {
 
 /// Whether two `traceparent`s name spans of one trace.
 pub fn same_trace(a: &str, b: &str) -> bool {
-    let trace = |traceparent: &str| traceparent.split('-').nth(1).map(str::to_owned);
-    trace(a).is_some() && trace(a) == trace(b)
+    trace_id(a).is_some() && trace_id(a) == trace_id(b)
+}
+
+/// The trace id (32 hex digits) a `traceparent` names.
+pub fn trace_id(traceparent: &str) -> Option<&str> {
+    traceparent.split('-').nth(1)
+}
+
+/// Fills `span`'s `trace_id` field (declared `tracing::field::Empty`) with its trace's id, so
+/// the log lines written in it carry the id a trace backend finds the trace by.
+pub fn record_trace_id(span: &Span) {
+    if let Some(traceparent) = traceparent_of(span)
+        && let Some(id) = trace_id(&traceparent)
+    {
+        span.record("trace_id", id);
+    }
 }
 
 /// Links `span` to the work `traceparent` names, for a span that follows from many (a batch

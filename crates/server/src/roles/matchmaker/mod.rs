@@ -57,6 +57,7 @@ use crate::{
     bus::Cause,
     matchmaking::{Queues, engine_millis, spec::TicketSpec},
     settings::MatchmakingSettings,
+    telemetry::trace_context,
 };
 
 /// How long after a change it is read again, by id and state (clock skew between nodes, and
@@ -226,8 +227,14 @@ impl MatchmakerRole {
             }
             let started = clock.elapsed();
             // The events of one round share a chain of their own, and a trace.
-            let span = tracing::info_span!("matchmaker.round");
-            Cause::fresh().scope(self.round().instrument(span)).await;
+            let cause = Cause::fresh();
+            let span = tracing::info_span!(
+                "matchmaker.round",
+                correlation_id = %cause.correlation_id,
+                trace_id = tracing::field::Empty,
+            );
+            trace_context::record_trace_id(&span);
+            cause.scope(self.round().instrument(span)).await;
             // The next round is due a period after this one started (at once if it overran).
             tokio::select! {
                 () = stop.cancelled() => break,

@@ -135,7 +135,9 @@ impl MatchmakerRole {
             region = made.region.as_str(),
             quality = made.quality.total,
             players = made.players.len(),
+            trace_id = tracing::field::Empty,
         );
+        crate::telemetry::trace_context::record_trace_id(&span);
         Some(Prepared {
             span,
             mode,
@@ -156,11 +158,13 @@ impl MatchmakerRole {
             quality,
             tickets,
             new,
+            span,
             ..
         } = prepared;
         let now = new.created_at;
         match written {
             Written::Stored => {
+                span.in_scope(|| tracing::debug!(tickets = tickets.len(), "match made"));
                 let now_ms = engine_millis(now);
                 for known in &tickets {
                     let waited = now_ms.0.saturating_sub(known.queued_at.0) as f64 / 1000.0;
