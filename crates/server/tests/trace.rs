@@ -171,6 +171,12 @@ async fn one_duel_is_traced_from_the_queue_to_the_rating_push() {
         .expect("the queue request joined the client's trace");
     assert_eq!(attribute(queue_request, "http.route"), Some("/v1/queue"));
     assert_eq!(hex(&queue_request.parent_span_id), client_span);
+    let stored = spans
+        .iter()
+        .find(|s| s.name == "db.transaction" && s.parent_span_id == queue_request.span_id)
+        .expect("the queue request's transaction was traced");
+    assert_eq!(attribute(stored, "db.system"), Some("sqlite"));
+    assert_eq!(attribute(stored, "db.outcome"), Some("commit"));
 
     // The match is made in a round, and its trace runs on to the player's session.ready push.
     let made = the(&spans, "match", "match.id", &match_id);

@@ -283,6 +283,17 @@ impl Store {
     /// with [`Transaction::commit`], or not at all. On SQLite it holds the write lock from the
     /// start (`BEGIN IMMEDIATE`), so writers queue instead of failing; keep it short.
     pub async fn begin(&self) -> Result<Transaction, StoreError> {
+        // From the wait for a connection (or SQLite's write turn) to the commit or rollback;
+        // `db.*` attributes only, never a value.
+        let system = match &self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgresql",
+        };
+        let span = tracing::info_span!(
+            "db.transaction",
+            db.system = system,
+            db.outcome = tracing::field::Empty,
+        );
         let shed_past = is_sheddable().then_some(self.queue_bound);
         let (inner, writer) = match &self.pool {
             // IMMEDIATE takes SQLite's write lock up front (waiting up to the busy timeout):
@@ -313,6 +324,7 @@ impl Store {
         };
         Ok(Transaction {
             inner,
+            span,
             _writer: writer,
             wrote_outbox: false,
             signal: self.outbox_written.clone(),

@@ -23,6 +23,9 @@ pub(crate) enum Inner {
 /// [`commit`](Transaction::commit) rolls everything back.
 pub struct Transaction {
     pub(crate) inner: Inner,
+    /// The transaction's span, ended with it (`db.outcome`: `commit`, `rollback`, or empty when
+    /// dropped, which rolls back).
+    pub(crate) span: tracing::Span,
     /// Set by [`Transaction::enqueue`]: the commit must wake the outbox relay.
     pub(crate) wrote_outbox: bool,
     pub(crate) signal: Arc<Notify>,
@@ -64,6 +67,7 @@ impl Transaction {
 
     /// Makes every change of this transaction durable.
     pub async fn commit(self) -> Result<(), StoreError> {
+        self.span.record("db.outcome", "commit");
         match self.inner {
             Inner::Sqlite(tx) => tx.commit().await?,
             Inner::Postgres(tx) => tx.commit().await?,
@@ -76,6 +80,7 @@ impl Transaction {
 
     /// Undoes every change of this transaction.
     pub async fn rollback(self) -> Result<(), StoreError> {
+        self.span.record("db.outcome", "rollback");
         match self.inner {
             Inner::Sqlite(tx) => tx.rollback().await?,
             Inner::Postgres(tx) => tx.rollback().await?,
