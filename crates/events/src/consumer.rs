@@ -140,6 +140,7 @@ pub struct Delivery {
     pub(crate) stream: Stream,
     pub(crate) key: String,
     pub(crate) payload: Vec<u8>,
+    pub(crate) traceparent: Option<String>,
     pub(crate) attempt: u64,
     pub(crate) acker: Acker,
 }
@@ -163,6 +164,12 @@ impl Delivery {
     /// The message body.
     pub fn payload(&self) -> &[u8] {
         &self.payload
+    }
+
+    /// The W3C `traceparent` the message was published with (on NATS its `traceparent` header),
+    /// for a consumer to continue the publisher's trace.
+    pub fn traceparent(&self) -> Option<&str> {
+        self.traceparent.as_deref()
     }
 
     /// Which delivery of this message this is to the durable: 1 the first time, 2 after one

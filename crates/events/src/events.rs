@@ -88,10 +88,33 @@ impl Events {
         payload: Vec<u8>,
         msg_id: Option<&str>,
     ) -> Result<PublishReceipt, EventsError> {
+        self.publish_traced(stream, key, payload, msg_id, None)
+            .await
+    }
+
+    /// Like [`Events::publish_durable`], with the W3C `traceparent` of the work that published
+    /// the message: on NATS its `traceparent` header (W3C Trace Context for messaging), and
+    /// [`Delivery::traceparent`](crate::Delivery::traceparent) to every consumer.
+    ///
+    /// # Errors
+    /// As [`Events::publish_durable`].
+    pub async fn publish_traced(
+        &self,
+        stream: Stream,
+        key: &str,
+        payload: Vec<u8>,
+        msg_id: Option<&str>,
+        traceparent: Option<&str>,
+    ) -> Result<PublishReceipt, EventsError> {
         check_subject("key", key)?;
         match &self.backend {
-            Backend::InProcess(bus) => Ok(bus.publish_durable(stream, key, payload, msg_id)),
-            Backend::Nats(bus) => bus.publish_durable(stream, key, payload, msg_id).await,
+            Backend::InProcess(bus) => {
+                Ok(bus.publish_durable(stream, key, payload, msg_id, traceparent))
+            }
+            Backend::Nats(bus) => {
+                bus.publish_durable(stream, key, payload, msg_id, traceparent)
+                    .await
+            }
         }
     }
 

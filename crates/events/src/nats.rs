@@ -27,6 +27,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const REQUEST_TIMEOUT: Duration = Duration::from_secs(5);
 /// Longest wait for a readiness round trip.
 const PING_TIMEOUT: Duration = Duration::from_secs(2);
+/// The header carrying a message's W3C trace context.
+const TRACEPARENT: &str = "traceparent";
 /// How long a message id is remembered for deduplication.
 const DUPLICATE_WINDOW: Duration = Duration::from_secs(120);
 
@@ -124,11 +126,15 @@ impl NatsBus {
         key: &str,
         payload: Vec<u8>,
         msg_id: Option<&str>,
+        traceparent: Option<&str>,
     ) -> Result<PublishReceipt, EventsError> {
         self.check_connected()?;
         let mut message = PublishMessage::build().payload(payload.into());
         if let Some(id) = msg_id {
             message = message.message_id(id);
+        }
+        if let Some(traceparent) = traceparent {
+            message = message.header(TRACEPARENT, traceparent);
         }
         let subject = format!("{}{key}", self.stream_root(stream));
         let ack = self
@@ -329,6 +335,11 @@ impl NatsPuller {
             .and_then(|info| u64::try_from(info.delivered).ok())
             .unwrap_or(1);
         let (message, acker) = message.split();
+        let traceparent = message
+            .headers
+            .as_ref()
+            .and_then(|headers| headers.get(TRACEPARENT))
+            .map(|value| value.as_str().to_owned());
         let key = message
             .subject
             .as_str()
@@ -339,6 +350,7 @@ impl NatsPuller {
             stream,
             key,
             payload: message.payload.into(),
+            traceparent,
             attempt,
             acker: Acker::Nats(Box::new(NatsAcker { acker })),
         }

@@ -309,6 +309,40 @@ mod cases {
         delivery.ack().await.unwrap();
     }
 
+    pub async fn a_message_carries_its_trace_context_to_the_consumer(events: Events) {
+        let traceparent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+        events
+            .publish_traced(
+                Stream::MatchCreated,
+                "traced",
+                b"t".to_vec(),
+                Some("traced-1"),
+                Some(traceparent),
+            )
+            .await
+            .unwrap();
+        events
+            .publish_durable(Stream::MatchCreated, "plain", b"p".to_vec(), None)
+            .await
+            .unwrap();
+        let mut consumer = events
+            .consumer(
+                Stream::MatchCreated,
+                "sessions",
+                options(Duration::from_secs(120), Duration::from_secs(1)),
+            )
+            .await
+            .unwrap();
+        let traced = next_within(&mut consumer).await;
+        assert_eq!(traced.key(), "traced");
+        assert_eq!(traced.traceparent(), Some(traceparent));
+        traced.ack().await.unwrap();
+        let plain = next_within(&mut consumer).await;
+        assert_eq!(plain.key(), "plain");
+        assert_eq!(plain.traceparent(), None);
+        plain.ack().await.unwrap();
+    }
+
     pub async fn a_repeated_message_id_is_stored_once(events: Events) {
         let first = events
             .publish_durable(Stream::MatchCreated, "k", b"a".to_vec(), Some("outbox-7"))
@@ -512,6 +546,7 @@ conformance!(
     each_durable_gets_every_message_of_its_stream_only,
     a_consumer_dropped_without_acking_leaves_the_message_to_the_next_one,
     a_repeated_message_id_is_stored_once,
+    a_message_carries_its_trace_context_to_the_consumer,
     fan_out_reaches_every_subscriber_of_the_subject_and_no_other,
     names_with_wildcards_or_dots_are_refused,
     a_batch_holds_at_most_its_size_and_every_message_once,

@@ -403,6 +403,7 @@ async fn ten_player_result(
             quality: json!({}),
             created_at: store.now(),
             ended_at: Some(store.now()),
+            traceparent: None,
             participants,
         })
         .await?;

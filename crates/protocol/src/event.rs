@@ -57,6 +57,14 @@ pub struct Envelope {
     pub event: Event,
 }
 
+/// An envelope's trace context alone, read without the rest (for a message's headers).
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct EnvelopeTrace {
+    /// [`Envelope::traceparent`].
+    #[serde(default)]
+    pub traceparent: Option<String>,
+}
+
 /// What happened: one variant per durable stream, named as the stream.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", content = "data")]

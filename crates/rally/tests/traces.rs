@@ -7,7 +7,8 @@
 //! process (`match.created`, the allocation) and on to the api process (`session.ready`, its
 //! push). The game server's result starts a trace on the api process that runs to the ratings
 //! process (the rating update) and back (`rating.updated`, its push). Each role's log lines about
-//! the duel carry its chain's correlation id and trace id.
+//! the duel carry its chain's correlation id and trace id. The traces link: the match to both
+//! queue requests, the result to the match.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -16,7 +17,7 @@ mod support;
 #[path = "../../server/tests/support/otlp_collector.rs"]
 mod otlp_collector;
 
-use otlp_collector::{Collector, attribute, find, parent_of};
+use otlp_collector::{Collector, attribute, find, links_to, parent_of};
 use serde_json::json;
 use support::{Deployment, Socket, until};
 
@@ -87,6 +88,15 @@ async fn a_duel_is_traced_and_logged_across_the_processes_of_a_deployment() {
     // its `match.created`, pushed to the player by the api process, all in one trace.
     let made = find(&spans, "match", "match.id", &match_id).expect("the match's span");
     assert_eq!(parent_of(&spans, made).name, "matchmaker.round");
+    // It links to both players' queue requests, made on the api process in traces of their own.
+    let queue_requests: Vec<_> = spans
+        .iter()
+        .filter(|s| s.name == "request" && attribute(s, "http.route") == Some("/v1/queue"))
+        .collect();
+    assert_eq!(queue_requests.len(), 2);
+    for request in queue_requests {
+        assert!(links_to(made, request), "{request:#?}");
+    }
     let allocation =
         find(&spans, "allocation", "match.id", &match_id).expect("the allocation's span");
     let handling = parent_of(&spans, allocation);
@@ -104,6 +114,10 @@ async fn a_duel_is_traced_and_logged_across_the_processes_of_a_deployment() {
                 && attribute(s, "http.route") == Some("/v1/server/sessions/{match_id}/result")
         })
         .expect("the result request's span");
+    assert!(
+        links_to(result_request, made),
+        "the result links to the match it reports on"
+    );
     let rated = find(&spans, "rating.apply", "match.id", &match_id).unwrap();
     assert_eq!(rated.trace_id, result_request.trace_id);
     let rating_push = find(&spans, "push", "push.type", "rating.updated").unwrap();
@@ -141,6 +155,17 @@ async fn a_duel_is_traced_and_logged_across_the_processes_of_a_deployment() {
             "no {role} line carries the match's chain and trace"
         );
     }
+    // The gateway's delivery of each push to the player's socket is a line of its chain too.
+    let delivered = |chain: &str, trace: &str| {
+        lines(&api_log).iter().any(|line| {
+            let text = line.to_string();
+            line["message"] == "push delivered" && text.contains(chain) && text.contains(trace)
+        })
+    };
+    assert!(
+        delivered(&chain, &match_trace),
+        "the session.ready push's delivery is logged in the match's chain"
+    );
     let result_trace = hex(&result_request.trace_id);
     let result_id = attribute(result_request, "request.id").expect("the request's id");
     for (role, log) in [("api", &api_log), ("ratings", &ratings_log)] {
@@ -156,6 +181,10 @@ async fn a_duel_is_traced_and_logged_across_the_processes_of_a_deployment() {
             "no {role} line carries the result's chain and trace"
         );
     }
+    assert!(
+        delivered(result_id, &result_trace),
+        "the rating.updated push's delivery is logged in the result's chain"
+    );
 }
 
 fn hex(bytes: &[u8]) -> String {

@@ -131,14 +131,23 @@ pub mod otlp {
     /// Rally's own spans at `info` and above. Decided for each span rather than once per callsite:
     /// two layers whose filters each cached their answer per callsite lost log lines that one let
     /// through and the other did not.
+    ///
+    /// The store's spans (`db.transaction`, `db.query`) are exported only within a unit of work
+    /// (a request, a round, an event): a poller's queries on their own, every few hundred
+    /// milliseconds on an idle node, would bury the journeys in traces of one span each.
     #[allow(clippy::type_complexity)]
     fn rally_spans<S>() -> DynFilterFn<
         S,
         impl Fn(&Metadata<'_>, &Context<'_, S>) -> bool,
         impl Fn(&'static Metadata<'static>) -> Interest,
-    > {
-        dynamic_filter_fn(|metadata: &Metadata<'_>, _: &Context<'_, S>| {
-            metadata.target().starts_with("rally") && *metadata.level() <= Level::INFO
+    >
+    where
+        S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    {
+        dynamic_filter_fn(|metadata: &Metadata<'_>, context: &Context<'_, S>| {
+            metadata.target().starts_with("rally")
+                && *metadata.level() <= Level::INFO
+                && (!metadata.name().starts_with("db.") || context.lookup_current().is_some())
         })
         .with_callsite_filter(|_| Interest::sometimes())
     }

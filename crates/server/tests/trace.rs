@@ -3,9 +3,11 @@
 //!
 //! A player queues with a `traceparent` of their own; the request joins that trace. The
 //! matchmaker's round makes the match in a trace of its own, and the match's trace runs on
-//! through `match.created`, the allocation, `session.ready` and its push to the player. The
+//! through `match.created`, the allocation (a call to the studio's fleet manager, which
+//! receives the trace context), `session.ready` and its push to the player. The
 //! game server's result starts a third trace, which runs on through the rating update and the
-//! `rating.updated` push. Its own test binary: the exporter is the process's one subscriber.
+//! `rating.updated` push. The traces link: the match to each queue request, the result to the
+//! match. Its own test binary: the exporter is the process's one subscriber.
 
 #![allow(clippy::unwrap_used)]
 
@@ -16,12 +18,16 @@ mod harness;
 #[path = "support/otlp_collector.rs"]
 mod otlp_collector;
 
-use std::{net::SocketAddr, time::Duration};
+use std::{
+    net::SocketAddr,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use axum::http::Request;
 use futures::StreamExt;
 use opentelemetry_proto::tonic::trace::v1::Span;
-use otlp_collector::{Collector, attribute, find, parent_of};
+use otlp_collector::{Collector, attribute, find, links_to, parent_of};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite;
 use tracing_subscriber::layer::SubscriberExt;
@@ -30,6 +36,31 @@ use harness::{TestApp, spawn_app};
 
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// A studio's fleet manager: answers every allocation with one endpoint and keeps the
+/// `traceparent` header of each call.
+async fn fleet_manager() -> (Arc<Mutex<Vec<Option<String>>>>, String) {
+    let seen: Arc<Mutex<Vec<Option<String>>>> = Arc::default();
+    let kept = seen.clone();
+    let manager = axum::Router::new().route(
+        "/allocate",
+        axum::routing::post(move |headers: axum::http::HeaderMap| {
+            let kept = kept.clone();
+            async move {
+                let traceparent = headers
+                    .get("traceparent")
+                    .and_then(|value| value.to_str().ok())
+                    .map(str::to_owned);
+                kept.lock().unwrap().push(traceparent);
+                axum::Json(json!({"endpoint": "127.0.0.1:7777"}))
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/allocate", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, manager).await });
+    (seen, url)
 }
 
 /// The one span named `name` whose attribute `key` is `value`.
@@ -96,7 +127,12 @@ async fn one_duel_is_traced_from_the_queue_to_the_rating_push() {
     .unwrap();
     tracing::subscriber::set_global_default(tracing_subscriber::registry().with(layer)).unwrap();
 
-    let mut app = spawn_app(&[]).await;
+    let (fleet_calls, fleet_url) = fleet_manager().await;
+    let mut app = spawn_app(&[
+        ("allocator", "webhook".to_owned()),
+        ("allocator_webhook_url", fleet_url),
+    ])
+    .await;
     let addr = app.serve();
     let (_, ada) = player(&app, "ada").await;
     let (_, bob) = player(&app, "bob").await;
@@ -171,20 +207,69 @@ async fn one_duel_is_traced_from_the_queue_to_the_rating_push() {
         .expect("the queue request joined the client's trace");
     assert_eq!(attribute(queue_request, "http.route"), Some("/v1/queue"));
     assert_eq!(hex(&queue_request.parent_span_id), client_span);
+    // The ticket and its event are one statement on PostgreSQL, a transaction on SQLite.
+    let announced = spans
+        .iter()
+        .find(|s| {
+            s.name == "db.query"
+                && s.parent_span_id == queue_request.span_id
+                && attribute(s, "db.operation.name") == Some("create_ticket_announced")
+        })
+        .expect("the queue request's ticket was traced");
     let stored = spans
         .iter()
-        .find(|s| s.name == "db.transaction" && s.parent_span_id == queue_request.span_id)
+        .find(|s| s.name == "db.transaction" && s.parent_span_id == announced.span_id)
         .expect("the queue request's transaction was traced");
     assert_eq!(attribute(stored, "db.system"), Some("sqlite"));
     assert_eq!(attribute(stored, "db.outcome"), Some("commit"));
+    let statement = spans
+        .iter()
+        .find(|s| s.name == "db.query" && s.parent_span_id == stored.span_id)
+        .expect("the statements of the queue request's transaction were traced");
+    assert_eq!(attribute(statement, "db.system"), Some("sqlite"));
+    assert!(attribute(statement, "db.operation.name").is_some_and(|name| !name.is_empty()));
+    // A store span is traced only within a unit of work: the pollers' own queries are not.
+    for store_span in spans.iter().filter(|s| s.name.starts_with("db.")) {
+        assert!(
+            !store_span.parent_span_id.is_empty(),
+            "a store span without a unit of work: {store_span:#?}"
+        );
+    }
 
     // The match is made in a round, and its trace runs on to the player's session.ready push.
     let made = the(&spans, "match", "match.id", &match_id);
     assert_eq!(parent_of(&spans, made).name, "matchmaker.round");
+    // It links to both players' queue requests, each in the trace it came with.
+    let queue_requests: Vec<&Span> = spans
+        .iter()
+        .filter(|s| s.name == "request" && attribute(s, "http.route") == Some("/v1/queue"))
+        .collect();
+    assert_eq!(queue_requests.len(), 2);
+    for request in queue_requests {
+        assert!(
+            links_to(made, request),
+            "the match links to the queue request {request:#?}"
+        );
+    }
     let allocation = the(&spans, "allocation", "match.id", &match_id);
     assert_eq!(
         allocation.trace_id, made.trace_id,
         "allocation is in the match's trace"
+    );
+    let call = spans
+        .iter()
+        .find(|s| s.name == "allocation.webhook" && s.parent_span_id == allocation.span_id)
+        .expect("the call to the fleet manager was traced");
+    assert_eq!(attribute(call, "http.request.method"), Some("POST"));
+    let sent = fleet_calls.lock().unwrap().clone();
+    assert_eq!(
+        sent,
+        vec![Some(format!(
+            "00-{}-{}-01",
+            hex(&call.trace_id),
+            hex(&call.span_id)
+        ))],
+        "the fleet manager was called once, within the call's span"
     );
     let handling = parent_of(&spans, allocation);
     assert_eq!(handling.name, "event");
@@ -204,6 +289,10 @@ async fn one_duel_is_traced_from_the_queue_to_the_rating_push() {
                 && attribute(s, "http.route") == Some("/v1/server/sessions/{match_id}/result")
         })
         .expect("the result request was traced");
+    assert!(
+        links_to(result_request, made),
+        "the result links to the match it reports on"
+    );
     let rated = the(&spans, "rating.apply", "match.id", &match_id);
     assert_eq!(rated.trace_id, result_request.trace_id);
     let rating_push = spans

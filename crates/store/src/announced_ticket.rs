@@ -38,6 +38,7 @@ impl Store {
     /// Creates a searching ticket, its members and `event`, all or nothing (one statement on
     /// PostgreSQL). [`StoreError::Conflict`] on `ticket_members_active_player_key` when one of
     /// the players already has a searching ticket; then nothing is written.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "create_ticket_announced"))]
     pub async fn create_ticket_announced(
         &self,
         new: &NewTicket,
@@ -75,6 +76,7 @@ impl Store {
     /// out) with `reason`, and writes `event`, all or nothing (one statement on PostgreSQL).
     /// [`StoreError::NotFound`] when the ticket is not in `from` (matched or cancelled by
     /// someone else meanwhile); then nothing is written, the event neither.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "end_ticket_announced"))]
     pub async fn end_ticket_announced(
         &self,
         id: Uuid,

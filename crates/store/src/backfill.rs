@@ -83,6 +83,7 @@ const WITHDRAW: &str = "UPDATE backfill_requests SET state = 'withdrawn', update
 impl Transaction {
     /// Opens a request. [`StoreError::Conflict`] on `backfill_requests_open_key` when the team
     /// already has an open one.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "open_backfill"))]
     pub async fn open_backfill(&mut self, new: &NewBackfill) -> Result<Backfill, StoreError> {
         let now = self.now();
         on_tx!(self, conn => {
@@ -102,6 +103,7 @@ impl Transaction {
     }
 
     /// Marks an open request filled; false when it was no longer open.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "fill_backfill"))]
     pub async fn fill_backfill(&mut self, id: Uuid) -> Result<bool, StoreError> {
         let now = self.now();
         let changed = on_tx!(self, conn => {
@@ -118,6 +120,7 @@ impl Transaction {
     }
 
     /// Adds players to a running match (backfill), as of `played_at`.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "add_participants"))]
     pub async fn add_participants(
         &mut self,
         match_id: Uuid,
@@ -152,6 +155,7 @@ impl Store {
     }
 
     /// Withdraws the match's open requests; how many.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "withdraw_backfills"))]
     pub async fn withdraw_backfills(&self, match_id: Uuid) -> Result<u64, StoreError> {
         let now = self.now();
         on_pool!(self, pool => {
@@ -165,6 +169,7 @@ impl Store {
     }
 
     /// A queue's requests changed at or after `since`, in order of change.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "backfills_changed_since"))]
     pub async fn backfills_changed_since(
         &self,
         mode: &str,
@@ -184,6 +189,7 @@ impl Store {
     }
 
     /// A queue's open requests, oldest first (a matchmaker taking the queue over).
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "open_backfills"))]
     pub async fn open_backfills(&self, mode: &str) -> Result<Vec<Backfill>, StoreError> {
         let sql = format!(
             "SELECT {COLUMNS} FROM backfill_requests WHERE mode = $1 AND state = 'open' \

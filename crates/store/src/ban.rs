@@ -35,6 +35,7 @@ const LIFT_EXPIRED: &str = "UPDATE players SET status = 'active', updated_at = $
 impl Transaction {
     /// Bans the player until `until` (`None`: permanently) for `reason`, replacing any ban it
     /// had. [`StoreError::NotFound`] when there is no such player, or it is disabled.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "ban_player"))]
     pub async fn ban_player(
         &mut self,
         player_id: Uuid,
@@ -64,6 +65,7 @@ impl Transaction {
     }
 
     /// Lifts the player's ban; false when it was not banned.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "unban_player"))]
     pub async fn unban_player(&mut self, player_id: Uuid) -> Result<bool, StoreError> {
         let now = self.now();
         on_tx!(self, conn => {
@@ -81,6 +83,7 @@ impl Transaction {
 
 impl Store {
     /// The player's ban, if any.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "ban"))]
     pub async fn ban(&self, player_id: Uuid) -> Result<Option<Ban>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, Ban>(SELECT_BAN)
@@ -92,6 +95,7 @@ impl Store {
 
     /// Lifts the player's ban when its end has passed (`now`): true when it did, and the
     /// player is [`PlayerStatus::Active`] again.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "lift_expired_ban"))]
     pub async fn lift_expired_ban(
         &self,
         player_id: Uuid,

@@ -56,6 +56,7 @@ const RANK_OF: &str = "SELECT board_rank FROM leaderboard \
 
 impl Store {
     /// How many players the materialized standings of a season and mode hold.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "leaderboard_count"))]
     pub async fn leaderboard_count(&self, season_id: Uuid, mode: &str) -> Result<i64, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_scalar::<_, i64>(COUNT).bind(season_id).bind(mode).fetch_one(pool).await?)
@@ -63,6 +64,7 @@ impl Store {
     }
 
     /// A player's position (from 1) in the materialized standings, if ranked.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "leaderboard_rank"))]
     pub async fn leaderboard_rank(
         &self,
         season_id: Uuid,
@@ -80,6 +82,7 @@ impl Store {
     }
 
     /// Recomputes the standings of every season and mode from the ratings.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "refresh_leaderboard"))]
     pub async fn refresh_leaderboard(&self) -> Result<(), StoreError> {
         match &self.pool {
             Pool::Postgres(pool) => {
@@ -97,6 +100,7 @@ impl Store {
 
     /// A page of the standings of one season and mode, as of the last refresh: the `limit`
     /// entries ranked after `after_rank` (0 for the top).
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "leaderboard_page"))]
     pub async fn leaderboard_page(
         &self,
         season_id: Uuid,

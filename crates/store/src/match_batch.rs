@@ -31,12 +31,12 @@ const LOCK_SEARCHING: &str = "SELECT id FROM queue_tickets \
      WHERE id = ANY($1) AND state = 'searching' ORDER BY id FOR UPDATE";
 const SEARCHING: &str = "SELECT id FROM queue_tickets WHERE id = $1 AND state = 'searching'";
 const INSERT_MATCHES: &str = "INSERT INTO matches \
-     (id, mode, region, season_id, state, quality, created_at, ended_at) \
+     (id, mode, region, season_id, state, quality, created_at, ended_at, traceparent) \
      SELECT m.id, m.mode, m.region, m.season_id, m.state, m.quality::jsonb, m.created_at, \
-     m.ended_at \
+     m.ended_at, m.traceparent \
      FROM UNNEST($1::uuid[], $2::text[], $3::text[], $4::uuid[], $5::text[], $6::text[], \
-     $7::timestamptz[], $8::timestamptz[]) \
-     AS m(id, mode, region, season_id, state, quality, created_at, ended_at)";
+     $7::timestamptz[], $8::timestamptz[], $9::text[]) \
+     AS m(id, mode, region, season_id, state, quality, created_at, ended_at, traceparent)";
 const INSERT_PARTICIPANTS: &str = "INSERT INTO match_participants \
      (match_id, player_id, team, party_id, played_at, rating_mean_before, \
       rating_uncertainty_before, rating_mean_after, rating_uncertainty_after, outcome) \
@@ -66,6 +66,7 @@ impl Transaction {
     /// Locks the parties of `ids` that exist, in id order, for the rest of the transaction (a
     /// party change waits for it, as it waits for a party change). On PostgreSQL this starts a
     /// round's batch: lookups by id go through the primary key from here on (see the module).
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "lock_parties"))]
     pub async fn lock_parties(&mut self, ids: &[Uuid]) -> Result<(), StoreError> {
         let ids = sorted(ids);
         match &mut self.inner {
@@ -87,6 +88,7 @@ impl Transaction {
     /// Of `ids`, the tickets still searching, locked in id order for the rest of the
     /// transaction (PostgreSQL; SQLite's single writer serializes anyway): a cancel that did
     /// not commit first waits for this transaction, and then finds its ticket matched.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "lock_searching_tickets"))]
     pub async fn lock_searching_tickets(
         &mut self,
         ids: &[Uuid],
@@ -116,6 +118,7 @@ impl Transaction {
 
     /// Creates every match of `new` and their participants. [`StoreError::Conflict`] on
     /// `match_participants_pkey` when a player is listed twice in one match.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "create_matches"))]
     pub async fn create_matches(&mut self, new: &[&NewMatch]) -> Result<(), StoreError> {
         if new.is_empty() {
             return Ok(());
@@ -141,6 +144,11 @@ impl Transaction {
             )
             .bind(new.iter().map(|m| time(m.created_at)).collect::<Vec<_>>())
             .bind(new.iter().map(|m| m.ended_at.map(time)).collect::<Vec<_>>())
+            .bind(
+                new.iter()
+                    .map(|m| m.traceparent.as_deref())
+                    .collect::<Vec<_>>(),
+            )
             .execute(&mut **tx)
             .await?;
         let rows: Vec<_> = new
@@ -180,6 +188,7 @@ impl Transaction {
     /// Moves each ticket of `claims` from searching into its match; how many moved (fewer
     /// than `claims` when some were no longer searching: lock them first with
     /// [`Transaction::lock_searching_tickets`] to know which).
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "match_tickets"))]
     pub async fn match_tickets(&mut self, claims: &[TicketClaim]) -> Result<u64, StoreError> {
         if claims.is_empty() {
             return Ok(0);
@@ -211,6 +220,7 @@ impl Transaction {
 
     /// Moves the queued parties of `ids` back to active (their tickets were matched), as
     /// changed now; a closed party stays closed.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "free_parties"))]
     pub async fn free_parties(&mut self, ids: &[Uuid]) -> Result<(), StoreError> {
         if ids.is_empty() {
             return Ok(());

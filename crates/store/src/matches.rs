@@ -60,6 +60,8 @@ pub struct NewMatch {
     pub created_at: Timestamp,
     /// When it ended, for a match stored already finished.
     pub ended_at: Option<Timestamp>,
+    /// The W3C `traceparent` of the span that made it, for later work to link to.
+    pub traceparent: Option<String>,
     /// Its players.
     pub participants: Vec<NewParticipant>,
 }
@@ -106,6 +108,8 @@ pub struct MatchRecord {
     pub created_at: Timestamp,
     /// When it ended.
     pub ended_at: Option<Timestamp>,
+    /// The W3C `traceparent` of the span that made it.
+    pub traceparent: Option<String>,
 }
 
 /// A stored participant.
@@ -134,20 +138,21 @@ pub struct Participant {
 }
 
 const INSERT_MATCH: &str = "INSERT INTO matches \
-     (id, mode, region, season_id, state, quality, created_at, ended_at) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
-     RETURNING id, mode, region, season_id, state, quality, result, created_at, ended_at";
+     (id, mode, region, season_id, state, quality, created_at, ended_at, traceparent) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+     RETURNING id, mode, region, season_id, state, quality, result, created_at, ended_at, \
+     traceparent";
 pub(crate) const INSERT_PARTICIPANT: &str = "INSERT INTO match_participants \
      (match_id, player_id, team, party_id, played_at, rating_mean_before, \
       rating_uncertainty_before, rating_mean_after, rating_uncertainty_after, outcome) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)";
 const SELECT_MATCH: &str = "SELECT id, mode, region, season_id, state, quality, result, \
-     created_at, ended_at FROM matches WHERE id = $1";
+     created_at, ended_at, traceparent FROM matches WHERE id = $1";
 const SELECT_PARTICIPANTS: &str = "SELECT match_id, player_id, team, party_id, played_at, \
      rating_mean_before, rating_uncertainty_before, rating_mean_after, rating_uncertainty_after, \
      outcome FROM match_participants WHERE match_id = $1 ORDER BY team, player_id";
 const SELECT_MATCHES: &str = "SELECT id, mode, region, season_id, state, quality, result, \
-     created_at, ended_at FROM matches WHERE id = ANY($1)";
+     created_at, ended_at, traceparent FROM matches WHERE id = ANY($1)";
 const SELECT_PARTICIPANTS_OF_ALL: &str = "SELECT match_id, player_id, team, party_id, \
      played_at, rating_mean_before, rating_uncertainty_before, rating_mean_after, \
      rating_uncertainty_after, outcome FROM match_participants WHERE match_id = ANY($1) \
@@ -161,6 +166,7 @@ const SELECT_HISTORY: &str = "SELECT match_id, player_id, team, party_id, played
 impl Transaction {
     /// Creates a match and its participants. [`StoreError::Conflict`] on
     /// `match_participants_pkey` when a player is listed twice.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "create_match"))]
     pub async fn create_match(&mut self, new: &NewMatch) -> Result<MatchRecord, StoreError> {
         on_tx!(self, conn => {
             let record = sqlx::query_as::<_, MatchRecord>(INSERT_MATCH)
@@ -172,6 +178,7 @@ impl Transaction {
                 .bind(&new.quality)
                 .bind(new.created_at)
                 .bind(new.ended_at)
+                .bind(&new.traceparent)
                 .fetch_one(&mut *conn)
                 .await?;
             for p in &new.participants {
@@ -201,6 +208,7 @@ impl Store {
     }
 
     /// The match with this id, or [`StoreError::NotFound`].
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "match_record"))]
     pub async fn match_record(&self, id: Uuid) -> Result<MatchRecord, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, MatchRecord>(SELECT_MATCH).bind(id).fetch_one(pool).await?)
@@ -208,6 +216,7 @@ impl Store {
     }
 
     /// The matches of `ids` that exist, in no particular order: one query on PostgreSQL.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "match_records"))]
     pub async fn match_records(&self, ids: &[Uuid]) -> Result<Vec<MatchRecord>, StoreError> {
         match &self.pool {
             Pool::Postgres(pool) => Ok(sqlx::query_as::<_, MatchRecord>(SELECT_MATCHES)
@@ -230,6 +239,7 @@ impl Store {
 
     /// The participants of every match of `match_ids`, by match, team and player: one query
     /// on PostgreSQL.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "participants_of"))]
     pub async fn participants_of(
         &self,
         match_ids: &[Uuid],
@@ -259,6 +269,7 @@ impl Store {
     }
 
     /// The participants of a match, by team.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "match_participants"))]
     pub async fn match_participants(&self, match_id: Uuid) -> Result<Vec<Participant>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, Participant>(SELECT_PARTICIPANTS)
@@ -270,6 +281,7 @@ impl Store {
 
     /// A page of a player's history, newest first. `before` is the keyset cursor: the
     /// (`played_at`, `match_id`) of the last entry of the previous page, `None` for the first.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "player_history"))]
     pub async fn player_history(
         &self,
         player_id: Uuid,

@@ -70,6 +70,7 @@ const COUNT_ALL_ATTEMPTS: &str =
 
 impl Transaction {
     /// Enqueues an event, committed (or rolled back) with the rest of this transaction.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "enqueue"))]
     pub async fn enqueue(&mut self, event: &NewEvent) -> Result<Uuid, StoreError> {
         let id = event.id;
         let now = self.now();
@@ -88,6 +89,7 @@ impl Transaction {
     }
 
     /// Enqueues every event of `events`, in their order, with one statement on PostgreSQL.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "enqueue_all"))]
     pub async fn enqueue_all(&mut self, events: &[NewEvent]) -> Result<(), StoreError> {
         if events.is_empty() {
             return Ok(());
@@ -246,6 +248,7 @@ impl Store {
     }
 
     /// The oldest `limit` events not yet published, in enqueue order.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "next_unpublished"))]
     pub async fn next_unpublished(&self, limit: i64) -> Result<Vec<OutboxEvent>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, OutboxEvent>(SELECT_UNPUBLISHED)

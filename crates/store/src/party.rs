@@ -117,6 +117,7 @@ impl Transaction {
     /// Creates a party led by `new.leader_id`, who becomes its first member.
     /// [`StoreError::Conflict`] on `party_members_player_key` when the leader is already in a
     /// party.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "create_party"))]
     pub async fn create_party(&mut self, new: &NewParty) -> Result<Party, StoreError> {
         let now = self.now();
         on_tx!(self, conn => {
@@ -143,6 +144,7 @@ impl Transaction {
     /// is already in a party, on `parties_member_count_max` when the party is full, or on a
     /// foreign key when the party or player does not exist; [`StoreError::NotFound`] when the
     /// party is closed.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "add_party_member"))]
     pub async fn add_party_member(
         &mut self,
         party_id: Uuid,
@@ -174,6 +176,7 @@ impl Transaction {
     /// member leaves, and when the leader leaves the longest-standing member leads (in the same
     /// statement order on both databases, so no interleaving leaves a party without a leader).
     /// [`StoreError::NotFound`] when the player is not in that party.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "remove_party_member"))]
     pub async fn remove_party_member(
         &mut self,
         party_id: Uuid,
@@ -235,6 +238,7 @@ impl Store {
     }
 
     /// The party with this id, or [`StoreError::NotFound`].
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "party"))]
     pub async fn party(&self, id: Uuid) -> Result<Party, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, Party>(SELECT_PARTY).bind(id).fetch_one(pool).await?)
@@ -242,6 +246,7 @@ impl Store {
     }
 
     /// The party this player is in, if any.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "party_of_player"))]
     pub async fn party_of_player(&self, player_id: Uuid) -> Result<Option<Party>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, Party>(SELECT_PARTY_OF_PLAYER)
@@ -252,6 +257,7 @@ impl Store {
     }
 
     /// The members of a party, longest-standing first.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "party_members"))]
     pub async fn party_members(&self, party_id: Uuid) -> Result<Vec<PartyMember>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, PartyMember>(SELECT_MEMBERS)

@@ -42,6 +42,7 @@ const OVERDUE_CHECKS: &str = "SELECT id FROM parties \
 impl Transaction {
     /// Locks the party's row for the rest of this transaction and returns it as it now is.
     /// [`StoreError::NotFound`] when there is no such party.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "lock_party"))]
     pub async fn lock_party(&mut self, party_id: Uuid) -> Result<Party, StoreError> {
         let now = self.now();
         on_tx!(self, conn => {
@@ -54,6 +55,7 @@ impl Transaction {
     }
 
     /// The members of a party as this transaction sees them, longest-standing first.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "party_members"))]
     pub async fn party_members(&mut self, party_id: Uuid) -> Result<Vec<PartyMember>, StoreError> {
         on_tx!(self, conn => {
             Ok(sqlx::query_as::<_, PartyMember>(SELECT_MEMBERS)
@@ -65,6 +67,7 @@ impl Transaction {
 
     /// Hands the lead from `leader_id` to `new_leader_id`. [`StoreError::NotFound`] unless
     /// `leader_id` leads the (open) party and `new_leader_id` is a member of it.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "set_party_leader"))]
     pub async fn set_party_leader(
         &mut self,
         party_id: Uuid,
@@ -87,6 +90,7 @@ impl Transaction {
     }
 
     /// Sets a member's readiness. [`StoreError::NotFound`] when the player is not a member.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "set_member_ready"))]
     pub async fn set_member_ready(
         &mut self,
         party_id: Uuid,
@@ -110,6 +114,7 @@ impl Transaction {
 
     /// Starts a ready check ending at `deadline`: every member's readiness is cleared.
     /// [`StoreError::NotFound`] when the party is closed or missing.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "start_ready_check"))]
     pub async fn start_ready_check(
         &mut self,
         party_id: Uuid,
@@ -132,6 +137,7 @@ impl Transaction {
     }
 
     /// Ends the pending ready check as `state`; returns whether one was pending.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "finish_ready_check"))]
     pub async fn finish_ready_check(
         &mut self,
         party_id: Uuid,
@@ -150,6 +156,7 @@ impl Transaction {
 
     /// Marks the pending ready check expired when its deadline is at or before `now`; returns
     /// whether it did.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "expire_ready_check"))]
     pub async fn expire_ready_check(
         &mut self,
         party_id: Uuid,
@@ -170,6 +177,7 @@ impl Transaction {
 impl Transaction {
     /// Forgets a passed ready check (it admitted one queue, or the roster changed since);
     /// whether there was one.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "clear_passed_ready_check"))]
     pub async fn clear_passed_ready_check(&mut self, party_id: Uuid) -> Result<bool, StoreError> {
         let changed = on_tx!(self, conn => {
             sqlx::query(CLEAR_CHECK)
@@ -183,6 +191,7 @@ impl Transaction {
 
     /// Marks an open party queued (`true`) or back to active (`false`); returns whether it
     /// changed anything (a closed party stays closed).
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "set_party_queued"))]
     pub async fn set_party_queued(
         &mut self,
         party_id: Uuid,
@@ -204,6 +213,7 @@ impl Transaction {
 impl Store {
     /// Parties whose ready check is still pending at `now` though its deadline has passed,
     /// most overdue first, at most `limit`: the sweeper expires and announces them.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "overdue_ready_checks"))]
     pub async fn overdue_ready_checks(
         &self,
         now: Timestamp,

@@ -77,6 +77,7 @@ impl Transaction {
     /// Sends an invite; a pending invite of the same pair that has expired is marked expired
     /// first. [`StoreError::Conflict`] on `party_invites_pending_key` while a live one exists,
     /// or on a foreign key when the party or a player does not exist.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "create_party_invite"))]
     pub async fn create_party_invite(
         &mut self,
         new: &NewPartyInvite,
@@ -103,6 +104,7 @@ impl Transaction {
 
     /// Answers the live (pending, unexpired at `now`) invite of `invitee_id` to the party with
     /// `answer` (accepted or declined). [`StoreError::NotFound`] when there is no live invite.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "answer_party_invite"))]
     pub async fn answer_party_invite(
         &mut self,
         party_id: Uuid,
@@ -122,6 +124,7 @@ impl Transaction {
     }
 
     /// Revokes every pending invite of a party (when it closes); returns how many.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "revoke_party_invites"))]
     pub async fn revoke_party_invites(&mut self, party_id: Uuid) -> Result<u64, StoreError> {
         on_tx!(self, conn => {
             Ok(sqlx::query(REVOKE_ALL).bind(party_id).execute(&mut *conn).await?.rows_affected())
@@ -131,6 +134,7 @@ impl Transaction {
 
 impl Store {
     /// The most recent invite of `invitee_id` to the party, in any state.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "latest_party_invite"))]
     pub async fn latest_party_invite(
         &self,
         party_id: Uuid,

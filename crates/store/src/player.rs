@@ -131,6 +131,7 @@ impl Transaction {
     /// Creates a player and its credentials (`password_hash`: an argon2 PHC string).
     /// [`StoreError::Conflict`] on `players_username_key` or `players_email_key` when the
     /// username or email is taken, in any case.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "create_player"))]
     pub async fn create_player(
         &mut self,
         new: &NewPlayer,
@@ -169,6 +170,7 @@ impl Store {
     }
 
     /// The player with this id, or [`StoreError::NotFound`].
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "player"))]
     pub async fn player(&self, id: Uuid) -> Result<Player, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, Player>(SELECT_BY_ID).bind(id).fetch_one(pool).await?)
@@ -176,6 +178,7 @@ impl Store {
     }
 
     /// The player with this username, compared without regard to case.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "find_player_by_username"))]
     pub async fn find_player_by_username(
         &self,
         username: &str,
@@ -189,6 +192,7 @@ impl Store {
     }
 
     /// The player with this email, compared without regard to case.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "find_player_by_email"))]
     pub async fn find_player_by_email(&self, email: &str) -> Result<Option<Player>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, Player>(SELECT_BY_EMAIL)
@@ -200,6 +204,7 @@ impl Store {
 
     /// The player whose username or email is `login` (without regard to case), with the
     /// password hash, for checking a login.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "find_credentials_by_login"))]
     pub async fn find_credentials_by_login(
         &self,
         login: &str,
@@ -218,6 +223,7 @@ const SELECT_NAMES: &str = "SELECT id, display_name FROM players WHERE id = ANY(
 impl Store {
     /// The display names of these players (those that exist, each once), in no order: one
     /// prepared statement on PostgreSQL whatever their number.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "display_names"))]
     pub async fn display_names(&self, ids: &[Uuid]) -> Result<Vec<(Uuid, String)>, StoreError> {
         let mut ids = ids.to_vec();
         ids.sort_unstable();

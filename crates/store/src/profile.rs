@@ -63,6 +63,7 @@ impl Transaction {
     /// Applies `change` to the player and returns the player as it now is.
     /// [`StoreError::NotFound`] for an unknown player; [`StoreError::Conflict`] on
     /// `players_email_key` when the new email belongs to another player.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "update_profile"))]
     pub async fn update_profile(
         &mut self,
         id: Uuid,
@@ -84,6 +85,7 @@ impl Transaction {
 
     /// Replaces the player's password hash (an argon2 PHC string).
     /// [`StoreError::NotFound`] for an unknown player.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "set_password_hash"))]
     pub async fn set_password_hash(
         &mut self,
         id: Uuid,
@@ -107,6 +109,7 @@ impl Transaction {
 
     /// Sets whether the player may log in (ban, disable, reinstate); returns the player.
     /// [`StoreError::NotFound`] for an unknown player.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "set_player_status"))]
     pub async fn set_player_status(
         &mut self,
         id: Uuid,
@@ -144,6 +147,7 @@ impl Store {
     }
 
     /// The player's stored password hash, or [`StoreError::NotFound`].
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "password_hash"))]
     pub async fn password_hash(&self, id: Uuid) -> Result<String, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_scalar::<_, String>(SELECT_PASSWORD)

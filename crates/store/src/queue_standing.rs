@@ -55,6 +55,7 @@ impl Store {
     /// joins them by hashing a sequential scan of the whole table, a plan the connection then
     /// keeps as the table grows. Under `rally bench loop` that made the read 8 ms on average
     /// and up to 650 ms, and the node shed requests; read by id, it is an index lookup.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "queue_standings"))]
     pub async fn queue_standings(
         &self,
         players: &[Uuid],

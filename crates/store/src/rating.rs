@@ -83,6 +83,7 @@ const SELECT_OF_SEASON: &str = "SELECT player_id, season_id, mode, mean, uncerta
 impl Transaction {
     /// Sets a rating, creating it when missing. [`StoreError::Invalid`] when the mean is not
     /// finite, the uncertainty not positive, or the volatility not in (0, 10].
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "upsert_rating"))]
     pub async fn upsert_rating(
         &mut self,
         key: &RatingKey,
@@ -118,6 +119,7 @@ impl Store {
     }
 
     /// One rating, if the player has one.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "rating"))]
     pub async fn rating(&self, key: &RatingKey) -> Result<Option<Rating>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, Rating>(SELECT_ONE)
@@ -130,6 +132,7 @@ impl Store {
     }
 
     /// A player's ratings in a season, by mode.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "player_ratings"))]
     pub async fn player_ratings(
         &self,
         player_id: Uuid,
@@ -145,6 +148,7 @@ impl Store {
     }
 
     /// Every rating of a season (all modes): what a leaderboard is rebuilt from.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "season_ratings"))]
     pub async fn season_ratings(&self, season_id: Uuid) -> Result<Vec<Rating>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, Rating>(SELECT_OF_SEASON)

@@ -103,6 +103,7 @@ impl Transaction {
     ///
     /// On PostgreSQL this starts the batch: the transaction's joins become index lookups from
     /// here on (see the module).
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "claim_ratings"))]
     pub async fn claim_ratings(&mut self, match_ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
         let now = self.now();
         let mut ids = match_ids.to_vec();
@@ -144,6 +145,7 @@ impl Transaction {
     /// locked. Two transactions creating the same new player while each holds a row the other
     /// wants can deadlock; PostgreSQL ends one of them with an error, and the caller tries
     /// again (the ratings role retries each result on its own).
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "lock_ratings"))]
     pub async fn lock_ratings(
         &mut self,
         keys: &[(RatingKey, RatingValue)],
@@ -221,6 +223,7 @@ impl Transaction {
     /// positive, or a volatility not in (0, 10], or (`ratings_locked`) when a rating was not
     /// locked by this transaction or was written since: then nothing of the transaction should
     /// be committed.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "write_ratings"))]
     pub async fn write_ratings(&mut self, writes: &[RatingWrite]) -> Result<(), StoreError> {
         let now = self.now();
         let unlocked = || StoreError::Invalid {
@@ -281,6 +284,7 @@ impl Transaction {
     }
 
     /// Records each participant's rating before and after their match.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "record_participant_ratings"))]
     pub async fn record_participant_ratings(
         &mut self,
         rows: &[ParticipantRating],

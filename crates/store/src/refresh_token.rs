@@ -95,6 +95,7 @@ const REVOKE_PLAYER_EXCEPT: &str = "UPDATE refresh_tokens SET revoked_at = $2 \
 impl Transaction {
     /// Stores a refresh token. [`StoreError::Conflict`] on `refresh_tokens_hash_key` for a
     /// hash already stored.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "insert_refresh_token"))]
     pub async fn insert_refresh_token(
         &mut self,
         new: &NewRefreshToken,
@@ -116,6 +117,7 @@ impl Transaction {
     /// unexpired. [`StoreError::NotFound`] otherwise (look it up with
     /// [`Store::refresh_token_by_hash`] to learn why: a spent token presented again means the
     /// family should be revoked).
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "spend_refresh_token"))]
     pub async fn spend_refresh_token(
         &mut self,
         token_hash: &[u8],
@@ -131,6 +133,7 @@ impl Transaction {
     }
 
     /// Revokes every live token of a family (one login); returns how many.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "revoke_refresh_family"))]
     pub async fn revoke_refresh_family(&mut self, family_id: Uuid) -> Result<u64, StoreError> {
         let now = self.now();
         on_tx!(self, conn => {
@@ -144,6 +147,7 @@ impl Transaction {
     }
 
     /// Revokes every live token of a player (logout everywhere); returns how many.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "revoke_player_refresh_tokens"))]
     pub async fn revoke_player_refresh_tokens(
         &mut self,
         player_id: Uuid,
@@ -161,6 +165,7 @@ impl Transaction {
 
     /// Revokes every live token of a player except those of the family `keep` (a password
     /// change ends every other session); returns how many.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "revoke_other_refresh_families"))]
     pub async fn revoke_other_refresh_families(
         &mut self,
         player_id: Uuid,
@@ -199,6 +204,7 @@ impl Store {
     }
 
     /// The token with this hash, whatever its state.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "refresh_token_by_hash"))]
     pub async fn refresh_token_by_hash(
         &self,
         token_hash: &[u8],

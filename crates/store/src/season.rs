@@ -47,6 +47,7 @@ impl Transaction {
     /// Starts a season named `name` with id `id`. [`StoreError::Conflict`] on
     /// `seasons_one_active_key` while another season is active (end it first, in the same
     /// transaction to roll over), or on `seasons_name_key` when the name is taken.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "start_season"))]
     pub async fn start_season(&mut self, id: Uuid, name: &str) -> Result<Season, StoreError> {
         let now = self.now();
         on_tx!(self, conn => {
@@ -60,6 +61,7 @@ impl Transaction {
     }
 
     /// Ends the active season, returning it; `None` when no season is active.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "end_season"))]
     pub async fn end_season(&mut self) -> Result<Option<Season>, StoreError> {
         let now = self.now();
         on_tx!(self, conn => {
@@ -71,6 +73,7 @@ impl Transaction {
     }
 
     /// The active season, if any, as this transaction sees it.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "active_season"))]
     pub async fn active_season(&mut self) -> Result<Option<Season>, StoreError> {
         on_tx!(self, conn => {
             Ok(sqlx::query_as::<_, Season>(SELECT_ACTIVE).fetch_optional(&mut *conn).await?)
@@ -90,6 +93,7 @@ impl Store {
     }
 
     /// The active season, if any.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "active_season"))]
     pub async fn active_season(&self) -> Result<Option<Season>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, Season>(SELECT_ACTIVE).fetch_optional(pool).await?)
@@ -97,6 +101,7 @@ impl Store {
     }
 
     /// The season with this name, if any.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "season_by_name"))]
     pub async fn season_by_name(&self, name: &str) -> Result<Option<Season>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, Season>(SELECT_BY_NAME)
@@ -107,6 +112,7 @@ impl Store {
     }
 
     /// The season with this id, if any.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "season_by_id"))]
     pub async fn season_by_id(&self, id: Uuid) -> Result<Option<Season>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, Season>(SELECT_BY_ID)

@@ -113,6 +113,7 @@ const SELECT_TRANSITIONS: &str = "SELECT from_state, to_state, end_reason, at \
 impl Transaction {
     /// Opens the match's session in `allocating` (stored with its first transition); when it
     /// exists already (a redelivered `match.created`), returns it unchanged.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "open_session"))]
     pub async fn open_session(&mut self, match_id: Uuid) -> Result<GameSession, StoreError> {
         let now = self.now();
         let created = on_tx!(self, conn => {
@@ -139,6 +140,7 @@ impl Transaction {
     /// Moves the session from `from` to `to` (with how it ended, or the endpoint it got), and
     /// stores the transition. [`StoreError::NotFound`] when it is not in `from`;
     /// [`StoreError::Invalid`] on `session_transitions_legal` for an edge the machine lacks.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "transition_session"))]
     pub async fn transition_session(
         &mut self,
         match_id: Uuid,
@@ -181,6 +183,7 @@ impl Transaction {
         Ok(moved)
     }
 
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "record_transition"))]
     async fn record_transition(
         &mut self,
         match_id: Uuid,
@@ -204,6 +207,7 @@ impl Transaction {
     }
 
     /// Moves the match from `from` to `to` (setting its end time for an end); whether it did.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "set_match_state"))]
     pub async fn set_match_state(
         &mut self,
         match_id: Uuid,
@@ -227,6 +231,7 @@ impl Transaction {
     /// Locks the match's row for the rest of this transaction, before its session's (see the
     /// module's note on order); whether the match exists. On SQLite the transaction holds the
     /// only write lock already.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "lock_match"))]
     pub async fn lock_match(&mut self, match_id: Uuid) -> Result<bool, StoreError> {
         let found = match &mut self.inner {
             Inner::Sqlite(tx) => sqlx::query(LOCK_MATCH_SQLITE)
@@ -244,6 +249,7 @@ impl Transaction {
     }
 
     /// Stores the match's result unless one is stored already; whether it did.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "store_match_result"))]
     pub async fn store_match_result(
         &mut self,
         match_id: Uuid,
@@ -262,6 +268,7 @@ impl Transaction {
 
     /// Ends a match still created or active with the end state `to` (`completed`,
     /// `cancelled`, `failed`) at the transaction's time; whether it did.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "end_match"))]
     pub async fn end_match(&mut self, match_id: Uuid, to: MatchState) -> Result<bool, StoreError> {
         debug_assert!(
             matches!(
@@ -284,6 +291,7 @@ impl Transaction {
     }
 
     /// Records each participant's outcome (`win`, `loss`, `draw`, `left`) in the match.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "set_participant_outcomes"))]
     pub async fn set_participant_outcomes(
         &mut self,
         match_id: Uuid,
@@ -315,6 +323,7 @@ impl Transaction {
 
 impl Store {
     /// The match's session, or [`StoreError::NotFound`].
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "session"))]
     pub async fn session(&self, match_id: Uuid) -> Result<GameSession, StoreError> {
         let select = format!("SELECT {COLUMNS} FROM game_sessions WHERE match_id = $1");
         on_pool!(self, pool => {
@@ -327,6 +336,7 @@ impl Store {
 
     /// Sessions that are ready or active, by match id after `after` (a keyset: page through
     /// them all with the last id of each page), at most `limit`.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "live_sessions"))]
     pub async fn live_sessions(
         &self,
         after: Option<Uuid>,
@@ -342,6 +352,7 @@ impl Store {
     }
 
     /// How many sessions that have not ended each endpoint holds.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "endpoint_load"))]
     pub async fn endpoint_load(&self) -> Result<Vec<(String, i64)>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, (String, i64)>(SELECT_LOAD)
@@ -351,6 +362,7 @@ impl Store {
     }
 
     /// Every transition of the match's session, oldest first.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "session_transitions"))]
     pub async fn session_transitions(
         &self,
         match_id: Uuid,

@@ -52,6 +52,7 @@ impl Transaction {
     /// first transition), and returns, in id order, every one of them whose session is
     /// allocating now: opened here, or opened before and not allocated yet. A match whose
     /// session moved on (a redelivered `match.created`) is left out.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "open_sessions"))]
     pub async fn open_sessions(&mut self, match_ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
         let mut ids = match_ids.to_vec();
         ids.sort_unstable();
@@ -85,6 +86,7 @@ impl Transaction {
     /// endpoint, storing the transition; the ids moved, in id order. A session no longer
     /// allocating is left as it is and out of the answer; a match named twice moves once, to
     /// its first endpoint.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "ready_sessions"))]
     pub async fn ready_sessions(
         &mut self,
         ready: &[(Uuid, String)],

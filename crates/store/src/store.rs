@@ -260,6 +260,14 @@ impl Store {
         Ok(())
     }
 
+    /// The database's name in a span's `db.system` attribute (OpenTelemetry's names).
+    pub(crate) fn db_system(&self) -> &'static str {
+        match &self.pool {
+            Pool::Sqlite(_) => "sqlite",
+            Pool::Postgres(_) => "postgresql",
+        }
+    }
+
     /// Round-trips a trivial query and returns how long it took. Fails with
     /// [`StoreError::Unavailable`] within a few seconds when the database does not answer.
     pub async fn ping(&self) -> Result<Duration, StoreError> {
@@ -285,13 +293,9 @@ impl Store {
     pub async fn begin(&self) -> Result<Transaction, StoreError> {
         // From the wait for a connection (or SQLite's write turn) to the commit or rollback;
         // `db.*` attributes only, never a value.
-        let system = match &self.pool {
-            Pool::Sqlite(_) => "sqlite",
-            Pool::Postgres(_) => "postgresql",
-        };
         let span = tracing::info_span!(
             "db.transaction",
-            db.system = system,
+            db.system = self.db_system(),
             db.outcome = tracing::field::Empty,
         );
         let shed_past = is_sheddable().then_some(self.queue_bound);

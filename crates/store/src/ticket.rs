@@ -163,6 +163,7 @@ impl Transaction {
     /// Creates a searching ticket and its members. [`StoreError::Conflict`] on
     /// `ticket_members_active_player_key` when one of the players already has a searching
     /// ticket.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "create_ticket"))]
     pub async fn create_ticket(&mut self, new: &NewTicket) -> Result<Ticket, StoreError> {
         on_tx!(self, conn => {
             let ticket = sqlx::query_as::<_, Ticket>(INSERT_TICKET)
@@ -190,6 +191,7 @@ impl Transaction {
     /// Moves a ticket from state `from` to `to` (with the match it joined, or why it was
     /// cancelled). A conditional update: [`StoreError::NotFound`] when no ticket with this id
     /// is in state `from` (it was already matched or cancelled by someone else).
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "set_ticket_state"))]
     pub async fn set_ticket_state(
         &mut self,
         id: Uuid,
@@ -215,6 +217,7 @@ impl Transaction {
 
 impl Transaction {
     /// The party's searching ticket, if it is queued.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "active_ticket_of_party"))]
     pub async fn active_ticket_of_party(
         &mut self,
         party_id: Uuid,
@@ -232,6 +235,7 @@ impl Transaction {
     /// the transaction that writes a match, so the check and the write commit together (on
     /// PostgreSQL it also share-locks the queue's row until then: writes of one owner go
     /// together, and a takeover waits for them).
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "fence_queue"))]
     pub async fn fence_queue(&mut self, queue: &str, epoch: u64) -> Result<(), StoreError> {
         let token = i64::try_from(epoch).map_err(|_| StoreError::Fenced {
             queue: queue.to_owned(),
@@ -263,6 +267,7 @@ impl Store {
     /// Takes ownership of `queue` for writing: a new epoch, greater than every earlier one,
     /// which [`Transaction::fence_queue`] admits until someone takes the queue again. The
     /// store keeps the count, so it survives restarts of the state backend.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "take_queue"))]
     pub async fn take_queue(&self, queue: &str) -> Result<u64, StoreError> {
         let epoch: i64 = on_pool!(self, pool => {
             sqlx::query_scalar::<_, i64>(NEXT_EPOCH).bind(queue).fetch_one(pool).await?
@@ -288,6 +293,7 @@ impl Store {
     }
 
     /// The ticket with this id, or [`StoreError::NotFound`].
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "ticket"))]
     pub async fn ticket(&self, id: Uuid) -> Result<Ticket, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, Ticket>(SELECT_TICKET).bind(id).fetch_one(pool).await?)
@@ -295,6 +301,7 @@ impl Store {
     }
 
     /// The players of a ticket, by id.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "ticket_members"))]
     pub async fn ticket_members(&self, ticket_id: Uuid) -> Result<Vec<Uuid>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_scalar::<_, Uuid>(SELECT_MEMBERS)
@@ -305,6 +312,7 @@ impl Store {
     }
 
     /// The searching ticket this player is on (alone or with a party), if any.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "active_ticket_of_player"))]
     pub async fn active_ticket_of_player(
         &self,
         player_id: Uuid,
@@ -319,6 +327,7 @@ impl Store {
 
     /// The searching tickets of one bucket (mode x region), oldest first: what a matchmaker
     /// rebuilds its queue from.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "open_tickets"))]
     pub async fn open_tickets(&self, mode: &str, region: &str) -> Result<Vec<Ticket>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, Ticket>(SELECT_OPEN)
@@ -331,6 +340,7 @@ impl Store {
 
     /// Every searching ticket of a queue (all its regions), oldest first: what a matchmaker
     /// rebuilds the queue from when it takes it over.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "open_tickets_of_mode"))]
     pub async fn open_tickets_of_mode(&self, mode: &str) -> Result<Vec<Ticket>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, Ticket>(SELECT_OPEN_OF_MODE)
@@ -343,6 +353,7 @@ impl Store {
     /// The ids of up to `limit` searching tickets of a queue after `after` (from the first when
     /// `None`), in id order: how a matchmaker reads its whole queue again a page per round,
     /// reading in full only the tickets it does not hold (an index-only read otherwise).
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "open_ticket_ids_page"))]
     pub async fn open_ticket_ids_page(
         &self,
         mode: &str,
@@ -361,6 +372,7 @@ impl Store {
 
     /// The tickets of a queue changed (created, matched, cancelled, timed out) at or after
     /// `since`, in order of change: how a matchmaker follows its queue between ticks.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "tickets_changed_since"))]
     pub async fn tickets_changed_since(
         &self,
         mode: &str,
@@ -378,6 +390,7 @@ impl Store {
     /// The id and state of each ticket of a queue changed at or after `from` and before
     /// `until`, in order of change: how a matchmaker checks, a while later, the changes it read
     /// as they came (a commit may land after a later-stamped one was read).
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "ticket_changes_between"))]
     pub async fn ticket_changes_between(
         &self,
         mode: &str,
@@ -395,6 +408,7 @@ impl Store {
     }
 
     /// The player's most recently changed ticket (alone or with a party), in any state.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "latest_ticket_of_player"))]
     pub async fn latest_ticket_of_player(
         &self,
         player_id: Uuid,
@@ -408,6 +422,7 @@ impl Store {
     }
 
     /// The tickets placed in a match.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "tickets_of_match"))]
     pub async fn tickets_of_match(&self, match_id: Uuid) -> Result<Vec<Ticket>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, Ticket>(SELECT_OF_MATCH)

@@ -40,17 +40,21 @@ pub struct Transaction {
 
 impl std::fmt::Debug for Transaction {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let backend = match self.inner {
-            Inner::Sqlite(_) => "sqlite",
-            Inner::Postgres(_) => "postgres",
-        };
         f.debug_struct("Transaction")
-            .field("backend", &backend)
+            .field("backend", &self.db_system())
             .finish()
     }
 }
 
 impl Transaction {
+    /// The database's name in a span's `db.system` attribute (OpenTelemetry's names).
+    pub(crate) fn db_system(&self) -> &'static str {
+        match self.inner {
+            Inner::Sqlite(_) => "sqlite",
+            Inner::Postgres(_) => "postgresql",
+        }
+    }
+
     /// The time now, on the store's clock.
     pub fn now(&self) -> Timestamp {
         Timestamp::from(self.clock.now())

@@ -46,12 +46,15 @@ impl InProcessBus {
         key: &str,
         payload: Vec<u8>,
         msg_id: Option<&str>,
+        traceparent: Option<&str>,
     ) -> PublishReceipt {
-        let receipt =
-            self.streams()
-                .entry(stream)
-                .or_default()
-                .append(key, payload, msg_id, Instant::now());
+        let receipt = self.streams().entry(stream).or_default().append(
+            key,
+            payload,
+            msg_id,
+            traceparent,
+            Instant::now(),
+        );
         self.available.notify_waiters();
         receipt
     }
@@ -153,6 +156,7 @@ impl InProcessPuller {
             stream: self.stream,
             key: handout.key,
             payload: handout.payload,
+            traceparent: handout.traceparent,
             attempt: handout.attempt,
             acker: Acker::InProcess(InProcessAcker {
                 bus: Arc::clone(&self.bus),

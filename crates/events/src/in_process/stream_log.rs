@@ -33,6 +33,7 @@ pub(crate) struct Handout {
     pub(crate) attempt: u64,
     pub(crate) key: String,
     pub(crate) payload: Vec<u8>,
+    pub(crate) traceparent: Option<String>,
 }
 
 /// What a pull found.
@@ -49,6 +50,7 @@ struct Stored {
     at: Instant,
     key: String,
     payload: Vec<u8>,
+    traceparent: Option<String>,
 }
 
 #[derive(Debug)]
@@ -103,6 +105,7 @@ impl StreamLog {
         key: &str,
         payload: Vec<u8>,
         msg_id: Option<&str>,
+        traceparent: Option<&str>,
         now: Instant,
     ) -> PublishReceipt {
         while let Some((at, _)) = self.recent_order.front() {
@@ -132,6 +135,7 @@ impl StreamLog {
             at: now,
             key: key.to_owned(),
             payload,
+            traceparent: traceparent.map(str::to_owned),
         });
         if let Some(id) = msg_id {
             self.recent_ids.insert(id.to_owned(), sequence);
@@ -209,6 +213,7 @@ impl StreamLog {
             attempt,
             key: stored.key.clone(),
             payload: stored.payload.clone(),
+            traceparent: stored.traceparent.clone(),
         })
     }
 
@@ -311,7 +316,7 @@ mod tests {
         log.open("d", WAIT);
         assert_eq!(log.unacknowledged("d"), 0);
         for key in ["m1", "m2", "m3"] {
-            log.append(key, b"x".to_vec(), None, now);
+            log.append(key, b"x".to_vec(), None, None, now);
         }
         assert_eq!(log.unacknowledged("d"), 3);
         let first = ready(log.pull("d", now));
@@ -329,7 +334,7 @@ mod tests {
     fn a_message_published_before_the_durable_exists_is_delivered_to_it() {
         let now = Instant::now();
         let mut log = StreamLog::default();
-        log.append("m1", b"a".to_vec(), None, now);
+        log.append("m1", b"a".to_vec(), None, None, now);
         log.open("d", WAIT);
         let h = ready(log.pull("d", now));
         assert_eq!((h.sequence, h.attempt, h.key.as_str()), (1, 1, "m1"));
@@ -340,7 +345,7 @@ mod tests {
         let now = Instant::now();
         let mut log = StreamLog::default();
         log.open("d", WAIT);
-        log.append("m1", b"a".to_vec(), None, now);
+        log.append("m1", b"a".to_vec(), None, None, now);
         ready(log.pull("d", now));
         assert!(matches!(log.pull("d", now), Pull::Idle(Some(due)) if due == now + WAIT));
         let h = ready(log.pull("d", now + WAIT));
@@ -352,7 +357,7 @@ mod tests {
         let now = Instant::now();
         let mut log = StreamLog::default();
         log.open("d", WAIT);
-        log.append("m1", b"a".to_vec(), None, now);
+        log.append("m1", b"a".to_vec(), None, None, now);
         let first = ready(log.pull("d", now));
         let second = ready(log.pull("d", now + WAIT));
         log.nack("d", first.sequence, first.token, now + WAIT);
@@ -365,7 +370,7 @@ mod tests {
     fn a_message_every_durable_acknowledged_is_dropped_after_a_while() {
         let now = Instant::now();
         let mut log = StreamLog::default();
-        log.append("m1", b"a".to_vec(), None, now);
+        log.append("m1", b"a".to_vec(), None, None, now);
         log.open("a", WAIT);
         log.open("b", WAIT);
         let h = ready(log.pull("a", now));
@@ -383,7 +388,7 @@ mod tests {
         // ...and once everyone acknowledged it and it is old enough, it goes.
         assert!(matches!(log.pull("a", later), Pull::Idle(_)));
         assert_eq!(log.stored(), 0);
-        assert_eq!(log.append("m2", vec![], None, later).sequence, 2);
+        assert_eq!(log.append("m2", vec![], None, None, later).sequence, 2);
         assert_eq!(ready(log.pull("b", later)).sequence, 2);
     }
 
@@ -393,7 +398,7 @@ mod tests {
         let mut log = StreamLog::default();
         log.open("d", WAIT);
         for key in ["m1", "m2", "m3"] {
-            log.append(key, vec![], None, now);
+            log.append(key, vec![], None, None, now);
         }
         let first = ready(log.pull("d", now));
         for _ in 0..2 {
@@ -419,10 +424,10 @@ mod tests {
         let now = Instant::now();
         let mut log = StreamLog::default();
         log.open("d", WAIT);
-        log.append("old", b"a".to_vec(), None, now);
+        log.append("old", b"a".to_vec(), None, None, now);
         ready(log.pull("d", now));
         let later = now + STREAM_MAX_AGE;
-        log.append("new", b"b".to_vec(), None, later);
+        log.append("new", b"b".to_vec(), None, None, later);
         assert_eq!(log.stored(), 1);
         let h = ready(log.pull("d", later));
         assert_eq!((h.sequence, h.key.as_str(), h.attempt), (2, "new", 1));
@@ -433,12 +438,12 @@ mod tests {
     fn a_repeated_message_id_is_stored_once_within_the_window_only() {
         let now = Instant::now();
         let mut log = StreamLog::default();
-        assert!(!log.append("k", vec![], Some("id"), now).duplicate);
-        let again = log.append("k", vec![], Some("id"), now);
+        assert!(!log.append("k", vec![], Some("id"), None, now).duplicate);
+        let again = log.append("k", vec![], Some("id"), None, now);
         assert!(again.duplicate);
         assert_eq!(again.sequence, 1);
         assert!(
-            !log.append("k", vec![], Some("id"), now + DUPLICATE_WINDOW)
+            !log.append("k", vec![], Some("id"), None, now + DUPLICATE_WINDOW)
                 .duplicate
         );
     }

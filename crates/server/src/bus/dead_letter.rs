@@ -24,7 +24,13 @@ pub async fn send(events: &Events, reader: &str, delivery: &Delivery, reason: &s
     let digest = Sha256::digest(delivery.payload());
     let id = format!("{reader}.{stream}.{}", hex(&digest[..16]));
     match events
-        .publish_durable(Stream::DeadLetter, delivery.key(), payload, Some(&id))
+        .publish_traced(
+            Stream::DeadLetter,
+            delivery.key(),
+            payload,
+            Some(&id),
+            delivery.traceparent(),
+        )
         .await
     {
         Ok(_) => {

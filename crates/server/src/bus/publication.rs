@@ -11,6 +11,7 @@
 //! its stream may take this path.
 
 use rally_events::{Events, EventsError, Stream};
+use rally_protocol::event::EnvelopeTrace;
 use rally_store::{NewEvent, OutboxEvent, Store};
 use uuid::Uuid;
 
@@ -24,6 +25,12 @@ pub trait Publishable {
     fn key(&self) -> &str;
     /// The envelope, as JSON.
     fn payload(&self) -> &str;
+    /// The envelope's W3C `traceparent`, for the message's header.
+    fn traceparent(&self) -> Option<String> {
+        serde_json::from_str::<EnvelopeTrace>(self.payload())
+            .ok()
+            .and_then(|trace| trace.traceparent)
+    }
 }
 
 /// Both kinds of row carry the same four fields under the same names.
@@ -73,10 +80,17 @@ pub async fn publish<E: Publishable>(events: &Events, batch: &[E]) -> Publicatio
             continue;
         };
         let payload = event.payload().as_bytes().to_vec();
+        let traceparent = event.traceparent();
         publishes.push(async move {
             let id = event.id().to_string();
             let result = events
-                .publish_durable(stream, event.key(), payload, Some(&id))
+                .publish_traced(
+                    stream,
+                    event.key(),
+                    payload,
+                    Some(&id),
+                    traceparent.as_deref(),
+                )
                 .await;
             (event.id(), result)
         });

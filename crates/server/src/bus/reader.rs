@@ -173,7 +173,7 @@ impl<H: Handler> Reader<H> {
 
     /// Reads, handles and settles one delivery.
     async fn settle(&self, delivery: Delivery) {
-        let envelope = match read(delivery.stream(), delivery.payload()) {
+        let envelope = match open(&delivery) {
             Ok(envelope) => envelope,
             Err(reason) => {
                 dead_letter::send(&self.events, self.reading.durable, &delivery, &reason).await;
@@ -210,7 +210,7 @@ impl<H: Handler> Reader<H> {
         let mut readable = Vec::with_capacity(deliveries.len());
         let mut envelopes = Vec::with_capacity(deliveries.len());
         for delivery in deliveries {
-            match read(delivery.stream(), delivery.payload()) {
+            match open(&delivery) {
                 Ok(envelope) => {
                     readable.push(delivery);
                     envelopes.push(envelope);
@@ -278,6 +278,19 @@ impl<H: Handler> Reader<H> {
 /// The envelope of a delivery on `stream`, or why it cannot be read. A bare payload, as Rally
 /// wrote before events had envelopes (schema 0), is read as the event of its stream, in an
 /// envelope of its own, so what was in flight across an upgrade is still handled.
+/// The envelope of `delivery`; one without trace context (a legacy event) takes the message's
+/// `traceparent` header, when the publisher set one.
+fn open(delivery: &Delivery) -> Result<Envelope, String> {
+    let mut envelope = read(delivery.stream(), delivery.payload())?;
+    if envelope.traceparent.is_none() {
+        envelope.traceparent = delivery
+            .traceparent()
+            .filter(|t| trace_context::parse(t).is_some())
+            .map(str::to_owned);
+    }
+    Ok(envelope)
+}
+
 pub fn read(stream: Stream, payload: &[u8]) -> Result<Envelope, String> {
     let envelope: Envelope = match serde_json::from_slice(payload) {
         Ok(envelope) => envelope,

@@ -6,6 +6,8 @@ use rally_protocol::gateway::ServerEvent;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::bus::Cause;
+
 /// One push for one player, between nodes.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PlayerPush {
@@ -18,6 +20,10 @@ pub struct PlayerPush {
     /// when no exporter records spans, and from nodes of earlier versions).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traceparent: Option<String>,
+    /// The correlation id of the chain of work that sent it, for the delivering node's log
+    /// lines (absent for news on a cadence, and from nodes of earlier versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correlation_id: Option<String>,
 }
 
 /// The subject a player's pushes travel on.
@@ -27,18 +33,20 @@ pub fn subject(player_id: Uuid) -> String {
 
 /// Sends `event` to every gateway session of `player_id`, on whichever node. At most once: a
 /// player with no session (offline, or past the resume grace) misses it, and reads the state
-/// afresh when they connect. Its delivery joins the trace `traceparent` names, if any.
+/// afresh when they connect. A push sent by a step of a player's journey (`cause`) is
+/// delivered in its chain: the delivery's span joins its trace and carries its correlation id.
 pub async fn send(
     events: &Events,
     player_id: Uuid,
     event: ServerEvent,
     occurred_at_ms: i64,
-    traceparent: Option<String>,
+    cause: Option<&Cause>,
 ) -> Result<(), EventsError> {
     let push = PlayerPush {
         event,
         occurred_at_ms,
-        traceparent,
+        traceparent: cause.and_then(|c| c.traceparent.clone()),
+        correlation_id: cause.map(|c| c.correlation_id.clone()),
     };
     let payload = serde_json::to_vec(&push).expect("BUG: a push serializes");
     events.publish(&subject(player_id), payload).await

@@ -25,6 +25,8 @@ pub struct Outbound {
     pub occurred_at_ms: i64,
     /// The trace context of the work that sent it, if any.
     pub traceparent: Option<String>,
+    /// The correlation id of the chain of work that sent it, if any.
+    pub correlation_id: Option<String>,
 }
 
 /// Why the session tells its socket to close.
@@ -159,6 +161,7 @@ impl GatewaySession {
             kind,
             occurred_at_ms: push.occurred_at_ms,
             traceparent: push.traceparent,
+            correlation_id: push.correlation_id,
         };
         inner.replay_bytes += outbound.text.len();
         inner.replay.push_back((seq, outbound.clone()));
@@ -268,6 +271,7 @@ mod tests {
             event: ServerEvent::Pong,
             occurred_at_ms: 0,
             traceparent: None,
+            correlation_id: None,
         }
     }
 

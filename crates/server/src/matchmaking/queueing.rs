@@ -150,6 +150,7 @@ pub async fn join(
             .map(|(region, ms)| (region.as_str().to_owned(), *ms))
             .collect(),
         season_id,
+        traceparent: crate::telemetry::trace_context::traceparent_of(&tracing::Span::current()),
     };
     let new = NewTicket {
         id: new_id(),

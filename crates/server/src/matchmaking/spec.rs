@@ -1,6 +1,6 @@
 //! [`TicketSpec`]: what a stored ticket keeps (the `spec` column) so the engine's ticket can be
 //! rebuilt from the store alone: each member's rating, roles and display name at queue time,
-//! and the latencies given.
+//! the latencies given, and the trace context of the request that queued it.
 
 use rally_engine::{
     Member, Mode, PlayerId, Rating, RegionLatency, RoleId, RoleSet, Ticket, TicketId,
@@ -17,6 +17,10 @@ pub struct TicketSpec {
     pub latencies: Vec<(String, u16)>,
     /// The season the ratings are of.
     pub season_id: Option<Uuid>,
+    /// The W3C `traceparent` of the request that queued the ticket: the match's span links to
+    /// it, so an operator goes from the match to each player's queue request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub traceparent: Option<String>,
 }
 
 /// One player of a [`TicketSpec`].

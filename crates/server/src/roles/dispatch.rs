@@ -101,17 +101,14 @@ impl Handler for Dispatcher {
             }
         }
         // Each push is delivered as a step of the event's handling, in its trace.
-        let traceparent = Cause::current()
-            .traced(&tracing::Span::current())
-            .traceparent;
+        let cause = Cause::current().traced(&tracing::Span::current());
         for (player_id, server_event) in pushes {
-            let traced = traceparent.clone();
             if let Err(error) = push::send(
                 &self.events,
                 player_id,
                 server_event,
                 occurred_at_ms,
-                traced,
+                Some(&cause),
             )
             .await
             {

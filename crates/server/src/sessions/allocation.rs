@@ -80,7 +80,6 @@ async fn allocate_together(
     let chosen: Vec<usize> = (0..requests.len())
         .filter(|&i| allocating.remove(&requests[i].0.match_id))
         .collect();
-    let asked: Vec<&AllocationRequest> = chosen.iter().map(|&i| &requests[i].0).collect();
     // Each allocation is a step of its match's trace; its `session.ready` carries it on.
     let mut spans: Vec<Option<tracing::Span>> = vec![None; requests.len()];
     for &i in &chosen {
@@ -95,6 +94,15 @@ async fn allocate_together(
         trace_context::record_trace_id(&span);
         spans[i] = Some(span);
     }
+    let asked: Vec<(&AllocationRequest, tracing::Span)> = chosen
+        .iter()
+        .map(|&i| {
+            (
+                &requests[i].0,
+                spans[i].clone().unwrap_or_else(tracing::Span::none),
+            )
+        })
+        .collect();
     let started = std::time::Instant::now();
     let endpoints = allocator.allocate_all(store, &asked).await;
     let took = started.elapsed().as_secs_f64();

@@ -6,12 +6,14 @@
 //! - `webhook`: `POST allocator_webhook_url` with `{match_id, mode, region, player_ids}`; the
 //!   studio's fleet manager answers 200 `{"endpoint": "host:port"}`. Each attempt is bounded by
 //!   `allocator_webhook_timeout_ms`; failed attempts are retried with doubling backoff, up to
-//!   `allocator_webhook_attempts`.
+//!   `allocator_webhook_attempts`. Each attempt is an `allocation.webhook` span within its
+//!   allocation's span, and sends its W3C `traceparent` so the fleet manager can join the trace.
 
 use std::{collections::HashMap, time::Duration};
 
 use rally_store::Store;
 use serde::{Deserialize, Serialize};
+use tracing::{Instrument, Span};
 use uuid::Uuid;
 
 use crate::settings::{AllocatorKind, GameServer, Settings};
@@ -99,13 +101,14 @@ impl Allocator {
         }
     }
 
-    /// Finds a server for each request, one answer per request in their order. The static pool
-    /// reads the endpoints' load once and counts each choice before making the next; the
-    /// webhook is called for every request at once.
+    /// Finds a server for each request, one answer per request in their order; each request
+    /// comes with the span of its allocation. The static pool reads the endpoints' load once and
+    /// counts each choice before making the next; the webhook is called for every request at
+    /// once.
     pub async fn allocate_all(
         &self,
         store: &Store,
-        requests: &[&AllocationRequest],
+        requests: &[(&AllocationRequest, Span)],
     ) -> Vec<Result<String, AllocationError>> {
         if requests.is_empty() {
             return Vec::new();
@@ -121,7 +124,7 @@ impl Allocator {
                 };
                 requests
                     .iter()
-                    .map(|request| {
+                    .map(|(request, _)| {
                         let endpoint = least_loaded(pool, &load, &request.region)
                             .ok_or_else(|| AllocationError::NoCapacity(request.region.clone()))?;
                         *load.entry(endpoint.clone()).or_default() += 1;
@@ -134,9 +137,9 @@ impl Allocator {
                 url,
                 attempts,
             } => {
-                let calls = requests
-                    .iter()
-                    .map(|request| with_retries(client, url, *attempts, request));
+                let calls = requests.iter().map(|(request, span)| {
+                    with_retries(client, url, *attempts, request).instrument(span.clone())
+                });
                 futures::future::join_all(calls).await
             }
         }
@@ -155,35 +158,78 @@ async fn with_retries(
         if attempt > 0 {
             tokio::time::sleep(Duration::from_millis(100 << attempt.min(6))).await;
         }
-        match call(client, url, request).await {
+        // OpenTelemetry's HTTP client attributes; never the body or the URL's query.
+        let span = tracing::info_span!(
+            "allocation.webhook",
+            http.request.method = "POST",
+            http.request.resend_count = attempt,
+            http.response.status_code = tracing::field::Empty,
+            error.type = tracing::field::Empty,
+        );
+        let answer = call(client, url, request, &span)
+            .instrument(span.clone())
+            .await;
+        match answer {
             Ok(endpoint) => return Ok(endpoint),
-            Err(error) => last = error,
+            Err(error) => {
+                span.record("error.type", error.kind());
+                last = error.to_string();
+            }
         }
     }
     Err(AllocationError::Webhook(last))
+}
+
+/// Why one webhook call found no server.
+#[derive(Debug, thiserror::Error)]
+enum CallError {
+    #[error("{0}")]
+    Unreachable(String),
+    #[error("answered {0}")]
+    Status(reqwest::StatusCode),
+    #[error("unreadable answer: {0}")]
+    Unreadable(String),
+    #[error("answered an empty endpoint")]
+    Empty,
+}
+
+impl CallError {
+    /// The span's `error.type`.
+    fn kind(&self) -> &'static str {
+        match self {
+            CallError::Unreachable(_) => "unreachable",
+            CallError::Status(_) => "status",
+            CallError::Unreadable(_) => "unreadable",
+            CallError::Empty => "empty_endpoint",
+        }
+    }
 }
 
 async fn call(
     client: &reqwest::Client,
     url: &str,
     request: &AllocationRequest,
-) -> Result<String, String> {
-    let response = client
-        .post(url)
-        .json(request)
+    span: &Span,
+) -> Result<String, CallError> {
+    let mut post = client.post(url).json(request);
+    if let Some(traceparent) = crate::telemetry::trace_context::traceparent_of(span) {
+        post = post.header("traceparent", traceparent);
+    }
+    let response = post
         .send()
         .await
-        .map_err(|e| e.without_url().to_string())?;
+        .map_err(|e| CallError::Unreachable(e.without_url().to_string()))?;
     let status = response.status();
+    span.record("http.response.status_code", status.as_u16());
     if !status.is_success() {
-        return Err(format!("answered {status}"));
+        return Err(CallError::Status(status));
     }
     let answer: WebhookAnswer = response
         .json()
         .await
-        .map_err(|e| format!("unreadable answer: {}", e.without_url()))?;
+        .map_err(|e| CallError::Unreadable(e.without_url().to_string()))?;
     if answer.endpoint.is_empty() {
-        return Err("answered an empty endpoint".to_owned());
+        return Err(CallError::Empty);
     }
     Ok(answer.endpoint)
 }
@@ -233,7 +279,7 @@ mod tests {
         store.migrate().await.expect("migrated");
         let pool = Allocator::Static(vec![server("a:1", "eu", 2), server("b:1", "eu", 1)]);
         let (eu, na) = (request("eu"), request("na"));
-        let batch = [&eu, &eu, &na, &eu, &eu];
+        let batch = [&eu, &eu, &na, &eu, &eu].map(|request| (request, Span::none()));
         let chosen = pool.allocate_all(&store, &batch).await;
         assert_eq!(
             chosen,

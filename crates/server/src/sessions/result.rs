@@ -27,6 +27,11 @@ pub async fn report(
     let outcomes = outcomes(&participants, &report)?;
     let result = serde_json::to_value(&report).expect("BUG: a report serializes");
     let record = store.match_record(match_id).await?;
+    // The result starts the game server's trace; it follows from the match, made in another.
+    crate::telemetry::trace_context::link_to(
+        &tracing::Span::current(),
+        record.traceparent.as_deref(),
+    );
     if let Some(stored) = record.result {
         return if stored == result {
             Ok(stored)

@@ -24,6 +24,8 @@ use crate::harness::{TestApp, spawn_app};
 use crate::readiness::env_or;
 
 const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+/// The trace context of messages published raw: only in the message's header.
+const OTHER_TRACEPARENT: &str = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
 
 /// Every stored envelope of `topic`, published or not, oldest first.
 async fn envelopes(app: &TestApp, topic: &str) -> Vec<Envelope> {
@@ -122,10 +124,11 @@ fn reading(stream: Stream, durable: &'static str) -> Reading {
     }
 }
 
-/// Publishes `payload` raw on `stream`, as a misbehaving writer would.
+/// Publishes `payload` raw on `stream`, as a misbehaving writer would, with the
+/// `traceparent` header `OTHER_TRACEPARENT`.
 async fn publish_raw(events: &Events, stream: Stream, key: &str, payload: Vec<u8>) {
     events
-        .publish_durable(stream, key, payload, None)
+        .publish_traced(stream, key, payload, None, Some(OTHER_TRACEPARENT))
         .await
         .unwrap();
 }
@@ -157,6 +160,19 @@ async fn events_follow_their_chain_and_unreadable_ones_are_dead_lettered(app: &T
         })
         .await;
     OutboxRelay::new(backends.clone()).pass().await.unwrap();
+    // The relay puts the envelope's trace context in the message's `traceparent` header too.
+    let mut headers = events
+        .consumer(
+            Stream::SessionReady,
+            "bus_test_headers",
+            reading(Stream::SessionReady, "x").options,
+        )
+        .await
+        .unwrap();
+    let relayed = headers.next().await.unwrap().expect("the relayed event");
+    assert_eq!(relayed.key(), match_id.to_string());
+    assert_eq!(relayed.traceparent(), Some(TRACEPARENT));
+    relayed.ack().await.unwrap();
 
     let counted_before = dead_lettered(app).await;
     // One written before events had envelopes (its body alone), read as its stream's event.
@@ -232,8 +248,13 @@ async fn events_follow_their_chain_and_unreadable_ones_are_dead_lettered(app: &T
     // Only the good event and the old one reached the handler, each inside its chain.
     let seen = follower.seen.lock().unwrap().clone();
     assert_eq!(seen.len(), 2, "{seen:?}");
-    let (old, _) = &seen[1];
+    let (old, old_cause) = &seen[1];
     assert_eq!(old.schema_version, 0);
+    assert_eq!(
+        old_cause.traceparent.as_deref(),
+        Some(OTHER_TRACEPARENT),
+        "an envelope without trace context takes the message's header"
+    );
     assert!(
         matches!(&old.event, Event::SessionReady(ready) if ready.match_id == legacy_match),
         "{old:?}"
@@ -272,6 +293,7 @@ async fn events_follow_their_chain_and_unreadable_ones_are_dead_lettered(app: &T
         if letter.key == "bad1" {
             assert_eq!(letter.payload, "{not json");
         }
+        assert_eq!(delivery.traceparent(), Some(OTHER_TRACEPARENT));
         reasons.push((letter.key.clone(), letter.reason.clone()));
         delivery.ack().await.unwrap();
     }

@@ -62,6 +62,13 @@ pub fn attribute<'a>(span: &'a Span, key: &str) -> Option<&'a str> {
         })
 }
 
+/// Whether `span` links to `other`.
+pub fn links_to(span: &Span, other: &Span) -> bool {
+    span.links
+        .iter()
+        .any(|link| link.trace_id == other.trace_id && link.span_id == other.span_id)
+}
+
 /// The first span named `name` with attribute `key` = `value`.
 pub fn find<'a>(spans: &'a [Span], name: &str, key: &str, value: &str) -> Option<&'a Span> {
     spans

@@ -56,7 +56,10 @@ pub fn participant(player_id: Uuid, team: i32) -> NewParticipant {
     }
 }
 
-/// A created duel at `created_at` between `participants`.
+/// The trace context [`new_match`] gives its match.
+pub const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+
+/// A created duel at `created_at` between `participants`, made in trace [`TRACEPARENT`].
 pub fn new_match(created_at: Timestamp, participants: Vec<NewParticipant>) -> NewMatch {
     NewMatch {
         id: new_id(),
@@ -67,6 +70,7 @@ pub fn new_match(created_at: Timestamp, participants: Vec<NewParticipant>) -> Ne
         quality: json!({"score": 0.8}),
         created_at,
         ended_at: None,
+        traceparent: Some(TRACEPARENT.to_owned()),
         participants,
     }
 }

@@ -80,6 +80,7 @@ conformance! {
         for m in [&first, &second] {
             let record = store.match_record(m.id).await.unwrap();
             assert_eq!((record.quality.clone(), record.created_at), (m.quality.clone(), m.created_at));
+            assert_eq!(record.traceparent, m.traceparent);
             let rows = store.match_participants(m.id).await.unwrap();
             let stored: Vec<(Uuid, i32, Timestamp, f64)> = rows
                 .iter()

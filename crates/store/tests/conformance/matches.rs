@@ -4,7 +4,7 @@ use rally_store::{MatchState, NewEvent, Outcome, StoreError, Timestamp, new_id};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::fixture::{conflict, new_match, participant, player};
+use crate::fixture::{TRACEPARENT, conflict, new_match, participant, player};
 use crate::harness::conformance;
 
 conformance! {
@@ -21,6 +21,7 @@ conformance! {
         let stored = store.create_match(&fine).await.unwrap();
         assert_eq!(stored.state, MatchState::Created);
         assert_eq!(stored.quality, json!({"score": 0.8}));
+        assert_eq!(stored.traceparent.as_deref(), Some(TRACEPARENT));
         assert_eq!(stored, store.match_record(fine.id).await.unwrap());
         let rows = store.match_participants(fine.id).await.unwrap();
         assert_eq!(rows.len(), 2);

@@ -20,6 +20,7 @@ pub async fn a_match(store: &rally_store::Store, name: &str) -> uuid::Uuid {
         quality: json!({}),
         created_at: store.now(),
         ended_at: None,
+        traceparent: None,
         participants: vec![NewParticipant {
             player_id: p.id,
             team: 0,

@@ -124,6 +124,7 @@ mod tests {
                 members,
                 latencies: vec![(region.to_owned(), 20)],
                 season_id: None,
+                traceparent: None,
             },
             queued_at: Millis(0),
             taken_in: Duration::ZERO,

@@ -24,6 +24,7 @@ use crate::{
         QueueError, engine_millis,
         queueing::{self, reason},
     },
+    telemetry::trace_context,
 };
 
 /// A match as its transaction writes it.
@@ -114,6 +115,20 @@ impl MatchmakerRole {
             teams,
             created_at_ms: now.unix_millis(),
         };
+        let span = tracing::info_span!(
+            "match",
+            match.id = %match_id,
+            mode = mode.as_str(),
+            region = made.region.as_str(),
+            quality = made.quality.total,
+            players = made.players.len(),
+            trace_id = tracing::field::Empty,
+        );
+        trace_context::record_trace_id(&span);
+        // The match follows from each player's queue request, each in a trace of its own.
+        for known in &tickets {
+            trace_context::link_to(&span, known.spec.traceparent.as_deref());
+        }
         let new = NewMatch {
             id: match_id,
             mode: mode.as_str().to_owned(),
@@ -126,18 +141,9 @@ impl MatchmakerRole {
             }),
             created_at: now,
             ended_at: None,
+            traceparent: trace_context::traceparent_of(&span),
             participants,
         };
-        let span = tracing::info_span!(
-            "match",
-            match.id = %match_id,
-            mode = mode.as_str(),
-            region = made.region.as_str(),
-            quality = made.quality.total,
-            players = made.players.len(),
-            trace_id = tracing::field::Empty,
-        );
-        crate::telemetry::trace_context::record_trace_id(&span);
         Some(Prepared {
             span,
             mode,

@@ -36,6 +36,7 @@ pub async fn finished_duel(store: &Store, winner: Uuid, loser: Uuid) -> MatchCom
         quality: json!({}),
         created_at: store.now(),
         ended_at: Some(store.now()),
+        traceparent: None,
         participants: vec![
             participant(winner, 0, Outcome::Win),
             participant(loser, 1, Outcome::Loss),

@@ -38,6 +38,7 @@ async fn a_duel(store: &Store, players: [Uuid; 2]) -> Uuid {
         quality: json!({}),
         created_at: store.now(),
         ended_at: None,
+        traceparent: None,
         participants,
     };
     store.create_match(&new).await.unwrap().id
