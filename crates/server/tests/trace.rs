@@ -27,7 +27,7 @@ use std::{
 use axum::http::Request;
 use futures::StreamExt;
 use opentelemetry_proto::tonic::trace::v1::Span;
-use otlp_collector::{Collector, attribute, find, links_to, parent_of};
+use otlp_collector::{Collector, attribute, find, links_to, parent_of, tree};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite;
 use tracing_subscriber::layer::SubscriberExt;
@@ -300,4 +300,13 @@ async fn one_duel_is_traced_from_the_queue_to_the_rating_push() {
         .find(|s| s.name == "push" && attribute(s, "push.type") == Some("rating.updated"))
         .expect("the rating.updated push was traced");
     assert_eq!(rating_push.trace_id, result_request.trace_id);
+
+    // The duel as an operator's trace backend shows it (`--nocapture` prints it).
+    for (what, trace) in [
+        ("queue request", &queue_request.trace_id),
+        ("match", &made.trace_id),
+        ("result", &result_request.trace_id),
+    ] {
+        eprintln!("{what}'s trace:\n{}", tree(&spans, trace));
+    }
 }

@@ -83,3 +83,47 @@ pub fn parent_of<'a>(spans: &'a [Span], span: &Span) -> &'a Span {
         .find(|s| s.span_id == span.parent_span_id)
         .unwrap_or_else(|| panic!("the parent of `{}` was exported", span.name))
 }
+
+/// The spans of trace `trace_id` as an indented tree, children in the order they started, each
+/// with the attributes that tell it apart and the spans it links to; for a test to print.
+pub fn tree(spans: &[Span], trace_id: &[u8]) -> String {
+    let mut in_trace: Vec<&Span> = spans.iter().filter(|s| s.trace_id == trace_id).collect();
+    in_trace.sort_by_key(|s| s.start_time_unix_nano);
+    let mut out = String::new();
+    let roots = in_trace
+        .iter()
+        .filter(|s| !in_trace.iter().any(|p| p.span_id == s.parent_span_id));
+    for root in roots {
+        branch(spans, &in_trace, root, 0, &mut out);
+    }
+    out
+}
+
+fn branch(all: &[Span], in_trace: &[&Span], span: &Span, depth: usize, out: &mut String) {
+    let shown = [
+        "http.route",
+        "db.operation.name",
+        "event.stream",
+        "push.type",
+    ];
+    let details: Vec<String> = shown
+        .iter()
+        .filter_map(|key| attribute(span, key).map(|value| format!("{key}={value}")))
+        .chain(span.links.iter().map(|link| {
+            let linked = all
+                .iter()
+                .find(|s| s.span_id == link.span_id)
+                .map_or("?", |s| s.name.as_str());
+            format!("links to {linked}")
+        }))
+        .collect();
+    out.push_str(&format!(
+        "{}{} {}\n",
+        "  ".repeat(depth),
+        span.name,
+        details.join(", ")
+    ));
+    for child in in_trace.iter().filter(|s| s.parent_span_id == span.span_id) {
+        branch(all, in_trace, child, depth + 1, out);
+    }
+}
