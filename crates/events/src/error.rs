@@ -23,6 +23,16 @@ pub enum EventsError {
 }
 
 impl EventsError {
+    /// The kind of failure, from a closed set (`unavailable`, `invalid_name`, `refused`): for a
+    /// metric label or a span's `error.type`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Unavailable(_) => "unavailable",
+            Self::InvalidName { .. } => "invalid_name",
+            Self::Refused(_) => "refused",
+        }
+    }
+
     /// Builds [`EventsError::Unavailable`] from any displayable cause.
     pub(crate) fn unavailable(context: &str, cause: impl std::fmt::Display) -> Self {
         Self::Unavailable(format!("{context}: {cause}"))

@@ -17,7 +17,7 @@ mod support;
 #[path = "../../server/tests/support/otlp_collector.rs"]
 mod otlp_collector;
 
-use otlp_collector::{Collector, attribute, find, links_to, parent_of};
+use otlp_collector::{Collector, attribute, find, links_to, parent_of, tree};
 use serde_json::json;
 use support::{Deployment, Socket, until};
 
@@ -122,6 +122,13 @@ async fn a_duel_is_traced_and_logged_across_the_processes_of_a_deployment() {
     assert_eq!(rated.trace_id, result_request.trace_id);
     let rating_push = find(&spans, "push", "push.type", "rating.updated").unwrap();
     assert_eq!(rating_push.trace_id, result_request.trace_id);
+    // The duel's traces across the processes (`--nocapture` prints them).
+    for (what, trace) in [
+        ("match", &made.trace_id),
+        ("result", &result_request.trace_id),
+    ] {
+        eprintln!("{what}'s trace:\n{}", tree(&spans, trace));
+    }
 
     // The logs: the match's chain (its correlation id, from the matchmaker's round) and its trace
     // through the matchmaker, sessions and api processes; the result's (the game server's

@@ -251,6 +251,15 @@ async fn one_duel_is_traced_from_the_queue_to_the_rating_push() {
             "the match links to the queue request {request:#?}"
         );
     }
+    // Its `match.created` is published as a step of the match, and handled as one.
+    let published = spans
+        .iter()
+        .find(|s| {
+            s.name == "event.publish" && attribute(s, "event.stream") == Some("match.created")
+        })
+        .expect("the publication of match.created was traced");
+    assert_eq!(published.parent_span_id, made.span_id);
+    assert_eq!(attribute(published, "messaging.system"), Some("in-process"));
     let allocation = the(&spans, "allocation", "match.id", &match_id);
     assert_eq!(
         allocation.trace_id, made.trace_id,

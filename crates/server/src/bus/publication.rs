@@ -13,7 +13,10 @@
 use rally_events::{Events, EventsError, Stream};
 use rally_protocol::event::EnvelopeTrace;
 use rally_store::{NewEvent, OutboxEvent, Store};
+use tracing::{Instrument, Span};
 use uuid::Uuid;
+
+use crate::telemetry::trace_context;
 
 /// An outbox row as published: its id (the stream's message id), stream name, key and body.
 pub trait Publishable {
@@ -80,20 +83,44 @@ pub async fn publish<E: Publishable>(events: &Events, batch: &[E]) -> Publicatio
             continue;
         };
         let payload = event.payload().as_bytes().to_vec();
-        let traceparent = event.traceparent();
-        publishes.push(async move {
-            let id = event.id().to_string();
-            let result = events
-                .publish_traced(
-                    stream,
-                    event.key(),
-                    payload,
-                    Some(&id),
-                    traceparent.as_deref(),
-                )
-                .await;
-            (event.id(), result)
-        });
+        let traceparent = event
+            .traceparent()
+            .filter(|t| trace_context::parse(t).is_some());
+        // Publishing is a step of the work that wrote the event, in its trace: the time from the
+        // write to this span is the outbox's lag. An event of untraced work goes untraced.
+        let span = match traceparent.as_deref() {
+            Some(writer) => {
+                let span = tracing::info_span!(
+                    "event.publish",
+                    event.stream = stream.name(),
+                    event.id = %event.id(),
+                    messaging.system = events.backend_name(),
+                    error.type = tracing::field::Empty,
+                );
+                trace_context::continue_from(&span, Some(writer));
+                span
+            }
+            None => Span::none(),
+        };
+        publishes.push(
+            async move {
+                let id = event.id().to_string();
+                let result = events
+                    .publish_traced(
+                        stream,
+                        event.key(),
+                        payload,
+                        Some(&id),
+                        traceparent.as_deref(),
+                    )
+                    .await;
+                if let Err(error) = &result {
+                    Span::current().record("error.type", error.kind());
+                }
+                (event.id(), result)
+            }
+            .instrument(span),
+        );
     }
     let mut publication = Publication {
         published: Vec::with_capacity(publishes.len()),
