@@ -438,6 +438,7 @@ async fn ten_player_result(
             .map(|(i, player_id)| PlayerOutcome {
                 player_id: *player_id,
                 outcome: if i < 5 { "win" } else { "loss" }.to_owned(),
+                placement: None,
             })
             .collect(),
     })

@@ -221,6 +221,9 @@ pub struct PlayerOutcome {
     pub player_id: Uuid,
     /// `win`, `loss`, `draw` or `left`.
     pub outcome: String,
+    /// The finishing place (1 = first; equal places tie), when the result gave places.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<u32>,
 }
 
 /// `rating.updated`: every participant's rating change for one match.

@@ -44,10 +44,17 @@ pub struct MatchParticipant {
     pub party_id: Option<Uuid>,
     /// `win`, `loss`, `draw` or `left`, once reported.
     pub outcome: Option<String>,
+    /// The finishing place (1 = first; equal places tie), when the result gave places.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<i32>,
     /// Rating mean before.
     pub rating_before: f64,
     /// Rating mean after, once rated.
     pub rating_after: Option<f64>,
+    /// Rating uncertainty before.
+    pub uncertainty_before: f64,
+    /// Rating uncertainty after, once rated.
+    pub uncertainty_after: Option<f64>,
 }
 
 /// `GET /v1/matches/{match_id}`, and each history entry's match.

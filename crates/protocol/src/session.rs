@@ -94,7 +94,11 @@ pub struct ResultLine {
     pub player_id: Option<Uuid>,
     /// Win, loss, draw or left.
     pub outcome: Outcome,
-    /// Finishing place (1 = first), for free-for-all queues.
+    /// Finishing place (1 = first; equal places tie, as 1, 1, 2 or 1, 1, 3). A match of more
+    /// than two teams is rated by placement and needs one for every team (on a team's line, or
+    /// on its players' lines in a free-for-all); a two-team result may give outcomes alone.
+    /// Places must agree with outcomes: a `win` is first, a `loss` is not, a `draw` shares its
+    /// place.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement: Option<u32>,
 }

@@ -156,10 +156,12 @@ fn every_event() -> Vec<Event> {
                 PlayerOutcome {
                     player_id: id(1),
                     outcome: "win".into(),
+                    placement: None,
                 },
                 PlayerOutcome {
                     player_id: id(3),
                     outcome: "left".into(),
+                    placement: None,
                 },
             ],
         }),

@@ -191,7 +191,9 @@ pub use ban::{Ban, status_at};
 pub use error::{SQLITE_FOREIGN_KEY, StoreError, UnknownValue};
 pub use leaderboard::LeaderboardEntry;
 pub use match_batch::TicketClaim;
-pub use matches::{MatchRecord, MatchState, NewMatch, NewParticipant, Outcome, Participant};
+pub use matches::{
+    MatchRecord, MatchState, NewMatch, NewParticipant, Outcome, Participant, ParticipantOutcome,
+};
 pub use outbox::{NewEvent, OutboxEvent, OutboxTurn};
 pub use party::{NewParty, Party, PartyMember, PartyState, ReadyCheckState};
 pub use party_invite::{InviteState, NewPartyInvite, PartyInvite};

@@ -112,6 +112,17 @@ pub struct MatchRecord {
     pub traceparent: Option<String>,
 }
 
+/// How one participant did, as a result reports it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ParticipantOutcome {
+    /// The player.
+    pub player_id: Uuid,
+    /// Win, loss, draw or left.
+    pub outcome: Outcome,
+    /// The finishing place (1 = first; equal places tie), when the result gives places.
+    pub placement: Option<i32>,
+}
+
 /// A stored participant.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct Participant {
@@ -135,6 +146,8 @@ pub struct Participant {
     pub rating_uncertainty_after: Option<f64>,
     /// The player's outcome, once known.
     pub outcome: Option<Outcome>,
+    /// The player's finishing place (1 = first; equal places tie), once reported.
+    pub placement: Option<i32>,
 }
 
 const INSERT_MATCH: &str = "INSERT INTO matches \
@@ -150,16 +163,17 @@ const SELECT_MATCH: &str = "SELECT id, mode, region, season_id, state, quality, 
      created_at, ended_at, traceparent FROM matches WHERE id = $1";
 const SELECT_PARTICIPANTS: &str = "SELECT match_id, player_id, team, party_id, played_at, \
      rating_mean_before, rating_uncertainty_before, rating_mean_after, rating_uncertainty_after, \
-     outcome FROM match_participants WHERE match_id = $1 ORDER BY team, player_id";
+     outcome, placement FROM match_participants WHERE match_id = $1 ORDER BY team, player_id";
 const SELECT_MATCHES: &str = "SELECT id, mode, region, season_id, state, quality, result, \
      created_at, ended_at, traceparent FROM matches WHERE id = ANY($1)";
 const SELECT_PARTICIPANTS_OF_ALL: &str = "SELECT match_id, player_id, team, party_id, \
      played_at, rating_mean_before, rating_uncertainty_before, rating_mean_after, \
-     rating_uncertainty_after, outcome FROM match_participants WHERE match_id = ANY($1) \
+     rating_uncertainty_after, outcome, placement FROM match_participants \
+     WHERE match_id = ANY($1) \
      ORDER BY match_id, team, player_id";
 const SELECT_HISTORY: &str = "SELECT match_id, player_id, team, party_id, played_at, \
      rating_mean_before, rating_uncertainty_before, rating_mean_after, rating_uncertainty_after, \
-     outcome FROM match_participants \
+     outcome, placement FROM match_participants \
      WHERE player_id = $1 AND (played_at < $2 OR (played_at = $2 AND match_id < $3)) \
      ORDER BY played_at DESC, match_id DESC LIMIT $4";
 

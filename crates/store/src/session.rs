@@ -11,7 +11,7 @@
 use uuid::Uuid;
 
 use crate::error::StoreError;
-use crate::matches::MatchState;
+use crate::matches::{MatchState, ParticipantOutcome};
 use crate::store::Store;
 use crate::timestamp::Timestamp;
 use crate::transaction::{Inner, Transaction};
@@ -97,10 +97,11 @@ const END_MATCH: &str = "UPDATE matches SET state = $2, ended_at = $3 \
 const LOCK_MATCH_SQLITE: &str = "SELECT id FROM matches WHERE id = $1";
 const LOCK_MATCH_POSTGRES: &str = "SELECT id FROM matches WHERE id = $1 FOR UPDATE";
 const STORE_RESULT: &str = "UPDATE matches SET result = $2 WHERE id = $1 AND result IS NULL";
-const SET_OUTCOME: &str =
-    "UPDATE match_participants SET outcome = $3 WHERE match_id = $1 AND player_id = $2";
-const SET_OUTCOMES: &str = "UPDATE match_participants p SET outcome = o.outcome \
-     FROM UNNEST($2::uuid[], $3::text[]) AS o(player_id, outcome) \
+const SET_OUTCOME: &str = "UPDATE match_participants SET outcome = $3, placement = $4 \
+     WHERE match_id = $1 AND player_id = $2";
+const SET_OUTCOMES: &str = "UPDATE match_participants p \
+     SET outcome = o.outcome, placement = o.placement \
+     FROM UNNEST($2::uuid[], $3::text[], $4::int4[]) AS o(player_id, outcome, placement) \
      WHERE p.match_id = $1 AND p.player_id = o.player_id";
 const SELECT_LIVE: &str = "SELECT match_id, state, end_reason, endpoint, created_at, updated_at \
      FROM game_sessions WHERE state IN ('ready', 'active') AND match_id > $1 \
@@ -290,28 +291,36 @@ impl Transaction {
         Ok(changed > 0)
     }
 
-    /// Records each participant's outcome (`win`, `loss`, `draw`, `left`) in the match.
+    /// Records each participant's outcome (`win`, `loss`, `draw`, `left`) and finishing place
+    /// in the match.
     #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "set_participant_outcomes"))]
     pub async fn set_participant_outcomes(
         &mut self,
         match_id: Uuid,
-        outcomes: &[(Uuid, crate::Outcome)],
+        outcomes: &[ParticipantOutcome],
     ) -> Result<(), StoreError> {
         match &mut self.inner {
             Inner::Postgres(tx) => {
                 sqlx::query(SET_OUTCOMES)
                     .bind(match_id)
-                    .bind(outcomes.iter().map(|(p, _)| *p).collect::<Vec<_>>())
-                    .bind(outcomes.iter().map(|(_, o)| o.as_str()).collect::<Vec<_>>())
+                    .bind(outcomes.iter().map(|o| o.player_id).collect::<Vec<_>>())
+                    .bind(
+                        outcomes
+                            .iter()
+                            .map(|o| o.outcome.as_str())
+                            .collect::<Vec<_>>(),
+                    )
+                    .bind(outcomes.iter().map(|o| o.placement).collect::<Vec<_>>())
                     .execute(&mut **tx)
                     .await?;
             }
             Inner::Sqlite(tx) => {
-                for (player_id, outcome) in outcomes {
+                for o in outcomes {
                     sqlx::query(SET_OUTCOME)
                         .bind(match_id)
-                        .bind(player_id)
-                        .bind(outcome.as_str())
+                        .bind(o.player_id)
+                        .bind(o.outcome.as_str())
+                        .bind(o.placement)
                         .execute(&mut **tx)
                         .await?;
                 }

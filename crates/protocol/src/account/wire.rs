@@ -128,6 +128,12 @@ pub struct RatingSummary {
     pub mean: f64,
     /// Uncertainty of the estimate (sigma).
     pub uncertainty: f64,
+    /// The queue's rating system: `weng_lin`, `glicko2` or `elo`.
+    pub system: String,
+    /// Glicko-2's volatility (how erratic the player's results are); absent for the systems
+    /// that have none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volatility: Option<f64>,
     /// Rated games played.
     pub games: i32,
 }

@@ -1,6 +1,7 @@
 //! Profiles: a player's own (with the email), changes to it (with the `profile.updated` event
 //! in the same transaction), the public profile other players see, and status changes (bans).
 
+use rally_engine::RatingSystem;
 use rally_protocol::{
     AvatarUrl, DisplayName, Email, Password, PlayerProfile, PublicProfile, RatingSummary,
     UpdateProfileRequest,
@@ -10,7 +11,11 @@ use rally_store::{PlayerStatus, ProfileChange, StoreError};
 use uuid::Uuid;
 
 use super::{Accounts, AccountsError, limit, own_profile, registration::offered_region, status};
-use crate::{bus, settings::AccountSettings};
+use crate::{
+    bus,
+    matchmaking::{Queues, queues::rating_system_name},
+    settings::AccountSettings,
+};
 
 /// A profile change whose every field follows its rule.
 #[derive(Debug, Default)]
@@ -142,8 +147,13 @@ pub async fn update(
     Ok(own_profile(&player))
 }
 
-/// What other players see of `player_id`: never the email.
-pub async fn public(accounts: &Accounts, player_id: Uuid) -> Result<PublicProfile, AccountsError> {
+/// What other players see of `player_id`: never the email. Each rating is shown whole, in the
+/// system of its queue (`queues`).
+pub async fn public(
+    accounts: &Accounts,
+    queues: &Queues,
+    player_id: Uuid,
+) -> Result<PublicProfile, AccountsError> {
     let store = &accounts.store;
     let player = match store.player(player_id).await {
         Ok(player) => player,
@@ -155,11 +165,16 @@ pub async fn public(accounts: &Accounts, player_id: Uuid) -> Result<PublicProfil
             .player_ratings(player_id, season.id)
             .await?
             .into_iter()
-            .map(|r| RatingSummary {
-                mode: r.mode,
-                mean: r.mean,
-                uncertainty: r.uncertainty,
-                games: r.games,
+            .map(|r| {
+                let system = queues.rating_system(&r.mode);
+                RatingSummary {
+                    system: rating_system_name(system).to_owned(),
+                    volatility: (system == RatingSystem::Glicko2).then_some(r.volatility),
+                    mode: r.mode,
+                    mean: r.mean,
+                    uncertainty: r.uncertainty,
+                    games: r.games,
+                }
             })
             .collect(),
         None => Vec::new(),

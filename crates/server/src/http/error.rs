@@ -36,6 +36,15 @@ pub enum ApiError {
     /// An account field breaks its rule (`invalid_username`, `invalid_password`...).
     #[error("{0}")]
     InvalidField(FieldError),
+    /// A result's places cannot be read (`placements_required`, `placement_gap`,
+    /// `placement_contradiction`).
+    #[error("outcomes: {reason}")]
+    Placement {
+        /// The problem's code.
+        code: &'static str,
+        /// What is wrong, for people.
+        reason: String,
+    },
     /// The body is larger than the configured limit.
     #[error("the body is larger than this server accepts")]
     PayloadTooLarge,
@@ -208,6 +217,7 @@ impl ApiError {
             ApiError::BadQuery(_) => (StatusCode::BAD_REQUEST, "bad_query"),
             ApiError::Invalid { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "invalid"),
             ApiError::InvalidField(error) => (StatusCode::UNPROCESSABLE_ENTITY, error.code),
+            ApiError::Placement { code, .. } => (StatusCode::UNPROCESSABLE_ENTITY, code),
             ApiError::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large"),
             ApiError::UnknownQueue(_) => (StatusCode::NOT_FOUND, "unknown_queue"),
             ApiError::UnknownRegion(_) => (StatusCode::UNPROCESSABLE_ENTITY, "unknown_region"),

@@ -76,6 +76,10 @@ impl From<SessionsError> for ApiError {
             SessionsError::BackfillNotFound => ApiError::BackfillNotFound,
             SessionsError::UnknownRole(role) => ApiError::UnknownRole(role),
             SessionsError::Invalid { field, reason } => ApiError::Invalid { field, reason },
+            SessionsError::Placement(error) => ApiError::Placement {
+                code: error.code(),
+                reason: error.to_string(),
+            },
             SessionsError::Store(error) => ApiError::store(error),
             SessionsError::State(error) => ApiError::state(error),
         }

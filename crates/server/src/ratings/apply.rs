@@ -32,8 +32,8 @@ use crate::{
     telemetry::trace_context,
 };
 
-/// A player's side of a match: who, and how they were reported.
-type Side = (Uuid, Option<Outcome>);
+/// A player's side of a match: who, how they were reported, and their place when given.
+type Side = (Uuid, Option<Outcome>, Option<i32>);
 
 impl Ratings {
     /// Applies `completed`; `None` when it was applied before.
@@ -91,7 +91,7 @@ impl Ratings {
             }
             let start = self.queues.rating_system(&completed.mode).initial();
             let start = RatingValue::new(start.mu, start.sigma.max(1e-9));
-            for (player_id, _) in teams[&completed.match_id].iter().flatten() {
+            for (player_id, _, _) in teams[&completed.match_id].iter().flatten() {
                 let key = key(*player_id, *season_id, &completed.mode);
                 keys.push((key, start));
             }
@@ -129,7 +129,7 @@ impl Ratings {
                 .iter()
                 .map(|team| {
                     team.iter()
-                        .map(|(p, _)| current.get(&key(*p, season_id, &completed.mode)).copied())
+                        .map(|(p, _, _)| current.get(&key(*p, season_id, &completed.mode)).copied())
                         .collect::<Option<Vec<_>>>()
                 })
                 .collect::<Option<Vec<Vec<(Rating, i32)>>>>()
@@ -201,7 +201,7 @@ impl Ratings {
         let worst = ranks.iter().copied().max().unwrap_or(0) + 1;
         let mut changes = Vec::new();
         for (t, team) in teams.iter().enumerate() {
-            for (i, (player_id, outcome)) in team.iter().enumerate() {
+            for (i, (player_id, outcome, _)) in team.iter().enumerate() {
                 let (old, games) = before[t][i];
                 let mut new = after[t][i];
                 if *outcome == Some(Outcome::Left) {
@@ -297,7 +297,7 @@ fn teams_of(participants: Vec<Participant>) -> HashMap<Uuid, Vec<Vec<Side>>> {
             .or_default()
             .entry(p.team)
             .or_default()
-            .push((p.player_id, p.outcome));
+            .push((p.player_id, p.outcome, p.placement));
     }
     by_match
         .into_iter()
@@ -314,11 +314,23 @@ fn key(player_id: Uuid, season_id: Uuid, mode: &str) -> RatingKey {
     }
 }
 
-/// Each team's placing (lower is better): winners 0, the rest 1; all 0 for a draw.
+/// Each team's placing (lower is better, equal ties): its finishing place when the result gave
+/// places (a free-for-all, a battle royale); else winners 0, the rest 1, all 0 for a draw (a
+/// two-team result given as outcomes, which is all such a result may be).
 fn team_ranks(teams: &[Vec<Side>]) -> Vec<usize> {
+    let places: Option<Vec<usize>> = teams
+        .iter()
+        .map(|t| {
+            t.iter()
+                .find_map(|(_, _, place)| usize::try_from(*place.as_ref()?).ok())
+        })
+        .collect();
+    if let Some(places) = places {
+        return places;
+    }
     let won: Vec<bool> = teams
         .iter()
-        .map(|t| t.iter().any(|(_, o)| *o == Some(Outcome::Win)))
+        .map(|t| t.iter().any(|(_, o, _)| *o == Some(Outcome::Win)))
         .collect();
     if won.iter().any(|w| *w) {
         won.iter().map(|w| usize::from(!*w)).collect()
@@ -336,19 +348,37 @@ mod tests {
         let a = Uuid::from_u128(1);
         let b = Uuid::from_u128(2);
         let won = vec![
-            vec![(a, Some(Outcome::Win))],
-            vec![(b, Some(Outcome::Loss))],
+            vec![(a, Some(Outcome::Win), None)],
+            vec![(b, Some(Outcome::Loss), None)],
         ];
         assert_eq!(team_ranks(&won), vec![0, 1]);
         let lost = vec![
-            vec![(a, Some(Outcome::Loss))],
-            vec![(b, Some(Outcome::Win))],
+            vec![(a, Some(Outcome::Loss), None)],
+            vec![(b, Some(Outcome::Win), None)],
         ];
         assert_eq!(team_ranks(&lost), vec![1, 0]);
         let drew = vec![
-            vec![(a, Some(Outcome::Draw))],
-            vec![(b, Some(Outcome::Draw))],
+            vec![(a, Some(Outcome::Draw), None)],
+            vec![(b, Some(Outcome::Draw), None)],
         ];
         assert_eq!(team_ranks(&drew), vec![0, 0]);
+    }
+
+    #[test]
+    fn a_result_with_places_ranks_every_team_by_its_place() {
+        let side = |n: u128, outcome, place| (Uuid::from_u128(n), Some(outcome), Some(place));
+        // Places 2, 1, 3: a draw is never read as a loss, nor two losers as tied.
+        let free_for_all = vec![
+            vec![side(1, Outcome::Loss, 2)],
+            vec![side(2, Outcome::Win, 1)],
+            vec![side(3, Outcome::Loss, 3)],
+        ];
+        assert_eq!(team_ranks(&free_for_all), vec![2, 1, 3]);
+        let tied = vec![
+            vec![side(1, Outcome::Win, 1)],
+            vec![side(2, Outcome::Draw, 2), side(4, Outcome::Left, 2)],
+            vec![side(3, Outcome::Draw, 2)],
+        ];
+        assert_eq!(team_ranks(&tied), vec![1, 2, 2]);
     }
 }

@@ -47,8 +47,11 @@ fn summary_of(
                 team: p.team,
                 party_id: p.party_id,
                 outcome: p.outcome.map(|o| o.as_str().to_owned()),
+                placement: p.placement,
                 rating_before: p.rating_mean_before,
                 rating_after: p.rating_mean_after,
+                uncertainty_before: p.rating_uncertainty_before,
+                uncertainty_after: p.rating_uncertainty_after,
             })
             .collect(),
     }

@@ -65,5 +65,7 @@ async fn public(
     _caller: AuthenticatedPlayer,
     Path(player_id): Path<Uuid>,
 ) -> Result<Json<PublicProfile>, ApiError> {
-    Ok(Json(profile::public(app.accounts(), player_id).await?))
+    Ok(Json(
+        profile::public(app.accounts(), app.queues(), player_id).await?,
+    ))
 }

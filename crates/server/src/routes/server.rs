@@ -103,7 +103,7 @@ async fn heartbeat(
         (status = 401, description = "`invalid_server_key`", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`session_not_found`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`result_conflict`, `session_not_running`", body = Problem, content_type = "application/problem+json"),
-        (status = 422, description = "`invalid` (`outcomes`, `duration_s`)", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid` (`outcomes`, `duration_s`), `placements_required`, `placement_gap`, `placement_contradiction`", body = Problem, content_type = "application/problem+json"),
     ))]
 async fn result(
     State(app): State<AppState>,

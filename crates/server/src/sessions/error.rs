@@ -35,6 +35,9 @@ pub enum SessionsError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A result's places cannot be read.
+    #[error(transparent)]
+    Placement(#[from] super::placement::PlacementError),
     /// The store failed.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -8,6 +8,7 @@
 //! - [`lifecycle`]: the player's view of a session and the online token check.
 //! - [`heartbeat`]: heartbeat deadlines and abandonment.
 //! - [`result`]: results, stored once.
+//! - [`placement`]: a result's finishing places, checked.
 //! - [`backfill`]: game servers' requests for players.
 //!
 //! The sessions role that allocates each new match and watches heartbeat deadlines is
@@ -19,6 +20,7 @@ pub mod backfill;
 mod error;
 pub mod heartbeat;
 pub mod lifecycle;
+pub mod placement;
 pub mod result;
 
 pub use allocator::Allocator;

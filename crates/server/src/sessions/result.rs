@@ -1,14 +1,14 @@
-//! Results: how a match ended, stored once, with each participant's outcome, the session
-//! completed and `match.completed`.
+//! Results: how a match ended, stored once, with each participant's outcome and place, the
+//! session completed and `match.completed`.
 
 use rally_protocol::{
     event::{Event, MatchCompleted, PlayerOutcome},
     session::{Outcome as WireOutcome, ResultReport},
 };
-use rally_store::{EndReason, MatchState, Outcome, SessionState, StoreError};
+use rally_store::{EndReason, MatchState, Outcome, ParticipantOutcome, SessionState, StoreError};
 use uuid::Uuid;
 
-use super::{Sessions, SessionsError};
+use super::{Sessions, SessionsError, placement};
 use super::{
     heartbeat::heartbeat_key,
     lifecycle::{enqueue, session},
@@ -25,6 +25,17 @@ pub async fn report(
     let current = session(sessions, match_id).await?;
     let participants = store.match_participants(match_id).await?;
     let outcomes = outcomes(&participants, &report)?;
+    let kinds: Vec<Outcome> = outcomes.iter().map(|(_, outcome)| *outcome).collect();
+    let places = placement::places(&participants, &report, &kinds)?;
+    let outcomes: Vec<ParticipantOutcome> = outcomes
+        .into_iter()
+        .zip(places)
+        .map(|((player_id, outcome), place)| ParticipantOutcome {
+            player_id,
+            outcome,
+            placement: place.and_then(|p| i32::try_from(p).ok()),
+        })
+        .collect();
     let result = serde_json::to_value(&report).expect("BUG: a report serializes");
     let record = store.match_record(match_id).await?;
     // The result starts the game server's trace; it follows from the match, made in another.
@@ -75,9 +86,10 @@ pub async fn report(
         result: report,
         outcomes: outcomes
             .iter()
-            .map(|(player_id, outcome)| PlayerOutcome {
-                player_id: *player_id,
-                outcome: outcome.as_str().to_owned(),
+            .map(|o| PlayerOutcome {
+                player_id: o.player_id,
+                outcome: o.outcome.as_str().to_owned(),
+                placement: o.placement.and_then(|p| u32::try_from(p).ok()),
             })
             .collect(),
     };

@@ -2,7 +2,8 @@
 //! stored once; the endpoints' load.
 
 use rally_store::{
-    EndReason, MatchState, NewMatch, NewParticipant, Outcome, SessionState, StoreError, new_id,
+    EndReason, MatchState, NewMatch, NewParticipant, Outcome, ParticipantOutcome, SessionState,
+    StoreError, new_id,
 };
 use serde_json::json;
 
@@ -180,8 +181,11 @@ conformance! {
         let (a, b) = (player_of(created).await, player_of(active).await);
         let mut tx = store.begin().await.unwrap();
         assert!(tx.set_match_state(active, MatchState::Created, MatchState::Active).await.unwrap());
-        tx.set_participant_outcomes(created, &[(a, Outcome::Win), (b, Outcome::Loss)]).await.unwrap();
-        tx.set_participant_outcomes(active, &[(b, Outcome::Draw)]).await.unwrap();
+        let line = |player_id, outcome, placement| ParticipantOutcome { player_id, outcome, placement };
+        tx.set_participant_outcomes(created, &[line(a, Outcome::Win, Some(1)), line(b, Outcome::Loss, Some(2))])
+            .await
+            .unwrap();
+        tx.set_participant_outcomes(active, &[line(b, Outcome::Draw, None)]).await.unwrap();
         assert!(tx.end_match(created, MatchState::Completed).await.unwrap());
         assert!(tx.end_match(active, MatchState::Cancelled).await.unwrap());
         assert!(!tx.end_match(created, MatchState::Failed).await.unwrap(), "ended already");
@@ -191,8 +195,11 @@ conformance! {
         assert_eq!(ended(active).await.state, MatchState::Cancelled);
         assert!(ended(active).await.ended_at.is_some());
         // Each outcome lands on its own match's participant only.
-        let outcome = |id| async move { store.match_participants(id).await.unwrap()[0].outcome };
-        assert_eq!(outcome(created).await, Some(Outcome::Win));
-        assert_eq!(outcome(active).await, Some(Outcome::Draw));
+        let outcome = |id| async move {
+            let p = &store.match_participants(id).await.unwrap()[0];
+            (p.outcome, p.placement)
+        };
+        assert_eq!(outcome(created).await, (Some(Outcome::Win), Some(1)));
+        assert_eq!(outcome(active).await, (Some(Outcome::Draw), None));
     }
 }

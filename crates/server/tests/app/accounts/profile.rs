@@ -110,7 +110,11 @@ on_both_backends! {
         assert_eq!(answer.status, 200, "{}", text(&answer));
         let public = answer.json();
         assert_eq!(public["username"], "shown");
-        assert_eq!(public["ratings"], json!([{ "mode": "duel", "mean": 27.5, "uncertainty": 6.1, "games": 3 }]));
+        // The default duel queue rates with Glicko-2: its volatility is shown.
+        assert_eq!(
+            public["ratings"],
+            json!([{ "mode": "duel", "mean": 27.5, "uncertainty": 6.1, "system": "glicko2", "volatility": 0.06, "games": 3 }])
+        );
         assert!(!text(&answer).contains("@example.com"));
         let missing = app
             .call("GET", &format!("/v1/profile/{}", uuid::Uuid::now_v7()), None, Some(&token(&viewer, "access_token")))

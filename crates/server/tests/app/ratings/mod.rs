@@ -6,6 +6,7 @@ mod batch;
 mod board;
 mod flow;
 mod names;
+mod placement;
 
 use rally_protocol::{
     event::{MatchCompleted, PlayerOutcome},
@@ -65,10 +66,12 @@ pub async fn finished_duel(store: &Store, winner: Uuid, loser: Uuid) -> MatchCom
             PlayerOutcome {
                 player_id: winner,
                 outcome: "win".to_owned(),
+                placement: None,
             },
             PlayerOutcome {
                 player_id: loser,
                 outcome: "loss".to_owned(),
+                placement: None,
             },
         ],
     }

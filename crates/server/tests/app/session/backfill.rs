@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use super::{matched_pair, server_call, server_key};
+use super::{matched_pair, participant_of, server_call, server_key};
 use crate::accounts::problem;
 use crate::gateway::connect_hello;
 use crate::harness::spawn_app;
@@ -17,21 +17,7 @@ async fn a_backfill_request_brings_the_next_queued_player_into_the_running_match
     ada_socket.next_of("session.ready").await;
     let key = server_key(&app);
     let path = format!("/v1/server/sessions/{match_id}/backfill");
-    let summary = app
-        .call(
-            "GET",
-            &format!("/v1/matches/{match_id}"),
-            None,
-            Some(&ada.token),
-        )
-        .await
-        .json();
-    let ada_team = summary["participants"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|p| p["player_id"] == ada.id.as_str())
-        .unwrap()["team"]
+    let ada_team = participant_of(&app, &ada, &match_id).await["team"]
         .as_i64()
         .unwrap();
 

@@ -16,6 +16,26 @@ pub async fn server_call(app: &TestApp, key: &str, path: &str, body: Value) -> A
     app.call("POST", path, Some(body), Some(key)).await
 }
 
+/// `who`'s entry among the participants of `GET /v1/matches/{match_id}`, as `who` sees it.
+pub async fn participant_of(app: &TestApp, who: &Player, match_id: &str) -> Value {
+    let summary = app
+        .call(
+            "GET",
+            &format!("/v1/matches/{match_id}"),
+            None,
+            Some(&who.token),
+        )
+        .await
+        .json();
+    summary["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["player_id"] == who.id.as_str())
+        .unwrap()
+        .clone()
+}
+
 pub fn server_key(app: &TestApp) -> String {
     app.state().secrets().server_key.expose().to_owned()
 }
