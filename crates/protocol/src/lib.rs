@@ -36,4 +36,6 @@ pub use party::{
     ReadyCheck, ReadyCheckState, ReadyRequest,
 };
 pub use problem::{PROBLEM_CONTENT_TYPE, Problem};
-pub use queue::{QueueInfo, QueueList, QueueRequest, QueueTicket, RegionLatency, TicketState};
+pub use queue::{
+    QualityBreakdown, QueueInfo, QueueList, QueueRequest, QueueTicket, RegionLatency, TicketState,
+};

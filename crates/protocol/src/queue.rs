@@ -136,6 +136,24 @@ pub struct MatchPlayer {
     pub party_id: Option<Uuid>,
 }
 
+/// The parts of a match's quality, each 0 to 1 (1 is best), and their weighted total: what the
+/// matchmaker chose the match by.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct QualityBreakdown {
+    /// The weighted total (the match's `quality`).
+    pub total: f64,
+    /// How even the predicted win probabilities are.
+    pub fairness: f64,
+    /// How close the tickets' ratings are.
+    pub spread: f64,
+    /// How low the players' latency is.
+    pub latency: f64,
+    /// The share of players in their preferred role.
+    pub roles: f64,
+    /// How evenly premade players are spread over the teams.
+    pub parties: f64,
+}
+
 /// Push `match.found`.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct MatchFound {
@@ -147,6 +165,13 @@ pub struct MatchFound {
     pub region: String,
     /// The match's quality score, 0 to 1.
     pub quality: f64,
+    /// Its parts (absent from matches made by nodes of earlier versions).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality_breakdown: Option<QualityBreakdown>,
+    /// Each team's predicted chance to win, in team order, from the queue's rating system
+    /// (they sum to 1; empty from nodes of earlier versions).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub win_probabilities: Vec<f64>,
     /// The teams, each a list of players.
     pub teams: Vec<Vec<MatchPlayer>>,
     /// When it was made, in milliseconds since the Unix epoch.

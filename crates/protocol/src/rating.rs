@@ -6,6 +6,8 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::queue::QualityBreakdown;
+
 /// A player's rating change from one match (`rating.updated`, and in history).
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct RatingChange {
@@ -75,6 +77,13 @@ pub struct MatchSummary {
     pub created_at: OffsetDateTime,
     /// How long it lasted, in seconds, once reported.
     pub duration_s: Option<f64>,
+    /// Each team's predicted chance to win when the match was made, in team order, from the
+    /// queue's rating system (absent for matches made before they were kept).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub win_probabilities: Option<Vec<f64>>,
+    /// The quality the matchmaker chose the match by, part by part.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub quality: Option<QualityBreakdown>,
     /// Its players.
     pub participants: Vec<MatchParticipant>,
 }

@@ -100,6 +100,8 @@ fn every_event() -> Vec<Event> {
             mode: "duel".into(),
             region: "eu-west".into(),
             quality: 0.93,
+            quality_breakdown: None,
+            win_probabilities: vec![0.5, 0.5],
             teams: vec![
                 vec![MatchPlayer {
                     player_id: id(1),

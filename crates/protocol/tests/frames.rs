@@ -14,8 +14,8 @@ use rally_protocol::{
     },
     party::PartyState,
     queue::{
-        MatchFound, MatchPlayer, QueueCancelled, QueueStatus, QueueTicket, RegionLatency,
-        TicketState,
+        MatchFound, MatchPlayer, QualityBreakdown, QueueCancelled, QueueStatus, QueueTicket,
+        RegionLatency, TicketState,
     },
     rating::RatingChange,
     session::{MatchCancelled, SessionEnded, SessionInfo, SessionState},
@@ -122,6 +122,15 @@ fn sample(kind: &ServerEvent) -> ServerEvent {
             mode: "duel".into(),
             region: "eu-west".into(),
             quality: 0.91,
+            quality_breakdown: Some(QualityBreakdown {
+                total: 0.91,
+                fairness: 0.98,
+                spread: 0.9,
+                latency: 0.85,
+                roles: 1.0,
+                parties: 1.0,
+            }),
+            win_probabilities: vec![0.52, 0.48],
             teams: vec![
                 vec![MatchPlayer {
                     player_id: id(1),
@@ -226,6 +235,8 @@ fn every_type() -> Vec<ServerEvent> {
             mode: String::new(),
             region: String::new(),
             quality: 0.0,
+            quality_breakdown: None,
+            win_probabilities: vec![],
             teams: vec![],
             created_at_ms: 0,
         }),

@@ -39,6 +39,15 @@ fn summary_of(
             .as_ref()
             .and_then(|r| r.get("duration_s"))
             .and_then(serde_json::Value::as_f64),
+        // The matchmaker keeps both in the match's `quality` column.
+        win_probabilities: record
+            .quality
+            .get("win_probabilities")
+            .and_then(|p| serde_json::from_value(p.clone()).ok()),
+        quality: record
+            .quality
+            .get("quality")
+            .and_then(|q| serde_json::from_value(q.clone()).ok()),
         participants: participants
             .iter()
             .map(|p| MatchParticipant {

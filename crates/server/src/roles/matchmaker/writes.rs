@@ -7,7 +7,7 @@ use std::collections::{BTreeSet, HashSet};
 use rally_engine::{Match, Mode, TicketId, TimedOut};
 use rally_protocol::{
     event::Event,
-    queue::{MatchFound, MatchPlayer},
+    queue::{MatchFound, MatchPlayer, QualityBreakdown},
 };
 use rally_store::{
     MatchState, NewMatch, NewParticipant, StoreError, TicketClaim, TicketState, new_id,
@@ -112,6 +112,15 @@ impl MatchmakerRole {
             mode: mode.as_str().to_owned(),
             region: made.region.as_str().to_owned(),
             quality: made.quality.total,
+            quality_breakdown: Some(QualityBreakdown {
+                total: made.quality.total,
+                fairness: made.quality.fairness,
+                spread: made.quality.spread,
+                latency: made.quality.latency,
+                roles: made.quality.roles,
+                parties: made.quality.parties,
+            }),
+            win_probabilities: made.win_probabilities.to_vec(),
             teams,
             created_at_ms: now.unix_millis(),
         };

@@ -16,8 +16,8 @@ use crate::session::{participant_of, server_call, server_key};
 const QUEUES: &str = "{ffa={teams=3,team_size=1,min_teams=3,max_party_size=1,rating_system=WengLin,tick_interval_ms=200},\
     ffa_glicko={teams=3,team_size=1,min_teams=3,max_party_size=1,rating_system=Glicko2,tick_interval_ms=200}}";
 
-/// Three new players matched in `mode`, their sockets, and the match.
-async fn three_matched(app: &mut TestApp, mode: &str) -> (Vec<(Player, Client)>, String) {
+/// Three new players matched in `mode`, their sockets, and the match as `match.found` told it.
+async fn three_matched(app: &mut TestApp, mode: &str) -> (Vec<(Player, Client)>, Value) {
     let addr = app.serve();
     let mut players = Vec::new();
     for name in ["ada", "bob", "cyd"] {
@@ -30,8 +30,7 @@ async fn three_matched(app: &mut TestApp, mode: &str) -> (Vec<(Player, Client)>,
         assert_eq!(queue(app, who, body).await.status, 201);
     }
     let found = players[0].1.next_of("match.found").await;
-    let match_id = found["data"]["match_id"].as_str().unwrap().to_owned();
-    (players, match_id)
+    (players, found["data"].clone())
 }
 
 /// A result giving each of `players` its place (and the outcome that goes with it).
@@ -62,7 +61,16 @@ async fn report(app: &TestApp, match_id: &str, body: Value) -> crate::harness::A
 /// uncertainty) after, from their pushes, against `expected` (in the same order).
 async fn rated_by_place(mode: &str, system: &str, expected: [(f64, f64); 3], tolerance: f64) {
     let mut app = spawn_app(&with(&[("queues", QUEUES)])).await;
-    let (mut players, match_id) = three_matched(&mut app, mode).await;
+    let (mut players, found) = three_matched(&mut app, mode).await;
+    let match_id = found["match_id"].as_str().unwrap().to_owned();
+    // Three new players: each has a third of the chances, from the queue's rating system, and
+    // the quality's parts come with its total.
+    let chances: Vec<f64> = serde_json::from_value(found["win_probabilities"].clone()).unwrap();
+    assert_eq!(chances.len(), 3);
+    for chance in &chances {
+        assert!((chance - 1.0 / 3.0).abs() < 1e-9, "{chances:?}");
+    }
+    assert_eq!(found["quality_breakdown"]["total"], found["quality"]);
     for (_, socket) in &mut players {
         socket.next_of("session.ready").await;
     }
@@ -129,10 +137,22 @@ async fn rated_by_place(mode: &str, system: &str, expected: [(f64, f64); 3], tol
         assert_eq!(stored.placement, Some(place), "each player's place is kept");
     }
 
-    // The match shows each player's place and whole rating change; the profile, the rating
+    // The match shows the chances and quality it was made with, each player's place and whole
+    // rating change; the profile, the rating
     // whole, in its queue's system (Glicko-2's volatility included).
     let (ada, _) = &players[0];
     let shown = participant_of(&app, ada, &match_id).await;
+    let summary = app
+        .call(
+            "GET",
+            &format!("/v1/matches/{match_id}"),
+            None,
+            Some(&ada.token),
+        )
+        .await
+        .json();
+    assert_eq!(summary["win_probabilities"], found["win_probabilities"]);
+    assert_eq!(summary["quality"], found["quality_breakdown"]);
     assert_eq!(shown["placement"], 2);
     let shown_uncertainty = shown["uncertainty_after"].as_f64().unwrap();
     assert!((shown_uncertainty - expected[0].1).abs() <= tolerance * expected[0].1);
