@@ -239,6 +239,15 @@ async fn one_duel_is_traced_from_the_queue_to_the_rating_push() {
     // The match is made in a round, and its trace runs on to the player's session.ready push.
     let made = the(&spans, "match", "match.id", &match_id);
     assert_eq!(parent_of(&spans, made).name, "matchmaker.round");
+    // Only rounds that write are traced: the idle ones before and after it are not.
+    for round in spans.iter().filter(|s| s.name == "matchmaker.round") {
+        assert!(
+            spans
+                .iter()
+                .any(|s| s.name == "match" && s.parent_span_id == round.span_id),
+            "a round that made no match was exported: {round:#?}"
+        );
+    }
     // It links to both players' queue requests, each in the trace it came with.
     let queue_requests: Vec<&Span> = spans
         .iter()

@@ -226,14 +226,13 @@ impl MatchmakerRole {
                 break;
             }
             let started = clock.elapsed();
-            // The events of one round share a chain of their own, and a trace.
+            // The events of one round share a chain of their own; a round that writes, a trace
+            // (`round`).
             let cause = Cause::fresh();
-            let span = tracing::info_span!(
-                "matchmaker.round",
+            let span = tracing::debug_span!(
+                "matchmaker.pass",
                 correlation_id = %cause.correlation_id,
-                trace_id = tracing::field::Empty,
             );
-            trace_context::record_trace_id(&span);
             cause.scope(self.round().instrument(span)).await;
             // The next round is due a period after this one started (at once if it overran).
             tokio::select! {
@@ -273,12 +272,31 @@ impl MatchmakerRole {
         let ticked = started.elapsed();
         metrics::histogram!("rally_tick_duration_seconds").record(ticked.as_secs_f64());
         let phase = phase.next("tick");
-        for fill in outcome.backfills {
-            self.write_fill(fill).await;
-        }
-        self.write_matches(outcome.matches).await;
-        for timed_out in outcome.timed_out {
-            self.time_out(timed_out).await;
+        let writes = outcome.backfills.len() + outcome.matches.len() + outcome.timed_out.len();
+        if writes > 0 {
+            // Only a round that writes is a span of its own, and the root of a trace: an idle
+            // one, several times a second, would fill a trace backend with empty rounds.
+            let span = tracing::info_span!(
+                "matchmaker.round",
+                correlation_id = %Cause::current().correlation_id,
+                trace_id = tracing::field::Empty,
+                matches = outcome.matches.len(),
+                timed_out = outcome.timed_out.len(),
+                backfills = outcome.backfills.len(),
+                tick_ms = ticked.as_secs_f64() * 1000.0,
+            );
+            trace_context::record_trace_id(&span);
+            async {
+                for fill in outcome.backfills {
+                    self.write_fill(fill).await;
+                }
+                self.write_matches(outcome.matches).await;
+                for timed_out in outcome.timed_out {
+                    self.time_out(timed_out).await;
+                }
+            }
+            .instrument(span)
+            .await;
         }
         let phase = phase.next("write");
         self.tell().await;
