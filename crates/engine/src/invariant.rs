@@ -73,11 +73,7 @@ pub fn audit(
         bad(Some(m.anchor), "the anchor is not a submitted ticket");
         return out;
     };
-    let key = |t: &Ticket| {
-        config
-            .party_rule
-            .aggregate(t.members.iter().map(|x| x.rating.mu))
-    };
+    let key = |t: &Ticket| config.ticket_rating(t.members.iter().map(|x| x.rating.mu));
     let anchor_wait = m.created_at.since(anchor.enqueued);
     let band = config.rating_band.at(anchor_wait);
     let anchor_key = key(&anchor.ticket);

@@ -161,9 +161,7 @@ impl Queue {
         }
         let best = first.map(|(ms, r)| (r, ms)).ok_or(TicketError::NoRegion)?;
         let second = second.map(|(ms, r)| (r, ms));
-        let key = c
-            .party_rule
-            .aggregate(ticket.members.iter().map(|m| m.rating.mu));
+        let key = c.ticket_rating(ticket.members.iter().map(|m| m.rating.mu));
         Ok(Entry {
             id: ticket.id,
             enqueued: now,

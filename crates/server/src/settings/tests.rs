@@ -51,6 +51,27 @@ fn layers_apply_in_order_file_then_environment_then_flags() {
 }
 
 #[test]
+fn a_queue_in_the_file_takes_its_party_rule_and_premade_bonus_as_the_readme_writes_them() {
+    Jail::expect_with(|jail| {
+        jail.create_file(
+            "rally.toml",
+            "[queues.ranked]\nteams = 2\nteam_size = 3\nmax_party_size = 3\n\
+             rating_system = \"Glicko2\"\nparty_rule = { TopWeighted = 0.25 }\n\
+             premade_bonus = 20.0\n",
+        )?;
+        let settings = load_in(jail).unwrap();
+        let queues = settings.queue_configs().unwrap();
+        let (_, ranked) = queues.iter().find(|(m, _)| m.as_str() == "ranked").unwrap();
+        let rating = ranked.ticket_rating([1500.0, 1600.0, 1800.0].into_iter());
+        assert!((rating - 1715.0).abs() < 1e-9, "{rating}");
+        jail.create_file("rally.toml", "[queues.ranked]\npremade_bonus = -5.0\n")?;
+        let message = load_in(jail).unwrap_err().to_string();
+        assert!(message.contains("premade_bonus"), "{message}");
+        Ok(())
+    });
+}
+
+#[test]
 fn an_unknown_key_in_the_file_is_refused() {
     Jail::expect_with(|jail| {
         jail.create_file("rally.toml", "lisen = \"127.0.0.1:9000\"\n")?;
