@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     name::Region,
+    quality::QualityWeights,
     rating::RatingSystem,
     role::{MAX_ROLES, RoleSlot},
 };
@@ -181,6 +182,9 @@ pub struct QueueConfig {
     /// system's units (0: none): premade groups coordinate, so they are searched for as
     /// stronger than their members. See [`QueueConfig::ticket_rating`].
     pub premade_bonus: f64,
+    /// How much each part of a match's quality counts (the defaults of
+    /// [`crate::QUALITY_WEIGHTS`] when absent).
+    pub quality_weights: QualityWeights,
     /// Half-width of the rating band around the anchor, in the rating system's units.
     pub rating_band: Widening,
     /// The most latency (ms) a player may have to the match's region.
@@ -239,6 +243,7 @@ impl QueueConfig {
             rating_system: RatingSystem::Glicko2,
             party_rule: PartyRule::Mean,
             premade_bonus: 0.0,
+            quality_weights: QualityWeights::default(),
             rating_band: Widening {
                 start: 100.0,
                 step: 50.0,
@@ -276,6 +281,7 @@ impl QueueConfig {
             rating_system: RatingSystem::WengLin,
             party_rule: PartyRule::TopWeighted(0.25),
             premade_bonus: 0.0,
+            quality_weights: QualityWeights::default(),
             rating_band: Widening {
                 start: 1.5,
                 step: 1.0,
@@ -368,6 +374,12 @@ impl QueueConfig {
         }
         if !self.premade_bonus.is_finite() || self.premade_bonus < 0.0 {
             return bad("premade_bonus", "must be a finite number, 0 or more");
+        }
+        if !self.quality_weights.is_valid() {
+            return bad(
+                "quality_weights",
+                "each weight must be 0 or more, and together they must sum to 1",
+            );
         }
         self.rating_band.validate("rating_band")?;
         self.latency_ms.validate("latency_ms")?;

@@ -86,7 +86,7 @@ pub use id::{BackfillId, Millis, PlayerId, TicketId};
 pub use matchmaker::Matchmaker;
 pub use name::{Mode, NameError, Region};
 pub use outcome::{BackfillFill, Match, Placement, Team, TickOutcome, TimedOut};
-pub use quality::{QUALITY_WEIGHTS, Quality};
+pub use quality::{QUALITY_WEIGHTS, Quality, QualityWeights};
 pub use rating::{Rating, RatingSystem};
 pub use role::{RoleId, RoleSet, RoleSlot};
 pub use ticket::{Member, RegionLatency, Ticket, TicketError};

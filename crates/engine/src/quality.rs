@@ -1,6 +1,7 @@
 //! The match quality score and its breakdown.
 //!
-//! Quality is a weighted mean of five components, each in [0, 1] (1 is best):
+//! Quality is a weighted mean of five components, each in [0, 1] (1 is best), with the queue's
+//! [`QualityWeights`] (these by default):
 //!
 //! | component | weight | 1.0 means | 0.0 means |
 //! |---|---|---|---|
@@ -16,8 +17,61 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Weight of each component, in the order fairness, spread, latency, roles, parties.
+/// Default weight of each component, in the order fairness, spread, latency, roles, parties.
 pub const QUALITY_WEIGHTS: [f64; 5] = [0.40, 0.20, 0.15, 0.15, 0.10];
+
+/// How much each component counts in a queue's quality total: each 0 or more, summing to 1.
+/// Raising `parties` makes premade groups meet premade groups of their size more often (and
+/// rarely a team of solo players), at some cost in the other components or in wait.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct QualityWeights {
+    /// Even win probabilities.
+    pub fairness: f64,
+    /// Close ratings.
+    pub spread: f64,
+    /// Low latency.
+    pub latency: f64,
+    /// Preferred roles.
+    pub roles: f64,
+    /// Premade players spread evenly over the teams.
+    pub parties: f64,
+}
+
+impl Default for QualityWeights {
+    fn default() -> Self {
+        let [fairness, spread, latency, roles, parties] = QUALITY_WEIGHTS;
+        Self {
+            fairness,
+            spread,
+            latency,
+            roles,
+            parties,
+        }
+    }
+}
+
+impl QualityWeights {
+    /// The weights in the order fairness, spread, latency, roles, parties.
+    #[must_use]
+    pub fn as_array(&self) -> [f64; 5] {
+        [
+            self.fairness,
+            self.spread,
+            self.latency,
+            self.roles,
+            self.parties,
+        ]
+    }
+
+    /// Whether each weight is finite and 0 or more, and they sum to 1 (within 1e-6).
+    #[must_use]
+    pub fn is_valid(&self) -> bool {
+        let weights = self.as_array();
+        weights.iter().all(|w| w.is_finite() && *w >= 0.0)
+            && (weights.iter().sum::<f64>() - 1.0).abs() <= 1e-6
+    }
+}
 
 /// A match's quality and why: the total and each component, all in [0, 1].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -47,6 +101,7 @@ pub(crate) struct QualityInputs<'a> {
     pub(crate) preferred_role_share: f64,
     pub(crate) premade_per_team: &'a [usize],
     pub(crate) team_size: usize,
+    pub(crate) weights: QualityWeights,
 }
 
 fn unit(x: f64) -> f64 {
@@ -84,7 +139,13 @@ impl Quality {
         let min = inputs.premade_per_team.iter().copied().min().unwrap_or(0);
         let parties = unit(1.0 - (max - min) as f64 / inputs.team_size.max(1) as f64);
         let parts = [fairness, spread, latency, roles, parties];
-        let total = unit(parts.iter().zip(QUALITY_WEIGHTS).map(|(p, w)| p * w).sum());
+        let total = unit(
+            parts
+                .iter()
+                .zip(inputs.weights.as_array())
+                .map(|(p, w)| p * w)
+                .sum(),
+        );
         Self {
             total,
             fairness,
@@ -111,6 +172,7 @@ mod tests {
             preferred_role_share: 1.0,
             premade_per_team: &[2, 2],
             team_size: 5,
+            weights: QualityWeights::default(),
         };
         assert!((Quality::score(&inputs).total - 1.0).abs() < 1e-12);
         inputs.win_probabilities = &[0.9, 0.1];

@@ -11,7 +11,7 @@ use crate::{
     id::Millis,
     ladder::Climb,
     outcome::{Match, Placement},
-    quality::{QUALITY_WEIGHTS, Quality, QualityInputs},
+    quality::{Quality, QualityInputs},
     queue::{Entry, Queue},
     rating::{Rating, win_probabilities},
     role::{RoleId, feasible},
@@ -147,8 +147,9 @@ impl Queue {
         nudged[0].mu += 1.0;
         let p = win_probabilities(self.config.rating_system, &[nudged, even]);
         let fairness_per_point = 2.0 * (p[0] - 0.5).abs();
-        let quality_per_point = QUALITY_WEIGHTS[0] * fairness_per_point;
-        let quality_per_premade = QUALITY_WEIGHTS[4] / team_size as f64;
+        let weights = self.config.quality_weights;
+        let quality_per_point = weights.fairness * fairness_per_point;
+        let quality_per_premade = weights.parties / team_size as f64;
         if quality_per_point <= 1e-12 {
             return 0.0;
         }
@@ -383,6 +384,7 @@ impl Queue {
             preferred_role_share: built.preferred as f64 / players,
             premade_per_team: built.premade,
             team_size: usize::from(c.team_size),
+            weights: c.quality_weights,
         });
         let anchor = self.entry(built.anchor);
         if quality.total < c.min_quality.at(now.since(anchor.enqueued)) {

@@ -33,6 +33,11 @@ pub struct SimulateArgs {
     /// Play without roles (by default each team needs 1 tank, 1 healer, 3 damage).
     #[arg(long)]
     pub no_roles: bool,
+    /// The weight of the `parties` part of quality (premade players spread evenly over the
+    /// teams), 0 to 1; the other parts keep their proportions in the rest. By default the
+    /// engine's (0.10).
+    #[arg(long)]
+    pub party_weight: Option<f64>,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -50,6 +55,7 @@ impl Default for SimulateArgs {
             break_s: 30,
             tick_ms: rally_engine::DEFAULT_TICK_INTERVAL_MS,
             no_roles: false,
+            party_weight: None,
             json: false,
         }
     }

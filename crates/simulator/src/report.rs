@@ -97,6 +97,8 @@ pub struct Scenario {
     pub mode: String,
     /// Whether teams needed roles.
     pub roles: bool,
+    /// The weight of quality's `parties` part.
+    pub party_weight: f64,
 }
 
 /// The simulator's findings. The keys the issue names are all at the top level.
@@ -128,6 +130,10 @@ pub struct Report {
     pub players_matched: u64,
     /// Party tickets (two or more players) matched.
     pub parties_matched: u64,
+    /// Matches with a full premade: a team that is one party.
+    pub full_premade_matches: u64,
+    /// Of those, the ones where another team was all solo players.
+    pub full_premade_meets_solo: u64,
     /// Tickets enqueued.
     pub tickets_enqueued: u64,
     /// Tickets still queued at the end (not in `time_to_match_s`).
@@ -226,6 +232,17 @@ impl Report {
             (
                 "parties matched".into(),
                 self.parties_matched.to_string(),
+                "",
+            ),
+            (
+                "full premades / meeting solos".into(),
+                format!(
+                    "{} / {} ({:.1} %)",
+                    self.full_premade_matches,
+                    self.full_premade_meets_solo,
+                    100.0 * self.full_premade_meets_solo as f64
+                        / self.full_premade_matches.max(1) as f64
+                ),
                 "",
             ),
             (

@@ -62,6 +62,16 @@ pub fn scenario_config(args: &SimulateArgs) -> QueueConfig {
         .collect();
     let mut config = QueueConfig::five_vs_five(regions);
     config.tick_interval_ms = args.tick_ms;
+    if let Some(parties) = args.party_weight {
+        let weights = &mut config.quality_weights;
+        let rest = (1.0 - weights.parties).max(f64::EPSILON);
+        let scale = (1.0 - parties) / rest;
+        weights.fairness *= scale;
+        weights.spread *= scale;
+        weights.latency *= scale;
+        weights.roles *= scale;
+        weights.parties = parties;
+    }
     if !args.no_roles {
         config.roles = vec![
             RoleSlot {
@@ -87,6 +97,9 @@ fn check(args: &SimulateArgs) -> Result<(), SimulateError> {
     }
     if args.regions == 0 || args.regions > REGION_NAMES.len() {
         return Err(SimulateError::Argument("regions", "between 1 and 8"));
+    }
+    if args.party_weight.is_some_and(|w| !(0.0..=1.0).contains(&w)) {
+        return Err(SimulateError::Argument("party-weight", "between 0 and 1"));
     }
     if args.tick_ms == 0 || args.game_s == 0 || args.break_s == 0 || args.ramp_s == 0 {
         return Err(SimulateError::Argument(
@@ -143,6 +156,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<Report, SimulateError> {
     let mut parts = [0.0f64; 5];
     let (mut fair, mut matches, mut players_matched, mut parties, mut timed_out, mut violations) =
         (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
+    let (mut full_premade, mut premade_meets_solo) = (0u64, 0u64);
 
     let end = args.duration_s * 1000;
     let checkpoints: Vec<u64> = (1..=4).map(|q| end * q / 4).collect();
@@ -244,6 +258,22 @@ pub fn simulate(args: &SimulateArgs) -> Result<Report, SimulateError> {
             {
                 fair += 1;
             }
+            // A full premade (a team that is one party) and whether it met a team of solos.
+            let size_of =
+                |ticket: TicketId| submitted.get(&ticket).map_or(1, |s| s.ticket.members.len());
+            let premade = m.teams().any(|t| {
+                t.players
+                    .first()
+                    .is_some_and(|p| size_of(p.ticket) == t.players.len() && t.players.len() > 1)
+            });
+            if premade {
+                full_premade += 1;
+                if m.teams()
+                    .any(|t| t.players.iter().all(|p| size_of(p.ticket) == 1))
+                {
+                    premade_meets_solo += 1;
+                }
+            }
             let mut groups = Vec::new();
             for id in m.tickets() {
                 let Some((g, s)) = tickets.remove(&id) else {
@@ -297,6 +327,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<Report, SimulateError> {
             duration_s: args.duration_s,
             mode: "5v5".into(),
             roles,
+            party_weight: config.quality_weights.parties,
         },
         time_to_match_s: Spread::of(&mut waits),
         quality: QualitySummary {
@@ -328,6 +359,8 @@ pub fn simulate(args: &SimulateArgs) -> Result<Report, SimulateError> {
         matches,
         players_matched,
         parties_matched: parties,
+        full_premade_matches: full_premade,
+        full_premade_meets_solo: premade_meets_solo,
         tickets_enqueued: next_ticket as u64,
         queued_at_end: mm.len() as u64,
         games_per_player: pop.players.iter().map(|p| f64::from(p.games)).sum::<f64>()

@@ -53,6 +53,26 @@ fn the_same_seed_gives_the_same_simulation() {
 }
 
 #[test]
+fn a_heavier_party_weight_keeps_full_premades_away_from_teams_of_solos() {
+    let share = |weight: f64| {
+        let report = simulate(&SimulateArgs {
+            party_weight: Some(weight),
+            ..small()
+        })
+        .unwrap();
+        assert_eq!(report.violations, 0);
+        assert!(report.full_premade_matches > 10, "{}", report.to_table());
+        report.full_premade_meets_solo as f64 / report.full_premade_matches as f64
+    };
+    let (indifferent, preferring) = (share(0.0), share(0.3));
+    assert!(
+        preferring < indifferent / 2.0,
+        "full premades met solos in {preferring:.3} of their matches at weight 0.3, \
+         {indifferent:.3} at 0"
+    );
+}
+
+#[test]
 fn bad_arguments_are_refused() {
     assert!(
         simulate(&SimulateArgs {
@@ -64,6 +84,13 @@ fn bad_arguments_are_refused() {
     assert!(
         simulate(&SimulateArgs {
             players: 3,
+            ..small()
+        })
+        .is_err()
+    );
+    assert!(
+        simulate(&SimulateArgs {
+            party_weight: Some(1.5),
             ..small()
         })
         .is_err()

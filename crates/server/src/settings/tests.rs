@@ -51,7 +51,7 @@ fn layers_apply_in_order_file_then_environment_then_flags() {
 }
 
 #[test]
-fn a_queue_in_the_file_takes_its_party_rule_and_premade_bonus_as_the_readme_writes_them() {
+fn a_queue_in_the_file_takes_its_party_rules_and_quality_weights_as_the_readme_writes_them() {
     Jail::expect_with(|jail| {
         jail.create_file(
             "rally.toml",
@@ -67,6 +67,22 @@ fn a_queue_in_the_file_takes_its_party_rule_and_premade_bonus_as_the_readme_writ
         jail.create_file("rally.toml", "[queues.ranked]\npremade_bonus = -5.0\n")?;
         let message = load_in(jail).unwrap_err().to_string();
         assert!(message.contains("premade_bonus"), "{message}");
+        // Weights must sum to 1: raising one alone is refused, naming the key.
+        jail.create_file(
+            "rally.toml",
+            "[queues.ranked]\nquality_weights = { parties = 0.3 }\n",
+        )?;
+        let message = load_in(jail).unwrap_err().to_string();
+        assert!(message.contains("quality_weights"), "{message}");
+        jail.create_file(
+            "rally.toml",
+            "[queues.ranked]\nquality_weights = { fairness = 0.3, spread = 0.2, latency = 0.1, \
+             roles = 0.1, parties = 0.3 }\n",
+        )?;
+        let settings = load_in(jail).unwrap();
+        let queues = settings.queue_configs().unwrap();
+        let (_, ranked) = queues.iter().find(|(m, _)| m.as_str() == "ranked").unwrap();
+        assert!((ranked.quality_weights.parties - 0.3).abs() < 1e-12);
         Ok(())
     });
 }
