@@ -25,6 +25,12 @@ const LATENCY_BUCKETS_S: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
 
+/// Time-to-match buckets, in seconds: a wait is seconds to minutes (a queue's `max_wait_ms` is 5
+/// minutes by default), past the request buckets' 10 s.
+const WAIT_BUCKETS_S: &[f64] = &[
+    0.25, 0.5, 1.0, 2.0, 5.0, 10.0, 15.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0, 180.0, 300.0, 600.0,
+];
+
 /// Match quality buckets: most matches score above 0.8, and the objective is a mean over 0.85.
 const QUALITY_BUCKETS: &[f64] = &[
     0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.925, 0.95, 0.975, 1.0,
@@ -42,6 +48,13 @@ pub fn recorder() -> PrometheusHandle {
                     builder.set_buckets_for_metric(
                         Matcher::Full("rally_match_quality".to_owned()),
                         QUALITY_BUCKETS,
+                    )
+                })
+                // A full name takes precedence over the `_seconds` suffix.
+                .and_then(|builder| {
+                    builder.set_buckets_for_metric(
+                        Matcher::Full("rally_time_to_match_seconds".to_owned()),
+                        WAIT_BUCKETS_S,
                     )
                 })
                 .expect("BUG: the buckets are not empty")
@@ -119,5 +132,28 @@ mod tests {
         assert_eq!(method_label(&Method::PATCH), "PATCH");
         let invented = Method::from_bytes(b"BREW").expect("a token is a method");
         assert_eq!(method_label(&invented), "other");
+    }
+
+    #[test]
+    fn waits_reach_minutes_and_requests_stay_in_seconds() {
+        let handle = recorder();
+        metrics::histogram!("rally_time_to_match_seconds", "mode" => "bucket_test", "region" => "eu")
+            .record(40.0);
+        metrics::histogram!("rally_http_request_duration_seconds", "method" => "GET", "route" => "/bucket_test")
+            .record(0.002);
+        let text = exposition(&handle);
+        let has = |line: &str| text.lines().any(|l| l.starts_with(line));
+        assert!(
+            has(
+                "rally_time_to_match_seconds_bucket{mode=\"bucket_test\",region=\"eu\",le=\"600\"} 1"
+            ),
+            "{text}"
+        );
+        assert!(has(
+            "rally_time_to_match_seconds_bucket{mode=\"bucket_test\",region=\"eu\",le=\"30\"} 0"
+        ));
+        assert!(has(
+            "rally_http_request_duration_seconds_bucket{method=\"GET\",route=\"/bucket_test\",le=\"0.0025\"} 1"
+        ));
     }
 }
