@@ -57,6 +57,12 @@ pub struct MatchParticipant {
     pub uncertainty_before: f64,
     /// Rating uncertainty after, once rated.
     pub uncertainty_after: Option<f64>,
+    /// Glicko-2's volatility before, once rated (absent for the systems that have none).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volatility_before: Option<f64>,
+    /// Glicko-2's volatility after, once rated.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volatility_after: Option<f64>,
 }
 
 /// `GET /v1/matches/{match_id}`, and each history entry's match.

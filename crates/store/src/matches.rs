@@ -144,6 +144,10 @@ pub struct Participant {
     pub rating_mean_after: Option<f64>,
     /// Rating uncertainty after, once rated.
     pub rating_uncertainty_after: Option<f64>,
+    /// Glicko-2 volatility before, once rated (the other systems have none).
+    pub rating_volatility_before: Option<f64>,
+    /// Glicko-2 volatility after, once rated.
+    pub rating_volatility_after: Option<f64>,
     /// The player's outcome, once known.
     pub outcome: Option<Outcome>,
     /// The player's finishing place (1 = first; equal places tie), once reported.
@@ -163,18 +167,19 @@ const SELECT_MATCH: &str = "SELECT id, mode, region, season_id, state, quality, 
      created_at, ended_at, traceparent FROM matches WHERE id = $1";
 const SELECT_PARTICIPANTS: &str = "SELECT match_id, player_id, team, party_id, played_at, \
      rating_mean_before, rating_uncertainty_before, rating_mean_after, rating_uncertainty_after, \
-     outcome, placement FROM match_participants WHERE match_id = $1 ORDER BY team, player_id";
+     outcome, placement, rating_volatility_before, rating_volatility_after \
+     FROM match_participants WHERE match_id = $1 ORDER BY team, player_id";
 const SELECT_MATCHES: &str = "SELECT id, mode, region, season_id, state, quality, result, \
      created_at, ended_at, traceparent FROM matches WHERE id = ANY($1)";
 const SELECT_PARTICIPANTS_OF_ALL: &str = "SELECT match_id, player_id, team, party_id, \
      played_at, rating_mean_before, rating_uncertainty_before, rating_mean_after, \
-     rating_uncertainty_after, outcome, placement FROM match_participants \
-     WHERE match_id = ANY($1) \
+     rating_uncertainty_after, outcome, placement, rating_volatility_before, \
+     rating_volatility_after FROM match_participants WHERE match_id = ANY($1) \
      ORDER BY match_id, team, player_id";
 const SELECT_HISTORY: &str = "SELECT match_id, player_id, team, party_id, played_at, \
      rating_mean_before, rating_uncertainty_before, rating_mean_after, rating_uncertainty_after, \
-     outcome, placement FROM match_participants \
-     WHERE player_id = $1 AND (played_at < $2 OR (played_at = $2 AND match_id < $3)) \
+     outcome, placement, rating_volatility_before, rating_volatility_after \
+     FROM match_participants WHERE player_id = $1 AND (played_at < $2 OR (played_at = $2 AND match_id < $3)) \
      ORDER BY played_at DESC, match_id DESC LIMIT $4";
 
 impl Transaction {

@@ -53,6 +53,8 @@ pub struct ParticipantRating {
     pub before: (f64, f64),
     /// Mean and uncertainty after.
     pub after: (f64, f64),
+    /// Volatility before and after, for a system that has one (Glicko-2).
+    pub volatility: Option<(f64, f64)>,
 }
 
 /// For the rest of the transaction only: join keys to rows by index lookups (see the module).
@@ -88,12 +90,16 @@ const WRITE_ONE: &str = "UPDATE ratings SET mean = $4, uncertainty = $5, volatil
      games = $7, updated_at = $8 WHERE player_id = $1 AND season_id = $2 AND mode = $3";
 const RECORD_ALL: &str = "UPDATE match_participants p SET rating_mean_before = v.mean_before, \
      rating_uncertainty_before = v.uncertainty_before, rating_mean_after = v.mean_after, \
-     rating_uncertainty_after = v.uncertainty_after \
-     FROM UNNEST($1::uuid[], $2::uuid[], $3::float8[], $4::float8[], $5::float8[], $6::float8[]) \
-     AS v(match_id, player_id, mean_before, uncertainty_before, mean_after, uncertainty_after) \
+     rating_uncertainty_after = v.uncertainty_after, \
+     rating_volatility_before = v.volatility_before, rating_volatility_after = v.volatility_after \
+     FROM UNNEST($1::uuid[], $2::uuid[], $3::float8[], $4::float8[], $5::float8[], $6::float8[], \
+     $7::float8[], $8::float8[]) \
+     AS v(match_id, player_id, mean_before, uncertainty_before, mean_after, uncertainty_after, \
+     volatility_before, volatility_after) \
      WHERE p.match_id = v.match_id AND p.player_id = v.player_id";
 const RECORD_ONE: &str = "UPDATE match_participants SET rating_mean_before = $3, \
-     rating_uncertainty_before = $4, rating_mean_after = $5, rating_uncertainty_after = $6 \
+     rating_uncertainty_before = $4, rating_mean_after = $5, rating_uncertainty_after = $6, \
+     rating_volatility_before = $7, rating_volatility_after = $8 \
      WHERE match_id = $1 AND player_id = $2";
 
 impl Transaction {
@@ -300,6 +306,16 @@ impl Transaction {
                     .bind(column(|r| r.before.1))
                     .bind(column(|r| r.after.0))
                     .bind(column(|r| r.after.1))
+                    .bind(
+                        rows.iter()
+                            .map(|r| r.volatility.map(|v| v.0))
+                            .collect::<Vec<_>>(),
+                    )
+                    .bind(
+                        rows.iter()
+                            .map(|r| r.volatility.map(|v| v.1))
+                            .collect::<Vec<_>>(),
+                    )
                     .execute(&mut **tx)
                     .await?;
             }
@@ -312,6 +328,8 @@ impl Transaction {
                         .bind(r.before.1)
                         .bind(r.after.0)
                         .bind(r.after.1)
+                        .bind(r.volatility.map(|v| v.0))
+                        .bind(r.volatility.map(|v| v.1))
                         .execute(&mut **tx)
                         .await?;
                 }

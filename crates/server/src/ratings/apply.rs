@@ -148,6 +148,8 @@ impl Ratings {
                     player_id: change.delta.player_id,
                     before: (change.delta.mean_before, change.delta.uncertainty_before),
                     after: (change.delta.mean_after, change.delta.uncertainty_after),
+                    volatility: (system == RatingSystem::Glicko2)
+                        .then_some((change.volatility_before, change.volatility)),
                 });
             }
             let result = RatingsApplied {
@@ -223,6 +225,7 @@ impl Ratings {
                 changes.push(Change {
                     // Glicko-2 continues from the stored volatility; the others leave it.
                     volatility: new.volatility,
+                    volatility_before: old.volatility,
                     delta: RatingDelta {
                         player_id: *player_id,
                         mean_before: old.mu,
@@ -245,6 +248,7 @@ impl Ratings {
 struct Change {
     delta: RatingDelta,
     volatility: f64,
+    volatility_before: f64,
 }
 
 /// Writes the final rating of every player `applied` touched, and each participant's before

@@ -61,6 +61,8 @@ fn summary_of(
                 rating_after: p.rating_mean_after,
                 uncertainty_before: p.rating_uncertainty_before,
                 uncertainty_after: p.rating_uncertainty_after,
+                volatility_before: p.rating_volatility_before,
+                volatility_after: p.rating_volatility_after,
             })
             .collect(),
     }

@@ -188,6 +188,8 @@ mod tests {
                 rating_uncertainty_before: 8.0,
                 rating_mean_after: None,
                 rating_uncertainty_after: None,
+                rating_volatility_before: None,
+                rating_volatility_after: None,
                 outcome: None,
                 placement: None,
             })

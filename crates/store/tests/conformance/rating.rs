@@ -77,6 +77,7 @@ conformance! {
             player_id: a.id,
             before: (30.0, 5.0),
             after: (31.0, 4.5),
+            volatility: Some((0.06, 0.05)),
         }])
         .await
         .unwrap();
@@ -90,6 +91,7 @@ conformance! {
         let rows = store.match_participants(first).await.unwrap();
         let row = rows.iter().find(|p| p.player_id == a.id).unwrap();
         assert_eq!((row.rating_mean_before, row.rating_mean_after), (30.0, Some(31.0)));
+        assert_eq!((row.rating_volatility_before, row.rating_volatility_after), (Some(0.06), Some(0.05)));
         let queued = store.next_unpublished(10).await.unwrap();
         let keys: Vec<&str> = queued.iter().map(|e| e.key.as_str()).collect();
         assert_eq!(keys, ["k1", "k2"], "enqueued together, in order");

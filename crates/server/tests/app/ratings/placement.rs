@@ -156,6 +156,22 @@ async fn rated_by_place(mode: &str, system: &str, expected: [(f64, f64); 3], tol
     assert_eq!(shown["placement"], 2);
     let shown_uncertainty = shown["uncertainty_after"].as_f64().unwrap();
     assert!((shown_uncertainty - expected[0].1).abs() <= tolerance * expected[0].1);
+    // Glicko-2's volatility is part of the rating the match changed; the others have none.
+    assert_eq!(
+        shown["volatility_before"].is_f64(),
+        system == "glicko2",
+        "{shown}"
+    );
+    assert_eq!(
+        shown["volatility_after"].is_f64(),
+        system == "glicko2",
+        "{shown}"
+    );
+    if system == "glicko2" {
+        // Glickman's algorithm: ada, placed second of three new players, to 0.0599984175.
+        let after = shown["volatility_after"].as_f64().unwrap();
+        assert!((after - 0.059_998_417_5).abs() < 1e-8, "{after}");
+    }
     let profile = app
         .call(
             "GET",
