@@ -151,7 +151,9 @@ impl Queue {
         let quality_per_point = weights.fairness * fairness_per_point;
         let quality_per_premade = weights.parties / team_size as f64;
         if quality_per_point <= 1e-12 {
-            return 0.0;
+            // Fairness does not count (or a rating point moves nothing): party balance alone
+            // decides, as far as the bound goes.
+            return if quality_per_premade > 0.0 { 1e6 } else { 0.0 };
         }
         (quality_per_premade / quality_per_point).min(1e6)
     }

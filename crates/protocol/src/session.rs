@@ -98,7 +98,7 @@ pub struct ResultLine {
     /// than two teams is rated by placement and needs one for every team (on a team's line, or
     /// on its players' lines in a free-for-all); a two-team result may give outcomes alone.
     /// Places must agree with outcomes: a `win` is first, a `loss` is not, a `draw` shares its
-    /// place.
+    /// place, and never with a `win`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement: Option<u32>,
 }

@@ -128,8 +128,10 @@ pub struct RatingSummary {
     pub mean: f64,
     /// Uncertainty of the estimate (sigma).
     pub uncertainty: f64,
-    /// The queue's rating system: `weng_lin`, `glicko2` or `elo`.
-    pub system: String,
+    /// The queue's rating system: `weng_lin`, `glicko2` or `elo` (absent for a queue no longer
+    /// configured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub system: Option<String>,
     /// Glicko-2's volatility (how erratic the player's results are); absent for the systems
     /// that have none.
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -166,10 +166,11 @@ pub async fn public(
             .await?
             .into_iter()
             .map(|r| {
-                let system = queues.rating_system(&r.mode);
+                // A queue no longer configured has no system to read the rating in.
+                let system = queues.get(&r.mode).map(|(_, config)| config.rating_system);
                 RatingSummary {
-                    system: rating_system_name(system).to_owned(),
-                    volatility: (system == RatingSystem::Glicko2).then_some(r.volatility),
+                    system: system.map(|s| rating_system_name(s).to_owned()),
+                    volatility: (system == Some(RatingSystem::Glicko2)).then_some(r.volatility),
                     mode: r.mode,
                     mean: r.mean,
                     uncertainty: r.uncertainty,

@@ -29,7 +29,9 @@ pub async fn send(events: &Events, reader: &str, delivery: &Delivery, reason: &s
             delivery.key(),
             payload,
             Some(&id),
-            delivery.traceparent(),
+            delivery
+                .traceparent()
+                .filter(|t| crate::telemetry::trace_context::parse(t).is_some()),
         )
         .await
     {

@@ -275,9 +275,6 @@ impl<H: Handler> Reader<H> {
     }
 }
 
-/// The envelope of a delivery on `stream`, or why it cannot be read. A bare payload, as Rally
-/// wrote before events had envelopes (schema 0), is read as the event of its stream, in an
-/// envelope of its own, so what was in flight across an upgrade is still handled.
 /// The envelope of `delivery`; one without trace context (a legacy event) takes the message's
 /// `traceparent` header, when the publisher set one.
 fn open(delivery: &Delivery) -> Result<Envelope, String> {
@@ -291,6 +288,9 @@ fn open(delivery: &Delivery) -> Result<Envelope, String> {
     Ok(envelope)
 }
 
+/// The envelope of a delivery on `stream`, or why it cannot be read. A bare payload, as Rally
+/// wrote before events had envelopes (schema 0), is read as the event of its stream, in an
+/// envelope of its own, so what was in flight across an upgrade is still handled.
 pub fn read(stream: Stream, payload: &[u8]) -> Result<Envelope, String> {
     let envelope: Envelope = match serde_json::from_slice(payload) {
         Ok(envelope) => envelope,

@@ -227,17 +227,18 @@ impl<'g> Connection<'g> {
     }
 
     async fn push(&mut self, outbound: Outbound) -> Result<(), ()> {
-        // A push from a step of a player's journey is delivered in its chain: a step of its
-        // trace, its lines with its correlation id. News on a cadence is neither.
-        let span = match outbound.correlation_id.as_deref() {
-            Some(correlation_id) => {
+        // A push from traced work is delivered as a step of that work's trace; one from a step
+        // of a player's journey is logged with its chain's correlation id. News on a cadence
+        // is neither.
+        let span = match outbound.traceparent.as_deref() {
+            Some(traceparent) => {
                 let span = tracing::info_span!(
                     "push",
                     push.type = outbound.kind,
-                    correlation_id,
+                    correlation_id = outbound.correlation_id.as_deref(),
                     trace_id = tracing::field::Empty,
                 );
-                trace_context::continue_from(&span, outbound.traceparent.as_deref());
+                trace_context::continue_from(&span, Some(traceparent));
                 trace_context::record_trace_id(&span);
                 span
             }
@@ -246,7 +247,11 @@ impl<'g> Connection<'g> {
         self.send(Message::Text(outbound.text))
             .instrument(span.clone())
             .await?;
-        span.in_scope(|| tracing::debug!("push delivered"));
+        if let Some(correlation_id) = outbound.correlation_id.as_deref() {
+            span.in_scope(|| {
+                tracing::debug!(correlation_id, push.type = outbound.kind, "push delivered");
+            });
+        }
         metrics::counter!("rally_ws_messages_out_total", "type" => outbound.kind).increment(1);
         let latency_ms = push::now_ms()
             .saturating_sub(outbound.occurred_at_ms)

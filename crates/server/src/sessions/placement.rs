@@ -4,9 +4,10 @@
 //! A result gives places per team (a team's line) or per player (a player's line: in a
 //! free-for-all each team is one player). Places start at 1 and equal places tie. Two
 //! conventions are read, and nothing else: dense (1, 1, 2) and standard competition ranking
-//! (1, 1, 3). A result of two teams may give outcomes alone; one of more teams must give every
-//! team its place. Outcomes must agree with places: a `win` is placed first, a `loss` is not, a
-//! `draw` shares its place with another team (`left` is rated as configured, wherever placed).
+//! (1, 1, 3). A result of two teams may give outcomes alone; a result that gives any place, and
+//! one of more than two teams, must give every team its place. Outcomes must agree with places:
+//! a `win` is placed first, a `loss` is not, a `draw` shares its place with another team, and a
+//! `win` and a `draw` never share one (`left` is rated as configured, wherever placed).
 
 use std::collections::BTreeMap;
 
@@ -70,6 +71,16 @@ pub fn places(
     check_ranking(&team_places.values().copied().collect::<Vec<_>>())?;
     for (i, participant) in participants.iter().enumerate() {
         let place = team_places[&participant.team];
+        if outcomes[i] == Outcome::Draw {
+            let beside_a_win = participants.iter().zip(outcomes).any(|(other, outcome)| {
+                *outcome == Outcome::Win && team_places[&other.team] == place
+            });
+            if beside_a_win {
+                return Err(PlacementError::Contradiction(format!(
+                    "a win and a draw share place {place}"
+                )));
+            }
+        }
         let shared = team_places
             .iter()
             .any(|(&team, &other)| team != participant.team && other == place);
@@ -332,9 +343,10 @@ mod tests {
     #[test]
     fn places_that_skip_or_overrun_are_a_gap() {
         for (places, why) in [
-            ([1, 3, 4], "skips 2"),
+            ([1, 3, 3], "skips 2"),
             ([0, 1, 2], "starts at 0"),
             ([1, 2, 4], "past 3 teams"),
+            ([1, 3, 4], "skips 2 and past 3 teams"),
             ([2, 2, 3], "no first"),
         ] {
             let lines = places
@@ -355,6 +367,7 @@ mod tests {
             ([Wire::Win, Wire::Win, Wire::Loss], [1, 2, 3]),
             ([Wire::Loss, Wire::Win, Wire::Loss], [1, 2, 3]),
             ([Wire::Win, Wire::Draw, Wire::Loss], [1, 2, 3]),
+            ([Wire::Win, Wire::Draw, Wire::Loss], [1, 1, 3]),
         ] {
             let lines = outcomes
                 .iter()

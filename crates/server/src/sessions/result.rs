@@ -25,17 +25,6 @@ pub async fn report(
     let current = session(sessions, match_id).await?;
     let participants = store.match_participants(match_id).await?;
     let outcomes = outcomes(&participants, &report)?;
-    let kinds: Vec<Outcome> = outcomes.iter().map(|(_, outcome)| *outcome).collect();
-    let places = placement::places(&participants, &report, &kinds)?;
-    let outcomes: Vec<ParticipantOutcome> = outcomes
-        .into_iter()
-        .zip(places)
-        .map(|((player_id, outcome), place)| ParticipantOutcome {
-            player_id,
-            outcome,
-            placement: place.and_then(|p| i32::try_from(p).ok()),
-        })
-        .collect();
     let result = serde_json::to_value(&report).expect("BUG: a report serializes");
     let record = store.match_record(match_id).await?;
     // The result starts the game server's trace; it follows from the match, made in another.
@@ -53,6 +42,19 @@ pub async fn report(
     if !matches!(current.state, SessionState::Ready | SessionState::Active) {
         return Err(SessionsError::SessionNotRunning);
     }
+    // Checked after the stored result: the same report again is answered with it, even one
+    // stored before places were checked.
+    let kinds: Vec<Outcome> = outcomes.iter().map(|(_, outcome)| *outcome).collect();
+    let places = placement::places(&participants, &report, &kinds)?;
+    let outcomes: Vec<ParticipantOutcome> = outcomes
+        .into_iter()
+        .zip(places)
+        .map(|((player_id, outcome), place)| ParticipantOutcome {
+            player_id,
+            outcome,
+            placement: place.and_then(|p| i32::try_from(p).ok()),
+        })
+        .collect();
     let mut tx = store.begin().await?;
     if !tx.store_match_result(match_id, &result).await? {
         drop(tx);

@@ -265,28 +265,34 @@ impl MatchmakerRole {
                 tracing::warn!(error = %error, mode = mode.as_str(), "cannot read the queue's tickets");
             }
         }
-        self.end_unusable().await;
         let phase = phase.next("follow");
         let started = Instant::now();
         let outcome = self.engine.tick(engine_millis(self.now()));
         let ticked = started.elapsed();
         metrics::histogram!("rally_tick_duration_seconds").record(ticked.as_secs_f64());
         let phase = phase.next("tick");
-        let writes = outcome.backfills.len() + outcome.matches.len() + outcome.timed_out.len();
+        let writes = outcome.backfills.len()
+            + outcome.matches.len()
+            + outcome.timed_out.len()
+            + self.unusable.len();
         if writes > 0 {
             // Only a round that writes is a span of its own, and the root of a trace: an idle
-            // one, several times a second, would fill a trace backend with empty rounds.
+            // one, several times a second, would fill a trace backend with empty rounds. (The
+            // tickets the queue can no longer take were refused by the engine: ending them
+            // after the tick changes nothing it did.)
             let span = tracing::info_span!(
                 "matchmaker.round",
                 correlation_id = %Cause::current().correlation_id,
                 trace_id = tracing::field::Empty,
                 matches = outcome.matches.len(),
                 timed_out = outcome.timed_out.len(),
+                ended = self.unusable.len(),
                 backfills = outcome.backfills.len(),
                 tick_ms = ticked.as_secs_f64() * 1000.0,
             );
             trace_context::record_trace_id(&span);
             async {
+                self.end_unusable().await;
                 for fill in outcome.backfills {
                     self.write_fill(fill).await;
                 }
