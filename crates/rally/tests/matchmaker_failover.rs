@@ -29,18 +29,18 @@ async fn killing_the_owning_matchmaker_loses_no_ticket_and_matches_none_twice() 
     // The first matchmaker owns every queue (duel and squad) before the second starts, and
     // the second owns none of them: killing the first is killing the owner.
     support::until("the first matchmaker owns every queue", || async {
-        support::metric(first.addr, "rally_matchmaker_leases_held").await == Some(2.0)
+        support::metric_sum(first.addr, "rally_matchmaker_leases_held").await == Some(2.0)
     })
     .await;
     let second = deployment.node("matchmaker", &lease);
     support::until("the second matchmaker has run a round", || async {
-        support::metric(second.addr, "rally_matchmaker_leases_held")
+        support::metric_sum(second.addr, "rally_matchmaker_leases_held")
             .await
             .is_some()
     })
     .await;
     assert_eq!(
-        support::metric(second.addr, "rally_matchmaker_leases_held").await,
+        support::metric_sum(second.addr, "rally_matchmaker_leases_held").await,
         Some(0.0)
     );
 

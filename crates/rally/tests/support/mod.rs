@@ -367,6 +367,24 @@ pub async fn metric(addr: SocketAddr, name: &str) -> Option<f64> {
     })
 }
 
+/// The sum of every series of metric `name` on the node at `addr` (`None` when it has none).
+pub async fn metric_sum(addr: SocketAddr, name: &str) -> Option<f64> {
+    let (_, _, text) = http_text(addr, "GET", "/metrics", None, None).await;
+    let values: Vec<f64> = text
+        .lines()
+        .filter_map(|line| {
+            let rest = line.strip_prefix(name)?;
+            let value = if let Some(labelled) = rest.strip_prefix('{') {
+                labelled.split_once("} ")?.1
+            } else {
+                rest.strip_prefix(' ')?
+            };
+            value.trim().parse::<f64>().ok()
+        })
+        .collect();
+    (!values.is_empty()).then(|| values.iter().sum())
+}
+
 /// Waits until `condition` holds, for at most 20 s: for work nodes do in the background after
 /// something the test did, never for a deadline.
 pub async fn until<F, Fut>(what: &str, mut condition: F)

@@ -155,7 +155,7 @@ pub const CATALOGUE: &[Described] = &[
     ),
     gauge(
         "rally_matchmaker_leases_held",
-        "Queues this matchmaker owns.",
+        "1 while this matchmaker owns the queue (its lease), else 0; by mode.",
     ),
     counter(
         "rally_matchmaker_leases_retaken_total",

@@ -249,7 +249,10 @@ impl MatchmakerRole {
                     .await;
             }
         }
-        metrics::gauge!("rally_matchmaker_leases_held").set(0.0);
+        for (mode, _) in self.queues.iter() {
+            metrics::gauge!("rally_matchmaker_leases_held", "mode" => mode.as_str().to_owned())
+                .set(0.0);
+        }
     }
 
     /// One round, the role's step: ownership, follow the store, tick, tell, all at the time
@@ -336,7 +339,16 @@ impl MatchmakerRole {
                 Err(error) => tracing::warn!(error = %error, "cannot try a queue lease"),
             }
         }
-        metrics::gauge!("rally_matchmaker_leases_held").set(self.owned.len() as f64);
+        // Per queue, 1 while this node owns it: an alert names the queue nobody owns.
+        for (mode, _) in self.queues.iter() {
+            let held = if self.owned.contains_key(&mode) {
+                1.0
+            } else {
+                0.0
+            };
+            metrics::gauge!("rally_matchmaker_leases_held", "mode" => mode.as_str().to_owned())
+                .set(held);
+        }
     }
 
     async fn take_over(&mut self, mode: Mode, fence: u64) -> Result<(), StoreError> {
