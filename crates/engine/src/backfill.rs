@@ -151,7 +151,7 @@ impl crate::queue::Queue {
             .take(cap)
         {
             let e = self.entry(slot);
-            let waited = now.since(e.enqueued);
+            let waited = self.widened(e, now);
             if total + e.size() > need || (key - target).abs() > c.rating_band.at(waited) {
                 continue;
             }

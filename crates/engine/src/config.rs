@@ -195,6 +195,11 @@ pub struct QueueConfig {
     pub min_quality: Relaxation,
     /// After this wait a ticket ends as timed out.
     pub max_wait_ms: u64,
+    /// The wait each bucket tunes its widening toward; `None` keeps the fixed schedule. A
+    /// bucket whose arrivals are too few or too spread for its schedule to match within this
+    /// runs its band, latency limit, region fallback and quality relaxation up to eight times as
+    /// fast, never past their bounds; `max_wait_ms` keeps the wall's time. See [`crate::pace`].
+    pub target_wait_ms: Option<u64>,
     /// How often the caller intends to tick; informational for the server's loop.
     pub tick_interval_ms: u64,
 }
@@ -264,6 +269,7 @@ impl QueueConfig {
                 floor: 0.4,
             },
             max_wait_ms: 300_000,
+            target_wait_ms: None,
             tick_interval_ms: DEFAULT_TICK_INTERVAL_MS,
         }
     }
@@ -302,6 +308,7 @@ impl QueueConfig {
                 floor: 0.55,
             },
             max_wait_ms: 300_000,
+            target_wait_ms: None,
             tick_interval_ms: DEFAULT_TICK_INTERVAL_MS,
         }
     }
@@ -387,6 +394,12 @@ impl QueueConfig {
         if self.max_wait_ms == 0 {
             return bad("max_wait_ms", "must be positive");
         }
+        if self
+            .target_wait_ms
+            .is_some_and(|t| t == 0 || t >= self.max_wait_ms)
+        {
+            return bad("target_wait_ms", "must be positive and below max_wait_ms");
+        }
         if self.tick_interval_ms == 0 {
             return bad("tick_interval_ms", "must be positive");
         }
@@ -465,6 +478,11 @@ mod tests {
         let mut c = config();
         c.rating_band.max = 0.5;
         assert_eq!(c.validate().map_err(|e| e.field), Err("rating_band"));
+        for target in [0, c.max_wait_ms] {
+            let mut c = config();
+            c.target_wait_ms = Some(target);
+            assert_eq!(c.validate().map_err(|e| e.field), Err("target_wait_ms"));
+        }
         let mut c = config();
         c.roles = vec![RoleSlot {
             name: "tank".into(),

@@ -10,6 +10,7 @@ use crate::{
     config::QueueConfig,
     id::{Millis, TicketId},
     outcome::{Match, Team},
+    pace::MAX_WIDENING_SPEED,
     ticket::Ticket,
 };
 
@@ -74,10 +75,17 @@ pub fn audit(
         return out;
     };
     let key = |t: &Ticket| config.ticket_rating(t.members.iter().map(|x| x.rating.mu));
+    // A queue tuned to a target wait widens each bucket's limits (band, latency, fallback,
+    // quality minimum) up to `MAX_WIDENING_SPEED` times as fast as the wall, by a history this
+    // audit does not replay: those are checked at that bound. The maximum wait is exact.
+    let stretch = |wait: u64| match config.target_wait_ms {
+        None => wait,
+        Some(_) => (wait as f64 * MAX_WIDENING_SPEED) as u64,
+    };
     let anchor_wait = m.created_at.since(anchor.enqueued);
-    let band = config.rating_band.at(anchor_wait);
+    let band = config.rating_band.at(stretch(anchor_wait));
     let anchor_key = key(&anchor.ticket);
-    if q.total < config.min_quality.at(anchor_wait) - SLACK {
+    if q.total < config.min_quality.at(stretch(anchor_wait)) - SLACK {
         bad(Some(m.anchor), "quality below the anchor's minimum");
     }
     let mut seen = HashSet::new();
@@ -127,14 +135,16 @@ pub fn audit(
             let mut lats = s.ticket.latencies.clone();
             lats.sort_by_key(|l| (l.ms, config.regions.iter().position(|r| *r == l.region)));
             let rank = lats.iter().position(|l| l.region == m.region);
-            let fallback_open = config.region_fallback_after_ms.is_some_and(|a| wait >= a);
+            let fallback_open = config
+                .region_fallback_after_ms
+                .is_some_and(|a| stretch(wait) >= a);
             match rank {
                 Some(0) => {}
                 Some(1) if fallback_open => {}
                 _ => bad(Some(id), "matched in a region that was not yet allowed"),
             }
             if let Some(l) = lats.iter().find(|l| l.region == m.region)
-                && f64::from(l.ms) > config.latency_ms.at(wait) + SLACK
+                && f64::from(l.ms) > config.latency_ms.at(stretch(wait)) + SLACK
             {
                 bad(Some(id), "latency above the ticket's widened limit");
             }

@@ -12,7 +12,7 @@ use crate::{
     bucket::Slot,
     config::{ConfigError, QueueConfig},
     id::{BackfillId, IdHash, Millis, PlayerId, TicketId},
-    name::Mode,
+    name::{Mode, Region},
     outcome::TickOutcome,
     queue::Queue,
     ticket::{Ticket, TicketError},
@@ -218,5 +218,22 @@ impl Matchmaker {
     #[must_use]
     pub fn queue_len(&self, mode: Mode) -> usize {
         self.queue_index(mode).map_or(0, |q| self.queues[q].len())
+    }
+
+    /// How many times as fast as the wall each of `mode`'s regions widens its limits now (all
+    /// 1 unless the queue has a `target_wait_ms`), in the queue's region order; empty for an
+    /// unknown mode.
+    #[must_use]
+    pub fn widening_speeds(&self, mode: Mode) -> Vec<(Region, f64)> {
+        self.queue_index(mode).map_or_else(Vec::new, |q| {
+            let queue = &self.queues[q];
+            queue
+                .config
+                .regions
+                .iter()
+                .copied()
+                .zip(queue.speeds())
+                .collect()
+        })
     }
 }

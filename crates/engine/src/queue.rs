@@ -23,6 +23,7 @@ use crate::{
     name::Mode,
     order::AHEAD,
     outcome::{TickOutcome, TimedOut},
+    pace::Pace,
     role::RoleChoice,
     search::Miss,
     ticket::Member,
@@ -65,6 +66,8 @@ pub(crate) struct Entry {
     /// Second-best region, for fallback.
     pub(crate) second: Option<(u8, u16)>,
     pub(crate) fallback_indexed: bool,
+    /// Its home bucket's clock when it arrived (see [`Pace`]); unused without a target wait.
+    pub(crate) paced_from: f64,
     pub(crate) due: Option<Millis>,
     /// Enqueued since the last tick and not yet tried (listed in `Queue::fresh`).
     pub(crate) fresh: bool,
@@ -133,6 +136,8 @@ pub(crate) struct Queue {
     pub(crate) mode: Mode,
     pub(crate) config: QueueConfig,
     pub(crate) buckets: Vec<Bucket>,
+    /// Each bucket's pace, when the queue tunes its widening to a target wait.
+    paces: Vec<Pace>,
     slab: Vec<Option<Entry>>,
     free: Vec<Slot>,
     due: BTreeSet<(Millis, Slot)>,
@@ -152,10 +157,12 @@ pub(crate) struct Queue {
 impl Queue {
     pub(crate) fn new(mode: Mode, config: QueueConfig) -> Self {
         let buckets = config.regions.iter().map(|_| Bucket::default()).collect();
+        let paces = config.regions.iter().map(|_| Pace::default()).collect();
         Self {
             mode,
             config,
             buckets,
+            paces,
             slab: Vec::new(),
             free: Vec::new(),
             due: BTreeSet::new(),
@@ -213,9 +220,27 @@ impl Queue {
             .map(|i| i as u8)
     }
 
+    /// How long a ticket has waited as its limits see it: by the wall, or by its home bucket's
+    /// clock when the queue tunes widening (see [`Pace`]). Its maximum wait always reads the wall.
+    pub(crate) fn widened(&self, e: &Entry, now: Millis) -> u64 {
+        match self.config.target_wait_ms {
+            None => now.since(e.enqueued),
+            Some(_) => self.paces[usize::from(e.best.0)].waited(e.paced_from, now),
+        }
+    }
+
+    /// Each region's pace: how many times as fast as the wall its limits widen (1 without a
+    /// target wait).
+    pub(crate) fn speeds(&self) -> impl Iterator<Item = f64> + '_ {
+        self.paces.iter().map(Pace::speed)
+    }
+
     /// Adds a prepared entry; the next tick tries it and wakes its older neighbours.
-    pub(crate) fn insert(&mut self, entry: Entry) -> Slot {
+    pub(crate) fn insert(&mut self, mut entry: Entry) -> Slot {
         let (key, enqueued, region) = (entry.key, entry.enqueued, entry.best.0);
+        if self.config.target_wait_ms.is_some() {
+            entry.paced_from = self.paces[usize::from(region)].arrive(enqueued, entry.size(), key);
+        }
         let slot = match self.free.pop() {
             Some(s) => {
                 self.slab[s as usize] = Some(entry);
@@ -244,7 +269,7 @@ impl Queue {
             .take(4 * WAKE_NEIGHBOURS)
             .filter(|&(s, r)| {
                 let e = self.entry(s);
-                let band = self.config.rating_band.at(now.since(e.enqueued));
+                let band = self.config.rating_band.at(self.widened(e, now));
                 (r - key).abs() <= band && !e.fresh && e.due.is_none_or(|d| d > now)
             })
             .map(|(s, _)| (self.entry(s).enqueued, s))
@@ -296,21 +321,47 @@ impl Queue {
     fn next_due(&self, slot: Slot, now: Millis, miss: Miss) -> Option<Millis> {
         let e = self.entry(slot);
         let c = &self.config;
-        let waited = now.since(e.enqueued);
+        let widened = self.widened(e, now);
         let fallback = match (e.fallback_indexed, e.second, c.region_fallback_after_ms) {
-            (false, Some(_), Some(after)) if after > waited => Some(after),
+            (false, Some(_), Some(after)) if after > widened => Some(after),
             _ => None,
         };
         [
-            c.rating_band.next_change(waited).filter(|_| miss.band),
-            c.latency_ms.next_change(waited).filter(|_| miss.latency),
-            c.min_quality.next_change(waited),
+            c.rating_band.next_change(widened).filter(|_| miss.band),
+            c.latency_ms.next_change(widened).filter(|_| miss.latency),
             fallback,
+            c.min_quality.next_change(widened),
         ]
         .into_iter()
         .flatten()
         .min()
-        .map(|w| e.enqueued.plus(w))
+        .map(|w| match c.target_wait_ms {
+            None => e.enqueued.plus(w),
+            Some(_) => self.paces[usize::from(e.best.0)].wall_time(now, widened, w),
+        })
+    }
+
+    /// Moves each bucket's clock to `now`; a bucket whose speed changed has its waiting
+    /// tickets looked at again now, since their next change was timed by the old speed.
+    fn pace(&mut self, now: Millis) {
+        let mut changed = Vec::new();
+        for (region, pace) in self.paces.iter_mut().enumerate() {
+            if pace.advance(now, &self.config) {
+                changed.push(region as u8);
+            }
+        }
+        if changed.is_empty() {
+            return;
+        }
+        let replan: Vec<Slot> = self
+            .due
+            .iter()
+            .map(|&(_, slot)| slot)
+            .filter(|&slot| changed.contains(&self.entry(slot).best.0))
+            .collect();
+        for slot in replan {
+            self.schedule(slot, Some(now));
+        }
     }
 
     /// Whether the ticket's second region opens to it at `now`.
@@ -321,7 +372,7 @@ impl Queue {
             && self
                 .config
                 .region_fallback_after_ms
-                .is_some_and(|after| now.since(e.enqueued) >= after)
+                .is_some_and(|after| self.widened(e, now) >= after)
     }
 
     fn open_fallback(&mut self, slot: Slot, now: Millis) {
@@ -344,6 +395,7 @@ impl Queue {
 
     /// Runs one tick of this queue.
     pub(crate) fn tick(&mut self, now: Millis, out: &mut TickOutcome) {
+        self.pace(now);
         self.expire(now, out);
         self.serve_backfills(now, out);
         let mut anchors: Vec<(Millis, Slot)> = Vec::new();

@@ -172,7 +172,7 @@ impl Queue {
     ) -> Result<Match, Miss> {
         let c = &self.config;
         let a = self.entry(anchor);
-        let waited = now.since(a.enqueued);
+        let waited = self.widened(a, now);
         let Some(lat_a) = a.latency_in(region) else {
             return Err(Miss::default());
         };
@@ -205,7 +205,7 @@ impl Queue {
             let Some(lat) = e.latency_in(region) else {
                 continue;
             };
-            if f64::from(lat) > c.latency_ms.at(now.since(e.enqueued)) {
+            if f64::from(lat) > c.latency_ms.at(self.widened(e, now)) {
                 continue;
             }
             picks.push(slot);
@@ -389,7 +389,7 @@ impl Queue {
             weights: c.quality_weights,
         });
         let anchor = self.entry(built.anchor);
-        if quality.total < c.min_quality.at(now.since(anchor.enqueued)) {
+        if quality.total < c.min_quality.at(self.widened(anchor, now)) {
             return None;
         }
         let made = Match {

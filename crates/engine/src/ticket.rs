@@ -170,6 +170,7 @@ impl Queue {
             best,
             second,
             fallback_indexed: false,
+            paced_from: 0.0,
             due: None,
             fresh: true,
         })

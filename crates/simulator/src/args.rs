@@ -38,6 +38,10 @@ pub struct SimulateArgs {
     /// engine's (0.10).
     #[arg(long)]
     pub party_weight: Option<f64>,
+    /// Tune each region's widening toward this wait, in seconds (the queue's
+    /// `target_wait_ms`); by default the fixed schedule.
+    #[arg(long)]
+    pub target_wait_s: Option<u64>,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -56,6 +60,7 @@ impl Default for SimulateArgs {
             tick_ms: rally_engine::DEFAULT_TICK_INTERVAL_MS,
             no_roles: false,
             party_weight: None,
+            target_wait_s: None,
             json: false,
         }
     }

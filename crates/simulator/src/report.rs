@@ -99,6 +99,8 @@ pub struct Scenario {
     pub roles: bool,
     /// The weight of quality's `parties` part.
     pub party_weight: f64,
+    /// The wait widening was tuned toward, if it was.
+    pub target_wait_s: Option<u64>,
 }
 
 /// The simulator's findings. The keys the issue names are all at the top level.
@@ -161,12 +163,16 @@ impl Report {
             (
                 "scenario".into(),
                 format!(
-                    "{} players, {} regions, {} s, {}{}, seed {}",
+                    "{} players, {} regions, {} s, {}{}, {}, seed {}",
                     s.players,
                     s.regions,
                     s.duration_s,
                     s.mode,
                     if s.roles { " with roles" } else { "" },
+                    s.target_wait_s.map_or_else(
+                        || "fixed widening".to_owned(),
+                        |t| format!("widening tuned to {t} s")
+                    ),
                     s.seed
                 ),
                 "",

@@ -62,6 +62,7 @@ pub fn scenario_config(args: &SimulateArgs) -> QueueConfig {
         .collect();
     let mut config = QueueConfig::five_vs_five(regions);
     config.tick_interval_ms = args.tick_ms;
+    config.target_wait_ms = args.target_wait_s.map(|s| s * 1000);
     if let Some(parties) = args.party_weight {
         let weights = &mut config.quality_weights;
         let rest = (1.0 - weights.parties).max(f64::EPSILON);
@@ -100,6 +101,12 @@ fn check(args: &SimulateArgs) -> Result<(), SimulateError> {
     }
     if args.party_weight.is_some_and(|w| !(0.0..=1.0).contains(&w)) {
         return Err(SimulateError::Argument("party-weight", "between 0 and 1"));
+    }
+    if args.target_wait_s.is_some_and(|s| s == 0 || s >= 300) {
+        return Err(SimulateError::Argument(
+            "target-wait-s",
+            "between 1 and 299 (the queue's maximum wait is 300 s)",
+        ));
     }
     if args.tick_ms == 0 || args.game_s == 0 || args.break_s == 0 || args.ramp_s == 0 {
         return Err(SimulateError::Argument(
@@ -328,6 +335,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<Report, SimulateError> {
             mode: "5v5".into(),
             roles,
             party_weight: config.quality_weights.parties,
+            target_wait_s: args.target_wait_s,
         },
         time_to_match_s: Spread::of(&mut waits),
         quality: QualitySummary {

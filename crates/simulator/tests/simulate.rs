@@ -96,3 +96,36 @@ fn bad_arguments_are_refused() {
         .is_err()
     );
 }
+
+/// Widening tuned to a 5 s target cuts an off-peak population's long waits for little quality,
+/// and leaves a busy one as it was (the README's table is the same comparison over five seeds).
+#[test]
+fn tuned_widening_shortens_off_peak_waits_and_leaves_a_busy_queue_alone() {
+    // Runs `players` fixed and tuned; the tuned p95 wait is at most `p95_ratio` times the
+    // fixed one, and its mean quality at most `quality_loss` lower.
+    let compare = |players: usize, duration_s: u64, p95_ratio: f64, quality_loss: f64| {
+        let args = SimulateArgs {
+            players,
+            duration_s,
+            ..SimulateArgs::default()
+        };
+        let fixed = simulate(&args).unwrap();
+        let tuned = simulate(&SimulateArgs {
+            target_wait_s: Some(5),
+            ..args
+        })
+        .unwrap();
+        assert_eq!((fixed.violations, tuned.violations), (0, 0));
+        assert!(
+            tuned.time_to_match_s.p95 <= p95_ratio * fixed.time_to_match_s.p95
+                && tuned.quality.mean >= fixed.quality.mean - quality_loss,
+            "{players} players: p95 {:.1} s and quality {:.3} tuned, {:.1} s and {:.3} fixed",
+            tuned.time_to_match_s.p95,
+            tuned.quality.mean,
+            fixed.time_to_match_s.p95,
+            fixed.quality.mean
+        );
+    };
+    compare(1_000, 1_800, 0.8, 0.02);
+    compare(10_000, 600, 1.05, 0.005);
+}

@@ -57,13 +57,20 @@ fn a_queue_in_the_file_takes_its_party_rules_and_quality_weights_as_the_readme_w
             "rally.toml",
             "[queues.ranked]\nteams = 2\nteam_size = 3\nmax_party_size = 3\n\
              rating_system = \"Glicko2\"\nparty_rule = { TopWeighted = 0.25 }\n\
-             premade_bonus = 20.0\n",
+             premade_bonus = 20.0\ntarget_wait_ms = 20000\n",
         )?;
         let settings = load_in(jail).unwrap();
         let queues = settings.queue_configs().unwrap();
         let (_, ranked) = queues.iter().find(|(m, _)| m.as_str() == "ranked").unwrap();
         let rating = ranked.ticket_rating([1500.0, 1600.0, 1800.0].into_iter());
         assert!((rating - 1715.0).abs() < 1e-9, "{rating}");
+        assert_eq!(ranked.target_wait_ms, Some(20_000));
+        jail.create_file(
+            "rally.toml",
+            "[queues.ranked]\nmax_wait_ms = 60000\ntarget_wait_ms = 60000\n",
+        )?;
+        let message = load_in(jail).unwrap_err().to_string();
+        assert!(message.contains("target_wait_ms"), "{message}");
         jail.create_file("rally.toml", "[queues.ranked]\npremade_bonus = -5.0\n")?;
         let message = load_in(jail).unwrap_err().to_string();
         assert!(message.contains("premade_bonus"), "{message}");

@@ -157,6 +157,10 @@ pub const CATALOGUE: &[Described] = &[
         "rally_matchmaker_leases_held",
         "1 while this matchmaker owns the queue (its lease), else 0; by mode.",
     ),
+    gauge(
+        "rally_matchmaker_widening_speed",
+        "How many times as fast as the wall a queue tuned to a target wait widens each region's limits.",
+    ),
     counter(
         "rally_matchmaker_leases_retaken_total",
         "Queues this matchmaker took over from another owner.",

@@ -255,6 +255,27 @@ impl MatchmakerRole {
         }
     }
 
+    /// Each owned queue's widening speed per region, for queues tuned to a target wait.
+    fn record_widening_speeds(&self) {
+        for &mode in self.owned.keys() {
+            if self
+                .engine
+                .config(mode)
+                .is_none_or(|c| c.target_wait_ms.is_none())
+            {
+                continue;
+            }
+            for (region, speed) in self.engine.widening_speeds(mode) {
+                metrics::gauge!(
+                    "rally_matchmaker_widening_speed",
+                    "mode" => mode.as_str().to_owned(),
+                    "region" => region.as_str().to_owned()
+                )
+                .set(speed);
+            }
+        }
+    }
+
     /// One round, the role's step: ownership, follow the store, tick, tell, all at the time
     /// the node's clock reads (a test advances its manual clock, then calls this).
     pub async fn round(&mut self) {
@@ -273,6 +294,7 @@ impl MatchmakerRole {
         let outcome = self.engine.tick(engine_millis(self.now()));
         let ticked = started.elapsed();
         metrics::histogram!("rally_tick_duration_seconds").record(ticked.as_secs_f64());
+        self.record_widening_speeds();
         let phase = phase.next("tick");
         let writes = outcome.backfills.len()
             + outcome.matches.len()
