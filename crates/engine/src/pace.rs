@@ -8,11 +8,13 @@
 //! The clock never runs backwards, so a ticket's limits never narrow.
 //!
 //! Once a second the bucket estimates the wait its fixed schedule would give: players arrive at
-//! rate `λ` (per second, smoothed over a minute) with ratings spread by `σ` around their mean;
-//! a band of half-width `b` holds a share `erf(b / (σ√2))` of them, so a ticket has the others
-//! its match needs once `λ · w · erf(band(w) / (σ√2)) ≥ players − 1`. The speed is how many times
-//! that wait exceeds the target (at least 1: a busy bucket keeps the configured schedule and
-//! its quality). A change of less than a quarter is ignored, so the speed settles.
+//! rate `λ` (per second: their plain mean over the first minute, then smoothed over a minute;
+//! tickets restored with an enqueue time long before the bucket's clock are not arrivals) with
+//! ratings spread by `σ`; two such ratings differ by a spread of `σ√2`, so a band of half-width
+//! `b` holds a share `erf(b / 2σ)` of the others, and a ticket has the others its match needs
+//! once `λ · w · erf(band(w) / 2σ) ≥ players − 1`. The speed is how many times that wait exceeds
+//! the target (at least 1: a busy bucket keeps the configured schedule and its quality). A
+//! change of less than a quarter is ignored, so the speed settles.
 
 use crate::{config::QueueConfig, id::Millis};
 
@@ -28,6 +30,12 @@ const RATE_WINDOW_MS: f64 = 60_000.0;
 
 /// The weight of each arrival in the running mean and spread of ratings.
 const SPREAD_WEIGHT: f64 = 1.0 / 256.0;
+
+/// A ticket enqueued longer than this before its bucket's clock last moved is waiting already
+/// (restored after a restart or a takeover), not arriving. Fresh tickets may be a little
+/// behind the clock: their enqueue time comes from the node that took them, and the caller
+/// reads them a round late.
+const ARRIVAL_GRACE_MS: u64 = 5_000;
 
 /// The smallest relative change of speed that is applied.
 const SETTLE: f64 = 0.25;
@@ -45,6 +53,8 @@ pub(crate) struct Pace {
     arrived: u64,
     /// Players arriving per millisecond, smoothed (`None` before the first review).
     rate: Option<f64>,
+    /// How long the rate has been observed, in milliseconds.
+    observed_ms: u64,
     /// Running mean of the arrivals' ratings, and of their squares.
     mean: f64,
     square: f64,
@@ -80,10 +90,14 @@ impl Pace {
     }
 
     /// Counts a ticket of `players` players rated `key` arriving at `at`, and returns the clock
-    /// it starts from.
+    /// it starts from. A ticket enqueued long before the clock's last move (restored after a
+    /// restart or a takeover; see [`ARRIVAL_GRACE_MS`]) is waiting already, not arriving: it is
+    /// not counted.
     pub(crate) fn arrive(&mut self, at: Millis, players: usize, key: f64) -> f64 {
-        if self.last.is_none() {
-            self.last = Some(at);
+        match self.last {
+            None => self.last = Some(at),
+            Some(last) if at.plus(ARRIVAL_GRACE_MS) < last => return self.clock_at(at),
+            Some(_) => {}
         }
         self.arrived += players as u64;
         // A plain mean over the first arrivals, then a running one.
@@ -100,8 +114,15 @@ impl Pace {
         let Some(target) = config.target_wait_ms else {
             return false;
         };
-        self.clock = self.clock_at(now);
-        self.last = Some(self.last.map_or(now, |last| last.max(now)));
+        // Only forward: a `now` behind the clock (another node's timestamps, a wall clock set
+        // back) leaves it where it is, so no ticket's limits narrow.
+        match self.last {
+            Some(last) if now <= last => {}
+            _ => {
+                self.clock = self.clock_at(now);
+                self.last = Some(now);
+            }
+        }
         let Some(reviewed) = self.reviewed else {
             self.reviewed = Some(now);
             return false;
@@ -111,7 +132,11 @@ impl Pace {
             return false;
         }
         let observed = self.arrived as f64 / span as f64;
-        let blend = 1.0 - (-(span as f64) / RATE_WINDOW_MS).exp();
+        // A plain mean while less than a window has been observed, so the first seconds (a
+        // quiet first one, say) do not stand for the minute.
+        self.observed_ms += span;
+        let blend = (span as f64 / self.observed_ms as f64)
+            .max(1.0 - (-(span as f64) / RATE_WINDOW_MS).exp());
         self.rate = Some(self.rate.map_or(observed, |r| r + (observed - r) * blend));
         (self.arrived, self.reviewed) = (0, Some(now));
         let wanted =
@@ -140,7 +165,7 @@ impl Pace {
             if sd <= f64::EPSILON {
                 1.0
             } else {
-                erf(band / (sd * std::f64::consts::SQRT_2)).max(f64::EPSILON)
+                erf(band / (2.0 * sd)).max(f64::EPSILON)
             }
         };
         // The band is constant between its steps: within each, the wait solves
@@ -214,21 +239,21 @@ mod tests {
         feed(&mut pace, &c, 1, 0.0, 3);
         pace.rate = Some(0.001);
         assert!((pace.expected_wait_ms(&c) - 1_000.0).abs() < 1.0);
-        // Ratings 1500 ± 300: a band of 100 holds erf(100 / (300√2)) = 26 % of arrivals, so at
-        // 1 a second an opponent takes 3.8 s, inside the band's first step (5 s).
+        // Ratings 1500 ± 300: two differ by a spread of 300√2, so a band of 100 holds
+        // erf(100 / 600) = 18.6 % of the others; at 1 a second an opponent takes 5.4 s, past the
+        // band's first step (5 s), where 150 holds erf(150 / 600) = 27.6 %: 3.6 s, so 5 s.
         let mut spread = Pace::default();
         feed(&mut spread, &c, 2, 300.0, 3);
         spread.rate = Some(0.001);
+        assert!((spread.expected_wait_ms(&c) - 5_000.0).abs() < 1.0);
+        spread.rate = Some(0.002);
         let w = spread.expected_wait_ms(&c);
-        assert!((w - 1_000.0 / erf(100.0 / (300.0 * std::f64::consts::SQRT_2))).abs() < 1.0);
+        assert!((w - 500.0 / erf(100.0 / 600.0)).abs() < 1.0, "{w}");
         // At one arrival a minute no band reached before its next step gives an opponent in
-        // time: the widest (600, reached at 50 s) holds erf(√2) = 95 % of arrivals, so 62.9 s.
+        // time: the widest (600, reached at 50 s) holds erf(1) = 84 % of the others, so 71.2 s.
         spread.rate = Some(1.0 / 60_000.0);
         let slow = spread.expected_wait_ms(&c);
-        assert!(
-            (slow - 60_000.0 / erf(std::f64::consts::SQRT_2)).abs() < 1.0,
-            "{slow}"
-        );
+        assert!((slow - 60_000.0 / erf(1.0)).abs() < 1.0, "{slow}");
     }
 
     #[test]
@@ -273,8 +298,27 @@ mod tests {
         assert_eq!(pace.speed(), 1.0);
         assert_eq!(pace.waited(start, Millis(1_000)), 4_000);
         assert_eq!(pace.waited(start, Millis(1_500)), 4_500);
-        // A ticket restored with an older enqueue time starts behind the clock, by the wall.
-        let restored = pace.arrive(Millis(400), 1, 1500.0);
-        assert_eq!(pace.waited(restored, Millis(1_000)), 600);
+        // A ticket enqueued before the clock's last move starts behind it, by the wall; a
+        // little behind, it is a fresh ticket read late; long behind, a restored one.
+        let arrived = pace.arrived;
+        let late = pace.arrive(Millis(400), 1, 1500.0);
+        assert_eq!(pace.waited(late, Millis(1_000)), 600);
+        assert_eq!(
+            pace.arrived,
+            arrived + 1,
+            "a fresh ticket read late still arrives"
+        );
+        pace.advance(Millis(10_000), &c);
+        let before = pace.arrived;
+        let restored = pace.arrive(Millis(1_000), 1, 1500.0);
+        assert_eq!(
+            pace.arrived, before,
+            "one long waiting is restored, not arriving"
+        );
+        assert_eq!(pace.waited(restored, Millis(10_000)), 9_000);
+        // A tick behind the clock leaves it where it is.
+        let ahead = pace.waited(start, Millis(10_000));
+        pace.advance(Millis(700), &c);
+        assert_eq!(pace.waited(start, Millis(10_000)), ahead);
     }
 }
