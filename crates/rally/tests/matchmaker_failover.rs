@@ -1,6 +1,6 @@
 //! Two `rally serve --roles matchmaker` processes and an API node on PostgreSQL, Redis and
-//! NATS: the matchmaker that owns the queue is killed while players queue; the other takes the
-//! queue over, and every ticket ends in exactly one match.
+//! NATS: the matchmaker that owns the queue's buckets is killed while players queue; the other
+//! takes them over, and every ticket ends in exactly one match.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -26,10 +26,10 @@ async fn killing_the_owning_matchmaker_loses_no_ticket_and_matches_none_twice() 
     for i in 0..PLAYERS {
         players.push(api.register(&format!("duellist{i}")).await);
     }
-    // The first matchmaker owns every queue (duel and squad) before the second starts, and
-    // the second owns none of them: killing the first is killing the owner.
-    support::until("the first matchmaker owns every queue", || async {
-        support::metric_sum(first.addr, "rally_matchmaker_leases_held").await == Some(2.0)
+    // The first matchmaker owns every bucket (duel and squad, in eu and na) before the second
+    // starts, and the second owns none of them: killing the first is killing the owner.
+    support::until("the first matchmaker owns every bucket", || async {
+        support::metric_sum(first.addr, "rally_matchmaker_leases_held").await == Some(4.0)
     })
     .await;
     let second = deployment.node("matchmaker", &lease);

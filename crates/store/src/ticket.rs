@@ -101,12 +101,14 @@ pub struct Ticket {
 
 /// A ticket's state at its last change, without the rest of the row: what a matchmaker reads
 /// when it checks changes it has most likely seen already.
-#[derive(Clone, Copy, Debug, PartialEq, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
 pub struct TicketChange {
     /// The ticket's id.
     pub id: Uuid,
     /// Where the ticket is in its life.
     pub state: TicketState,
+    /// Its region (the bucket it belongs to).
+    pub region: String,
 }
 
 const INSERT_TICKET: &str = "INSERT INTO queue_tickets \
@@ -142,12 +144,12 @@ const SELECT_OF_MATCH: &str = "SELECT id, owner_id, party_id, mode, region, late
 const SELECT_OPEN_OF_MODE: &str = "SELECT id, owner_id, party_id, mode, region, latencies, \
      spec, state, cancel_reason, match_id, created_at, updated_at FROM queue_tickets \
      WHERE state = 'searching' AND mode = $1 ORDER BY created_at, id";
-const SELECT_OPEN_IDS_PAGE: &str = "SELECT id FROM queue_tickets \
+const SELECT_OPEN_IDS_PAGE: &str = "SELECT id, region FROM queue_tickets \
      WHERE state = 'searching' AND mode = $1 AND id > $2 ORDER BY id LIMIT $3";
 const SELECT_CHANGED: &str = "SELECT id, owner_id, party_id, mode, region, latencies, spec, \
      state, cancel_reason, match_id, created_at, updated_at FROM queue_tickets \
      WHERE mode = $1 AND updated_at >= $2 ORDER BY updated_at, id";
-const SELECT_CHANGES_BETWEEN: &str = "SELECT id, state FROM queue_tickets \
+const SELECT_CHANGES_BETWEEN: &str = "SELECT id, state, region FROM queue_tickets \
      WHERE mode = $1 AND updated_at >= $2 AND updated_at < $3 ORDER BY updated_at, id";
 const NEXT_EPOCH: &str = "INSERT INTO queue_fences (queue, token) VALUES ($1, 1) \
      ON CONFLICT (queue) DO UPDATE SET token = queue_fences.token + 1 RETURNING token";
@@ -350,18 +352,18 @@ impl Store {
         })
     }
 
-    /// The ids of up to `limit` searching tickets of a queue after `after` (from the first when
-    /// `None`), in id order: how a matchmaker reads its whole queue again a page per round,
-    /// reading in full only the tickets it does not hold (an index-only read otherwise).
+    /// The ids and regions of up to `limit` searching tickets of a queue after `after` (from the
+    /// first when `None`), in id order: how a matchmaker reads its whole queue again a page per
+    /// round, reading in full only the tickets of its buckets it does not hold.
     #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "open_ticket_ids_page"))]
     pub async fn open_ticket_ids_page(
         &self,
         mode: &str,
         after: Option<Uuid>,
         limit: i64,
-    ) -> Result<Vec<Uuid>, StoreError> {
+    ) -> Result<Vec<(Uuid, String)>, StoreError> {
         on_pool!(self, pool => {
-            Ok(sqlx::query_scalar::<_, Uuid>(SELECT_OPEN_IDS_PAGE)
+            Ok(sqlx::query_as::<_, (Uuid, String)>(SELECT_OPEN_IDS_PAGE)
                 .bind(mode)
                 .bind(after.unwrap_or(Uuid::nil()))
                 .bind(limit)

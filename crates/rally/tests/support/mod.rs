@@ -424,7 +424,7 @@ pub async fn http_answer(
 }
 
 /// One HTTP/1.1 request over a fresh connection: status, headers (lowercased names), body text.
-async fn http_text(
+pub async fn http_text(
     addr: SocketAddr,
     method: &str,
     path: &str,

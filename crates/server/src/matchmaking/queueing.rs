@@ -46,7 +46,7 @@ pub mod reason {
 pub async fn list(queueing: &Queueing) -> QueueList {
     let mut queues = Vec::new();
     for (mode, config) in queueing.queues.iter() {
-        let figures = stats::read(&queueing.state, mode.as_str()).await;
+        let figures = stats::read(&queueing.state, mode.as_str(), &config.regions).await;
         queues.push(QueueInfo {
             mode: mode.as_str().to_owned(),
             teams: config.teams,
@@ -138,9 +138,11 @@ pub async fn join(
         });
     }
     let season_id = standings.first().and_then(|s| s.season_id);
+    // The region the engine matches the ticket in first (the lowest latency, ties to the
+    // queue's earlier region): the bucket it belongs to.
     let best = latencies
         .iter()
-        .min_by_key(|(_, ms)| *ms)
+        .min_by_key(|(region, ms)| (*ms, config.regions.iter().position(|r| r == region)))
         .map(|(region, _)| region.as_str().to_owned())
         .expect("BUG: latencies are not empty");
     let spec = TicketSpec {
@@ -180,7 +182,7 @@ pub async fn join(
         }
         Some(party) => join_party(queueing, party.id, player_id, &new).await?,
     };
-    metrics::counter!("rally_tickets_queued_total", "mode" => mode.as_str().to_owned())
+    metrics::counter!("rally_tickets_queued_total", "mode" => mode.as_str().to_owned(), "region" => new.region.clone())
         .increment(1);
     Ok(view)
 }

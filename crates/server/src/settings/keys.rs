@@ -76,6 +76,8 @@ pub(crate) struct Keys {
     pub(crate) ws_messages_per_second: u32,
     pub(crate) queues: BTreeMap<String, QueueConfig>,
     pub(crate) matchmaker_lease_s: u64,
+    #[serde(deserialize_with = "accounts::list")]
+    pub(crate) matchmaker_regions: Vec<String>,
     pub(crate) queue_status_interval_s: u64,
     pub(crate) queue_leave_on_disconnect: bool,
     pub(crate) allocator: AllocatorKind,
@@ -143,6 +145,7 @@ impl Default for Keys {
             ws_messages_per_second: 20,
             queues: BTreeMap::new(),
             matchmaker_lease_s: 5,
+            matchmaker_regions: Vec::new(),
             queue_status_interval_s: 5,
             queue_leave_on_disconnect: true,
             allocator: AllocatorKind::Static,
@@ -233,6 +236,7 @@ impl From<Keys> for Settings {
             matchmaking: MatchmakingSettings {
                 queues: keys.queues,
                 matchmaker_lease_s: keys.matchmaker_lease_s,
+                matchmaker_regions: keys.matchmaker_regions,
                 queue_status_interval_s: keys.queue_status_interval_s,
                 queue_leave_on_disconnect: keys.queue_leave_on_disconnect,
             },
@@ -306,6 +310,7 @@ impl From<Settings> for Keys {
             ws_messages_per_second: settings.gateway.ws_messages_per_second,
             queues: settings.matchmaking.queues,
             matchmaker_lease_s: settings.matchmaking.matchmaker_lease_s,
+            matchmaker_regions: settings.matchmaking.matchmaker_regions,
             queue_status_interval_s: settings.matchmaking.queue_status_interval_s,
             queue_leave_on_disconnect: settings.matchmaking.queue_leave_on_disconnect,
             allocator: settings.sessions.allocator,

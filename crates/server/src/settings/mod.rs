@@ -166,6 +166,7 @@ const ENV_KEYS: &[&str] = &[
     "ws_max_message_bytes",
     "ws_messages_per_second",
     "matchmaker_lease_s",
+    "matchmaker_regions",
     "queue_status_interval_s",
     "queue_leave_on_disconnect",
     "allocator",

@@ -16,7 +16,21 @@ impl Settings {
         if !(1..=3600).contains(&self.matchmaking.queue_status_interval_s) {
             return invalid("queue_status_interval_s", "must be between 1 and 3600");
         }
-        self.queue_configs().map(|_| ())
+        let queues = self.queue_configs()?;
+        for name in &self.matchmaking.matchmaker_regions {
+            let known = Region::new(name).is_ok_and(|region| {
+                queues
+                    .iter()
+                    .any(|(_, config)| config.regions.contains(&region))
+            });
+            if !known {
+                return invalid(
+                    "matchmaker_regions",
+                    &format!("`{name}` is not a region of any queue"),
+                );
+            }
+        }
+        Ok(())
     }
 
     /// Every queue by mode, validated: those of the config file (regions default to
@@ -64,7 +78,16 @@ impl Settings {
 }
 
 impl MatchmakingSettings {
-    /// How long a matchmaker's lease on a queue lasts unless renewed.
+    /// Whether this node's matchmaker takes the buckets of `region`.
+    pub fn takes_region(&self, region: Region) -> bool {
+        self.matchmaker_regions.is_empty()
+            || self
+                .matchmaker_regions
+                .iter()
+                .any(|name| name == region.as_str())
+    }
+
+    /// How long a matchmaker's lease on a bucket lasts unless renewed.
     pub fn matchmaker_lease(&self) -> Duration {
         Duration::from_secs(self.matchmaker_lease_s)
     }

@@ -164,9 +164,12 @@ pub struct MatchmakingSettings {
     /// The queues, by mode: the engine's queue configuration (config file only; `[queues.duel]`).
     /// Empty: the two example queues `duel` and `squad` in the configured regions.
     pub queues: BTreeMap<String, QueueConfig>,
-    /// How long a matchmaker's lease on a queue lasts unless renewed, in seconds; a queue whose
-    /// matchmaker died is taken over within about this long.
+    /// How long a matchmaker's lease on a bucket (one region of a queue) lasts unless renewed,
+    /// in seconds; a bucket whose matchmaker died is taken over within about this long.
     pub matchmaker_lease_s: u64,
+    /// The regions whose buckets this node's matchmaker takes (`RALLY_MATCHMAKER_REGIONS=eu`);
+    /// empty: every region of every queue.
+    pub matchmaker_regions: Vec<String>,
     /// How often a searching ticket's players get `queue.status`, in seconds.
     pub queue_status_interval_s: u64,
     /// Whether a player whose socket is gone past `ws_resume_grace_s` leaves the queue.

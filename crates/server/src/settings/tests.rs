@@ -313,8 +313,18 @@ fn lists_come_from_a_comma_separated_value_or_an_array() {
     Jail::expect_with(|jail| {
         jail.set_env("RALLY_REGIONS", "eu,asia, sa");
         jail.set_env("RALLY_TRUSTED_PROXIES", "[10.0.0.2, \"::1\"]");
+        jail.set_env("RALLY_MATCHMAKER_REGIONS", "asia,sa");
         let settings = load_in(jail).unwrap();
         assert_eq!(settings.accounts.regions, ["eu", "asia", "sa"]);
+        assert_eq!(settings.matchmaking.matchmaker_regions, ["asia", "sa"]);
+        let asia = rally_engine::Region::new("asia").unwrap();
+        let eu = rally_engine::Region::new("eu").unwrap();
+        assert!(settings.matchmaking.takes_region(asia) && !settings.matchmaking.takes_region(eu));
+        // A region no queue has is refused, naming the key.
+        jail.set_env("RALLY_MATCHMAKER_REGIONS", "mars");
+        let message = load_in(jail).unwrap_err().to_string();
+        assert!(message.contains("matchmaker_regions"), "{message}");
+        jail.set_env("RALLY_MATCHMAKER_REGIONS", "");
         assert!(settings.is_trusted_proxy("10.0.0.2".parse().unwrap()));
         assert!(settings.is_trusted_proxy("::1".parse().unwrap()));
         let flag = Settings::load(None, &[("trusted_proxies", "192.0.2.10".into())]).unwrap();

@@ -114,7 +114,7 @@ pub const CATALOGUE: &[Described] = &[
     // Matchmaking.
     counter(
         "rally_tickets_queued_total",
-        "Tickets accepted into a queue.",
+        "Tickets accepted into a queue, by mode and the region of their bucket.",
     ),
     counter(
         "rally_tickets_cancelled_total",
@@ -155,7 +155,7 @@ pub const CATALOGUE: &[Described] = &[
     ),
     gauge(
         "rally_matchmaker_leases_held",
-        "1 while this matchmaker owns the queue (its lease), else 0; by mode.",
+        "1 while this matchmaker owns the bucket (its lease), else 0; by mode and region.",
     ),
     gauge(
         "rally_matchmaker_widening_speed",
@@ -163,7 +163,7 @@ pub const CATALOGUE: &[Described] = &[
     ),
     counter(
         "rally_matchmaker_leases_retaken_total",
-        "Queues this matchmaker took over from another owner.",
+        "Buckets whose lapsed lease this matchmaker took again.",
     ),
     counter(
         "rally_queue_status_dropped_total",

@@ -139,8 +139,12 @@ conformance! {
         // The same changes, ids and states only, within a window that ends before `until`.
         let until = store.now().plus(time::Duration::milliseconds(1));
         let window = store.ticket_changes_between("duel", start, until).await.unwrap();
-        let got: Vec<_> = window.iter().map(|c| (c.id, c.state)).collect();
-        assert_eq!(got, vec![(second.id, TicketState::Searching), (first.id, TicketState::Cancelled)]);
+        let got: Vec<_> = window.iter().map(|c| (c.id, c.state, c.region.as_str())).collect();
+        // Each change names its ticket's region, the bucket it belongs to.
+        assert_eq!(
+            got,
+            vec![(second.id, TicketState::Searching, "na"), (first.id, TicketState::Cancelled, "eu")]
+        );
         let before_cancel = store.ticket_changes_between("duel", start, cancelled_at).await.unwrap();
         assert_eq!(before_cancel.iter().map(|c| c.id).collect::<Vec<_>>(), vec![second.id]);
         assert!(store.ticket_changes_between("duel", until, until).await.unwrap().is_empty());
@@ -170,9 +174,10 @@ conformance! {
         loop {
             let page = store.open_ticket_ids_page("duel", after, 2).await.unwrap();
             assert!(page.len() <= 2);
-            read.extend(page.iter().copied());
+            assert!(page.iter().all(|(_, region)| region == "eu"), "{page:?}");
+            read.extend(page.iter().map(|(id, _)| *id));
             match page.last() {
-                Some(&last) if page.len() == 2 => after = Some(last),
+                Some((last, _)) if page.len() == 2 => after = Some(*last),
                 _ => break,
             }
         }

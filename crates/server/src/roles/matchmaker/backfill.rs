@@ -8,7 +8,7 @@ use rally_protocol::event::{Event, SessionReady};
 use rally_store::{Backfill, BackfillState, NewParticipant, StoreError};
 use uuid::Uuid;
 
-use super::{Known, MatchmakerRole, WriteFailure, claim_tickets};
+use super::{Known, MatchmakerRole, WriteFailure, bucket::Bucket, claim_tickets};
 use crate::{bus, matchmaking::engine_millis};
 
 impl MatchmakerRole {
@@ -40,6 +40,14 @@ impl MatchmakerRole {
     pub(super) async fn admit_backfill(&mut self, mode: Mode, backfill: &Backfill) {
         let id = BackfillId(backfill.id.as_u128());
         if self.backfills.contains_key(&id) {
+            return;
+        }
+        // The request belongs to the bucket of its match's region.
+        let Ok(region) = Region::new(&backfill.region) else {
+            return;
+        };
+        let bucket = Bucket::new(mode, region);
+        if self.epoch(bucket).is_none() {
             return;
         }
         let Some((_, config)) = self.queues.get(mode.as_str()) else {
@@ -74,9 +82,6 @@ impl MatchmakerRole {
             .iter()
             .filter_map(|name| crate::matchmaking::queues::role_id(config, name))
             .collect();
-        let Ok(region) = Region::new(&backfill.region) else {
-            return;
-        };
         let request = BackfillRequest {
             id,
             mode,
@@ -91,7 +96,7 @@ impl MatchmakerRole {
             .request_backfill(request, engine_millis(self.now()))
         {
             Ok(()) => {
-                self.backfills.insert(id, (mode, backfill.match_id));
+                self.backfills.insert(id, (bucket, backfill.match_id));
             }
             Err(error) => {
                 tracing::warn!(error = %error, backfill = %backfill.id, "the engine refused a backfill request")
@@ -103,10 +108,7 @@ impl MatchmakerRole {
     /// and the new players get `session.ready`.
     pub(super) async fn write_fill(&mut self, fill: BackfillFill) {
         let mode = fill.mode;
-        let Some((_, match_id)) = self.backfills.remove(&fill.request) else {
-            return;
-        };
-        let Some(fence) = self.owned.get(&mode).map(|o| o.epoch) else {
+        let Some((bucket, match_id)) = self.backfills.remove(&fill.request) else {
             return;
         };
         let tickets: Vec<Known> = fill
@@ -114,9 +116,25 @@ impl MatchmakerRole {
             .iter()
             .filter_map(|id| self.known.get(id).cloned())
             .collect();
-        let result = self
-            .store_fill(mode, fence, match_id, &fill, &tickets)
-            .await;
+        // Fenced by the request's bucket and each of its tickets'. A bucket let go since the
+        // tick (its tickets left the engine with it): the rest go back, and the request too
+        // while its bucket is still this node's.
+        let fences = self
+            .fences(&tickets)
+            .filter(|_| tickets.len() == fill.tickets.len())
+            .zip(self.epoch(bucket))
+            .map(|(mut fences, epoch)| {
+                if !fences.iter().any(|(b, _)| *b == bucket) {
+                    fences.push((bucket, epoch));
+                }
+                fences
+            });
+        let Some(fences) = fences else {
+            self.requeue(&tickets).await;
+            self.readmit_backfill(bucket, fill.request).await;
+            return;
+        };
+        let result = self.store_fill(&fences, match_id, &fill, &tickets).await;
         match result {
             Ok(()) => {
                 for known in &tickets {
@@ -124,19 +142,45 @@ impl MatchmakerRole {
                 }
                 metrics::counter!("rally_backfills_filled_total", "mode" => mode.as_str().to_owned()).increment(1);
             }
-            Err(WriteFailure::Fenced) => self.drop_queue(mode, "a newer owner wrote"),
-            Err(WriteFailure::TicketGone) => self.requeue(mode, &tickets).await,
-            Err(WriteFailure::Store(error)) => {
-                tracing::warn!(error = %error, "cannot write a backfill; its tickets go back");
-                self.requeue(mode, &tickets).await;
+            Err(failure) => {
+                match failure {
+                    WriteFailure::Fenced(fenced) => {
+                        self.drop_bucket(fenced, "a newer owner wrote");
+                    }
+                    WriteFailure::TicketGone => {}
+                    WriteFailure::Store(error) => {
+                        tracing::warn!(error = %error, "cannot write a backfill; its tickets go back");
+                    }
+                }
+                // The tickets still searching go back, and the request while it is still open
+                // (withdrawn or filled meanwhile, it is not).
+                self.requeue(&tickets).await;
+                self.readmit_backfill(bucket, fill.request).await;
             }
+        }
+    }
+
+    /// Feeds a served request whose write did not happen to the engine again, if it is still
+    /// open and its bucket still this node's.
+    async fn readmit_backfill(&mut self, bucket: Bucket, request: BackfillId) {
+        if self.epoch(bucket).is_none() {
+            return;
+        }
+        match self.store.open_backfills(bucket.mode.as_str()).await {
+            Ok(open) => {
+                if let Some(backfill) = open.iter().find(|b| BackfillId(b.id.as_u128()) == request)
+                {
+                    self.admit_backfill(bucket.mode, backfill).await;
+                }
+            }
+            // Read again at the next takeover of its bucket.
+            Err(error) => tracing::warn!(error = %error, "cannot read a backfill request again"),
         }
     }
 
     async fn store_fill(
         &self,
-        mode: Mode,
-        fence: u64,
+        fences: &[(Bucket, u64)],
         match_id: Uuid,
         fill: &BackfillFill,
         tickets: &[Known],
@@ -144,9 +188,13 @@ impl MatchmakerRole {
         let store = &self.store;
         let endpoint = store.session(match_id).await?.endpoint;
         let mut tx = store.begin().await?;
-        match tx.fence_queue(mode.as_str(), fence).await {
-            Err(StoreError::Fenced { .. }) => return Err(WriteFailure::Fenced),
-            other => other?,
+        let mut fences = fences.to_vec();
+        fences.sort_unstable();
+        for (bucket, fence) in fences {
+            match tx.fence_queue(&bucket.fence_name(), fence).await {
+                Err(StoreError::Fenced { .. }) => return Err(WriteFailure::Fenced(bucket)),
+                other => other?,
+            }
         }
         if !tx.fill_backfill(Uuid::from_u128(fill.request.0)).await? {
             // Withdrawn meanwhile: the tickets go back.

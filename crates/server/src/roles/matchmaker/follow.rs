@@ -3,10 +3,13 @@
 //! queue a page of ids a round, and how a stored ticket enters the engine (or is ended when
 //! the queue can no longer take it).
 
-use rally_engine::{Mode, TicketError, TicketId};
+use rally_engine::{Mode, Region, TicketError, TicketId};
 use rally_store::{StoreError, Ticket, TicketState};
 
-use super::{FULL_RESYNC, Known, MatchmakerRole, OVERLAP, RESYNC_PAGE};
+use super::{
+    FULL_RESYNC, Known, MatchmakerRole, OVERLAP, RESYNC_PAGE,
+    bucket::{Bucket, home_region},
+};
 use crate::matchmaking::{engine_millis, spec::TicketSpec};
 
 /// Why a stored ticket did not enter the engine.
@@ -43,17 +46,45 @@ impl MatchmakerRole {
         }
     }
 
-    /// Reads a stored ticket and enqueues it, unless the engine has it already.
+    /// Reads a stored ticket and enqueues it, unless the engine has it already or it belongs
+    /// to a bucket this node does not own.
     fn enqueue_stored(&mut self, mode: Mode, ticket: &Ticket) -> Result<(), Refusal> {
         let id = TicketId(ticket.id.as_u128());
         if self.known.contains_key(&id) {
             return Ok(());
         }
-        let role_count = self
-            .queues
-            .get(mode.as_str())
-            .map_or(0, |(_, config)| config.roles.len());
+        let Some((_, config)) = self.queues.get(mode.as_str()) else {
+            // Its queue is gone from this node's definitions: perhaps only for now.
+            return Err(Refusal {
+                lasting: false,
+                why: TicketError::UnknownMode(mode).to_string(),
+            });
+        };
+        let role_count = config.roles.len();
+        // The bucket it belongs to is its stored region: a ticket of a bucket owned elsewhere
+        // is passed over before its spec is read.
+        let stored = Region::new(&ticket.region)
+            .ok()
+            .filter(|region| config.regions.contains(region));
+        if let Some(region) = stored
+            && self.epoch(Bucket::new(mode, region)).is_none()
+        {
+            return Ok(());
+        }
         let spec = TicketSpec::of(&ticket.spec).map_err(Refusal::lasting)?;
+        let home = match stored {
+            Some(region) => region,
+            // A region the queue no longer has: the home region by the engine's rule; in none
+            // of the queue's regions, it can never be matched.
+            None => {
+                let home = home_region(config, &spec.latencies)
+                    .ok_or_else(|| Refusal::lasting(TicketError::NoRegion))?;
+                if self.epoch(Bucket::new(mode, home)).is_none() {
+                    return Ok(());
+                }
+                home
+            }
+        };
         let engine_ticket = spec
             .engine_ticket(ticket.id, mode, role_count)
             .map_err(Refusal::lasting)?;
@@ -75,7 +106,7 @@ impl MatchmakerRole {
                 id: ticket.id,
                 mode,
                 party_id: ticket.party_id,
-                region: ticket.region.clone(),
+                region: home,
                 spec,
                 queued_at,
                 taken_in: self.clock.elapsed(),
@@ -140,6 +171,7 @@ impl MatchmakerRole {
         for change in overlapped? {
             let id = TicketId(change.id.as_u128());
             match change.state {
+                TicketState::Searching if !self.owns_region(mode, &change.region) => {}
                 TicketState::Searching if !self.known.contains_key(&id) => {
                     self.admit_current(mode, change.id).await?;
                 }
@@ -186,21 +218,31 @@ impl MatchmakerRole {
 
     /// Applies one page of the pass: only a ticket the engine does not hold is read in full;
     /// the pass ends with a short page.
-    async fn resync_page(&mut self, mode: Mode, page: &[uuid::Uuid]) -> Result<(), StoreError> {
-        for &id in page {
-            if !self.known.contains_key(&TicketId(id.as_u128())) {
-                self.admit_current(mode, id).await?;
+    async fn resync_page(
+        &mut self,
+        mode: Mode,
+        page: &[(uuid::Uuid, String)],
+    ) -> Result<(), StoreError> {
+        for (id, region) in page {
+            if self.owns_region(mode, region) && !self.known.contains_key(&TicketId(id.as_u128())) {
+                self.admit_current(mode, *id).await?;
             }
         }
         let more = page.len() == RESYNC_PAGE as usize;
         let now = self.clock.elapsed();
         if let Some(owned) = self.owned.get_mut(&mode) {
-            owned.resync_after = page.last().copied().filter(|_| more);
+            owned.resync_after = page.last().map(|(id, _)| *id).filter(|_| more);
             if !more {
                 owned.resync_at = now + FULL_RESYNC;
             }
         }
         Ok(())
+    }
+
+    /// Whether this node owns the bucket of `mode` in the stored region `region` (the queue
+    /// stores each ticket's home region).
+    fn owns_region(&self, mode: Mode, region: &str) -> bool {
+        Region::new(region).is_ok_and(|region| self.epoch(Bucket::new(mode, region)).is_some())
     }
 
     /// Reads a ticket as it is now and admits it if it is still searching.

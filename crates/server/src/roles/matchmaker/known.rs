@@ -5,7 +5,9 @@
 
 use std::{collections::HashMap, time::Duration};
 
-use rally_engine::{Mode, TicketId};
+use rally_engine::{Mode, Region, TicketId};
+
+use super::bucket::Bucket;
 
 use super::{
     Known,
@@ -17,7 +19,7 @@ use super::{
 pub(super) struct KnownTickets {
     tickets: HashMap<TicketId, Known>,
     /// Players waiting per queue and region.
-    depth: HashMap<(Mode, String), u64>,
+    depth: HashMap<Bucket, u64>,
     /// Tickets that came and went since [`KnownTickets::take_changes`], in order.
     changes: Vec<StatusChange>,
 }
@@ -39,10 +41,7 @@ impl KnownTickets {
     pub(super) fn insert(&mut self, id: TicketId, known: Known, first_status: Duration) {
         // Admitted again (it cannot be: the role checks first), it is counted once.
         self.remove(&id);
-        *self
-            .depth
-            .entry((known.mode, known.region.clone()))
-            .or_default() += known.spec.members.len() as u64;
+        *self.depth.entry(known.bucket()).or_default() += known.spec.members.len() as u64;
         let watched = Watched {
             ticket: known.id,
             mode: known.mode,
@@ -56,7 +55,7 @@ impl KnownTickets {
 
     pub(super) fn remove(&mut self, id: &TicketId) -> Option<Known> {
         let known = self.tickets.remove(id)?;
-        if let Some(players) = self.depth.get_mut(&(known.mode, known.region.clone())) {
+        if let Some(players) = self.depth.get_mut(&known.bucket()) {
             *players = players.saturating_sub(known.spec.members.len() as u64);
         }
         self.changes.push(StatusChange::Left(*id));
@@ -68,30 +67,21 @@ impl KnownTickets {
         std::mem::take(&mut self.changes)
     }
 
-    /// The ids of the tickets of `mode`.
-    pub(super) fn of_mode(&self, mode: Mode) -> Vec<TicketId> {
+    /// The ids of the tickets of `bucket`.
+    pub(super) fn of_bucket(&self, bucket: Bucket) -> Vec<TicketId> {
         self.tickets
             .iter()
-            .filter(|(_, k)| k.mode == mode)
+            .filter(|(_, k)| k.bucket() == bucket)
             .map(|(id, _)| *id)
             .collect()
     }
 
     /// Players waiting in `mode` and `region`.
-    pub(super) fn depth(&self, mode: Mode, region: &str) -> u64 {
+    pub(super) fn depth(&self, mode: Mode, region: Region) -> u64 {
         self.depth
-            .get(&(mode, region.to_owned()))
+            .get(&Bucket::new(mode, region))
             .copied()
             .unwrap_or(0)
-    }
-
-    /// Players waiting in `mode`, every region.
-    pub(super) fn players_waiting(&self, mode: Mode) -> u64 {
-        self.depth
-            .iter()
-            .filter(|((m, _), _)| *m == mode)
-            .map(|(_, n)| *n)
-            .sum()
     }
 }
 
@@ -119,7 +109,7 @@ mod tests {
             id: Uuid::now_v7(),
             mode,
             party_id: None,
-            region: region.to_owned(),
+            region: Region::new(region).unwrap(),
             spec: TicketSpec {
                 members,
                 latencies: vec![(region.to_owned(), 20)],
@@ -138,12 +128,11 @@ mod tests {
         tickets.insert(TicketId(1), known(duel, "eu", 1), Duration::ZERO);
         tickets.insert(TicketId(2), known(duel, "eu", 3), Duration::ZERO);
         tickets.insert(TicketId(3), known(duel, "na", 1), Duration::ZERO);
-        assert_eq!(tickets.depth(duel, "eu"), 4);
-        assert_eq!(tickets.players_waiting(duel), 5);
+        assert_eq!(tickets.depth(duel, Region::new("eu").unwrap()), 4);
+        assert_eq!(tickets.depth(duel, Region::new("na").unwrap()), 1);
         assert!(tickets.remove(&TicketId(2)).is_some());
         assert!(tickets.remove(&TicketId(2)).is_none());
-        assert_eq!(tickets.depth(duel, "eu"), 1);
-        assert_eq!(tickets.players_waiting(duel), 2);
+        assert_eq!(tickets.depth(duel, Region::new("eu").unwrap()), 1);
     }
 
     #[test]

@@ -14,9 +14,10 @@ use std::{
 };
 
 use rally_clock::Clock;
-use rally_engine::Mode;
 use rally_state::State;
 use tokio_util::sync::CancellationToken;
+
+use super::bucket::Bucket;
 
 /// A lease as the keeper sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,56 +31,57 @@ enum Slot {
 /// The leases of one matchmaker, shared by its rounds and its keeper. Cheap to clone.
 #[derive(Debug, Clone, Default)]
 pub(super) struct Leases {
-    slots: Arc<Mutex<HashMap<Mode, Slot>>>,
+    slots: Arc<Mutex<HashMap<Bucket, Slot>>>,
 }
 
 impl Leases {
-    fn lock(&self) -> MutexGuard<'_, HashMap<Mode, Slot>> {
+    fn lock(&self) -> MutexGuard<'_, HashMap<Bucket, Slot>> {
         self.slots
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Starts keeping the lease of `mode`.
-    pub(super) fn hold(&self, mode: Mode, fence: u64, valid_until: Duration) {
-        self.lock().insert(mode, Slot::Held { fence, valid_until });
+    /// Starts keeping the lease of `bucket`.
+    pub(super) fn hold(&self, bucket: Bucket, fence: u64, valid_until: Duration) {
+        self.lock()
+            .insert(bucket, Slot::Held { fence, valid_until });
     }
 
-    /// Stops keeping the lease of `mode`; its fencing token, to release it with, when held.
-    pub(super) fn forget(&self, mode: Mode) -> Option<u64> {
-        match self.lock().remove(&mode) {
+    /// Stops keeping the lease of `bucket`; its fencing token, to release it with, when held.
+    pub(super) fn forget(&self, bucket: Bucket) -> Option<u64> {
+        match self.lock().remove(&bucket) {
             Some(Slot::Held { fence, .. }) => Some(fence),
             _ => None,
         }
     }
 
     /// The queues whose lease was lost since the last call (they are forgotten).
-    pub(super) fn lost(&self) -> Vec<Mode> {
+    pub(super) fn lost(&self) -> Vec<Bucket> {
         let mut slots = self.lock();
-        let lost: Vec<Mode> = slots
+        let lost: Vec<Bucket> = slots
             .iter()
             .filter(|(_, slot)| **slot == Slot::Lost)
-            .map(|(mode, _)| *mode)
+            .map(|(bucket, _)| *bucket)
             .collect();
-        for mode in &lost {
-            slots.remove(mode);
+        for bucket in &lost {
+            slots.remove(bucket);
         }
         lost
     }
 
-    fn held(&self) -> Vec<(Mode, u64, Duration)> {
+    fn held(&self) -> Vec<(Bucket, u64, Duration)> {
         self.lock()
             .iter()
-            .filter_map(|(mode, slot)| match slot {
-                Slot::Held { fence, valid_until } => Some((*mode, *fence, *valid_until)),
+            .filter_map(|(bucket, slot)| match slot {
+                Slot::Held { fence, valid_until } => Some((*bucket, *fence, *valid_until)),
                 Slot::Lost => None,
             })
             .collect()
     }
 
     /// Records a renewal; false when the lease was forgotten meanwhile (the queue let go).
-    fn set(&self, mode: Mode, slot: Slot) -> bool {
-        match self.lock().get_mut(&mode) {
+    fn set(&self, bucket: Bucket, slot: Slot) -> bool {
+        match self.lock().get_mut(&bucket) {
             Some(current) => {
                 *current = slot;
                 true
@@ -88,8 +90,8 @@ impl Leases {
         }
     }
 
-    fn holds(&self, mode: Mode) -> bool {
-        matches!(self.lock().get(&mode), Some(Slot::Held { .. }))
+    fn holds(&self, bucket: Bucket) -> bool {
+        matches!(self.lock().get(&bucket), Some(Slot::Held { .. }))
     }
 }
 
@@ -123,23 +125,23 @@ impl LeaseKeeper {
 
     /// Renews every held lease once.
     pub(super) async fn step(&self) {
-        for (mode, fence, valid_until) in self.leases.held() {
-            let slot = self.renew(mode, fence, valid_until).await;
-            if !self.leases.set(mode, slot)
+        for (bucket, fence, valid_until) in self.leases.held() {
+            let slot = self.renew(bucket, fence, valid_until).await;
+            if !self.leases.set(bucket, slot)
                 && let Slot::Held { fence, .. } = slot
             {
                 // The queue was let go while this renewal was in flight: let the lease go too.
                 let _ = self
                     .state
-                    .release_lease(&super::lease_name(mode), &self.holder, fence)
+                    .release_lease(&bucket.lease_name(), &self.holder, fence)
                     .await;
             }
         }
     }
 
-    async fn renew(&self, mode: Mode, fence: u64, valid_until: Duration) -> Slot {
+    async fn renew(&self, bucket: Bucket, fence: u64, valid_until: Duration) -> Slot {
         let (leases, state, holder, ttl) = (&self.leases, &self.state, &self.holder, self.ttl);
-        let name = super::lease_name(mode);
+        let name = bucket.lease_name();
         let sent = self.clock.elapsed();
         match state.renew_lease(&name, holder, fence, ttl).await {
             Ok(true) => Slot::Held {
@@ -147,14 +149,14 @@ impl LeaseKeeper {
                 valid_until: sent + ttl,
             },
             // Taken again only while this node still wants the queue.
-            Ok(false) if !leases.holds(mode) => Slot::Lost,
+            Ok(false) if !leases.holds(bucket) => Slot::Lost,
             Ok(false) => match state.acquire_lease(&name, holder, ttl).await {
                 Ok(Some(lease)) => {
                     metrics::counter!("rally_matchmaker_leases_retaken_total").increment(1);
                     tracing::info!(
-                        mode = mode.as_str(),
+                        bucket = %bucket,
                         fence = lease.fence,
-                        "a queue's lease had lapsed and nobody held it; took it again"
+                        "a bucket's lease had lapsed and nobody held it; took it again"
                     );
                     Slot::Held {
                         fence: lease.fence,
@@ -162,25 +164,25 @@ impl LeaseKeeper {
                     }
                 }
                 Ok(None) => Slot::Lost,
-                Err(error) => self.unreachable_state(mode, fence, valid_until, &error),
+                Err(error) => self.unreachable_state(bucket, fence, valid_until, &error),
             },
-            Err(error) => self.unreachable_state(mode, fence, valid_until, &error),
+            Err(error) => self.unreachable_state(bucket, fence, valid_until, &error),
         }
     }
 
     /// The state backend did not answer: the lease is kept while it is still valid.
     fn unreachable_state(
         &self,
-        mode: Mode,
+        bucket: Bucket,
         fence: u64,
         valid_until: Duration,
         error: &rally_state::StateError,
     ) -> Slot {
         if self.clock.elapsed() >= valid_until {
-            tracing::warn!(error = %error, mode = mode.as_str(), "cannot renew a queue lease in time");
+            tracing::warn!(error = %error, bucket = %bucket, "cannot renew a bucket lease in time");
             Slot::Lost
         } else {
-            tracing::debug!(error = %error, mode = mode.as_str(), "cannot renew a queue lease yet");
+            tracing::debug!(error = %error, bucket = %bucket, "cannot renew a bucket lease yet");
             Slot::Held { fence, valid_until }
         }
     }
@@ -193,8 +195,11 @@ mod tests {
 
     use super::*;
 
-    fn mode(name: &str) -> Mode {
-        Mode::new(name).unwrap()
+    fn bucket(name: &str) -> Bucket {
+        Bucket::new(
+            rally_engine::Mode::new(name).unwrap(),
+            rally_engine::Region::new("eu").unwrap(),
+        )
     }
 
     /// A keeper over in-memory state on a manual clock: leases lapse when the test advances it.
@@ -214,8 +219,8 @@ mod tests {
     async fn a_held_lease_is_renewed_and_outlives_its_first_term() {
         let ttl = Duration::from_secs(5);
         let (keeper, manual) = keeper(ttl);
-        let duel = mode("duel");
-        let name = super::super::lease_name(duel);
+        let duel = bucket("duel");
+        let name = duel.lease_name();
         let first = keeper
             .state
             .acquire_lease(&name, "me", ttl)
@@ -249,8 +254,8 @@ mod tests {
         let ttl = Duration::from_secs(5);
         let (keeper, manual) = keeper(ttl);
         let state = keeper.state.clone();
-        let duel = mode("duel");
-        let name = super::super::lease_name(duel);
+        let duel = bucket("duel");
+        let name = duel.lease_name();
         let first = state
             .acquire_lease(&name, "me", ttl)
             .await
@@ -276,8 +281,8 @@ mod tests {
         keeper.step().await;
         assert_eq!(keeper.leases.lost(), vec![duel]);
         // Lapsed but let go by this node meanwhile: not taken again.
-        let squad = mode("squad");
-        let squad_name = super::super::lease_name(squad);
+        let squad = bucket("squad");
+        let squad_name = squad.lease_name();
         let lease = state
             .acquire_lease(&squad_name, "me", ttl)
             .await
@@ -300,7 +305,7 @@ mod tests {
     #[test]
     fn lost_queues_are_reported_once() {
         let leases = Leases::default();
-        let (duel, squad) = (mode("duel"), mode("squad"));
+        let (duel, squad) = (bucket("duel"), bucket("squad"));
         leases.hold(duel, 1, Duration::from_secs(5));
         leases.hold(squad, 2, Duration::from_secs(5));
         assert!(leases.set(duel, Slot::Lost));

@@ -1,18 +1,26 @@
 //! The matchmaker role: one loop per node that owns queues through leases and drives the engine.
 //!
+//! A matchmaker owns buckets: one region of one queue each. A ticket belongs to the bucket of
+//! its stored `region`: its home region, the one the engine matches it in first (its lowest
+//! latency, ties to the queue's earlier region: [`bucket::home_region`], worked out again only
+//! for a ticket whose stored region the queue no longer has).
+//!
 //! Each round (the shortest `tick_interval_ms` of the queues):
-//! 1. **Ownership.** For each queue it does not own, try the lease `matchmaker:<mode>` in the
-//!    `state` backend; on success rebuild the queue from the store (every searching ticket,
-//!    with its original enqueue time). Renew owned leases; one that cannot be renewed, or whose
-//!    local deadline passed, is dropped with its tickets.
+//! 1. **Ownership.** For each bucket it does not own (of the regions `matchmaker_regions`
+//!    lets it take; all by default), try the lease `matchmaker:<mode>:<region>` in the `state`
+//!    backend; on success rebuild the bucket from the store (every searching ticket of its
+//!    region, with its original enqueue time, and the open backfill requests of its region's
+//!    matches). Renew owned leases; one that cannot be renewed, or whose local deadline passed,
+//!    is dropped with its tickets.
 //! 2. **Follow the store.** Read the owned queues' tickets changed since the last round, and
 //!    the ids and states of those changed 5 s before, again (clock skew and late commits; a
 //!    round's worth each round), at once: new searching tickets enter the engine, cancelled
 //!    ones leave it. Every 30 s a pass over the whole queue, 2,000 ticket ids a round (read
 //!    between rounds), adds any ticket the overlap missed.
-//! 3. **Tick** the engine and write each match in one transaction: the queue's epoch is checked
-//!    first (`queue_fences`: each takeover gets a new epoch from the store, so a matchmaker whose
-//!    lease lapsed and whose queue was taken over cannot write), then the
+//! 3. **Tick** the engine and write each match in one transaction: the epoch of each bucket its
+//!    tickets come from is checked first (`queue_fences`, under `<mode>/<region>`: each takeover
+//!    gets a new epoch from the store, so a matchmaker whose lease lapsed and whose bucket was
+//!    taken over cannot write), then the
 //!    match and participants, the tickets' move from searching to matched (conditional: a
 //!    ticket cancelled meanwhile aborts the match, whose other tickets go back to the engine),
 //!    the parties back to active, and `match.created` in the outbox. Timed-out tickets are
@@ -23,8 +31,11 @@
 //! 4. **Tell.** `queue.status` to each searching ticket's players every
 //!    `queue_status_interval_s`; queue figures to the `state` backend for `GET /v1/queues`.
 //!
-//! Queues, not (queue, region) buckets, are the unit of ownership: a ticket may fall back to
-//! its second region after a wait, so one queue's regions are matched together.
+//! Buckets, not queues, are the unit of ownership, so one queue's regions can be spread over
+//! matchmakers (each near its region's players, with `matchmaker_regions`). A ticket that
+//! waited past `region_fallback_after_ms` may be matched in its second region, but only with
+//! tickets of buckets its own matchmaker owns: fallback never crosses matchmakers. Store reads still follow a queue (the buckets of one mode share a cursor);
+//! tickets of buckets owned elsewhere are passed over.
 
 use std::{
     collections::{HashMap, VecDeque},
@@ -33,13 +44,14 @@ use std::{
 use tracing::Instrument;
 
 use rally_clock::Clock;
-use rally_engine::{BackfillId, Matchmaker, Millis, Mode};
+use rally_engine::{BackfillId, Matchmaker, Millis, Mode, Region};
 use rally_events::Events;
 use rally_state::State;
 use rally_store::{Store, StoreError, Timestamp};
 use uuid::Uuid;
 
 mod backfill;
+mod bucket;
 mod follow;
 mod known;
 mod lease_keeper;
@@ -47,6 +59,7 @@ mod status;
 mod status_schedule;
 mod writes;
 
+use bucket::Bucket;
 use known::KnownTickets;
 use lease_keeper::{LeaseKeeper, Leases};
 use tokio_util::sync::CancellationToken;
@@ -71,24 +84,36 @@ const FULL_RESYNC: Duration = Duration::from_secs(30);
 /// pass over 100,000 tickets takes 50 rounds.
 const RESYNC_PAGE: i64 = 2_000;
 
+/// A page of the pass over a whole queue: each searching ticket's id and stored region.
+type ResyncPage = Vec<(Uuid, String)>;
+
 /// A ticket this node feeds the engine.
 #[derive(Debug, Clone)]
 struct Known {
     id: Uuid,
     mode: Mode,
     party_id: Option<Uuid>,
-    region: String,
+    /// Its home region: the bucket it belongs to.
+    region: Region,
     spec: TicketSpec,
     queued_at: Millis,
     /// When this node took it in, on the clock's timer.
     taken_in: Duration,
 }
 
-/// A queue this node owns (its lease is kept by [`lease_keeper`]).
+impl Known {
+    /// The bucket the ticket belongs to.
+    fn bucket(&self) -> Bucket {
+        Bucket::new(self.mode, self.region)
+    }
+}
+
+/// A queue of which this node owns at least one bucket (their leases are kept by
+/// [`lease_keeper`]): the owned buckets and how the queue's store reads have progressed.
 #[derive(Debug)]
 struct Owned {
-    /// The store's epoch for this ownership (what match writes are checked against).
-    epoch: u64,
+    /// Each owned bucket, by region.
+    buckets: HashMap<Region, OwnedBucket>,
     cursor: Timestamp,
     backfill_cursor: Timestamp,
     /// When the next pass over the whole queue is due, on the clock's timer.
@@ -96,10 +121,18 @@ struct Owned {
     /// Where the pass under way has read to (`None`: no pass under way).
     resync_after: Option<Uuid>,
     /// The pass's next page, asked for at the last round.
-    resync_read: Option<tokio::task::JoinHandle<Result<Vec<Uuid>, StoreError>>>,
+    resync_read: Option<tokio::task::JoinHandle<Result<ResyncPage, StoreError>>>,
     /// Where the second reading of changes, an OVERLAP behind, has read to.
     trail: Timestamp,
-    /// Recent matched waits (seconds), with when they were matched on the clock's timer.
+}
+
+/// A bucket this node owns.
+#[derive(Debug)]
+struct OwnedBucket {
+    /// The store's epoch for this ownership (what writes of its tickets are checked against).
+    epoch: u64,
+    /// Recent matched waits (seconds) of its tickets, with when they were matched on the
+    /// clock's timer.
     waits: VecDeque<(Duration, f64)>,
 }
 
@@ -117,8 +150,9 @@ pub struct MatchmakerRole {
     /// The leases of the owned queues, renewed by their own task.
     leases: Leases,
     known: KnownTickets,
-    /// Open backfill requests fed to the engine: their match.
-    backfills: HashMap<BackfillId, (Mode, Uuid)>,
+    /// Open backfill requests fed to the engine: the bucket of their match's region, and the
+    /// match.
+    backfills: HashMap<BackfillId, (Bucket, Uuid)>,
     /// Searching tickets the queue can no longer take, to end this round.
     unusable: Vec<Uuid>,
     /// When this role loaded its queue definitions: only tickets made before may be ended as
@@ -161,10 +195,6 @@ impl Phase {
             started: Instant::now(),
         }
     }
-}
-
-fn lease_name(mode: Mode) -> String {
-    format!("matchmaker:{}", mode.as_str())
 }
 
 impl MatchmakerRole {
@@ -240,24 +270,63 @@ impl MatchmakerRole {
                 () = clock.sleep_until(started + period) => {}
             }
         }
-        let modes: Vec<Mode> = self.owned.drain().map(|(mode, _)| mode).collect();
-        for mode in modes {
-            if let Some(fence) = self.leases.forget(mode) {
+        let buckets = self.owned_buckets();
+        self.owned.clear();
+        for bucket in buckets {
+            if let Some(fence) = self.leases.forget(bucket) {
                 let _ = self
                     .state
-                    .release_lease(&lease_name(mode), &self.holder, fence)
+                    .release_lease(&bucket.lease_name(), &self.holder, fence)
                     .await;
             }
         }
-        for (mode, _) in self.queues.iter() {
-            metrics::gauge!("rally_matchmaker_leases_held", "mode" => mode.as_str().to_owned())
-                .set(0.0);
+        for bucket in self.buckets() {
+            leases_held(bucket, false);
         }
     }
 
-    /// Each owned queue's widening speed per region, for queues tuned to a target wait.
+    /// Every bucket of every queue.
+    fn buckets(&self) -> Vec<Bucket> {
+        self.queues
+            .iter()
+            .flat_map(|(mode, config)| config.regions.iter().map(move |&r| Bucket::new(mode, r)))
+            .collect()
+    }
+
+    /// The buckets this node owns.
+    fn owned_buckets(&self) -> Vec<Bucket> {
+        self.owned
+            .iter()
+            .flat_map(|(&mode, owned)| owned.buckets.keys().map(move |&r| Bucket::new(mode, r)))
+            .collect()
+    }
+
+    /// The store's epoch of an owned bucket (`None`: not owned).
+    fn epoch(&self, bucket: Bucket) -> Option<u64> {
+        self.owned
+            .get(&bucket.mode)?
+            .buckets
+            .get(&bucket.region)
+            .map(|b| b.epoch)
+    }
+
+    /// The buckets `tickets` belong to, each with its epoch, once; `None` when one of them is
+    /// no longer owned.
+    fn fences(&self, tickets: &[Known]) -> Option<Vec<(Bucket, u64)>> {
+        let mut fences: Vec<(Bucket, u64)> = Vec::new();
+        for known in tickets {
+            let bucket = known.bucket();
+            if !fences.iter().any(|(b, _)| *b == bucket) {
+                fences.push((bucket, self.epoch(bucket)?));
+            }
+        }
+        Some(fences)
+    }
+
+    /// Each owned bucket's widening speed, for queues tuned to a target wait (a bucket owned
+    /// elsewhere sees no arrivals here: its speed is the owner's to report).
     fn record_widening_speeds(&self) {
-        for &mode in self.owned.keys() {
+        for (&mode, owned) in &self.owned {
             if self
                 .engine
                 .config(mode)
@@ -266,6 +335,9 @@ impl MatchmakerRole {
                 continue;
             }
             for (region, speed) in self.engine.widening_speeds(mode) {
+                if !owned.buckets.contains_key(&region) {
+                    continue;
+                }
                 metrics::gauge!(
                     "rally_matchmaker_widening_speed",
                     "mode" => mode.as_str().to_owned(),
@@ -339,100 +411,121 @@ impl MatchmakerRole {
     async fn ownership(&mut self) {
         let state = self.state.clone();
         let ttl = self.settings.matchmaker_lease();
-        for mode in self.leases.lost() {
-            self.drop_queue(mode, "lease taken over");
+        for bucket in self.leases.lost() {
+            self.drop_bucket(bucket, "lease taken over");
         }
-        let modes: Vec<Mode> = self.queues.iter().map(|(mode, _)| mode).collect();
-        for mode in modes {
-            if self.owned.contains_key(&mode) {
+        let wanted: Vec<Bucket> = self
+            .buckets()
+            .into_iter()
+            .filter(|b| self.settings.takes_region(b.region))
+            .collect();
+        for bucket in wanted {
+            if self.epoch(bucket).is_some() {
                 continue;
             }
-            let name = lease_name(mode);
             let sent = self.clock.elapsed();
-            match state.acquire_lease(&name, &self.holder, ttl).await {
+            match state
+                .acquire_lease(&bucket.lease_name(), &self.holder, ttl)
+                .await
+            {
                 Ok(Some(lease)) => {
-                    self.leases.hold(mode, lease.fence, sent + ttl);
-                    if let Err(error) = self.take_over(mode, lease.fence).await {
-                        tracing::warn!(error = %error, mode = mode.as_str(), "cannot rebuild the queue; releasing it");
-                        self.drop_queue(mode, "rebuild failed");
+                    self.leases.hold(bucket, lease.fence, sent + ttl);
+                    if let Err(error) = self.take_over(bucket, lease.fence).await {
+                        tracing::warn!(error = %error, bucket = %bucket, "cannot rebuild the bucket; releasing it");
+                        self.drop_bucket(bucket, "rebuild failed");
                     }
                 }
                 Ok(None) => {}
-                Err(error) => tracing::warn!(error = %error, "cannot try a queue lease"),
+                Err(error) => tracing::warn!(error = %error, "cannot try a bucket lease"),
             }
         }
-        // Per queue, 1 while this node owns it: an alert names the queue nobody owns.
-        for (mode, _) in self.queues.iter() {
-            let held = if self.owned.contains_key(&mode) {
-                1.0
-            } else {
-                0.0
-            };
-            metrics::gauge!("rally_matchmaker_leases_held", "mode" => mode.as_str().to_owned())
-                .set(held);
+        // Per bucket, 1 while this node owns it: an alert names the bucket nobody owns.
+        for bucket in self.buckets() {
+            leases_held(bucket, self.epoch(bucket).is_some());
         }
     }
 
-    async fn take_over(&mut self, mode: Mode, fence: u64) -> Result<(), StoreError> {
+    async fn take_over(&mut self, bucket: Bucket, fence: u64) -> Result<(), StoreError> {
+        let mode = bucket.mode;
         let cursor = self.now();
-        let epoch = self.store.take_queue(mode.as_str()).await?;
+        let epoch = self.store.take_queue(&bucket.fence_name()).await?;
         let tickets = self.store.open_tickets_of_mode(mode.as_str()).await?;
-        let count = tickets.len();
-        self.owned.insert(
-            mode,
-            Owned {
+        let backfills = self.store.open_backfills(mode.as_str()).await?;
+        let resync_at = self.clock.elapsed() + FULL_RESYNC;
+        let owned = self.owned.entry(mode).or_insert_with(|| Owned {
+            buckets: HashMap::new(),
+            cursor,
+            backfill_cursor: cursor,
+            resync_at,
+            resync_after: None,
+            resync_read: None,
+            trail: cursor.plus(-time::Duration::try_from(OVERLAP).expect("BUG: a small duration")),
+        });
+        owned.buckets.insert(
+            bucket.region,
+            OwnedBucket {
                 epoch,
-                cursor,
-                backfill_cursor: cursor,
-                resync_at: self.clock.elapsed() + FULL_RESYNC,
-                resync_after: None,
-                resync_read: None,
-                trail: cursor
-                    .plus(-time::Duration::try_from(OVERLAP).expect("BUG: a small duration")),
                 waits: VecDeque::new(),
             },
         );
+        let before = self.known.len();
         for ticket in tickets {
             self.admit(mode, &ticket);
         }
-        for backfill in self.store.open_backfills(mode.as_str()).await? {
+        for backfill in backfills {
             self.admit_backfill(mode, &backfill).await;
         }
         tracing::info!(
-            mode = mode.as_str(),
+            bucket = %bucket,
             fence,
-            tickets = count,
-            "took over a queue"
+            tickets = self.known.len().saturating_sub(before),
+            "took over a bucket"
         );
         Ok(())
     }
 
-    fn drop_queue(&mut self, mode: Mode, why: &str) {
+    fn drop_bucket(&mut self, bucket: Bucket, why: &str) {
         // Let the lease go, so the next acquisition (here or elsewhere) starts a new ownership.
-        if let Some(fence) = self.leases.forget(mode) {
+        if let Some(fence) = self.leases.forget(bucket) {
             let state = self.state.clone();
-            let (name, holder) = (lease_name(mode), self.holder.clone());
+            let (name, holder) = (bucket.lease_name(), self.holder.clone());
             tokio::spawn(async move {
                 let _ = state.release_lease(&name, &holder, fence).await;
             });
         }
-        if self.owned.remove(&mode).is_none() {
+        let Some(owned) = self.owned.get_mut(&bucket.mode) else {
+            return;
+        };
+        if owned.buckets.remove(&bucket.region).is_none() {
             return;
         }
-        for id in self.known.of_mode(mode) {
+        if owned.buckets.is_empty() {
+            self.owned.remove(&bucket.mode);
+        }
+        for id in self.known.of_bucket(bucket) {
             self.engine.cancel(id);
             self.known.remove(&id);
         }
         let requests: Vec<BackfillId> = self
             .backfills
             .iter()
-            .filter(|(_, (m, _))| *m == mode)
+            .filter(|(_, (b, _))| *b == bucket)
             .map(|(id, _)| *id)
             .collect();
         for id in requests {
             self.engine.cancel_backfill(id);
             self.backfills.remove(&id);
         }
-        tracing::warn!(mode = mode.as_str(), why, "gave up a queue");
+        tracing::warn!(bucket = %bucket, why, "gave up a bucket");
     }
+}
+
+/// Sets `rally_matchmaker_leases_held` for `bucket`.
+fn leases_held(bucket: Bucket, held: bool) {
+    metrics::gauge!(
+        "rally_matchmaker_leases_held",
+        "mode" => bucket.mode.as_str().to_owned(),
+        "region" => bucket.region.as_str().to_owned()
+    )
+    .set(if held { 1.0 } else { 0.0 });
 }

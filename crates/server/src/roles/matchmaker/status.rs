@@ -48,30 +48,31 @@ impl MatchmakerRole {
             let _ = teller.send(changes);
         }
         let ttl = self.settings.matchmaker_lease() * 2;
-        let modes: Vec<_> = self.owned.keys().copied().collect();
-        for mode in modes {
-            if let Some((_, config)) = self.queues.get(mode.as_str()) {
-                for region in &config.regions {
-                    let waiting = self.known.depth(mode, region.as_str());
-                    metrics::gauge!("rally_queue_depth", "mode" => mode.as_str().to_owned(), "region" => region.as_str().to_owned())
-                        .set(waiting as f64);
-                }
-            }
-            let median_wait_s = self.owned.get_mut(&mode).and_then(|owned| {
-                while owned
-                    .waits
-                    .front()
-                    .is_some_and(|(at, _)| now.saturating_sub(*at) > WAIT_WINDOW)
-                {
-                    owned.waits.pop_front();
-                }
-                median(owned.waits.iter().map(|(_, w)| *w).collect())
-            });
-            let figures = QueueStats {
-                players_waiting: self.known.players_waiting(mode),
-                median_wait_s,
+        for bucket in self.owned_buckets() {
+            let (mode, region) = (bucket.mode, bucket.region);
+            let waiting = self.known.depth(mode, region);
+            metrics::gauge!("rally_queue_depth", "mode" => mode.as_str().to_owned(), "region" => region.as_str().to_owned())
+                .set(waiting as f64);
+            let Some(owned) = self
+                .owned
+                .get_mut(&mode)
+                .and_then(|owned| owned.buckets.get_mut(&region))
+            else {
+                continue;
             };
-            stats::publish(&self.state, mode.as_str(), &figures, ttl).await;
+            while owned
+                .waits
+                .front()
+                .is_some_and(|(at, _)| now.saturating_sub(*at) > WAIT_WINDOW)
+            {
+                owned.waits.pop_front();
+            }
+            let figures = QueueStats {
+                players_waiting: waiting,
+                median_wait_s: median(owned.waits.iter().map(|(_, w)| *w).collect()),
+                samples: owned.waits.len() as u64,
+            };
+            stats::publish(&self.state, mode.as_str(), region, &figures, ttl).await;
         }
     }
 }

@@ -16,7 +16,7 @@ use serde_json::json;
 use tracing::Instrument;
 use uuid::Uuid;
 
-use super::{Known, MatchmakerRole};
+use super::{Known, MatchmakerRole, bucket::Bucket};
 
 use crate::{
     bus::{self, Cause},
@@ -32,8 +32,8 @@ struct Prepared {
     mode: Mode,
     region: String,
     quality: f64,
-    /// The queue's epoch the write is checked against.
-    fence: u64,
+    /// The buckets its tickets come from, with the epochs the write is checked against.
+    fences: Vec<(Bucket, u64)>,
     new: NewMatch,
     tickets: Vec<Known>,
     found: MatchFound,
@@ -45,18 +45,31 @@ struct Prepared {
 const MAX_WAIT_SAMPLES: usize = 1024;
 
 impl MatchmakerRole {
-    /// Writes a round's matches in one transaction, fenced by each queue they came from: a
+    /// Writes a round's matches in one transaction, fenced by each bucket they came from: a
     /// transaction each spent a handful of round trips per match, and a round of a busy queue
     /// had its matches queue for the store's connections (and their players wait for
     /// `match.found`). A match one of whose tickets left the queue meanwhile is left out and
     /// its other tickets go back; when the transaction fails, every ticket goes back.
     pub(super) async fn write_matches(&mut self, made: Vec<Match>) {
-        let prepared: Vec<Prepared> = made.into_iter().filter_map(|m| self.prepare(m)).collect();
+        let mut prepared = Vec::with_capacity(made.len());
+        for made in made {
+            match self.prepare(made) {
+                Ok(match_) => prepared.push(match_),
+                Err(stale) => self.requeue(&stale).await,
+            }
+        }
         if prepared.is_empty() {
             return;
         }
         let written = match self.store_round(&prepared).await {
-            Ok(written) => written,
+            Ok((written, fenced)) => {
+                // A bucket with a newer owner is let go (its tickets leave the engine) before
+                // the other tickets of its matches go back.
+                for bucket in fenced {
+                    self.drop_bucket(bucket, "a newer owner wrote");
+                }
+                written
+            }
             Err(error) => {
                 tracing::warn!(error = %error, matches = prepared.len(), "cannot write a round's matches; their tickets go back");
                 vec![Written::Failed; prepared.len()]
@@ -67,14 +80,19 @@ impl MatchmakerRole {
         }
     }
 
-    /// What a match's transaction writes (`None` when its queue is no longer owned).
-    fn prepare(&self, made: Match) -> Option<Prepared> {
+    /// What a match's transaction writes; or, when a bucket of its tickets was let go since
+    /// the tick made it (its tickets left the engine with it), the tickets that are left, to
+    /// go back.
+    fn prepare(&self, made: Match) -> Result<Prepared, Vec<Known>> {
         let mode = made.mode;
-        let fence = self.owned.get(&mode)?.epoch;
         let tickets: Vec<Known> = made
             .tickets()
             .filter_map(|id| self.known.get(&id).cloned())
             .collect();
+        let fences = match self.fences(&tickets) {
+            Some(fences) if tickets.len() == made.tickets().count() => fences,
+            _ => return Err(tickets),
+        };
         let match_id = new_id();
         let now = self.now();
         let mut teams = Vec::with_capacity(made.team_count());
@@ -153,12 +171,12 @@ impl MatchmakerRole {
             traceparent: trace_context::traceparent_of(&span),
             participants,
         };
-        Some(Prepared {
+        Ok(Prepared {
             span,
             mode,
             region: made.region.as_str().to_owned(),
             quality: made.quality.total,
-            fence,
+            fences,
             new,
             tickets,
             found,
@@ -185,8 +203,13 @@ impl MatchmakerRole {
                     let waited = now_ms.0.saturating_sub(known.queued_at.0) as f64 / 1000.0;
                     metrics::histogram!("rally_time_to_match_seconds", "mode" => mode.as_str().to_owned(), "region" => region.clone())
                         .record(waited);
-                    if let Some(owned) = self.owned.get_mut(&mode) {
-                        owned.waits.push_back((self.clock.elapsed(), waited));
+                    let elapsed = self.clock.elapsed();
+                    if let Some(owned) = self
+                        .owned
+                        .get_mut(&mode)
+                        .and_then(|owned| owned.buckets.get_mut(&known.region))
+                    {
+                        owned.waits.push_back((elapsed, waited));
                         // The median of the most recent is as good as that of all of them.
                         if owned.waits.len() > MAX_WAIT_SAMPLES {
                             owned.waits.pop_front();
@@ -206,47 +229,56 @@ impl MatchmakerRole {
                 metrics::histogram!("rally_match_quality", "mode" => mode.as_str().to_owned())
                     .record(quality);
             }
-            Written::Fenced => self.drop_queue(mode, "a newer owner wrote"),
-            // Given up with its queue: its tickets left with it.
-            Written::TicketGone | Written::Failed if !self.owned.contains_key(&mode) => {}
-            // A ticket left the queue as the match was made, or the round's write failed: the
+            // A ticket left the queue as the match was made, one of its buckets has a newer
+            // owner (let go already, with its tickets), or the round's write failed: the
             // others go back, with their original enqueue time.
-            Written::TicketGone | Written::Failed => self.requeue(mode, &tickets).await,
+            Written::Fenced | Written::TicketGone | Written::Failed => {
+                self.requeue(&tickets).await;
+            }
         }
     }
 
     /// Puts back in the engine the tickets of a match that could not be written, those still
-    /// searching in the store.
-    pub(super) async fn requeue(&mut self, mode: Mode, tickets: &[Known]) {
+    /// searching in the store whose bucket this node still owns.
+    pub(super) async fn requeue(&mut self, tickets: &[Known]) {
         for known in tickets {
             self.known.remove(&TicketId(known.id.as_u128()));
+            if self.epoch(known.bucket()).is_none() {
+                continue;
+            }
             if let Ok(ticket) = self.store.ticket(known.id).await
                 && ticket.state == TicketState::Searching
             {
-                self.admit(mode, &ticket);
+                self.admit(known.mode, &ticket);
             }
         }
     }
 
-    /// Writes the round's matches whose queue is still this node's and whose tickets are all
-    /// still searching, in one transaction, and publishes their `match.created` once it
-    /// commits (the outbox relay publishes any that could not be); what became of each.
-    async fn store_round(&self, prepared: &[Prepared]) -> Result<Vec<Written>, StoreError> {
+    /// Writes the round's matches whose buckets are still this node's and whose tickets are
+    /// all still searching, in one transaction, and publishes their `match.created` once it
+    /// commits (the outbox relay publishes any that could not be); what became of each, and
+    /// the buckets found to have a newer owner.
+    async fn store_round(
+        &self,
+        prepared: &[Prepared],
+    ) -> Result<(Vec<Written>, HashSet<Bucket>), StoreError> {
         let mut tx = self.store.begin().await?;
         let mut fenced = HashSet::new();
-        let fences: BTreeSet<(&str, u64)> = prepared
+        // In one order (the buckets'), as every writer takes them.
+        let fences: BTreeSet<(Bucket, u64)> = prepared
             .iter()
-            .map(|p| (p.mode.as_str(), p.fence))
+            .flat_map(|p| p.fences.iter().copied())
             .collect();
-        for (mode, fence) in fences {
-            match tx.fence_queue(mode, fence).await {
+        for (bucket, fence) in fences {
+            match tx.fence_queue(&bucket.fence_name(), fence).await {
                 Err(StoreError::Fenced { .. }) => {
-                    fenced.insert(mode);
+                    fenced.insert(bucket);
                 }
                 other => other?,
             }
         }
-        let admitted = |p: &&Prepared| !fenced.contains(p.mode.as_str());
+        let is_fenced = |p: &Prepared| p.fences.iter().any(|(b, _)| fenced.contains(b));
+        let admitted = |p: &&Prepared| !is_fenced(p);
         let tickets: Vec<&Known> = prepared
             .iter()
             .filter(admitted)
@@ -258,7 +290,7 @@ impl MatchmakerRole {
         let written: Vec<Written> = prepared
             .iter()
             .map(|p| {
-                if fenced.contains(p.mode.as_str()) {
+                if is_fenced(p) {
                     Written::Fenced
                 } else if p.tickets.iter().all(|k| searching.contains(&k.id)) {
                     Written::Stored
@@ -308,7 +340,7 @@ impl MatchmakerRole {
             async move { bus::publication::publish_committed(&events, &store, &rows).await }
                 .in_current_span(),
         );
-        Ok(written)
+        Ok((written, fenced))
     }
 
     /// Ends the searching tickets the queue could not take (`queue_changed`); a ticket that
@@ -396,7 +428,7 @@ fn parties<'a>(tickets: impl IntoIterator<Item = &'a Known>) -> Vec<Uuid> {
 enum Written {
     /// Stored with its tickets, its parties freed and `match.created` in the outbox.
     Stored,
-    /// Its queue has a newer owner.
+    /// One of its buckets has a newer owner.
     Fenced,
     /// One of its tickets was no longer searching.
     TicketGone,
@@ -407,8 +439,8 @@ enum Written {
 /// Why a match could not be written.
 #[derive(Debug)]
 pub(super) enum WriteFailure {
-    /// Another matchmaker owns the queue now.
-    Fenced,
+    /// Another matchmaker owns one of its buckets now.
+    Fenced(Bucket),
     /// One of its tickets was no longer searching.
     TicketGone,
     /// The store failed.
