@@ -236,4 +236,36 @@ impl Matchmaker {
                 .collect()
         })
     }
+
+    /// Where a queued ticket's widening started on its home bucket's clock, for a queue tuned
+    /// to a target wait (`None` otherwise, or when not queued): its limits have widened as for
+    /// a wait of that bucket's clock ([`Matchmaker::widening_clocks`]) minus this.
+    #[must_use]
+    pub fn widening_start(&self, id: TicketId) -> Option<f64> {
+        let &(q, slot) = self.tickets.get(&id)?;
+        let queue = &self.queues[usize::from(q)];
+        queue.config.target_wait_ms?;
+        Some(queue.entry(slot).paced_from)
+    }
+
+    /// Each of `mode`'s regions' clock at `now` and its speed, for a queue tuned to a target
+    /// wait (empty otherwise): a ticket's widened wait at a later `t` is `clock + (t - now) *
+    /// speed - start`, until the speed next changes.
+    #[must_use]
+    pub fn widening_clocks(&self, mode: Mode, now: Millis) -> Vec<(Region, f64, f64)> {
+        let Some(queue) = self.queue_index(mode).map(|q| &self.queues[q]) else {
+            return Vec::new();
+        };
+        if queue.config.target_wait_ms.is_none() {
+            return Vec::new();
+        }
+        queue
+            .config
+            .regions
+            .iter()
+            .copied()
+            .zip(queue.clocks(now))
+            .map(|(region, (clock, speed))| (region, clock, speed))
+            .collect()
+    }
 }

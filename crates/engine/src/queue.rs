@@ -229,6 +229,11 @@ impl Queue {
         }
     }
 
+    /// Each region's clock at `now` and speed.
+    pub(crate) fn clocks(&self, now: Millis) -> impl Iterator<Item = (f64, f64)> + '_ {
+        self.paces.iter().map(move |p| (p.clock_at(now), p.speed()))
+    }
+
     /// Each region's pace: how many times as fast as the wall its limits widen (1 without a
     /// target wait).
     pub(crate) fn speeds(&self) -> impl Iterator<Item = f64> + '_ {

@@ -119,6 +119,40 @@ fn a_quiet_region_widens_faster_toward_its_target_wait_and_a_busy_one_keeps_its_
 }
 
 #[test]
+fn a_tickets_widened_wait_reads_off_its_regions_clock() {
+    let mut c = config();
+    c.target_wait_ms = Some(2_000);
+    let mut mm = Matchmaker::new();
+    mm.add_queue(mode(), c).unwrap();
+    let t = ticket(1, &[25.0]);
+    mm.enqueue(t, Millis(1_000)).unwrap();
+    // Alone in an idle queue: its region speeds up to the most, and its wait by the region's
+    // clock runs ahead of the wall.
+    for step in 1..=40 {
+        mm.tick(Millis(1_000 + step * 250));
+    }
+    let now = Millis(11_000);
+    let start = mm.widening_start(rally_engine::TicketId(1)).unwrap();
+    let (_, clock, speed) = mm
+        .widening_clocks(mode(), now)
+        .into_iter()
+        .find(|(r, _, _)| *r == region("eu"))
+        .unwrap();
+    assert_eq!(speed, MAX_WIDENING_SPEED);
+    let widened = clock - start;
+    assert!(
+        widened > 10_000.0 && widened <= 10_000.0 * MAX_WIDENING_SPEED,
+        "{widened}"
+    );
+    // Without a target, nothing to read: limits follow the wall.
+    let mut fixed = Matchmaker::new();
+    fixed.add_queue(mode(), config()).unwrap();
+    fixed.enqueue(ticket(2, &[25.0]), Millis(0)).unwrap();
+    assert_eq!(fixed.widening_start(rally_engine::TicketId(2)), None);
+    assert!(fixed.widening_clocks(mode(), now).is_empty());
+}
+
+#[test]
 fn a_target_wait_that_is_not_below_the_maximum_wait_is_refused() {
     let mut mm = Matchmaker::new();
     let mut c = config();

@@ -107,6 +107,10 @@ impl MatchmakerRole {
                 mode,
                 party_id: ticket.party_id,
                 region: home,
+                widening_from: self
+                    .engine
+                    .widening_start(id)
+                    .map(|from| from.round() as i64),
                 spec,
                 queued_at,
                 taken_in: self.clock.elapsed(),

@@ -47,6 +47,7 @@ impl KnownTickets {
             mode: known.mode,
             queued_at: known.queued_at,
             players: known.spec.members.iter().map(|m| m.player_id).collect(),
+            widening: known.widening_from.map(|from| (known.region, from)),
         };
         self.changes
             .push(StatusChange::Joined(id, watched, first_status));
@@ -110,6 +111,7 @@ mod tests {
             mode,
             party_id: None,
             region: Region::new(region).unwrap(),
+            widening_from: None,
             spec: TicketSpec {
                 members,
                 latencies: vec![(region.to_owned(), 20)],

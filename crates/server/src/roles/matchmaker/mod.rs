@@ -95,6 +95,8 @@ struct Known {
     party_id: Option<Uuid>,
     /// Its home region: the bucket it belongs to.
     region: Region,
+    /// Where its widening started on its bucket's clock, in a queue tuned to a target wait.
+    widening_from: Option<i64>,
     spec: TicketSpec,
     queued_at: Millis,
     /// When this node took it in, on the clock's timer.
@@ -161,6 +163,8 @@ pub struct MatchmakerRole {
     /// The task that keeps the `queue.status` schedule and sends the pushes, started with the
     /// first ticket.
     teller: Option<status::Teller>,
+    /// The owned buckets' clocks, for queues tuned to a target wait, read by the teller.
+    clocks: status::BucketClocks,
 }
 
 impl std::fmt::Debug for MatchmakerRole {
@@ -230,6 +234,7 @@ impl MatchmakerRole {
             unusable: Vec::new(),
             configured_at,
             teller: None,
+            clocks: status::BucketClocks::default(),
         }
     }
 
@@ -323,18 +328,13 @@ impl MatchmakerRole {
         Some(fences)
     }
 
-    /// Each owned bucket's widening speed, for queues tuned to a target wait (a bucket owned
-    /// elsewhere sees no arrivals here: its speed is the owner's to report).
-    fn record_widening_speeds(&self) {
+    /// Each owned bucket's widening clock and speed, for queues tuned to a target wait: the
+    /// speed as a metric, the clock for the teller's `queue.status` (a bucket owned elsewhere
+    /// sees no arrivals here: its speed is the owner's to report).
+    fn record_widening(&self, now: Millis) {
+        let mut clocks = Vec::new();
         for (&mode, owned) in &self.owned {
-            if self
-                .engine
-                .config(mode)
-                .is_none_or(|c| c.target_wait_ms.is_none())
-            {
-                continue;
-            }
-            for (region, speed) in self.engine.widening_speeds(mode) {
+            for (region, clock, speed) in self.engine.widening_clocks(mode, now) {
                 if !owned.buckets.contains_key(&region) {
                     continue;
                 }
@@ -344,8 +344,10 @@ impl MatchmakerRole {
                     "region" => region.as_str().to_owned()
                 )
                 .set(speed);
+                clocks.push((Bucket::new(mode, region), clock, speed));
             }
         }
+        self.clocks.set(now, clocks);
     }
 
     /// One round, the role's step: ownership, follow the store, tick, tell, all at the time
@@ -366,7 +368,7 @@ impl MatchmakerRole {
         let outcome = self.engine.tick(engine_millis(self.now()));
         let ticked = started.elapsed();
         metrics::histogram!("rally_tick_duration_seconds").record(ticked.as_secs_f64());
-        self.record_widening_speeds();
+        self.record_widening(engine_millis(self.now()));
         let phase = phase.next("tick");
         let writes = outcome.backfills.len()
             + outcome.matches.len()

@@ -3,7 +3,11 @@
 //! player every `queue_status_interval_s`), the queue depth metrics, and the queue figures
 //! behind `GET /v1/queues`.
 
-use std::time::Duration;
+use std::{
+    collections::HashMap,
+    sync::{Arc, Mutex},
+    time::Duration,
+};
 
 use rally_clock::Clock;
 use rally_events::Events;
@@ -12,7 +16,8 @@ use tokio::sync::mpsc;
 
 use super::{
     MatchmakerRole,
-    status_schedule::{StatusChange, StatusSchedule},
+    bucket::Bucket,
+    status_schedule::{DueStatus, StatusChange, StatusSchedule},
 };
 use crate::{
     gateway::push,
@@ -31,6 +36,55 @@ const TELLER_TURN: usize = 64;
 /// a round sends at most one message, as long as the changes it made).
 pub(super) type Teller = mpsc::UnboundedSender<Vec<StatusChange>>;
 
+/// The owned buckets' widening clocks as the last round read them, for queues tuned to a
+/// target wait: the round writes them, the teller reads them. Cheap to clone.
+#[derive(Debug, Clone, Default)]
+pub(super) struct BucketClocks {
+    inner: Arc<Mutex<ClockReadings>>,
+}
+
+#[derive(Debug, Default)]
+struct ClockReadings {
+    /// When they were read (engine milliseconds).
+    at: u64,
+    /// Each bucket's clock then, and its speed.
+    buckets: HashMap<Bucket, (f64, f64)>,
+}
+
+impl BucketClocks {
+    /// Replaces the readings with those of a round at `now`.
+    pub(super) fn set(&self, now: rally_engine::Millis, readings: Vec<(Bucket, f64, f64)>) {
+        let mut inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        inner.at = now.0;
+        inner.buckets = readings
+            .into_iter()
+            .map(|(bucket, clock, speed)| (bucket, (clock, speed)))
+            .collect();
+    }
+
+    /// How long the ticket of `status` has waited as its limits see it at `now_ms`: its wait
+    /// by its bucket's clock in a queue tuned to a target wait, read forward from the last
+    /// round at the bucket's speed; otherwise (or with no reading yet) `waited_ms`.
+    pub(super) fn widened_ms(&self, status: &DueStatus, now_ms: u64, waited_ms: u64) -> u64 {
+        let Some((region, from)) = status.widening else {
+            return waited_ms;
+        };
+        let inner = self
+            .inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let Some(&(clock, speed)) = inner.buckets.get(&Bucket::new(status.mode, region)) else {
+            return waited_ms;
+        };
+        let ahead = now_ms.saturating_sub(inner.at) as f64 * speed;
+        // Never less than the wall: a bucket's clock runs at least as fast.
+        ((clock + ahead - from as f64).max(0.0) as u64).max(waited_ms)
+    }
+}
+
 impl MatchmakerRole {
     /// Tells the teller which tickets came and went and publishes each owned queue's figures.
     /// A round does work in proportion to its changes, never to the tickets waiting: the
@@ -41,8 +95,15 @@ impl MatchmakerRole {
         if !changes.is_empty() {
             let (events, queues, clock) = (&self.events, &self.queues, &self.clock);
             let interval = self.settings.queue_status_interval();
+            let clocks = &self.clocks;
             let teller = self.teller.get_or_insert_with(|| {
-                teller(events.clone(), queues.clone(), clock.clone(), interval)
+                teller(
+                    events.clone(),
+                    queues.clone(),
+                    clock.clone(),
+                    interval,
+                    clocks.clone(),
+                )
             });
             // The teller ends only when the role drops its sender.
             let _ = teller.send(changes);
@@ -79,7 +140,13 @@ impl MatchmakerRole {
 
 /// The teller: a task that keeps the `queue.status` schedule from the rounds' changes and
 /// sends each status when it is due, until the role that holds its sender is dropped.
-fn teller(events: Events, queues: Queues, clock: Clock, interval: Duration) -> Teller {
+fn teller(
+    events: Events,
+    queues: Queues,
+    clock: Clock,
+    interval: Duration,
+    clocks: BucketClocks,
+) -> Teller {
     let (sender, mut rounds) = mpsc::unbounded_channel::<Vec<StatusChange>>();
     tokio::spawn(async move {
         let mut schedule = StatusSchedule::default();
@@ -108,12 +175,15 @@ fn teller(events: Events, queues: Queues, clock: Clock, interval: Duration) -> T
                     continue;
                 };
                 let waited_ms = now_ms.saturating_sub(status.queued_at.0);
+                // The limits as the ticket's bucket widens them (faster than the wall in a
+                // queue tuned to a target wait).
+                let widened_ms = clocks.widened_ms(&status, now_ms, waited_ms);
                 let event = ServerEvent::QueueStatus(QueueStatus {
                     ticket_id: status.ticket,
                     mode: status.mode.as_str().to_owned(),
                     waited_s: waited_ms as f64 / 1000.0,
-                    rating_band: config.rating_band.at(waited_ms),
-                    latency_limit_ms: config.latency_ms.at(waited_ms),
+                    rating_band: config.rating_band.at(widened_ms),
+                    latency_limit_ms: config.latency_ms.at(widened_ms),
                 });
                 // A status is news on a cadence, not a step of anyone's journey: untraced.
                 let _ = push::send(&events, status.player, event, at_ms, None).await;
@@ -142,4 +212,45 @@ fn median(mut values: Vec<f64>) -> Option<f64> {
     }
     values.sort_by(f64::total_cmp);
     Some(values[values.len() / 2])
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use rally_engine::{Millis, Mode, Region};
+    use uuid::Uuid;
+
+    use super::*;
+
+    #[test]
+    fn a_tuned_tickets_limits_follow_its_buckets_clock_and_others_the_wall() {
+        let (duel, eu) = (Mode::new("duel").unwrap(), Region::new("eu").unwrap());
+        let status = |widening| DueStatus {
+            player: Uuid::nil(),
+            ticket: Uuid::nil(),
+            mode: duel,
+            queued_at: Millis(1_000),
+            widening,
+        };
+        let clocks = BucketClocks::default();
+        // No target: the wall.
+        assert_eq!(clocks.widened_ms(&status(None), 5_000, 4_000), 4_000);
+        // Tuned, before any reading: the wall.
+        assert_eq!(
+            clocks.widened_ms(&status(Some((eu, 100))), 5_000, 4_000),
+            4_000
+        );
+        // The bucket's clock read 20,100 at 4,000, running at 4: at 5,000 it reads 24,100, so a
+        // ticket that started at 100 has waited 24 s by it.
+        clocks.set(Millis(4_000), vec![(Bucket::new(duel, eu), 20_100.0, 4.0)]);
+        assert_eq!(
+            clocks.widened_ms(&status(Some((eu, 100))), 5_000, 4_000),
+            24_000
+        );
+        // Never less than the wall.
+        assert_eq!(
+            clocks.widened_ms(&status(Some((eu, 30_000))), 5_000, 4_000),
+            4_000
+        );
+    }
 }

@@ -11,7 +11,7 @@ use std::{
     time::Duration,
 };
 
-use rally_engine::{Millis, Mode, TicketId};
+use rally_engine::{Millis, Mode, Region, TicketId};
 use uuid::Uuid;
 
 /// The width of a slot of the schedule.
@@ -28,6 +28,9 @@ pub(super) struct Watched {
     pub(super) queued_at: Millis,
     /// Its players, each told.
     pub(super) players: Box<[Uuid]>,
+    /// In a queue tuned to a target wait: its bucket's region, and where its widening started
+    /// on that bucket's clock (ms).
+    pub(super) widening: Option<(Region, i64)>,
 }
 
 /// A ticket entering or leaving the matchmaker, as the round reports it to the teller.
@@ -50,6 +53,8 @@ pub(super) struct DueStatus {
     pub(super) mode: Mode,
     /// When it was queued.
     pub(super) queued_at: Millis,
+    /// As [`Watched::widening`].
+    pub(super) widening: Option<(Region, i64)>,
 }
 
 fn slot_of(at: Duration) -> u64 {
@@ -134,6 +139,7 @@ impl StatusSchedule {
                     ticket: watched.ticket,
                     mode: watched.mode,
                     queued_at: watched.queued_at,
+                    widening: watched.widening,
                 }));
                 let next_slot = slot_of(*at);
                 self.slots.entry(next_slot).or_default().push(id);
@@ -156,6 +162,7 @@ mod tests {
                 mode: Mode::new("duel").unwrap(),
                 queued_at: Millis(0),
                 players: (0..players).map(|_| Uuid::now_v7()).collect(),
+                widening: None,
             },
             due,
         )

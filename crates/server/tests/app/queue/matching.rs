@@ -307,3 +307,44 @@ async fn a_round_s_match_created_is_on_its_stream_without_the_relay() {
     expected.sort();
     assert_eq!(players, expected);
 }
+
+/// In a queue tuned to a target wait, a lone player's region speeds its widening up, and
+/// `queue.status` reports the band the engine applies, wider than the fixed schedule's at the
+/// same wait.
+#[tokio::test]
+async fn a_tuned_queues_status_reports_the_band_its_region_applies() {
+    let manual = ManualClock::starting_now();
+    let mut app = spawn_app_on(
+        manual.clock(),
+        &with(&[
+            ("queue_status_interval_s", "1"),
+            (
+                "queues",
+                "{tuned={team_size=1,max_party_size=1,min_teams=2,teams=2,rating_system=Glicko2,\
+             rating_band={start=100,step=50,every_ms=5000,max=600},target_wait_ms=1000,\
+             tick_interval_ms=200}}",
+            ),
+        ]),
+    )
+    .await;
+    let addr = app.serve();
+    let ada = player(&app, "ada").await;
+    let (mut socket, _) = connect_hello(addr, &ada.token, "").await;
+    let body = json!({"mode": "tuned", "regions": [{"region": "eu", "latency_ms": 20}]});
+    assert_eq!(queue(&app, &ada, body).await.status, 201);
+    // Nobody else arrives: the region's expected wait grows past the target, and its speed
+    // with it. A status a second.
+    let mut last = serde_json::Value::Null;
+    for _ in 0..12 {
+        manual.advance(Duration::from_millis(1_000));
+        last = socket.next_of("queue.status").await;
+    }
+    let waited = last["data"]["waited_s"].as_f64().unwrap();
+    let band = last["data"]["rating_band"].as_f64().unwrap();
+    // On the fixed schedule the band after `waited` seconds is 100 + 50 per 5 s.
+    let fixed = 100.0 + 50.0 * (waited / 5.0).floor();
+    assert!(
+        waited >= 5.0 && band > fixed,
+        "after {waited} s the band is {band}; the fixed schedule's is {fixed}"
+    );
+}
