@@ -220,23 +220,6 @@ impl Matchmaker {
         self.queue_index(mode).map_or(0, |q| self.queues[q].len())
     }
 
-    /// How many times as fast as the wall each of `mode`'s regions widens its limits now (all
-    /// 1 unless the queue has a `target_wait_ms`), in the queue's region order; empty for an
-    /// unknown mode.
-    #[must_use]
-    pub fn widening_speeds(&self, mode: Mode) -> Vec<(Region, f64)> {
-        self.queue_index(mode).map_or_else(Vec::new, |q| {
-            let queue = &self.queues[q];
-            queue
-                .config
-                .regions
-                .iter()
-                .copied()
-                .zip(queue.speeds())
-                .collect()
-        })
-    }
-
     /// Where a queued ticket's widening started on its home bucket's clock, for a queue tuned
     /// to a target wait (`None` otherwise, or when not queued): its limits have widened as for
     /// a wait of that bucket's clock ([`Matchmaker::widening_clocks`]) minus this.

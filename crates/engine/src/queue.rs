@@ -234,12 +234,6 @@ impl Queue {
         self.paces.iter().map(move |p| (p.clock_at(now), p.speed()))
     }
 
-    /// Each region's pace: how many times as fast as the wall its limits widen (1 without a
-    /// target wait).
-    pub(crate) fn speeds(&self) -> impl Iterator<Item = f64> + '_ {
-        self.paces.iter().map(Pace::speed)
-    }
-
     /// Adds a prepared entry; the next tick tries it and wakes its older neighbours.
     pub(crate) fn insert(&mut self, mut entry: Entry) -> Slot {
         let (key, enqueued, region) = (entry.key, entry.enqueued, entry.best.0);
