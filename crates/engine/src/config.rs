@@ -200,9 +200,17 @@ pub struct QueueConfig {
     /// runs its band, latency limit, region fallback and quality relaxation up to eight times as
     /// fast, never past their bounds; `max_wait_ms` keeps the wall's time. See [`crate::pace`].
     pub target_wait_ms: Option<u64>,
+    /// For the server, not the engine: how long the players of a found match have to accept it
+    /// before it is cancelled; `None`: no accept step, the match's server is allocated at once.
+    pub accept_timeout_ms: Option<u64>,
     /// How often the caller intends to tick; informational for the server's loop.
     pub tick_interval_ms: u64,
 }
+
+/// The shortest time to accept a found match a queue may give: less is no time to react.
+const MIN_ACCEPT_TIMEOUT_MS: u64 = 1_000;
+/// The longest time to accept a found match a queue may give: its players wait for it.
+const MAX_ACCEPT_TIMEOUT_MS: u64 = 600_000;
 
 /// The presets' tick interval. A round makes at once every match that formed since the last
 /// one, so the server's work after a round (writing the matches, allocating their sessions,
@@ -270,6 +278,7 @@ impl QueueConfig {
             },
             max_wait_ms: 300_000,
             target_wait_ms: None,
+            accept_timeout_ms: None,
             tick_interval_ms: DEFAULT_TICK_INTERVAL_MS,
         }
     }
@@ -309,6 +318,7 @@ impl QueueConfig {
             },
             max_wait_ms: 300_000,
             target_wait_ms: None,
+            accept_timeout_ms: None,
             tick_interval_ms: DEFAULT_TICK_INTERVAL_MS,
         }
     }
@@ -400,6 +410,15 @@ impl QueueConfig {
         {
             return bad("target_wait_ms", "must be positive and below max_wait_ms");
         }
+        if self
+            .accept_timeout_ms
+            .is_some_and(|t| !(MIN_ACCEPT_TIMEOUT_MS..=MAX_ACCEPT_TIMEOUT_MS).contains(&t))
+        {
+            return bad(
+                "accept_timeout_ms",
+                "must be between 1000 (1 s) and 600000 (10 min)",
+            );
+        }
         if self.tick_interval_ms == 0 {
             return bad("tick_interval_ms", "must be positive");
         }
@@ -482,6 +501,11 @@ mod tests {
             let mut c = config();
             c.target_wait_ms = Some(target);
             assert_eq!(c.validate().map_err(|e| e.field), Err("target_wait_ms"));
+        }
+        for timeout in [999, 600_001] {
+            let mut c = config();
+            c.accept_timeout_ms = Some(timeout);
+            assert_eq!(c.validate().map_err(|e| e.field), Err("accept_timeout_ms"));
         }
         let mut c = config();
         c.roles = vec![RoleSlot {

@@ -19,6 +19,9 @@ use crate::EventsError;
 pub enum Stream {
     /// `match.created`: the matchmaker persisted a match; the sessions role allocates a server.
     MatchCreated,
+    /// `match.accepted`: a player accepted a found match (every player has once its state is
+    /// `accepted`: the sessions role allocates a server).
+    MatchAccepted,
     /// `match.completed`: a game server reported a result; the ratings role applies it.
     MatchCompleted,
     /// `session.ready`: a game server was allocated and session tokens were signed.
@@ -40,7 +43,8 @@ pub enum Stream {
     /// `queue.updated`: a ticket joined a queue or left it without a match (the payload names
     /// its players).
     QueueUpdated,
-    /// `match.cancelled`: a match will not be played (no server); its players are told.
+    /// `match.cancelled`: a match will not be played (no server, a decline, or not accepted in
+    /// time); its players are told.
     MatchCancelled,
     /// `session.ended`: a session ended without a result (abandoned).
     SessionEnded,
@@ -55,8 +59,9 @@ pub enum Stream {
 
 impl Stream {
     /// Every stream, in a stable order (created together when a NATS bus connects).
-    pub const ALL: [Stream; 15] = [
+    pub const ALL: [Stream; 16] = [
         Stream::MatchCreated,
+        Stream::MatchAccepted,
         Stream::MatchCompleted,
         Stream::SessionReady,
         Stream::PlayerRegistered,
@@ -77,6 +82,7 @@ impl Stream {
     pub fn name(self) -> &'static str {
         match self {
             Stream::MatchCreated => "match.created",
+            Stream::MatchAccepted => "match.accepted",
             Stream::MatchCompleted => "match.completed",
             Stream::SessionReady => "session.ready",
             Stream::PlayerRegistered => "player.registered",
@@ -103,6 +109,7 @@ impl Stream {
     pub(crate) fn stream_suffix(self) -> &'static str {
         match self {
             Stream::MatchCreated => "MATCH_CREATED",
+            Stream::MatchAccepted => "MATCH_ACCEPTED",
             Stream::MatchCompleted => "MATCH_COMPLETED",
             Stream::SessionReady => "SESSION_READY",
             Stream::PlayerRegistered => "PLAYER_REGISTERED",

@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::acceptance::MatchAcceptance;
 use crate::gateway::{AccountBanned, PartyEvent};
 use crate::queue::{MatchFound, QueueCancelled, QueueTicket};
 use crate::session::{MatchCancelled, ResultReport, SessionEnded};
@@ -93,6 +94,10 @@ pub enum Event {
     /// The matchmaker stored a match: the sessions role allocates it a server.
     #[serde(rename = "match.created")]
     MatchCreated(MatchFound),
+    /// A player accepted a found match; every player has once its state is `accepted`, and the
+    /// sessions role allocates it a server.
+    #[serde(rename = "match.accepted")]
+    MatchAccepted(MatchAcceptance),
     /// A found match will not be played.
     #[serde(rename = "match.cancelled")]
     MatchCancelled(MatchCancelled),
@@ -125,6 +130,7 @@ impl Event {
             Event::PartyDisbanded(_) => "party.disbanded",
             Event::QueueUpdated(_) => "queue.updated",
             Event::MatchCreated(_) => "match.created",
+            Event::MatchAccepted(_) => "match.accepted",
             Event::MatchCancelled(_) => "match.cancelled",
             Event::SessionReady(_) => "session.ready",
             Event::SessionEnded(_) => "session.ended",

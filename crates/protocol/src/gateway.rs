@@ -16,6 +16,7 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::acceptance::MatchAcceptance;
 use crate::party::PartyState;
 use crate::queue::{MatchFound, QueueCancelled, QueueStatus, QueueTicket};
 use crate::rating::RatingChange;
@@ -128,6 +129,9 @@ pub enum ServerEvent {
     /// A match was made for the player.
     #[serde(rename = "match.found")]
     MatchFound(MatchFound),
+    /// A player of a found match accepted it (`state` `accepted` once every player has).
+    #[serde(rename = "match.accepted")]
+    MatchAccepted(MatchAcceptance),
     /// A found match will not be played.
     #[serde(rename = "match.cancelled")]
     MatchCancelled(MatchCancelled),
@@ -172,6 +176,7 @@ impl ServerEvent {
             ServerEvent::QueueCancelled(_) => "queue.cancelled",
             ServerEvent::QueueStatus(_) => "queue.status",
             ServerEvent::MatchFound(_) => "match.found",
+            ServerEvent::MatchAccepted(_) => "match.accepted",
             ServerEvent::MatchCancelled(_) => "match.cancelled",
             ServerEvent::SessionReady(_) => "session.ready",
             ServerEvent::SessionEnded(_) => "session.ended",

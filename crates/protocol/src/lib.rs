@@ -11,6 +11,7 @@
 //! - [`health`]: the readiness report of `GET /readyz`.
 //! - [`party`]: parties, their members, invites and ready checks (`/v1/party/*`).
 //! - [`queue`]: queues, tickets, and the queue and match pushes (`/v1/queues`, `/v1/queue`).
+//! - [`acceptance`]: the accept step of a found match (`/v1/matches/{id}/accept`, `decline`).
 //! - [`rating`]: rating changes, match history and leaderboards.
 //! - [`session`]: game sessions for players and for game servers, and their pushes.
 //! - [`session_token`]: the format of session tokens, issued by Rally and verified by game
@@ -18,6 +19,7 @@
 //! - [`gateway`]: the WebSocket gateway's frames (`/v1/ws`): requests, replies and pushes.
 //! - [`event`]: the events roles hand each other on the bus, in their envelope.
 
+pub mod acceptance;
 pub mod account;
 pub mod event;
 pub mod gateway;
@@ -29,6 +31,7 @@ pub mod rating;
 pub mod session;
 pub mod session_token;
 
+pub use acceptance::{AcceptanceState, MatchAcceptance};
 pub use account::*;
 pub use health::{BackendHealth, Readiness};
 pub use party::{

@@ -176,4 +176,9 @@ pub struct MatchFound {
     pub teams: Vec<Vec<MatchPlayer>>,
     /// When it was made, in milliseconds since the Unix epoch.
     pub created_at_ms: i64,
+    /// For a queue with an accept step: every player must accept before this time, in
+    /// milliseconds since the Unix epoch (`POST /v1/matches/{match_id}/accept`), or the match is
+    /// cancelled. Absent: the match's server is allocated at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub accept_deadline_ms: Option<i64>,
 }

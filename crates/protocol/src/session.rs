@@ -122,9 +122,12 @@ pub struct ResultReport {
 pub struct MatchCancelled {
     /// The match.
     pub match_id: Uuid,
-    /// `allocation_failed`.
+    /// `allocation_failed: <why>` (no server), `declined` (a player declined it) or
+    /// `accept_timeout` (not every player accepted in time).
     pub reason: String,
-    /// Whether the players' tickets went back to the queue (with their place kept).
+    /// Whether the tickets of the players who did not decline went back to the queue (with their
+    /// place kept). A ticket whose player declined, or let the time to accept pass, ends instead
+    /// (`queue.cancelled` with the same reason), for their whole party.
     pub requeued: bool,
     /// The players.
     pub player_ids: Vec<Uuid>,

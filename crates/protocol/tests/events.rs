@@ -4,6 +4,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use rally_protocol::{
+    acceptance::{AcceptanceState, MatchAcceptance},
     event::{
         Envelope, Event, MatchCompleted, PlayerOutcome, PlayerRegistered, ProfileUpdated,
         QueueChange, RatingDelta, RatingsApplied, SCHEMA_VERSION, SessionReady,
@@ -115,6 +116,16 @@ fn every_event() -> Vec<Event> {
                 }],
             ],
             created_at_ms: 5,
+            accept_deadline_ms: Some(20_005),
+        }),
+        Event::MatchAccepted(MatchAcceptance {
+            match_id: id(50),
+            mode: "duel".into(),
+            region: "eu-west".into(),
+            state: AcceptanceState::Accepted,
+            deadline_ms: 20_005,
+            player_ids: vec![id(1), id(3)],
+            accepted_ids: vec![id(1), id(3)],
         }),
         Event::MatchCancelled(MatchCancelled {
             match_id: id(50),
@@ -202,6 +213,7 @@ fn covered(event: &Event) -> &'static str {
         | Event::PartyDisbanded(_)
         | Event::QueueUpdated(_)
         | Event::MatchCreated(_)
+        | Event::MatchAccepted(_)
         | Event::MatchCancelled(_)
         | Event::SessionReady(_)
         | Event::SessionEnded(_)
@@ -227,7 +239,7 @@ fn envelope(event: Event) -> Envelope {
 fn every_event_round_trips_in_its_envelope() {
     let events = every_event();
     let names: std::collections::HashSet<&str> = events.iter().map(covered).collect();
-    assert_eq!(names.len(), 14, "every event type is sampled: {names:?}");
+    assert_eq!(names.len(), 15, "every event type is sampled: {names:?}");
     for event in events {
         let sealed = envelope(event);
         let text = serde_json::to_string(&sealed).unwrap();

@@ -8,6 +8,7 @@
 use std::path::PathBuf;
 
 use rally_protocol::{
+    acceptance::{AcceptanceState, MatchAcceptance},
     gateway::{
         AccountBanned, ClientMessage, ClientRequest, GATEWAY_VERSION, GatewayError, Hello,
         PartyEvent, Presence, PresenceQuery, ServerEvent, ServerMessage,
@@ -144,6 +145,16 @@ fn sample(kind: &ServerEvent) -> ServerEvent {
                 }],
             ],
             created_at_ms: 1_796_000_000_000,
+            accept_deadline_ms: Some(1_796_000_020_000),
+        }),
+        ServerEvent::MatchAccepted(_) => ServerEvent::MatchAccepted(MatchAcceptance {
+            match_id: id(50),
+            mode: "duel".into(),
+            region: "eu-west".into(),
+            state: AcceptanceState::Pending,
+            deadline_ms: 1_796_000_020_000,
+            player_ids: vec![id(1), id(3)],
+            accepted_ids: vec![id(3)],
         }),
         ServerEvent::MatchCancelled(_) => ServerEvent::MatchCancelled(MatchCancelled {
             match_id: id(50),
@@ -239,6 +250,16 @@ fn every_type() -> Vec<ServerEvent> {
             win_probabilities: vec![],
             teams: vec![],
             created_at_ms: 0,
+            accept_deadline_ms: None,
+        }),
+        ServerEvent::MatchAccepted(MatchAcceptance {
+            match_id: Uuid::nil(),
+            mode: String::new(),
+            region: String::new(),
+            state: AcceptanceState::Accepted,
+            deadline_ms: 0,
+            player_ids: vec![],
+            accepted_ids: vec![],
         }),
         ServerEvent::MatchCancelled(MatchCancelled {
             match_id: Uuid::nil(),
@@ -342,8 +363,8 @@ fn every_frame_type_matches_its_recorded_frame() {
             .expect("recorded frames are JSON");
     assert_eq!(
         now.as_object().unwrap().len(),
-        19,
-        "17 server and 2 client types"
+        20,
+        "18 server and 2 client types"
     );
     for (type_name, frame) in recorded.as_object().unwrap() {
         assert_eq!(

@@ -1,7 +1,9 @@
 //! A match played end to end on a real `rally serve` process over PostgreSQL, Redis and NATS:
 //! a match made, a session allocated, a token checked by a test game server online and
 //! offline, heartbeats, a result stored once under retries, ratings moved; a missed heartbeat
-//! ends a session; a failing webhook allocator sends the players back to the queue.
+//! ends a session; a failing webhook allocator sends the players back to the queue; a queue
+//! with an accept step allocates once both players accepted on different nodes, and a decline
+//! sends the other back to the queue and holds the decliner in a cooldown.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -205,5 +207,122 @@ async fn a_failing_webhook_sends_the_players_back_to_the_queue_in_their_place() 
     assert_eq!(
         after["created_at"], before["created_at"],
         "the place in the queue is kept"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_match_is_allocated_once_both_accept_across_nodes_and_a_decline_cools_down() {
+    let _ = rustls::crypto::aws_lc_rs::default_provider().install_default();
+    let deployment = Deployment::new().await;
+    let config = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        config.path(),
+        "[queues.duel]\nteam_size = 1\nmax_party_size = 1\naccept_timeout_ms = 60000\n",
+    )
+    .unwrap();
+    let path = config.path().display().to_string();
+    let mut env = keys();
+    env.push(("RALLY_CONFIG", path.as_str()));
+    // Ada's socket and calls on one api node, Bob's on another; allocation on a third.
+    let front = deployment.node("api,matchmaker", &env);
+    let back = deployment.node("api,sessions", &env);
+    let ada = front.register("ada").await;
+    let bob = back.register("bob").await;
+    let (mut ada_socket, _) = Socket::connect(front.addr, &ada.1).await;
+    let (mut bob_socket, _) = Socket::connect(back.addr, &bob.1).await;
+    let body = json!({"mode": "duel", "regions": [{"region": "eu", "latency_ms": 20}]});
+    assert_eq!(
+        front
+            .call("POST", "/v1/queue", Some(&ada.1), Some(body.clone()))
+            .await
+            .0,
+        201
+    );
+    assert_eq!(
+        back.call("POST", "/v1/queue", Some(&bob.1), Some(body.clone()))
+            .await
+            .0,
+        201
+    );
+    let found = bob_socket.next_of("match.found").await;
+    assert!(found["data"]["accept_deadline_ms"].is_i64(), "{found}");
+    let match_id = found["data"]["match_id"].as_str().unwrap().to_owned();
+    let accept = format!("/v1/matches/{match_id}/accept");
+
+    let (status, first) = front.call("POST", &accept, Some(&ada.1), None).await;
+    assert_eq!(
+        (status, first["state"].as_str()),
+        (200, Some("pending")),
+        "{first}"
+    );
+    let seen = bob_socket.next_of("match.accepted").await;
+    assert_eq!(seen["data"]["accepted_ids"], json!([ada.0]));
+    let (status, last) = back.call("POST", &accept, Some(&bob.1), None).await;
+    assert_eq!(
+        (status, last["state"].as_str()),
+        (200, Some("accepted")),
+        "{last}"
+    );
+    let ready = ada_socket.next_of("session.ready").await;
+    assert_eq!(ready["data"]["match_id"], match_id.as_str());
+
+    // The next match: Bob declines it on his node, Ada is back in the queue with her wait, and
+    // Bob's cooldown holds on every node.
+    let beat = format!("/v1/server/sessions/{match_id}/heartbeat");
+    assert_eq!(
+        back.call("POST", &beat, Some(SERVER_KEY), Some(json!({})))
+            .await
+            .0,
+        200
+    );
+    let key = format!("/v1/server/sessions/{match_id}/result");
+    let report = json!({"outcomes": [{"team": 0, "outcome": "win"}, {"team": 1, "outcome": "loss"}], "duration_s": 60.0});
+    let (status, _) = back
+        .call("POST", &key, Some(SERVER_KEY), Some(report))
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        front
+            .call("POST", "/v1/queue", Some(&ada.1), Some(body.clone()))
+            .await
+            .0,
+        201
+    );
+    let (_, queued) = front.call("GET", "/v1/queue", Some(&ada.1), None).await;
+    assert_eq!(
+        back.call("POST", "/v1/queue", Some(&bob.1), Some(body.clone()))
+            .await
+            .0,
+        201
+    );
+    let found = ada_socket.next_of("match.found").await;
+    let rematch = found["data"]["match_id"].as_str().unwrap().to_owned();
+    let decline = format!("/v1/matches/{rematch}/decline");
+    let (status, declined) = back.call("POST", &decline, Some(&bob.1), None).await;
+    assert_eq!(
+        (status, declined["state"].as_str()),
+        (200, Some("declined")),
+        "{declined}"
+    );
+    let cancelled = ada_socket.next_of("match.cancelled").await;
+    assert_eq!(
+        (
+            cancelled["data"]["reason"].as_str(),
+            cancelled["data"]["requeued"].as_bool()
+        ),
+        (Some("declined"), Some(true))
+    );
+    let (_, again) = front.call("GET", "/v1/queue", Some(&ada.1), None).await;
+    assert_eq!(
+        (&again["id"], &again["state"], &again["created_at"]),
+        (&queued["id"], &json!("searching"), &queued["created_at"])
+    );
+    let (status, refused) = front
+        .call("POST", "/v1/queue", Some(&bob.1), Some(body))
+        .await;
+    assert_eq!(
+        (status, refused["code"].as_str()),
+        (403, Some("queue_cooldown")),
+        "{refused}"
     );
 }

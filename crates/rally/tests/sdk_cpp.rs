@@ -1,7 +1,8 @@
 //! The SDK's C ABI from C++: the quickplay example (`crates/sdk-ffi/examples/quickplay.cpp`) is
 //! compiled with g++ against the static library and the generated header, and plays against a
 //! real `rally serve` on SQLite until its session is ready, with a Rust SDK client as the
-//! opponent.
+//! opponent. The duel queue asks both players to accept the match they are found, so the
+//! session comes only after each accepted, the C++ player through `rally_match_accept`.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -61,6 +62,11 @@ async fn the_cpp_example_queues_and_gets_its_session_through_the_c_abi() {
     );
 
     let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("rally.toml"),
+        "[queues.duel]\nteam_size = 1\nmax_party_size = 1\naccept_timeout_ms = 30000\n",
+    )
+    .unwrap();
     let node = Node::embedded(dir.path(), &[]);
     let game = tokio::process::Command::new(&program)
         .args([node.url().as_str(), "cpp_ada", "correct horse battery"])
@@ -91,6 +97,11 @@ async fn the_cpp_example_queues_and_gets_its_session_through_the_c_abi() {
     })
     .await
     .expect("bob was matched with the C++ player");
+    assert!(found.accept_deadline_ms.is_some(), "{found:?}");
+    let accepted = bob.accept_match(found.match_id).await.unwrap();
+    let bob_id = bob.player().await.unwrap().id;
+    assert!(accepted.accepted_ids.contains(&bob_id), "{accepted:?}");
+    assert_eq!(accepted.player_ids.len(), 2, "{accepted:?}");
 
     let output = tokio::time::timeout(Duration::from_secs(60), game.wait_with_output())
         .await
@@ -107,6 +118,17 @@ async fn the_cpp_example_queues_and_gets_its_session_through_the_c_abi() {
         stdout.contains(&format!("match {}", found.match_id)),
         "{stdout}"
     );
+    assert!(
+        stdout.contains(&format!("accepted {}", found.match_id)),
+        "{stdout}"
+    );
+    let settled = bob.match_acceptance(found.match_id).await.unwrap();
+    assert_eq!(
+        settled.state,
+        rally_sdk::protocol::AcceptanceState::Accepted,
+        "{settled:?}"
+    );
+    assert!(stdout.contains("acceptance accepted"), "{stdout}");
     assert!(stdout.contains("endpoint 127.0.0.1:7777"), "{stdout}");
     assert!(stdout.contains("token received"), "{stdout}");
 }

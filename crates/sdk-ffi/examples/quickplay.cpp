@@ -84,6 +84,16 @@ int main(int argc, char **argv) {
         queued = true;
       } else if (event.kind == RALLY_EVENT_KIND_MATCH_FOUND) {
         std::printf("match %s\n", event.match_id);
+        // A queue with an accept step asks every player to accept before the server is found.
+        if (std::strstr(event.json, "\"accept_deadline_ms\"") != nullptr) {
+          if (rally_match_accept(client, event.match_id) != RALLY_STATUS_OK) {
+            rally_event_free(&event);
+            return fail("rally_match_accept");
+          }
+          std::printf("accepted %s\n", event.match_id);
+        }
+      } else if (event.kind == RALLY_EVENT_KIND_MATCH_ACCEPTED) {
+        std::printf("acceptance %s\n", event.code);
       } else if (event.kind == RALLY_EVENT_KIND_SESSION_READY) {
         std::printf("endpoint %s\n", event.endpoint ? event.endpoint : "-");
         std::printf("token %s\n", event.token ? "received" : "missing");

@@ -344,3 +344,46 @@ pub unsafe extern "C" fn rally_queue_join(
 pub unsafe extern "C" fn rally_queue_cancel(client: *const RallyClient) -> RallyStatus {
     with_client(client, |sdk| status_of(sdk.cancel_queue()))
 }
+
+/// Accepts a found match whose `match.found` carried an `accept_deadline_ms`; each acceptance
+/// arrives as `RALLY_EVENT_KIND_MATCH_ACCEPTED`, and `session.ready` once every player accepted
+/// (`match_not_found`, `not_participant`, `no_accept_step`, `accept_closed`).
+///
+/// # Safety
+/// As [`rally_register`]; `match_id` is a NUL-terminated UUID string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rally_match_accept(
+    client: *const RallyClient,
+    match_id: *const c_char,
+) -> RallyStatus {
+    match_call(client, match_id, |sdk, id| status_of(sdk.accept_match(id)))
+}
+
+/// Declines a found match: it is cancelled for every player (`match.cancelled`, reason
+/// `declined`) and the player may not queue again for a cooldown that grows with each decline
+/// (`queue_cooldown`, with the seconds left). Refusals as [`rally_match_accept`].
+///
+/// # Safety
+/// As [`rally_match_accept`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rally_match_decline(
+    client: *const RallyClient,
+    match_id: *const c_char,
+) -> RallyStatus {
+    match_call(client, match_id, |sdk, id| status_of(sdk.decline_match(id)))
+}
+
+/// Runs `call` with the client and the match id read from `match_id`.
+fn match_call(
+    client: *const RallyClient,
+    match_id: *const c_char,
+    call: impl FnOnce(&BlockingClient, uuid::Uuid) -> RallyStatus,
+) -> RallyStatus {
+    with_client(client, |sdk| {
+        // SAFETY: every caller documents that match_id is a NUL-terminated string.
+        match unsafe { uuid_from_c(match_id) } {
+            Some(id) => call(sdk, id),
+            None => invalid("match_id must be a UUID string"),
+        }
+    })
+}

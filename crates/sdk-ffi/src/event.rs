@@ -50,6 +50,9 @@ pub enum RallyEventKind {
     RatingUpdated = 15,
     /// The gateway refused a frame; `code` is set.
     GatewayError = 16,
+    /// `match.accepted`; `match_id` and `code` (the accept step's state: `pending` while
+    /// players are still to accept, `accepted` once all have) are set.
+    MatchAccepted = 17,
 }
 
 /// One event. The strings are null when the kind has none; free them all at once with
@@ -130,6 +133,12 @@ fn to_raw(event: &Event) -> RallyEvent {
         Event::MatchFound(found) => {
             raw.match_id = to_c(&found.match_id.to_string());
             (RallyEventKind::MatchFound, json!(found))
+        }
+        Event::MatchAccepted(accepted) => {
+            raw.match_id = to_c(&accepted.match_id.to_string());
+            let state = json!(accepted.state);
+            raw.code = to_c(state.as_str().unwrap_or_default());
+            (RallyEventKind::MatchAccepted, json!(accepted))
         }
         Event::MatchCancelled(cancelled) => {
             raw.match_id = to_c(&cancelled.match_id.to_string());

@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use rally_protocol::{
+    acceptance::MatchAcceptance,
     gateway::{GatewayError, PartyEvent, ServerEvent},
     queue::{MatchFound, QueueCancelled, QueueStatus, QueueTicket},
     rating::RatingChange,
@@ -56,10 +57,17 @@ pub enum Event {
     QueueCancelled(QueueCancelled),
     /// `queue.status`: the ticket is still searching; how long, and how wide the search now is.
     QueueStatus(QueueStatus),
-    /// `match.found`: a match was made; a server is being allocated.
+    /// `match.found`: a match was made; a server is being allocated, or, when its
+    /// `accept_deadline_ms` is set, will be once every player accepted
+    /// ([`Client::accept_match`](crate::Client::accept_match)).
     MatchFound(MatchFound),
-    /// `match.cancelled`: no server could be found; `requeued` says whether the ticket is back
-    /// in the queue.
+    /// `match.accepted`: a player accepted a found match; its `state` is `accepted` once every
+    /// player has, and the server is being allocated.
+    MatchAccepted(MatchAcceptance),
+    /// `match.cancelled`: no server could be found (`allocation_failed: ...`), a player
+    /// declined (`declined`), or not every player accepted in time (`accept_timeout`);
+    /// `requeued` says whether the tickets of the players who did not decline are back in the
+    /// queue.
     MatchCancelled(MatchCancelled),
     /// `session.ready`: the game server's endpoint and this player's session token. It may
     /// come before the [`Event::MatchFound`] of the same match (the two travel apart): a game
@@ -99,6 +107,8 @@ pub enum EventKind {
     QueueStatus,
     /// [`Event::MatchFound`]
     MatchFound,
+    /// [`Event::MatchAccepted`]
+    MatchAccepted,
     /// [`Event::MatchCancelled`]
     MatchCancelled,
     /// [`Event::SessionReady`]
@@ -126,6 +136,7 @@ impl Event {
             Event::QueueCancelled(_) => EventKind::QueueCancelled,
             Event::QueueStatus(_) => EventKind::QueueStatus,
             Event::MatchFound(_) => EventKind::MatchFound,
+            Event::MatchAccepted(_) => EventKind::MatchAccepted,
             Event::MatchCancelled(_) => EventKind::MatchCancelled,
             Event::SessionReady(_) => EventKind::SessionReady,
             Event::SessionEnded(_) => EventKind::SessionEnded,
@@ -152,6 +163,7 @@ impl Event {
             ServerEvent::QueueCancelled(e) => Event::QueueCancelled(e),
             ServerEvent::QueueStatus(e) => Event::QueueStatus(e),
             ServerEvent::MatchFound(e) => Event::MatchFound(e),
+            ServerEvent::MatchAccepted(e) => Event::MatchAccepted(e),
             ServerEvent::MatchCancelled(e) => Event::MatchCancelled(e),
             ServerEvent::SessionReady(e) => Event::SessionReady(e),
             ServerEvent::SessionEnded(e) => Event::SessionEnded(e),
@@ -176,6 +188,7 @@ impl EventKind {
             EventKind::QueueCancelled => "queue.cancelled",
             EventKind::QueueStatus => "queue.status",
             EventKind::MatchFound => "match.found",
+            EventKind::MatchAccepted => "match.accepted",
             EventKind::MatchCancelled => "match.cancelled",
             EventKind::SessionReady => "session.ready",
             EventKind::SessionEnded => "session.ended",

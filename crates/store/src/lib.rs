@@ -31,6 +31,8 @@
 //! - `party_invite`: invitations to a party and their expiry.
 //! - `ticket`: queue tickets and their members.
 //! - `matches`: matches and their participants.
+//! - `acceptance`: the accept step of a found match, and each player's answer.
+//! - `cooldown`: queue cooldowns of players who declined a found match.
 //! - `match_batch`: a matchmaker round's matches written together.
 //! - `backfill`: running matches' requests for players.
 //! - `season`: seasons (one active at a time).
@@ -159,9 +161,11 @@ macro_rules! in_transaction {
     }};
 }
 
+mod acceptance;
 mod announced_ticket;
 mod backfill;
 mod ban;
+mod cooldown;
 mod error;
 mod leaderboard;
 mod match_batch;
@@ -186,8 +190,10 @@ mod timestamp;
 mod transaction;
 mod write_turns;
 
+pub use acceptance::{Acceptance, AcceptanceState, PlayerAcceptance};
 pub use backfill::{Backfill, BackfillState, NewBackfill};
 pub use ban::{Ban, status_at};
+pub use cooldown::QueueCooldown;
 pub use error::{SQLITE_FOREIGN_KEY, StoreError, UnknownValue};
 pub use leaderboard::LeaderboardEntry;
 pub use match_batch::TicketClaim;

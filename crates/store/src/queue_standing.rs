@@ -1,11 +1,12 @@
 //! What queueing reads about players before it admits them to a queue, in one query: each
 //! one's display name, whether they are on a searching ticket or in a match not yet over,
-//! the active season, and their rating in the queue's mode for it.
+//! the active season, their rating in the queue's mode for it, and their queue cooldown.
 
 use uuid::Uuid;
 
 use crate::error::StoreError;
 use crate::store::{Pool, Store};
+use crate::timestamp::Timestamp;
 
 /// A player as queueing sees them before admitting them.
 #[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
@@ -26,6 +27,9 @@ pub struct QueueStanding {
     pub uncertainty: Option<f64>,
     /// Its Glicko-2 volatility.
     pub volatility: Option<f64>,
+    /// The end of their queue cooldown for declining a match, if they ever had one (it may
+    /// have passed).
+    pub cooldown_until: Option<Timestamp>,
 }
 
 /// Everything but the `WHERE` of the standings query (a literal, for `concat!`).
@@ -36,9 +40,10 @@ macro_rules! standings_of {
                  WHERE t.player_id = p.id AND t.state = 'searching') AS queued, \
          EXISTS (SELECT 1 FROM match_participants mp JOIN matches m ON m.id = mp.match_id \
                  WHERE mp.player_id = p.id AND m.state IN ('created', 'active')) AS in_match, \
-         s.id AS season_id, r.mean, r.uncertainty, r.volatility \
+         s.id AS season_id, r.mean, r.uncertainty, r.volatility, c.until AS cooldown_until \
          FROM players p \
          LEFT JOIN seasons s ON s.state = 'active' \
+         LEFT JOIN queue_cooldowns c ON c.player_id = p.id \
          LEFT JOIN ratings r ON r.player_id = p.id AND r.season_id = s.id AND r.mode = $2 "
     };
 }

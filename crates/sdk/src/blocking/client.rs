@@ -3,8 +3,8 @@
 use std::{future::Future, time::Duration};
 
 use rally_protocol::{
-    CreatePartyRequest, Party, PartyInvite, PlayerProfile, PublicProfile, QueueList, QueueRequest,
-    QueueTicket, RegisterRequest, UpdateProfileRequest,
+    CreatePartyRequest, MatchAcceptance, Party, PartyInvite, PlayerProfile, PublicProfile,
+    QueueList, QueueRequest, QueueTicket, RegisterRequest, UpdateProfileRequest,
     rating::{HistoryPage, HistoryQuery, LeaderboardPage, LeaderboardQuery, MatchSummary},
     session::SessionInfo,
 };
@@ -168,6 +168,9 @@ blocking! {
     fn join_queue_with(&self, request: &QueueRequest) -> Result<QueueTicket>;
     fn ticket(&self) -> Result<Option<QueueTicket>>;
     fn cancel_queue(&self) -> Result<QueueTicket>;
+    fn accept_match(&self, match_id: Uuid) -> Result<MatchAcceptance>;
+    fn match_acceptance(&self, match_id: Uuid) -> Result<MatchAcceptance>;
+    fn decline_match(&self, match_id: Uuid) -> Result<MatchAcceptance>;
     fn session(&self, match_id: Uuid) -> Result<SessionInfo>;
     fn history(&self, query: &HistoryQuery) -> Result<HistoryPage>;
     fn match_summary(&self, match_id: Uuid) -> Result<MatchSummary>;

@@ -1,7 +1,9 @@
 //! Queueing and game sessions: the queues on offer, the player's ticket, and the session of a
 //! match found.
 
-use rally_protocol::{QueueList, QueueRequest, QueueTicket, RegionLatency, session::SessionInfo};
+use rally_protocol::{
+    MatchAcceptance, QueueList, QueueRequest, QueueTicket, RegionLatency, session::SessionInfo,
+};
 use uuid::Uuid;
 
 use super::{Client, none_on};
@@ -18,7 +20,11 @@ impl Client {
     /// [`Event::SessionReady`](crate::Event::SessionReady).
     ///
     /// Refusals: `unknown_queue`, `unknown_region`, `no_region_in_reach`, `already_queued`,
-    /// `in_match`, `party_not_ready`, `not_party_leader`, `party_too_large`.
+    /// `in_match`, `party_not_ready`, `not_party_leader`, `party_too_large`, and
+    /// `queue_cooldown` after declining a match lately ([`Error::retry_after`] says for how
+    /// long).
+    ///
+    /// [`Error::retry_after`]: crate::Error::retry_after
     ///
     /// [`Event::MatchFound`]: crate::Event::MatchFound
     pub async fn join_queue(&self, mode: &str, regions: &[(&str, u32)]) -> Result<QueueTicket> {
@@ -52,6 +58,33 @@ impl Client {
     /// Leaves the queue (the party leader, for a party; `not_queued`).
     pub async fn cancel_queue(&self) -> Result<QueueTicket> {
         self.authed(|| Ok(Call::delete("/v1/queue"))).await
+    }
+
+    /// Accepts a found match whose [`MatchFound::accept_deadline_ms`] is set; once every player
+    /// has, [`Event::SessionReady`](crate::Event::SessionReady) follows. Each acceptance is
+    /// pushed as [`Event::MatchAccepted`](crate::Event::MatchAccepted). Refusals:
+    /// `match_not_found`, `not_participant`, `no_accept_step`, `accept_closed`.
+    ///
+    /// [`MatchFound::accept_deadline_ms`]: rally_protocol::queue::MatchFound::accept_deadline_ms
+    pub async fn accept_match(&self, match_id: Uuid) -> Result<MatchAcceptance> {
+        self.authed(|| Ok(Call::post(format!("/v1/matches/{match_id}/accept"))))
+            .await
+    }
+
+    /// The accept step of a found match: who accepted so far, until when, and how it ended; for
+    /// a game that reconnected without its pushes. Refusals as [`Client::accept_match`].
+    pub async fn match_acceptance(&self, match_id: Uuid) -> Result<MatchAcceptance> {
+        self.authed(|| Ok(Call::get(format!("/v1/matches/{match_id}/acceptance"))))
+            .await
+    }
+
+    /// Declines a found match: it is cancelled for everyone
+    /// ([`Event::MatchCancelled`](crate::Event::MatchCancelled), reason `declined`), the
+    /// player's ticket ends, and they may not queue again for a cooldown that grows with
+    /// repeated declines. Refusals as [`Client::accept_match`].
+    pub async fn decline_match(&self, match_id: Uuid) -> Result<MatchAcceptance> {
+        self.authed(|| Ok(Call::post(format!("/v1/matches/{match_id}/decline"))))
+            .await
     }
 
     /// The game session of a match the player is in: its state, the server's endpoint and the

@@ -66,6 +66,25 @@ pub enum ApiError {
     /// Queueing while in a match that has not ended.
     #[error("already in a match that has not ended")]
     InMatch,
+    /// Queueing while a player of the ticket is in a queue cooldown for declining a match.
+    #[error("in a queue cooldown for declining a match; queue again in {retry_after_s} s")]
+    QueueCooldown {
+        /// The player in the cooldown (the caller, or a member of their party).
+        player_id: uuid::Uuid,
+        /// When it ends, in milliseconds since the Unix epoch.
+        until_ms: i64,
+        /// Seconds until it ends (at least 1).
+        retry_after_s: u64,
+    },
+    /// Accepting or declining a match whose queue has no accept step.
+    #[error("this match asks for no acceptance")]
+    NoAcceptStep,
+    /// Accepting or declining a match whose accept step is over (`state` says how it ended).
+    #[error("the time to answer this match is over: it was {state}")]
+    AcceptClosed {
+        /// `accepted`, `declined`, `expired`, or `expired` for a deadline just passed.
+        state: &'static str,
+    },
     /// Queueing a party that has not passed a ready check.
     #[error("the party has not passed a ready check")]
     PartyNotReady,
@@ -227,6 +246,9 @@ impl ApiError {
             }
             ApiError::AlreadyQueued => (StatusCode::CONFLICT, "already_queued"),
             ApiError::InMatch => (StatusCode::CONFLICT, "in_match"),
+            ApiError::QueueCooldown { .. } => (StatusCode::FORBIDDEN, "queue_cooldown"),
+            ApiError::NoAcceptStep => (StatusCode::CONFLICT, "no_accept_step"),
+            ApiError::AcceptClosed { .. } => (StatusCode::CONFLICT, "accept_closed"),
             ApiError::PartyNotReady => (StatusCode::CONFLICT, "party_not_ready"),
             ApiError::PartyTooLarge(_) => (StatusCode::CONFLICT, "party_too_large"),
             ApiError::NotQueued => (StatusCode::NOT_FOUND, "not_queued"),
@@ -292,6 +314,21 @@ impl ApiError {
                 problem.retry_after_s = Some(*retry_after_s);
                 problem
             }
+            ApiError::QueueCooldown {
+                player_id,
+                until_ms,
+                retry_after_s,
+            } => {
+                let mut problem = problem
+                    .with_detail(self.to_string())
+                    .with_extension("player_id", player_id.to_string().into())
+                    .with_extension("until_ms", (*until_ms).into());
+                problem.retry_after_s = Some(*retry_after_s);
+                problem
+            }
+            ApiError::AcceptClosed { state } => problem
+                .with_detail(self.to_string())
+                .with_extension("state", (*state).into()),
             ApiError::NotReady { report, .. } => problem
                 .with_detail(self.to_string())
                 .with_extension("backends", report.clone()),

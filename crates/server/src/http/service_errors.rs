@@ -70,6 +70,9 @@ impl From<SessionsError> for ApiError {
         match error {
             SessionsError::SessionNotFound => ApiError::SessionNotFound,
             SessionsError::NotParticipant => ApiError::NotParticipant,
+            SessionsError::MatchNotFound => ApiError::MatchNotFound,
+            SessionsError::NoAcceptStep => ApiError::NoAcceptStep,
+            SessionsError::AcceptClosed(state) => ApiError::AcceptClosed { state },
             SessionsError::SessionNotRunning => ApiError::SessionNotRunning,
             SessionsError::ResultConflict => ApiError::ResultConflict,
             SessionsError::BackfillOpen => ApiError::BackfillOpen,
@@ -96,6 +99,15 @@ impl From<QueueError> for ApiError {
             QueueError::Invalid { field, reason } => ApiError::Invalid { field, reason },
             QueueError::AlreadyQueued => ApiError::AlreadyQueued,
             QueueError::InMatch => ApiError::InMatch,
+            QueueError::Cooldown {
+                player_id,
+                until,
+                left_ms,
+            } => ApiError::QueueCooldown {
+                player_id,
+                until_ms: until.unix_millis(),
+                retry_after_s: u64::try_from((left_ms + 999) / 1000).unwrap_or(1).max(1),
+            },
             QueueError::PartyNotReady => ApiError::PartyNotReady,
             QueueError::PartyTooLarge(most) => ApiError::PartyTooLarge(most),
             QueueError::NotPartyLeader => ApiError::NotPartyLeader,

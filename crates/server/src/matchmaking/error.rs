@@ -2,6 +2,7 @@
 
 use rally_state::StateError;
 use rally_store::StoreError;
+use uuid::Uuid;
 
 /// Why a queueing call failed. The HTTP layer turns each into its problem.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +33,16 @@ pub enum QueueError {
     /// Queueing while in a match that has not ended.
     #[error("already in a match that has not ended")]
     InMatch,
+    /// Queueing while a player of the ticket is in a queue cooldown for declining a match.
+    #[error("in a queue cooldown for declining a match")]
+    Cooldown {
+        /// The player in the cooldown.
+        player_id: Uuid,
+        /// When it ends.
+        until: rally_store::Timestamp,
+        /// Milliseconds until it ends.
+        left_ms: i64,
+    },
     /// Queueing a party that has not passed a ready check.
     #[error("the party has not passed a ready check")]
     PartyNotReady,

@@ -115,6 +115,16 @@ pub async fn join(
         if standing.in_match {
             return Err(QueueError::InMatch);
         }
+        let now = store.now();
+        if let Some(until) = standing.cooldown_until
+            && until.unix_millis() > now.unix_millis()
+        {
+            return Err(QueueError::Cooldown {
+                player_id: member,
+                until,
+                left_ms: until.unix_millis() - now.unix_millis(),
+            });
+        }
         let initial = config.rating_system.initial();
         let (mu, sigma, volatility) = match (standing.mean, standing.uncertainty) {
             (Some(mean), Some(uncertainty)) => (
@@ -358,6 +368,33 @@ pub async fn end(
     bus::outbox::enqueue(tx, ticket.id, cancelled(ticket, why)).await?;
     count_cancelled(ticket, why);
     Ok(Some(ended))
+}
+
+/// Ends a ticket placed in a match that will not be played (its player declined the match)
+/// as cancelled for `why`, and announces `queue.cancelled`; its party was freed when the match
+/// was made. A ticket no longer matched is left as it is.
+pub async fn end_matched(
+    tx: &mut Transaction,
+    ticket: &Ticket,
+    why: &str,
+) -> Result<(), StoreError> {
+    match tx
+        .set_ticket_state(
+            ticket.id,
+            TicketState::Matched,
+            TicketState::Cancelled,
+            None,
+            Some(why),
+        )
+        .await
+    {
+        Ok(_) => {}
+        Err(StoreError::NotFound) => return Ok(()),
+        Err(error) => return Err(error),
+    }
+    bus::outbox::enqueue(tx, ticket.id, cancelled(ticket, why)).await?;
+    count_cancelled(ticket, why);
+    Ok(())
 }
 
 /// The `queue.updated` event of `ticket` leaving the queue for `why`.

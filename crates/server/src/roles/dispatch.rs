@@ -31,13 +31,14 @@ const BATCH: usize = 64;
 const DURABLE: &str = "gateway";
 
 /// The streams whose events are pushed to players.
-pub const STREAMS: [Stream; 11] = [
+pub const STREAMS: [Stream; 12] = [
     Stream::PartyUpdated,
     Stream::PartyInvite,
     Stream::PartyReadyCheck,
     Stream::PartyDisbanded,
     Stream::QueueUpdated,
     Stream::MatchCreated,
+    Stream::MatchAccepted,
     Stream::MatchCancelled,
     Stream::SessionReady,
     Stream::SessionEnded,
@@ -144,6 +145,10 @@ fn pushes(sessions: &Sessions, event: Event) -> Vec<(Uuid, ServerEvent)> {
         Event::MatchCreated(found) => {
             let recipients = found.teams.iter().flatten().map(|p| p.player_id).collect();
             to_all(recipients, ServerEvent::MatchFound(found))
+        }
+        Event::MatchAccepted(accepted) => {
+            let recipients = accepted.player_ids.clone();
+            to_all(recipients, ServerEvent::MatchAccepted(accepted))
         }
         Event::MatchCancelled(cancelled) => {
             let recipients = cancelled.player_ids.clone();

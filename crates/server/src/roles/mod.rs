@@ -141,6 +141,11 @@ pub fn spawn(
             clock.clone(),
             stop.clone(),
         ));
+        loops.spawn(sessions::watch_acceptances(
+            sessions.clone(),
+            clock.clone(),
+            stop.clone(),
+        ));
     }
     if roles.contains(Role::Api) {
         loops.spawn(ready_checks::run(parties, clock, stop.clone()));

@@ -1,7 +1,9 @@
 //! The sessions role: every `match.created` gets a session and a server (the durable consumer
 //! `sessions`, acknowledged once the outcome is stored, so a redelivery finds the session past
-//! `allocating` and changes nothing), and every running session whose heartbeat deadline passed
-//! is ended as abandoned.
+//! `allocating` and changes nothing); a match of a queue with an accept step gets them from
+//! the `match.accepted` that says every player accepted, and is cancelled when its time to
+//! accept runs out; every running session whose heartbeat deadline passed is ended as
+//! abandoned.
 
 use std::time::Duration;
 
@@ -9,7 +11,10 @@ use std::sync::Arc;
 
 use rally_clock::Clock;
 use rally_events::{ConsumerOptions, Events, Stream};
-use rally_protocol::event::{Envelope, Event};
+use rally_protocol::{
+    acceptance::AcceptanceState,
+    event::{Envelope, Event},
+};
 use rally_store::Store;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -17,7 +22,8 @@ use uuid::Uuid;
 use crate::{
     bus::{Cause, Handled, Handler, Reader, Reading},
     sessions::{
-        Allocator, Sessions, SessionsError, allocation, allocator::AllocationRequest, heartbeat,
+        Allocator, Sessions, SessionsError, acceptance, allocation, allocator::AllocationRequest,
+        heartbeat,
     },
     state_epoch::StateEpoch,
 };
@@ -35,6 +41,12 @@ pub const READING: Reading = Reading {
         batch: 128,
     },
 };
+/// How the sessions role reads `match.accepted` (allocating the matches every player
+/// accepted).
+pub const ACCEPTED: Reading = Reading {
+    stream: Stream::MatchAccepted,
+    ..READING
+};
 /// How often heartbeat deadlines are checked.
 const WATCH_EVERY: Duration = Duration::from_secs(1);
 
@@ -46,12 +58,40 @@ pub async fn allocate(
     events: Events,
     stop: CancellationToken,
 ) {
-    let allocations = Allocations {
-        sessions,
-        allocator,
+    let read = |reading: Reading| {
+        let allocations = Allocations {
+            sessions: sessions.clone(),
+            allocator: allocator.clone(),
+        };
+        let (events, stop) = (events.clone(), stop.clone());
+        async move {
+            if let Some(reader) = Reader::open(events, reading, allocations, &stop).await {
+                reader.run(stop).await;
+            }
+        }
     };
-    if let Some(reader) = Reader::open(events, READING, allocations, &stop).await {
-        reader.run(stop).await;
+    tokio::join!(read(READING), read(ACCEPTED));
+}
+
+/// Cancels the matches whose time to accept ran out, every second on `clock`, until `stop` is
+/// cancelled.
+pub async fn watch_acceptances(sessions: Sessions, clock: Clock, stop: CancellationToken) {
+    loop {
+        let next = clock.elapsed() + WATCH_EVERY;
+        Cause::fresh()
+            .scope(async {
+                if let Err(error) = acceptance::expire_lapsed(&sessions).await {
+                    tracing::warn!(error = %error, "cannot read the matches not accepted in time");
+                }
+            })
+            .await;
+        tokio::select! {
+            () = stop.cancelled() => return,
+            () = clock.sleep_until(next) => {}
+        }
+        if stop.is_cancelled() {
+            return;
+        }
     }
 }
 
@@ -63,17 +103,28 @@ pub struct Allocations {
 }
 
 impl Allocations {
-    /// What a `match.created` asks of the allocator (`None` for any other event).
+    /// What an event asks of the allocator: a `match.created` without an accept step, or the
+    /// `match.accepted` of its last acceptance (`None` for any other event).
     fn request(envelope: Envelope) -> Option<AllocationRequest> {
-        let Event::MatchCreated(found) = envelope.event else {
-            return None;
-        };
-        Some(AllocationRequest {
-            match_id: found.match_id,
-            mode: found.mode,
-            region: found.region,
-            player_ids: found.teams.iter().flatten().map(|p| p.player_id).collect(),
-        })
+        match envelope.event {
+            Event::MatchCreated(found) if found.accept_deadline_ms.is_none() => {
+                Some(AllocationRequest {
+                    match_id: found.match_id,
+                    mode: found.mode,
+                    region: found.region,
+                    player_ids: found.teams.iter().flatten().map(|p| p.player_id).collect(),
+                })
+            }
+            Event::MatchAccepted(accepted) if accepted.state == AcceptanceState::Accepted => {
+                Some(AllocationRequest {
+                    match_id: accepted.match_id,
+                    mode: accepted.mode,
+                    region: accepted.region,
+                    player_ids: accepted.player_ids,
+                })
+            }
+            _ => None,
+        }
     }
 }
 

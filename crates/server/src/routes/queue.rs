@@ -30,7 +30,7 @@ async fn list(State(app): State<AppState>, _player: AuthenticatedPlayer) -> Json
     request_body = QueueRequest,
     responses(
         (status = 201, description = "The ticket, searching", body = QueueTicket),
-        (status = 403, description = "`not_party_leader`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`not_party_leader`; `queue_cooldown` (the caller or a party member declined a match lately: `player_id`, `until_ms`, and `Retry-After`)", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "`unknown_queue`", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "`already_queued`, `in_match`, `party_not_ready`, `party_too_large`", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "`unknown_region`, `unknown_role`, `no_region_in_reach`, `invalid`", body = Problem, content_type = "application/problem+json"),

@@ -10,12 +10,12 @@ use rally_protocol::{
     event::{Event, SessionReady},
     session::MatchCancelled,
 };
-use rally_store::{EndReason, MatchState, SessionState, StoreError, TicketState};
+use rally_store::{EndReason, MatchState, SessionState, StoreError};
 use uuid::Uuid;
 
 use super::allocator::{AllocationError, AllocationRequest};
 use super::{Sessions, SessionsError};
-use super::{heartbeat::arm_deadline, lifecycle::enqueue};
+use super::{heartbeat::arm_deadline, lifecycle::enqueue, returning::Returning};
 use crate::bus::{self, Cause};
 use crate::telemetry::trace_context;
 
@@ -198,13 +198,7 @@ async fn failed(
     error: &AllocationError,
 ) -> Result<(), SessionsError> {
     let store = &sessions.store;
-    let tickets = store.tickets_of_match(request.match_id).await?;
-    let mut busy = HashSet::new();
-    for player in &request.player_ids {
-        if store.active_ticket_of_player(*player).await?.is_some() {
-            busy.insert(*player);
-        }
-    }
+    let returning = Returning::read(store, request.match_id, &request.player_ids).await?;
     let mut tx = store.begin().await?;
     // The match's row before the session's (the store's lock order).
     tx.lock_match(request.match_id).await?;
@@ -224,25 +218,9 @@ async fn failed(
     }
     tx.set_match_state(request.match_id, MatchState::Created, MatchState::Failed)
         .await?;
-    let mut requeued = true;
-    for ticket in tickets.iter().filter(|t| t.state == TicketState::Matched) {
-        let members: Vec<Uuid> = crate::matchmaking::queueing::view(ticket).member_ids;
-        if members.iter().any(|m| busy.contains(m)) {
-            requeued = false;
-            continue;
-        }
-        tx.set_ticket_state(
-            ticket.id,
-            TicketState::Matched,
-            TicketState::Searching,
-            None,
-            None,
-        )
+    let requeued = returning
+        .give_back(&mut tx, &HashSet::new(), "allocation_failed")
         .await?;
-        if let Some(party_id) = ticket.party_id {
-            tx.set_party_queued(party_id, true).await?;
-        }
-    }
     let cancelled = MatchCancelled {
         match_id: request.match_id,
         reason: format!("allocation_failed: {}", error.reason()),

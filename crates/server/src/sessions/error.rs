@@ -9,6 +9,15 @@ pub enum SessionsError {
     /// No session (or match) with this id.
     #[error("no session for this match")]
     SessionNotFound,
+    /// No match with this id.
+    #[error("no match with this id")]
+    MatchNotFound,
+    /// The match's queue asks for no acceptance.
+    #[error("this match asks for no acceptance")]
+    NoAcceptStep,
+    /// The match's accept step is over: `accepted`, `declined` or `expired`.
+    #[error("the time to answer this match is over: it was {0}")]
+    AcceptClosed(&'static str),
     /// The caller is not a player of this match.
     #[error("you are not a player of this match")]
     NotParticipant,

@@ -4,7 +4,9 @@
 //! - [`allocator`]: finds a server (`static` pool or the studio's `webhook`).
 //! - [`token`]: session tokens (HMAC-SHA256, key ids for rotation; the format is documented
 //!   there for game servers that verify offline).
+//! - [`acceptance`]: the accept step of queues that ask players to accept a found match.
 //! - [`allocation`]: a server for every match, or its players back in the queue.
+//! - `returning`: a cancelled match's tickets back to the queue, their wait kept.
 //! - [`lifecycle`]: the player's view of a session and the online token check.
 //! - [`heartbeat`]: heartbeat deadlines and abandonment.
 //! - [`result`]: results, stored once.
@@ -14,6 +16,7 @@
 //! The sessions role that allocates each new match and watches heartbeat deadlines is
 //! `roles::sessions`.
 
+pub mod acceptance;
 pub mod allocation;
 pub mod allocator;
 pub mod backfill;
@@ -22,6 +25,7 @@ pub mod heartbeat;
 pub mod lifecycle;
 pub mod placement;
 pub mod result;
+mod returning;
 
 pub use allocator::Allocator;
 pub use error::SessionsError;

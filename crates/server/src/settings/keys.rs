@@ -89,6 +89,9 @@ pub(crate) struct Keys {
     #[serde(deserialize_with = "accounts::list")]
     pub(crate) previous_session_token_keys: Vec<Secret>,
     pub(crate) session_heartbeat_timeout_s: u64,
+    #[serde(deserialize_with = "super::sessions::seconds_list")]
+    pub(crate) decline_cooldowns_s: Vec<u64>,
+    pub(crate) decline_forgiven_after_s: u64,
     pub(crate) ratings_left_policy: LeftPolicy,
     pub(crate) season: Option<String>,
 }
@@ -156,6 +159,8 @@ impl Default for Keys {
             session_token_ttl_s: 3600,
             previous_session_token_keys: Vec::new(),
             session_heartbeat_timeout_s: 30,
+            decline_cooldowns_s: vec![60, 300, 1800],
+            decline_forgiven_after_s: 86_400,
             ratings_left_policy: LeftPolicy::Loss,
             season: None,
         }
@@ -248,6 +253,8 @@ impl From<Keys> for Settings {
                 allocator_webhook_attempts: keys.allocator_webhook_attempts,
                 session_token_ttl_s: keys.session_token_ttl_s,
                 session_heartbeat_timeout_s: keys.session_heartbeat_timeout_s,
+                decline_cooldowns_s: keys.decline_cooldowns_s,
+                decline_forgiven_after_s: keys.decline_forgiven_after_s,
             },
             ratings: RatingSettings {
                 ratings_left_policy: keys.ratings_left_policy,
@@ -320,6 +327,8 @@ impl From<Settings> for Keys {
             allocator_webhook_attempts: settings.sessions.allocator_webhook_attempts,
             session_token_ttl_s: settings.sessions.session_token_ttl_s,
             session_heartbeat_timeout_s: settings.sessions.session_heartbeat_timeout_s,
+            decline_cooldowns_s: settings.sessions.decline_cooldowns_s,
+            decline_forgiven_after_s: settings.sessions.decline_forgiven_after_s,
             ratings_left_policy: settings.ratings.ratings_left_policy,
             season: settings.ratings.season,
         }

@@ -176,6 +176,8 @@ const ENV_KEYS: &[&str] = &[
     "session_token_ttl_s",
     "previous_session_token_keys",
     "session_heartbeat_timeout_s",
+    "decline_cooldowns_s",
+    "decline_forgiven_after_s",
     "ratings_left_policy",
     "season",
 ];

@@ -194,6 +194,13 @@ pub struct SessionSettings {
     pub session_token_ttl_s: u64,
     /// A session whose server sends no heartbeat for this long is ended as abandoned, in seconds.
     pub session_heartbeat_timeout_s: u64,
+    /// The queue cooldowns of a player who declines a found match (or lets its time to accept
+    /// pass), in seconds: the first decline gets the first, each further one the next, and the
+    /// last repeats (`RALLY_DECLINE_COOLDOWNS_S=60,300,1800`).
+    pub decline_cooldowns_s: Vec<u64>,
+    /// A player whose last decline is this many seconds old starts again from the first
+    /// cooldown, in seconds.
+    pub decline_forgiven_after_s: u64,
 }
 
 /// Ratings: the policy for players who left, the season that should run.

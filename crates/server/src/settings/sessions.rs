@@ -89,6 +89,22 @@ impl Settings {
         if !(1..=3600).contains(&self.sessions.session_heartbeat_timeout_s) {
             return invalid("session_heartbeat_timeout_s", "must be between 1 and 3600");
         }
+        let cooldowns = &self.sessions.decline_cooldowns_s;
+        if cooldowns.is_empty() || cooldowns.len() > 20 {
+            return invalid("decline_cooldowns_s", "needs 1 to 20 cooldowns");
+        }
+        if cooldowns.iter().any(|s| *s > 30 * 86_400) {
+            return invalid(
+                "decline_cooldowns_s",
+                "each must be at most 2592000 (30 days)",
+            );
+        }
+        if !(60..=365 * 86_400).contains(&self.sessions.decline_forgiven_after_s) {
+            return invalid(
+                "decline_forgiven_after_s",
+                "must be between 60 and 31536000 (a year)",
+            );
+        }
         for (i, server) in self.sessions.game_servers.iter().enumerate() {
             if server.endpoint.is_empty() || server.capacity == 0 {
                 return invalid(
@@ -128,7 +144,53 @@ impl Settings {
     }
 }
 
+/// Reads a list of seconds given as a list of numbers (`[60, 300]` in the file) or as text
+/// with commas (`60,300` from the environment).
+pub(super) fn seconds_list<'de, D>(deserializer: D) -> Result<Vec<u64>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Form {
+        Many(Vec<u64>),
+        One(u64),
+        Text(String),
+    }
+    match Form::deserialize(deserializer)? {
+        Form::Many(values) => Ok(values),
+        Form::One(value) => Ok(vec![value]),
+        Form::Text(text) => text
+            .split(',')
+            .map(str::trim)
+            .filter(|part| !part.is_empty())
+            .map(|part| {
+                part.parse::<u64>().map_err(|_| {
+                    serde::de::Error::custom(format!("`{part}` is not a number of seconds"))
+                })
+            })
+            .collect(),
+    }
+}
+
 impl SessionSettings {
+    /// The queue cooldown of a player's `declines`-th decline in a row (from 1).
+    pub fn decline_cooldown(&self, declines: u32) -> Duration {
+        let index = usize::try_from(declines.max(1) - 1).unwrap_or(usize::MAX);
+        let seconds = self
+            .decline_cooldowns_s
+            .get(index)
+            .or(self.decline_cooldowns_s.last())
+            .copied()
+            .unwrap_or(0);
+        Duration::from_secs(seconds)
+    }
+
+    /// How old a player's last decline must be for the next to count as a first again.
+    pub fn decline_forgiven_after(&self) -> Duration {
+        Duration::from_secs(self.decline_forgiven_after_s)
+    }
+
     /// How long a session may go without a heartbeat.
     pub fn session_heartbeat_timeout(&self) -> Duration {
         Duration::from_secs(self.session_heartbeat_timeout_s)

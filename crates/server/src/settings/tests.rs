@@ -363,3 +363,34 @@ fn a_trace_sample_ratio_outside_zero_to_one_is_refused() {
         Ok(())
     });
 }
+
+#[test]
+fn decline_cooldowns_escalate_from_the_file_or_the_environment_and_repeat_the_last() {
+    Jail::expect_with(|jail| {
+        let settings = load_in(jail).unwrap();
+        let cooldown = |s: &Settings, n| s.sessions.decline_cooldown(n).as_secs();
+        assert_eq!(
+            (1..=4).map(|n| cooldown(&settings, n)).collect::<Vec<_>>(),
+            vec![60, 300, 1800, 1800]
+        );
+        jail.create_file(
+            "rally.toml",
+            "decline_cooldowns_s = [30, 90]\n[queues.ranked]\naccept_timeout_ms = 15000\n",
+        )?;
+        let settings = load_in(jail).unwrap();
+        assert_eq!(cooldown(&settings, 2), 90);
+        let queues = settings.queue_configs().unwrap();
+        let (_, ranked) = queues.iter().find(|(m, _)| m.as_str() == "ranked").unwrap();
+        assert_eq!(ranked.accept_timeout_ms, Some(15_000));
+        jail.set_env("RALLY_DECLINE_COOLDOWNS_S", "10, 20,40");
+        let settings = load_in(jail).unwrap();
+        assert_eq!(cooldown(&settings, 3), 40);
+        jail.set_env("RALLY_DECLINE_COOLDOWNS_S", "10,soon");
+        let message = load_in(jail).unwrap_err().to_string();
+        assert!(message.contains("decline_cooldowns_s"), "{message}");
+        jail.set_env("RALLY_DECLINE_COOLDOWNS_S", "");
+        let message = load_in(jail).unwrap_err().to_string();
+        assert!(message.contains("decline_cooldowns_s"), "{message}");
+        Ok(())
+    });
+}

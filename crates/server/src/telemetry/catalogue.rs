@@ -179,6 +179,10 @@ pub const CATALOGUE: &[Described] = &[
         "rally_allocation_failures_total",
         "Game-server allocation attempts that failed.",
     ),
+    counter(
+        "rally_match_acceptances_total",
+        "Accept steps of found matches, by how they ended: accepted, declined or expired.",
+    ),
     gauge(
         "rally_sessions_running",
         "Game sessions allocated and not yet ended.",

@@ -6,6 +6,7 @@
 mod fixture;
 mod harness;
 
+mod acceptance;
 mod announced_ticket;
 mod backfill;
 mod ban;

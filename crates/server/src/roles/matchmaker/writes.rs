@@ -10,7 +10,7 @@ use rally_protocol::{
     queue::{MatchFound, MatchPlayer, QualityBreakdown},
 };
 use rally_store::{
-    MatchState, NewMatch, NewParticipant, StoreError, TicketClaim, TicketState, new_id,
+    MatchState, NewMatch, NewParticipant, StoreError, TicketClaim, TicketState, Timestamp, new_id,
 };
 use serde_json::json;
 use tracing::Instrument;
@@ -37,6 +37,8 @@ struct Prepared {
     new: NewMatch,
     tickets: Vec<Known>,
     found: MatchFound,
+    /// When its players' time to accept it ends, for a queue with an accept step.
+    accept_deadline: Option<Timestamp>,
     /// The match's span, in its round's: its `match.created` continues this trace.
     span: tracing::Span,
 }
@@ -95,6 +97,15 @@ impl MatchmakerRole {
         };
         let match_id = new_id();
         let now = self.now();
+        let accept_deadline = self
+            .queues
+            .get(mode.as_str())
+            .and_then(|(_, config)| config.accept_timeout_ms)
+            .map(|ms| {
+                now.plus(time::Duration::milliseconds(
+                    i64::try_from(ms).unwrap_or(i64::MAX),
+                ))
+            });
         let mut teams = Vec::with_capacity(made.team_count());
         let mut participants = Vec::new();
         for (index, team) in made.teams().enumerate() {
@@ -141,6 +152,7 @@ impl MatchmakerRole {
             win_probabilities: made.win_probabilities.to_vec(),
             teams,
             created_at_ms: now.unix_millis(),
+            accept_deadline_ms: accept_deadline.map(Timestamp::unix_millis),
         };
         let span = tracing::info_span!(
             "match",
@@ -172,6 +184,7 @@ impl MatchmakerRole {
             participants,
         };
         Ok(Prepared {
+            accept_deadline,
             span,
             mode,
             region: made.region.as_str().to_owned(),
@@ -317,6 +330,11 @@ impl MatchmakerRole {
             })
             .collect();
         tx.match_tickets(&claims).await?;
+        let accepts: Vec<(Uuid, Timestamp)> = stored
+            .iter()
+            .filter_map(|p| p.accept_deadline.map(|at| (p.new.id, at)))
+            .collect();
+        tx.open_acceptances(&accepts).await?;
         tx.free_parties(&parties(stored.iter().flat_map(|p| &p.tickets)))
             .await?;
         let events = stored

@@ -66,6 +66,7 @@ pub async fn matched_pair_on(
     (ada, bob, ada_socket, bob_socket, match_id)
 }
 
+mod acceptance;
 mod backfill;
 mod batch;
 mod lifecycle;
