@@ -52,6 +52,8 @@ pub enum Stream {
     RatingUpdated,
     /// `account.banned`: an operator banned a player; every node closes their sockets.
     AccountBanned,
+    /// `friend.updated`: a friendship was asked, accepted, declined, cancelled or removed.
+    FriendUpdated,
     /// `dead.letter`: messages a reader could not read, kept for an operator to inspect
     /// instead of being dropped.
     DeadLetter,
@@ -59,7 +61,7 @@ pub enum Stream {
 
 impl Stream {
     /// Every stream, in a stable order (created together when a NATS bus connects).
-    pub const ALL: [Stream; 16] = [
+    pub const ALL: [Stream; 17] = [
         Stream::MatchCreated,
         Stream::MatchAccepted,
         Stream::MatchCompleted,
@@ -75,6 +77,7 @@ impl Stream {
         Stream::SessionEnded,
         Stream::RatingUpdated,
         Stream::AccountBanned,
+        Stream::FriendUpdated,
         Stream::DeadLetter,
     ];
 
@@ -96,6 +99,7 @@ impl Stream {
             Stream::SessionEnded => "session.ended",
             Stream::RatingUpdated => "rating.updated",
             Stream::AccountBanned => "account.banned",
+            Stream::FriendUpdated => "friend.updated",
             Stream::DeadLetter => "dead.letter",
         }
     }
@@ -123,6 +127,7 @@ impl Stream {
             Stream::SessionEnded => "SESSION_ENDED",
             Stream::RatingUpdated => "RATING_UPDATED",
             Stream::AccountBanned => "ACCOUNT_BANNED",
+            Stream::FriendUpdated => "FRIEND_UPDATED",
             Stream::DeadLetter => "DEAD_LETTER",
         }
     }

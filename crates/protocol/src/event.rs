@@ -26,6 +26,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::acceptance::MatchAcceptance;
+use crate::friend::FriendChange;
 use crate::gateway::{AccountBanned, PartyEvent};
 use crate::queue::{MatchFound, QueueCancelled, QueueTicket};
 use crate::session::{MatchCancelled, ResultReport, SessionEnded};
@@ -116,6 +117,9 @@ pub enum Event {
     /// An operator banned a player.
     #[serde(rename = "account.banned")]
     AccountBanned(AccountBanned),
+    /// A friendship was asked, accepted, declined, cancelled or removed.
+    #[serde(rename = "friend.updated")]
+    FriendUpdated(FriendChange),
 }
 
 impl Event {
@@ -137,6 +141,7 @@ impl Event {
             Event::MatchCompleted(_) => "match.completed",
             Event::RatingUpdated(_) => "rating.updated",
             Event::AccountBanned(_) => "account.banned",
+            Event::FriendUpdated(_) => "friend.updated",
         }
     }
 }

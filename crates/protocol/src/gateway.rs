@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::acceptance::MatchAcceptance;
+use crate::friend::{FriendChange, FriendPresenceChange};
 use crate::party::PartyState;
 use crate::queue::{MatchFound, QueueCancelled, QueueStatus, QueueTicket};
 use crate::rating::RatingChange;
@@ -145,6 +146,12 @@ pub enum ServerEvent {
     /// The player's rating changed after a match.
     #[serde(rename = "rating.updated")]
     RatingUpdated(RatingChange),
+    /// A friendship of the player was asked, accepted, declined, cancelled or removed.
+    #[serde(rename = "friend.updated")]
+    FriendUpdated(FriendChange),
+    /// A friend of the player came online or went offline.
+    #[serde(rename = "friend.presence")]
+    FriendPresence(FriendPresenceChange),
     /// The player's account was banned: the socket closes with [`close_code::BANNED`] next.
     #[serde(rename = "account.banned")]
     AccountBanned(AccountBanned),
@@ -181,6 +188,8 @@ impl ServerEvent {
             ServerEvent::SessionReady(_) => "session.ready",
             ServerEvent::SessionEnded(_) => "session.ended",
             ServerEvent::RatingUpdated(_) => "rating.updated",
+            ServerEvent::FriendUpdated(_) => "friend.updated",
+            ServerEvent::FriendPresence(_) => "friend.presence",
             ServerEvent::AccountBanned(_) => "account.banned",
         }
     }

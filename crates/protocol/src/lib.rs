@@ -9,6 +9,7 @@
 //! - [`account`]: registration, login, tokens and profiles, and the rules of their fields.
 //! - [`problem`]: the error envelope, `application/problem+json` (RFC 9457) with a stable `code`.
 //! - [`health`]: the readiness report of `GET /readyz`.
+//! - [`friend`]: friends, requests and their presence (`/v1/friends/*`).
 //! - [`party`]: parties, their members, invites and ready checks (`/v1/party/*`).
 //! - [`queue`]: queues, tickets, and the queue and match pushes (`/v1/queues`, `/v1/queue`).
 //! - [`acceptance`]: the accept step of a found match (`/v1/matches/{id}/accept`, `decline`).
@@ -22,6 +23,7 @@
 pub mod acceptance;
 pub mod account;
 pub mod event;
+pub mod friend;
 pub mod gateway;
 pub mod health;
 pub mod party;
@@ -33,6 +35,7 @@ pub mod session_token;
 
 pub use acceptance::{AcceptanceState, MatchAcceptance};
 pub use account::*;
+pub use friend::{Friend, FriendChange, FriendList, FriendRequest, FriendState, PresenceStatus};
 pub use health::{BackendHealth, Readiness};
 pub use party::{
     CreatePartyRequest, Party, PartyInvite, PartyMember, PartyPlayerRequest, PartyState,

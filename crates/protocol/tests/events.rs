@@ -9,6 +9,7 @@ use rally_protocol::{
         Envelope, Event, MatchCompleted, PlayerOutcome, PlayerRegistered, ProfileUpdated,
         QueueChange, RatingDelta, RatingsApplied, SCHEMA_VERSION, SessionReady,
     },
+    friend::{FriendChange, FriendChangeKind},
     gateway::{AccountBanned, PartyEvent},
     party::PartyState,
     queue::{MatchFound, MatchPlayer, QueueCancelled, QueueTicket, RegionLatency, TicketState},
@@ -118,6 +119,12 @@ fn every_event() -> Vec<Event> {
             created_at_ms: 5,
             accept_deadline_ms: Some(20_005),
         }),
+        Event::FriendUpdated(FriendChange {
+            kind: FriendChangeKind::Accepted,
+            actor_id: id(3),
+            player_id: id(1),
+            at_ms: 7,
+        }),
         Event::MatchAccepted(MatchAcceptance {
             match_id: id(50),
             mode: "duel".into(),
@@ -219,7 +226,8 @@ fn covered(event: &Event) -> &'static str {
         | Event::SessionEnded(_)
         | Event::MatchCompleted(_)
         | Event::RatingUpdated(_)
-        | Event::AccountBanned(_) => event.type_name(),
+        | Event::AccountBanned(_)
+        | Event::FriendUpdated(_) => event.type_name(),
     }
 }
 
@@ -239,7 +247,7 @@ fn envelope(event: Event) -> Envelope {
 fn every_event_round_trips_in_its_envelope() {
     let events = every_event();
     let names: std::collections::HashSet<&str> = events.iter().map(covered).collect();
-    assert_eq!(names.len(), 15, "every event type is sampled: {names:?}");
+    assert_eq!(names.len(), 16, "every event type is sampled: {names:?}");
     for event in events {
         let sealed = envelope(event);
         let text = serde_json::to_string(&sealed).unwrap();

@@ -9,6 +9,9 @@ use std::path::PathBuf;
 
 use rally_protocol::{
     acceptance::{AcceptanceState, MatchAcceptance},
+    friend::{
+        FriendChange, FriendChangeKind, FriendPresence, FriendPresenceChange, PresenceStatus,
+    },
     gateway::{
         AccountBanned, ClientMessage, ClientRequest, GATEWAY_VERSION, GatewayError, Hello,
         PartyEvent, Presence, PresenceQuery, ServerEvent, ServerMessage,
@@ -156,6 +159,19 @@ fn sample(kind: &ServerEvent) -> ServerEvent {
             player_ids: vec![id(1), id(3)],
             accepted_ids: vec![id(3)],
         }),
+        ServerEvent::FriendUpdated(_) => ServerEvent::FriendUpdated(FriendChange {
+            kind: FriendChangeKind::Requested,
+            actor_id: id(1),
+            player_id: id(2),
+            at_ms: 1_796_000_000_000,
+        }),
+        ServerEvent::FriendPresence(_) => ServerEvent::FriendPresence(FriendPresenceChange {
+            player_id: id(2),
+            presence: FriendPresence {
+                status: PresenceStatus::Offline,
+                last_seen_at: Some(at()),
+            },
+        }),
         ServerEvent::MatchCancelled(_) => ServerEvent::MatchCancelled(MatchCancelled {
             match_id: id(50),
             reason: "no_server".into(),
@@ -261,6 +277,19 @@ fn every_type() -> Vec<ServerEvent> {
             player_ids: vec![],
             accepted_ids: vec![],
         }),
+        ServerEvent::FriendUpdated(FriendChange {
+            kind: FriendChangeKind::Removed,
+            actor_id: Uuid::nil(),
+            player_id: Uuid::nil(),
+            at_ms: 0,
+        }),
+        ServerEvent::FriendPresence(FriendPresenceChange {
+            player_id: Uuid::nil(),
+            presence: FriendPresence {
+                status: PresenceStatus::Online,
+                last_seen_at: None,
+            },
+        }),
         ServerEvent::MatchCancelled(MatchCancelled {
             match_id: Uuid::nil(),
             reason: String::new(),
@@ -363,8 +392,8 @@ fn every_frame_type_matches_its_recorded_frame() {
             .expect("recorded frames are JSON");
     assert_eq!(
         now.as_object().unwrap().len(),
-        20,
-        "18 server and 2 client types"
+        22,
+        "20 server and 2 client types"
     );
     for (type_name, frame) in recorded.as_object().unwrap() {
         assert_eq!(

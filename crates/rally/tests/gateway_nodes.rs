@@ -1,6 +1,7 @@
 //! Two `rally serve --roles api` processes sharing PostgreSQL, Redis and NATS: a player
 //! connected to one node receives the changes other players make through the other, and
-//! stays online while moving from one node to the other.
+//! stays online while moving from one node to the other; friends made across the two see each
+//! change pushed and each other online.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -95,4 +96,69 @@ async fn a_change_made_through_one_node_is_pushed_to_a_player_on_the_other() {
 
 fn rustls_provider() -> Result<(), std::sync::Arc<rustls::crypto::CryptoProvider>> {
     rustls::crypto::aws_lc_rs::default_provider().install_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn friends_across_two_nodes_see_each_change_pushed_and_each_other_online() {
+    let _ = rustls_provider();
+    let deployment = Deployment::new().await;
+    let first = deployment.node("api", &[]);
+    let second = deployment.node("api", &[]);
+    let (ada, ada_token) = first.register("ada").await;
+    let (bob, bob_token) = second.register("bob").await;
+    let (mut ada_socket, _) = Socket::connect(first.addr, &ada_token).await;
+    let (mut bob_socket, _) = Socket::connect(second.addr, &bob_token).await;
+
+    let (status, asked) = first
+        .call(
+            "POST",
+            "/v1/friends/requests",
+            Some(&ada_token),
+            Some(json!({"player_id": bob})),
+        )
+        .await;
+    assert_eq!(
+        (status, asked["state"].as_str()),
+        (201, Some("outgoing")),
+        "{asked}"
+    );
+    let pushed = bob_socket.next_of("friend.updated").await;
+    assert_eq!(
+        (
+            pushed["data"]["kind"].as_str(),
+            pushed["data"]["actor_id"].as_str()
+        ),
+        (Some("requested"), Some(ada.as_str()))
+    );
+    // The same pair asked the other way through the other node accepts the first request.
+    let (status, crossed) = second
+        .call(
+            "POST",
+            "/v1/friends/requests",
+            Some(&bob_token),
+            Some(json!({"player_id": ada})),
+        )
+        .await;
+    assert_eq!(
+        (status, crossed["state"].as_str()),
+        (201, Some("friend")),
+        "{crossed}"
+    );
+    assert_eq!(
+        crossed["presence"]["status"], "online",
+        "ada is on the other node"
+    );
+    // Ada hears of her own request first, then of its acceptance.
+    let own = ada_socket.next_of("friend.updated").await;
+    assert_eq!(own["data"]["kind"], "requested");
+    let accepted = ada_socket.next_of("friend.updated").await;
+    assert_eq!(accepted["data"]["kind"], "accepted");
+    let (_, listed) = first
+        .call("GET", "/v1/friends", Some(&ada_token), None)
+        .await;
+    assert_eq!(listed["friends"][0]["player_id"], bob.as_str(), "{listed}");
+    assert_eq!(
+        listed["friends"][0]["presence"]["status"], "online",
+        "{listed}"
+    );
 }

@@ -445,3 +445,118 @@ async fn tokens_refresh_early_a_reused_refresh_token_logs_out_and_refusals_keep_
     );
     assert_eq!(cleo.ticket().await.unwrap(), None);
 }
+
+/// A C string for the C ABI's calls.
+fn c(text: &str) -> std::ffi::CString {
+    std::ffi::CString::new(text).unwrap()
+}
+
+/// A string the C ABI returned, read and freed.
+#[allow(unsafe_code)] // reading and freeing what the C ABI returned
+fn taken(text: *mut std::ffi::c_char) -> String {
+    assert!(!text.is_null());
+    // SAFETY: a NUL-terminated string the C ABI made, freed once below.
+    let read = unsafe { std::ffi::CStr::from_ptr(text) }
+        .to_string_lossy()
+        .into_owned();
+    // SAFETY: made by the C ABI, not freed before.
+    unsafe { rally_sdk_ffi::rally_string_free(text) };
+    read
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(unsafe_code)] // the C ABI is called as a C game would
+async fn friends_are_made_and_ended_through_the_sdk_and_the_c_abi() {
+    use rally_sdk_ffi::{RallyStatus, rally_last_error_code};
+    let dir = tempfile::tempdir().unwrap();
+    let node = Node::embedded(dir.path(), &[]);
+    let ada = Client::new(ClientConfig::new(node.url())).unwrap();
+    let ada_id = ada
+        .register("ada_friend", "ada@example.com", PASSWORD)
+        .await
+        .unwrap()
+        .id;
+    ada.connect().await.unwrap();
+    next_matching(&ada, Duration::from_secs(10), |e| {
+        matches!(e, Event::Connected { .. }).then_some(())
+    })
+    .await;
+
+    // Bob plays through the C ABI, whose calls block: on a blocking thread.
+    let url = node.url().to_string();
+    let ada_text = ada_id.to_string();
+    let bob_plays = tokio::task::spawn_blocking(move || {
+        // SAFETY: each pointer below is a live C string or the client made here, freed once.
+        unsafe {
+            let bob = rally_sdk_ffi::rally_client_new(c(&url).as_ptr());
+            assert!(!bob.is_null());
+            let status = rally_sdk_ffi::rally_register(
+                bob,
+                c("bob_friend").as_ptr(),
+                c("bob@example.com").as_ptr(),
+                c(PASSWORD).as_ptr(),
+            );
+            assert_eq!(status, RallyStatus::Ok);
+            let mut id = std::ptr::null_mut();
+            assert_eq!(
+                rally_sdk_ffi::rally_player_id(bob, &mut id),
+                RallyStatus::Ok
+            );
+            let bob_id = taken(id);
+            let ada_c = c(&ada_text);
+            assert_eq!(
+                rally_sdk_ffi::rally_friend_request(bob, ada_c.as_ptr()),
+                RallyStatus::Ok
+            );
+            // Wait until Ada accepted, reading the list as a game would.
+            let mut listed = String::new();
+            for _ in 0..200 {
+                let mut json = std::ptr::null_mut();
+                assert_eq!(
+                    rally_sdk_ffi::rally_friends(bob, &mut json),
+                    RallyStatus::Ok
+                );
+                listed = taken(json);
+                if listed.contains("\"state\":\"friend\"") {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            assert_eq!(
+                rally_sdk_ffi::rally_friend_remove(bob, ada_c.as_ptr()),
+                RallyStatus::Ok
+            );
+            let again = rally_sdk_ffi::rally_friend_remove(bob, ada_c.as_ptr());
+            let code = taken(rally_last_error_code());
+            assert_eq!(
+                rally_sdk_ffi::rally_friend_request(bob, c("not-a-uuid").as_ptr()),
+                RallyStatus::InvalidArgument
+            );
+            rally_sdk_ffi::rally_client_free(bob);
+            (bob_id, listed, (again, code))
+        }
+    });
+
+    let asked = next_matching(&ada, Duration::from_secs(10), |e| match e {
+        Event::FriendUpdated(change) => Some(change),
+        _ => None,
+    })
+    .await;
+    let bob_id = asked.actor_id;
+    assert_eq!(asked.player_id, ada_id);
+    let incoming = ada.friends().await.unwrap();
+    assert_eq!(incoming.friends.len(), 1);
+    assert_eq!(
+        incoming.friends[0].state,
+        rally_sdk::protocol::FriendState::Incoming
+    );
+    let friend = ada.accept_friend(bob_id).await.unwrap();
+    assert_eq!(friend.state, rally_sdk::protocol::FriendState::Friend);
+    let (bob_text, listed, removed_twice) = bob_plays.await.unwrap();
+    assert_eq!(bob_text, bob_id.to_string());
+    assert!(listed.contains("\"state\":\"friend\""), "{listed}");
+    assert!(listed.contains("\"presence\""), "{listed}");
+    assert_eq!(removed_twice, (RallyStatus::Api, "not_friends".to_owned()));
+    let error = ada.remove_friend(bob_id).await.unwrap_err();
+    assert_eq!(error.code(), "not_friends");
+}

@@ -36,7 +36,7 @@ unsafe fn client<'a>(client: *const RallyClient) -> Option<&'a RallyClient> {
 }
 
 /// Reads the client and runs `call` with it, catching panics.
-fn with_client(
+pub(crate) fn with_client(
     handle: *const RallyClient,
     call: impl FnOnce(&BlockingClient) -> RallyStatus,
 ) -> RallyStatus {
@@ -50,7 +50,7 @@ fn with_client(
 }
 
 /// The status of an SDK result, recording a failure.
-fn status_of<T>(result: rally_sdk::Result<T>) -> RallyStatus {
+pub(crate) fn status_of<T>(result: rally_sdk::Result<T>) -> RallyStatus {
     match result {
         Ok(_) => RallyStatus::Ok,
         Err(error) => fail_with(&error),
@@ -211,17 +211,19 @@ pub unsafe extern "C" fn rally_party_create(
     })
 }
 
-/// A party call that takes the party's id and maybe a player's.
-fn party_call(
+/// Reads the client and the UUID string `id` (named `what` in the error), and runs `call` with
+/// both.
+pub(crate) fn with_id(
     client: *const RallyClient,
-    party_id: *const c_char,
+    id: *const c_char,
+    what: &'static str,
     call: impl FnOnce(&BlockingClient, uuid::Uuid) -> RallyStatus,
 ) -> RallyStatus {
     with_client(client, |sdk| {
-        // SAFETY: every caller documents that party_id is a NUL-terminated string.
-        match unsafe { uuid_from_c(party_id) } {
-            Some(party) => call(sdk, party),
-            None => invalid("party_id must be a UUID string"),
+        // SAFETY: every caller documents that its id is a NUL-terminated string.
+        match unsafe { uuid_from_c(id) } {
+            Some(id) => call(sdk, id),
+            None => invalid(what),
         }
     })
 }
@@ -235,9 +237,12 @@ pub unsafe extern "C" fn rally_party_join(
     client: *const RallyClient,
     party_id: *const c_char,
 ) -> RallyStatus {
-    party_call(client, party_id, |sdk, party| {
-        status_of(sdk.join_party(party))
-    })
+    with_id(
+        client,
+        party_id,
+        "party_id must be a UUID string",
+        |sdk, party| status_of(sdk.join_party(party)),
+    )
 }
 
 /// Leaves a party.
@@ -249,9 +254,12 @@ pub unsafe extern "C" fn rally_party_leave(
     client: *const RallyClient,
     party_id: *const c_char,
 ) -> RallyStatus {
-    party_call(client, party_id, |sdk, party| {
-        status_of(sdk.leave_party(party))
-    })
+    with_id(
+        client,
+        party_id,
+        "party_id must be a UUID string",
+        |sdk, party| status_of(sdk.leave_party(party)),
+    )
 }
 
 /// Invites a player to the party (the leader only).
@@ -264,13 +272,18 @@ pub unsafe extern "C" fn rally_party_invite(
     party_id: *const c_char,
     player_id: *const c_char,
 ) -> RallyStatus {
-    party_call(client, party_id, |sdk, party| {
-        // SAFETY: the caller's promise.
-        match unsafe { uuid_from_c(player_id) } {
-            Some(player) => status_of(sdk.invite(party, player)),
-            None => invalid("player_id must be a UUID string"),
-        }
-    })
+    with_id(
+        client,
+        party_id,
+        "party_id must be a UUID string",
+        |sdk, party| {
+            // SAFETY: the caller's promise.
+            match unsafe { uuid_from_c(player_id) } {
+                Some(player) => status_of(sdk.invite(party, player)),
+                None => invalid("player_id must be a UUID string"),
+            }
+        },
+    )
 }
 
 /// Answers the party's ready check.
@@ -283,9 +296,12 @@ pub unsafe extern "C" fn rally_party_set_ready(
     party_id: *const c_char,
     ready: bool,
 ) -> RallyStatus {
-    party_call(client, party_id, |sdk, party| {
-        status_of(sdk.set_ready(party, ready))
-    })
+    with_id(
+        client,
+        party_id,
+        "party_id must be a UUID string",
+        |sdk, party| status_of(sdk.set_ready(party, ready)),
+    )
 }
 
 /// Starts a ready check (the leader only), needed before a party of several queues.
@@ -297,9 +313,12 @@ pub unsafe extern "C" fn rally_party_start_ready_check(
     client: *const RallyClient,
     party_id: *const c_char,
 ) -> RallyStatus {
-    party_call(client, party_id, |sdk, party| {
-        status_of(sdk.start_ready_check(party))
-    })
+    with_id(
+        client,
+        party_id,
+        "party_id must be a UUID string",
+        |sdk, party| status_of(sdk.start_ready_check(party)),
+    )
 }
 
 /// Queues the player, or their party when they lead one, for `mode` in `regions` (`count` of
@@ -356,7 +375,12 @@ pub unsafe extern "C" fn rally_match_accept(
     client: *const RallyClient,
     match_id: *const c_char,
 ) -> RallyStatus {
-    match_call(client, match_id, |sdk, id| status_of(sdk.accept_match(id)))
+    with_id(
+        client,
+        match_id,
+        "match_id must be a UUID string",
+        |sdk, id| status_of(sdk.accept_match(id)),
+    )
 }
 
 /// Declines a found match: it is cancelled for every player (`match.cancelled`, reason
@@ -370,20 +394,10 @@ pub unsafe extern "C" fn rally_match_decline(
     client: *const RallyClient,
     match_id: *const c_char,
 ) -> RallyStatus {
-    match_call(client, match_id, |sdk, id| status_of(sdk.decline_match(id)))
-}
-
-/// Runs `call` with the client and the match id read from `match_id`.
-fn match_call(
-    client: *const RallyClient,
-    match_id: *const c_char,
-    call: impl FnOnce(&BlockingClient, uuid::Uuid) -> RallyStatus,
-) -> RallyStatus {
-    with_client(client, |sdk| {
-        // SAFETY: every caller documents that match_id is a NUL-terminated string.
-        match unsafe { uuid_from_c(match_id) } {
-            Some(id) => call(sdk, id),
-            None => invalid("match_id must be a UUID string"),
-        }
-    })
+    with_id(
+        client,
+        match_id,
+        "match_id must be a UUID string",
+        |sdk, id| status_of(sdk.decline_match(id)),
+    )
 }

@@ -53,6 +53,12 @@ pub enum RallyEventKind {
     /// `match.accepted`; `match_id` and `code` (the accept step's state: `pending` while
     /// players are still to accept, `accepted` once all have) are set.
     MatchAccepted = 17,
+    /// `friend.updated`; `code` is what happened (`requested`, `accepted`, `declined`,
+    /// `cancelled`, `removed`) and `json` says by whom (`actor_id`) to whom (`player_id`).
+    FriendUpdated = 18,
+    /// `friend.presence`; `code` is the friend's status (`online`, `in_party`, `in_queue`,
+    /// `in_match`, `offline`) and `json` names them (`player_id`).
+    FriendPresence = 19,
 }
 
 /// One event. The strings are null when the kind has none; free them all at once with
@@ -159,6 +165,16 @@ fn to_raw(event: &Event) -> RallyEvent {
         Event::RatingUpdated(change) => {
             raw.match_id = to_c(&change.match_id.to_string());
             (RallyEventKind::RatingUpdated, json!(change))
+        }
+        Event::FriendUpdated(change) => {
+            let kind = json!(change.kind);
+            raw.code = to_c(kind.as_str().unwrap_or_default());
+            (RallyEventKind::FriendUpdated, json!(change))
+        }
+        Event::FriendPresence(change) => {
+            let status = json!(change.presence.status);
+            raw.code = to_c(status.as_str().unwrap_or_default());
+            (RallyEventKind::FriendPresence, json!(change))
         }
         Event::GatewayError(error) => {
             raw.code = to_c(&error.code);

@@ -21,6 +21,7 @@
 //! - [`status`]: [`RallyStatus`], the last error, and the guard that catches panics.
 //! - [`text`]: C strings in and out.
 //! - [`client`]: create and free a client, log in, parties, queueing.
+//! - [`friends`]: the friends list (as JSON), requests, acceptance and removal.
 //! - [`event`]: [`RallyEvent`], the tagged struct [`rally_poll_event`] fills.
 
 // The boundary with C is unsafe by nature: raw pointers in, raw pointers out. Each unsafe
@@ -30,10 +31,12 @@
 
 pub mod client;
 pub mod event;
+pub mod friends;
 pub mod status;
 pub mod text;
 
 pub use client::*;
 pub use event::*;
+pub use friends::*;
 pub use status::*;
 pub use text::*;

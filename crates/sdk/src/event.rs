@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use rally_protocol::{
     acceptance::MatchAcceptance,
+    friend::{FriendChange, FriendPresenceChange},
     gateway::{GatewayError, PartyEvent, ServerEvent},
     queue::{MatchFound, QueueCancelled, QueueStatus, QueueTicket},
     rating::RatingChange,
@@ -77,6 +78,11 @@ pub enum Event {
     SessionEnded(SessionEnded),
     /// `rating.updated`: the player's rating after a result.
     RatingUpdated(RatingChange),
+    /// `friend.updated`: a friendship of the player was asked, accepted, declined, cancelled
+    /// or removed (`kind`), by `actor_id`.
+    FriendUpdated(FriendChange),
+    /// `friend.presence`: a friend came online or went offline.
+    FriendPresence(FriendPresenceChange),
     /// `error`: the gateway refused a frame the SDK sent.
     GatewayError(GatewayError),
 }
@@ -117,6 +123,10 @@ pub enum EventKind {
     SessionEnded,
     /// [`Event::RatingUpdated`]
     RatingUpdated,
+    /// [`Event::FriendUpdated`]
+    FriendUpdated,
+    /// [`Event::FriendPresence`]
+    FriendPresence,
     /// [`Event::GatewayError`]
     GatewayError,
 }
@@ -141,6 +151,8 @@ impl Event {
             Event::SessionReady(_) => EventKind::SessionReady,
             Event::SessionEnded(_) => EventKind::SessionEnded,
             Event::RatingUpdated(_) => EventKind::RatingUpdated,
+            Event::FriendUpdated(_) => EventKind::FriendUpdated,
+            Event::FriendPresence(_) => EventKind::FriendPresence,
             Event::GatewayError(_) => EventKind::GatewayError,
         }
     }
@@ -168,6 +180,8 @@ impl Event {
             ServerEvent::SessionReady(e) => Event::SessionReady(e),
             ServerEvent::SessionEnded(e) => Event::SessionEnded(e),
             ServerEvent::RatingUpdated(e) => Event::RatingUpdated(e),
+            ServerEvent::FriendUpdated(e) => Event::FriendUpdated(e),
+            ServerEvent::FriendPresence(e) => Event::FriendPresence(e),
         })
     }
 }
@@ -193,6 +207,8 @@ impl EventKind {
             EventKind::SessionReady => "session.ready",
             EventKind::SessionEnded => "session.ended",
             EventKind::RatingUpdated => "rating.updated",
+            EventKind::FriendUpdated => "friend.updated",
+            EventKind::FriendPresence => "friend.presence",
             EventKind::GatewayError => "error",
         }
     }

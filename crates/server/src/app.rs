@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::{
     accounts::{AccessTokens, Accounts, password::Hasher},
     backends::Backends,
+    friends::Friends,
     gateway::{self, Gateway},
     http::{
         acceptor::{self, ConnectionLimits},
@@ -50,6 +51,7 @@ struct Inner {
     ratings: Ratings,
     sessions: Sessions,
     parties: Parties,
+    friends: Friends,
     queueing: Queueing,
 }
 
@@ -104,6 +106,11 @@ impl AppState {
         &self.inner.parties
     }
 
+    /// The friends service.
+    pub fn friends(&self) -> &Friends {
+        &self.inner.friends
+    }
+
     /// The queueing service.
     pub fn queueing(&self) -> &Queueing {
         &self.inner.queueing
@@ -135,6 +142,7 @@ impl AppState {
             gateway: self.inner.gateway.clone(),
             accounts: self.inner.accounts.clone(),
             parties: self.inner.parties.clone(),
+            friends: self.inner.friends.clone(),
             queueing: self.inner.queueing.clone(),
             sessions: self.inner.sessions.clone(),
             ratings: self.inner.ratings.clone(),
@@ -164,7 +172,7 @@ pub struct App {
     /// The separate listener for `/metrics`, when `metrics_listen` is set.
     metrics_listener: Option<TcpListener>,
     /// Players whose last gateway session on this node ended.
-    gone: tokio::sync::mpsc::UnboundedReceiver<Uuid>,
+    movements: tokio::sync::mpsc::UnboundedReceiver<gateway::Movement>,
 }
 
 impl App {
@@ -210,7 +218,7 @@ impl App {
             .map(|k| k.expose())
             .collect();
         let session_tokens = SessionTokens::new(secrets.session_token_key.expose(), &previous);
-        let (gateway, gone) = Gateway::new(
+        let (gateway, movements) = Gateway::new(
             Uuid::new_v4(),
             backends.events.clone(),
             backends.state.clone(),
@@ -227,6 +235,11 @@ impl App {
             settings.accounts.clone(),
         );
         let parties = Parties::new(backends.store.clone(), settings.parties.clone());
+        let friends = Friends::new(
+            backends.store.clone(),
+            backends.state.clone(),
+            settings.friends.clone(),
+        );
         let queueing = Queueing::new(
             backends.store.clone(),
             backends.state.clone(),
@@ -262,6 +275,7 @@ impl App {
                 ratings,
                 sessions,
                 parties,
+                friends,
                 queueing,
             }),
         };
@@ -269,7 +283,7 @@ impl App {
             state,
             listener,
             metrics_listener,
-            gone,
+            movements,
         })
     }
 
@@ -302,7 +316,7 @@ impl App {
             state,
             listener,
             metrics_listener,
-            gone,
+            movements,
         } = self;
         let settings = state.settings().clone();
         let loops_stopped = CancellationToken::new();
@@ -320,7 +334,7 @@ impl App {
             state.state_epoch().clone(),
             loops_stopped.clone(),
         ));
-        roles::spawn(state.role_parts(), gone, &mut loops, &loops_stopped);
+        roles::spawn(state.role_parts(), movements, &mut loops, &loops_stopped);
 
         let roles = settings.node.roles.to_string();
         tracing::info!(listen = %settings.node.listen, roles, "rally is serving");

@@ -16,6 +16,8 @@
 //! - [`accounts`]: the [`accounts::Accounts`] service: registration, login, refresh, logout,
 //!   profiles, bans, the account status and its cache, rate limits, access tokens and
 //!   argon2id password hashing.
+//! - [`friends`]: the friends rules below the handlers: requests, acceptance, removal, the list
+//!   with presence.
 //! - [`parties`]: the party rules below the handlers: lifecycle, invites, ready checks, and
 //!   their `party.*` events.
 //! - [`gateway`]: the WebSocket gateway: sessions, pushes from any node, presence.
@@ -30,6 +32,7 @@ pub mod accounts;
 pub mod app;
 pub mod backends;
 pub mod bus;
+pub mod friends;
 pub mod gateway;
 pub mod http;
 pub mod matchmaking;

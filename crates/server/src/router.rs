@@ -21,7 +21,11 @@
 //! | GET | `/v1/session/{match_id}` | [`routes::session`] (bearer) |
 //! | POST | `/v1/server/sessions/{match_id}/verify`, `/heartbeat`, `/result` | [`routes::server`] (server key) |
 //! | POST, DELETE | `/v1/server/sessions/{match_id}/backfill` | [`routes::server`] (server key) |
-//! | GET | `/v1/matches/history`, `/v1/matches/{match_id}` | [`routes::matches`] (bearer) |
+//! | GET | `/v1/matches/history`, `/v1/matches/{match_id}`, `/v1/matches/{match_id}/acceptance` | [`routes::matches`] (bearer) |
+//! | POST | `/v1/matches/{match_id}/accept`, `/decline` | [`routes::matches`] (bearer) |
+//! | GET | `/v1/friends` | [`routes::friends`] (bearer) |
+//! | POST | `/v1/friends/requests`, `/v1/friends/requests/{player_id}/accept`, `/decline` | [`routes::friends`] (bearer) |
+//! | DELETE | `/v1/friends/requests/{player_id}`, `/v1/friends/{player_id}` | [`routes::friends`] (bearer) |
 //! | GET | `/v1/leaderboard/{season}`, `/v1/leaderboard/{season}/me` | [`routes::leaderboard`] (bearer) |
 //! | GET | `/v1/ws` (WebSocket) | [`routes::gateway`] (bearer or `?token=`) |
 //!
@@ -80,6 +84,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::auth::router())
         .merge(routes::profile::router())
         .merge(routes::party::router())
+        .merge(routes::friends::router())
         .merge(routes::gateway::router())
         .merge(routes::queue::router())
         .merge(routes::session::router())

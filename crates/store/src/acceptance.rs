@@ -186,6 +186,20 @@ impl Store {
         })
     }
 
+    /// Every player of the match with their answer so far, by player id.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "player_acceptances"))]
+    pub async fn player_acceptances(
+        &self,
+        match_id: Uuid,
+    ) -> Result<Vec<PlayerAcceptance>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, PlayerAcceptance>(PLAYERS)
+                .bind(match_id)
+                .fetch_all(pool)
+                .await?)
+        })
+    }
+
     /// Up to `limit` matches whose accept step is pending with its deadline at or before
     /// `now`, earliest deadline first.
     #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "lapsed_acceptances"))]

@@ -158,6 +158,10 @@ fn unique_columns_name(columns: &str) -> &str {
             "match_participants_pkey",
         ),
         ("seasons.state", "seasons_one_active_key"),
+        (
+            "friendships.low_id, friendships.high_id",
+            "friendships_pair_key",
+        ),
         ("seasons.name", "seasons_name_key"),
         (
             "ratings.player_id, ratings.season_id, ratings.mode",

@@ -26,6 +26,7 @@
 //! - `player`: players and their credentials.
 //! - `profile`: changes to a player: profile fields, password, status.
 //! - `ban`: bans, why and until when, set and lifted with the player's status.
+//! - `friendship`: friendships and friend requests, one row per pair of players.
 //! - `party`: parties and their members.
 //! - `party_change`: changes under the party's row lock: lead, readiness, the ready check.
 //! - `party_invite`: invitations to a party and their expiry.
@@ -167,6 +168,7 @@ mod backfill;
 mod ban;
 mod cooldown;
 mod error;
+mod friendship;
 mod leaderboard;
 mod match_batch;
 mod matches;
@@ -195,6 +197,7 @@ pub use backfill::{Backfill, BackfillState, NewBackfill};
 pub use ban::{Ban, status_at};
 pub use cooldown::QueueCooldown;
 pub use error::{SQLITE_FOREIGN_KEY, StoreError, UnknownValue};
+pub use friendship::{FriendCounts, FriendEntry, Friendship, FriendshipState, Whereabouts};
 pub use leaderboard::LeaderboardEntry;
 pub use match_batch::TicketClaim;
 pub use matches::{

@@ -3,8 +3,8 @@
 use std::{future::Future, time::Duration};
 
 use rally_protocol::{
-    CreatePartyRequest, MatchAcceptance, Party, PartyInvite, PlayerProfile, PublicProfile,
-    QueueList, QueueRequest, QueueTicket, RegisterRequest, UpdateProfileRequest,
+    CreatePartyRequest, Friend, FriendList, MatchAcceptance, Party, PartyInvite, PlayerProfile,
+    PublicProfile, QueueList, QueueRequest, QueueTicket, RegisterRequest, UpdateProfileRequest,
     rating::{HistoryPage, HistoryQuery, LeaderboardPage, LeaderboardQuery, MatchSummary},
     session::SessionInfo,
 };
@@ -152,6 +152,12 @@ blocking! {
     fn connect(&self) -> Result<()>;
     fn presence(&self, player_ids: &[Uuid]) -> Result<Vec<Uuid>>;
     fn refresh(&self) -> Result<()>;
+    fn friends(&self) -> Result<FriendList>;
+    fn request_friend(&self, player_id: Uuid) -> Result<Friend>;
+    fn accept_friend(&self, player_id: Uuid) -> Result<Friend>;
+    fn decline_friend(&self, player_id: Uuid) -> Result<()>;
+    fn cancel_friend_request(&self, player_id: Uuid) -> Result<()>;
+    fn remove_friend(&self, player_id: Uuid) -> Result<()>;
     fn create_party(&self, request: &CreatePartyRequest) -> Result<Party>;
     fn my_party(&self) -> Result<Option<Party>>;
     fn party(&self, party_id: Uuid) -> Result<Party>;

@@ -142,7 +142,15 @@ impl<'g> Connection<'g> {
                 return End::Gone;
             }
         }
+        let was_online = presence::node_of(self.gateway.state(), self.session.player_id)
+            .await
+            .ok()
+            .flatten()
+            .is_some();
         self.mark_online().await;
+        if !was_online {
+            self.gateway.arrived(self.session.player_id);
+        }
 
         let mut shutdown = self.gateway.shutting_down();
         if *shutdown.borrow_and_update() {

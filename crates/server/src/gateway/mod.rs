@@ -97,8 +97,18 @@ struct Inner {
     limits: Limits,
     sessions: Mutex<Sessions>,
     shutdown: watch::Sender<bool>,
-    /// Told each player whose last session on this node ended (the queue's disconnect policy).
-    gone: mpsc::UnboundedSender<Uuid>,
+    /// Told each player who came online here, and each whose last session on this node ended
+    /// (the queue's disconnect policy, friends' presence).
+    movements: mpsc::UnboundedSender<Movement>,
+}
+
+/// A player arriving at or leaving this node, for the node to act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Movement {
+    /// The player opened a socket here and was online nowhere before.
+    Arrived(Uuid),
+    /// The player's last session on this node ended, past the resume grace.
+    Gone(Uuid),
 }
 
 #[derive(Debug, Default)]
@@ -125,16 +135,16 @@ pub struct Opened {
 }
 
 impl Gateway {
-    /// The gateway of the node `node_id`, and the players whose last session on it ended
-    /// (past the resume grace), for the node to act on.
+    /// The gateway of the node `node_id`, and the players who came online on it or whose last
+    /// session on it ended (past the resume grace), for the node to act on.
     pub fn new(
         node_id: Uuid,
         events: Events,
         state: State,
         clock: Clock,
         limits: Limits,
-    ) -> (Self, mpsc::UnboundedReceiver<Uuid>) {
-        let (gone, gone_rx) = mpsc::unbounded_channel();
+    ) -> (Self, mpsc::UnboundedReceiver<Movement>) {
+        let (movements, movements_rx) = mpsc::unbounded_channel();
         let gateway = Self {
             inner: Arc::new(Inner {
                 node_id,
@@ -144,10 +154,10 @@ impl Gateway {
                 limits,
                 sessions: Mutex::default(),
                 shutdown: watch::channel(false).0,
-                gone,
+                movements,
             }),
         };
-        (gateway, gone_rx)
+        (gateway, movements_rx)
     }
 
     fn sessions(&self) -> MutexGuard<'_, Sessions> {
@@ -155,6 +165,11 @@ impl Gateway {
             .sessions
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Tells the node that `player_id` came online here, online nowhere before.
+    pub fn arrived(&self, player_id: Uuid) {
+        let _ = self.inner.movements.send(Movement::Arrived(player_id));
     }
 
     /// This node's id (what presence records).
@@ -336,7 +351,7 @@ impl Gateway {
             if ids.is_empty() {
                 sessions.by_player.remove(&player_id);
                 if gone {
-                    let _ = self.inner.gone.send(player_id);
+                    let _ = self.inner.movements.send(Movement::Gone(player_id));
                 }
             }
         }

@@ -85,6 +85,27 @@ pub enum ApiError {
         /// `accepted`, `declined`, `expired`, or `expired` for a deadline just passed.
         state: &'static str,
     },
+    /// A player asked themselves to be friends.
+    #[error("a player cannot befriend themselves")]
+    CannotBefriendSelf,
+    /// The two are friends already.
+    #[error("already friends")]
+    AlreadyFriends,
+    /// The caller asked this player already.
+    #[error("a friend request to this player is already waiting")]
+    FriendRequestExists,
+    /// No such friend request waits.
+    #[error("no such friend request")]
+    FriendRequestNotFound,
+    /// The two are not friends.
+    #[error("not friends")]
+    NotFriends,
+    /// A player has as many friends as a player may.
+    #[error("{0} as many friends as a player may have")]
+    FriendsLimit(&'static str),
+    /// Too many friend requests wait.
+    #[error("{0}")]
+    FriendRequestsLimit(&'static str),
     /// Queueing a party that has not passed a ready check.
     #[error("the party has not passed a ready check")]
     PartyNotReady,
@@ -249,6 +270,15 @@ impl ApiError {
             ApiError::QueueCooldown { .. } => (StatusCode::FORBIDDEN, "queue_cooldown"),
             ApiError::NoAcceptStep => (StatusCode::CONFLICT, "no_accept_step"),
             ApiError::AcceptClosed { .. } => (StatusCode::CONFLICT, "accept_closed"),
+            ApiError::CannotBefriendSelf => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "cannot_befriend_self")
+            }
+            ApiError::AlreadyFriends => (StatusCode::CONFLICT, "already_friends"),
+            ApiError::FriendRequestExists => (StatusCode::CONFLICT, "friend_request_exists"),
+            ApiError::FriendRequestNotFound => (StatusCode::NOT_FOUND, "friend_request_not_found"),
+            ApiError::NotFriends => (StatusCode::NOT_FOUND, "not_friends"),
+            ApiError::FriendsLimit(_) => (StatusCode::CONFLICT, "friends_limit"),
+            ApiError::FriendRequestsLimit(_) => (StatusCode::CONFLICT, "friend_requests_limit"),
             ApiError::PartyNotReady => (StatusCode::CONFLICT, "party_not_ready"),
             ApiError::PartyTooLarge(_) => (StatusCode::CONFLICT, "party_too_large"),
             ApiError::NotQueued => (StatusCode::NOT_FOUND, "not_queued"),

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use super::ApiError;
 use crate::{
-    accounts::AccountsError, matchmaking::QueueError, parties::PartyError, ratings::RatingsError,
-    sessions::SessionsError,
+    accounts::AccountsError, friends::FriendError, matchmaking::QueueError, parties::PartyError,
+    ratings::RatingsError, sessions::SessionsError,
 };
 
 impl From<AccountsError> for ApiError {
@@ -85,6 +85,23 @@ impl From<SessionsError> for ApiError {
             },
             SessionsError::Store(error) => ApiError::store(error),
             SessionsError::State(error) => ApiError::state(error),
+        }
+    }
+}
+
+impl From<FriendError> for ApiError {
+    fn from(error: FriendError) -> Self {
+        match error {
+            FriendError::PlayerNotFound => ApiError::PlayerNotFound,
+            FriendError::CannotBefriendSelf => ApiError::CannotBefriendSelf,
+            FriendError::AlreadyFriends => ApiError::AlreadyFriends,
+            FriendError::RequestExists => ApiError::FriendRequestExists,
+            FriendError::RequestNotFound => ApiError::FriendRequestNotFound,
+            FriendError::NotFriends => ApiError::NotFriends,
+            FriendError::FriendsLimit(who) => ApiError::FriendsLimit(who),
+            FriendError::RequestsLimit(why) => ApiError::FriendRequestsLimit(why),
+            FriendError::Store(error) => ApiError::store(error),
+            FriendError::State(error) => ApiError::state(error),
         }
     }
 }

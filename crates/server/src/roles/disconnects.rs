@@ -1,48 +1,91 @@
-//! The queue's disconnect policy (every `api` node): a player whose last gateway session on this
-//! node ended (past the resume grace) and who is not online on another node leaves the queue,
-//! when `queue_leave_on_disconnect` says so.
+//! What a node does as players come and go (every node with a gateway): a player who came
+//! online is announced to their friends; a player whose last gateway session on this node ended
+//! (past the resume grace) and who is not online on another node is recorded as last seen,
+//! announced to their friends as offline, and leaves the queue when `queue_leave_on_disconnect`
+//! says so.
 
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use rally_clock::Clock;
+use rally_events::Events;
 use rally_state::State;
+use rally_store::{Store, Timestamp};
 
 use crate::{
-    gateway,
+    friends::{self, Friends},
+    gateway::{self, Movement},
     matchmaking::{Queueing, queueing},
 };
 
-/// The queue's disconnect policy: a player whose last session on this node ended (past the
-/// resume grace) and who is not online on another node leaves the queue, when
-/// `queue_leave_on_disconnect` says so.
-///
-/// `state` is where presence lives; `leave_on_disconnect` is the setting.
+/// What the loop acts with.
+#[derive(Debug, Clone)]
+pub struct Movements {
+    /// Takes a disconnected player out of the queue.
+    pub queueing: Queueing,
+    /// Announces a player's presence to their friends.
+    pub friends: Friends,
+    /// Where presence lives.
+    pub state: State,
+    /// Where when each player was last seen is kept.
+    pub store: Store,
+    /// The bus the announcements travel on.
+    pub events: Events,
+    /// The node's clock.
+    pub clock: Clock,
+    /// `queue_leave_on_disconnect`.
+    pub leave_on_disconnect: bool,
+}
+
+/// Acts on each of `movements` until `stop` is cancelled.
 pub async fn run(
-    queueing: Queueing,
-    state: State,
-    leave_on_disconnect: bool,
-    mut gone: tokio::sync::mpsc::UnboundedReceiver<Uuid>,
+    acting: Movements,
+    mut movements: tokio::sync::mpsc::UnboundedReceiver<Movement>,
     stop: CancellationToken,
 ) {
     loop {
-        let player_id = tokio::select! {
+        let movement = tokio::select! {
             () = stop.cancelled() => return,
-            player = gone.recv() => match player {
-                Some(player) => player,
+            movement = movements.recv() => match movement {
+                Some(movement) => movement,
                 None => return,
             },
         };
-        if !leave_on_disconnect {
-            continue;
-        }
-        match gateway::presence::node_of(&state, player_id).await {
-            Ok(None) => {
-                if let Err(error) = queueing::dequeue_disconnected(&queueing, player_id).await {
-                    tracing::warn!(error = %error, "cannot take a disconnected player out of the queue");
-                }
-            }
-            Ok(Some(_)) => {}
-            Err(error) => tracing::warn!(error = %error, "cannot read presence"),
+        match movement {
+            Movement::Arrived(player_id) => announce(&acting, player_id),
+            Movement::Gone(player_id) => gone(&acting, player_id).await,
         }
     }
+}
+
+/// `player_id`'s last session here ended: unless they are online on another node, they are
+/// last seen now, offline to their friends, and out of the queue if the policy says so.
+async fn gone(acting: &Movements, player_id: Uuid) {
+    match gateway::presence::node_of(&acting.state, player_id).await {
+        Ok(None) => {
+            let now = Timestamp::from(acting.clock.now());
+            if let Err(error) = acting.store.mark_seen(player_id, now).await {
+                tracing::warn!(error = %error, "cannot record when a player was last seen");
+            }
+            announce(acting, player_id);
+            if !acting.leave_on_disconnect {
+                return;
+            }
+            if let Err(error) = queueing::dequeue_disconnected(&acting.queueing, player_id).await {
+                tracing::warn!(error = %error, "cannot take a disconnected player out of the queue");
+            }
+        }
+        Ok(Some(_)) => {}
+        Err(error) => tracing::warn!(error = %error, "cannot read presence"),
+    }
+}
+
+/// Tells `player_id`'s friends where they are, in a task of its own so the loop goes on.
+fn announce(acting: &Movements, player_id: Uuid) {
+    let (friends, events) = (acting.friends.clone(), acting.events.clone());
+    tokio::spawn(async move {
+        if let Err(error) = friends::announce_presence(&friends, &events, player_id).await {
+            tracing::warn!(error = %error, "cannot tell a player's friends where they are");
+        }
+    });
 }

@@ -31,7 +31,7 @@ const BATCH: usize = 64;
 const DURABLE: &str = "gateway";
 
 /// The streams whose events are pushed to players.
-pub const STREAMS: [Stream; 12] = [
+pub const STREAMS: [Stream; 13] = [
     Stream::PartyUpdated,
     Stream::PartyInvite,
     Stream::PartyReadyCheck,
@@ -44,6 +44,7 @@ pub const STREAMS: [Stream; 12] = [
     Stream::SessionEnded,
     Stream::RatingUpdated,
     Stream::AccountBanned,
+    Stream::FriendUpdated,
 ];
 
 /// How the dispatcher reads `stream`.
@@ -177,6 +178,10 @@ fn pushes(sessions: &Sessions, event: Event) -> Vec<(Uuid, ServerEvent)> {
                 (c.player_id, ServerEvent::RatingUpdated(change))
             })
             .collect(),
+        Event::FriendUpdated(change) => to_all(
+            vec![change.actor_id, change.player_id],
+            ServerEvent::FriendUpdated(change),
+        ),
         Event::AccountBanned(banned) => {
             vec![(banned.player_id, ServerEvent::AccountBanned(banned))]
         }

@@ -9,7 +9,7 @@
 //! | [`ratings`]: each `match.completed` applied; leaderboard sets rebuilt | `ratings` | `Reader::step` |
 //! | [`dispatch`]: events pushed to the players they concern | `api` | `Reader::step` |
 //! | [`ready_checks`]: overdue ready checks expired and announced | `api` | `parties::ready::expire_overdue` |
-//! | [`disconnects`]: the queue's disconnect policy | every node | |
+//! | [`disconnects`]: players coming and going: friends told, last seen kept, the queue's disconnect policy | every node | `friends::announce_presence` |
 //! | [`presence`]: presence recorded again after a state outage | `api` | |
 //! | [`outbox_relay`]: committed events published | every node | `OutboxRelay::pass` |
 
@@ -27,12 +27,12 @@ use std::sync::Arc;
 use rally_clock::Clock;
 use tokio::{sync::mpsc::UnboundedReceiver, task::JoinSet};
 use tokio_util::sync::CancellationToken;
-use uuid::Uuid;
 
 use crate::{
     accounts::Accounts,
     backends::Backends,
-    gateway::Gateway,
+    friends::Friends,
+    gateway::{Gateway, Movement},
     matchmaking::{Queueing, Queues},
     parties::Parties,
     ratings::Ratings,
@@ -61,6 +61,8 @@ pub struct Parts {
     pub accounts: Accounts,
     /// The parties service.
     pub parties: Parties,
+    /// The friends service.
+    pub friends: Friends,
     /// The queueing service.
     pub queueing: Queueing,
     /// The sessions service.
@@ -70,11 +72,11 @@ pub struct Parts {
 }
 
 /// Starts the loops of every role the node plays (and the outbox relay, which every node
-/// runs) in `loops`, each stopping when `stop` is cancelled. `gone` hears of players whose
-/// last gateway session on this node ended.
+/// runs) in `loops`, each stopping when `stop` is cancelled. `movements` hears of players who
+/// came online on this node, and of those whose last gateway session on it ended.
 pub fn spawn(
     parts: Parts,
-    gone: UnboundedReceiver<Uuid>,
+    movements: UnboundedReceiver<Movement>,
     loops: &mut JoinSet<()>,
     stop: &CancellationToken,
 ) {
@@ -87,19 +89,23 @@ pub fn spawn(
         gateway,
         accounts,
         parties,
+        friends,
         queueing,
         sessions,
         ratings,
     } = parts;
     let roles = &settings.node.roles;
     loops.spawn(outbox_relay::OutboxRelay::new(backends.clone()).run(stop.clone()));
-    loops.spawn(disconnects::run(
+    let acting = disconnects::Movements {
         queueing,
-        backends.state.clone(),
-        settings.matchmaking.queue_leave_on_disconnect,
-        gone,
-        stop.clone(),
-    ));
+        friends,
+        state: backends.state.clone(),
+        store: backends.store.clone(),
+        events: backends.events.clone(),
+        clock: clock.clone(),
+        leave_on_disconnect: settings.matchmaking.queue_leave_on_disconnect,
+    };
+    loops.spawn(disconnects::run(acting, movements, stop.clone()));
     if roles.contains(Role::Matchmaker) {
         let holder = gateway.node_id().to_string();
         let role = matchmaker::MatchmakerRole::new(

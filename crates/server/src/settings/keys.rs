@@ -12,9 +12,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{
     AccountSettings, AllocatorKind, BackendUrl, DEFAULT_ACCESS_TOKEN_TTL_S,
-    DEFAULT_REFRESH_TOKEN_TTL_S, Environment, GameServer, GatewaySettings, HttpSettings,
-    KeySettings, LeftPolicy, LogFormat, MatchmakingSettings, NodeSettings, PartySettings,
-    RatingSettings, Roles, Secret, SessionSettings, Settings, TelemetrySettings, accounts,
+    DEFAULT_REFRESH_TOKEN_TTL_S, Environment, FriendSettings, GameServer, GatewaySettings,
+    HttpSettings, KeySettings, LeftPolicy, LogFormat, MatchmakingSettings, NodeSettings,
+    PartySettings, RatingSettings, Roles, Secret, SessionSettings, Settings, TelemetrySettings,
+    accounts,
 };
 
 /// The settings as they are written: one flat table whose keys are the `rally.toml` keys and,
@@ -68,6 +69,8 @@ pub(crate) struct Keys {
     pub(crate) party_max_size: u32,
     pub(crate) party_invite_ttl_s: u64,
     pub(crate) party_ready_check_s: u64,
+    pub(crate) friends_max: u32,
+    pub(crate) friend_requests_max: u32,
     pub(crate) ws_ping_interval_ms: u64,
     pub(crate) ws_idle_timeout_ms: u64,
     pub(crate) ws_resume_grace_s: u64,
@@ -140,6 +143,8 @@ impl Default for Keys {
             party_max_size: 5,
             party_invite_ttl_s: 300,
             party_ready_check_s: 30,
+            friends_max: 200,
+            friend_requests_max: 50,
             ws_ping_interval_ms: 15_000,
             ws_idle_timeout_ms: 45_000,
             ws_resume_grace_s: 30,
@@ -230,6 +235,10 @@ impl From<Keys> for Settings {
                 party_invite_ttl_s: keys.party_invite_ttl_s,
                 party_ready_check_s: keys.party_ready_check_s,
             },
+            friends: FriendSettings {
+                friends_max: keys.friends_max,
+                friend_requests_max: keys.friend_requests_max,
+            },
             gateway: GatewaySettings {
                 ws_ping_interval_ms: keys.ws_ping_interval_ms,
                 ws_idle_timeout_ms: keys.ws_idle_timeout_ms,
@@ -309,6 +318,8 @@ impl From<Settings> for Keys {
             party_max_size: settings.parties.party_max_size,
             party_invite_ttl_s: settings.parties.party_invite_ttl_s,
             party_ready_check_s: settings.parties.party_ready_check_s,
+            friends_max: settings.friends.friends_max,
+            friend_requests_max: settings.friends.friend_requests_max,
             ws_ping_interval_ms: settings.gateway.ws_ping_interval_ms,
             ws_idle_timeout_ms: settings.gateway.ws_idle_timeout_ms,
             ws_resume_grace_s: settings.gateway.ws_resume_grace_s,

@@ -35,8 +35,9 @@ pub use roles::{Role, Roles};
 pub use secret::{REDACTED, Secret};
 pub use secrets::Secrets;
 pub use sections::{
-    AccountSettings, GatewaySettings, HttpSettings, KeySettings, MatchmakingSettings, NodeSettings,
-    PartySettings, RatingSettings, SessionSettings, TelemetrySettings,
+    AccountSettings, FriendSettings, GatewaySettings, HttpSettings, KeySettings,
+    MatchmakingSettings, NodeSettings, PartySettings, RatingSettings, SessionSettings,
+    TelemetrySettings,
 };
 pub use sessions::{AllocatorKind, GameServer, LeftPolicy};
 pub use url::BackendUrl;
@@ -106,6 +107,8 @@ pub struct Settings {
     pub accounts: AccountSettings,
     /// Parties: their size, invites and ready checks.
     pub parties: PartySettings,
+    /// Friends: how many a player may have, and how many requests may wait.
+    pub friends: FriendSettings,
     /// The WebSocket gateway: pings, idle timeout, resume grace, queues and frame limits.
     pub gateway: GatewaySettings,
     /// Matchmaking: the queues, the matchmaker's leases, status pushes, the disconnect policy.
@@ -159,6 +162,8 @@ const ENV_KEYS: &[&str] = &[
     "party_max_size",
     "party_invite_ttl_s",
     "party_ready_check_s",
+    "friends_max",
+    "friend_requests_max",
     "ws_ping_interval_ms",
     "ws_idle_timeout_ms",
     "ws_resume_grace_s",

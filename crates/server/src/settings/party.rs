@@ -1,4 +1,5 @@
-//! The party settings: the largest party, and how long invites and ready checks last.
+//! The party settings: the largest party, and how long invites and ready checks last; and the
+//! friends settings beside them.
 
 use std::time::Duration;
 
@@ -15,6 +16,12 @@ impl Settings {
         }
         if !(1..=3600).contains(&self.parties.party_ready_check_s) {
             return invalid("party_ready_check_s", "must be between 1 and 3600");
+        }
+        if !(1..=10_000).contains(&self.friends.friends_max) {
+            return invalid("friends_max", "must be between 1 and 10000");
+        }
+        if !(1..=1_000).contains(&self.friends.friend_requests_max) {
+            return invalid("friend_requests_max", "must be between 1 and 1000");
         }
         Ok(())
     }

@@ -141,6 +141,15 @@ pub struct PartySettings {
     pub party_ready_check_s: u64,
 }
 
+/// Friends: how many a player may have, and how many requests may wait.
+#[derive(Debug, Clone)]
+pub struct FriendSettings {
+    /// The most friends a player may have.
+    pub friends_max: u32,
+    /// The most friend requests a player may have waiting, sent and received each.
+    pub friend_requests_max: u32,
+}
+
 /// The WebSocket gateway: pings, idle timeout, resume grace, queues and frame limits.
 #[derive(Debug, Clone)]
 pub struct GatewaySettings {
@@ -198,7 +207,7 @@ pub struct SessionSettings {
     /// pass), in seconds: the first decline gets the first, each further one the next, and the
     /// last repeats (`RALLY_DECLINE_COOLDOWNS_S=60,300,1800`).
     pub decline_cooldowns_s: Vec<u64>,
-    /// A player whose last decline is this many seconds old starts again from the first
+    /// A player whose last cooldown ended this many seconds ago starts again from the first
     /// cooldown, in seconds.
     pub decline_forgiven_after_s: u64,
 }

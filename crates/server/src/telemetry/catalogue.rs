@@ -180,6 +180,10 @@ pub const CATALOGUE: &[Described] = &[
         "Game-server allocation attempts that failed.",
     ),
     counter(
+        "rally_friend_presence_pushes_skipped_total",
+        "Announcements of a player's presence to their friends skipped: over the player's quota.",
+    ),
+    counter(
         "rally_match_acceptances_total",
         "Accept steps of found matches, by how they ended: accepted, declined or expired.",
     ),

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod bus;
+mod friends;
 mod gateway;
 mod harness;
 mod outbox;

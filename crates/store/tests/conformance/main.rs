@@ -11,6 +11,7 @@ mod announced_ticket;
 mod backfill;
 mod ban;
 mod connection;
+mod friendship;
 mod leaderboard;
 mod match_batch;
 mod match_lock;

@@ -10,7 +10,7 @@ use serde_json::json;
 
 use super::matched_pair_on;
 use crate::accounts::problem;
-use crate::gateway::connect_hello;
+use crate::gateway::{Client, connect_hello};
 use crate::harness::{Answer, TestApp, spawn_app_on};
 use crate::party::{Player, create, join, player, post};
 use crate::queue::{duel, queue, ticket, with};
@@ -233,9 +233,10 @@ async fn a_match_of_a_queue_without_an_accept_step_cannot_be_answered() {
     }
 }
 
-#[tokio::test]
-async fn a_party_member_who_declines_ends_the_party_s_ticket_and_alone_cools_down() {
-    let manual = ManualClock::starting_now();
+/// A 2v2 queue with an accept step, a party of two (ada leading ali) and two solo players
+/// (cyd, dan) queued and matched: the node, the players, their sockets in that order, and the
+/// match's id.
+async fn party_match(manual: &ManualClock) -> (TestApp, Vec<Player>, Vec<Client>, String) {
     let mut app = spawn_app_on(
         manual.clock(),
         &with(&[(
@@ -252,19 +253,16 @@ async fn a_party_member_who_declines_ends_the_party_s_ticket_and_alone_cools_dow
         sockets.push(connect_hello(addr, &who.token, "").await.0);
         players.push(who);
     }
-    let [ada, ali, cyd, dan] = &players[..] else {
-        unreachable!()
-    };
-    let party = create(&app, ada, json!({"open": true})).await;
-    join(&app, ali, &party).await;
+    let party = create(&app, &players[0], json!({"open": true})).await;
+    join(&app, &players[1], &party).await;
     post(
         &app,
-        ada,
+        &players[0],
         &format!("/v1/party/{party}/ready-check"),
         json!({}),
     )
     .await;
-    for who in [ada, ali] {
+    for who in &players[..2] {
         let path = format!("/v1/party/{party}/ready");
         assert_eq!(
             post(&app, who, &path, json!({"ready": true})).await.status,
@@ -272,12 +270,26 @@ async fn a_party_member_who_declines_ends_the_party_s_ticket_and_alone_cools_dow
         );
     }
     let pair = json!({"mode": "pair", "regions": [{"region": "eu", "latency_ms": 20}]});
-    for who in [ada, cyd, dan] {
+    for who in [&players[0], &players[2], &players[3]] {
         assert_eq!(queue(&app, who, pair.clone()).await.status, 201);
     }
     manual.advance(Duration::from_secs(1));
     let found = sockets[2].next_of("match.found").await;
     let match_id = found["data"]["match_id"].as_str().unwrap().to_owned();
+    (app, players, sockets, match_id)
+}
+
+fn id_of(who: &Player) -> uuid::Uuid {
+    who.id.parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_party_member_who_declines_ends_the_party_s_ticket_and_alone_cools_down() {
+    let manual = ManualClock::starting_now();
+    let (app, players, mut sockets, match_id) = party_match(&manual).await;
+    let [ada, ali, cyd, dan] = &players[..] else {
+        unreachable!()
+    };
     let cyd_ticket = ticket(&app, cyd).await.json();
 
     assert_eq!(answer(&app, ali, &match_id, "decline").await.status, 200);
@@ -304,9 +316,42 @@ async fn a_party_member_who_declines_ends_the_party_s_ticket_and_alone_cools_dow
     );
     let store = &app.state().backends().store;
     let mut tx = store.begin().await.unwrap();
-    let cooldown = |who: &Player| who.id.parse::<uuid::Uuid>().unwrap();
-    assert!(tx.queue_cooldown(cooldown(ali)).await.unwrap().is_some());
+    assert!(tx.queue_cooldown(id_of(ali)).await.unwrap().is_some());
     for who in [ada, cyd, dan] {
-        assert!(tx.queue_cooldown(cooldown(who)).await.unwrap().is_none());
+        assert!(tx.queue_cooldown(id_of(who)).await.unwrap().is_none());
     }
+}
+
+#[tokio::test]
+async fn a_party_that_changed_while_its_match_waited_is_not_put_back_in_the_queue() {
+    let manual = ManualClock::starting_now();
+    let (app, players, mut sockets, match_id) = party_match(&manual).await;
+    let [ada, ali, cyd, dan] = &players[..] else {
+        unreachable!()
+    };
+    let party = ticket(&app, ada).await.json()["party_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(
+        post(&app, ali, &format!("/v1/party/{party}/leave"), json!({}))
+            .await
+            .status,
+        204
+    );
+    assert_eq!(answer(&app, dan, &match_id, "decline").await.status, 200);
+    let cancelled = sockets[2].next_of("match.cancelled").await;
+    assert_eq!(cancelled["data"]["requeued"], false, "{cancelled}");
+    // Its ticket held a roster the party no longer has: it ends, for both of its players.
+    for socket in &mut sockets[..2] {
+        let ended = socket.next_of("queue.cancelled").await;
+        assert_eq!(ended["data"]["reason"], "party_changed");
+    }
+    assert_eq!(ticket(&app, ada).await.json()["state"], "cancelled");
+    assert_eq!(ticket(&app, cyd).await.json()["state"], "searching");
+    let party_now = app
+        .call("GET", &format!("/v1/party/{party}"), None, Some(&ada.token))
+        .await
+        .json();
+    assert_eq!(party_now["state"], "active", "{party_now}");
 }

@@ -1,0 +1,112 @@
+//! Friends from C: the list (as JSON), requests, acceptance and removal. Each change also
+//! arrives as a `RALLY_EVENT_KIND_FRIEND_UPDATED` event.
+
+use std::ffi::c_char;
+
+use crate::{
+    client::{RallyClient, status_of, with_client, with_id},
+    status::{RallyStatus, fail_with, invalid},
+    text::to_c,
+};
+
+/// The refusal of a `player_id` that is not a UUID string.
+const PLAYER_ID: &str = "player_id must be a UUID string";
+
+/// The player's friends and the requests waiting either way, as the JSON of `GET /v1/friends`
+/// (`{"friends": [{"player_id", "display_name", "state", "since", "presence"}]}`), into
+/// `*json` (free it with [`crate::rally_string_free`]).
+///
+/// # Safety
+/// As [`crate::rally_register`]; `json` points to writable storage for a pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rally_friends(
+    client: *const RallyClient,
+    json: *mut *mut c_char,
+) -> RallyStatus {
+    with_client(client, |sdk| {
+        if json.is_null() {
+            return invalid("json must not be null");
+        }
+        match sdk.friends() {
+            Ok(list) => {
+                let text = serde_json::to_string(&list).unwrap_or_default();
+                // SAFETY: non-null and writable, by the caller's promise.
+                unsafe { *json = to_c(&text) };
+                RallyStatus::Ok
+            }
+            Err(error) => fail_with(&error),
+        }
+    })
+}
+
+/// Asks a player to be friends, or accepts their request when they asked first
+/// (`player_not_found`, `cannot_befriend_self`, `already_friends`, `friend_request_exists`,
+/// `friends_limit`, `friend_requests_limit`).
+///
+/// # Safety
+/// As [`crate::rally_register`]; `player_id` is a NUL-terminated UUID string.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rally_friend_request(
+    client: *const RallyClient,
+    player_id: *const c_char,
+) -> RallyStatus {
+    with_id(client, player_id, PLAYER_ID, |sdk, id| {
+        status_of(sdk.request_friend(id))
+    })
+}
+
+/// Accepts the request a player sent (`friend_request_not_found`, `friends_limit`).
+///
+/// # Safety
+/// As [`rally_friend_request`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rally_friend_accept(
+    client: *const RallyClient,
+    player_id: *const c_char,
+) -> RallyStatus {
+    with_id(client, player_id, PLAYER_ID, |sdk, id| {
+        status_of(sdk.accept_friend(id))
+    })
+}
+
+/// Declines the request a player sent (`friend_request_not_found`).
+///
+/// # Safety
+/// As [`rally_friend_request`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rally_friend_decline(
+    client: *const RallyClient,
+    player_id: *const c_char,
+) -> RallyStatus {
+    with_id(client, player_id, PLAYER_ID, |sdk, id| {
+        status_of(sdk.decline_friend(id))
+    })
+}
+
+/// Withdraws the request the player sent (`friend_request_not_found`).
+///
+/// # Safety
+/// As [`rally_friend_request`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rally_friend_cancel(
+    client: *const RallyClient,
+    player_id: *const c_char,
+) -> RallyStatus {
+    with_id(client, player_id, PLAYER_ID, |sdk, id| {
+        status_of(sdk.cancel_friend_request(id))
+    })
+}
+
+/// Ends a friendship (`not_friends`).
+///
+/// # Safety
+/// As [`rally_friend_request`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rally_friend_remove(
+    client: *const RallyClient,
+    player_id: *const c_char,
+) -> RallyStatus {
+    with_id(client, player_id, PLAYER_ID, |sdk, id| {
+        status_of(sdk.remove_friend(id))
+    })
+}
