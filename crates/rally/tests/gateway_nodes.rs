@@ -102,12 +102,62 @@ fn rustls_provider() -> Result<(), std::sync::Arc<rustls::crypto::CryptoProvider
 async fn friends_across_two_nodes_see_each_change_pushed_and_each_other_online() {
     let _ = rustls_provider();
     let deployment = Deployment::new().await;
-    let first = deployment.node("api", &[]);
-    let second = deployment.node("api", &[]);
+    let one_request = [("RALLY_FRIEND_REQUESTS_MAX", "1")];
+    let first = deployment.node("api", &one_request);
+    let second = deployment.node("api", &one_request);
     let (ada, ada_token) = first.register("ada").await;
     let (bob, bob_token) = second.register("bob").await;
     let (mut ada_socket, _) = Socket::connect(first.addr, &ada_token).await;
     let (mut bob_socket, _) = Socket::connect(second.addr, &bob_token).await;
+
+    // Two requests crossing at once, through the two nodes: one pair of friends, whichever
+    // commits first.
+    let (cyd, cyd_token) = first.register("cyd").await;
+    let (dan, dan_token) = second.register("dan").await;
+    let ((one, _), (other, _)) = tokio::join!(
+        first.call(
+            "POST",
+            "/v1/friends/requests",
+            Some(&cyd_token),
+            Some(json!({"player_id": dan}))
+        ),
+        second.call(
+            "POST",
+            "/v1/friends/requests",
+            Some(&dan_token),
+            Some(json!({"player_id": cyd}))
+        ),
+    );
+    assert_eq!((one, other), (201, 201));
+    let (_, cyd_list) = first
+        .call("GET", "/v1/friends", Some(&cyd_token), None)
+        .await;
+    assert_eq!(
+        cyd_list["friends"].as_array().unwrap().len(),
+        1,
+        "{cyd_list}"
+    );
+    assert_eq!(cyd_list["friends"][0]["state"], "friend", "{cyd_list}");
+    // Two requests at once past a limit of one waiting: one is refused.
+    let (eve, _) = first.register("eve").await;
+    let (fay, _) = second.register("fay").await;
+    let ((to_eve, _), (to_fay, _)) = tokio::join!(
+        first.call(
+            "POST",
+            "/v1/friends/requests",
+            Some(&cyd_token),
+            Some(json!({"player_id": eve}))
+        ),
+        second.call(
+            "POST",
+            "/v1/friends/requests",
+            Some(&cyd_token),
+            Some(json!({"player_id": fay}))
+        ),
+    );
+    let mut statuses = [to_eve, to_fay];
+    statuses.sort_unstable();
+    assert_eq!(statuses, [201, 409]);
 
     let (status, asked) = first
         .call(

@@ -88,8 +88,11 @@ pub struct FriendCounts {
     pub incoming: i64,
 }
 
+// NO KEY UPDATE: friend changes of the same players queue, while the key-share locks that
+// every insert referencing a player takes (a match's participants, a ticket's members) do not
+// wait for it, so no such insert, in whatever order it names players, deadlocks with it.
 const LOCK_PLAYERS_POSTGRES: &str =
-    "SELECT id FROM players WHERE id = ANY($1) ORDER BY id FOR UPDATE";
+    "SELECT id FROM players WHERE id = ANY($1) ORDER BY id FOR NO KEY UPDATE";
 const BETWEEN: &str = "SELECT id, requester_id, addressee_id, state, created_at, updated_at \
      FROM friendships WHERE low_id = $1 AND high_id = $2";
 const INSERT: &str = "INSERT INTO friendships \
@@ -123,14 +126,23 @@ const WHEREABOUTS: &str = concat!(
     whereabouts_of_p!(),
     "FROM players p WHERE p.id = $1"
 );
+/// Everything but the `WHERE` of a friends list entry, seen by player `$1` (a literal).
+macro_rules! entries_of {
+    () => {
+        concat!(
+            "SELECT f.id, f.requester_id, f.addressee_id, f.state, f.created_at, f.updated_at, \
+             p.id AS friend_id, p.display_name, ",
+            whereabouts_of_p!(),
+            "FROM friendships f \
+             JOIN players p ON p.id = CASE WHEN f.requester_id = $1 THEN f.addressee_id \
+                                           ELSE f.requester_id END "
+        )
+    };
+}
+const ENTRY: &str = concat!(entries_of!(), "WHERE f.low_id = $2 AND f.high_id = $3");
 const LIST: &str = concat!(
-    "SELECT f.id, f.requester_id, f.addressee_id, f.state, f.created_at, f.updated_at, \
-     p.id AS friend_id, p.display_name, ",
-    whereabouts_of_p!(),
-    "FROM friendships f \
-     JOIN players p ON p.id = CASE WHEN f.requester_id = $1 THEN f.addressee_id \
-                                   ELSE f.requester_id END \
-     WHERE f.requester_id = $1 OR f.addressee_id = $1 \
+    entries_of!(),
+    "WHERE f.requester_id = $1 OR f.addressee_id = $1 \
      ORDER BY f.state, p.display_name, p.id"
 );
 const FRIEND_IDS: &str = "SELECT CASE WHEN requester_id = $1 THEN addressee_id \
@@ -232,6 +244,24 @@ impl Transaction {
             sqlx::query(DELETE).bind(id).execute(&mut *conn).await?.rows_affected()
         });
         Ok(deleted > 0)
+    }
+
+    /// The friendship of `caller` and `other` as `caller`'s list shows it, if there is one.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "friend_entry"))]
+    pub async fn friend_entry(
+        &mut self,
+        caller: Uuid,
+        other: Uuid,
+    ) -> Result<Option<FriendEntry>, StoreError> {
+        let (low, high) = pair(caller, other);
+        on_tx!(self, conn => {
+            Ok(sqlx::query_as::<_, FriendEntry>(ENTRY)
+                .bind(caller)
+                .bind(low)
+                .bind(high)
+                .fetch_optional(&mut *conn)
+                .await?)
+        })
     }
 
     /// How many friends and pending requests `player_id` has.

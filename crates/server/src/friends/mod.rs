@@ -84,17 +84,19 @@ pub async fn request(friends: &Friends, caller: Uuid, other: Uuid) -> Result<Fri
             asked
         }
     };
+    let entry = tx.friend_entry(caller, changed.other(caller)).await?;
     tx.commit().await?;
-    entry_of(friends, caller, &changed).await
+    entry_of(friends, caller, entry).await
 }
 
 /// `caller` accepts the request `other` sent them.
 pub async fn accept(friends: &Friends, caller: Uuid, other: Uuid) -> Result<Friend, FriendError> {
     let mut tx = locked(friends, caller, other).await?;
     let theirs = incoming(&mut tx, caller, other).await?;
-    let accepted = accept_in(friends, &mut tx, &theirs, caller).await?;
+    accept_in(friends, &mut tx, &theirs, caller).await?;
+    let entry = tx.friend_entry(caller, other).await?;
     tx.commit().await?;
-    entry_of(friends, caller, &accepted).await
+    entry_of(friends, caller, entry).await
 }
 
 /// `caller` declines the request `other` sent them; `other` may ask again.
@@ -148,7 +150,8 @@ pub async fn list(friends: &Friends, caller: Uuid) -> Result<FriendList, FriendE
 async fn locked(friends: &Friends, caller: Uuid, other: Uuid) -> Result<Transaction, FriendError> {
     let mut tx = friends.store.begin().await?;
     let found = tx.lock_players(&[caller, other]).await?;
-    if !found.contains(&other) {
+    // The caller too: a token outlives a deleted account.
+    if !found.contains(&other) || !found.contains(&caller) {
         return Err(FriendError::PlayerNotFound);
     }
     Ok(tx)
@@ -223,20 +226,18 @@ async fn announce(
     Ok(())
 }
 
-/// The entry of `friendship` as `caller` sees it, with presence for a friend.
+/// The entry `caller` sees, read in the transaction that changed it, with presence for a
+/// friend.
 async fn entry_of(
     friends: &Friends,
     caller: Uuid,
-    friendship: &Friendship,
+    entry: Option<FriendEntry>,
 ) -> Result<Friend, FriendError> {
-    let other = friendship.other(caller);
-    let entries = friends.store.friends_of(caller).await?;
-    let entry = entries
-        .iter()
-        .find(|e| e.friend_id == other)
-        .ok_or(FriendError::RequestNotFound)?;
-    let online = presence::node_of(&friends.state, other).await?.is_some();
-    Ok(view(caller, entry, online))
+    let entry = entry.ok_or(FriendError::RequestNotFound)?;
+    let online = presence::node_of(&friends.state, entry.friend_id)
+        .await?
+        .is_some();
+    Ok(view(caller, &entry, online))
 }
 
 /// An entry of `caller`'s list.

@@ -148,7 +148,8 @@ impl<'g> Connection<'g> {
             .flatten()
             .is_some();
         self.mark_online().await;
-        if !was_online {
+        // A resumed session is the same visit: its friends heard of it when it began.
+        if !was_online && !resumed {
             self.gateway.arrived(self.session.player_id);
         }
 

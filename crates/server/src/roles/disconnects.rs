@@ -35,6 +35,8 @@ pub struct Movements {
     pub clock: Clock,
     /// `queue_leave_on_disconnect`.
     pub leave_on_disconnect: bool,
+    /// `ws_resume_grace_s`: a player is gone this long after their socket closed.
+    pub resume_grace: std::time::Duration,
 }
 
 /// Acts on each of `movements` until `stop` is cancelled.
@@ -63,8 +65,10 @@ pub async fn run(
 async fn gone(acting: &Movements, player_id: Uuid) {
     match gateway::presence::node_of(&acting.state, player_id).await {
         Ok(None) => {
-            let now = Timestamp::from(acting.clock.now());
-            if let Err(error) = acting.store.mark_seen(player_id, now).await {
+            // Their socket closed a resume grace ago.
+            let now = acting.clock.now();
+            let left = Timestamp::from(now.checked_sub(acting.resume_grace).unwrap_or(now));
+            if let Err(error) = acting.store.mark_seen(player_id, left).await {
                 tracing::warn!(error = %error, "cannot record when a player was last seen");
             }
             announce(acting, player_id);

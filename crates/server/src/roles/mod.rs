@@ -104,6 +104,7 @@ pub fn spawn(
         events: backends.events.clone(),
         clock: clock.clone(),
         leave_on_disconnect: settings.matchmaking.queue_leave_on_disconnect,
+        resume_grace: settings.ws_resume_grace(),
     };
     loops.spawn(disconnects::run(acting, movements, stop.clone()));
     if roles.contains(Role::Matchmaker) {

@@ -181,7 +181,7 @@ pub const CATALOGUE: &[Described] = &[
     ),
     counter(
         "rally_friend_presence_pushes_skipped_total",
-        "Announcements of a player's presence to their friends skipped: over the player's quota.",
+        "Announcements of a player coming online to their friends skipped: over the player's quota.",
     ),
     counter(
         "rally_match_acceptances_total",

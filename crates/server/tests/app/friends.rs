@@ -205,6 +205,14 @@ async fn the_limits_on_friends_and_waiting_requests_refuse_with_their_codes() {
     assert_eq!(problem(&full), (409, "friends_limit".to_owned()));
     let mine = ask(&app, &ada, &dan).await;
     assert_eq!(problem(&mine), (409, "friends_limit".to_owned()));
+    // An accept that would pass the limit is refused too: Dan waits on Cyd's request, and
+    // meanwhile makes a friend of Eve.
+    let eve = player(&app, "eve").await;
+    assert_eq!(ask(&app, &cyd, &dan).await.status, 201);
+    assert_eq!(ask(&app, &dan, &eve).await.status, 201);
+    assert_eq!(accept(&app, &eve, &dan).await.status, 200);
+    let late = accept(&app, &dan, &cyd).await;
+    assert_eq!(problem(&late), (409, "friends_limit".to_owned()));
 }
 
 #[tokio::test]
