@@ -131,6 +131,12 @@ class Player(HttpUser):
                 # The last match's result is still being applied: a documented answer.
                 reply.success()
                 return
+            if reply.status_code == 503 and reply.headers.get("Retry-After"):
+                # A busy node sheds the request with when to come back: a documented answer,
+                # which a client honours before it queues again.
+                reply.success()
+                time.sleep(float(reply.headers["Retry-After"]))
+                return
             if reply.status_code != 201:
                 reply.failure(f"queue answered {reply.status_code}: {reply.text}")
                 return
