@@ -35,6 +35,7 @@ fn ticket(id: u128, mode: Mode, region: Region, mu: f64) -> Ticket {
         mode,
         members: vec![Member::new(PlayerId(id), Rating::new(mu, 2.0))],
         latencies: vec![RegionLatency { region, ms: 25 }],
+        avoid: Vec::new(),
     }
 }
 

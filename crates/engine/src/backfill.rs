@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::{
     bucket::Slot,
-    id::{BackfillId, Millis},
+    id::{BackfillId, Millis, PlayerId},
     name::{Mode, Region},
     outcome::{BackfillFill, TickOutcome},
     rating::{Rating, win_probabilities},
@@ -32,6 +32,10 @@ pub struct BackfillRequest {
     pub roles: Vec<RoleId>,
     /// The ratings of the players now in each team.
     pub teams: Vec<Vec<Rating>>,
+    /// Players who may not join: those blocked by, or blocking, a player now in the match (in
+    /// the receiving team, for a queue whose [`crate::Separation`] is `Team`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub avoid: Vec<PlayerId>,
 }
 
 /// Why a backfill request was refused.
@@ -159,6 +163,12 @@ impl crate::queue::Queue {
                 continue;
             };
             if f64::from(lat) > c.latency_ms.at(waited) {
+                continue;
+            }
+            // The new players join one team: kept apart from the match's and from each other.
+            if e.members.iter().any(|m| req.avoid.contains(&m.player))
+                || picks.iter().any(|&p| self.clash(p, slot))
+            {
                 continue;
             }
             picks.push(slot);

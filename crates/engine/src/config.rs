@@ -7,6 +7,7 @@ use crate::{
     quality::QualityWeights,
     rating::RatingSystem,
     role::{MAX_ROLES, RoleSlot},
+    separation::Separation,
 };
 
 /// A limit that grows in steps with a ticket's wait: `start + step * floor(wait / every_ms)`,
@@ -205,6 +206,9 @@ pub struct QueueConfig {
     pub accept_timeout_ms: Option<u64>,
     /// How often the caller intends to tick; informational for the server's loop.
     pub tick_interval_ms: u64,
+    /// How far apart two players are kept when one has blocked the other (a ticket's
+    /// [`crate::Ticket::avoid`]): never in one match (the default), or never on one team.
+    pub separation: Separation,
 }
 
 /// The shortest time to accept a found match a queue may give: less is no time to react.
@@ -280,6 +284,7 @@ impl QueueConfig {
             target_wait_ms: None,
             accept_timeout_ms: None,
             tick_interval_ms: DEFAULT_TICK_INTERVAL_MS,
+            separation: Separation::Match,
         }
     }
 
@@ -320,6 +325,7 @@ impl QueueConfig {
             target_wait_ms: None,
             accept_timeout_ms: None,
             tick_interval_ms: DEFAULT_TICK_INTERVAL_MS,
+            separation: Separation::Match,
         }
     }
 

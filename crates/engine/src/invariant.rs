@@ -11,6 +11,7 @@ use crate::{
     id::{Millis, TicketId},
     outcome::{Match, Team},
     pace::MAX_WIDENING_SPEED,
+    separation::Separation,
     ticket::Ticket,
 };
 
@@ -153,6 +154,39 @@ pub fn audit(
             }
             if wait >= config.max_wait_ms {
                 bad(Some(id), "matched after its maximum wait");
+            }
+        }
+    }
+    for (ticket, rule) in blocked_together(config, submitted, m) {
+        bad(Some(ticket), rule);
+    }
+    out
+}
+
+/// Tickets placed with a player one of their members must be kept apart from (either way):
+/// in one match, or in one team where the queue keeps them only on opposite sides.
+fn blocked_together(
+    config: &QueueConfig,
+    submitted: &HashMap<TicketId, Submitted>,
+    m: &Match,
+) -> Vec<(TicketId, &'static str)> {
+    let mut out = Vec::new();
+    for a in &m.players {
+        let Some(s) = submitted.get(&a.ticket) else {
+            continue;
+        };
+        for b in &m.players {
+            if a.ticket == b.ticket || !s.ticket.avoid.contains(&b.player) {
+                continue;
+            }
+            match config.separation {
+                Separation::Match => {
+                    out.push((a.ticket, "players kept apart are in the same match"));
+                }
+                Separation::Team if a.team == b.team => {
+                    out.push((a.ticket, "players kept apart are on the same team"));
+                }
+                Separation::Team => {}
             }
         }
     }

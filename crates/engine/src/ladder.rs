@@ -279,6 +279,7 @@ mod tests {
                             ms: *us,
                         },
                     ],
+                    avoid: Vec::new(),
                 };
                 mm.enqueue(ticket, Millis(second * 1_000))
                     .expect("a valid ticket");

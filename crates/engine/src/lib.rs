@@ -29,6 +29,7 @@
 //!         mode: ranked,
 //!         members: vec![Member::new(PlayerId(i), Rating::new(25.0, 3.0))],
 //!         latencies: vec![RegionLatency { region: eu, ms: 35 }],
+//!         avoid: Vec::new(),
 //!     };
 //!     mm.enqueue(ticket, Millis(0))?;
 //! }
@@ -49,6 +50,7 @@
 //! - [`role`]: `RoleId`, `RoleSet`, `RoleSlot`, role assignment
 //! - [`config`]: `QueueConfig`, `Widening`, `Relaxation`, `PartyRule`, validation
 //! - [`ticket`]: `Ticket`, `Member`, `RegionLatency`, `TicketError`
+//! - [`separation`]: `Separation`, how far apart a queue keeps players who blocked each other
 //! - [`quality`]: the quality score and its documented breakdown
 //! - [`outcome`]: `Match`, `Team`, `Placement`, `BackfillFill`, `TimedOut`, `TickOutcome`
 //! - [`backfill`]: `BackfillRequest` and how requests are served
@@ -75,6 +77,7 @@ mod queue;
 pub mod rating;
 pub mod role;
 mod search;
+pub mod separation;
 mod team;
 pub mod ticket;
 pub mod win;
@@ -91,5 +94,6 @@ pub use pace::MAX_WIDENING_SPEED;
 pub use quality::{QUALITY_WEIGHTS, Quality, QualityWeights};
 pub use rating::{Rating, RatingSystem};
 pub use role::{RoleId, RoleSet, RoleSlot};
+pub use separation::Separation;
 pub use ticket::{Member, RegionLatency, Ticket, TicketError};
 pub use win::WinProbabilities;

@@ -84,9 +84,9 @@ impl Matchmaker {
             return Err(TicketError::DuplicatePlayer(m.player));
         }
         let id = ticket.id;
-        let entry = self.queues[q].prepare(ticket, queued_at)?;
+        let (entry, avoid) = self.queues[q].prepare(ticket, queued_at)?;
         self.players.extend(entry.members.iter().map(|m| m.player));
-        let slot = self.queues[q].insert(entry);
+        let slot = self.queues[q].insert(entry, avoid);
         self.tickets.insert(id, (q as u16, slot));
         Ok(())
     }

@@ -11,14 +11,14 @@
 
 use std::{
     cmp::Reverse,
-    collections::{BTreeMap, BTreeSet, BinaryHeap},
+    collections::{BTreeMap, BTreeSet, BinaryHeap, HashMap},
 };
 
 use crate::{
     backfill::BackfillRequest,
     bucket::{Bucket, Slot},
     config::QueueConfig,
-    id::{BackfillId, Millis, TicketId},
+    id::{BackfillId, Millis, PlayerId, TicketId},
     ladder::Ladders,
     name::Mode,
     order::AHEAD,
@@ -61,6 +61,9 @@ pub(crate) struct Entry {
     /// The party rating (the bucket's sort key).
     pub(crate) key: f64,
     pub(crate) members: Members,
+    /// Whether the ticket has an avoid list (in `Queue::avoid_lists`): most have none, and
+    /// the entry stays within two cache lines without one.
+    pub(crate) avoids: bool,
     /// Best region (index into the queue's regions) and its latency.
     pub(crate) best: (u8, u16),
     /// Second-best region, for fallback.
@@ -148,6 +151,8 @@ pub(crate) struct Queue {
     /// entries outnumber live ones.
     deadlines: BinaryHeap<Reverse<(Millis, Slot, TicketId)>>,
     pub(crate) backfills: BTreeMap<(Millis, BackfillId), (u8, BackfillRequest)>,
+    /// The avoid lists of the tickets that have one, sorted (see [`crate::separation`]).
+    pub(crate) avoid_lists: HashMap<Slot, Box<[PlayerId]>>,
     live: usize,
     /// The buckets laid out flat, during a tick where most tickets are anchors.
     pub(crate) ladders: Option<Ladders>,
@@ -169,6 +174,7 @@ impl Queue {
             fresh: Vec::new(),
             deadlines: BinaryHeap::new(),
             backfills: BTreeMap::new(),
+            avoid_lists: HashMap::new(),
             live: 0,
             ladders: None,
             ladder_rule: LadderRule::BUSY,
@@ -234,8 +240,10 @@ impl Queue {
         self.paces.iter().map(move |p| (p.clock_at(now), p.speed()))
     }
 
-    /// Adds a prepared entry; the next tick tries it and wakes its older neighbours.
-    pub(crate) fn insert(&mut self, mut entry: Entry) -> Slot {
+    /// Adds a prepared entry and its avoid list; the next tick tries it and wakes its older
+    /// neighbours.
+    pub(crate) fn insert(&mut self, mut entry: Entry, avoid: Box<[PlayerId]>) -> Slot {
+        entry.avoids = !avoid.is_empty();
         let (key, enqueued, region) = (entry.key, entry.enqueued, entry.best.0);
         if self.config.target_wait_ms.is_some() {
             entry.paced_from = self.paces[usize::from(region)].arrive(enqueued, entry.size(), key);
@@ -251,6 +259,9 @@ impl Queue {
             }
         };
         self.live += 1;
+        if !avoid.is_empty() {
+            self.avoid_lists.insert(slot, avoid);
+        }
         self.buckets[usize::from(region)].insert(key, slot);
         self.fresh.push(slot);
         let id = self.entry(slot).id;
@@ -307,6 +318,9 @@ impl Queue {
                 Some(ladders) => ladders.unlink(region, slot),
                 None => self.buckets[usize::from(region)].remove(entry.key, slot),
             }
+        }
+        if entry.avoids {
+            self.avoid_lists.remove(&slot);
         }
         self.free.push(slot);
         self.live -= 1;

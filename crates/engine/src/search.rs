@@ -15,6 +15,7 @@ use crate::{
     queue::{Entry, Queue},
     rating::{Rating, win_probabilities},
     role::{RoleId, feasible},
+    separation::Separation,
     team::{Piece, split},
     win::WinProbabilities,
 };
@@ -188,6 +189,8 @@ impl Queue {
         picks.clear();
         picks.push(anchor);
         let mut total = a.size();
+        // Whether a pick so far has an avoid list.
+        let mut listed = a.avoids;
         let mut walk = match &self.ladders {
             Some(ladders) => Walk::Ladder(ladders.nearest(region, anchor, rung, a.key, band)),
             None => Walk::Tree(self.buckets[usize::from(region)].nearest(a.key, band, anchor)),
@@ -208,12 +211,20 @@ impl Queue {
             if f64::from(lat) > c.latency_ms.at(self.widened(e, now)) {
                 continue;
             }
+            // Most tickets avoid nobody: the picks are only read when some list is not empty.
+            if c.separation == Separation::Match
+                && (listed || e.avoids)
+                && picks.iter().any(|&p| self.clash(p, slot))
+            {
+                continue;
+            }
             picks.push(slot);
             if !self.roles_possible(picks, usize::from(c.teams)) {
                 picks.pop();
                 continue;
             }
             total += e.size();
+            listed |= e.avoids;
             if total == max_players {
                 break;
             }
@@ -262,7 +273,8 @@ impl Queue {
         } else {
             0.0
         };
-        let plan = split(&pieces, teams, team_size, &counts, party_weight)?;
+        let apart = self.apart(picks);
+        let plan = split(&pieces, teams, team_size, &counts, party_weight, &apart)?;
         let mut placements = Vec::with_capacity(teams * team_size);
         let mut effective: Vec<Vec<Rating>> = Vec::with_capacity(teams);
         let mut premade = Vec::with_capacity(teams);
@@ -313,6 +325,24 @@ impl Queue {
             region,
             now,
         )
+    }
+
+    /// The pairs of picks (indices into `picks`) that may not share a team: under
+    /// [`Separation::Team`], those that clash; none otherwise (the walk kept clashing tickets
+    /// out of the match).
+    fn apart(&self, picks: &[Slot]) -> Vec<(usize, usize)> {
+        if self.config.separation != Separation::Team {
+            return Vec::new();
+        }
+        let mut pairs = Vec::new();
+        for (j, &b) in picks.iter().enumerate() {
+            for (i, &a) in picks[..j].iter().enumerate() {
+                if self.clash(a, b) {
+                    pairs.push((i, j));
+                }
+            }
+        }
+        pairs
     }
 
     /// Builds a match where each pick is a team of its own (a duel, or two full premades) in a

@@ -15,6 +15,10 @@
 //! are equal in size), then pairwise swaps of equal-sized tickets between the strongest and
 //! weakest teams while they help. With at most [`EXACT_LIMIT`] tickets a depth-first search
 //! then tries every split (capped at [`SEARCH_BUDGET`] nodes) and keeps the best.
+//!
+//! Pairs of tickets that must not share a team (players who blocked one another, in a queue
+//! that keeps them on opposite sides rather than out of the match) are never placed together,
+//! by every pass.
 
 use crate::role::{RoleChoice, RoleId, assign, feasible};
 
@@ -43,6 +47,25 @@ struct Shape<'a> {
     team_size: usize,
     role_counts: &'a [u16],
     party_weight: f64,
+    /// Pairs of pieces that may not share a team (players who blocked one another).
+    apart: &'a [(usize, usize)],
+}
+
+impl Shape<'_> {
+    /// Whether no pair of `members` is kept apart.
+    fn apart_free(&self, members: &[usize]) -> bool {
+        self.apart
+            .iter()
+            .all(|(a, b)| !(members.contains(a) && members.contains(b)))
+    }
+
+    /// Whether piece `i` may join a team holding `members` (leaving out piece `except`).
+    fn welcome(&self, i: usize, members: &[usize], except: Option<usize>) -> bool {
+        self.apart.is_empty()
+            || members.iter().all(|&k| {
+                Some(k) == except || !self.apart.iter().any(|&p| p == (i, k) || p == (k, i))
+            })
+    }
 }
 
 impl Piece {
@@ -111,17 +134,22 @@ fn greedy(pieces: &[Piece], shape: &Shape<'_>) -> Option<Vec<Vec<usize>>> {
     let mut sums: Vec<f64> = vec![0.0; shape.teams];
     for i in order {
         let team = (0..shape.teams)
-            .filter(|&t| room[t] >= pieces[i].size)
+            .filter(|&t| room[t] >= pieces[i].size && shape.welcome(i, &teams[t], None))
             .min_by(|&a, &b| sums[a].total_cmp(&sums[b]))?;
         teams[team].push(i);
         room[team] -= pieces[i].size;
         sums[team] += pieces[i].strength;
     }
-    improve_by_swaps(pieces, &mut teams, &mut sums);
+    improve_by_swaps(pieces, shape, &mut teams, &mut sums);
     Some(teams)
 }
 
-fn improve_by_swaps(pieces: &[Piece], teams: &mut [Vec<usize>], sums: &mut [f64]) {
+fn improve_by_swaps(
+    pieces: &[Piece],
+    shape: &Shape<'_>,
+    teams: &mut [Vec<usize>],
+    sums: &mut [f64],
+) {
     for _ in 0..4 * pieces.len() {
         let strong = (0..teams.len()).max_by(|&a, &b| sums[a].total_cmp(&sums[b]));
         let weak = (0..teams.len()).min_by(|&a, &b| sums[a].total_cmp(&sums[b]));
@@ -132,7 +160,10 @@ fn improve_by_swaps(pieces: &[Piece], teams: &mut [Vec<usize>], sums: &mut [f64]
         let mut best: Option<(usize, usize, f64)> = None;
         for (x, &i) in teams[s].iter().enumerate() {
             for (y, &j) in teams[w].iter().enumerate() {
-                if pieces[i].size != pieces[j].size {
+                if pieces[i].size != pieces[j].size
+                    || !shape.welcome(i, &teams[w], Some(j))
+                    || !shape.welcome(j, &teams[s], Some(i))
+                {
                     continue;
                 }
                 let delta = pieces[i].strength - pieces[j].strength;
@@ -171,6 +202,12 @@ impl Search<'_> {
             return;
         }
         if depth == self.order.len() {
+            // Pairs kept apart are checked on whole splits, not on every node: the search's
+            // inner loop stays as tight as for the many matches that keep nobody apart.
+            if !self.shape.apart.is_empty() && !self.teams.iter().all(|m| self.shape.apart_free(m))
+            {
+                return;
+            }
             let value = cost(&self.sums, &self.premade, self.shape.party_weight);
             // Every team is full and passed its role check when it filled.
             if self.best.as_ref().is_none_or(|(b, _)| value < *b - 1e-12) {
@@ -211,19 +248,22 @@ impl Search<'_> {
 /// Splits `pieces` into `teams` teams of `team_size` players, or `None` if parties or roles
 /// cannot be placed. `party_weight` is what one premade player of imbalance between teams is
 /// worth in team strength (see [`crate::search`]): with it the exact search prefers, among
-/// nearly even splits, those that spread parties evenly.
+/// nearly even splits, those that spread parties evenly. The pairs in `apart` (indices into
+/// `pieces`) are never put on one team.
 pub(crate) fn split(
     pieces: &[Piece],
     teams: usize,
     team_size: usize,
     role_counts: &[u16],
     party_weight: f64,
+    apart: &[(usize, usize)],
 ) -> Option<Split> {
     let shape = Shape {
         teams,
         team_size,
         role_counts,
         party_weight,
+        apart,
     };
     let total: usize = pieces.iter().map(|p| p.size).sum();
     if total != teams * team_size {
@@ -293,7 +333,7 @@ mod tests {
     #[test]
     fn exact_split_finds_the_perfectly_even_teams() {
         let pieces: Vec<Piece> = [10.0, 20.0, 30.0, 40.0].into_iter().map(solo).collect();
-        let s = split(&pieces, 2, 2, &[], 0.0).expect("a split exists");
+        let s = split(&pieces, 2, 2, &[], 0.0, &[]).expect("a split exists");
         let sums: Vec<f64> = s
             .teams
             .iter()
@@ -310,7 +350,7 @@ mod tests {
             roles: Vec::new(),
         };
         let pieces = vec![duo(10.0), duo(30.0), duo(20.0)];
-        let s = split(&pieces, 3, 2, &[], 1.0).expect("a split exists");
+        let s = split(&pieces, 3, 2, &[], 1.0, &[]).expect("a split exists");
         assert_eq!(s.teams, vec![vec![1], vec![2], vec![0]]);
         assert_eq!(s.roles.len(), 3);
         // A ticket too large for its team leaves no split, as in the general method.
@@ -322,7 +362,27 @@ mod tests {
                 ..solo(1.0)
             },
         ];
-        assert!(split(&uneven, 3, 2, &[], 0.0).is_none());
+        assert!(split(&uneven, 3, 2, &[], 0.0, &[]).is_none());
+    }
+
+    #[test]
+    fn pieces_kept_apart_never_share_a_team() {
+        // The even split is {10, 40} against {20, 30}; 10 and 40 must not play together.
+        let pieces: Vec<Piece> = [10.0, 20.0, 30.0, 40.0].into_iter().map(solo).collect();
+        let s = split(&pieces, 2, 2, &[], 0.0, &[(0, 3)]).expect("a split exists");
+        for team in &s.teams {
+            assert!(!(team.contains(&0) && team.contains(&3)), "{:?}", s.teams);
+        }
+        // Three who all avoid each other cannot fit two teams.
+        let three: Vec<Piece> = [1.0, 2.0, 3.0, 4.0].into_iter().map(solo).collect();
+        assert!(split(&three, 2, 2, &[], 0.0, &[(0, 1), (1, 2), (0, 2)]).is_none());
+        // Beyond the exact search's reach the greedy pass alone keeps them apart.
+        let many: Vec<Piece> = (0..20).map(|i| solo(f64::from(i))).collect();
+        let apart: Vec<(usize, usize)> = (0..10).map(|i| (i, 19 - i)).collect();
+        let s = split(&many, 2, 10, &[], 0.0, &apart).expect("a split exists");
+        for &(a, b) in &apart {
+            assert!(s.teams.iter().all(|t| !(t.contains(&a) && t.contains(&b))));
+        }
     }
 
     #[test]
@@ -345,6 +405,6 @@ mod tests {
             },
             solo(1.0),
         ];
-        assert!(split(&pieces, 2, 5, &[], 0.0).is_none());
+        assert!(split(&pieces, 2, 5, &[], 0.0, &[]).is_none());
     }
 }

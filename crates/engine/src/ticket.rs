@@ -8,6 +8,7 @@ use crate::{
     queue::{Entry, Queue},
     rating::Rating,
     role::{RoleChoice, RoleId, RoleSet, feasible},
+    separation::avoid_list,
 };
 
 /// One player in a ticket.
@@ -56,6 +57,11 @@ pub struct Ticket {
     pub members: Vec<Member>,
     /// Latency to each region the party measured; regions outside the queue are refused.
     pub latencies: Vec<RegionLatency>,
+    /// Players none of the members may be matched with (those they blocked and those who
+    /// blocked them), kept apart as the queue's [`crate::Separation`] says. Members of the
+    /// ticket itself are ignored: a party plays together.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub avoid: Vec<PlayerId>,
 }
 
 /// Why a ticket was refused at enqueue; the engine's state is unchanged.
@@ -101,7 +107,12 @@ pub enum TicketError {
 
 impl Queue {
     /// Checks a ticket against this queue (not against other queued tickets).
-    pub(crate) fn prepare(&self, ticket: Ticket, now: Millis) -> Result<Entry, TicketError> {
+    /// The entry, and its avoid list as the queue keeps it.
+    pub(crate) fn prepare(
+        &self,
+        ticket: Ticket,
+        now: Millis,
+    ) -> Result<(Entry, Box<[PlayerId]>), TicketError> {
         let c = &self.config;
         if ticket.members.is_empty() {
             return Err(TicketError::EmptyParty);
@@ -162,17 +173,20 @@ impl Queue {
         let best = first.map(|(ms, r)| (r, ms)).ok_or(TicketError::NoRegion)?;
         let second = second.map(|(ms, r)| (r, ms));
         let key = c.ticket_rating(ticket.members.iter().map(|m| m.rating.mu));
-        Ok(Entry {
+        let avoid = avoid_list(ticket.avoid, &ticket.members);
+        let entry = Entry {
             id: ticket.id,
             enqueued: now,
             key,
             members: ticket.members.into(),
+            avoids: !avoid.is_empty(),
             best,
             second,
             fallback_indexed: false,
             paced_from: 0.0,
             due: None,
             fresh: true,
-        })
+        };
+        Ok((entry, avoid))
     }
 }

@@ -201,6 +201,7 @@ fn backfill_is_served_before_new_matches() {
             vec![Rating::new(25.0, 3.0); 5],
             vec![Rating::new(25.0, 3.0); 4],
         ],
+        avoid: Vec::new(),
     };
     mm.request_backfill(request, Millis(0)).unwrap();
     for i in 0..10u128 {

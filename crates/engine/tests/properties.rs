@@ -3,7 +3,9 @@
 //! No ticket in two outcomes; parties never split; team sizes and role composition exact;
 //! latency, band, region and quality within their limits as widened at the time of the match
 //! (checked by [`rally_engine::invariant::audit`]); a cancelled ticket is never matched; a
-//! refused ticket leaves the state unchanged; the same inputs give the same outputs.
+//! refused ticket leaves the state unchanged; the same inputs give the same outputs; players
+//! kept apart (a ticket's avoid list) are never in one match, or one team where the queue
+//! separates them by team, and never join a match by backfill that lists them.
 #![allow(clippy::unwrap_used)]
 
 mod support;
@@ -12,8 +14,8 @@ use std::collections::{HashMap, HashSet};
 
 use proptest::prelude::*;
 use rally_engine::{
-    BackfillId, BackfillRequest, Matchmaker, Millis, QueueConfig, Rating, RegionLatency, RoleId,
-    RoleSlot, TickOutcome, TicketError, TicketId,
+    BackfillId, BackfillRequest, Matchmaker, Millis, PlayerId, QueueConfig, Rating, RegionLatency,
+    RoleId, RoleSlot, Separation, TickOutcome, TicketError, TicketId,
     invariant::{Submitted, audit},
 };
 use support::{mode, region, ticket, with_roles};
@@ -23,6 +25,7 @@ enum Op {
     Backfill {
         slots: u16,
         mu: f64,
+        avoid: Vec<(u128, u128)>,
     },
     Enqueue {
         party: Vec<f64>,
@@ -30,17 +33,33 @@ enum Op {
         us_ms: u16,
         roles: u8,
         preferred: Option<u8>,
+        avoid: Vec<(u128, u128)>,
     },
     Cancel(usize),
     Tick(u64),
 }
 
+/// Players to keep apart, as (ticket, member) pairs naming the player `ticket * 100 + member`
+/// of the ticket enqueued by that call (or nobody, for a call that enqueued none): most
+/// tickets have none, some a few.
+fn avoid() -> impl Strategy<Value = Vec<(u128, u128)>> {
+    prop_oneof![
+        3 => Just(Vec::new()),
+        2 => prop::collection::vec((0u128..160, 0u128..3), 1..4),
+    ]
+}
+
+/// The player ids of an avoid list drawn by [`avoid`].
+fn players(avoid: &[(u128, u128)]) -> Vec<PlayerId> {
+    avoid.iter().map(|&(t, m)| PlayerId(t * 100 + m)).collect()
+}
+
 fn op() -> impl Strategy<Value = Op> {
     prop_oneof![
-        6 => (prop::collection::vec(15.0..35.0f64, 1..=3), 5u16..150, 5u16..150, 1u8..8, prop::option::of(0u8..3))
-            .prop_map(|(party, eu_ms, us_ms, roles, preferred)| Op::Enqueue { party, eu_ms, us_ms, roles, preferred }),
+        6 => (prop::collection::vec(15.0..35.0f64, 1..=3), 5u16..150, 5u16..150, 1u8..8, prop::option::of(0u8..3), avoid())
+            .prop_map(|(party, eu_ms, us_ms, roles, preferred, avoid)| Op::Enqueue { party, eu_ms, us_ms, roles, preferred, avoid }),
         1 => (0usize..64).prop_map(Op::Cancel),
-        1 => (1u16..=5, 15.0..35.0f64).prop_map(|(slots, mu)| Op::Backfill { slots, mu }),
+        1 => (1u16..=5, 15.0..35.0f64, avoid()).prop_map(|(slots, mu, avoid)| Op::Backfill { slots, mu, avoid }),
         2 => (0u64..15_000).prop_map(Op::Tick),
     ]
 }
@@ -53,6 +72,7 @@ fn config(shape: u8) -> QueueConfig {
         1 => {
             c.team_size = 3;
             c.max_party_size = 3;
+            c.separation = Separation::Team;
             c.roles = vec![
                 RoleSlot {
                     name: "tank".into(),
@@ -79,6 +99,7 @@ fn config(shape: u8) -> QueueConfig {
             c.min_teams = 3;
             c.team_size = 3;
             c.max_party_size = 3;
+            c.separation = Separation::Team;
         }
     }
     c
@@ -104,6 +125,7 @@ fn run(shape: u8, ops: &[Op]) -> Result<Vec<TickOutcome>, TestCaseError> {
                 us_ms,
                 roles,
                 preferred,
+                avoid,
             } => {
                 let party: Vec<f64> = party
                     .iter()
@@ -111,6 +133,7 @@ fn run(shape: u8, ops: &[Op]) -> Result<Vec<TickOutcome>, TestCaseError> {
                     .copied()
                     .collect();
                 let mut t = ticket(i as u128, &party);
+                t.avoid = players(avoid);
                 t.latencies = vec![
                     RegionLatency {
                         region: region("eu"),
@@ -156,7 +179,7 @@ fn run(shape: u8, ops: &[Op]) -> Result<Vec<TickOutcome>, TestCaseError> {
                     }
                 }
             }
-            Op::Backfill { slots, mu } => {
+            Op::Backfill { slots, mu, avoid } => {
                 let slots = (*slots).min(c.team_size);
                 let have = usize::from(c.team_size - slots);
                 let roles: Vec<RoleId> = if c.roles.is_empty() {
@@ -175,6 +198,7 @@ fn run(shape: u8, ops: &[Op]) -> Result<Vec<TickOutcome>, TestCaseError> {
                         vec![Rating::new(*mu, 3.0); usize::from(c.team_size)],
                         vec![Rating::new(*mu, 3.0); have],
                     ],
+                    avoid: players(avoid),
                 };
                 mm.request_backfill(request.clone(), Millis(now)).unwrap();
                 backfills.insert(request.id, request);
@@ -192,6 +216,19 @@ fn run(shape: u8, ops: &[Op]) -> Result<Vec<TickOutcome>, TestCaseError> {
                     given.sort();
                     asked.sort();
                     prop_assert_eq!(given, asked, "backfill roles are not the ones asked for");
+                    for p in &fill.players {
+                        prop_assert!(
+                            !request.avoid.contains(&p.player),
+                            "backfilled a player it avoids"
+                        );
+                        let own = &submitted[&p.ticket].ticket.avoid;
+                        prop_assert!(
+                            fill.players
+                                .iter()
+                                .all(|q| q.ticket == p.ticket || !own.contains(&q.player)),
+                            "backfilled two players kept apart into one team"
+                        );
+                    }
                     for &id in &fill.tickets {
                         prop_assert!(!cancelled.contains(&id), "cancelled ticket backfilled");
                         prop_assert!(finished.insert(id), "ticket in two outcomes");
@@ -256,9 +293,17 @@ fn every_queue_shape_used_above_can_make_matches_and_serve_backfills() {
                 us_ms: 80,
                 roles: 0b111,
                 preferred: Some((i % 3) as u8),
+                avoid: Vec::new(),
             })
             .collect();
-        ops.insert(0, Op::Backfill { slots: 1, mu: 25.0 });
+        ops.insert(
+            0,
+            Op::Backfill {
+                slots: 1,
+                mu: 25.0,
+                avoid: Vec::new(),
+            },
+        );
         ops.push(Op::Tick(1_000));
         let outcomes = run(shape, &ops).unwrap();
         assert!(

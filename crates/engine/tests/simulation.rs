@@ -82,6 +82,7 @@ fn a_population_on_a_virtual_clock_keeps_matching_within_the_rules() {
                         ms: 80 + (rng.next() * 40.0) as u16,
                     },
                 ],
+                avoid: Vec::new(),
             };
             next_id += 1;
             submitted.insert(

@@ -82,6 +82,7 @@ pub fn bench_burst(tickets: usize, runs: usize, seed: u64) -> BurstReport {
                 mode,
                 members: vec![Member::new(PlayerId(i as u128), Rating::new(mu, 50.0))],
                 latencies: vec![RegionLatency { region, ms: 25 }],
+                avoid: Vec::new(),
             };
             mm.enqueue(ticket, Millis(0))
                 .expect("BUG: burst tickets are valid");

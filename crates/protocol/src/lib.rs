@@ -9,6 +9,7 @@
 //! - [`account`]: registration, login, tokens and profiles, and the rules of their fields.
 //! - [`problem`]: the error envelope, `application/problem+json` (RFC 9457) with a stable `code`.
 //! - [`health`]: the readiness report of `GET /readyz`.
+//! - [`block`]: players the caller blocked (`/v1/blocks/*`).
 //! - [`friend`]: friends, requests and their presence (`/v1/friends/*`).
 //! - [`party`]: parties, their members, invites and ready checks (`/v1/party/*`).
 //! - [`queue`]: queues, tickets, and the queue and match pushes (`/v1/queues`, `/v1/queue`).
@@ -22,6 +23,7 @@
 
 pub mod acceptance;
 pub mod account;
+pub mod block;
 pub mod event;
 pub mod friend;
 pub mod gateway;
@@ -35,6 +37,7 @@ pub mod session_token;
 
 pub use acceptance::{AcceptanceState, MatchAcceptance};
 pub use account::*;
+pub use block::{BlockList, BlockedPlayer};
 pub use friend::{Friend, FriendChange, FriendList, FriendRequest, FriendState, PresenceStatus};
 pub use health::{BackendHealth, Readiness};
 pub use party::{

@@ -528,6 +528,24 @@ async fn friends_are_made_and_ended_through_the_sdk_and_the_c_abi() {
             );
             let again = rally_sdk_ffi::rally_friend_remove(bob, ada_c.as_ptr());
             let code = taken(rally_last_error_code());
+            // Blocks: block, list, lift, and lifting again is refused with its code.
+            assert_eq!(
+                rally_sdk_ffi::rally_block(bob, ada_c.as_ptr()),
+                RallyStatus::Ok
+            );
+            let mut json = std::ptr::null_mut();
+            assert_eq!(rally_sdk_ffi::rally_blocks(bob, &mut json), RallyStatus::Ok);
+            let blocks = taken(json);
+            assert!(blocks.contains(&ada_text), "{blocks}");
+            assert_eq!(
+                rally_sdk_ffi::rally_unblock(bob, ada_c.as_ptr()),
+                RallyStatus::Ok
+            );
+            assert_eq!(
+                rally_sdk_ffi::rally_unblock(bob, ada_c.as_ptr()),
+                RallyStatus::Api
+            );
+            assert_eq!(taken(rally_last_error_code()), "not_blocked");
             assert_eq!(
                 rally_sdk_ffi::rally_friend_request(bob, c("not-a-uuid").as_ptr()),
                 RallyStatus::InvalidArgument
@@ -559,4 +577,13 @@ async fn friends_are_made_and_ended_through_the_sdk_and_the_c_abi() {
     assert_eq!(removed_twice, (RallyStatus::Api, "not_friends".to_owned()));
     let error = ada.remove_friend(bob_id).await.unwrap_err();
     assert_eq!(error.code(), "not_friends");
+    ada.block_player(bob_id).await.unwrap();
+    let blocked = ada.blocked_players().await.unwrap();
+    assert_eq!(blocked.blocked.len(), 1);
+    assert_eq!(blocked.blocked[0].player_id, bob_id);
+    let refused = ada.request_friend(bob_id).await.unwrap_err();
+    assert_eq!(refused.code(), "blocked");
+    ada.unblock_player(bob_id).await.unwrap();
+    let error = ada.unblock_player(bob_id).await.unwrap_err();
+    assert_eq!(error.code(), "not_blocked");
 }

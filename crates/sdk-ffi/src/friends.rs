@@ -1,13 +1,41 @@
-//! Friends from C: the list (as JSON), requests, acceptance and removal. Each change also
-//! arrives as a `RALLY_EVENT_KIND_FRIEND_UPDATED` event.
+//! Friends from C: the list (as JSON), requests, acceptance and removal, each change also
+//! arriving as a `RALLY_EVENT_KIND_FRIEND_UPDATED` event; and blocks (the list as JSON, block,
+//! unblock).
 
 use std::ffi::c_char;
+
+use rally_sdk::BlockingClient;
 
 use crate::{
     client::{RallyClient, status_of, with_client, with_id},
     status::{RallyStatus, fail_with, invalid},
     text::to_c,
 };
+
+/// Runs `call` and writes its answer, as JSON, into `*json`.
+///
+/// # Safety
+/// As [`crate::rally_register`]; `json` points to writable storage for a pointer.
+unsafe fn json_out<T: serde::Serialize>(
+    client: *const RallyClient,
+    json: *mut *mut c_char,
+    call: impl FnOnce(&BlockingClient) -> rally_sdk::Result<T>,
+) -> RallyStatus {
+    with_client(client, |sdk| {
+        if json.is_null() {
+            return invalid("json must not be null");
+        }
+        match call(sdk) {
+            Ok(answer) => {
+                let text = serde_json::to_string(&answer).unwrap_or_default();
+                // SAFETY: non-null and writable, by the caller's promise.
+                unsafe { *json = to_c(&text) };
+                RallyStatus::Ok
+            }
+            Err(error) => fail_with(&error),
+        }
+    })
+}
 
 /// The refusal of a `player_id` that is not a UUID string.
 const PLAYER_ID: &str = "player_id must be a UUID string";
@@ -23,20 +51,8 @@ pub unsafe extern "C" fn rally_friends(
     client: *const RallyClient,
     json: *mut *mut c_char,
 ) -> RallyStatus {
-    with_client(client, |sdk| {
-        if json.is_null() {
-            return invalid("json must not be null");
-        }
-        match sdk.friends() {
-            Ok(list) => {
-                let text = serde_json::to_string(&list).unwrap_or_default();
-                // SAFETY: non-null and writable, by the caller's promise.
-                unsafe { *json = to_c(&text) };
-                RallyStatus::Ok
-            }
-            Err(error) => fail_with(&error),
-        }
-    })
+    // SAFETY: as the caller promised.
+    unsafe { json_out(client, json, |sdk| sdk.friends()) }
 }
 
 /// Asks a player to be friends, or accepts their request when they asked first
@@ -108,5 +124,50 @@ pub unsafe extern "C" fn rally_friend_remove(
 ) -> RallyStatus {
     with_id(client, player_id, PLAYER_ID, |sdk, id| {
         status_of(sdk.remove_friend(id))
+    })
+}
+
+/// The players this player blocked, most recent first, as the JSON of `GET /v1/blocks`
+/// (`{"blocked": [{"player_id", "display_name", "since"}]}`), into `*json` (free it with
+/// [`crate::rally_string_free`]).
+///
+/// # Safety
+/// As [`rally_friends`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rally_blocks(
+    client: *const RallyClient,
+    json: *mut *mut c_char,
+) -> RallyStatus {
+    // SAFETY: as the caller promised.
+    unsafe { json_out(client, json, |sdk| sdk.blocked_players()) }
+}
+
+/// Blocks a player: any friendship or request between the two ends, neither can befriend or
+/// invite the other, and the matchmaker keeps them apart (`player_not_found`,
+/// `cannot_block_self`, `blocks_limit`).
+///
+/// # Safety
+/// As [`rally_friend_request`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rally_block(
+    client: *const RallyClient,
+    player_id: *const c_char,
+) -> RallyStatus {
+    with_id(client, player_id, PLAYER_ID, |sdk, id| {
+        status_of(sdk.block_player(id))
+    })
+}
+
+/// Lifts a block (`not_blocked`).
+///
+/// # Safety
+/// As [`rally_friend_request`].
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rally_unblock(
+    client: *const RallyClient,
+    player_id: *const c_char,
+) -> RallyStatus {
+    with_id(client, player_id, PLAYER_ID, |sdk, id| {
+        status_of(sdk.unblock_player(id))
     })
 }

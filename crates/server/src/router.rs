@@ -26,6 +26,8 @@
 //! | GET | `/v1/friends` | [`routes::friends`] (bearer) |
 //! | POST | `/v1/friends/requests`, `/v1/friends/requests/{player_id}/accept`, `/decline` | [`routes::friends`] (bearer) |
 //! | DELETE | `/v1/friends/requests/{player_id}`, `/v1/friends/{player_id}` | [`routes::friends`] (bearer) |
+//! | GET | `/v1/blocks` | [`routes::blocks`] (bearer) |
+//! | PUT, DELETE | `/v1/blocks/{player_id}` | [`routes::blocks`] (bearer) |
 //! | GET | `/v1/leaderboard/{season}`, `/v1/leaderboard/{season}/me` | [`routes::leaderboard`] (bearer) |
 //! | GET | `/v1/ws` (WebSocket) | [`routes::gateway`] (bearer or `?token=`) |
 //!
@@ -85,6 +87,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::profile::router())
         .merge(routes::party::router())
         .merge(routes::friends::router())
+        .merge(routes::blocks::router())
         .merge(routes::gateway::router())
         .merge(routes::queue::router())
         .merge(routes::session::router())

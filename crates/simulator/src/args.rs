@@ -42,6 +42,11 @@ pub struct SimulateArgs {
     /// `target_wait_ms`); by default the fixed schedule.
     #[arg(long)]
     pub target_wait_s: Option<u64>,
+    /// Chance that a player, after a game, blocks one of the game's other players (outside
+    /// their party) for good: the queue then keeps the two out of one match. 0 (the default)
+    /// blocks nobody; 0.02 (one player in fifty after each game) is a realistic rate.
+    #[arg(long, default_value_t = 0.0)]
+    pub block_rate: f64,
     /// Print JSON instead of a table.
     #[arg(long)]
     pub json: bool,
@@ -61,6 +66,7 @@ impl Default for SimulateArgs {
             no_roles: false,
             party_weight: None,
             target_wait_s: None,
+            block_rate: 0.0,
             json: false,
         }
     }

@@ -45,6 +45,8 @@ pub struct Player {
     pub preferred: Option<RoleId>,
     /// Games played.
     pub games: u32,
+    /// Players this one blocked or was blocked by: never in one of their matches.
+    pub avoid: Vec<PlayerId>,
 }
 
 /// A group that always queues together (a party, or one solo player).
@@ -132,6 +134,7 @@ impl Population {
                     roles,
                     preferred: Some(RoleId(primary)),
                     games: 0,
+                    avoid: Vec::new(),
                 });
             }
             groups.push(Group { players: members });
@@ -158,6 +161,24 @@ impl Population {
                 m
             })
             .collect()
+    }
+
+    /// The players a group's ticket keeps apart from: every member's blocks, either way.
+    pub fn avoid(&self, group: usize) -> Vec<PlayerId> {
+        self.groups[group]
+            .players
+            .iter()
+            .flat_map(|&p| self.players[p].avoid.iter().copied())
+            .collect()
+    }
+
+    /// `blocker` blocks `blocked` (indices of players): from now on each avoids the other.
+    pub fn block(&mut self, blocker: usize, blocked: usize) {
+        let (a, b) = (PlayerId(blocker as u128), PlayerId(blocked as u128));
+        if !self.players[blocker].avoid.contains(&b) {
+            self.players[blocker].avoid.push(b);
+            self.players[blocked].avoid.push(a);
+        }
     }
 
     /// A group's latency to each region: its worst member's.

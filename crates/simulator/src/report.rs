@@ -101,6 +101,8 @@ pub struct Scenario {
     pub party_weight: f64,
     /// The wait widening was tuned toward, if it was.
     pub target_wait_s: Option<u64>,
+    /// Chance a player blocks one of a game's other players after it.
+    pub block_rate: f64,
 }
 
 /// The simulator's findings. The keys the issue names are all at the top level.
@@ -120,6 +122,8 @@ pub struct Report {
     pub timed_out: u64,
     /// Broken invariants found by the audit of every match.
     pub violations: u64,
+    /// Blocks players made (each keeps two players out of one match from then on).
+    pub blocks: u64,
     /// Spearman rank correlation of final rating and hidden skill, over players who played.
     pub rank_correlation: f64,
     /// The same correlation at each quarter of the run: it should rise as ratings converge.
@@ -215,6 +219,11 @@ impl Report {
             ),
             ("timed out".into(), self.timed_out.to_string(), ""),
             ("violations".into(), self.violations.to_string(), "0"),
+            (
+                "blocks made".into(),
+                format!("{} (rate {})", self.blocks, s.block_rate),
+                "",
+            ),
             (
                 "rank correlation".into(),
                 format!("{:.3}", self.rank_correlation),

@@ -17,7 +17,7 @@ use rally_engine::{
     invariant::{Submitted, audit},
     rating::update,
 };
-use rand::{SeedableRng, rngs::StdRng};
+use rand::{Rng, SeedableRng, rngs::StdRng};
 use rand_distr::{Distribution, Exp, Normal};
 
 use crate::{
@@ -108,6 +108,9 @@ fn check(args: &SimulateArgs) -> Result<(), SimulateError> {
             "between 1 and 299 (the queue's maximum wait is 300 s)",
         ));
     }
+    if !(0.0..=1.0).contains(&args.block_rate) {
+        return Err(SimulateError::Argument("block-rate", "between 0 and 1"));
+    }
     if args.tick_ms == 0 || args.game_s == 0 || args.break_s == 0 || args.ramp_s == 0 {
         return Err(SimulateError::Argument(
             "tick-ms/game-s/break-s/ramp-s",
@@ -115,6 +118,36 @@ fn check(args: &SimulateArgs) -> Result<(), SimulateError> {
         ));
     }
     Ok(())
+}
+
+/// After a game, each player blocks one of its other players (outside their party) with
+/// chance `rate`; the blocks made.
+fn block_after(pop: &mut Population, game: &Game, rate: f64, rng: &mut StdRng) -> u64 {
+    if rate <= 0.0 {
+        return 0;
+    }
+    let everyone: Vec<usize> = game.teams.iter().flatten().copied().collect();
+    let mut made = 0;
+    for &p in &everyone {
+        if rng.random::<f64>() >= rate {
+            continue;
+        }
+        let party = game
+            .groups
+            .iter()
+            .map(|&g| &pop.groups[g].players)
+            .find(|members| members.contains(&p));
+        let others: Vec<usize> = everyone
+            .iter()
+            .copied()
+            .filter(|q| *q != p && party.is_none_or(|m| !m.contains(q)))
+            .collect();
+        if let Some(&q) = others.get(rng.random_range(0..others.len().max(1))) {
+            pop.block(p, q);
+            made += 1;
+        }
+    }
+    made
 }
 
 /// Spearman correlation of rating and hidden skill over the players who have played.
@@ -164,6 +197,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<Report, SimulateError> {
     let (mut fair, mut matches, mut players_matched, mut parties, mut timed_out, mut violations) =
         (0u64, 0u64, 0u64, 0u64, 0u64, 0u64);
     let (mut full_premade, mut premade_meets_solo) = (0u64, 0u64);
+    let mut blocks = 0u64;
 
     let end = args.duration_s * 1000;
     let checkpoints: Vec<u64> = (1..=4).map(|q| end * q / 4).collect();
@@ -185,6 +219,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<Report, SimulateError> {
                         mode,
                         members: pop.members(g, roles),
                         latencies: pop.latencies(g),
+                        avoid: pop.avoid(g),
                     };
                     next_ticket += 1;
                     let submitted = Submitted {
@@ -229,6 +264,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<Report, SimulateError> {
                             pop.players[p].games += 1;
                         }
                     }
+                    blocks += block_after(&mut pop, &game, args.block_rate, &mut rng);
                     for g in game.groups {
                         push(
                             &mut events,
@@ -301,8 +337,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<Report, SimulateError> {
                 .teams()
                 .map(|t| t.players.iter().map(|p| p.player.0 as usize).collect())
                 .collect();
-            let length =
-                args.game_s as f64 * 1000.0 * (0.75 + 0.5 * rand::Rng::random::<f64>(&mut rng));
+            let length = args.game_s as f64 * 1000.0 * (0.75 + 0.5 * rng.random::<f64>());
             games.insert(next_game, Game { teams, groups });
             push(&mut events, now + length as u64, Event::GameEnds(next_game));
             next_game += 1;
@@ -336,7 +371,9 @@ pub fn simulate(args: &SimulateArgs) -> Result<Report, SimulateError> {
             roles,
             party_weight: config.quality_weights.parties,
             target_wait_s: args.target_wait_s,
+            block_rate: args.block_rate,
         },
+        blocks,
         time_to_match_s: Spread::of(&mut waits),
         quality: QualitySummary {
             mean: qualities.iter().sum::<f64>() / n,

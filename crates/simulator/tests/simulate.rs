@@ -41,6 +41,27 @@ fn a_small_population_is_matched_without_violations() {
 }
 
 #[test]
+fn blocks_players_make_are_honoured_in_every_later_match() {
+    // A high rate, so a small population accumulates many blocks between the same players.
+    let report = simulate(&SimulateArgs {
+        block_rate: 0.2,
+        ..small()
+    })
+    .unwrap();
+    assert!(report.blocks > 100, "{}", report.to_table());
+    // The audit of every match counts a blocked pair placed together as a violation.
+    assert_eq!(report.violations, 0, "{}", report.to_table());
+    assert!(report.matches > 100, "{}", report.to_table());
+    assert!(
+        simulate(&SimulateArgs {
+            block_rate: 1.5,
+            ..small()
+        })
+        .is_err()
+    );
+}
+
+#[test]
 fn the_same_seed_gives_the_same_simulation() {
     let (a, b) = (simulate(&small()).unwrap(), simulate(&small()).unwrap());
     assert_eq!(

@@ -38,6 +38,7 @@ pub fn ticket(id: u128, mus: &[f64]) -> Ticket {
                 ms: 90,
             },
         ],
+        avoid: Vec::new(),
     }
 }
 

@@ -3,8 +3,9 @@
 use std::{future::Future, time::Duration};
 
 use rally_protocol::{
-    CreatePartyRequest, Friend, FriendList, MatchAcceptance, Party, PartyInvite, PlayerProfile,
-    PublicProfile, QueueList, QueueRequest, QueueTicket, RegisterRequest, UpdateProfileRequest,
+    BlockList, CreatePartyRequest, Friend, FriendList, MatchAcceptance, Party, PartyInvite,
+    PlayerProfile, PublicProfile, QueueList, QueueRequest, QueueTicket, RegisterRequest,
+    UpdateProfileRequest,
     rating::{HistoryPage, HistoryQuery, LeaderboardPage, LeaderboardQuery, MatchSummary},
     session::SessionInfo,
 };
@@ -158,6 +159,9 @@ blocking! {
     fn decline_friend(&self, player_id: Uuid) -> Result<()>;
     fn cancel_friend_request(&self, player_id: Uuid) -> Result<()>;
     fn remove_friend(&self, player_id: Uuid) -> Result<()>;
+    fn blocked_players(&self) -> Result<BlockList>;
+    fn block_player(&self, player_id: Uuid) -> Result<()>;
+    fn unblock_player(&self, player_id: Uuid) -> Result<()>;
     fn create_party(&self, request: &CreatePartyRequest) -> Result<Party>;
     fn my_party(&self) -> Result<Option<Party>>;
     fn party(&self, party_id: Uuid) -> Result<Party>;

@@ -1,7 +1,7 @@
-//! Friends: the list with each friend's presence, requests, acceptance and removal. Every change
+//! Friends: the list with each friend's presence, requests, acceptance and removal; and blocks. Every change
 //! is also pushed to both players as [`Event::FriendUpdated`](crate::Event::FriendUpdated).
 
-use rally_protocol::{Friend, FriendList, FriendRequest};
+use rally_protocol::{BlockList, Friend, FriendList, FriendRequest};
 use uuid::Uuid;
 
 use super::Client;
@@ -52,6 +52,25 @@ impl Client {
     /// Ends a friendship (`not_friends`).
     pub async fn remove_friend(&self, player_id: Uuid) -> Result<()> {
         self.authed(|| Ok(Call::delete(format!("/v1/friends/{player_id}"))))
+            .await
+    }
+
+    /// The players this player blocked, most recent first.
+    pub async fn blocked_players(&self) -> Result<BlockList> {
+        self.authed(|| Ok(Call::get("/v1/blocks"))).await
+    }
+
+    /// Blocks a player: any friendship or request between the two ends, neither can ask the
+    /// other to be friends or invite them to a party, and the matchmaker keeps them apart; the
+    /// other player is not told (`player_not_found`, `cannot_block_self`, `blocks_limit`).
+    pub async fn block_player(&self, player_id: Uuid) -> Result<()> {
+        self.authed(|| Ok(Call::put(format!("/v1/blocks/{player_id}"))))
+            .await
+    }
+
+    /// Lifts a block (`not_blocked`).
+    pub async fn unblock_player(&self, player_id: Uuid) -> Result<()> {
+        self.authed(|| Ok(Call::delete(format!("/v1/blocks/{player_id}"))))
             .await
     }
 }

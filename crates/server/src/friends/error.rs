@@ -27,6 +27,18 @@ pub enum FriendError {
     /// The caller, or the other player, has as many friends as a player may (`friends_max`).
     #[error("{0} as many friends as a player may have")]
     FriendsLimit(&'static str),
+    /// The caller cannot block themselves.
+    #[error("a player cannot block themselves")]
+    CannotBlockSelf,
+    /// The caller has not blocked this player.
+    #[error("this player is not blocked")]
+    NotBlocked,
+    /// The caller has blocked as many players as a player may (`blocks_max`).
+    #[error("you have blocked as many players as a player may")]
+    BlocksLimit,
+    /// One of the two blocked the other: no request between them.
+    #[error("one of you blocked the other")]
+    Blocked,
     /// Too many requests wait: the caller's sent, or the other player's received
     /// (`friend_requests_max`).
     #[error("{0}")]

@@ -13,7 +13,11 @@
 //! not yet over, and when their last socket closed. A player coming online or going offline is
 //! pushed to their friends ([`announce_presence`], `friend.presence`), a few times a minute at
 //! most per player.
+//!
+//! Blocks live here too ([`block`]): a block ends the pair's friendship and refuses their
+//! requests, either way round.
 
+mod block;
 mod error;
 mod presence_change;
 
@@ -30,6 +34,7 @@ use uuid::Uuid;
 
 use crate::{bus, gateway::presence, settings::FriendSettings};
 
+pub use block::{block, blocked, unblock};
 pub use error::FriendError;
 pub use presence_change::announce_presence;
 
@@ -60,6 +65,7 @@ pub async fn request(friends: &Friends, caller: Uuid, other: Uuid) -> Result<Fri
         return Err(FriendError::CannotBefriendSelf);
     }
     let mut tx = locked(friends, caller, other).await?;
+    block::refuse_blocked(&mut tx, caller, other).await?;
     let changed = match tx.friendship_between(caller, other).await? {
         Some(f) if f.state == FriendshipState::Accepted => return Err(FriendError::AlreadyFriends),
         Some(f) if f.requester_id == caller => return Err(FriendError::RequestExists),

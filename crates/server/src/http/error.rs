@@ -106,6 +106,18 @@ pub enum ApiError {
     /// Too many friend requests wait.
     #[error("{0}")]
     FriendRequestsLimit(&'static str),
+    /// A player tried to block themselves.
+    #[error("a player cannot block themselves")]
+    CannotBlockSelf,
+    /// The caller has not blocked this player.
+    #[error("this player is not blocked")]
+    NotBlocked,
+    /// The caller has blocked as many players as a player may.
+    #[error("you have blocked as many players as a player may")]
+    BlocksLimit,
+    /// One of the two players blocked the other.
+    #[error("one of you blocked the other")]
+    Blocked,
     /// Queueing a party that has not passed a ready check.
     #[error("the party has not passed a ready check")]
     PartyNotReady,
@@ -279,6 +291,10 @@ impl ApiError {
             ApiError::NotFriends => (StatusCode::NOT_FOUND, "not_friends"),
             ApiError::FriendsLimit(_) => (StatusCode::CONFLICT, "friends_limit"),
             ApiError::FriendRequestsLimit(_) => (StatusCode::CONFLICT, "friend_requests_limit"),
+            ApiError::CannotBlockSelf => (StatusCode::UNPROCESSABLE_ENTITY, "cannot_block_self"),
+            ApiError::NotBlocked => (StatusCode::NOT_FOUND, "not_blocked"),
+            ApiError::BlocksLimit => (StatusCode::CONFLICT, "blocks_limit"),
+            ApiError::Blocked => (StatusCode::FORBIDDEN, "blocked"),
             ApiError::PartyNotReady => (StatusCode::CONFLICT, "party_not_ready"),
             ApiError::PartyTooLarge(_) => (StatusCode::CONFLICT, "party_too_large"),
             ApiError::NotQueued => (StatusCode::NOT_FOUND, "not_queued"),

@@ -100,6 +100,10 @@ impl From<FriendError> for ApiError {
             FriendError::NotFriends => ApiError::NotFriends,
             FriendError::FriendsLimit(who) => ApiError::FriendsLimit(who),
             FriendError::RequestsLimit(why) => ApiError::FriendRequestsLimit(why),
+            FriendError::CannotBlockSelf => ApiError::CannotBlockSelf,
+            FriendError::NotBlocked => ApiError::NotBlocked,
+            FriendError::BlocksLimit => ApiError::BlocksLimit,
+            FriendError::Blocked => ApiError::Blocked,
             FriendError::Store(error) => ApiError::store(error),
             FriendError::State(error) => ApiError::state(error),
         }
@@ -148,6 +152,7 @@ impl From<PartyError> for ApiError {
             PartyError::NotInvited => ApiError::NotInvited,
             PartyError::InviteExpired => ApiError::InviteExpired,
             PartyError::AlreadyInvited => ApiError::AlreadyInvited,
+            PartyError::Blocked => ApiError::Blocked,
             PartyError::ReadyCheckInProgress => ApiError::ReadyCheckInProgress,
             PartyError::Invalid { field, reason } => ApiError::Invalid { field, reason },
             PartyError::Queue(error) => error.into(),

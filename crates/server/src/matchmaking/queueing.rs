@@ -148,6 +148,8 @@ pub async fn join(
         });
     }
     let season_id = standings.first().and_then(|s| s.season_id);
+    // Read at queue time: a block made while the ticket waits applies from the next ticket.
+    let avoid = store.avoided_by(&member_ids).await?;
     // The region the engine matches the ticket in first (the lowest latency, ties to the
     // queue's earlier region): the bucket it belongs to.
     let best = latencies
@@ -163,6 +165,7 @@ pub async fn join(
             .collect(),
         season_id,
         traceparent: crate::telemetry::trace_context::traceparent_of(&tracing::Span::current()),
+        avoid,
     };
     let new = NewTicket {
         id: new_id(),

@@ -1,6 +1,7 @@
 //! [`TicketSpec`]: what a stored ticket keeps (the `spec` column) so the engine's ticket can be
 //! rebuilt from the store alone: each member's rating, roles and display name at queue time,
-//! the latencies given, and the trace context of the request that queued it.
+//! the latencies given, the players its members blocked or were blocked by, and the trace
+//! context of the request that queued it.
 
 use rally_engine::{
     Member, Mode, PlayerId, Rating, RegionLatency, RoleId, RoleSet, Ticket, TicketId,
@@ -21,6 +22,10 @@ pub struct TicketSpec {
     /// it, so an operator goes from the match to each player's queue request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub traceparent: Option<String>,
+    /// The players blocked by, or blocking, a member when the ticket was queued: the
+    /// matchmaker keeps them apart (see [`rally_engine::Separation`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub avoid: Vec<Uuid>,
 }
 
 /// One player of a [`TicketSpec`].
@@ -98,6 +103,7 @@ impl TicketSpec {
             mode,
             members,
             latencies,
+            avoid: self.avoid.iter().map(|p| PlayerId(p.as_u128())).collect(),
         })
     }
 

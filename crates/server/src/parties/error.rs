@@ -40,6 +40,9 @@ pub enum PartyError {
     /// The party's ready check is still waiting for answers.
     #[error("a ready check is already in progress")]
     ReadyCheckInProgress,
+    /// The invitee and a member of the party: one blocked the other.
+    #[error("one of you blocked the other")]
+    Blocked,
     /// A field of the request is invalid (`field`: why).
     #[error("{field}: {reason}")]
     Invalid {

@@ -32,6 +32,11 @@ pub async fn send(
             "that player is already in this party",
         ));
     }
+    // Nobody is invited to play beside a player either of them blocked.
+    let member_ids: Vec<Uuid> = members.iter().map(|m| m.player_id).collect();
+    if !tx.blocks_between(invitee_id, &member_ids).await?.is_empty() {
+        return Err(PartyError::Blocked);
+    }
     let ttl = time::Duration::try_from(parties.settings.party_invite_ttl())
         .expect("BUG: party_invite_ttl_s is validated to a week at most");
     let sent = tx

@@ -112,6 +112,10 @@ pub async fn join(parties: &Parties, player_id: Uuid, party_id: Uuid) -> Result<
     if members.iter().any(|m| m.player_id == player_id) {
         return Err(PartyError::AlreadyInParty("you are already in this party"));
     }
+    let member_ids: Vec<Uuid> = members.iter().map(|m| m.player_id).collect();
+    if !tx.blocks_between(player_id, &member_ids).await?.is_empty() {
+        return Err(PartyError::Blocked);
+    }
     let now = tx.now();
     match tx
         .answer_party_invite(party_id, player_id, now, InviteState::Accepted)

@@ -1,6 +1,7 @@
 //! One module per resource, each exporting `router()`; [`crate::router`] assembles them.
 
 pub mod auth;
+pub mod blocks;
 pub mod friends;
 pub mod gateway;
 pub mod health;

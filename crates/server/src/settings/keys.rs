@@ -71,6 +71,7 @@ pub(crate) struct Keys {
     pub(crate) party_ready_check_s: u64,
     pub(crate) friends_max: u32,
     pub(crate) friend_requests_max: u32,
+    pub(crate) blocks_max: u32,
     pub(crate) ws_ping_interval_ms: u64,
     pub(crate) ws_idle_timeout_ms: u64,
     pub(crate) ws_resume_grace_s: u64,
@@ -145,6 +146,7 @@ impl Default for Keys {
             party_ready_check_s: 30,
             friends_max: 200,
             friend_requests_max: 50,
+            blocks_max: 500,
             ws_ping_interval_ms: 15_000,
             ws_idle_timeout_ms: 45_000,
             ws_resume_grace_s: 30,
@@ -238,6 +240,7 @@ impl From<Keys> for Settings {
             friends: FriendSettings {
                 friends_max: keys.friends_max,
                 friend_requests_max: keys.friend_requests_max,
+                blocks_max: keys.blocks_max,
             },
             gateway: GatewaySettings {
                 ws_ping_interval_ms: keys.ws_ping_interval_ms,
@@ -320,6 +323,7 @@ impl From<Settings> for Keys {
             party_ready_check_s: settings.parties.party_ready_check_s,
             friends_max: settings.friends.friends_max,
             friend_requests_max: settings.friends.friend_requests_max,
+            blocks_max: settings.friends.blocks_max,
             ws_ping_interval_ms: settings.gateway.ws_ping_interval_ms,
             ws_idle_timeout_ms: settings.gateway.ws_idle_timeout_ms,
             ws_resume_grace_s: settings.gateway.ws_resume_grace_s,

@@ -164,6 +164,7 @@ const ENV_KEYS: &[&str] = &[
     "party_ready_check_s",
     "friends_max",
     "friend_requests_max",
+    "blocks_max",
     "ws_ping_interval_ms",
     "ws_idle_timeout_ms",
     "ws_resume_grace_s",

@@ -23,6 +23,9 @@ impl Settings {
         if !(1..=1_000).contains(&self.friends.friend_requests_max) {
             return invalid("friend_requests_max", "must be between 1 and 1000");
         }
+        if !(1..=10_000).contains(&self.friends.blocks_max) {
+            return invalid("blocks_max", "must be between 1 and 10000");
+        }
         Ok(())
     }
 }

@@ -141,13 +141,16 @@ pub struct PartySettings {
     pub party_ready_check_s: u64,
 }
 
-/// Friends: how many a player may have, and how many requests may wait.
+/// Friends and blocks: how many friends a player may have, how many requests may wait, and
+/// how many players one may block.
 #[derive(Debug, Clone)]
 pub struct FriendSettings {
     /// The most friends a player may have.
     pub friends_max: u32,
     /// The most friend requests a player may have waiting, sent and received each.
     pub friend_requests_max: u32,
+    /// The most players a player may block.
+    pub blocks_max: u32,
 }
 
 /// The WebSocket gateway: pings, idle timeout, resume grace, queues and frame limits.

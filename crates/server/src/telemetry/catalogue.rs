@@ -184,6 +184,10 @@ pub const CATALOGUE: &[Described] = &[
         "Announcements of a player coming online to their friends skipped: over the player's quota.",
     ),
     counter(
+        "rally_player_blocks_total",
+        "Blocks players made (a repeated block of the same player is not counted).",
+    ),
+    counter(
         "rally_match_acceptances_total",
         "Accept steps of found matches, by how they ended: accepted, declined or expired.",
     ),

@@ -10,6 +10,7 @@ mod acceptance;
 mod announced_ticket;
 mod backfill;
 mod ban;
+mod block;
 mod connection;
 mod friendship;
 mod leaderboard;

@@ -3,7 +3,9 @@
 //! written in one fenced transaction with the tickets joining the running match and
 //! `session.ready` for the new players.
 
-use rally_engine::{BackfillFill, BackfillId, BackfillRequest, Mode, Rating, Region, TicketId};
+use rally_engine::{
+    BackfillFill, BackfillId, BackfillRequest, Mode, PlayerId, Rating, Region, Separation, TicketId,
+};
 use rally_protocol::event::{Event, SessionReady};
 use rally_store::{Backfill, BackfillState, NewParticipant, StoreError};
 use uuid::Uuid;
@@ -76,6 +78,21 @@ impl MatchmakerRole {
                     .collect()
             })
             .collect();
+        // Kept apart from the players staying in the match (in the receiving team only, for a
+        // queue that separates blocked players by team).
+        let staying: Vec<Uuid> = participants
+            .iter()
+            .filter(|p| !replacing.contains(&p.player_id))
+            .filter(|p| config.separation == Separation::Match || p.team == backfill.team)
+            .map(|p| p.player_id)
+            .collect();
+        let avoid = match self.store.avoided_by(&staying).await {
+            Ok(avoid) => avoid,
+            Err(error) => {
+                tracing::warn!(error = %error, "cannot read the blocks of a backfill's match");
+                return;
+            }
+        };
         let role_names: Vec<String> =
             serde_json::from_value(backfill.roles.clone()).unwrap_or_default();
         let roles = role_names
@@ -90,6 +107,7 @@ impl MatchmakerRole {
             slots: u16::try_from(backfill.slots).unwrap_or(u16::MAX),
             roles,
             teams,
+            avoid: avoid.iter().map(|p| PlayerId(p.as_u128())).collect(),
         };
         match self
             .engine

@@ -117,6 +117,7 @@ mod tests {
                 latencies: vec![(region.to_owned(), 20)],
                 season_id: None,
                 traceparent: None,
+                avoid: Vec::new(),
             },
             queued_at: Millis(0),
             taken_in: Duration::ZERO,
