@@ -54,6 +54,9 @@ pub enum Stream {
     AccountBanned,
     /// `friend.updated`: a friendship was asked, accepted, declined, cancelled or removed.
     FriendUpdated,
+    /// `chat.message`: a chat message was sent, edited or deleted (the payload names the
+    /// players to tell).
+    ChatMessage,
     /// `dead.letter`: messages a reader could not read, kept for an operator to inspect
     /// instead of being dropped.
     DeadLetter,
@@ -61,7 +64,7 @@ pub enum Stream {
 
 impl Stream {
     /// Every stream, in a stable order (created together when a NATS bus connects).
-    pub const ALL: [Stream; 17] = [
+    pub const ALL: [Stream; 18] = [
         Stream::MatchCreated,
         Stream::MatchAccepted,
         Stream::MatchCompleted,
@@ -78,6 +81,7 @@ impl Stream {
         Stream::RatingUpdated,
         Stream::AccountBanned,
         Stream::FriendUpdated,
+        Stream::ChatMessage,
         Stream::DeadLetter,
     ];
 
@@ -100,6 +104,7 @@ impl Stream {
             Stream::RatingUpdated => "rating.updated",
             Stream::AccountBanned => "account.banned",
             Stream::FriendUpdated => "friend.updated",
+            Stream::ChatMessage => "chat.message",
             Stream::DeadLetter => "dead.letter",
         }
     }
@@ -128,6 +133,7 @@ impl Stream {
             Stream::RatingUpdated => "RATING_UPDATED",
             Stream::AccountBanned => "ACCOUNT_BANNED",
             Stream::FriendUpdated => "FRIEND_UPDATED",
+            Stream::ChatMessage => "CHAT_MESSAGE",
             Stream::DeadLetter => "DEAD_LETTER",
         }
     }

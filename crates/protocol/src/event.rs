@@ -26,6 +26,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::acceptance::MatchAcceptance;
+use crate::chat::ChatChange;
 use crate::friend::FriendChange;
 use crate::gateway::{AccountBanned, PartyEvent};
 use crate::queue::{MatchFound, QueueCancelled, QueueTicket};
@@ -120,6 +121,9 @@ pub enum Event {
     /// A friendship was asked, accepted, declined, cancelled or removed.
     #[serde(rename = "friend.updated")]
     FriendUpdated(FriendChange),
+    /// A chat message was sent, edited or deleted.
+    #[serde(rename = "chat.message")]
+    ChatMessage(ChatPush),
 }
 
 impl Event {
@@ -142,8 +146,18 @@ impl Event {
             Event::RatingUpdated(_) => "rating.updated",
             Event::AccountBanned(_) => "account.banned",
             Event::FriendUpdated(_) => "friend.updated",
+            Event::ChatMessage(_) => "chat.message",
         }
     }
+}
+
+/// `chat.message`: the change, and the players of the channel when it happened, to push it to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChatPush {
+    /// What happened to which message.
+    pub change: ChatChange,
+    /// The players to tell (the sender too: their other devices).
+    pub recipients: Vec<Uuid>,
 }
 
 /// `player.registered`.

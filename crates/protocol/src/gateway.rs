@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::acceptance::MatchAcceptance;
+use crate::chat::ChatChange;
 use crate::friend::{FriendChange, FriendPresenceChange};
 use crate::party::PartyState;
 use crate::queue::{MatchFound, QueueCancelled, QueueStatus, QueueTicket};
@@ -152,6 +153,9 @@ pub enum ServerEvent {
     /// A friend of the player came online or went offline.
     #[serde(rename = "friend.presence")]
     FriendPresence(FriendPresenceChange),
+    /// A message of one of the player's chat channels was sent, edited or deleted.
+    #[serde(rename = "chat.message")]
+    ChatMessage(ChatChange),
     /// The player's account was banned: the socket closes with [`close_code::BANNED`] next.
     #[serde(rename = "account.banned")]
     AccountBanned(AccountBanned),
@@ -190,6 +194,7 @@ impl ServerEvent {
             ServerEvent::RatingUpdated(_) => "rating.updated",
             ServerEvent::FriendUpdated(_) => "friend.updated",
             ServerEvent::FriendPresence(_) => "friend.presence",
+            ServerEvent::ChatMessage(_) => "chat.message",
             ServerEvent::AccountBanned(_) => "account.banned",
         }
     }

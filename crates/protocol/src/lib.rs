@@ -10,6 +10,7 @@
 //! - [`problem`]: the error envelope, `application/problem+json` (RFC 9457) with a stable `code`.
 //! - [`health`]: the readiness report of `GET /readyz`.
 //! - [`block`]: players the caller blocked (`/v1/blocks/*`).
+//! - [`chat`]: chat channels, their messages and history (`/v1/chat/*`).
 //! - [`friend`]: friends, requests and their presence (`/v1/friends/*`).
 //! - [`party`]: parties, their members, invites and ready checks (`/v1/party/*`).
 //! - [`queue`]: queues, tickets, and the queue and match pushes (`/v1/queues`, `/v1/queue`).
@@ -24,6 +25,7 @@
 pub mod acceptance;
 pub mod account;
 pub mod block;
+pub mod chat;
 pub mod event;
 pub mod friend;
 pub mod gateway;
@@ -38,6 +40,10 @@ pub mod session_token;
 pub use acceptance::{AcceptanceState, MatchAcceptance};
 pub use account::*;
 pub use block::{BlockList, BlockedPlayer};
+pub use chat::{
+    ChatChange, ChatChangeKind, ChatHistory, ChatHistoryQuery, ChatMessage, ChatRead, ChatReport,
+    ChatText, UnreadChannel, UnreadCounts,
+};
 pub use friend::{Friend, FriendChange, FriendList, FriendRequest, FriendState, PresenceStatus};
 pub use health::{BackendHealth, Readiness};
 pub use party::{

@@ -5,8 +5,9 @@
 
 use rally_protocol::{
     acceptance::{AcceptanceState, MatchAcceptance},
+    chat::{ChatChange, ChatChangeKind, ChatMessage},
     event::{
-        Envelope, Event, MatchCompleted, PlayerOutcome, PlayerRegistered, ProfileUpdated,
+        ChatPush, Envelope, Event, MatchCompleted, PlayerOutcome, PlayerRegistered, ProfileUpdated,
         QueueChange, RatingDelta, RatingsApplied, SCHEMA_VERSION, SessionReady,
     },
     friend::{FriendChange, FriendChangeKind},
@@ -119,6 +120,21 @@ fn every_event() -> Vec<Event> {
             created_at_ms: 5,
             accept_deadline_ms: Some(20_005),
         }),
+        Event::ChatMessage(ChatPush {
+            change: ChatChange {
+                kind: ChatChangeKind::Edited,
+                message: ChatMessage {
+                id: id(70),
+                channel: "dm:00000000-0000-0000-0000-000000000001:00000000-0000-0000-0000-000000000002".into(),
+                sender_id: id(1),
+                sender_name: "Ada".into(),
+                body: "gg".into(),
+                sent_at: OffsetDateTime::from_unix_timestamp(1_796_000_000).unwrap(),
+                edited_at: Some(OffsetDateTime::from_unix_timestamp(1_796_000_009).unwrap()),
+            },
+            },
+            recipients: vec![id(1), id(2)],
+        }),
         Event::FriendUpdated(FriendChange {
             kind: FriendChangeKind::Accepted,
             actor_id: id(3),
@@ -227,7 +243,8 @@ fn covered(event: &Event) -> &'static str {
         | Event::MatchCompleted(_)
         | Event::RatingUpdated(_)
         | Event::AccountBanned(_)
-        | Event::FriendUpdated(_) => event.type_name(),
+        | Event::FriendUpdated(_)
+        | Event::ChatMessage(_) => event.type_name(),
     }
 }
 
@@ -247,7 +264,7 @@ fn envelope(event: Event) -> Envelope {
 fn every_event_round_trips_in_its_envelope() {
     let events = every_event();
     let names: std::collections::HashSet<&str> = events.iter().map(covered).collect();
-    assert_eq!(names.len(), 16, "every event type is sampled: {names:?}");
+    assert_eq!(names.len(), 17, "every event type is sampled: {names:?}");
     for event in events {
         let sealed = envelope(event);
         let text = serde_json::to_string(&sealed).unwrap();

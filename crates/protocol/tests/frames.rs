@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use rally_protocol::{
     acceptance::{AcceptanceState, MatchAcceptance},
+    chat::{ChatChange, ChatChangeKind, ChatMessage},
     friend::{
         FriendChange, FriendChangeKind, FriendPresence, FriendPresenceChange, PresenceStatus,
     },
@@ -165,6 +166,20 @@ fn sample(kind: &ServerEvent) -> ServerEvent {
             player_id: id(2),
             at_ms: 1_796_000_000_000,
         }),
+        ServerEvent::ChatMessage(_) => ServerEvent::ChatMessage(ChatChange {
+            kind: ChatChangeKind::Posted,
+            message: ChatMessage {
+                id: id(70),
+                channel:
+                    "dm:00000000-0000-0000-0000-000000000001:00000000-0000-0000-0000-000000000002"
+                        .into(),
+                sender_id: id(1),
+                sender_name: "Ada".into(),
+                body: "gg".into(),
+                sent_at: at(),
+                edited_at: None,
+            },
+        }),
         ServerEvent::FriendPresence(_) => ServerEvent::FriendPresence(FriendPresenceChange {
             player_id: id(2),
             presence: FriendPresence {
@@ -283,6 +298,18 @@ fn every_type() -> Vec<ServerEvent> {
             player_id: Uuid::nil(),
             at_ms: 0,
         }),
+        ServerEvent::ChatMessage(ChatChange {
+            kind: ChatChangeKind::Deleted,
+            message: ChatMessage {
+                id: Uuid::nil(),
+                channel: String::new(),
+                sender_id: Uuid::nil(),
+                sender_name: String::new(),
+                body: String::new(),
+                sent_at: OffsetDateTime::UNIX_EPOCH,
+                edited_at: None,
+            },
+        }),
         ServerEvent::FriendPresence(FriendPresenceChange {
             player_id: Uuid::nil(),
             presence: FriendPresence {
@@ -392,8 +419,8 @@ fn every_frame_type_matches_its_recorded_frame() {
             .expect("recorded frames are JSON");
     assert_eq!(
         now.as_object().unwrap().len(),
-        22,
-        "20 server and 2 client types"
+        23,
+        "21 server and 2 client types"
     );
     for (type_name, frame) in recorded.as_object().unwrap() {
         assert_eq!(

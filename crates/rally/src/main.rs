@@ -48,6 +48,9 @@ enum Command {
     /// Ban, unban or show a player.
     #[command(subcommand)]
     Player(command::player::Player),
+    /// Moderate chat: list reported messages, delete one.
+    #[command(subcommand)]
+    Chat(command::chat::ChatCommand),
     /// Rebuild the leaderboard from the store.
     #[command(subcommand)]
     Leaderboard(command::leaderboard::Leaderboard),
@@ -93,6 +96,7 @@ fn main() -> ExitCode {
             Command::Season(season) => command::season::run(config, season).await,
             Command::Leaderboard(board) => command::leaderboard::run(config, board).await,
             Command::Player(player) => command::player::run(config, player).await,
+            Command::Chat(chat) => command::chat::run(config, chat).await,
             #[cfg(feature = "load")]
             Command::Bench(bench) => command::bench::run(&bench).await,
             #[cfg(feature = "load")]

@@ -212,3 +212,78 @@ async fn friends_across_two_nodes_see_each_change_pushed_and_each_other_online()
         "{listed}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chat_across_two_nodes_is_pushed_stored_once_and_kept_apart_by_a_block() {
+    let _ = rustls_provider();
+    let deployment = Deployment::new().await;
+    let first = deployment.node("api", &[]);
+    let second = deployment.node("api", &[]);
+    let (ada, ada_token) = first.register("ada").await;
+    let (bob, bob_token) = second.register("bob").await;
+    let (mut bob_socket, _) = Socket::connect(second.addr, &bob_token).await;
+
+    // Sent through one node, pushed by the other to its socket, each once (two nodes share
+    // the dispatch, so two pushes may swap: a client orders a channel by id).
+    let to_bob = format!("/v1/chat/channels/dm:{bob}/messages");
+    let mut ids = Vec::new();
+    for body in ["one", "two", "three"] {
+        let (status, sent) = first
+            .call(
+                "POST",
+                &to_bob,
+                Some(&ada_token),
+                Some(json!({ "body": body })),
+            )
+            .await;
+        assert_eq!(status, 201, "{sent}");
+        ids.push(sent["id"].clone());
+    }
+    let mut pushed = Vec::new();
+    while pushed.len() < 3 {
+        let push = bob_socket.next_of("chat.message").await;
+        pushed.push(push["data"]["message"]["id"].clone());
+    }
+    let key = |v: &serde_json::Value| v.as_str().unwrap().to_owned();
+    let mut pushed: Vec<String> = pushed.iter().map(key).collect();
+    let mut ids: Vec<String> = ids.iter().map(key).collect();
+    pushed.sort();
+    ids.sort();
+    assert_eq!(pushed, ids, "each once");
+    let (_, unread) = second
+        .call("GET", "/v1/chat/unread", Some(&bob_token), None)
+        .await;
+    assert_eq!(unread["channels"][0]["unread"], 3, "{unread}");
+    let channel = format!("dm:{ada}");
+    let (status, page) = second
+        .call(
+            "GET",
+            &format!("/v1/chat/channels/{channel}/messages?limit=2"),
+            Some(&bob_token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{page}");
+    let bodies: Vec<&str> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["body"].as_str().unwrap())
+        .collect();
+    assert_eq!(bodies, ["three", "two"]);
+
+    // A block through one node refuses the next message through the other.
+    let (status, _) = second
+        .call("PUT", &format!("/v1/blocks/{ada}"), Some(&bob_token), None)
+        .await;
+    assert_eq!(status, 204);
+    let (status, refused) = first
+        .call(
+            "POST",
+            &to_bob,
+            Some(&ada_token),
+            Some(json!({ "body": "four" })),
+        )
+        .await;
+    assert_eq!((status, refused["code"].as_str()), (403, Some("blocked")));
+}

@@ -464,23 +464,29 @@ fn taken(text: *mut std::ffi::c_char) -> String {
     read
 }
 
+/// A player registered as `username` through the SDK, their gateway connected.
+async fn connected(node: &Node, username: &str) -> (Client, uuid::Uuid) {
+    let client = Client::new(ClientConfig::new(node.url())).unwrap();
+    let id = client
+        .register(username, &format!("{username}@example.com"), PASSWORD)
+        .await
+        .unwrap()
+        .id;
+    client.connect().await.unwrap();
+    next_matching(&client, Duration::from_secs(10), |e| {
+        matches!(e, Event::Connected { .. }).then_some(())
+    })
+    .await;
+    (client, id)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[allow(unsafe_code)] // the C ABI is called as a C game would
 async fn friends_are_made_and_ended_through_the_sdk_and_the_c_abi() {
     use rally_sdk_ffi::{RallyStatus, rally_last_error_code};
     let dir = tempfile::tempdir().unwrap();
     let node = Node::embedded(dir.path(), &[]);
-    let ada = Client::new(ClientConfig::new(node.url())).unwrap();
-    let ada_id = ada
-        .register("ada_friend", "ada@example.com", PASSWORD)
-        .await
-        .unwrap()
-        .id;
-    ada.connect().await.unwrap();
-    next_matching(&ada, Duration::from_secs(10), |e| {
-        matches!(e, Event::Connected { .. }).then_some(())
-    })
-    .await;
+    let (ada, ada_id) = connected(&node, "ada_friend").await;
 
     // Bob plays through the C ABI, whose calls block: on a blocking thread.
     let url = node.url().to_string();
@@ -586,4 +592,115 @@ async fn friends_are_made_and_ended_through_the_sdk_and_the_c_abi() {
     ada.unblock_player(bob_id).await.unwrap();
     let error = ada.unblock_player(bob_id).await.unwrap_err();
     assert_eq!(error.code(), "not_blocked");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(unsafe_code)] // the C ABI is called as a C game would
+async fn direct_messages_go_both_ways_through_the_sdk_and_the_c_abi() {
+    use rally_sdk::protocol::ChatChangeKind;
+    use rally_sdk_ffi::{RallyStatus, rally_last_error_code};
+    let dir = tempfile::tempdir().unwrap();
+    let node = Node::embedded(dir.path(), &[]);
+    let (ada, ada_id) = connected(&node, "ada_chat").await;
+
+    let url = node.url().to_string();
+    let to_ada = format!("dm:{ada_id}");
+    let bob_plays = tokio::task::spawn_blocking(move || {
+        // SAFETY: each pointer below is a live C string or the client made here, freed once.
+        unsafe {
+            let bob = rally_sdk_ffi::rally_client_new(c(&url).as_ptr());
+            let status = rally_sdk_ffi::rally_register(
+                bob,
+                c("bob_chat").as_ptr(),
+                c("bob_chat@example.com").as_ptr(),
+                c(PASSWORD).as_ptr(),
+            );
+            assert_eq!(status, RallyStatus::Ok);
+            let mut json = std::ptr::null_mut();
+            let status = rally_sdk_ffi::rally_chat_send(
+                bob,
+                c(&to_ada).as_ptr(),
+                c("hi ada").as_ptr(),
+                &mut json,
+            );
+            assert_eq!(status, RallyStatus::Ok);
+            let mine: serde_json::Value = serde_json::from_str(&taken(json)).unwrap();
+            let channel = mine["channel"].as_str().unwrap().to_owned();
+            // Wait for Ada's answer, counted unread.
+            let mut unread = serde_json::Value::Null;
+            for _ in 0..200 {
+                let mut json = std::ptr::null_mut();
+                let status = rally_sdk_ffi::rally_chat_unread(bob, &mut json);
+                assert_eq!(status, RallyStatus::Ok);
+                unread = serde_json::from_str(&taken(json)).unwrap();
+                if unread["channels"].as_array().is_some_and(|c| !c.is_empty()) {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            let mut json = std::ptr::null_mut();
+            let status = rally_sdk_ffi::rally_chat_history(
+                bob,
+                c(&channel).as_ptr(),
+                std::ptr::null(),
+                0,
+                &mut json,
+            );
+            assert_eq!(status, RallyStatus::Ok);
+            let page: serde_json::Value = serde_json::from_str(&taken(json)).unwrap();
+            let newest = page["messages"][0]["id"].as_str().unwrap().to_owned();
+            let status =
+                rally_sdk_ffi::rally_chat_mark_read(bob, c(&channel).as_ptr(), c(&newest).as_ptr());
+            assert_eq!(status, RallyStatus::Ok);
+            let mut json = std::ptr::null_mut();
+            assert_eq!(
+                rally_sdk_ffi::rally_chat_unread(bob, &mut json),
+                RallyStatus::Ok
+            );
+            let after = taken(json);
+            let own = mine["id"].as_str().unwrap();
+            assert_eq!(
+                rally_sdk_ffi::rally_chat_delete(bob, c(own).as_ptr()),
+                RallyStatus::Ok
+            );
+            let again = rally_sdk_ffi::rally_chat_delete(bob, c(own).as_ptr());
+            let code = taken(rally_last_error_code());
+            rally_sdk_ffi::rally_client_free(bob);
+            (unread, page, after, (again, code))
+        }
+    });
+
+    let said = next_matching(&ada, Duration::from_secs(10), |e| match e {
+        Event::ChatMessage(change) => Some(change),
+        _ => None,
+    })
+    .await;
+    assert_eq!(said.kind, ChatChangeKind::Posted);
+    assert_eq!(said.message.body, "hi ada");
+    let bob_id = said.message.sender_id;
+    let answer = ada
+        .send_message(&format!("dm:{bob_id}"), "hi bob")
+        .await
+        .unwrap();
+    assert_eq!(answer.channel, said.message.channel);
+    let (unread, page, after, deleted_twice) = bob_plays.await.unwrap();
+    assert_eq!(unread["channels"][0]["unread"], 1, "{unread}");
+    assert_eq!(page["messages"][0]["body"], "hi bob", "{page}");
+    assert_eq!(after, r#"{"channels":[]}"#);
+    assert_eq!(
+        deleted_twice,
+        (RallyStatus::Api, "message_not_found".to_owned())
+    );
+    let gone = next_matching(&ada, Duration::from_secs(10), |e| match e {
+        Event::ChatMessage(change) if change.kind == ChatChangeKind::Deleted => Some(change),
+        _ => None,
+    })
+    .await;
+    assert_eq!(gone.message.id, said.message.id);
+    let history = ada
+        .chat_history(&answer.channel, None, Some(10))
+        .await
+        .unwrap();
+    assert_eq!(history.messages.len(), 1);
+    assert_eq!(history.messages[0].body, "hi bob");
 }

@@ -211,6 +211,31 @@ pub unsafe extern "C" fn rally_party_create(
     })
 }
 
+/// Runs `call` and writes its answer, as JSON, into `*json`.
+///
+/// # Safety
+/// As [`crate::rally_register`]; `json` points to writable storage for a pointer.
+pub(crate) unsafe fn json_out<T: serde::Serialize>(
+    client: *const RallyClient,
+    json: *mut *mut c_char,
+    call: impl FnOnce(&BlockingClient) -> rally_sdk::Result<T>,
+) -> RallyStatus {
+    with_client(client, |sdk| {
+        if json.is_null() {
+            return invalid("json must not be null");
+        }
+        match call(sdk) {
+            Ok(answer) => {
+                let text = serde_json::to_string(&answer).unwrap_or_default();
+                // SAFETY: non-null and writable, by the caller's promise.
+                unsafe { *json = to_c(&text) };
+                RallyStatus::Ok
+            }
+            Err(error) => fail_with(&error),
+        }
+    })
+}
+
 /// Reads the client and the UUID string `id` (named `what` in the error), and runs `call` with
 /// both.
 pub(crate) fn with_id(

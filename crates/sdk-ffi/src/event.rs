@@ -59,6 +59,9 @@ pub enum RallyEventKind {
     /// `friend.presence`; `code` is the friend's status (`online`, `in_party`, `in_queue`,
     /// `in_match`, `offline`) and `json` names them (`player_id`).
     FriendPresence = 19,
+    /// `chat.message`; `code` is what happened (`posted`, `edited`, `deleted`) and `json` is
+    /// `{"kind", "message": {"id", "channel", "sender_id", "sender_name", "body", "sent_at"}}`.
+    ChatMessage = 20,
 }
 
 /// One event. The strings are null when the kind has none; free them all at once with
@@ -175,6 +178,11 @@ fn to_raw(event: &Event) -> RallyEvent {
             let status = json!(change.presence.status);
             raw.code = to_c(status.as_str().unwrap_or_default());
             (RallyEventKind::FriendPresence, json!(change))
+        }
+        Event::ChatMessage(change) => {
+            let kind = json!(change.kind);
+            raw.code = to_c(kind.as_str().unwrap_or_default());
+            (RallyEventKind::ChatMessage, json!(change))
         }
         Event::GatewayError(error) => {
             raw.code = to_c(&error.code);

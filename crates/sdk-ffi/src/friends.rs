@@ -4,38 +4,10 @@
 
 use std::ffi::c_char;
 
-use rally_sdk::BlockingClient;
-
 use crate::{
-    client::{RallyClient, status_of, with_client, with_id},
-    status::{RallyStatus, fail_with, invalid},
-    text::to_c,
+    client::{RallyClient, json_out, status_of, with_id},
+    status::RallyStatus,
 };
-
-/// Runs `call` and writes its answer, as JSON, into `*json`.
-///
-/// # Safety
-/// As [`crate::rally_register`]; `json` points to writable storage for a pointer.
-unsafe fn json_out<T: serde::Serialize>(
-    client: *const RallyClient,
-    json: *mut *mut c_char,
-    call: impl FnOnce(&BlockingClient) -> rally_sdk::Result<T>,
-) -> RallyStatus {
-    with_client(client, |sdk| {
-        if json.is_null() {
-            return invalid("json must not be null");
-        }
-        match call(sdk) {
-            Ok(answer) => {
-                let text = serde_json::to_string(&answer).unwrap_or_default();
-                // SAFETY: non-null and writable, by the caller's promise.
-                unsafe { *json = to_c(&text) };
-                RallyStatus::Ok
-            }
-            Err(error) => fail_with(&error),
-        }
-    })
-}
 
 /// The refusal of a `player_id` that is not a UUID string.
 const PLAYER_ID: &str = "player_id must be a UUID string";

@@ -21,7 +21,8 @@
 //! - [`status`]: [`RallyStatus`], the last error, and the guard that catches panics.
 //! - [`text`]: C strings in and out.
 //! - [`client`]: create and free a client, log in, parties, queueing.
-//! - [`friends`]: the friends list (as JSON), requests, acceptance and removal.
+//! - [`friends`]: the friends list (as JSON), requests, acceptance and removal; blocks.
+//! - [`chat`]: sending to a channel, history and unread counts (as JSON), read marks, deletes.
 //! - [`event`]: [`RallyEvent`], the tagged struct [`rally_poll_event`] fills.
 
 // The boundary with C is unsafe by nature: raw pointers in, raw pointers out. Each unsafe
@@ -29,12 +30,14 @@
 #![allow(unsafe_code)]
 #![deny(missing_docs)]
 
+pub mod chat;
 pub mod client;
 pub mod event;
 pub mod friends;
 pub mod status;
 pub mod text;
 
+pub use chat::*;
 pub use client::*;
 pub use event::*;
 pub use friends::*;

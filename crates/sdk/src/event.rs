@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use rally_protocol::{
     acceptance::MatchAcceptance,
+    chat::ChatChange,
     friend::{FriendChange, FriendPresenceChange},
     gateway::{GatewayError, PartyEvent, ServerEvent},
     queue::{MatchFound, QueueCancelled, QueueStatus, QueueTicket},
@@ -83,6 +84,8 @@ pub enum Event {
     FriendUpdated(FriendChange),
     /// `friend.presence`: a friend came online or went offline.
     FriendPresence(FriendPresenceChange),
+    /// `chat.message`: a message of one of the player's channels was sent, edited or deleted.
+    ChatMessage(ChatChange),
     /// `error`: the gateway refused a frame the SDK sent.
     GatewayError(GatewayError),
 }
@@ -127,6 +130,8 @@ pub enum EventKind {
     FriendUpdated,
     /// [`Event::FriendPresence`]
     FriendPresence,
+    /// [`Event::ChatMessage`]
+    ChatMessage,
     /// [`Event::GatewayError`]
     GatewayError,
 }
@@ -153,6 +158,7 @@ impl Event {
             Event::RatingUpdated(_) => EventKind::RatingUpdated,
             Event::FriendUpdated(_) => EventKind::FriendUpdated,
             Event::FriendPresence(_) => EventKind::FriendPresence,
+            Event::ChatMessage(_) => EventKind::ChatMessage,
             Event::GatewayError(_) => EventKind::GatewayError,
         }
     }
@@ -182,6 +188,7 @@ impl Event {
             ServerEvent::RatingUpdated(e) => Event::RatingUpdated(e),
             ServerEvent::FriendUpdated(e) => Event::FriendUpdated(e),
             ServerEvent::FriendPresence(e) => Event::FriendPresence(e),
+            ServerEvent::ChatMessage(e) => Event::ChatMessage(e),
         })
     }
 }
@@ -209,6 +216,7 @@ impl EventKind {
             EventKind::RatingUpdated => "rating.updated",
             EventKind::FriendUpdated => "friend.updated",
             EventKind::FriendPresence => "friend.presence",
+            EventKind::ChatMessage => "chat.message",
             EventKind::GatewayError => "error",
         }
     }

@@ -51,6 +51,10 @@ impl Call {
         Self::new(Method::POST, path)
     }
 
+    pub(crate) fn patch(path: impl Into<String>) -> Self {
+        Self::new(Method::PATCH, path)
+    }
+
     pub(crate) fn put(path: impl Into<String>) -> Self {
         Self::new(Method::PUT, path)
     }

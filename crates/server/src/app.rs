@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::{
     accounts::{AccessTokens, Accounts, password::Hasher},
     backends::Backends,
+    chat::{Chat, WordFilter},
     friends::Friends,
     gateway::{self, Gateway},
     http::{
@@ -52,6 +53,7 @@ struct Inner {
     sessions: Sessions,
     parties: Parties,
     friends: Friends,
+    chat: Chat,
     queueing: Queueing,
 }
 
@@ -111,6 +113,11 @@ impl AppState {
         &self.inner.friends
     }
 
+    /// The chat service.
+    pub fn chat(&self) -> &Chat {
+        &self.inner.chat
+    }
+
     /// The queueing service.
     pub fn queueing(&self) -> &Queueing {
         &self.inner.queueing
@@ -143,6 +150,7 @@ impl AppState {
             accounts: self.inner.accounts.clone(),
             parties: self.inner.parties.clone(),
             friends: self.inner.friends.clone(),
+            chat: self.inner.chat.clone(),
             queueing: self.inner.queueing.clone(),
             sessions: self.inner.sessions.clone(),
             ratings: self.inner.ratings.clone(),
@@ -240,6 +248,17 @@ impl App {
             backends.state.clone(),
             settings.friends.clone(),
         );
+        let filter = match &settings.chat.chat_word_filter {
+            Some(path) => WordFilter::load(path, settings.chat.chat_word_filter_mode)
+                .with_context(|| format!("cannot read the word filter {}", path.display()))?,
+            None => WordFilter::default(),
+        };
+        let chat = Chat::new(
+            backends.store.clone(),
+            backends.state.clone(),
+            settings.chat.clone(),
+            filter,
+        );
         let queueing = Queueing::new(
             backends.store.clone(),
             backends.state.clone(),
@@ -276,6 +295,7 @@ impl App {
                 sessions,
                 parties,
                 friends,
+                chat,
                 queueing,
             }),
         };

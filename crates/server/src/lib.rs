@@ -32,6 +32,7 @@ pub mod accounts;
 pub mod app;
 pub mod backends;
 pub mod bus;
+pub mod chat;
 pub mod friends;
 pub mod gateway;
 pub mod http;

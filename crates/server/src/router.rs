@@ -28,6 +28,10 @@
 //! | DELETE | `/v1/friends/requests/{player_id}`, `/v1/friends/{player_id}` | [`routes::friends`] (bearer) |
 //! | GET | `/v1/blocks` | [`routes::blocks`] (bearer) |
 //! | PUT, DELETE | `/v1/blocks/{player_id}` | [`routes::blocks`] (bearer) |
+//! | GET, POST | `/v1/chat/channels/{channel}/messages` | [`routes::chat`] (bearer) |
+//! | POST | `/v1/chat/channels/{channel}/read`, `/v1/chat/messages/{id}/report` | [`routes::chat`] (bearer) |
+//! | PATCH, DELETE | `/v1/chat/messages/{id}` | [`routes::chat`] (bearer) |
+//! | GET | `/v1/chat/unread` | [`routes::chat`] (bearer) |
 //! | GET | `/v1/leaderboard/{season}`, `/v1/leaderboard/{season}/me` | [`routes::leaderboard`] (bearer) |
 //! | GET | `/v1/ws` (WebSocket) | [`routes::gateway`] (bearer or `?token=`) |
 //!
@@ -88,6 +92,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::party::router())
         .merge(routes::friends::router())
         .merge(routes::blocks::router())
+        .merge(routes::chat::router())
         .merge(routes::gateway::router())
         .merge(routes::queue::router())
         .merge(routes::session::router())

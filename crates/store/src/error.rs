@@ -162,6 +162,10 @@ fn unique_columns_name(columns: &str) -> &str {
             "friendships.low_id, friendships.high_id",
             "friendships_pair_key",
         ),
+        (
+            "chat_reports.message_id, chat_reports.reporter_id",
+            "chat_reports_once",
+        ),
         ("seasons.name", "seasons_name_key"),
         (
             "ratings.player_id, ratings.season_id, ratings.mode",

@@ -4,6 +4,7 @@
 pub mod bench;
 #[cfg(feature = "load")]
 pub mod chaos;
+pub mod chat;
 pub mod config;
 pub mod health;
 pub mod leaderboard;

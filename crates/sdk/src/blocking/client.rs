@@ -3,9 +3,9 @@
 use std::{future::Future, time::Duration};
 
 use rally_protocol::{
-    BlockList, CreatePartyRequest, Friend, FriendList, MatchAcceptance, Party, PartyInvite,
-    PlayerProfile, PublicProfile, QueueList, QueueRequest, QueueTicket, RegisterRequest,
-    UpdateProfileRequest,
+    BlockList, ChatHistory, ChatMessage, CreatePartyRequest, Friend, FriendList, MatchAcceptance,
+    Party, PartyInvite, PlayerProfile, PublicProfile, QueueList, QueueRequest, QueueTicket,
+    RegisterRequest, UnreadCounts, UpdateProfileRequest,
     rating::{HistoryPage, HistoryQuery, LeaderboardPage, LeaderboardQuery, MatchSummary},
     session::SessionInfo,
 };
@@ -162,6 +162,13 @@ blocking! {
     fn blocked_players(&self) -> Result<BlockList>;
     fn block_player(&self, player_id: Uuid) -> Result<()>;
     fn unblock_player(&self, player_id: Uuid) -> Result<()>;
+    fn send_message(&self, channel: &str, body: &str) -> Result<ChatMessage>;
+    fn chat_history(&self, channel: &str, before: Option<Uuid>, limit: Option<u32>) -> Result<ChatHistory>;
+    fn edit_message(&self, id: Uuid, body: &str) -> Result<ChatMessage>;
+    fn delete_message(&self, id: Uuid) -> Result<()>;
+    fn mark_read(&self, channel: &str, message_id: Uuid) -> Result<()>;
+    fn unread_messages(&self) -> Result<UnreadCounts>;
+    fn report_message(&self, id: Uuid, reason: &str) -> Result<()>;
     fn create_party(&self, request: &CreatePartyRequest) -> Result<Party>;
     fn my_party(&self) -> Result<Option<Party>>;
     fn party(&self, party_id: Uuid) -> Result<Party>;

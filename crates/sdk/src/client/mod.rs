@@ -6,6 +6,7 @@
 //! connection and the events it delivers are here.
 
 pub mod account;
+pub mod chat;
 pub mod friends;
 pub mod party;
 pub mod presence;

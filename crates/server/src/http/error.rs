@@ -118,6 +118,33 @@ pub enum ApiError {
     /// One of the two players blocked the other.
     #[error("one of you blocked the other")]
     Blocked,
+    /// No such chat channel.
+    #[error("no such channel")]
+    ChannelNotFound,
+    /// The caller is not one of the channel's players.
+    #[error("you are not in this channel")]
+    NotInChannel,
+    /// The channel is read-only now.
+    #[error("this channel is closed")]
+    ChatClosed,
+    /// No such message.
+    #[error("no such message")]
+    MessageNotFound,
+    /// Only the sender may change a message.
+    #[error("only its sender may change a message")]
+    NotYourMessage,
+    /// The window to change the message has passed.
+    #[error("this message can no longer be changed")]
+    EditWindowClosed,
+    /// The word filter refused the message.
+    #[error("the message holds a word this server refuses")]
+    MessageRefused,
+    /// Reported already.
+    #[error("you reported this message already")]
+    AlreadyReported,
+    /// A player reporting their own message.
+    #[error("you cannot report your own message")]
+    CannotReportOwn,
     /// Queueing a party that has not passed a ready check.
     #[error("the party has not passed a ready check")]
     PartyNotReady,
@@ -295,6 +322,15 @@ impl ApiError {
             ApiError::NotBlocked => (StatusCode::NOT_FOUND, "not_blocked"),
             ApiError::BlocksLimit => (StatusCode::CONFLICT, "blocks_limit"),
             ApiError::Blocked => (StatusCode::FORBIDDEN, "blocked"),
+            ApiError::ChannelNotFound => (StatusCode::NOT_FOUND, "channel_not_found"),
+            ApiError::NotInChannel => (StatusCode::FORBIDDEN, "not_in_channel"),
+            ApiError::ChatClosed => (StatusCode::FORBIDDEN, "chat_closed"),
+            ApiError::MessageNotFound => (StatusCode::NOT_FOUND, "message_not_found"),
+            ApiError::NotYourMessage => (StatusCode::FORBIDDEN, "not_your_message"),
+            ApiError::EditWindowClosed => (StatusCode::CONFLICT, "edit_window_closed"),
+            ApiError::MessageRefused => (StatusCode::UNPROCESSABLE_ENTITY, "message_refused"),
+            ApiError::AlreadyReported => (StatusCode::CONFLICT, "already_reported"),
+            ApiError::CannotReportOwn => (StatusCode::UNPROCESSABLE_ENTITY, "cannot_report_own"),
             ApiError::PartyNotReady => (StatusCode::CONFLICT, "party_not_ready"),
             ApiError::PartyTooLarge(_) => (StatusCode::CONFLICT, "party_too_large"),
             ApiError::NotQueued => (StatusCode::NOT_FOUND, "not_queued"),

@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use super::ApiError;
 use crate::{
-    accounts::AccountsError, friends::FriendError, matchmaking::QueueError, parties::PartyError,
-    ratings::RatingsError, sessions::SessionsError,
+    accounts::AccountsError, chat::ChatError, friends::FriendError, matchmaking::QueueError,
+    parties::PartyError, ratings::RatingsError, sessions::SessionsError,
 };
 
 impl From<AccountsError> for ApiError {
@@ -85,6 +85,32 @@ impl From<SessionsError> for ApiError {
             },
             SessionsError::Store(error) => ApiError::store(error),
             SessionsError::State(error) => ApiError::state(error),
+        }
+    }
+}
+
+impl From<ChatError> for ApiError {
+    fn from(error: ChatError) -> Self {
+        match error {
+            ChatError::ChannelNotFound => ApiError::ChannelNotFound,
+            ChatError::NotInChannel => ApiError::NotInChannel,
+            ChatError::ChatClosed => ApiError::ChatClosed,
+            ChatError::Blocked => ApiError::Blocked,
+            ChatError::MessageNotFound => ApiError::MessageNotFound,
+            ChatError::NotYourMessage => ApiError::NotYourMessage,
+            ChatError::EditWindowClosed => ApiError::EditWindowClosed,
+            ChatError::MessageRefused => ApiError::MessageRefused,
+            ChatError::AlreadyReported => ApiError::AlreadyReported,
+            ChatError::CannotReportOwn => ApiError::CannotReportOwn,
+            ChatError::Invalid { field, reason } => ApiError::Invalid {
+                field: field.to_owned(),
+                reason,
+            },
+            ChatError::RateLimited { retry_after } => ApiError::RateLimited {
+                retry_after_s: whole_seconds(retry_after),
+            },
+            ChatError::Store(error) => ApiError::store(error),
+            ChatError::State(error) => ApiError::state(error),
         }
     }
 }

@@ -31,7 +31,7 @@ const BATCH: usize = 64;
 const DURABLE: &str = "gateway";
 
 /// The streams whose events are pushed to players.
-pub const STREAMS: [Stream; 13] = [
+pub const STREAMS: [Stream; 14] = [
     Stream::PartyUpdated,
     Stream::PartyInvite,
     Stream::PartyReadyCheck,
@@ -45,6 +45,7 @@ pub const STREAMS: [Stream; 13] = [
     Stream::RatingUpdated,
     Stream::AccountBanned,
     Stream::FriendUpdated,
+    Stream::ChatMessage,
 ];
 
 /// How the dispatcher reads `stream`.
@@ -182,6 +183,7 @@ fn pushes(sessions: &Sessions, event: Event) -> Vec<(Uuid, ServerEvent)> {
             vec![change.actor_id, change.player_id],
             ServerEvent::FriendUpdated(change),
         ),
+        Event::ChatMessage(push) => to_all(push.recipients, ServerEvent::ChatMessage(push.change)),
         Event::AccountBanned(banned) => {
             vec![(banned.player_id, ServerEvent::AccountBanned(banned))]
         }

@@ -9,10 +9,12 @@
 //! | [`ratings`]: each `match.completed` applied; leaderboard sets rebuilt | `ratings` | `Reader::step` |
 //! | [`dispatch`]: events pushed to the players they concern | `api` | `Reader::step` |
 //! | [`ready_checks`]: overdue ready checks expired and announced | `api` | `parties::ready::expire_overdue` |
+//! | [`chat_retention`]: chat messages past their retention deleted, hourly | `api` | `chat::purge` |
 //! | [`disconnects`]: players coming and going: friends told, last seen kept, the queue's disconnect policy | every node | `friends::announce_presence` |
 //! | [`presence`]: presence recorded again after a state outage | `api` | |
 //! | [`outbox_relay`]: committed events published | every node | `OutboxRelay::pass` |
 
+pub mod chat_retention;
 pub mod disconnects;
 pub mod dispatch;
 pub mod matchmaker;
@@ -31,6 +33,7 @@ use tokio_util::sync::CancellationToken;
 use crate::{
     accounts::Accounts,
     backends::Backends,
+    chat::Chat,
     friends::Friends,
     gateway::{Gateway, Movement},
     matchmaking::{Queueing, Queues},
@@ -63,6 +66,8 @@ pub struct Parts {
     pub parties: Parties,
     /// The friends service.
     pub friends: Friends,
+    /// The chat service.
+    pub chat: Chat,
     /// The queueing service.
     pub queueing: Queueing,
     /// The sessions service.
@@ -90,6 +95,7 @@ pub fn spawn(
         accounts,
         parties,
         friends,
+        chat,
         queueing,
         sessions,
         ratings,
@@ -155,7 +161,8 @@ pub fn spawn(
         ));
     }
     if roles.contains(Role::Api) {
-        loops.spawn(ready_checks::run(parties, clock, stop.clone()));
+        loops.spawn(ready_checks::run(parties, clock.clone(), stop.clone()));
+        loops.spawn(chat_retention::run(chat, clock, stop.clone()));
         loops.spawn(presence::run(gateway, state_epoch, stop.clone()));
         for stream in dispatch::STREAMS {
             let dispatcher = dispatch::Dispatcher::new(

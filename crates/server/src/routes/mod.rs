@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod blocks;
+pub mod chat;
 pub mod friends;
 pub mod gateway;
 pub mod health;

@@ -6,6 +6,7 @@
 //! connection URLs are [`BackendUrl`]s, so printing the settings (`rally config`) shows neither.
 
 mod accounts;
+mod chat;
 mod gateway;
 mod http;
 mod keys;
@@ -35,7 +36,7 @@ pub use roles::{Role, Roles};
 pub use secret::{REDACTED, Secret};
 pub use secrets::Secrets;
 pub use sections::{
-    AccountSettings, FriendSettings, GatewaySettings, HttpSettings, KeySettings,
+    AccountSettings, ChatSettings, FriendSettings, GatewaySettings, HttpSettings, KeySettings,
     MatchmakingSettings, NodeSettings, PartySettings, RatingSettings, SessionSettings,
     TelemetrySettings,
 };
@@ -109,6 +110,8 @@ pub struct Settings {
     pub parties: PartySettings,
     /// Friends: how many a player may have, and how many requests may wait.
     pub friends: FriendSettings,
+    /// Chat: message length and rate, edits, retention, the word filter.
+    pub chat: ChatSettings,
     /// The WebSocket gateway: pings, idle timeout, resume grace, queues and frame limits.
     pub gateway: GatewaySettings,
     /// Matchmaking: the queues, the matchmaker's leases, status pushes, the disconnect policy.
@@ -165,6 +168,14 @@ const ENV_KEYS: &[&str] = &[
     "friends_max",
     "friend_requests_max",
     "blocks_max",
+    "chat_message_max_chars",
+    "chat_messages_per_minute",
+    "chat_edit_window_s",
+    "chat_retention_party_days",
+    "chat_retention_match_days",
+    "chat_retention_dm_days",
+    "chat_word_filter",
+    "chat_word_filter_mode",
     "ws_ping_interval_ms",
     "ws_idle_timeout_ms",
     "ws_resume_grace_s",
@@ -290,6 +301,7 @@ impl Settings {
         self.validate_http()?;
         self.validate_accounts()?;
         self.validate_parties()?;
+        self.validate_chat()?;
         self.validate_gateway()?;
         self.validate_queues()?;
         self.validate_sessions()

@@ -9,6 +9,8 @@ use std::{
 
 use rally_engine::QueueConfig;
 
+use crate::chat::FilterMode;
+
 use super::{
     AllocatorKind, BackendUrl, Environment, GameServer, LeftPolicy, LogFormat, Roles, Secret,
 };
@@ -151,6 +153,29 @@ pub struct FriendSettings {
     pub friend_requests_max: u32,
     /// The most players a player may block.
     pub blocks_max: u32,
+}
+
+/// Chat: message length and rate, the sender's window to edit, retention per channel kind, and
+/// the word filter.
+#[derive(Debug, Clone)]
+pub struct ChatSettings {
+    /// The longest message, in characters.
+    pub chat_message_max_chars: u32,
+    /// The most messages a player may send a minute (a burst of as many, then one each
+    /// `60 / n` seconds).
+    pub chat_messages_per_minute: u32,
+    /// How long after sending a message its sender may edit or delete it, in seconds.
+    pub chat_edit_window_s: u64,
+    /// How long a party channel's messages are kept, in days.
+    pub chat_retention_party_days: u32,
+    /// How long a match's (and its teams') messages are kept, in days.
+    pub chat_retention_match_days: u32,
+    /// How long direct messages are kept, in days.
+    pub chat_retention_dm_days: u32,
+    /// The word list file (one word or phrase a line); none: no filter.
+    pub chat_word_filter: Option<PathBuf>,
+    /// What a listed word does to a message: masked, or the message refused.
+    pub chat_word_filter_mode: FilterMode,
 }
 
 /// The WebSocket gateway: pings, idle timeout, resume grace, queues and frame limits.

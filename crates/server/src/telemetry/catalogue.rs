@@ -188,6 +188,18 @@ pub const CATALOGUE: &[Described] = &[
         "Blocks players made (a repeated block of the same player is not counted).",
     ),
     counter(
+        "rally_chat_messages_total",
+        "Chat messages sent, by channel kind: party, match, team or dm.",
+    ),
+    counter(
+        "rally_chat_reports_total",
+        "Chat messages reported by players.",
+    ),
+    counter(
+        "rally_chat_messages_purged_total",
+        "Chat messages deleted past their channel kind's retention.",
+    ),
+    counter(
         "rally_match_acceptances_total",
         "Accept steps of found matches, by how they ended: accepted, declined or expired.",
     ),

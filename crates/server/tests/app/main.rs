@@ -6,6 +6,7 @@
 mod accounts;
 mod blocks;
 mod bus;
+mod chat;
 mod friends;
 mod gateway;
 mod harness;

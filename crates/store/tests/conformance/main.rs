@@ -11,6 +11,7 @@ mod announced_ticket;
 mod backfill;
 mod ban;
 mod block;
+mod chat;
 mod connection;
 mod friendship;
 mod leaderboard;
