@@ -19,6 +19,7 @@
 //! - [`session`]: game sessions for players and for game servers, and their pushes.
 //! - [`session_token`]: the format of session tokens, issued by Rally and verified by game
 //!   servers offline with the shared key.
+//! - [`voice`]: a party member's access to the party's voice room.
 //! - [`gateway`]: the WebSocket gateway's frames (`/v1/ws`): requests, replies and pushes.
 //! - [`event`]: the events roles hand each other on the bus, in their envelope.
 
@@ -36,6 +37,7 @@ pub mod queue;
 pub mod rating;
 pub mod session;
 pub mod session_token;
+pub mod voice;
 
 pub use acceptance::{AcceptanceState, MatchAcceptance};
 pub use account::*;
@@ -54,3 +56,4 @@ pub use problem::{PROBLEM_CONTENT_TYPE, Problem};
 pub use queue::{
     QualityBreakdown, QueueInfo, QueueList, QueueRequest, QueueTicket, RegionLatency, TicketState,
 };
+pub use voice::VoiceAccess;

@@ -704,3 +704,72 @@ async fn direct_messages_go_both_ways_through_the_sdk_and_the_c_abi() {
     assert_eq!(history.messages.len(), 1);
     assert_eq!(history.messages[0].body, "hi bob");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[allow(unsafe_code)] // the C ABI is called as a C game would
+async fn a_party_member_gets_their_voice_token_through_the_sdk_and_the_c_abi() {
+    use rally_sdk::protocol::CreatePartyRequest;
+    use rally_sdk_ffi::RallyStatus;
+    let dir = tempfile::tempdir().unwrap();
+    let node = Node::embedded(
+        dir.path(),
+        &[
+            ("RALLY_VOICE_PROVIDER", "livekit"),
+            ("RALLY_VOICE_URL", "wss://voice.example.com"),
+            ("RALLY_LIVEKIT_API_KEY", "APIrally"),
+            (
+                "RALLY_LIVEKIT_API_SECRET",
+                "livekit-test-secret-0123456789abcdef",
+            ),
+        ],
+    );
+    let (ada, _) = connected(&node, "ada_voice").await;
+    let party = ada
+        .create_party(&CreatePartyRequest {
+            max_size: None,
+            open: Some(true),
+        })
+        .await
+        .unwrap();
+    let access = ada.party_voice(party.id).await.unwrap();
+    assert_eq!(access.provider, "livekit");
+    assert_eq!(access.url, "wss://voice.example.com");
+    assert!(access.room.starts_with(&format!("party-{}-", party.id)));
+
+    // The same through the C ABI, for a second member.
+    let url = node.url().to_string();
+    let party_text = party.id.to_string();
+    let (status, json) = tokio::task::spawn_blocking(move || {
+        // SAFETY: each pointer below is a live C string or the client made here, freed once.
+        unsafe {
+            let bob = rally_sdk_ffi::rally_client_new(c(&url).as_ptr());
+            let status = rally_sdk_ffi::rally_register(
+                bob,
+                c("bob_voice").as_ptr(),
+                c("bob_voice@example.com").as_ptr(),
+                c(PASSWORD).as_ptr(),
+            );
+            assert_eq!(status, RallyStatus::Ok);
+            let party = c(&party_text);
+            assert_eq!(
+                rally_sdk_ffi::rally_party_join(bob, party.as_ptr()),
+                RallyStatus::Ok
+            );
+            let mut json = std::ptr::null_mut();
+            let status = rally_sdk_ffi::rally_party_voice(bob, party.as_ptr(), &mut json);
+            let text = if json.is_null() {
+                String::new()
+            } else {
+                taken(json)
+            };
+            rally_sdk_ffi::rally_client_free(bob);
+            (status, text)
+        }
+    })
+    .await
+    .unwrap();
+    assert_eq!(status, RallyStatus::Ok);
+    let bobs: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(bobs["room"], access.room.as_str());
+    assert_ne!(bobs["token"], access.token.as_str());
+}

@@ -253,6 +253,28 @@ pub(crate) fn with_id(
     })
 }
 
+/// The player's access to their party's voice room, as JSON (`provider`, `url`, `room`,
+/// `token`, `expires_at`), into `*json` (free it with [`rally_string_free`]). Fetch it again on
+/// `party.updated`: the room changes when a member leaves (`not_in_party`,
+/// `voice_not_configured`).
+///
+/// # Safety
+/// As [`rally_register`]; `party_id` is a NUL-terminated UUID string; `json` points to
+/// writable storage for a pointer.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rally_party_voice(
+    client: *const RallyClient,
+    party_id: *const c_char,
+    json: *mut *mut c_char,
+) -> RallyStatus {
+    // SAFETY: a NUL-terminated string, by the caller's promise.
+    let Some(party_id) = (unsafe { uuid_from_c(party_id) }) else {
+        return invalid("party_id must be a UUID string");
+    };
+    // SAFETY: as the caller promised.
+    unsafe { json_out(client, json, |sdk| sdk.party_voice(party_id)) }
+}
+
 /// Joins a party the player was invited to, or an open one (`party_full`, `not_invited`).
 ///
 /// # Safety

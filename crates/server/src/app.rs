@@ -28,6 +28,7 @@ use crate::{
     sessions::{SessionTokens, Sessions},
     settings::{Secrets, Settings},
     state_epoch::{self, StateEpoch},
+    voice::Voice,
 };
 use tokio_util::sync::CancellationToken;
 
@@ -54,6 +55,7 @@ struct Inner {
     parties: Parties,
     friends: Friends,
     chat: Chat,
+    voice: Voice,
     queueing: Queueing,
 }
 
@@ -116,6 +118,11 @@ impl AppState {
     /// The chat service.
     pub fn chat(&self) -> &Chat {
         &self.inner.chat
+    }
+
+    /// The voice service.
+    pub fn voice(&self) -> &Voice {
+        &self.inner.voice
     }
 
     /// The queueing service.
@@ -259,6 +266,7 @@ impl App {
             settings.chat.clone(),
             filter,
         );
+        let voice = Voice::new(backends.store.clone(), &settings.voice);
         let queueing = Queueing::new(
             backends.store.clone(),
             backends.state.clone(),
@@ -296,6 +304,7 @@ impl App {
                 parties,
                 friends,
                 chat,
+                voice,
                 queueing,
             }),
         };

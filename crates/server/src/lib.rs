@@ -46,6 +46,7 @@ pub mod sessions;
 pub mod settings;
 pub mod state_epoch;
 pub mod telemetry;
+pub mod voice;
 
 pub use app::{App, AppState, Migrations, shutdown_signal};
 pub use settings::Settings;

@@ -32,6 +32,7 @@
 //! | POST | `/v1/chat/channels/{channel}/read`, `/v1/chat/messages/{id}/report` | [`routes::chat`] (bearer) |
 //! | PATCH, DELETE | `/v1/chat/messages/{id}` | [`routes::chat`] (bearer) |
 //! | GET | `/v1/chat/unread` | [`routes::chat`] (bearer) |
+//! | GET | `/v1/party/{id}/voice` | [`routes::voice`] (bearer, a member) |
 //! | GET | `/v1/leaderboard/{season}`, `/v1/leaderboard/{season}/me` | [`routes::leaderboard`] (bearer) |
 //! | GET | `/v1/ws` (WebSocket) | [`routes::gateway`] (bearer or `?token=`) |
 //!
@@ -93,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::friends::router())
         .merge(routes::blocks::router())
         .merge(routes::chat::router())
+        .merge(routes::voice::router())
         .merge(routes::gateway::router())
         .merge(routes::queue::router())
         .merge(routes::session::router())

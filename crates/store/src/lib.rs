@@ -192,6 +192,7 @@ mod store;
 mod ticket;
 mod timestamp;
 mod transaction;
+mod voice_room;
 mod write_turns;
 
 pub use acceptance::{Acceptance, AcceptanceState, PlayerAcceptance};

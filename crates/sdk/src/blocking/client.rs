@@ -5,7 +5,7 @@ use std::{future::Future, time::Duration};
 use rally_protocol::{
     BlockList, ChatHistory, ChatMessage, CreatePartyRequest, Friend, FriendList, MatchAcceptance,
     Party, PartyInvite, PlayerProfile, PublicProfile, QueueList, QueueRequest, QueueTicket,
-    RegisterRequest, UnreadCounts, UpdateProfileRequest,
+    RegisterRequest, UnreadCounts, UpdateProfileRequest, VoiceAccess,
     rating::{HistoryPage, HistoryQuery, LeaderboardPage, LeaderboardQuery, MatchSummary},
     session::SessionInfo,
 };
@@ -171,6 +171,7 @@ blocking! {
     fn report_message(&self, id: Uuid, reason: &str) -> Result<()>;
     fn create_party(&self, request: &CreatePartyRequest) -> Result<Party>;
     fn my_party(&self) -> Result<Option<Party>>;
+    fn party_voice(&self, party_id: Uuid) -> Result<VoiceAccess>;
     fn party(&self, party_id: Uuid) -> Result<Party>;
     fn join_party(&self, party_id: Uuid) -> Result<Party>;
     fn leave_party(&self, party_id: Uuid) -> Result<()>;

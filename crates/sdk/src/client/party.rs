@@ -1,7 +1,9 @@
 //! Parties: create, join, invite, kick, promote, leave, and ready checks. Every change is also
 //! pushed to each member as a `party.*` event.
 
-use rally_protocol::{CreatePartyRequest, Party, PartyInvite, PartyPlayerRequest, ReadyRequest};
+use rally_protocol::{
+    CreatePartyRequest, Party, PartyInvite, PartyPlayerRequest, ReadyRequest, VoiceAccess,
+};
 use uuid::Uuid;
 
 use super::{Client, none_on};
@@ -11,6 +13,14 @@ impl Client {
     /// Creates a party led by the player (`already_in_party`).
     pub async fn create_party(&self, request: &CreatePartyRequest) -> Result<Party> {
         self.authed(|| Call::post("/v1/party").json(request)).await
+    }
+
+    /// The player's access to their party's voice room: where to connect, the room and their
+    /// own token. Fetch it again on `party.updated`: the room changes when a member leaves
+    /// (`not_in_party`, `voice_not_configured`).
+    pub async fn party_voice(&self, party_id: Uuid) -> Result<VoiceAccess> {
+        self.authed(|| Ok(Call::get(format!("/v1/party/{party_id}/voice"))))
+            .await
     }
 
     /// The player's party, or `None` outside of one.

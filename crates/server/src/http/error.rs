@@ -142,6 +142,9 @@ pub enum ApiError {
     /// Reported already.
     #[error("you reported this message already")]
     AlreadyReported,
+    /// This Rally has no voice provider.
+    #[error("voice is not configured on this server")]
+    VoiceNotConfigured,
     /// A player reporting their own message.
     #[error("you cannot report your own message")]
     CannotReportOwn,
@@ -323,6 +326,7 @@ impl ApiError {
             ApiError::BlocksLimit => (StatusCode::CONFLICT, "blocks_limit"),
             ApiError::Blocked => (StatusCode::FORBIDDEN, "blocked"),
             ApiError::ChannelNotFound => (StatusCode::NOT_FOUND, "channel_not_found"),
+            ApiError::VoiceNotConfigured => (StatusCode::NOT_FOUND, "voice_not_configured"),
             ApiError::NotInChannel => (StatusCode::FORBIDDEN, "not_in_channel"),
             ApiError::ChatClosed => (StatusCode::FORBIDDEN, "chat_closed"),
             ApiError::MessageNotFound => (StatusCode::NOT_FOUND, "message_not_found"),

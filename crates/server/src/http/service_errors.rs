@@ -6,7 +6,7 @@ use std::time::Duration;
 use super::ApiError;
 use crate::{
     accounts::AccountsError, chat::ChatError, friends::FriendError, matchmaking::QueueError,
-    parties::PartyError, ratings::RatingsError, sessions::SessionsError,
+    parties::PartyError, ratings::RatingsError, sessions::SessionsError, voice::VoiceError,
 };
 
 impl From<AccountsError> for ApiError {
@@ -85,6 +85,21 @@ impl From<SessionsError> for ApiError {
             },
             SessionsError::Store(error) => ApiError::store(error),
             SessionsError::State(error) => ApiError::state(error),
+        }
+    }
+}
+
+impl From<VoiceError> for ApiError {
+    fn from(error: VoiceError) -> Self {
+        match error {
+            VoiceError::NotConfigured => ApiError::VoiceNotConfigured,
+            VoiceError::PartyNotFound => ApiError::PartyNotFound,
+            VoiceError::NotInParty => ApiError::NotInParty("you are not in this party"),
+            VoiceError::Provider(why) => {
+                tracing::warn!(error = %why, "the voice provider failed");
+                ApiError::unavailable()
+            }
+            VoiceError::Store(error) => ApiError::store(error),
         }
     }
 }

@@ -246,6 +246,8 @@ async fn remove(
         Err(StoreError::NotFound) => return Err(PartyError::NotInParty(not_member)),
         Err(error) => return Err(error.into()),
     };
+    // Whoever stays is handed a new voice room; the one who left holds no token for it.
+    tx.next_voice_room(party_id).await?;
     let (party, members) = if party.state == PartyState::Queued {
         super::leave_queue(tx, party_id).await?
     } else {

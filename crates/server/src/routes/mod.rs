@@ -14,3 +14,4 @@ pub mod queue;
 pub mod server;
 pub mod session;
 pub mod telemetry;
+pub mod voice;

@@ -18,6 +18,7 @@ mod secrets;
 mod sections;
 mod sessions;
 mod url;
+mod voice;
 
 use std::{
     path::{Path, PathBuf},
@@ -38,7 +39,7 @@ pub use secrets::Secrets;
 pub use sections::{
     AccountSettings, ChatSettings, FriendSettings, GatewaySettings, HttpSettings, KeySettings,
     MatchmakingSettings, NodeSettings, PartySettings, RatingSettings, SessionSettings,
-    TelemetrySettings,
+    TelemetrySettings, VoiceProviderKind, VoiceSettings,
 };
 pub use sessions::{AllocatorKind, GameServer, LeftPolicy};
 pub use url::BackendUrl;
@@ -112,6 +113,8 @@ pub struct Settings {
     pub friends: FriendSettings,
     /// Chat: message length and rate, edits, retention, the word filter.
     pub chat: ChatSettings,
+    /// Voice: the provider of parties' voice rooms.
+    pub voice: VoiceSettings,
     /// The WebSocket gateway: pings, idle timeout, resume grace, queues and frame limits.
     pub gateway: GatewaySettings,
     /// Matchmaking: the queues, the matchmaker's leases, status pushes, the disconnect policy.
@@ -176,6 +179,12 @@ const ENV_KEYS: &[&str] = &[
     "chat_retention_dm_days",
     "chat_word_filter",
     "chat_word_filter_mode",
+    "voice_provider",
+    "voice_url",
+    "livekit_api_key",
+    "livekit_api_secret",
+    "voice_webhook_url",
+    "voice_token_ttl_s",
     "ws_ping_interval_ms",
     "ws_idle_timeout_ms",
     "ws_resume_grace_s",
@@ -302,6 +311,7 @@ impl Settings {
         self.validate_accounts()?;
         self.validate_parties()?;
         self.validate_chat()?;
+        self.validate_voice()?;
         self.validate_gateway()?;
         self.validate_queues()?;
         self.validate_sessions()

@@ -178,6 +178,36 @@ pub struct ChatSettings {
     pub chat_word_filter_mode: FilterMode,
 }
 
+/// Which service runs parties' voice rooms.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VoiceProviderKind {
+    /// No voice.
+    #[default]
+    None,
+    /// LiveKit: `voice_url`, `livekit_api_key` and `livekit_api_secret`.
+    Livekit,
+    /// An operator's webhook: `voice_webhook_url`.
+    Webhook,
+}
+
+/// Voice: the provider of parties' voice rooms, how to reach it, and how long tokens admit.
+#[derive(Debug, Clone)]
+pub struct VoiceSettings {
+    /// Which provider, if any.
+    pub voice_provider: VoiceProviderKind,
+    /// Where clients connect (LiveKit's WebSocket URL).
+    pub voice_url: Option<String>,
+    /// The LiveKit API key (the tokens' issuer).
+    pub livekit_api_key: Option<String>,
+    /// The LiveKit API secret that signs tokens.
+    pub livekit_api_secret: Option<Secret>,
+    /// The webhook Rally asks for a member's token.
+    pub voice_webhook_url: Option<String>,
+    /// How long a member's voice token admits, in seconds.
+    pub voice_token_ttl_s: u64,
+}
+
 /// The WebSocket gateway: pings, idle timeout, resume grace, queues and frame limits.
 #[derive(Debug, Clone)]
 pub struct GatewaySettings {

@@ -17,3 +17,4 @@ mod ratings;
 mod readiness;
 mod session;
 mod surface;
+mod voice;
