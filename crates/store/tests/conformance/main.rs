@@ -31,3 +31,4 @@ mod seed;
 mod session;
 mod shedding;
 mod ticket;
+mod voice_room;
