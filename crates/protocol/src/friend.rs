@@ -92,8 +92,9 @@ pub enum FriendChangeKind {
     Removed,
 }
 
-/// Push `friend.presence`, to each friend of a player who came online or went offline (at most
-/// a few a minute per player: a list read with `GET /v1/friends` is always current).
+/// Push `friend.presence`, to each friend of a player whose presence changed: online, offline,
+/// into or out of a party, a queue or a match (at most `friend_presence_per_minute` changes a
+/// minute per player, a change over that told when allowed; `GET /v1/friends` is always current).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct FriendPresenceChange {
     /// The friend whose presence changed.

@@ -150,7 +150,8 @@ pub enum ServerEvent {
     /// A friendship of the player was asked, accepted, declined, cancelled or removed.
     #[serde(rename = "friend.updated")]
     FriendUpdated(FriendChange),
-    /// A friend of the player came online or went offline.
+    /// A friend of the player came online, went offline, or moved into or out of a party, a
+    /// queue or a match.
     #[serde(rename = "friend.presence")]
     FriendPresence(FriendPresenceChange),
     /// A message of one of the player's chat channels was sent, edited or deleted.

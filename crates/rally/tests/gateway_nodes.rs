@@ -1,7 +1,7 @@
 //! Two `rally serve --roles api` processes sharing PostgreSQL, Redis and NATS: a player
 //! connected to one node receives the changes other players make through the other, and
 //! stays online while moving from one node to the other; friends made across the two see each
-//! change pushed and each other online.
+//! change pushed, each other online, and each other's moves into a party.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -211,6 +211,19 @@ async fn friends_across_two_nodes_see_each_change_pushed_and_each_other_online()
         listed["friends"][0]["presence"]["status"], "online",
         "{listed}"
     );
+
+    // Bob makes a party through one node: Ada, on the other, is pushed where he is now.
+    let (status, party) = second
+        .call("POST", "/v1/party", Some(&bob_token), Some(json!({})))
+        .await;
+    assert_eq!(status, 201, "{party}");
+    loop {
+        let moved = ada_socket.next_of("friend.presence").await;
+        if moved["data"]["presence"]["status"] == "in_party" {
+            assert_eq!(moved["data"]["player_id"], bob.as_str(), "{moved}");
+            break;
+        }
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -82,7 +82,8 @@ pub enum Event {
     /// `friend.updated`: a friendship of the player was asked, accepted, declined, cancelled
     /// or removed (`kind`), by `actor_id`.
     FriendUpdated(FriendChange),
-    /// `friend.presence`: a friend came online or went offline.
+    /// `friend.presence`: a friend came online, went offline, or moved into or out of a party,
+    /// a queue or a match.
     FriendPresence(FriendPresenceChange),
     /// `chat.message`: a message of one of the player's channels was sent, edited or deleted.
     ChatMessage(ChatChange),

@@ -149,6 +149,10 @@ const FRIEND_IDS: &str = "SELECT CASE WHEN requester_id = $1 THEN addressee_id \
      ELSE requester_id END FROM friendships \
      WHERE (requester_id = $1 OR addressee_id = $1) AND state = 'accepted'";
 const SEEN: &str = "UPDATE players SET last_seen_at = $2 WHERE id = $1";
+const WITH_FRIENDS_POSTGRES: &str = "SELECT requester_id FROM friendships \
+     WHERE requester_id = ANY($1) AND state = 'accepted' \
+     UNION SELECT addressee_id FROM friendships \
+     WHERE addressee_id = ANY($1) AND state = 'accepted'";
 
 /// The pair in id order, as the key stores it.
 fn pair(a: Uuid, b: Uuid) -> (Uuid, Uuid) {
@@ -315,6 +319,40 @@ impl Store {
                 .fetch_all(pool)
                 .await?)
         })
+    }
+
+    /// Those of `player_ids` with at least one friend (accepted), in no particular order: the
+    /// players whose moves their friends are told of.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "with_friends"))]
+    pub async fn with_friends(&self, player_ids: &[Uuid]) -> Result<Vec<Uuid>, StoreError> {
+        let mut ids = player_ids.to_vec();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        match &self.pool {
+            Pool::Postgres(pool) => Ok(sqlx::query_scalar::<_, Uuid>(WITH_FRIENDS_POSTGRES)
+                .bind(&ids)
+                .fetch_all(pool)
+                .await?),
+            Pool::Sqlite(pool) => {
+                // One placeholder per id, each named once and read by both halves.
+                let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+                let list = placeholders.join(", ");
+                let sql = format!(
+                    "SELECT requester_id FROM friendships \
+                     WHERE requester_id IN ({list}) AND state = 'accepted' \
+                     UNION SELECT addressee_id FROM friendships \
+                     WHERE addressee_id IN ({list}) AND state = 'accepted'"
+                );
+                let mut query = sqlx::query_scalar::<_, Uuid>(sqlx::AssertSqlSafe(sql));
+                for id in ids {
+                    query = query.bind(id);
+                }
+                Ok(query.fetch_all(pool).await?)
+            }
+        }
     }
 
     /// Records that `player_id` was last seen at `at` (their last socket closed).

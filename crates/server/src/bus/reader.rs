@@ -28,6 +28,9 @@ pub enum Handled {
     Done,
     /// Not settled this time (a backend failed): deliver it again after [`RETRY_AFTER`].
     Retry,
+    /// Not yet due (a rate limit holds it back): deliver it again after this long. Nothing
+    /// failed, so it is not counted as a retry.
+    Later(Duration),
 }
 
 /// A role's work on each event of its stream.
@@ -102,6 +105,14 @@ impl<H: Handler> Reader<H> {
                     }
                 }
             }
+        }
+    }
+
+    /// Opens the durable and handles its deliveries until `stop` is cancelled: a role's whole
+    /// loop over one stream.
+    pub async fn serve(events: Events, reading: Reading, handler: H, stop: CancellationToken) {
+        if let Some(reader) = Self::open(events, reading, handler, &stop).await {
+            reader.run(stop).await;
         }
     }
 
@@ -266,6 +277,7 @@ impl<H: Handler> Reader<H> {
                 .increment(1);
                 delivery.nack_after(RETRY_AFTER).await
             }
+            Handled::Later(after) => delivery.nack_after(after).await,
         };
         if let Err(error) = settled {
             span.in_scope(|| {

@@ -10,9 +10,10 @@
 //!
 //! Presence comes from two places: whether a friend holds a socket (the `state` backend, as
 //! for `presence.query`), and from the store whether they are in a party, a queue or a match
-//! not yet over, and when their last socket closed. A player coming online or going offline is
-//! pushed to their friends ([`announce_presence`], `friend.presence`), a few times a minute at
-//! most per player.
+//! not yet over, and when their last socket closed. Whenever that changes (coming online or
+//! going offline, joining or leaving a party, a queue or a match) it is pushed to their friends
+//! ([`announce_presence`], `friend.presence`), at most `friend_presence_per_minute` times a
+//! minute per player, a change over that told as soon as it is allowed.
 //!
 //! Blocks live here too ([`block`]): a block ends the pair's friendship and refuses their
 //! requests, either way round.
@@ -36,7 +37,7 @@ use crate::{bus, gateway::presence, settings::FriendSettings};
 
 pub use block::{block, blocked, unblock};
 pub use error::FriendError;
-pub use presence_change::announce_presence;
+pub use presence_change::{Announcement, announce_presence};
 
 /// The friends service: the store, the state backend for presence, and its settings section.
 /// Cheap to clone.

@@ -13,7 +13,7 @@ use rally_state::State;
 use rally_store::{Store, Timestamp};
 
 use crate::{
-    friends::{self, Friends},
+    friends::{self, Announcement, Friends},
     gateway::{self, Movement},
     matchmaking::{Queueing, queueing},
 };
@@ -84,12 +84,27 @@ async fn gone(acting: &Movements, player_id: Uuid) {
     }
 }
 
-/// Tells `player_id`'s friends where they are, in a task of its own so the loop goes on.
+/// How many times an announcement put off is tried again before it is left to the next move.
+const ANNOUNCE_TRIES: usize = 20;
+
+/// Tells `player_id`'s friends where they are, in a task of its own so the loop goes on; an
+/// announcement put off (over the player's quota) is told when it is allowed.
 fn announce(acting: &Movements, player_id: Uuid) {
-    let (friends, events) = (acting.friends.clone(), acting.events.clone());
+    let (friends, events, clock) = (
+        acting.friends.clone(),
+        acting.events.clone(),
+        acting.clock.clone(),
+    );
     tokio::spawn(async move {
-        if let Err(error) = friends::announce_presence(&friends, &events, player_id).await {
-            tracing::warn!(error = %error, "cannot tell a player's friends where they are");
+        for _ in 0..ANNOUNCE_TRIES {
+            match friends::announce_presence(&friends, &events, player_id).await {
+                Ok(Announcement::Later(after)) => clock.sleep(after).await,
+                Ok(Announcement::Told(_) | Announcement::Unchanged) => return,
+                Err(error) => {
+                    tracing::warn!(error = %error, "cannot tell a player's friends where they are");
+                    return;
+                }
+            }
         }
     });
 }

@@ -64,9 +64,7 @@ pub fn reading(stream: Stream) -> Reading {
 /// Pushes the events of `stream` to the players they concern until `stop` is cancelled.
 pub async fn run(dispatcher: Dispatcher, stream: Stream, stop: CancellationToken) {
     let events = dispatcher.events.clone();
-    if let Some(reader) = Reader::open(events, reading(stream), dispatcher, &stop).await {
-        reader.run(stop).await;
-    }
+    Reader::serve(events, reading(stream), dispatcher, stop).await;
 }
 
 /// Pushes each event to the players it concerns.

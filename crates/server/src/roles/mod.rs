@@ -11,6 +11,7 @@
 //! | [`ready_checks`]: overdue ready checks expired and announced | `api` | `parties::ready::expire_overdue` |
 //! | [`chat_retention`]: chat messages past their retention deleted, hourly | `api` | `chat::purge` |
 //! | [`disconnects`]: players coming and going: friends told, last seen kept, the queue's disconnect policy | every node | `friends::announce_presence` |
+//! | [`whereabouts`]: friends told as players join or leave parties, queues and matches | `api` | `Reader::step` |
 //! | [`presence`]: presence recorded again after a state outage | `api` | |
 //! | [`outbox_relay`]: committed events published | every node | `OutboxRelay::pass` |
 
@@ -23,6 +24,7 @@ pub mod presence;
 pub mod ratings;
 pub mod ready_checks;
 pub mod sessions;
+pub mod whereabouts;
 
 use std::sync::Arc;
 
@@ -104,7 +106,7 @@ pub fn spawn(
     loops.spawn(outbox_relay::OutboxRelay::new(backends.clone()).run(stop.clone()));
     let acting = disconnects::Movements {
         queueing,
-        friends,
+        friends: friends.clone(),
         state: backends.state.clone(),
         store: backends.store.clone(),
         events: backends.events.clone(),
@@ -171,6 +173,14 @@ pub fn spawn(
                 backends.events.clone(),
             );
             loops.spawn(dispatch::run(dispatcher, stream, stop.clone()));
+        }
+        for stream in whereabouts::STREAMS {
+            let announcer = whereabouts::Announcer::new(
+                friends.clone(),
+                backends.store.clone(),
+                backends.events.clone(),
+            );
+            loops.spawn(whereabouts::run(announcer, stream, stop.clone()));
         }
     }
 }

@@ -88,9 +88,7 @@ pub async fn apply_results(events: Events, results: Results, stop: CancellationT
     for _ in 0..APPLIERS {
         let (events, results, stop) = (events.clone(), results.clone(), stop.clone());
         appliers.spawn(async move {
-            if let Some(reader) = Reader::open(events, READING, results, &stop).await {
-                reader.run(stop).await;
-            }
+            Reader::serve(events, READING, results, stop).await;
         });
     }
     while appliers.join_next().await.is_some() {}

@@ -64,11 +64,7 @@ pub async fn allocate(
             allocator: allocator.clone(),
         };
         let (events, stop) = (events.clone(), stop.clone());
-        async move {
-            if let Some(reader) = Reader::open(events, reading, allocations, &stop).await {
-                reader.run(stop).await;
-            }
-        }
+        Reader::serve(events, reading, allocations, stop)
     };
     tokio::join!(read(READING), read(ACCEPTED));
 }

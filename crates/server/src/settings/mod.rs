@@ -171,6 +171,7 @@ const ENV_KEYS: &[&str] = &[
     "friends_max",
     "friend_requests_max",
     "blocks_max",
+    "friend_presence_per_minute",
     "chat_message_max_chars",
     "chat_messages_per_minute",
     "chat_edit_window_s",

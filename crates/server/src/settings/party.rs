@@ -26,6 +26,9 @@ impl Settings {
         if !(1..=10_000).contains(&self.friends.blocks_max) {
             return invalid("blocks_max", "must be between 1 and 10000");
         }
+        if !(1..=600).contains(&self.friends.friend_presence_per_minute) {
+            return invalid("friend_presence_per_minute", "must be between 1 and 600");
+        }
         Ok(())
     }
 }

@@ -153,6 +153,9 @@ pub struct FriendSettings {
     pub friend_requests_max: u32,
     /// The most players a player may block.
     pub blocks_max: u32,
+    /// How many changes of one player's presence their friends are told of a minute (a burst
+    /// of as many, then one each `60 / n` seconds); a change over it is told when allowed.
+    pub friend_presence_per_minute: u32,
 }
 
 /// Chat: message length and rate, the sender's window to edit, retention per channel kind, and

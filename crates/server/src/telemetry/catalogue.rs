@@ -180,8 +180,8 @@ pub const CATALOGUE: &[Described] = &[
         "Game-server allocation attempts that failed.",
     ),
     counter(
-        "rally_friend_presence_pushes_skipped_total",
-        "Announcements of a player coming online to their friends skipped: over the player's quota.",
+        "rally_friend_presence_pushes_deferred_total",
+        "Changes of a player's presence put off: over the player's quota (told when allowed).",
     ),
     counter(
         "rally_player_blocks_total",

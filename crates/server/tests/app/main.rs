@@ -7,6 +7,7 @@ mod accounts;
 mod blocks;
 mod bus;
 mod chat;
+mod friend_presence;
 mod friends;
 mod gateway;
 mod harness;

@@ -15,6 +15,7 @@ conformance! {
         let asked = tx.create_friend_request(new_id(), ada.id, bob.id).await.unwrap();
         assert_eq!((asked.state, asked.other(ada.id)), (FriendshipState::Pending, bob.id));
         tx.commit().await.unwrap();
+        assert!(store.with_friends(&[ada.id, bob.id]).await.unwrap().is_empty(), "only asked");
 
         // The other way round is the same pair: refused by the key.
         let mut tx = store.begin().await.unwrap();
@@ -38,6 +39,13 @@ conformance! {
         assert_eq!(tx.friend_counts(bob.id).await.unwrap().friends, 1);
         tx.commit().await.unwrap();
         assert_eq!(store.friend_ids(ada.id).await.unwrap(), vec![bob.id]);
+        let cyd = player(store, "cyd").await;
+        let mut with_friends = store.with_friends(&[cyd.id, bob.id, ada.id, bob.id]).await.unwrap();
+        with_friends.sort_unstable();
+        let mut both = vec![ada.id, bob.id];
+        both.sort_unstable();
+        assert_eq!(with_friends, both, "each player with a friend, once");
+        assert!(store.with_friends(&[]).await.unwrap().is_empty());
 
         let mut tx = store.begin().await.unwrap();
         assert!(tx.delete_friendship(asked.id).await.unwrap());
