@@ -209,6 +209,8 @@ pub struct QueueConfig {
     /// How far apart two players are kept when one has blocked the other (a ticket's
     /// [`crate::Ticket::avoid`]): never in one match (the default), or never on one team.
     pub separation: Separation,
+    /// For the server, not the engine: whether each team of a running match gets a voice room.
+    pub team_voice: bool,
 }
 
 /// The shortest time to accept a found match a queue may give: less is no time to react.
@@ -285,6 +287,7 @@ impl QueueConfig {
             accept_timeout_ms: None,
             tick_interval_ms: DEFAULT_TICK_INTERVAL_MS,
             separation: Separation::Match,
+            team_voice: false,
         }
     }
 
@@ -326,6 +329,7 @@ impl QueueConfig {
             accept_timeout_ms: None,
             tick_interval_ms: DEFAULT_TICK_INTERVAL_MS,
             separation: Separation::Match,
+            team_voice: false,
         }
     }
 

@@ -23,6 +23,7 @@ use crate::party::PartyState;
 use crate::queue::{MatchFound, QueueCancelled, QueueStatus, QueueTicket};
 use crate::rating::RatingChange;
 use crate::session::{MatchCancelled, SessionEnded, SessionInfo};
+use crate::voice::VoiceAccess;
 
 /// The version of the gateway protocol this crate speaks, sent as `v` in every frame.
 pub const GATEWAY_VERSION: u32 = 1;
@@ -285,6 +286,11 @@ pub struct PartyEvent {
     /// For ready checks: the members that answered ready so far.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ready_ids: Option<Vec<Uuid>>,
+    /// For `party.updated` when the members changed (`created`, `joined`, `left`, `kicked`,
+    /// `banned`), pushed to a member: their own access to the party's voice room as it is now
+    /// (on a server with a voice provider). Never in the stored event.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice: Option<VoiceAccess>,
 }
 
 impl PartyEvent {

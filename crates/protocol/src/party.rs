@@ -6,6 +6,8 @@ use time::OffsetDateTime;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::voice::VoiceAccess;
+
 /// `POST /v1/party`.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -109,6 +111,10 @@ pub struct Party {
     /// When it last changed.
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// The caller's access to the party's voice room, when they are a member and the server
+    /// has a voice provider.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice: Option<VoiceAccess>,
 }
 
 /// An invite to a party, as answered to the leader who sent it.

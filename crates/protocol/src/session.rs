@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::voice::VoiceAccess;
+
 /// Where a session is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -34,6 +36,10 @@ pub struct SessionInfo {
     pub token: Option<String>,
     /// When the token expires, in Unix seconds.
     pub token_expires_at: Option<i64>,
+    /// In the `session.ready` push, for a queue with `team_voice` on a server with a voice
+    /// provider: the player's access to their team's voice room.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub voice: Option<VoiceAccess>,
 }
 
 /// `POST /v1/server/sessions/{match_id}/verify`.
@@ -179,6 +185,7 @@ impl std::fmt::Debug for SessionInfo {
             .field("endpoint", &self.endpoint)
             .field("token", &self.token.as_ref().map(|_| "<redacted>"))
             .field("token_expires_at", &self.token_expires_at)
+            .field("voice", &self.voice)
             .finish()
     }
 }

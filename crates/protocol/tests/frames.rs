@@ -24,6 +24,7 @@ use rally_protocol::{
     },
     rating::RatingChange,
     session::{MatchCancelled, SessionEnded, SessionInfo, SessionState},
+    voice::VoiceAccess,
 };
 use serde_json::Value;
 use time::OffsetDateTime;
@@ -200,6 +201,13 @@ fn sample(kind: &ServerEvent) -> ServerEvent {
             endpoint: Some("203.0.113.7:7777".into()),
             token: Some("v1.token".into()),
             token_expires_at: Some(1_796_000_900_000),
+            voice: Some(VoiceAccess {
+                provider: "livekit".into(),
+                url: "wss://voice.example.com".into(),
+                room: format!("match-{}-team-0", id(50)),
+                token: "voice.token".into(),
+                expires_at: OffsetDateTime::from_unix_timestamp(1_796_001_500).unwrap(),
+            }),
         }),
         ServerEvent::SessionEnded(_) => ServerEvent::SessionEnded(SessionEnded {
             match_id: id(50),
@@ -330,6 +338,7 @@ fn every_type() -> Vec<ServerEvent> {
             endpoint: None,
             token: None,
             token_expires_at: None,
+            voice: None,
         }),
         ServerEvent::SessionEnded(SessionEnded {
             match_id: Uuid::nil(),

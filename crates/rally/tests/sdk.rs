@@ -735,6 +735,12 @@ async fn a_party_member_gets_their_voice_token_through_the_sdk_and_the_c_abi() {
     assert_eq!(access.provider, "livekit");
     assert_eq!(access.url, "wss://voice.example.com");
     assert!(access.room.starts_with(&format!("party-{}-", party.id)));
+    // The party as created carries it too.
+    let created = party.voice.as_ref().expect("the creator's voice access");
+    assert_eq!(created.room, access.room);
+    // A match the player is not in has no team room for them.
+    let stranger = ada.match_voice(uuid::Uuid::now_v7()).await.unwrap_err();
+    assert_eq!(stranger.code(), "match_not_found", "{stranger}");
 
     // The same through the C ABI, for a second member.
     let url = node.url().to_string();
@@ -756,6 +762,15 @@ async fn a_party_member_gets_their_voice_token_through_the_sdk_and_the_c_abi() {
                 RallyStatus::Ok
             );
             let mut json = std::ptr::null_mut();
+            let nowhere = c(&uuid::Uuid::now_v7().to_string());
+            assert_eq!(
+                rally_sdk_ffi::rally_match_voice(bob, nowhere.as_ptr(), &mut json),
+                RallyStatus::Api
+            );
+            assert_eq!(
+                taken(rally_sdk_ffi::rally_last_error_code()),
+                "match_not_found"
+            );
             let status = rally_sdk_ffi::rally_party_voice(bob, party.as_ptr(), &mut json);
             let text = if json.is_null() {
                 String::new()

@@ -254,9 +254,9 @@ pub(crate) fn with_id(
 }
 
 /// The player's access to their party's voice room, as JSON (`provider`, `url`, `room`,
-/// `token`, `expires_at`), into `*json` (free it with [`rally_string_free`]). Fetch it again on
-/// `party.updated`: the room changes when a member leaves (`not_in_party`,
-/// `voice_not_configured`).
+/// `token`, `expires_at`), into `*json` (free it with [`rally_string_free`]). The party's
+/// answers carry it too (`voice`), and so does `party.updated` after a member joined or left,
+/// when the room changes (`not_in_party`, `voice_not_configured`).
 ///
 /// # Safety
 /// As [`rally_register`]; `party_id` is a NUL-terminated UUID string; `json` points to
@@ -428,6 +428,27 @@ pub unsafe extern "C" fn rally_match_accept(
         "match_id must be a UUID string",
         |sdk, id| status_of(sdk.accept_match(id)),
     )
+}
+
+/// The player's access to their team's voice room in a running match whose queue has team
+/// voice, as JSON like [`rally_party_voice`]'s (also in `session.ready`'s `voice`)
+/// (`not_participant`, `match_not_found`, `voice_not_offered`, `voice_not_configured`,
+/// `match_over`).
+///
+/// # Safety
+/// As [`rally_party_voice`], with `match_id` for `party_id`.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn rally_match_voice(
+    client: *const RallyClient,
+    match_id: *const c_char,
+    json: *mut *mut c_char,
+) -> RallyStatus {
+    // SAFETY: a NUL-terminated string, by the caller's promise.
+    let Some(match_id) = (unsafe { uuid_from_c(match_id) }) else {
+        return invalid("match_id must be a UUID string");
+    };
+    // SAFETY: as the caller promised.
+    unsafe { json_out(client, json, |sdk| sdk.match_voice(match_id)) }
 }
 
 /// Declines a found match: it is cancelled for every player (`match.cancelled`, reason

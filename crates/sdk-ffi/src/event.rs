@@ -269,6 +269,7 @@ mod tests {
             endpoint: Some("10.0.0.5:7777".into()),
             token: Some("rst1.x.y.z".into()),
             token_expires_at: Some(1),
+            voice: None,
         };
         let mut raw = to_raw(&Event::SessionReady(session));
         assert_eq!(raw.kind, RallyEventKind::SessionReady);

@@ -161,6 +161,7 @@ impl AppState {
             queueing: self.inner.queueing.clone(),
             sessions: self.inner.sessions.clone(),
             ratings: self.inner.ratings.clone(),
+            voice: self.inner.voice.clone(),
         }
     }
 
@@ -266,7 +267,7 @@ impl App {
             settings.chat.clone(),
             filter,
         );
-        let voice = Voice::new(backends.store.clone(), &settings.voice);
+        let voice = Voice::new(backends.store.clone(), &settings.voice, &queues);
         let queueing = Queueing::new(
             backends.store.clone(),
             backends.state.clone(),

@@ -190,6 +190,7 @@ blocking! {
     fn match_acceptance(&self, match_id: Uuid) -> Result<MatchAcceptance>;
     fn decline_match(&self, match_id: Uuid) -> Result<MatchAcceptance>;
     fn session(&self, match_id: Uuid) -> Result<SessionInfo>;
+    fn match_voice(&self, match_id: Uuid) -> Result<VoiceAccess>;
     fn history(&self, query: &HistoryQuery) -> Result<HistoryPage>;
     fn match_summary(&self, match_id: Uuid) -> Result<MatchSummary>;
     fn leaderboard(&self, season: &str, query: &LeaderboardQuery) -> Result<LeaderboardPage>;

@@ -16,8 +16,8 @@ impl Client {
     }
 
     /// The player's access to their party's voice room: where to connect, the room and their
-    /// own token. Fetch it again on `party.updated`: the room changes when a member leaves
-    /// (`not_in_party`, `voice_not_configured`).
+    /// own token. The party's answers carry it too, and so does the `party.updated` push after
+    /// a member joined or left, when the room changes (`not_in_party`, `voice_not_configured`).
     pub async fn party_voice(&self, party_id: Uuid) -> Result<VoiceAccess> {
         self.authed(|| Ok(Call::get(format!("/v1/party/{party_id}/voice"))))
             .await

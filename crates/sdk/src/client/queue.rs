@@ -1,8 +1,9 @@
 //! Queueing and game sessions: the queues on offer, the player's ticket, and the session of a
-//! match found.
+//! match found with its team voice.
 
 use rally_protocol::{
-    MatchAcceptance, QueueList, QueueRequest, QueueTicket, RegionLatency, session::SessionInfo,
+    MatchAcceptance, QueueList, QueueRequest, QueueTicket, RegionLatency, VoiceAccess,
+    session::SessionInfo,
 };
 use uuid::Uuid;
 
@@ -91,6 +92,15 @@ impl Client {
     /// player's session token (`not_participant`, `session_not_found`).
     pub async fn session(&self, match_id: Uuid) -> Result<SessionInfo> {
         self.authed(|| Ok(Call::get(format!("/v1/session/{match_id}"))))
+            .await
+    }
+
+    /// The player's access to their team's voice room in a running match whose queue has team
+    /// voice (also in `session.ready`): where to connect, the room and their own token
+    /// (`not_participant`, `match_not_found`, `voice_not_offered`, `voice_not_configured`,
+    /// `match_over`).
+    pub async fn match_voice(&self, match_id: Uuid) -> Result<VoiceAccess> {
+        self.authed(|| Ok(Call::get(format!("/v1/matches/{match_id}/voice"))))
             .await
     }
 }

@@ -145,6 +145,12 @@ pub enum ApiError {
     /// This Rally has no voice provider.
     #[error("voice is not configured on this server")]
     VoiceNotConfigured,
+    /// The match's queue has no team voice.
+    #[error("this match's queue has no team voice")]
+    VoiceNotOffered,
+    /// The match is over.
+    #[error("this match is over")]
+    MatchOver,
     /// A player reporting their own message.
     #[error("you cannot report your own message")]
     CannotReportOwn,
@@ -327,6 +333,8 @@ impl ApiError {
             ApiError::Blocked => (StatusCode::FORBIDDEN, "blocked"),
             ApiError::ChannelNotFound => (StatusCode::NOT_FOUND, "channel_not_found"),
             ApiError::VoiceNotConfigured => (StatusCode::NOT_FOUND, "voice_not_configured"),
+            ApiError::VoiceNotOffered => (StatusCode::NOT_FOUND, "voice_not_offered"),
+            ApiError::MatchOver => (StatusCode::CONFLICT, "match_over"),
             ApiError::NotInChannel => (StatusCode::FORBIDDEN, "not_in_channel"),
             ApiError::ChatClosed => (StatusCode::FORBIDDEN, "chat_closed"),
             ApiError::MessageNotFound => (StatusCode::NOT_FOUND, "message_not_found"),

@@ -95,6 +95,10 @@ impl From<VoiceError> for ApiError {
             VoiceError::NotConfigured => ApiError::VoiceNotConfigured,
             VoiceError::PartyNotFound => ApiError::PartyNotFound,
             VoiceError::NotInParty => ApiError::NotInParty("you are not in this party"),
+            VoiceError::MatchNotFound => ApiError::MatchNotFound,
+            VoiceError::NotInMatch => ApiError::NotParticipant,
+            VoiceError::NotOffered => ApiError::VoiceNotOffered,
+            VoiceError::MatchOver => ApiError::MatchOver,
             VoiceError::Provider(why) => {
                 tracing::warn!(error = %why, "the voice provider failed");
                 ApiError::unavailable()

@@ -74,6 +74,7 @@ pub fn view(party: &Party, members: &[PartyMember]) -> wire::Party {
         ),
         created_at: party.created_at.to_offset_date_time(),
         updated_at: party.updated_at.to_offset_date_time(),
+        voice: None,
     }
 }
 

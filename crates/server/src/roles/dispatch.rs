@@ -19,6 +19,7 @@ use crate::{
     bus::{Cause, Handled, Handler, Reader, Reading},
     gateway::push,
     sessions::{Sessions, lifecycle},
+    voice::{self, Voice},
 };
 
 /// The most events a dispatcher takes at once. One at a time, each cost a pull and an ack
@@ -72,16 +73,18 @@ pub async fn run(dispatcher: Dispatcher, stream: Stream, stop: CancellationToken
 pub struct Dispatcher {
     accounts: Accounts,
     sessions: Sessions,
+    voice: Voice,
     events: Events,
 }
 
 impl Dispatcher {
     /// A dispatcher pushing over `events`; `accounts` learns of bans at once, `sessions` signs
-    /// each player's session token.
-    pub fn new(accounts: Accounts, sessions: Sessions, events: Events) -> Self {
+    /// each player's session token, `voice` each member's voice access.
+    pub fn new(accounts: Accounts, sessions: Sessions, voice: Voice, events: Events) -> Self {
         Self {
             accounts,
             sessions,
+            voice,
             events,
         }
     }
@@ -92,7 +95,11 @@ impl Handler for Dispatcher {
     async fn handle(&self, envelope: Envelope) -> Handled {
         let occurred_at_ms = i64::try_from(envelope.occurred_at.unix_timestamp_nanos() / 1_000_000)
             .unwrap_or(i64::MAX);
-        let pushes = pushes(&self.sessions, envelope.event);
+        let mut pushes = pushes(&self.sessions, envelope.event);
+        if let Err(error) = voice::hand_out(&self.voice, &mut pushes).await {
+            tracing::warn!(error = %error, "cannot hand out voice access; retrying");
+            return Handled::Retry;
+        }
         if let Some((player_id, ServerEvent::AccountBanned(_))) = pushes.first() {
             // The cached status would admit the player's access tokens for a while: it is
             // banned now (a request that read `active` before the ban cannot write it back).

@@ -44,6 +44,7 @@ use crate::{
     sessions::{Allocator, Sessions},
     settings::{Role, Settings},
     state_epoch::StateEpoch,
+    voice::Voice,
 };
 
 /// What a node hands its roles, built by the composition root (`app`): each loop is given
@@ -76,6 +77,8 @@ pub struct Parts {
     pub sessions: Sessions,
     /// The ratings service.
     pub ratings: Ratings,
+    /// The voice service.
+    pub voice: Voice,
 }
 
 /// Starts the loops of every role the node plays (and the outbox relay, which every node
@@ -101,6 +104,7 @@ pub fn spawn(
         queueing,
         sessions,
         ratings,
+        voice,
     } = parts;
     let roles = &settings.node.roles;
     loops.spawn(outbox_relay::OutboxRelay::new(backends.clone()).run(stop.clone()));
@@ -170,6 +174,7 @@ pub fn spawn(
             let dispatcher = dispatch::Dispatcher::new(
                 accounts.clone(),
                 sessions.clone(),
+                voice.clone(),
                 backends.events.clone(),
             );
             loops.spawn(dispatch::run(dispatcher, stream, stop.clone()));

@@ -1,5 +1,6 @@
 //! `/v1/party/*`: creating, reading, joining and leaving parties, invites, kicks, promotions,
-//! readiness and ready checks. The rules are in [`crate::parties`].
+//! readiness and ready checks. The rules are in [`crate::parties`]; a member is answered the
+//! party with their access to its voice room ([`crate::voice::party::attach`]).
 
 use axum::{extract::State, http::StatusCode};
 use rally_protocol::{
@@ -12,6 +13,7 @@ use crate::{
     app::AppState,
     http::{ApiError, AuthenticatedPlayer, Json, Path},
     parties::{invite, lifecycle, ready},
+    voice,
 };
 
 /// The party routes.
@@ -45,7 +47,10 @@ async fn create(
 ) -> Result<(StatusCode, Json<Party>), ApiError> {
     let shape = lifecycle::PartyShape::parse(request, &app.settings().parties)?;
     let party = lifecycle::create(app.parties(), player.player_id, shape).await?;
-    Ok((StatusCode::CREATED, Json(party)))
+    Ok((
+        StatusCode::CREATED,
+        seen_by(&app, player.player_id, party).await,
+    ))
 }
 
 /// The caller's party.
@@ -58,9 +63,8 @@ async fn mine(
     State(app): State<AppState>,
     player: AuthenticatedPlayer,
 ) -> Result<Json<Party>, ApiError> {
-    Ok(Json(
-        lifecycle::mine(app.parties(), player.player_id).await?,
-    ))
+    let party = lifecycle::mine(app.parties(), player.player_id).await?;
+    Ok(seen_by(&app, player.player_id, party).await)
 }
 
 /// A party, its members and its last ready check.
@@ -72,10 +76,11 @@ async fn mine(
     ))]
 async fn get(
     State(app): State<AppState>,
-    _caller: AuthenticatedPlayer,
+    caller: AuthenticatedPlayer,
     Path(id): Path<Uuid>,
 ) -> Result<Json<Party>, ApiError> {
-    Ok(Json(lifecycle::get(app.parties(), id).await?))
+    let party = lifecycle::get(app.parties(), id).await?;
+    Ok(seen_by(&app, caller.player_id, party).await)
 }
 
 /// Joins an open party, or one the caller holds a live invite to.
@@ -92,9 +97,8 @@ async fn join(
     player: AuthenticatedPlayer,
     Path(id): Path<Uuid>,
 ) -> Result<Json<Party>, ApiError> {
-    Ok(Json(
-        lifecycle::join(app.parties(), player.player_id, id).await?,
-    ))
+    let party = lifecycle::join(app.parties(), player.player_id, id).await?;
+    Ok(seen_by(&app, player.player_id, party).await)
 }
 
 /// Leaves the party; the longest-standing member leads when the leader leaves, and the last
@@ -167,9 +171,8 @@ async fn kick(
     Path(id): Path<Uuid>,
     Json(request): Json<PartyPlayerRequest>,
 ) -> Result<Json<Party>, ApiError> {
-    Ok(Json(
-        lifecycle::kick(app.parties(), player.player_id, id, request.player_id).await?,
-    ))
+    let party = lifecycle::kick(app.parties(), player.player_id, id, request.player_id).await?;
+    Ok(seen_by(&app, player.player_id, party).await)
 }
 
 /// The leader hands the lead to another member.
@@ -187,9 +190,8 @@ async fn promote(
     Path(id): Path<Uuid>,
     Json(request): Json<PartyPlayerRequest>,
 ) -> Result<Json<Party>, ApiError> {
-    Ok(Json(
-        lifecycle::promote(app.parties(), player.player_id, id, request.player_id).await?,
-    ))
+    let party = lifecycle::promote(app.parties(), player.player_id, id, request.player_id).await?;
+    Ok(seen_by(&app, player.player_id, party).await)
 }
 
 /// The caller's readiness; it answers a pending ready check.
@@ -206,9 +208,8 @@ async fn set_ready(
     Path(id): Path<Uuid>,
     Json(request): Json<ReadyRequest>,
 ) -> Result<Json<Party>, ApiError> {
-    Ok(Json(
-        ready::answer(app.parties(), player.player_id, id, request.ready).await?,
-    ))
+    let party = ready::answer(app.parties(), player.player_id, id, request.ready).await?;
+    Ok(seen_by(&app, player.player_id, party).await)
 }
 
 /// The leader starts a ready check with a deadline (`party_ready_check_s`).
@@ -225,7 +226,12 @@ async fn ready_check(
     player: AuthenticatedPlayer,
     Path(id): Path<Uuid>,
 ) -> Result<Json<Party>, ApiError> {
-    Ok(Json(
-        ready::start(app.parties(), player.player_id, id).await?,
-    ))
+    let party = ready::start(app.parties(), player.player_id, id).await?;
+    Ok(seen_by(&app, player.player_id, party).await)
+}
+
+/// `party` as answered to `caller`: with their access to its voice room when they are a member
+/// (and the server has a voice provider).
+async fn seen_by(app: &AppState, caller: Uuid, party: Party) -> Json<Party> {
+    Json(voice::party::attach(app.voice(), caller, party).await)
 }

@@ -46,6 +46,7 @@ pub fn info(sessions: &Sessions, session: &GameSession, player_id: Uuid) -> Sess
         endpoint: session.endpoint.clone(),
         token_expires_at: token.as_ref().map(|(_, at)| *at),
         token: token.map(|(token, _)| token),
+        voice: None,
     }
 }
 
@@ -64,6 +65,7 @@ pub fn ready_info(
         endpoint: Some(endpoint.to_owned()),
         token: Some(token),
         token_expires_at: Some(expires_at),
+        voice: None,
     }
 }
 
@@ -109,6 +111,7 @@ pub async fn for_player(
             endpoint: None,
             token: None,
             token_expires_at: None,
+            voice: None,
         }),
         Err(error) => Err(error.into()),
     }

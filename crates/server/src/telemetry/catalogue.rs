@@ -180,6 +180,10 @@ pub const CATALOGUE: &[Described] = &[
         "Game-server allocation attempts that failed.",
     ),
     counter(
+        "rally_voice_access_failures_total",
+        "Voice accesses the provider failed to hand out for a party answer or a push (the player may ask again).",
+    ),
+    counter(
         "rally_friend_presence_pushes_deferred_total",
         "Changes of a player's presence put off: over the player's quota (told when allowed).",
     ),

@@ -1,4 +1,4 @@
-//! [`VoiceError`]: why a member got no voice access.
+//! [`VoiceError`]: why a member or player got no voice access.
 
 use rally_store::StoreError;
 
@@ -14,6 +14,18 @@ pub enum VoiceError {
     /// The caller is not a member of the party.
     #[error("you are not in this party")]
     NotInParty,
+    /// No such match.
+    #[error("no such match")]
+    MatchNotFound,
+    /// The caller is not a player of the match.
+    #[error("you are not a player of this match")]
+    NotInMatch,
+    /// The match's queue has no team voice.
+    #[error("this match's queue has no team voice")]
+    NotOffered,
+    /// The match is over.
+    #[error("this match is over")]
+    MatchOver,
     /// The provider did not answer, or answered nonsense (never the secret or token).
     #[error("the voice provider failed: {0}")]
     Provider(String),

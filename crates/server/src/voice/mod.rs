@@ -1,36 +1,50 @@
-//! Voice channels for parties: each party has a voice room at a provider, and each member gets
-//! their own short-lived access token to it ([`access`], `GET /v1/party/{id}/voice`).
+//! Voice channels for parties and for the teams of running matches: each party (and each team
+//! of a match whose queue sets `team_voice`) has a voice room at a provider, and each member
+//! gets their own short-lived access token to it: on asking (`GET /v1/party/{id}/voice`,
+//! `GET /v1/matches/{id}/voice`), in the party as the API answers it, and in the pushes that
+//! hand them a new room (`party.updated` when the members changed, `session.ready`). Parties
+//! are in [`party`], teams in [`team`].
 //!
 //! Two providers implement [`VoiceProvider`]: [`LiveKit`] (a room per party, tokens signed with
 //! the LiveKit API key and secret, with the grants LiveKit documents) and [`Webhook`] (any other
 //! service: Rally asks an operator's URL for the member's token). The room's name carries the
 //! party's voice generation, which moves on whenever a member leaves or is kicked: the members
 //! who stay are handed a new room, and the one who left holds only a token for the old one,
-//! which lapses after `voice_token_ttl_s`.
+//! which lapses after `voice_token_ttl_s`. A team's room is the match's and the team's; once
+//! the match is over no token is handed out for it.
 
+mod channel;
 mod error;
 mod livekit;
+pub mod party;
+mod push;
+pub mod team;
 mod webhook;
 
-use std::time::Duration;
+use std::{collections::BTreeSet, time::Duration};
 
 use rally_protocol::VoiceAccess;
-use rally_store::{Store, StoreError, Timestamp};
+use rally_store::{Store, Timestamp};
 use uuid::Uuid;
 
-use crate::settings::{VoiceProviderKind, VoiceSettings};
+use crate::{
+    matchmaking::Queues,
+    settings::{VoiceProviderKind, VoiceSettings},
+};
 
+pub use channel::Channel;
 pub use error::VoiceError;
 pub use livekit::{LiveKit, LiveKitClaims, LiveKitGrant};
+pub use push::hand_out;
 pub use webhook::Webhook;
 
 /// The room a member is let into, and who they are.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seat {
-    /// The room's name: `party-<party_id>-<generation>`.
+    /// The room's name ([`Channel::room`]).
     pub room: String,
-    /// The party.
-    pub party_id: Uuid,
+    /// What the room is for.
+    pub channel: Channel,
     /// The member.
     pub player_id: Uuid,
     /// Their display name, shown to the others in the room.
@@ -68,58 +82,93 @@ impl VoiceProvider for Provider {
     }
 }
 
-/// The voice service: the store (membership, the room's generation), the provider and the
-/// token lifetime. Cheap to clone.
+/// The voice service: the store (membership, the room's generation), the provider, the token
+/// lifetime and the queues whose matches have team voice. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Voice {
     store: Store,
     provider: Provider,
     ttl: Duration,
+    team_voice: BTreeSet<String>,
 }
 
 impl Voice {
-    /// The service the settings configure.
-    pub fn new(store: Store, settings: &VoiceSettings) -> Self {
+    /// The service the settings configure, for `queues`.
+    pub fn new(store: Store, settings: &VoiceSettings, queues: &Queues) -> Self {
         let provider = match settings.voice_provider {
             VoiceProviderKind::None => Provider::None,
             VoiceProviderKind::Livekit => Provider::LiveKit(LiveKit::from_settings(settings)),
             VoiceProviderKind::Webhook => Provider::Webhook(Webhook::from_settings(settings)),
         };
+        let team_voice = queues
+            .iter()
+            .filter(|(_, config)| config.team_voice)
+            .map(|(mode, _)| mode.as_str().to_owned())
+            .collect();
         Self {
             store,
             provider,
             ttl: Duration::from_secs(settings.voice_token_ttl_s),
+            team_voice,
+        }
+    }
+
+    /// Whether a provider is configured.
+    pub fn offered(&self) -> bool {
+        !matches!(self.provider, Provider::None)
+    }
+
+    /// `voice_not_configured` unless a provider is.
+    fn configured(&self) -> Result<(), VoiceError> {
+        if self.offered() {
+            Ok(())
+        } else {
+            Err(VoiceError::NotConfigured)
         }
     }
 }
 
-/// `caller`'s access to the voice room of their party `party_id`.
-pub async fn access(
-    voice: &Voice,
-    caller: Uuid,
-    party_id: Uuid,
-) -> Result<VoiceAccess, VoiceError> {
-    if matches!(voice.provider, Provider::None) {
-        return Err(VoiceError::NotConfigured);
-    }
-    let generation = match voice.store.voice_generation(party_id).await {
-        Ok(generation) => generation,
-        Err(StoreError::NotFound) => return Err(VoiceError::PartyNotFound),
-        Err(error) => return Err(error.into()),
-    };
-    let members = voice.store.party_members(party_id).await?;
-    let Some(member) = members.iter().find(|m| m.player_id == caller) else {
-        return Err(VoiceError::NotInParty);
-    };
-    let names = voice.store.display_names(&[member.player_id]).await?;
+/// `player_id`'s access to `channel`'s room; a provider that fails is the caller's error.
+async fn seat(voice: &Voice, channel: Channel, player_id: Uuid) -> Result<VoiceAccess, VoiceError> {
+    let names = voice.store.display_names(&[player_id]).await?;
     let display_name = names.into_iter().next().map(|(_, n)| n).unwrap_or_default();
     let seat = Seat {
-        room: format!("party-{party_id}-{generation}"),
-        party_id,
-        player_id: caller,
+        room: channel.room(),
+        channel,
+        player_id,
         display_name,
         now: voice.store.now(),
         ttl: voice.ttl,
     };
     voice.provider.access(&seat).await
+}
+
+/// Each of `players`' access to `channel`'s room, their display names read at once; a player
+/// the provider failed for is left out (and the failure logged).
+async fn seat_all(
+    voice: &Voice,
+    channel: Channel,
+    players: &[Uuid],
+) -> Result<Vec<(Uuid, VoiceAccess)>, VoiceError> {
+    let names = voice.store.display_names(players).await?;
+    let now = voice.store.now();
+    let mut seated = Vec::with_capacity(names.len());
+    for (player_id, display_name) in names {
+        let seat = Seat {
+            room: channel.room(),
+            channel,
+            player_id,
+            display_name,
+            now,
+            ttl: voice.ttl,
+        };
+        match voice.provider.access(&seat).await {
+            Ok(access) => seated.push((player_id, access)),
+            Err(error) => {
+                metrics::counter!("rally_voice_access_failures_total").increment(1);
+                tracing::warn!(error = %error, "cannot hand a player their voice access");
+            }
+        }
+    }
+    Ok(seated)
 }

@@ -1,13 +1,14 @@
-//! [`Webhook`]: voice from any other service. Rally POSTs the seat as JSON (`party_id`, `room`,
-//! `player_id`, `display_name`, `ttl_s`) to the operator's `voice_webhook_url` and expects
-//! `{"url", "token"}` back (and `expires_at`, RFC 3339, when the service sets its own expiry).
+//! [`Webhook`]: voice from any other service. Rally POSTs the seat as JSON (`kind`: `party` with
+//! `party_id`, or `team` with `match_id` and `team`; `room`, `player_id`, `display_name`,
+//! `ttl_s`) to the operator's `voice_webhook_url` and expects `{"url", "token"}` back (and
+//! `expires_at`, RFC 3339, when the service sets its own expiry).
 
 use std::time::Duration;
 
 use rally_protocol::VoiceAccess;
 use serde::Deserialize;
 
-use super::{Seat, VoiceError, VoiceProvider};
+use super::{Channel, Seat, VoiceError, VoiceProvider};
 use crate::settings::VoiceSettings;
 
 /// How long Rally waits for the webhook.
@@ -44,13 +45,18 @@ impl Webhook {
 
 impl VoiceProvider for Webhook {
     async fn access(&self, seat: &Seat) -> Result<VoiceAccess, VoiceError> {
-        let body = serde_json::json!({
-            "party_id": seat.party_id,
-            "room": seat.room,
-            "player_id": seat.player_id,
-            "display_name": seat.display_name,
-            "ttl_s": seat.ttl.as_secs(),
-        });
+        let mut body = match seat.channel {
+            Channel::Party { party_id, .. } => {
+                serde_json::json!({ "kind": "party", "party_id": party_id })
+            }
+            Channel::Team { match_id, team } => {
+                serde_json::json!({ "kind": "team", "match_id": match_id, "team": team })
+            }
+        };
+        body["room"] = seat.room.clone().into();
+        body["player_id"] = seat.player_id.to_string().into();
+        body["display_name"] = seat.display_name.clone().into();
+        body["ttl_s"] = seat.ttl.as_secs().into();
         // Without the URL: an operator may keep a credential in it, and this reaches the log.
         let failed = |e: reqwest::Error| {
             VoiceError::Provider(format!("the voice webhook: {}", e.without_url()))

@@ -19,3 +19,4 @@ mod readiness;
 mod session;
 mod surface;
 mod voice;
+mod voice_teams;
