@@ -25,6 +25,7 @@
 
 pub mod acceptance;
 pub mod account;
+pub mod admin;
 pub mod block;
 pub mod chat;
 pub mod event;

@@ -48,6 +48,9 @@ enum Command {
     /// Ban, unban or show a player.
     #[command(subcommand)]
     Player(command::player::Player),
+    /// Add, list or disable the studio's operators (the admin API's accounts).
+    #[command(subcommand)]
+    Operator(command::operator::Operator),
     /// Moderate chat: list reported messages, delete one.
     #[command(subcommand)]
     Chat(command::chat::ChatCommand),
@@ -97,6 +100,7 @@ fn main() -> ExitCode {
             Command::Leaderboard(board) => command::leaderboard::run(config, board).await,
             Command::Player(player) => command::player::run(config, player).await,
             Command::Chat(chat) => command::chat::run(config, chat).await,
+            Command::Operator(operator) => command::operator::run(config, operator).await,
             #[cfg(feature = "load")]
             Command::Bench(bench) => command::bench::run(&bench).await,
             #[cfg(feature = "load")]

@@ -22,6 +22,7 @@ use crate::{
         metrics,
     },
     matchmaking::{Queueing, Queues},
+    operators::{OperatorTokens, Operators},
     parties::Parties,
     ratings::Ratings,
     roles, router,
@@ -50,6 +51,7 @@ struct Inner {
     state_epoch: Arc<StateEpoch>,
     admission: Admission,
     accounts: Accounts,
+    operators: Operators,
     ratings: Ratings,
     sessions: Sessions,
     parties: Parties,
@@ -118,6 +120,11 @@ impl AppState {
     /// The chat service.
     pub fn chat(&self) -> &Chat {
         &self.inner.chat
+    }
+
+    /// The operators service.
+    pub fn operators(&self) -> &Operators {
+        &self.inner.operators
     }
 
     /// The voice service.
@@ -243,11 +250,19 @@ impl App {
         );
         let state_epoch = Arc::new(StateEpoch::new(backends.state.clone()));
         let admission = Admission::new(settings.http.max_requests_in_flight);
+        let hasher = Hasher::for_this_machine();
         let accounts = Accounts::new(
             backends.store.clone(),
             backends.state.clone(),
-            Hasher::for_this_machine(),
+            hasher.clone(),
             AccessTokens::new(&settings, &secrets, clock.clone()),
+            settings.accounts.clone(),
+        );
+        let operators = Operators::new(
+            backends.store.clone(),
+            backends.state.clone(),
+            hasher,
+            OperatorTokens::new(&settings, &secrets, clock.clone()),
             settings.accounts.clone(),
         );
         let parties = Parties::new(backends.store.clone(), settings.parties.clone());
@@ -300,6 +315,7 @@ impl App {
                 state_epoch,
                 admission,
                 accounts,
+                operators,
                 ratings,
                 sessions,
                 parties,

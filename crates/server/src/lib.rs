@@ -37,6 +37,7 @@ pub mod friends;
 pub mod gateway;
 pub mod http;
 pub mod matchmaking;
+pub mod operators;
 pub mod parties;
 pub mod ratings;
 pub mod roles;

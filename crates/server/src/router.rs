@@ -35,6 +35,9 @@
 //! | GET | `/v1/party/{id}/voice` | [`routes::voice`] (bearer, a member) |
 //! | GET | `/v1/leaderboard/{season}`, `/v1/leaderboard/{season}/me` | [`routes::leaderboard`] (bearer) |
 //! | GET | `/v1/ws` (WebSocket) | [`routes::gateway`] (bearer or `?token=`) |
+//! | GET | `/v1/matches/{match_id}/voice` | [`routes::voice`] (bearer, a player) |
+//! | POST | `/admin/v1/login` | [`routes::admin`] |
+//! | GET | `/admin/v1/me`, `/admin/v1/audit` | [`routes::admin`] (operator bearer) |
 //!
 //! Every request body is limited to `body_limit_bytes` (413 `payload_too_large` beyond).
 
@@ -101,6 +104,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::matches::router())
         .merge(routes::leaderboard::router())
         .merge(routes::server::router())
+        .merge(routes::admin::router())
         .split_for_parts();
     let docs: Router<AppState> = SwaggerUi::new("/docs").url("/openapi.json", api).into();
     let routes = routes

@@ -164,6 +164,7 @@ macro_rules! in_transaction {
 
 mod acceptance;
 mod announced_ticket;
+mod audit;
 mod backfill;
 mod ban;
 mod block;
@@ -174,6 +175,7 @@ mod friendship;
 mod leaderboard;
 mod match_batch;
 mod matches;
+mod operator;
 mod outbox;
 mod party;
 mod party_change;
@@ -196,6 +198,7 @@ mod voice_room;
 mod write_turns;
 
 pub use acceptance::{Acceptance, AcceptanceState, PlayerAcceptance};
+pub use audit::{AuditEntry, NewAuditEntry};
 pub use backfill::{Backfill, BackfillState, NewBackfill};
 pub use ban::{Ban, status_at};
 pub use block::BlockEntry;
@@ -208,6 +211,7 @@ pub use match_batch::TicketClaim;
 pub use matches::{
     MatchRecord, MatchState, NewMatch, NewParticipant, Outcome, Participant, ParticipantOutcome,
 };
+pub use operator::{NewOperator, Operator, OperatorRole};
 pub use outbox::{NewEvent, OutboxEvent, OutboxTurn};
 pub use party::{NewParty, Party, PartyMember, PartyState, ReadyCheckState};
 pub use party_invite::{InviteState, NewPartyInvite, PartyInvite};

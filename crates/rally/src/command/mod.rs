@@ -11,6 +11,7 @@ pub mod leaderboard;
 #[cfg(feature = "load")]
 pub mod loadtest;
 pub mod migrate;
+pub mod operator;
 pub mod player;
 pub mod season;
 pub mod seed;

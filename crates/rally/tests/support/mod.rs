@@ -120,17 +120,40 @@ impl Deployment {
     /// Runs a `rally` command (`player ban ...`) against this deployment's backends; its
     /// output once it exits.
     pub fn cli(&self, args: &[&str]) -> std::process::Output {
+        self.cli_command(args).output().unwrap()
+    }
+
+    /// [`Deployment::cli`] with `input` on its standard input.
+    pub fn cli_with_input(&self, args: &[&str], input: &str) -> std::process::Output {
+        use std::io::Write;
+        let mut child = self
+            .cli_command(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(input.as_bytes())
+            .unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn cli_command(&self, args: &[&str]) -> Command {
         let dir = self.data.path().join("cli");
         std::fs::create_dir_all(&dir).unwrap();
-        rally(&dir)
+        let mut command = rally(&dir);
+        command
             .env("RALLY_DATABASE_URL", &self.database_url)
             .env("RALLY_REDIS_URL", &self.redis_url)
             .env("RALLY_NATS_URL", &self.nats_url)
             .env("RALLY_NAMESPACE", &self.namespace)
             .env("RALLY_TOKEN_SIGNING_KEY", &self.signing_key)
-            .args(args)
-            .output()
-            .unwrap()
+            .args(args);
+        command
     }
 
     async fn clean_up(&self) {

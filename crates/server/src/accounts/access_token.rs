@@ -51,11 +51,82 @@ pub struct Verified {
     pub family_id: Uuid,
 }
 
-/// Issues and verifies access tokens; built once per node and shared through the app state.
-pub struct AccessTokens {
+/// The node's token keys: the current one signs (named by its `kid`), it and the former ones
+/// (`previous_token_signing_keys`) verify. Players' access tokens and operators' tokens share
+/// them, each with its own audience.
+pub struct SigningKeys {
     kid: String,
     signing: EncodingKey,
     verifying: HashMap<String, DecodingKey>,
+}
+
+/// The keys never print: their ids do.
+impl fmt::Debug for SigningKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SigningKeys")
+            .field("kid", &self.kid)
+            .field("verifying_kids", &self.kids())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SigningKeys {
+    /// The keys the settings and secrets configure.
+    pub fn new(settings: &Settings, secrets: &Secrets) -> Self {
+        let current = &secrets.token_signing_key;
+        let verifying = settings
+            .keys
+            .previous_token_signing_keys
+            .iter()
+            .chain(std::iter::once(current))
+            .map(|key| {
+                (
+                    key_id(key),
+                    DecodingKey::from_secret(key.expose().as_bytes()),
+                )
+            })
+            .collect();
+        Self {
+            kid: key_id(current),
+            signing: EncodingKey::from_secret(current.expose().as_bytes()),
+            verifying,
+        }
+    }
+
+    /// Signs `claims` with the current key, its `kid` in the header.
+    pub fn sign<T: Serialize>(&self, claims: &T) -> jsonwebtoken::errors::Result<String> {
+        let mut header = Header::new(Algorithm::HS256);
+        header.kid = Some(self.kid.clone());
+        jsonwebtoken::encode(&header, claims, &self.signing)
+    }
+
+    /// The key that verifies `token`: HS256 only (so `alg: none`, RS256 and the like are refused
+    /// before any key is tried), by its `kid`; `None` for a token no key of this node signed.
+    pub fn key_of(&self, token: &str) -> Option<&DecodingKey> {
+        let header = jsonwebtoken::decode_header(token).ok()?;
+        if header.alg != Algorithm::HS256 {
+            return None;
+        }
+        header
+            .kid
+            .as_deref()
+            .and_then(|kid| self.verifying.get(kid))
+    }
+
+    /// The current key's id.
+    pub fn kid(&self) -> &str {
+        &self.kid
+    }
+
+    /// The ids of every key that verifies.
+    pub fn kids(&self) -> Vec<&String> {
+        self.verifying.keys().collect()
+    }
+}
+
+/// Issues and verifies access tokens; built once per node and shared through the app state.
+pub struct AccessTokens {
+    keys: SigningKeys,
     validation: Validation,
     issuer: String,
     audience: String,
@@ -66,8 +137,8 @@ pub struct AccessTokens {
 impl fmt::Debug for AccessTokens {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("AccessTokens")
-            .field("kid", &self.kid)
-            .field("verifying_kids", &self.verifying.keys().collect::<Vec<_>>())
+            .field("kid", &self.keys.kid())
+            .field("verifying_kids", &self.keys.kids())
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .field("ttl", &self.ttl)
@@ -84,19 +155,6 @@ pub fn key_id(key: &Secret) -> String {
 impl AccessTokens {
     /// The node's token issuer and verifier, telling time by `clock`.
     pub fn new(settings: &Settings, secrets: &Secrets, clock: Clock) -> Self {
-        let current = &secrets.token_signing_key;
-        let mut verifying = HashMap::new();
-        for key in settings
-            .keys
-            .previous_token_signing_keys
-            .iter()
-            .chain(std::iter::once(current))
-        {
-            verifying.insert(
-                key_id(key),
-                DecodingKey::from_secret(key.expose().as_bytes()),
-            );
-        }
         let mut validation = Validation::new(Algorithm::HS256);
         validation.leeway = LEEWAY_S;
         // Expiry is checked against `clock` below, not the system's time.
@@ -105,9 +163,7 @@ impl AccessTokens {
         validation.set_audience(&[&settings.accounts.token_audience]);
         validation.set_required_spec_claims(&["exp", "iat", "iss", "aud", "sub", "jti"]);
         Self {
-            kid: key_id(current),
-            signing: EncodingKey::from_secret(current.expose().as_bytes()),
-            verifying,
+            keys: SigningKeys::new(settings, secrets),
             validation,
             issuer: settings.accounts.token_issuer.clone(),
             audience: settings.accounts.token_audience.clone(),
@@ -135,8 +191,6 @@ impl AccessTokens {
         iat: u64,
         exp: u64,
     ) -> anyhow::Result<String> {
-        let mut header = Header::new(Algorithm::HS256);
-        header.kid = Some(self.kid.clone());
         let claims = Claims {
             sub: player_id.to_string(),
             iss: self.issuer.clone(),
@@ -146,7 +200,7 @@ impl AccessTokens {
             jti: Uuid::now_v7().to_string(),
             sid: family_id.to_string(),
         };
-        Ok(jsonwebtoken::encode(&header, &claims, &self.signing)?)
+        Ok(self.keys.sign(&claims)?)
     }
 
     /// The time now on the clock, in Unix seconds.
@@ -156,20 +210,12 @@ impl AccessTokens {
 
     /// Verifies a token: its key, algorithm, signature and claims.
     pub fn verify(&self, token: &str) -> Result<Verified, AccountsError> {
-        let header = jsonwebtoken::decode_header(token)
-            .map_err(|_| AccountsError::InvalidToken("the access token is malformed"))?;
-        if header.alg != Algorithm::HS256 {
-            return Err(AccountsError::InvalidToken(
-                "the token's algorithm is not accepted",
-            ));
+        if jsonwebtoken::decode_header(token).is_err() {
+            return Err(AccountsError::InvalidToken("the access token is malformed"));
         }
-        let key = header
-            .kid
-            .as_deref()
-            .and_then(|kid| self.verifying.get(kid))
-            .ok_or(AccountsError::InvalidToken(
-                "the token was signed by an unknown key",
-            ))?;
+        let key = self.keys.key_of(token).ok_or(AccountsError::InvalidToken(
+            "the token's algorithm or key is not accepted",
+        ))?;
         let data =
             jsonwebtoken::decode::<Claims>(token, key, &self.validation).map_err(|error| {
                 match error.kind() {

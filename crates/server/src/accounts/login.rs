@@ -16,8 +16,9 @@ const MAX_LOGIN_LEN: usize = 254;
 /// The longest password hashed; longer is a wrong password (no account can have one).
 const MAX_PASSWORD_LEN: usize = 128;
 
-/// A hash of a password nobody has, made once with the same parameters as real ones.
-async fn dummy_hash(hasher: &Hasher) -> anyhow::Result<&'static str> {
+/// A hash of a password nobody has, made once with the same parameters as real ones (for
+/// operators' logins too).
+pub(crate) async fn dummy_hash(hasher: &Hasher) -> anyhow::Result<&'static str> {
     static DUMMY: OnceCell<String> = OnceCell::const_new();
     DUMMY
         .get_or_try_init(|| hasher.hash("rally-dummy-password-for-timing".to_owned()))

@@ -69,7 +69,7 @@ impl FromRequestParts<AppState> for VerifiedPlayer {
 }
 
 /// The token of `Authorization: Bearer <token>`.
-fn bearer(parts: &Parts) -> Result<&str, ApiError> {
+pub(crate) fn bearer(parts: &Parts) -> Result<&str, ApiError> {
     let value = parts
         .headers
         .get(header::AUTHORIZATION)

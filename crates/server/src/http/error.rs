@@ -145,6 +145,12 @@ pub enum ApiError {
     /// This Rally has no voice provider.
     #[error("voice is not configured on this server")]
     VoiceNotConfigured,
+    /// An operator's login needs their one-time code.
+    #[error("this operator logs in with a one-time code too: send `totp`")]
+    TotpRequired,
+    /// An operator whose role does not allow the call.
+    #[error("this needs the {0} role")]
+    RoleRequired(&'static str),
     /// The match's queue has no team voice.
     #[error("this match's queue has no team voice")]
     VoiceNotOffered,
@@ -333,6 +339,8 @@ impl ApiError {
             ApiError::Blocked => (StatusCode::FORBIDDEN, "blocked"),
             ApiError::ChannelNotFound => (StatusCode::NOT_FOUND, "channel_not_found"),
             ApiError::VoiceNotConfigured => (StatusCode::NOT_FOUND, "voice_not_configured"),
+            ApiError::TotpRequired => (StatusCode::UNAUTHORIZED, "totp_required"),
+            ApiError::RoleRequired(_) => (StatusCode::FORBIDDEN, "role_required"),
             ApiError::VoiceNotOffered => (StatusCode::NOT_FOUND, "voice_not_offered"),
             ApiError::MatchOver => (StatusCode::CONFLICT, "match_over"),
             ApiError::NotInChannel => (StatusCode::FORBIDDEN, "not_in_channel"),

@@ -9,6 +9,7 @@ pub mod client_address;
 pub mod error;
 pub mod extract;
 pub mod metrics;
+pub mod operator;
 pub mod request_id;
 mod service_errors;
 
@@ -16,3 +17,4 @@ pub use authenticated::{AuthenticatedPlayer, VerifiedPlayer};
 pub use client_address::ClientAddress;
 pub use error::ApiError;
 pub use extract::{Json, Path, Query};
+pub use operator::AuthenticatedOperator;

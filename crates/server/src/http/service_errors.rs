@@ -6,7 +6,8 @@ use std::time::Duration;
 use super::ApiError;
 use crate::{
     accounts::AccountsError, chat::ChatError, friends::FriendError, matchmaking::QueueError,
-    parties::PartyError, ratings::RatingsError, sessions::SessionsError, voice::VoiceError,
+    operators::OperatorError, parties::PartyError, ratings::RatingsError, sessions::SessionsError,
+    voice::VoiceError,
 };
 
 impl From<AccountsError> for ApiError {
@@ -85,6 +86,34 @@ impl From<SessionsError> for ApiError {
             },
             SessionsError::Store(error) => ApiError::store(error),
             SessionsError::State(error) => ApiError::state(error),
+        }
+    }
+}
+
+impl From<OperatorError> for ApiError {
+    fn from(error: OperatorError) -> Self {
+        match error {
+            OperatorError::InvalidCredentials => ApiError::InvalidCredentials,
+            OperatorError::TotpRequired => ApiError::TotpRequired,
+            OperatorError::InvalidToken => {
+                ApiError::InvalidToken("not an operator token of this server")
+            }
+            OperatorError::TokenExpired => ApiError::TokenExpired,
+            OperatorError::Forbidden(role) => ApiError::RoleRequired(role),
+            OperatorError::RateLimited { retry_after } => ApiError::RateLimited {
+                retry_after_s: whole_seconds(retry_after),
+            },
+            OperatorError::Invalid { field, reason } => ApiError::Invalid {
+                field: field.to_owned(),
+                reason,
+            },
+            OperatorError::NameTaken => ApiError::Invalid {
+                field: "name".to_owned(),
+                reason: "an operator of that name exists".to_owned(),
+            },
+            OperatorError::Store(error) => ApiError::store(error),
+            OperatorError::State(error) => ApiError::state(error),
+            OperatorError::Other(error) => ApiError::Internal(error),
         }
     }
 }

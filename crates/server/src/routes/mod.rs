@@ -1,5 +1,6 @@
 //! One module per resource, each exporting `router()`; [`crate::router`] assembles them.
 
+pub mod admin;
 pub mod auth;
 pub mod blocks;
 pub mod chat;

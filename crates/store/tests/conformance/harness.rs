@@ -76,6 +76,29 @@ impl TestDb {
     }
 }
 
+impl TestDb {
+    /// Runs `sql` on a connection of its own, outside the store: what an operator with a
+    /// database shell could do. The database's error, if it refused.
+    pub async fn execute(&self, sql: &str) -> Result<u64, sqlx::Error> {
+        let sql = AssertSqlSafe(sql.to_owned());
+        match &self.cleanup {
+            Cleanup::Sqlite(path) => {
+                let url = format!("sqlite://{}", path.display());
+                let mut conn = sqlx::SqliteConnection::connect(&url).await?;
+                let done = sqlx::query(sql).execute(&mut conn).await;
+                conn.close().await.ok();
+                Ok(done?.rows_affected())
+            }
+            Cleanup::Postgres { admin_url, name } => {
+                let mut conn = PgConnection::connect(&database_url(admin_url, name)).await?;
+                let done = sqlx::query(sql).execute(&mut conn).await;
+                conn.close().await.ok();
+                Ok(done?.rows_affected())
+            }
+        }
+    }
+}
+
 /// `admin_url` with its database replaced by `name`.
 fn database_url(admin_url: &str, name: &str) -> String {
     let (without_query, query) = match admin_url.split_once('?') {

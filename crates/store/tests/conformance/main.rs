@@ -18,6 +18,7 @@ mod leaderboard;
 mod match_batch;
 mod match_lock;
 mod matches;
+mod operator;
 mod outbox;
 mod party;
 mod party_change;
