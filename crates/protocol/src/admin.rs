@@ -123,3 +123,68 @@ pub struct AuditQuery {
     /// At most this many (1 to 200; 50 when absent).
     pub limit: Option<u32>,
 }
+
+/// The query of `GET /admin/v1/players`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
+pub struct PlayerSearchQuery {
+    /// A player's id, or the start of a username, email or display name (any case).
+    pub q: String,
+    /// At most this many (1 to 100; 20 when absent).
+    pub limit: Option<u32>,
+}
+
+/// A player's ban, as operators see it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AdminBan {
+    /// Why, as the operator wrote it.
+    pub reason: String,
+    /// When it was given.
+    #[serde(with = "time::serde::rfc3339")]
+    pub since: OffsetDateTime,
+    /// When it ends; absent for a permanent ban.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub until: Option<OffsetDateTime>,
+}
+
+/// A player, as operators see them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AdminPlayer {
+    /// Their id.
+    pub id: Uuid,
+    /// Their username.
+    pub username: String,
+    /// Their email.
+    pub email: String,
+    /// Their display name.
+    pub display_name: String,
+    /// Their home region, if set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// `active`, `banned` or `disabled`.
+    pub status: String,
+    /// When they registered.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// Their ban, while one holds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ban: Option<AdminBan>,
+}
+
+/// `GET /admin/v1/players`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AdminPlayerList {
+    /// The players found, by username.
+    pub players: Vec<AdminPlayer>,
+}
+
+/// `POST /admin/v1/players/{player_id}/ban`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BanRequest {
+    /// Why (1 to 500 characters), kept with the ban and in the audit log.
+    pub reason: String,
+    /// How long, in seconds (60 to 100 years); permanent when absent.
+    #[serde(default)]
+    pub duration_s: Option<u64>,
+}

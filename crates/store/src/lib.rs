@@ -181,6 +181,7 @@ mod party;
 mod party_change;
 mod party_invite;
 mod player;
+mod player_search;
 mod profile;
 mod queue_standing;
 mod rating;

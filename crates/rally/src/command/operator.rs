@@ -9,7 +9,7 @@ use rally_server::{
     Settings,
     accounts::password::Hasher,
     backends::Backends,
-    operators::{self, Totp},
+    operators::{self, Actor, Totp},
 };
 use rally_store::OperatorRole;
 
@@ -74,15 +74,23 @@ pub async fn run(config: Option<&Path>, command: Operator) -> anyhow::Result<Exi
             };
             let hasher = Hasher::for_this_machine();
             let totp = totp.then(Totp::generate);
-            let added =
-                operators::add(store, &hasher, &name, role, password, totp.as_ref(), "cli").await?;
+            let added = operators::add(
+                store,
+                &hasher,
+                &name,
+                role,
+                password,
+                totp.as_ref(),
+                &Actor::cli(),
+            )
+            .await?;
             eprintln!("rally: operator {} added as {}", added.name, role.as_str());
             if let Some(totp) = totp {
                 print_enrolment(&settings, &added.name, &totp)?;
             }
         }
         Operator::Totp { name } => {
-            let totp = operators::enrol_totp(store, &name, "cli").await?;
+            let totp = operators::enrol_totp(store, &name, &Actor::cli()).await?;
             print_enrolment(&settings, &name, &totp)?;
         }
         Operator::List => {
@@ -105,7 +113,7 @@ pub async fn run(config: Option<&Path>, command: Operator) -> anyhow::Result<Exi
             out.write_all(b"\n")?;
         }
         Operator::Disable { name } => {
-            if operators::disable(store, &name, "cli").await? {
+            if operators::disable(store, &name, &Actor::cli()).await? {
                 eprintln!("rally: operator {name} disabled");
             } else {
                 eprintln!("rally: operator {name} was disabled already");

@@ -4,7 +4,7 @@
 
 use std::{io::Write, path::Path, process::ExitCode, time::Duration};
 
-use rally_server::{Settings, accounts::ban, backends::Backends};
+use rally_server::{Settings, accounts::ban, backends::Backends, operators::Actor};
 
 /// What `rally player` does.
 #[derive(Debug, clap::Subcommand)]
@@ -45,12 +45,7 @@ pub async fn run(config: Option<&Path>, command: Player) -> anyhow::Result<ExitC
             reason,
         } => {
             let player = ban::find(store, &name).await?;
-            let until = ban::ban(store, player.id, duration, &reason).await?;
-            let detail = serde_json::json!({
-                "username": player.username,
-                "until": until.map(|t| t.to_offset_date_time().to_string()),
-            });
-            audit(store, "player.ban", player.id, Some(reason), detail).await?;
+            let until = ban::ban(store, player.id, duration, &reason, &Actor::cli()).await?;
             match until {
                 Some(until) => eprintln!(
                     "rally: {} is banned until {}",
@@ -62,9 +57,7 @@ pub async fn run(config: Option<&Path>, command: Player) -> anyhow::Result<ExitC
         }
         Player::Unban { name } => {
             let player = ban::find(store, &name).await?;
-            if ban::unban(store, &backends.state, player.id).await? {
-                let detail = serde_json::json!({ "username": player.username });
-                audit(store, "player.unban", player.id, None, detail).await?;
+            if ban::unban(store, &backends.state, player.id, &Actor::cli()).await? {
                 eprintln!("rally: {} is no longer banned", player.username);
             } else {
                 eprintln!("rally: {} was not banned", player.username);
@@ -92,27 +85,6 @@ pub async fn run(config: Option<&Path>, command: Player) -> anyhow::Result<ExitC
         }
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// Writes the audit log's line for an action of the command line on `player_id`.
-async fn audit(
-    store: &rally_store::Store,
-    action: &str,
-    player_id: uuid::Uuid,
-    reason: Option<String>,
-    detail: serde_json::Value,
-) -> anyhow::Result<()> {
-    store
-        .audit(&rally_store::NewAuditEntry {
-            operator_id: None,
-            actor: "cli".to_owned(),
-            action: action.to_owned(),
-            target: Some(player_id.to_string()),
-            reason,
-            detail,
-        })
-        .await?;
-    Ok(())
 }
 
 /// A duration as `<number><unit>`, the unit one of `s`, `m`, `h`, `d`, `w`.

@@ -1,5 +1,5 @@
-//! Bans: the operator's tool (`rally player ban|unban|show`, and the admin API to come) and
-//! what a ban does, in one transaction: the player's status and ban row, their refresh tokens
+//! Bans: the operator's tool (`rally player ban|unban|show`, and the admin API) and what a ban
+//! does, in one transaction with its audit line: the player's status and ban row, their refresh tokens
 //! revoked, their party left (`reason: banned`), their searching ticket cancelled
 //! (`queue.cancelled`, `banned`), and `account.banned` on the outbox. Every `api` node's
 //! gateway handles that event: it forgets the cached status (so access tokens are refused on
@@ -16,6 +16,7 @@ use super::{AccountsError, status};
 use crate::{
     bus,
     matchmaking::queueing::{self, reason},
+    operators::Actor,
     parties::lifecycle,
 };
 
@@ -30,12 +31,13 @@ pub async fn find(store: &Store, username: &str) -> Result<Player, AccountsError
         .ok_or(AccountsError::PlayerNotFound)
 }
 
-/// Bans `player_id` for `duration` (`None`: permanently) for `reason`.
+/// Bans `player_id` for `duration` (`None`: permanently) for `reason`, by `by`.
 pub async fn ban(
     store: &Store,
     player_id: Uuid,
     duration: Option<std::time::Duration>,
     reason: &str,
+    by: &Actor,
 ) -> Result<Option<Timestamp>, AccountsError> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > MAX_REASON_LEN {
@@ -77,18 +79,42 @@ pub async fn ban(
         until: until.map(Timestamp::to_offset_date_time),
     };
     bus::outbox::enqueue(&mut tx, player_id, Event::AccountBanned(banned)).await?;
+    let detail = serde_json::json!({
+        "until": until.map(|t| t.to_offset_date_time().to_string()),
+    });
+    let line = by.did(
+        "player.ban",
+        Some(player_id.to_string()),
+        Some(reason.to_owned()),
+        detail,
+    );
+    tx.audit(&line).await?;
     tx.commit().await?;
     metrics::counter!("rally_bans_total").increment(1);
     tracing::info!(player.id = %player_id, permanent = until.is_none(), "player banned");
     Ok(until)
 }
 
-/// Lifts the ban of `player_id`; false when it was not banned. The status cached in `state`
-/// is forgotten, so on a shared Redis the player is let in on the next request (a node on
-/// in-process state keeps its cached `banned` for up to 30 s).
-pub async fn unban(store: &Store, state: &State, player_id: Uuid) -> Result<bool, AccountsError> {
+/// Lifts the ban of `player_id`, by `by`; false when it was not banned. The status cached in
+/// `state` is forgotten, so on a shared Redis the player is let in on the next request (a node
+/// on in-process state keeps its cached `banned` for up to 30 s).
+pub async fn unban(
+    store: &Store,
+    state: &State,
+    player_id: Uuid,
+    by: &Actor,
+) -> Result<bool, AccountsError> {
     let mut tx = store.begin().await?;
     let lifted = tx.unban_player(player_id).await?;
+    if lifted {
+        let line = by.did(
+            "player.unban",
+            Some(player_id.to_string()),
+            None,
+            serde_json::json!({}),
+        );
+        tx.audit(&line).await?;
+    }
     tx.commit().await?;
     status::forget(state, player_id).await?;
     if lifted {

@@ -145,6 +145,9 @@ pub enum ApiError {
     /// This Rally has no voice provider.
     #[error("voice is not configured on this server")]
     VoiceNotConfigured,
+    /// Lifting a ban that does not hold.
+    #[error("this player is not banned")]
+    NotBanned,
     /// An operator's login needs their one-time code.
     #[error("this operator logs in with a one-time code too: send `totp`")]
     TotpRequired,
@@ -340,6 +343,7 @@ impl ApiError {
             ApiError::ChannelNotFound => (StatusCode::NOT_FOUND, "channel_not_found"),
             ApiError::VoiceNotConfigured => (StatusCode::NOT_FOUND, "voice_not_configured"),
             ApiError::TotpRequired => (StatusCode::UNAUTHORIZED, "totp_required"),
+            ApiError::NotBanned => (StatusCode::NOT_FOUND, "not_banned"),
             ApiError::RoleRequired(_) => (StatusCode::FORBIDDEN, "role_required"),
             ApiError::VoiceNotOffered => (StatusCode::NOT_FOUND, "voice_not_offered"),
             ApiError::MatchOver => (StatusCode::CONFLICT, "match_over"),

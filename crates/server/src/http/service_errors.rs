@@ -107,6 +107,8 @@ impl From<OperatorError> for ApiError {
                 field: field.to_owned(),
                 reason,
             },
+            OperatorError::PlayerNotFound => ApiError::PlayerNotFound,
+            OperatorError::NotBanned => ApiError::NotBanned,
             OperatorError::NameTaken => ApiError::Invalid {
                 field: "name".to_owned(),
                 reason: "an operator of that name exists".to_owned(),

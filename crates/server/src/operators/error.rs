@@ -37,6 +37,12 @@ pub enum OperatorError {
         /// Why.
         reason: String,
     },
+    /// No such player.
+    #[error("no such player")]
+    PlayerNotFound,
+    /// The player is not banned.
+    #[error("this player is not banned")]
+    NotBanned,
     /// The name is taken.
     #[error("an operator of that name exists")]
     NameTaken,

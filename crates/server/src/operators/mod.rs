@@ -13,6 +13,7 @@
 //! after `login_failure_limit` failures, as players' are.
 
 mod error;
+pub mod players;
 mod token;
 mod totp;
 
@@ -49,6 +50,43 @@ pub struct Operators {
     settings: AccountSettings,
 }
 
+/// Who did something, as the audit log records it: an operator, or the command line.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The operator, when one acted.
+    pub operator_id: Option<Uuid>,
+    /// Their name, or `cli`.
+    pub name: String,
+}
+
+impl Actor {
+    /// The command line on the server itself.
+    pub fn cli() -> Self {
+        Self {
+            operator_id: None,
+            name: "cli".to_owned(),
+        }
+    }
+
+    /// The audit line of this actor doing `action` to `target`, for `reason`, with `detail`.
+    pub fn did(
+        &self,
+        action: &str,
+        target: Option<String>,
+        reason: Option<String>,
+        detail: serde_json::Value,
+    ) -> NewAuditEntry {
+        NewAuditEntry {
+            operator_id: self.operator_id,
+            actor: self.name.clone(),
+            action: action.to_owned(),
+            target,
+            reason,
+            detail,
+        }
+    }
+}
+
 /// An operator a request is authenticated as, as stored now.
 #[derive(Debug, Clone)]
 pub struct Acting {
@@ -57,6 +95,14 @@ pub struct Acting {
 }
 
 impl Acting {
+    /// The operator, as the audit log records them.
+    pub fn actor(&self) -> Actor {
+        Actor {
+            operator_id: Some(self.operator.id),
+            name: self.operator.name.clone(),
+        }
+    }
+
     /// Refused unless the operator's role is at least `least`.
     pub fn require(&self, least: OperatorRoleName) -> Result<(), OperatorError> {
         if role_name(self.operator.role) >= least {
@@ -110,7 +156,7 @@ pub async fn add(
     role: OperatorRole,
     password: String,
     totp: Option<&Totp>,
-    actor: &str,
+    by: &Actor,
 ) -> Result<Operator, OperatorError> {
     let name = name.trim();
     let name_ok = (3..=MAX_NAME_LEN).contains(&name.chars().count())
@@ -142,19 +188,13 @@ pub async fn add(
         Err(StoreError::Conflict { .. }) => return Err(OperatorError::NameTaken),
         Err(error) => return Err(error.into()),
     };
+    let detail = serde_json::json!({
+        "operator_id": operator.id,
+        "role": role.as_str(),
+        "totp": totp.is_some(),
+    });
     store
-        .audit(&NewAuditEntry {
-            operator_id: None,
-            actor: actor.to_owned(),
-            action: "operator.add".to_owned(),
-            target: Some(operator.name.clone()),
-            reason: None,
-            detail: serde_json::json!({
-                "operator_id": operator.id,
-                "role": role.as_str(),
-                "totp": totp.is_some(),
-            }),
-        })
+        .audit(&by.did("operator.add", Some(operator.name.clone()), None, detail))
         .await?;
     Ok(operator)
 }
@@ -173,40 +213,33 @@ async fn named(store: &Store, name: &str) -> Result<Operator, OperatorError> {
 
 /// Gives the operator named `name` a new second factor (replacing any they had); the secret,
 /// to show them once as an `otpauth://` URI.
-pub async fn enrol_totp(store: &Store, name: &str, actor: &str) -> Result<Totp, OperatorError> {
+pub async fn enrol_totp(store: &Store, name: &str, by: &Actor) -> Result<Totp, OperatorError> {
     let operator = named(store, name).await?;
     let totp = Totp::generate();
     store
         .set_operator_totp(operator.id, Some(&totp.to_base32()))
         .await?;
+    let detail = serde_json::json!({ "operator_id": operator.id });
     store
-        .audit(&NewAuditEntry {
-            operator_id: None,
-            actor: actor.to_owned(),
-            action: "operator.totp".to_owned(),
-            target: Some(operator.name.clone()),
-            reason: None,
-            detail: serde_json::json!({ "operator_id": operator.id }),
-        })
+        .audit(&by.did("operator.totp", Some(operator.name.clone()), None, detail))
         .await?;
     Ok(totp)
 }
 
 /// Disables the operator named `name` (they may no longer log in, and their tokens stop
 /// working at once); whether they were enabled until now.
-pub async fn disable(store: &Store, name: &str, actor: &str) -> Result<bool, OperatorError> {
+pub async fn disable(store: &Store, name: &str, by: &Actor) -> Result<bool, OperatorError> {
     let operator = named(store, name).await?;
     let disabled = store.disable_operator(operator.id).await?;
     if disabled {
+        let detail = serde_json::json!({ "operator_id": operator.id });
         store
-            .audit(&NewAuditEntry {
-                operator_id: None,
-                actor: actor.to_owned(),
-                action: "operator.disable".to_owned(),
-                target: Some(operator.name.clone()),
-                reason: None,
-                detail: serde_json::json!({ "operator_id": operator.id }),
-            })
+            .audit(&by.did(
+                "operator.disable",
+                Some(operator.name.clone()),
+                None,
+                detail,
+            ))
             .await?;
     }
     Ok(disabled)
@@ -275,16 +308,14 @@ pub async fn login(
             return Err(OperatorError::InvalidCredentials);
         }
     }
+    let by = Acting {
+        operator: operator.clone(),
+    }
+    .actor();
+    let detail = serde_json::json!({ "address": address.to_string() });
     operators
         .store
-        .audit(&NewAuditEntry {
-            operator_id: Some(operator.id),
-            actor: operator.name.clone(),
-            action: "operator.login".to_owned(),
-            target: None,
-            reason: None,
-            detail: serde_json::json!({ "address": address.to_string() }),
-        })
+        .audit(&by.did("operator.login", None, None, detail))
         .await?;
     tracing::info!(operator.id = %operator.id, "operator logged in");
     Ok(OperatorLogin {

@@ -6,16 +6,21 @@ use axum::extract::State;
 use rally_protocol::{
     Problem,
     admin::{
-        AuditPage, AuditQuery, OperatorLogin, OperatorLoginRequest, OperatorRoleName, OperatorView,
+        AdminPlayer, AdminPlayerList, AuditPage, AuditQuery, BanRequest, OperatorLogin,
+        OperatorLoginRequest, OperatorRoleName, OperatorView, PlayerSearchQuery,
     },
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
+use uuid::Uuid;
 
 use crate::{
     app::AppState,
-    http::{ApiError, AuthenticatedOperator, ClientAddress, Json, Query},
-    operators,
+    http::{ApiError, AuthenticatedOperator, ClientAddress, Json, Path, Query},
+    operators::{self, players},
 };
+
+/// A search's page when the query names none.
+const SEARCH_DEFAULT: u32 = 20;
 
 /// The audit log's page when the query names none.
 const AUDIT_PAGE_DEFAULT: u32 = 50;
@@ -26,6 +31,9 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(login))
         .routes(routes!(me))
         .routes(routes!(audit))
+        .routes(routes!(search_players))
+        .routes(routes!(player))
+        .routes(routes!(ban, unban))
 }
 
 /// Logs an operator in: a token for `/admin/v1/*` only, good for 15 minutes.
@@ -78,4 +86,83 @@ async fn audit(
     let limit = query.limit.unwrap_or(AUDIT_PAGE_DEFAULT);
     let page = operators::audit_log(app.operators(), query.before, i64::from(limit)).await?;
     Ok(Json(page))
+}
+
+/// Players by id, or by the start of their username, email or display name (any role).
+#[utoipa::path(get, path = "/admin/v1/players", tag = "admin", security(("bearer" = [])),
+    params(PlayerSearchQuery),
+    responses(
+        (status = 200, description = "The players found, by username", body = AdminPlayerList),
+        (status = 401, description = "`invalid_token` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn search_players(
+    State(app): State<AppState>,
+    AuthenticatedOperator(acting): AuthenticatedOperator,
+    Query(query): Query<PlayerSearchQuery>,
+) -> Result<Json<AdminPlayerList>, ApiError> {
+    acting.require(OperatorRoleName::Viewer)?;
+    let limit = query.limit.unwrap_or(SEARCH_DEFAULT);
+    Ok(Json(
+        players::search(app.operators(), &query.q, limit).await?,
+    ))
+}
+
+/// One player, with their ban while one holds (any role).
+#[utoipa::path(get, path = "/admin/v1/players/{player_id}", tag = "admin", security(("bearer" = [])),
+    params(("player_id" = Uuid, Path, description = "The player's id")),
+    responses(
+        (status = 200, description = "The player", body = AdminPlayer),
+        (status = 401, description = "`invalid_token` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`player_not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn player(
+    State(app): State<AppState>,
+    AuthenticatedOperator(acting): AuthenticatedOperator,
+    Path(player_id): Path<Uuid>,
+) -> Result<Json<AdminPlayer>, ApiError> {
+    acting.require(OperatorRoleName::Viewer)?;
+    Ok(Json(players::one(app.operators(), player_id).await?))
+}
+
+/// Bans a player, for `duration_s` or permanently (moderators and admins): within about a
+/// second every node closes their sockets, their ticket is cancelled, they leave their party,
+/// and their tokens and logins are refused. In the audit log, by the operator.
+#[utoipa::path(post, path = "/admin/v1/players/{player_id}/ban", tag = "admin", security(("bearer" = [])),
+    params(("player_id" = Uuid, Path, description = "The player's id")),
+    request_body = BanRequest,
+    responses(
+        (status = 200, description = "The player, banned", body = AdminPlayer),
+        (status = 403, description = "`role_required`: moderators and admins", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`player_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid`: `reason` (1 to 500 characters) or `duration_s`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn ban(
+    State(app): State<AppState>,
+    AuthenticatedOperator(acting): AuthenticatedOperator,
+    Path(player_id): Path<Uuid>,
+    Json(request): Json<BanRequest>,
+) -> Result<Json<AdminPlayer>, ApiError> {
+    acting.require(OperatorRoleName::Moderator)?;
+    Ok(Json(
+        players::give_ban(app.operators(), &acting, player_id, request).await?,
+    ))
+}
+
+/// Lifts a player's ban (moderators and admins). In the audit log, by the operator.
+#[utoipa::path(delete, path = "/admin/v1/players/{player_id}/ban", tag = "admin", security(("bearer" = [])),
+    params(("player_id" = Uuid, Path, description = "The player's id")),
+    responses(
+        (status = 200, description = "The player, no longer banned", body = AdminPlayer),
+        (status = 403, description = "`role_required`: moderators and admins", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`player_not_found`, `not_banned`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn unban(
+    State(app): State<AppState>,
+    AuthenticatedOperator(acting): AuthenticatedOperator,
+    Path(player_id): Path<Uuid>,
+) -> Result<Json<AdminPlayer>, ApiError> {
+    acting.require(OperatorRoleName::Moderator)?;
+    Ok(Json(
+        players::lift_ban(app.operators(), &acting, player_id).await?,
+    ))
 }

@@ -5,7 +5,7 @@
 
 use rally_server::{
     accounts::password::Hasher,
-    operators::{self, Totp},
+    operators::{self, Actor, Totp},
 };
 use rally_store::OperatorRole;
 use serde_json::json;
@@ -26,7 +26,7 @@ async fn add(app: &TestApp, name: &str, role: OperatorRole) {
         role,
         PASSWORD.to_owned(),
         None,
-        "cli",
+        &Actor::cli(),
     )
     .await
     .unwrap();
@@ -88,7 +88,7 @@ async fn an_operator_logs_in_and_their_token_never_works_as_a_players_nor_a_play
 
     // Disabled: the token stops at once, and so does the login.
     assert!(
-        operators::disable(&app.state().backends().store, "root", "cli")
+        operators::disable(&app.state().backends().store, "root", &Actor::cli())
             .await
             .unwrap()
     );
@@ -167,7 +167,9 @@ async fn an_operator_with_a_second_factor_logs_in_with_each_code_once() {
     let app = spawn_app(&with(&[])).await;
     add(&app, "root", OperatorRole::Admin).await;
     let store = &app.state().backends().store;
-    let totp = operators::enrol_totp(store, "root", "cli").await.unwrap();
+    let totp = operators::enrol_totp(store, "root", &Actor::cli())
+        .await
+        .unwrap();
     let body = |totp: Option<String>| json!({"name": "root", "password": PASSWORD, "totp": totp});
 
     // The password alone is right, so the code is asked for; a wrong password never says so.
@@ -195,5 +197,107 @@ async fn an_operator_with_a_second_factor_logs_in_with_each_code_once() {
         problem(&replayed),
         (401, "invalid_credentials".to_owned()),
         "each code once"
+    );
+}
+
+#[tokio::test]
+async fn a_moderator_finds_bans_and_unbans_a_player_and_a_viewer_only_looks() {
+    let app = spawn_app(&with(&[])).await;
+    add(&app, "mod", OperatorRole::Moderator).await;
+    add(&app, "watcher", OperatorRole::Viewer).await;
+    let moderator = login(&app, "mod").await;
+    let viewer = login(&app, "watcher").await;
+    let ada = player(&app, "ada_lovelace").await;
+    player(&app, "adamant").await;
+
+    let found = app
+        .call(
+            "GET",
+            "/admin/v1/players?q=ADA&limit=1",
+            None,
+            Some(&viewer),
+        )
+        .await;
+    assert_eq!(
+        found.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&found.body)
+    );
+    let players = found.json()["players"].clone();
+    assert_eq!(players.as_array().unwrap().len(), 1);
+    assert_eq!(players[0]["username"], "ada_lovelace");
+    assert_eq!(players[0]["status"], "active");
+
+    let path = format!("/admin/v1/players/{}/ban", ada.id);
+    let body = json!({"reason": "aimbot", "duration_s": 86_400});
+    let refused = app
+        .call("POST", &path, Some(body.clone()), Some(&viewer))
+        .await;
+    assert_eq!(problem(&refused), (403, "role_required".to_owned()));
+    let short = json!({"reason": "aimbot", "duration_s": 5});
+    let invalid = app.call("POST", &path, Some(short), Some(&moderator)).await;
+    assert_eq!(problem(&invalid), (422, "invalid".to_owned()));
+    let banned = app.call("POST", &path, Some(body), Some(&moderator)).await;
+    assert_eq!(
+        banned.status,
+        200,
+        "{}",
+        String::from_utf8_lossy(&banned.body)
+    );
+    assert_eq!(banned.json()["status"], "banned");
+    assert_eq!(banned.json()["ban"]["reason"], "aimbot");
+    assert!(banned.json()["ban"]["until"].is_string());
+    let theirs = app
+        .call("GET", "/v1/profile/me", None, Some(&ada.token))
+        .await;
+    assert_eq!(problem(&theirs), (403, "account_banned".to_owned()));
+
+    let admin_view = app
+        .call(
+            "GET",
+            &format!("/admin/v1/players/{}", ada.id),
+            None,
+            Some(&viewer),
+        )
+        .await;
+    assert_eq!(admin_view.json()["ban"]["reason"], "aimbot");
+    let lifted = app.call("DELETE", &path, None, Some(&moderator)).await;
+    assert_eq!(lifted.status, 200);
+    assert_eq!(lifted.json()["status"], "active");
+    assert!(lifted.json().get("ban").is_none());
+    let again = app.call("DELETE", &path, None, Some(&moderator)).await;
+    assert_eq!(problem(&again), (404, "not_banned".to_owned()));
+    let nobody = format!("/admin/v1/players/{}", uuid::Uuid::new_v4());
+    let missing = app.call("GET", &nobody, None, Some(&viewer)).await;
+    assert_eq!(problem(&missing), (404, "player_not_found".to_owned()));
+
+    // Both in the audit log, by the moderator, with the target and reason.
+    add(&app, "root", OperatorRole::Admin).await;
+    let admin = login(&app, "root").await;
+    let lines = app
+        .call("GET", "/admin/v1/audit", None, Some(&admin))
+        .await
+        .json()["lines"]
+        .clone();
+    let by_mod: Vec<(String, String)> = lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["actor"] == "mod" && l["action"] != "operator.login")
+        .map(|l| {
+            (
+                l["action"].as_str().unwrap().to_owned(),
+                l["target"].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect();
+    let target = ada.id.clone();
+    assert_eq!(
+        by_mod,
+        [
+            ("player.unban".to_owned(), target.clone()),
+            ("player.ban".to_owned(), target)
+        ]
     );
 }

@@ -23,6 +23,7 @@ mod outbox;
 mod party;
 mod party_change;
 mod player;
+mod player_search;
 mod profile;
 mod rating;
 mod recovery;
