@@ -169,6 +169,9 @@ pub struct AdminPlayer {
     /// Their ban, while one holds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ban: Option<AdminBan>,
+    /// The sanctions holding now (a ban, a mute, a cooldown), newest first.
+    #[serde(default)]
+    pub sanctions: Vec<crate::moderation::SanctionView>,
 }
 
 /// `GET /admin/v1/players`.

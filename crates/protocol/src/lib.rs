@@ -32,6 +32,7 @@ pub mod event;
 pub mod friend;
 pub mod gateway;
 pub mod health;
+pub mod moderation;
 pub mod party;
 pub mod problem;
 pub mod queue;

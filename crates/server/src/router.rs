@@ -38,6 +38,7 @@
 //! | GET | `/v1/matches/{match_id}/voice` | [`routes::voice`] (bearer, a player) |
 //! | POST | `/admin/v1/login` | [`routes::admin`] |
 //! | GET | `/admin/v1/me`, `/admin/v1/audit` | [`routes::admin`] (operator bearer) |
+//! | GET, POST | `/admin/v1/players...`, `/admin/v1/sanctions/{id}/lift` | [`routes::admin`] (operator bearer) |
 //!
 //! Every request body is limited to `body_limit_bytes` (413 `payload_too_large` beyond).
 

@@ -30,6 +30,9 @@ pub struct QueueStanding {
     /// The end of their queue cooldown for declining a match, if they ever had one (it may
     /// have passed).
     pub cooldown_until: Option<Timestamp>,
+    /// The end of the queue cooldown an operator or a rule gave them as a sanction, while one
+    /// is not lifted (it may have passed; a cooldown sanction always has an end).
+    pub sanction_until: Option<Timestamp>,
 }
 
 /// Everything but the `WHERE` of the standings query (a literal, for `concat!`).
@@ -40,10 +43,13 @@ macro_rules! standings_of {
                  WHERE t.player_id = p.id AND t.state = 'searching') AS queued, \
          EXISTS (SELECT 1 FROM match_participants mp JOIN matches m ON m.id = mp.match_id \
                  WHERE mp.player_id = p.id AND m.state IN ('created', 'active')) AS in_match, \
-         s.id AS season_id, r.mean, r.uncertainty, r.volatility, c.until AS cooldown_until \
+         s.id AS season_id, r.mean, r.uncertainty, r.volatility, c.until AS cooldown_until, \
+         x.until AS sanction_until \
          FROM players p \
          LEFT JOIN seasons s ON s.state = 'active' \
          LEFT JOIN queue_cooldowns c ON c.player_id = p.id \
+         LEFT JOIN sanctions x ON x.player_id = p.id AND x.kind = 'cooldown' \
+                              AND x.lifted_at IS NULL \
          LEFT JOIN ratings r ON r.player_id = p.id AND r.season_id = s.id AND r.mode = $2 "
     };
 }

@@ -45,8 +45,8 @@ pub async fn run(config: Option<&Path>, command: Player) -> anyhow::Result<ExitC
             reason,
         } => {
             let player = ban::find(store, &name).await?;
-            let until = ban::ban(store, player.id, duration, &reason, &Actor::cli()).await?;
-            match until {
+            let ban = ban::ban(store, player.id, duration, &reason, &Actor::cli()).await?;
+            match ban.until {
                 Some(until) => eprintln!(
                     "rally: {} is banned until {}",
                     player.username,
@@ -57,7 +57,7 @@ pub async fn run(config: Option<&Path>, command: Player) -> anyhow::Result<ExitC
         }
         Player::Unban { name } => {
             let player = ban::find(store, &name).await?;
-            if ban::unban(store, &backends.state, player.id, &Actor::cli()).await? {
+            if ban::unban(store, &backends.state, player.id, &Actor::cli(), None).await? {
                 eprintln!("rally: {} is no longer banned", player.username);
             } else {
                 eprintln!("rally: {} was not banned", player.username);

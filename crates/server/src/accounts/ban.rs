@@ -8,7 +8,9 @@
 
 use rally_protocol::{event::Event, gateway::AccountBanned};
 use rally_state::State;
-use rally_store::{Ban, Player, Store, StoreError, TicketState, Timestamp};
+use rally_store::{
+    Ban, NewSanction, Player, Sanction, SanctionKind, Store, StoreError, TicketState, new_id,
+};
 use time::Duration;
 use uuid::Uuid;
 
@@ -31,14 +33,15 @@ pub async fn find(store: &Store, username: &str) -> Result<Player, AccountsError
         .ok_or(AccountsError::PlayerNotFound)
 }
 
-/// Bans `player_id` for `duration` (`None`: permanently) for `reason`, by `by`.
+/// Bans `player_id` for `duration` (`None`: permanently) for `reason`, by `by`: the ban as
+/// the player's record of sanctions keeps it.
 pub async fn ban(
     store: &Store,
     player_id: Uuid,
     duration: Option<std::time::Duration>,
     reason: &str,
     by: &Actor,
-) -> Result<Option<Timestamp>, AccountsError> {
+) -> Result<Sanction, AccountsError> {
     let reason = reason.trim();
     if reason.is_empty() || reason.chars().count() > MAX_REASON_LEN {
         return Err(AccountsError::Invalid {
@@ -66,6 +69,16 @@ pub async fn ban(
         Err(StoreError::NotFound) => return Err(AccountsError::PlayerNotFound),
         Err(error) => return Err(error.into()),
     }
+    let sanction = tx
+        .give_sanction(&NewSanction {
+            id: new_id(),
+            player_id,
+            kind: SanctionKind::Ban,
+            reason: reason.to_owned(),
+            until,
+            given_by: by.name.clone(),
+        })
+        .await?;
     tx.revoke_player_refresh_tokens(player_id).await?;
     if let Some(party) = party {
         lifecycle::remove_banned(&mut tx, party.id, player_id).await?;
@@ -76,10 +89,11 @@ pub async fn ban(
     }
     let banned = AccountBanned {
         player_id,
-        until: until.map(Timestamp::to_offset_date_time),
+        until: until.map(rally_store::Timestamp::to_offset_date_time),
     };
     bus::outbox::enqueue(&mut tx, player_id, Event::AccountBanned(banned)).await?;
     let detail = serde_json::json!({
+        "sanction_id": sanction.id,
         "until": until.map(|t| t.to_offset_date_time().to_string()),
     });
     let line = by.did(
@@ -92,25 +106,34 @@ pub async fn ban(
     tx.commit().await?;
     metrics::counter!("rally_bans_total").increment(1);
     tracing::info!(player.id = %player_id, permanent = until.is_none(), "player banned");
-    Ok(until)
+    Ok(sanction)
 }
 
-/// Lifts the ban of `player_id`, by `by`; false when it was not banned. The status cached in
-/// `state` is forgotten, so on a shared Redis the player is let in on the next request (a node
-/// on in-process state keeps its cached `banned` for up to 30 s).
+/// Lifts the ban of `player_id`, by `by`, for `reason` (`None`: none given); false when it
+/// was not banned. The status cached in `state` is forgotten, so on a shared Redis the player
+/// is let in on the next request (a node on in-process state keeps its cached `banned` for up
+/// to 30 s).
 pub async fn unban(
     store: &Store,
     state: &State,
     player_id: Uuid,
     by: &Actor,
+    reason: Option<&str>,
 ) -> Result<bool, AccountsError> {
     let mut tx = store.begin().await?;
     let lifted = tx.unban_player(player_id).await?;
     if lifted {
+        tx.lift_held_sanction(
+            player_id,
+            SanctionKind::Ban,
+            &by.name,
+            reason.unwrap_or("lifted"),
+        )
+        .await?;
         let line = by.did(
             "player.unban",
             Some(player_id.to_string()),
-            None,
+            reason.map(str::to_owned),
             serde_json::json!({}),
         );
         tx.audit(&line).await?;

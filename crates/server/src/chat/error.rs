@@ -17,6 +17,12 @@ pub enum ChatError {
     /// The channel is read-only now (its match is over).
     #[error("this channel is closed")]
     ChatClosed,
+    /// The caller is muted (a sanction): they may read but not write.
+    #[error("you are muted")]
+    Muted {
+        /// When the mute ends; `None`: permanently.
+        until: Option<rally_store::Timestamp>,
+    },
     /// One of the two players of a direct channel blocked the other.
     #[error("one of you blocked the other")]
     Blocked,

@@ -6,7 +6,7 @@
 //! Who may read and write a channel is decided from the store on every call: a party's members;
 //! a match's players (a team's, for a team channel), writing while the match is not over and
 //! reading afterwards; the two players of a direct channel, writing only while neither has
-//! blocked the other. A message is stored and its `chat.message` written to the outbox in one
+//! blocked the other; a muted player (a sanction) reads but never writes. A message is stored and its `chat.message` written to the outbox in one
 //! transaction, naming the channel's players then, so the gateway pushes it to each of them
 //! once; the outbox is keyed by the channel. Message ids (UUIDv7) order a channel: with several
 //! nodes sharing the dispatch, two pushes close together may arrive swapped.
@@ -23,7 +23,9 @@ use rally_protocol::{
     event::{ChatPush, Event},
 };
 use rally_state::{Quota, State};
-use rally_store::{ChatKind, MatchState, NewChatMessage, StoreError, StoredChatMessage, new_id};
+use rally_store::{
+    ChatKind, MatchState, NewChatMessage, SanctionKind, StoreError, StoredChatMessage, new_id,
+};
 use rally_store::{Store, Timestamp};
 use uuid::Uuid;
 
@@ -83,6 +85,7 @@ pub async fn post(
     let body = checked(chat, body)?;
     let audience = audience(chat, channel, caller).await?;
     audience.open?;
+    unmuted(chat, caller).await?;
     limit(chat, caller).await?;
     let names = chat.store.display_names(&[caller]).await?;
     let sender_name = names
@@ -111,6 +114,19 @@ pub async fn post(
     tx.commit().await?;
     metrics::counter!("rally_chat_messages_total", "kind" => channel.kind().as_str()).increment(1);
     Ok(message)
+}
+
+/// Refused while `caller` is muted.
+async fn unmuted(chat: &Chat, caller: Uuid) -> Result<(), ChatError> {
+    let now = chat.store.now();
+    match chat
+        .store
+        .held_sanction(caller, SanctionKind::Mute, now)
+        .await?
+    {
+        Some(mute) => Err(ChatError::Muted { until: mute.until }),
+        None => Ok(()),
+    }
 }
 
 /// A page of the channel's history, newest first, older than `before`.
@@ -153,6 +169,7 @@ pub async fn edit(
     let body = checked(chat, body)?;
     // An edit is pushed like a message: the same rules to write, and the same rate.
     audience.open?;
+    unmuted(chat, caller).await?;
     limit(chat, caller).await?;
     let mut tx = chat.store.begin().await?;
     let edited = gone_if_missing(tx.edit_chat_message(stored.id, &body).await)?;

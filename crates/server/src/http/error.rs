@@ -66,8 +66,9 @@ pub enum ApiError {
     /// Queueing while in a match that has not ended.
     #[error("already in a match that has not ended")]
     InMatch,
-    /// Queueing while a player of the ticket is in a queue cooldown for declining a match.
-    #[error("in a queue cooldown for declining a match; queue again in {retry_after_s} s")]
+    /// Queueing while a player of the ticket is in a queue cooldown (for declining a match,
+    /// or given as a sanction).
+    #[error("in a queue cooldown; queue again in {retry_after_s} s")]
     QueueCooldown {
         /// The player in the cooldown (the caller, or a member of their party).
         player_id: uuid::Uuid,
@@ -127,6 +128,12 @@ pub enum ApiError {
     /// The channel is read-only now.
     #[error("this channel is closed")]
     ChatClosed,
+    /// The caller is muted: they may read chat but not write to it.
+    #[error("you are muted")]
+    Muted {
+        /// When the mute ends, in milliseconds since the Unix epoch; `None`: permanently.
+        until_ms: Option<i64>,
+    },
     /// No such message.
     #[error("no such message")]
     MessageNotFound,
@@ -148,6 +155,12 @@ pub enum ApiError {
     /// Lifting a ban that does not hold.
     #[error("this player is not banned")]
     NotBanned,
+    /// No such sanction.
+    #[error("no such sanction")]
+    SanctionNotFound,
+    /// The sanction no longer holds: lifted already, or over.
+    #[error("this sanction no longer holds")]
+    SanctionNotHeld,
     /// An operator's login needs their one-time code.
     #[error("this operator logs in with a one-time code too: send `totp`")]
     TotpRequired,
@@ -344,11 +357,14 @@ impl ApiError {
             ApiError::VoiceNotConfigured => (StatusCode::NOT_FOUND, "voice_not_configured"),
             ApiError::TotpRequired => (StatusCode::UNAUTHORIZED, "totp_required"),
             ApiError::NotBanned => (StatusCode::NOT_FOUND, "not_banned"),
+            ApiError::SanctionNotFound => (StatusCode::NOT_FOUND, "sanction_not_found"),
+            ApiError::SanctionNotHeld => (StatusCode::CONFLICT, "sanction_not_held"),
             ApiError::RoleRequired(_) => (StatusCode::FORBIDDEN, "role_required"),
             ApiError::VoiceNotOffered => (StatusCode::NOT_FOUND, "voice_not_offered"),
             ApiError::MatchOver => (StatusCode::CONFLICT, "match_over"),
             ApiError::NotInChannel => (StatusCode::FORBIDDEN, "not_in_channel"),
             ApiError::ChatClosed => (StatusCode::FORBIDDEN, "chat_closed"),
+            ApiError::Muted { .. } => (StatusCode::FORBIDDEN, "muted"),
             ApiError::MessageNotFound => (StatusCode::NOT_FOUND, "message_not_found"),
             ApiError::NotYourMessage => (StatusCode::FORBIDDEN, "not_your_message"),
             ApiError::EditWindowClosed => (StatusCode::CONFLICT, "edit_window_closed"),
@@ -432,6 +448,11 @@ impl ApiError {
                 problem.retry_after_s = Some(*retry_after_s);
                 problem
             }
+            ApiError::Muted {
+                until_ms: Some(until_ms),
+            } => problem
+                .with_detail(self.to_string())
+                .with_extension("until_ms", (*until_ms).into()),
             ApiError::AcceptClosed { state } => problem
                 .with_detail(self.to_string())
                 .with_extension("state", (*state).into()),

@@ -109,6 +109,8 @@ impl From<OperatorError> for ApiError {
             },
             OperatorError::PlayerNotFound => ApiError::PlayerNotFound,
             OperatorError::NotBanned => ApiError::NotBanned,
+            OperatorError::SanctionNotFound => ApiError::SanctionNotFound,
+            OperatorError::SanctionNotHeld => ApiError::SanctionNotHeld,
             OperatorError::NameTaken => ApiError::Invalid {
                 field: "name".to_owned(),
                 reason: "an operator of that name exists".to_owned(),
@@ -145,6 +147,9 @@ impl From<ChatError> for ApiError {
             ChatError::ChannelNotFound => ApiError::ChannelNotFound,
             ChatError::NotInChannel => ApiError::NotInChannel,
             ChatError::ChatClosed => ApiError::ChatClosed,
+            ChatError::Muted { until } => ApiError::Muted {
+                until_ms: until.map(|t| t.unix_millis()),
+            },
             ChatError::Blocked => ApiError::Blocked,
             ChatError::MessageNotFound => ApiError::MessageNotFound,
             ChatError::NotYourMessage => ApiError::NotYourMessage,

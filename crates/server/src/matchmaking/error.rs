@@ -33,8 +33,9 @@ pub enum QueueError {
     /// Queueing while in a match that has not ended.
     #[error("already in a match that has not ended")]
     InMatch,
-    /// Queueing while a player of the ticket is in a queue cooldown for declining a match.
-    #[error("in a queue cooldown for declining a match")]
+    /// Queueing while a player of the ticket is in a queue cooldown: for declining a match,
+    /// or given as a sanction.
+    #[error("in a queue cooldown")]
     Cooldown {
         /// The player in the cooldown.
         player_id: Uuid,

@@ -40,6 +40,8 @@ pub mod reason {
     pub const QUEUE_CHANGED: &str = "queue_changed";
     /// A player of the ticket was banned.
     pub const BANNED: &str = "banned";
+    /// A player of the ticket was given a queue cooldown.
+    pub const SANCTIONED: &str = "sanctioned";
 }
 
 /// Every queue with its shape and the population its matchmaker last reported.
@@ -116,7 +118,13 @@ pub async fn join(
             return Err(QueueError::InMatch);
         }
         let now = store.now();
-        if let Some(until) = standing.cooldown_until
+        // The later of a cooldown for declining and one given as a sanction.
+        let cooldown = standing
+            .cooldown_until
+            .into_iter()
+            .chain(standing.sanction_until)
+            .max_by_key(|until| until.unix_millis());
+        if let Some(until) = cooldown
             && until.unix_millis() > now.unix_millis()
         {
             return Err(QueueError::Cooldown {

@@ -43,6 +43,12 @@ pub enum OperatorError {
     /// The player is not banned.
     #[error("this player is not banned")]
     NotBanned,
+    /// No such sanction.
+    #[error("no such sanction")]
+    SanctionNotFound,
+    /// The sanction no longer holds.
+    #[error("this sanction no longer holds")]
+    SanctionNotHeld,
     /// The name is taken.
     #[error("an operator of that name exists")]
     NameTaken,

@@ -8,7 +8,7 @@ use rally_protocol::admin::{AdminBan, AdminPlayer, AdminPlayerList, BanRequest};
 use rally_store::{Player, StoreError, status_at};
 use uuid::Uuid;
 
-use super::{Acting, OperatorError, Operators};
+use super::{Acting, OperatorError, Operators, sanctions};
 use crate::accounts::{AccountsError, ban};
 
 /// The most players one search answers.
@@ -84,6 +84,7 @@ pub async fn lift_ban(
         &operators.state,
         player_id,
         &acting.actor(),
+        None,
     )
     .await
     .map_err(from_accounts)?;
@@ -99,6 +100,7 @@ async fn seen(operators: &Operators, player: &Player) -> Result<AdminPlayer, Ope
     let ban = operators.store.ban(player.id).await?;
     let status = status_at(player.status, ban.as_ref(), now);
     let holds = status == rally_store::PlayerStatus::Banned;
+    let sanctions = operators.store.sanctions_of(player.id).await?;
     Ok(AdminPlayer {
         id: player.id,
         username: player.username.clone(),
@@ -112,11 +114,16 @@ async fn seen(operators: &Operators, player: &Player) -> Result<AdminPlayer, Ope
             since: ban.created_at.to_offset_date_time(),
             until: ban.until.map(|t| t.to_offset_date_time()),
         }),
+        sanctions: sanctions
+            .iter()
+            .filter(|s| s.holds_at(now))
+            .map(|s| sanctions::view(s, now))
+            .collect(),
     })
 }
 
 /// An accounts refusal, as the operators service says it.
-fn from_accounts(error: AccountsError) -> OperatorError {
+pub(super) fn from_accounts(error: AccountsError) -> OperatorError {
     match error {
         AccountsError::PlayerNotFound => OperatorError::PlayerNotFound,
         AccountsError::Invalid { reason, .. } => OperatorError::Invalid {

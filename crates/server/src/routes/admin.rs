@@ -2,13 +2,14 @@
 //! every other route takes it (`AuthenticatedOperator`) and checks the role it needs. The
 //! rules are in [`crate::operators`].
 
-use axum::extract::State;
+use axum::{extract::State, http::StatusCode};
 use rally_protocol::{
     Problem,
     admin::{
         AdminPlayer, AdminPlayerList, AuditPage, AuditQuery, BanRequest, OperatorLogin,
         OperatorLoginRequest, OperatorRoleName, OperatorView, PlayerSearchQuery,
     },
+    moderation::{LiftRequest, SanctionList, SanctionRequest, SanctionView},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
 use uuid::Uuid;
@@ -16,7 +17,7 @@ use uuid::Uuid;
 use crate::{
     app::AppState,
     http::{ApiError, AuthenticatedOperator, ClientAddress, Json, Path, Query},
-    operators::{self, players},
+    operators::{self, players, sanctions},
 };
 
 /// A search's page when the query names none.
@@ -34,6 +35,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(search_players))
         .routes(routes!(player))
         .routes(routes!(ban, unban))
+        .routes(routes!(sanctions_of, give_sanction))
+        .routes(routes!(lift_sanction))
 }
 
 /// Logs an operator in: a token for `/admin/v1/*` only, good for 15 minutes.
@@ -164,5 +167,71 @@ async fn unban(
     acting.require(OperatorRoleName::Moderator)?;
     Ok(Json(
         players::lift_ban(app.operators(), &acting, player_id).await?,
+    ))
+}
+
+/// Every sanction the player was given, held and past, newest first (any role).
+#[utoipa::path(get, path = "/admin/v1/players/{player_id}/sanctions", tag = "admin", security(("bearer" = [])),
+    params(("player_id" = Uuid, Path, description = "The player's id")),
+    responses(
+        (status = 200, description = "Newest first", body = SanctionList),
+        (status = 401, description = "`invalid_token` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`player_not_found`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn sanctions_of(
+    State(app): State<AppState>,
+    AuthenticatedOperator(acting): AuthenticatedOperator,
+    Path(player_id): Path<Uuid>,
+) -> Result<Json<SanctionList>, ApiError> {
+    acting.require(OperatorRoleName::Viewer)?;
+    Ok(Json(sanctions::of(app.operators(), player_id).await?))
+}
+
+/// Sanctions a player (moderators and admins): a ban (as `POST .../ban`), a chat mute (their
+/// writes refused with `403 muted`), or a queue cooldown (their search cancelled, queueing
+/// refused with `403 queue_cooldown` until it ends). It replaces their held sanction of its
+/// kind. In the audit log, by the operator.
+#[utoipa::path(post, path = "/admin/v1/players/{player_id}/sanctions", tag = "admin", security(("bearer" = [])),
+    params(("player_id" = Uuid, Path, description = "The player's id")),
+    request_body = SanctionRequest,
+    responses(
+        (status = 201, description = "The sanction, holding", body = SanctionView),
+        (status = 401, description = "`invalid_token` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`role_required`: moderators and admins", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`player_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid`: `reason` (1 to 500 characters) or `duration_s`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn give_sanction(
+    State(app): State<AppState>,
+    AuthenticatedOperator(acting): AuthenticatedOperator,
+    Path(player_id): Path<Uuid>,
+    Json(request): Json<SanctionRequest>,
+) -> Result<(StatusCode, Json<SanctionView>), ApiError> {
+    acting.require(OperatorRoleName::Moderator)?;
+    let given = sanctions::give(app.operators(), &acting, player_id, request).await?;
+    Ok((StatusCode::CREATED, Json(given)))
+}
+
+/// Lifts a sanction, with a reason (moderators and admins). In the audit log, by the operator.
+#[utoipa::path(post, path = "/admin/v1/sanctions/{sanction_id}/lift", tag = "admin", security(("bearer" = [])),
+    params(("sanction_id" = Uuid, Path, description = "The sanction's id")),
+    request_body = LiftRequest,
+    responses(
+        (status = 200, description = "The sanction, lifted", body = SanctionView),
+        (status = 401, description = "`invalid_token` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "`role_required`: moderators and admins", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`sanction_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`sanction_not_held`: lifted already, or over", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid`: `reason` (1 to 500 characters)", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn lift_sanction(
+    State(app): State<AppState>,
+    AuthenticatedOperator(acting): AuthenticatedOperator,
+    Path(sanction_id): Path<Uuid>,
+    Json(request): Json<LiftRequest>,
+) -> Result<Json<SanctionView>, ApiError> {
+    acting.require(OperatorRoleName::Moderator)?;
+    Ok(Json(
+        sanctions::lift(app.operators(), &acting, sanction_id, &request.reason).await?,
     ))
 }

@@ -224,6 +224,10 @@ pub const CATALOGUE: &[Described] = &[
         "Match results applied to ratings, each exactly once.",
     ),
     counter("rally_bans_total", "Bans imposed."),
+    counter(
+        "rally_sanctions_total",
+        "Sanctions given, by kind: ban, mute or cooldown.",
+    ),
     // Events and backends.
     counter(
         "rally_outbox_published_total",

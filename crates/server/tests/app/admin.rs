@@ -17,7 +17,7 @@ use crate::queue::with;
 
 const PASSWORD: &str = "a long operator passphrase";
 
-async fn add(app: &TestApp, name: &str, role: OperatorRole) {
+pub async fn add(app: &TestApp, name: &str, role: OperatorRole) {
     let store = &app.state().backends().store;
     operators::add(
         store,
@@ -33,7 +33,7 @@ async fn add(app: &TestApp, name: &str, role: OperatorRole) {
 }
 
 /// `name`'s operator token.
-async fn login(app: &TestApp, name: &str) -> String {
+pub async fn login(app: &TestApp, name: &str) -> String {
     let answer = app
         .post(
             "/admin/v1/login",
@@ -47,6 +47,30 @@ async fn login(app: &TestApp, name: &str) -> String {
         String::from_utf8_lossy(&answer.body)
     );
     answer.json()["access_token"].as_str().unwrap().to_owned()
+}
+
+/// `(action, field)` of each audit line by `actor` but their logins, newest first, as an
+/// admin added for the purpose reads them.
+pub async fn actions_by(app: &TestApp, actor: &str, field: &str) -> Vec<(String, String)> {
+    add(app, "auditor", OperatorRole::Admin).await;
+    let admin = login(app, "auditor").await;
+    let lines = app
+        .call("GET", "/admin/v1/audit", None, Some(&admin))
+        .await
+        .json()["lines"]
+        .clone();
+    lines
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|l| l["actor"] == actor && l["action"] != "operator.login")
+        .map(|l| {
+            (
+                l["action"].as_str().unwrap().to_owned(),
+                l[field].as_str().unwrap().to_owned(),
+            )
+        })
+        .collect()
 }
 
 #[tokio::test]
@@ -273,25 +297,7 @@ async fn a_moderator_finds_bans_and_unbans_a_player_and_a_viewer_only_looks() {
     assert_eq!(problem(&missing), (404, "player_not_found".to_owned()));
 
     // Both in the audit log, by the moderator, with the target and reason.
-    add(&app, "root", OperatorRole::Admin).await;
-    let admin = login(&app, "root").await;
-    let lines = app
-        .call("GET", "/admin/v1/audit", None, Some(&admin))
-        .await
-        .json()["lines"]
-        .clone();
-    let by_mod: Vec<(String, String)> = lines
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|l| l["actor"] == "mod" && l["action"] != "operator.login")
-        .map(|l| {
-            (
-                l["action"].as_str().unwrap().to_owned(),
-                l["target"].as_str().unwrap().to_owned(),
-            )
-        })
-        .collect();
+    let by_mod = actions_by(&app, "mod", "target").await;
     let target = ada.id.clone();
     assert_eq!(
         by_mod,
