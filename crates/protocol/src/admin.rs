@@ -172,6 +172,12 @@ pub struct AdminPlayer {
     /// The sanctions holding now (a ban, a mute, a cooldown), newest first.
     #[serde(default)]
     pub sanctions: Vec<crate::moderation::SanctionView>,
+    /// Reports they filed.
+    #[serde(default)]
+    pub reports_made: u64,
+    /// Reports about them.
+    #[serde(default)]
+    pub reports_received: u64,
 }
 
 /// `GET /admin/v1/players`.

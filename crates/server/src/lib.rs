@@ -40,6 +40,7 @@ pub mod matchmaking;
 pub mod operators;
 pub mod parties;
 pub mod ratings;
+pub mod reports;
 pub mod roles;
 pub mod router;
 pub mod routes;

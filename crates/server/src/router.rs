@@ -36,9 +36,11 @@
 //! | GET | `/v1/leaderboard/{season}`, `/v1/leaderboard/{season}/me` | [`routes::leaderboard`] (bearer) |
 //! | GET | `/v1/ws` (WebSocket) | [`routes::gateway`] (bearer or `?token=`) |
 //! | GET | `/v1/matches/{match_id}/voice` | [`routes::voice`] (bearer, a player) |
+//! | POST | `/v1/reports` | [`routes::reports`] (bearer) |
 //! | POST | `/admin/v1/login` | [`routes::admin`] |
 //! | GET | `/admin/v1/me`, `/admin/v1/audit` | [`routes::admin`] (operator bearer) |
 //! | GET, POST | `/admin/v1/players...`, `/admin/v1/sanctions/{id}/lift` | [`routes::admin`] (operator bearer) |
+//! | GET, POST | `/admin/v1/reports...` | [`routes::moderation`] (operator bearer) |
 //!
 //! Every request body is limited to `body_limit_bytes` (413 `payload_too_large` beyond).
 
@@ -97,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::party::router())
         .merge(routes::friends::router())
         .merge(routes::blocks::router())
+        .merge(routes::reports::router())
         .merge(routes::chat::router())
         .merge(routes::voice::router())
         .merge(routes::gateway::router())
@@ -106,6 +109,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::leaderboard::router())
         .merge(routes::server::router())
         .merge(routes::admin::router())
+        .merge(routes::moderation::router())
         .split_for_parts();
     let docs: Router<AppState> = SwaggerUi::new("/docs").url("/openapi.json", api).into();
     let routes = routes

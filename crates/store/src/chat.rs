@@ -138,6 +138,13 @@ const UNREAD: &str = "SELECT m.channel, m.sender_id, COUNT(*) AS unread \
 const REPORT: &str = "INSERT INTO chat_reports \
      (id, message_id, reporter_id, reason, body, created_at) \
      SELECT $1, id, $3, $4, body, $5 FROM chat_messages WHERE id = $2";
+/// A chat report in the moderation queue too, about the message's sender, unless the reporter
+/// already reported that message there.
+const FILE_REPORT: &str = "INSERT INTO reports \
+     (id, reporter_id, player_id, message_id, scope, category, text, evidence, created_at, \
+      updated_at) \
+     SELECT $1, $3, sender_id, id, id, 'chat', $4, body, $5, $5 FROM chat_messages WHERE id = $2 \
+     ON CONFLICT DO NOTHING";
 const REPORTS: &str = "SELECT r.id AS report_id, r.reporter_id, r.reason, \
      r.body AS reported_body, r.created_at AS reported_at, \
      m.id, m.channel, m.kind, m.sender_id, m.sender_name, m.recipient_id, m.body, \
@@ -263,7 +270,8 @@ impl Store {
         })
     }
 
-    /// Stores `reporter_id`'s report of a message, with its text now; [`StoreError::Conflict`]
+    /// Stores `reporter_id`'s report of a message, with its text now, and files it in the
+    /// moderation queue (category `chat`, about the sender); [`StoreError::Conflict`]
     /// on `chat_reports_once` when they reported it already, [`StoreError::NotFound`] when the
     /// message is gone.
     #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "report_chat_message"))]
@@ -275,20 +283,31 @@ impl Store {
         reason: &str,
     ) -> Result<(), StoreError> {
         let now = self.now();
-        let stored = on_pool!(self, pool => {
-            sqlx::query(REPORT)
+        let mut tx = self.begin().await?;
+        let stored = on_tx!(tx, conn => {
+            let stored = sqlx::query(REPORT)
                 .bind(id)
                 .bind(message_id)
                 .bind(reporter_id)
                 .bind(reason)
                 .bind(now)
-                .execute(pool)
+                .execute(&mut *conn)
                 .await?
-                .rows_affected()
+                .rows_affected();
+            sqlx::query(FILE_REPORT)
+                .bind(id)
+                .bind(message_id)
+                .bind(reporter_id)
+                .bind(reason)
+                .bind(now)
+                .execute(&mut *conn)
+                .await?;
+            stored
         });
         if stored == 0 {
             return Err(StoreError::NotFound);
         }
+        tx.commit().await?;
         Ok(())
     }
 

@@ -130,6 +130,10 @@ fn unique_columns_name(columns: &str) -> &str {
     const NAMES: &[(&str, &str)] = &[
         ("party_members.player_id", "party_members_player_key"),
         (
+            "reports.reporter_id, reports.player_id, reports.scope",
+            "reports_once",
+        ),
+        (
             "party_members.party_id, party_members.player_id",
             "party_members_pkey",
         ),

@@ -187,6 +187,7 @@ mod queue_standing;
 mod rating;
 mod rating_batch;
 mod refresh_token;
+mod report;
 mod sanction;
 mod season;
 pub mod seed;
@@ -223,6 +224,9 @@ pub use queue_standing::QueueStanding;
 pub use rating::{Rating, RatingKey, RatingValue};
 pub use rating_batch::{ParticipantRating, RatingWrite};
 pub use refresh_token::{NewRefreshToken, RefreshToken};
+pub use report::{
+    NewReport, Report, ReportCategory, ReportCounts, ReportFilter, ReportNote, ReportState,
+};
 pub use sanction::{NewSanction, SUPERSEDED, Sanction, SanctionKind};
 pub use season::{Season, SeasonState};
 pub use seed::{DEMO_PASSWORD, SeedReport, Tally, seed};

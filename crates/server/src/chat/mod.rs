@@ -245,12 +245,7 @@ pub async fn report(chat: &Chat, caller: Uuid, id: Uuid, reason: &str) -> Result
             ),
         });
     }
-    let stored = live(chat, id).await?;
-    if stored.sender_id == caller {
-        return Err(ChatError::CannotReportOwn);
-    }
-    let channel = Channel::parse(&stored.channel, caller).ok_or(ChatError::ChannelNotFound)?;
-    audience(chat, channel, caller).await?;
+    reportable(chat, caller, id).await?;
     match chat
         .store
         .report_chat_message(new_id(), id, caller, reason)
@@ -268,6 +263,22 @@ pub async fn report(chat: &Chat, caller: Uuid, id: Uuid, reason: &str) -> Result
     }
     metrics::counter!("rally_chat_reports_total").increment(1);
     Ok(())
+}
+
+/// The message `id` as `caller` may report it: not deleted, not theirs, in a channel they can
+/// read.
+pub async fn reportable(
+    chat: &Chat,
+    caller: Uuid,
+    id: Uuid,
+) -> Result<StoredChatMessage, ChatError> {
+    let stored = live(chat, id).await?;
+    if stored.sender_id == caller {
+        return Err(ChatError::CannotReportOwn);
+    }
+    let channel = Channel::parse(&stored.channel, caller).ok_or(ChatError::ChannelNotFound)?;
+    audience(chat, channel, caller).await?;
+    Ok(stored)
 }
 
 /// Deletes the messages past their channel kind's retention, as of `now`; how many.
@@ -312,7 +323,7 @@ fn checked(chat: &Chat, body: &str) -> Result<String, ChatError> {
 
 /// Whether `text` holds a control character other than a line break or a tab (a NUL cannot
 /// even be stored in PostgreSQL's text).
-fn has_control(text: &str) -> bool {
+pub fn has_control(text: &str) -> bool {
     text.chars()
         .any(|c| c.is_control() && c != '\n' && c != '\t' && c != '\r')
 }

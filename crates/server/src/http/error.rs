@@ -147,8 +147,17 @@ pub enum ApiError {
     #[error("the message holds a word this server refuses")]
     MessageRefused,
     /// Reported already.
-    #[error("you reported this message already")]
+    #[error("you reported this already")]
     AlreadyReported,
+    /// A player cannot report themself.
+    #[error("you cannot report yourself")]
+    CannotReportSelf,
+    /// No such report.
+    #[error("no such report")]
+    ReportNotFound,
+    /// The report is closed (actioned or dismissed).
+    #[error("this report is closed")]
+    ReportClosed,
     /// This Rally has no voice provider.
     #[error("voice is not configured on this server")]
     VoiceNotConfigured,
@@ -358,6 +367,9 @@ impl ApiError {
             ApiError::TotpRequired => (StatusCode::UNAUTHORIZED, "totp_required"),
             ApiError::NotBanned => (StatusCode::NOT_FOUND, "not_banned"),
             ApiError::SanctionNotFound => (StatusCode::NOT_FOUND, "sanction_not_found"),
+            ApiError::CannotReportSelf => (StatusCode::UNPROCESSABLE_ENTITY, "cannot_report_self"),
+            ApiError::ReportNotFound => (StatusCode::NOT_FOUND, "report_not_found"),
+            ApiError::ReportClosed => (StatusCode::CONFLICT, "report_closed"),
             ApiError::SanctionNotHeld => (StatusCode::CONFLICT, "sanction_not_held"),
             ApiError::RoleRequired(_) => (StatusCode::FORBIDDEN, "role_required"),
             ApiError::VoiceNotOffered => (StatusCode::NOT_FOUND, "voice_not_offered"),

@@ -6,8 +6,8 @@ use std::time::Duration;
 use super::ApiError;
 use crate::{
     accounts::AccountsError, chat::ChatError, friends::FriendError, matchmaking::QueueError,
-    operators::OperatorError, parties::PartyError, ratings::RatingsError, sessions::SessionsError,
-    voice::VoiceError,
+    operators::OperatorError, parties::PartyError, ratings::RatingsError, reports::ReportError,
+    sessions::SessionsError, voice::VoiceError,
 };
 
 impl From<AccountsError> for ApiError {
@@ -111,6 +111,8 @@ impl From<OperatorError> for ApiError {
             OperatorError::NotBanned => ApiError::NotBanned,
             OperatorError::SanctionNotFound => ApiError::SanctionNotFound,
             OperatorError::SanctionNotHeld => ApiError::SanctionNotHeld,
+            OperatorError::ReportNotFound => ApiError::ReportNotFound,
+            OperatorError::ReportClosed => ApiError::ReportClosed,
             OperatorError::NameTaken => ApiError::Invalid {
                 field: "name".to_owned(),
                 reason: "an operator of that name exists".to_owned(),
@@ -118,6 +120,27 @@ impl From<OperatorError> for ApiError {
             OperatorError::Store(error) => ApiError::store(error),
             OperatorError::State(error) => ApiError::state(error),
             OperatorError::Other(error) => ApiError::Internal(error),
+        }
+    }
+}
+
+impl From<ReportError> for ApiError {
+    fn from(error: ReportError) -> Self {
+        match error {
+            ReportError::PlayerNotFound => ApiError::PlayerNotFound,
+            ReportError::CannotReportSelf => ApiError::CannotReportSelf,
+            ReportError::MatchNotFound => ApiError::MatchNotFound,
+            ReportError::Invalid { field, reason } => ApiError::Invalid {
+                field: field.to_owned(),
+                reason,
+            },
+            ReportError::AlreadyReported => ApiError::AlreadyReported,
+            ReportError::RateLimited { retry_after } => ApiError::RateLimited {
+                retry_after_s: whole_seconds(retry_after),
+            },
+            ReportError::Chat(error) => error.into(),
+            ReportError::Store(error) => ApiError::store(error),
+            ReportError::State(error) => ApiError::state(error),
         }
     }
 }

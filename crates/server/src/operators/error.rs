@@ -49,6 +49,12 @@ pub enum OperatorError {
     /// The sanction no longer holds.
     #[error("this sanction no longer holds")]
     SanctionNotHeld,
+    /// No such report.
+    #[error("no such report")]
+    ReportNotFound,
+    /// The report is closed.
+    #[error("this report is closed")]
+    ReportClosed,
     /// The name is taken.
     #[error("an operator of that name exists")]
     NameTaken,

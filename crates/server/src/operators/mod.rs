@@ -14,6 +14,7 @@
 
 mod error;
 pub mod players;
+pub mod reports;
 pub mod sanctions;
 mod token;
 mod totp;

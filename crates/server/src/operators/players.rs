@@ -101,6 +101,7 @@ async fn seen(operators: &Operators, player: &Player) -> Result<AdminPlayer, Ope
     let status = status_at(player.status, ban.as_ref(), now);
     let holds = status == rally_store::PlayerStatus::Banned;
     let sanctions = operators.store.sanctions_of(player.id).await?;
+    let reports = operators.store.report_counts(player.id).await?;
     Ok(AdminPlayer {
         id: player.id,
         username: player.username.clone(),
@@ -119,6 +120,8 @@ async fn seen(operators: &Operators, player: &Player) -> Result<AdminPlayer, Ope
             .filter(|s| s.holds_at(now))
             .map(|s| sanctions::view(s, now))
             .collect(),
+        reports_made: u64::try_from(reports.made).unwrap_or(0),
+        reports_received: u64::try_from(reports.received).unwrap_or(0),
     })
 }
 

@@ -228,6 +228,14 @@ pub const CATALOGUE: &[Described] = &[
         "rally_sanctions_total",
         "Sanctions given, by kind: ban, mute or cooldown.",
     ),
+    counter(
+        "rally_reports_total",
+        "Reports players filed through POST /v1/reports, by category.",
+    ),
+    counter(
+        "rally_reports_resolved_total",
+        "Reports operators closed, by outcome: actioned or dismissed.",
+    ),
     // Events and backends.
     counter(
         "rally_outbox_published_total",

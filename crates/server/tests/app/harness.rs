@@ -79,6 +79,17 @@ impl Answer {
             .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 
+    /// The body as JSON, once the status is `status` (the body in the message otherwise).
+    pub fn expect(&self, status: u16) -> serde_json::Value {
+        assert_eq!(
+            self.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+        self.json()
+    }
+
     pub fn content_type(&self) -> &str {
         self.headers
             .get("content-type")

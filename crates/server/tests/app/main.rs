@@ -17,6 +17,7 @@ mod party;
 mod queue;
 mod ratings;
 mod readiness;
+mod reports;
 mod sanctions;
 mod session;
 mod surface;

@@ -18,14 +18,7 @@ async fn give(app: &TestApp, operator: &str, who: &Player, body: Value) -> Answe
 }
 
 async fn given(app: &TestApp, operator: &str, who: &Player, body: Value) -> Value {
-    let answer = give(app, operator, who, body).await;
-    assert_eq!(
-        answer.status,
-        201,
-        "{}",
-        String::from_utf8_lossy(&answer.body)
-    );
-    answer.json()
+    give(app, operator, who, body).await.expect(201)
 }
 
 async fn lift(app: &TestApp, operator: &str, sanction: &Value, reason: &str) -> Answer {
@@ -54,7 +47,8 @@ async fn record(app: &TestApp, operator: &str, who: &Player) -> Value {
     app.call("GET", &path, None, Some(operator)).await.json()["sanctions"].clone()
 }
 
-async fn say(app: &TestApp, who: &Player, to: &Player, body: &str) -> Answer {
+/// `who` sends `body` to `to` directly.
+pub async fn say(app: &TestApp, who: &Player, to: &Player, body: &str) -> Answer {
     let path = format!("/v1/chat/channels/dm:{}/messages", to.id);
     app.call(
         "POST",

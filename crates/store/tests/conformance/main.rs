@@ -28,6 +28,7 @@ mod profile;
 mod rating;
 mod recovery;
 mod refresh_token;
+mod report;
 mod sanction;
 mod season;
 mod seed;
