@@ -57,6 +57,9 @@ pub enum Stream {
     /// `chat.message`: a chat message was sent, edited or deleted (the payload names the
     /// players to tell).
     ChatMessage,
+    /// `moderation.notice`: one of a player's sanctions was given, lifted, or its appeal
+    /// decided; the player is told.
+    ModerationNotice,
     /// `dead.letter`: messages a reader could not read, kept for an operator to inspect
     /// instead of being dropped.
     DeadLetter,
@@ -64,7 +67,7 @@ pub enum Stream {
 
 impl Stream {
     /// Every stream, in a stable order (created together when a NATS bus connects).
-    pub const ALL: [Stream; 18] = [
+    pub const ALL: [Stream; 19] = [
         Stream::MatchCreated,
         Stream::MatchAccepted,
         Stream::MatchCompleted,
@@ -82,6 +85,7 @@ impl Stream {
         Stream::AccountBanned,
         Stream::FriendUpdated,
         Stream::ChatMessage,
+        Stream::ModerationNotice,
         Stream::DeadLetter,
     ];
 
@@ -105,6 +109,7 @@ impl Stream {
             Stream::AccountBanned => "account.banned",
             Stream::FriendUpdated => "friend.updated",
             Stream::ChatMessage => "chat.message",
+            Stream::ModerationNotice => "moderation.notice",
             Stream::DeadLetter => "dead.letter",
         }
     }
@@ -134,6 +139,7 @@ impl Stream {
             Stream::AccountBanned => "ACCOUNT_BANNED",
             Stream::FriendUpdated => "FRIEND_UPDATED",
             Stream::ChatMessage => "CHAT_MESSAGE",
+            Stream::ModerationNotice => "MODERATION_NOTICE",
             Stream::DeadLetter => "DEAD_LETTER",
         }
     }

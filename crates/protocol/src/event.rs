@@ -124,6 +124,9 @@ pub enum Event {
     /// A chat message was sent, edited or deleted.
     #[serde(rename = "chat.message")]
     ChatMessage(ChatPush),
+    /// One of a player's sanctions was given, lifted, or its appeal decided.
+    #[serde(rename = "moderation.notice")]
+    ModerationNotice(crate::moderation::ModerationNotice),
 }
 
 impl Event {
@@ -147,6 +150,7 @@ impl Event {
             Event::AccountBanned(_) => "account.banned",
             Event::FriendUpdated(_) => "friend.updated",
             Event::ChatMessage(_) => "chat.message",
+            Event::ModerationNotice(_) => "moderation.notice",
         }
     }
 }

@@ -161,6 +161,10 @@ pub enum ServerEvent {
     /// The player's account was banned: the socket closes with [`close_code::BANNED`] next.
     #[serde(rename = "account.banned")]
     AccountBanned(AccountBanned),
+    /// One of the player's sanctions (a mute, a cooldown) was given or lifted, or their appeal
+    /// decided.
+    #[serde(rename = "moderation.notice")]
+    ModerationNotice(crate::moderation::ModerationNotice),
 }
 
 /// The `account.banned` push: until when the ban lasts (`None`: permanently).
@@ -198,6 +202,7 @@ impl ServerEvent {
             ServerEvent::FriendPresence(_) => "friend.presence",
             ServerEvent::ChatMessage(_) => "chat.message",
             ServerEvent::AccountBanned(_) => "account.banned",
+            ServerEvent::ModerationNotice(_) => "moderation.notice",
         }
     }
 }

@@ -271,3 +271,150 @@ pub struct ResolveRequest {
     /// What was decided (1 to 500 characters), kept with the report and in the audit log.
     pub resolution: String,
 }
+
+/// Where an appeal stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AppealStateName {
+    /// Waiting for a moderator.
+    Pending,
+    /// The sanction stands.
+    Upheld,
+    /// The sanction was lifted.
+    Overturned,
+}
+
+/// An appeal of a sanction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AppealView {
+    /// Its id.
+    pub id: Uuid,
+    /// The sanction appealed.
+    pub sanction_id: Uuid,
+    /// The player who appeals.
+    pub player_id: Uuid,
+    /// Their words.
+    pub text: String,
+    /// Where it stands.
+    pub state: AppealStateName,
+    /// Why it was decided so, once it was.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_reason: Option<String>,
+    /// The operator who decided it (shown to operators only).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decided_by: Option<String>,
+    /// When it was filed.
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    /// When it was decided.
+    #[serde(
+        default,
+        with = "time::serde::rfc3339::option",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub decided_at: Option<OffsetDateTime>,
+}
+
+/// A sanction as the player sanctioned sees it (who gave or lifted it stays with operators).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PlayerSanction {
+    /// Its id: what an appeal names.
+    pub id: Uuid,
+    /// What it stops.
+    pub kind: SanctionKindName,
+    /// Why.
+    pub reason: String,
+    /// When it was given.
+    #[serde(with = "time::serde::rfc3339")]
+    pub given_at: OffsetDateTime,
+    /// When it ends; absent for a permanent one.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub until: Option<OffsetDateTime>,
+    /// Whether it holds now.
+    pub holds: bool,
+    /// The player's appeal of it, once filed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub appeal: Option<AppealView>,
+}
+
+/// `GET /v1/sanctions`: the caller's sanctions, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PlayerSanctionList {
+    /// Newest first, holding and past.
+    pub sanctions: Vec<PlayerSanction>,
+}
+
+/// `POST /v1/appeals`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppealRequest {
+    /// The sanction appealed: one of the caller's, holding now.
+    pub sanction_id: Uuid,
+    /// Why it should be lifted (1 to 2,000 characters).
+    pub text: String,
+}
+
+/// A moderator's decision on an appeal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AppealDecision {
+    /// The sanction stands.
+    Uphold,
+    /// The sanction is lifted.
+    Overturn,
+}
+
+/// `POST /admin/v1/appeals/{appeal_id}/decide`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DecideRequest {
+    /// Uphold or overturn.
+    pub decision: AppealDecision,
+    /// Why (1 to 500 characters): the player is told it.
+    pub reason: String,
+}
+
+/// `GET /admin/v1/appeals` query.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, IntoParams, ToSchema)]
+#[into_params(parameter_in = Query)]
+pub struct AppealQuery {
+    /// Only those in this state.
+    pub state: Option<AppealStateName>,
+    /// Older than this appeal.
+    pub before: Option<Uuid>,
+    /// At most this many (1 to 200; 50 when absent).
+    pub limit: Option<u32>,
+}
+
+/// A page of appeals, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AppealPage {
+    /// Newest first.
+    pub appeals: Vec<AppealView>,
+    /// The last appeal's id, to pass as `before` for the older page; absent on the last page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_before: Option<Uuid>,
+}
+
+/// What a `moderation.notice` tells.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// A mute or a cooldown was given (a ban closes the socket with `account.banned`).
+    SanctionGiven,
+    /// A sanction was lifted.
+    SanctionLifted,
+    /// An appeal was decided (`sanction.appeal` says how).
+    AppealDecided,
+}
+
+/// The `moderation.notice` push (and event): a change to one of the player's sanctions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ModerationNotice {
+    /// The player told.
+    pub player_id: Uuid,
+    /// What happened.
+    pub kind: NoticeKind,
+    /// The sanction, as it stands now (with its appeal).
+    pub sanction: PlayerSanction,
+}

@@ -12,6 +12,9 @@ use rally_protocol::{
     },
     friend::{FriendChange, FriendChangeKind},
     gateway::{AccountBanned, PartyEvent},
+    moderation::{
+        AppealStateName, AppealView, ModerationNotice, NoticeKind, PlayerSanction, SanctionKindName,
+    },
     party::PartyState,
     queue::{MatchFound, MatchPlayer, QueueCancelled, QueueTicket, RegionLatency, TicketState},
     session::{MatchCancelled, Outcome, ResultLine, ResultReport, SessionEnded},
@@ -221,7 +224,35 @@ fn every_event() -> Vec<Event> {
             player_id: id(1),
             until: Some(at),
         }),
+        Event::ModerationNotice(notice(at)),
     ]
+}
+
+/// A notice of an upheld appeal of a mute.
+fn notice(at: OffsetDateTime) -> ModerationNotice {
+    ModerationNotice {
+        player_id: id(1),
+        kind: NoticeKind::AppealDecided,
+        sanction: PlayerSanction {
+            id: id(80),
+            kind: SanctionKindName::Mute,
+            reason: "spam".into(),
+            given_at: at,
+            until: None,
+            holds: true,
+            appeal: Some(AppealView {
+                id: id(81),
+                sanction_id: id(80),
+                player_id: id(1),
+                text: "it was a joke".into(),
+                state: AppealStateName::Upheld,
+                decision_reason: Some("repeated".into()),
+                decided_by: None,
+                created_at: at,
+                decided_at: Some(at),
+            }),
+        },
+    }
 }
 
 /// Every type name, by an exhaustive match: a new event type fails to compile here until it
@@ -244,7 +275,8 @@ fn covered(event: &Event) -> &'static str {
         | Event::RatingUpdated(_)
         | Event::AccountBanned(_)
         | Event::FriendUpdated(_)
-        | Event::ChatMessage(_) => event.type_name(),
+        | Event::ChatMessage(_)
+        | Event::ModerationNotice(_) => event.type_name(),
     }
 }
 
@@ -264,7 +296,7 @@ fn envelope(event: Event) -> Envelope {
 fn every_event_round_trips_in_its_envelope() {
     let events = every_event();
     let names: std::collections::HashSet<&str> = events.iter().map(covered).collect();
-    assert_eq!(names.len(), 17, "every event type is sampled: {names:?}");
+    assert_eq!(names.len(), 18, "every event type is sampled: {names:?}");
     for event in events {
         let sealed = envelope(event);
         let text = serde_json::to_string(&sealed).unwrap();

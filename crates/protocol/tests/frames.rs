@@ -17,6 +17,7 @@ use rally_protocol::{
         AccountBanned, ClientMessage, ClientRequest, GATEWAY_VERSION, GatewayError, Hello,
         PartyEvent, Presence, PresenceQuery, ServerEvent, ServerMessage,
     },
+    moderation::{ModerationNotice, NoticeKind, PlayerSanction, SanctionKindName},
     party::PartyState,
     queue::{
         MatchFound, MatchPlayer, QualityBreakdown, QueueCancelled, QueueStatus, QueueTicket,
@@ -230,6 +231,19 @@ fn sample(kind: &ServerEvent) -> ServerEvent {
             player_id: id(1),
             until: Some(at()),
         }),
+        ServerEvent::ModerationNotice(_) => ServerEvent::ModerationNotice(ModerationNotice {
+            player_id: id(1),
+            kind: NoticeKind::SanctionGiven,
+            sanction: PlayerSanction {
+                id: id(80),
+                kind: SanctionKindName::Mute,
+                reason: "spam".into(),
+                given_at: at(),
+                until: Some(at()),
+                holds: true,
+                appeal: None,
+            },
+        }),
     }
 }
 
@@ -361,6 +375,19 @@ fn every_type() -> Vec<ServerEvent> {
             player_id: Uuid::nil(),
             until: None,
         }),
+        ServerEvent::ModerationNotice(ModerationNotice {
+            player_id: Uuid::nil(),
+            kind: NoticeKind::SanctionLifted,
+            sanction: PlayerSanction {
+                id: Uuid::nil(),
+                kind: SanctionKindName::Cooldown,
+                reason: String::new(),
+                given_at: at(),
+                until: None,
+                holds: false,
+                appeal: None,
+            },
+        }),
     ]
 }
 
@@ -428,8 +455,8 @@ fn every_frame_type_matches_its_recorded_frame() {
             .expect("recorded frames are JSON");
     assert_eq!(
         now.as_object().unwrap().len(),
-        23,
-        "21 server and 2 client types"
+        24,
+        "22 server and 2 client types"
     );
     for (type_name, frame) in recorded.as_object().unwrap() {
         assert_eq!(

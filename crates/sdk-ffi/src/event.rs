@@ -62,6 +62,10 @@ pub enum RallyEventKind {
     /// `chat.message`; `code` is what happened (`posted`, `edited`, `deleted`) and `json` is
     /// `{"kind", "message": {"id", "channel", "sender_id", "sender_name", "body", "sent_at"}}`.
     ChatMessage = 20,
+    /// `moderation.notice`; `code` is what happened (`sanction_given`, `sanction_lifted`,
+    /// `appeal_decided`) and `json` is `{"player_id", "kind", "sanction": {"id", "kind",
+    /// "reason", "given_at", "until", "holds", "appeal"}}`.
+    ModerationNotice = 21,
 }
 
 /// One event. The strings are null when the kind has none; free them all at once with
@@ -183,6 +187,11 @@ fn to_raw(event: &Event) -> RallyEvent {
             let kind = json!(change.kind);
             raw.code = to_c(kind.as_str().unwrap_or_default());
             (RallyEventKind::ChatMessage, json!(change))
+        }
+        Event::ModerationNotice(notice) => {
+            let kind = json!(notice.kind);
+            raw.code = to_c(kind.as_str().unwrap_or_default());
+            (RallyEventKind::ModerationNotice, json!(notice))
         }
         Event::GatewayError(error) => {
             raw.code = to_c(&error.code);

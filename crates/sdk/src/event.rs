@@ -8,6 +8,7 @@ use rally_protocol::{
     chat::ChatChange,
     friend::{FriendChange, FriendPresenceChange},
     gateway::{GatewayError, PartyEvent, ServerEvent},
+    moderation::ModerationNotice,
     queue::{MatchFound, QueueCancelled, QueueStatus, QueueTicket},
     rating::RatingChange,
     session::{MatchCancelled, SessionEnded, SessionInfo},
@@ -87,6 +88,9 @@ pub enum Event {
     FriendPresence(FriendPresenceChange),
     /// `chat.message`: a message of one of the player's channels was sent, edited or deleted.
     ChatMessage(ChatChange),
+    /// `moderation.notice`: one of the player's sanctions (a chat mute, a queue cooldown) was
+    /// given or lifted, or their appeal of one was decided.
+    ModerationNotice(ModerationNotice),
     /// `error`: the gateway refused a frame the SDK sent.
     GatewayError(GatewayError),
 }
@@ -133,6 +137,8 @@ pub enum EventKind {
     FriendPresence,
     /// [`Event::ChatMessage`]
     ChatMessage,
+    /// [`Event::ModerationNotice`]
+    ModerationNotice,
     /// [`Event::GatewayError`]
     GatewayError,
 }
@@ -160,6 +166,7 @@ impl Event {
             Event::FriendUpdated(_) => EventKind::FriendUpdated,
             Event::FriendPresence(_) => EventKind::FriendPresence,
             Event::ChatMessage(_) => EventKind::ChatMessage,
+            Event::ModerationNotice(_) => EventKind::ModerationNotice,
             Event::GatewayError(_) => EventKind::GatewayError,
         }
     }
@@ -190,6 +197,7 @@ impl Event {
             ServerEvent::FriendUpdated(e) => Event::FriendUpdated(e),
             ServerEvent::FriendPresence(e) => Event::FriendPresence(e),
             ServerEvent::ChatMessage(e) => Event::ChatMessage(e),
+            ServerEvent::ModerationNotice(e) => Event::ModerationNotice(e),
         })
     }
 }
@@ -218,6 +226,7 @@ impl EventKind {
             EventKind::FriendUpdated => "friend.updated",
             EventKind::FriendPresence => "friend.presence",
             EventKind::ChatMessage => "chat.message",
+            EventKind::ModerationNotice => "moderation.notice",
             EventKind::GatewayError => "error",
         }
     }

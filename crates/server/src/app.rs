@@ -11,7 +11,7 @@ use tokio::net::TcpListener;
 use uuid::Uuid;
 
 use crate::{
-    accounts::{AccessTokens, Accounts, password::Hasher},
+    accounts::{self, AccessTokens, Accounts, password::Hasher, scoped_token::ScopedTokens},
     backends::Backends,
     chat::{Chat, WordFilter},
     friends::Friends,
@@ -22,7 +22,7 @@ use crate::{
         metrics,
     },
     matchmaking::{Queueing, Queues},
-    operators::{OperatorTokens, Operators},
+    operators::{self, OperatorTokens, Operators},
     parties::Parties,
     ratings::Ratings,
     roles, router,
@@ -256,13 +256,26 @@ impl App {
             backends.state.clone(),
             hasher.clone(),
             AccessTokens::new(&settings, &secrets, clock.clone()),
+            ScopedTokens::new(
+                &settings,
+                &secrets,
+                clock.clone(),
+                "appeals",
+                accounts::APPEAL_TOKEN_TTL,
+            ),
             settings.accounts.clone(),
         );
         let operators = Operators::new(
             backends.store.clone(),
             backends.state.clone(),
             hasher,
-            OperatorTokens::new(&settings, &secrets, clock.clone()),
+            OperatorTokens::new(
+                &settings,
+                &secrets,
+                clock.clone(),
+                "operators",
+                operators::OPERATOR_TOKEN_TTL,
+            ),
             settings.accounts.clone(),
         );
         let parties = Parties::new(backends.store.clone(), settings.parties.clone());

@@ -30,6 +30,7 @@
 
 pub mod accounts;
 pub mod app;
+pub mod appeals;
 pub mod backends;
 pub mod bus;
 pub mod chat;

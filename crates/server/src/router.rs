@@ -37,10 +37,11 @@
 //! | GET | `/v1/ws` (WebSocket) | [`routes::gateway`] (bearer or `?token=`) |
 //! | GET | `/v1/matches/{match_id}/voice` | [`routes::voice`] (bearer, a player) |
 //! | POST | `/v1/reports` | [`routes::reports`] (bearer) |
+//! | GET, POST | `/v1/sanctions`, `/v1/appeals` | [`routes::appeals`] (bearer, or a banned player's appeal token) |
 //! | POST | `/admin/v1/login` | [`routes::admin`] |
 //! | GET | `/admin/v1/me`, `/admin/v1/audit` | [`routes::admin`] (operator bearer) |
 //! | GET, POST | `/admin/v1/players...`, `/admin/v1/sanctions/{id}/lift` | [`routes::admin`] (operator bearer) |
-//! | GET, POST | `/admin/v1/reports...` | [`routes::moderation`] (operator bearer) |
+//! | GET, POST | `/admin/v1/reports...`, `/admin/v1/appeals...` | [`routes::moderation`] (operator bearer) |
 //!
 //! Every request body is limited to `body_limit_bytes` (413 `payload_too_large` beyond).
 
@@ -100,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::friends::router())
         .merge(routes::blocks::router())
         .merge(routes::reports::router())
+        .merge(routes::appeals::router())
         .merge(routes::chat::router())
         .merge(routes::voice::router())
         .merge(routes::gateway::router())

@@ -129,6 +129,7 @@ fn sqlite_constraint_name(message: &str) -> Cow<'_, str> {
 fn unique_columns_name(columns: &str) -> &str {
     const NAMES: &[(&str, &str)] = &[
         ("party_members.player_id", "party_members_player_key"),
+        ("appeals.sanction_id", "appeals_once"),
         (
             "reports.reporter_id, reports.player_id, reports.scope",
             "reports_once",

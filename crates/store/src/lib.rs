@@ -164,6 +164,7 @@ macro_rules! in_transaction {
 
 mod acceptance;
 mod announced_ticket;
+mod appeal;
 mod audit;
 mod backfill;
 mod ban;
@@ -201,6 +202,7 @@ mod voice_room;
 mod write_turns;
 
 pub use acceptance::{Acceptance, AcceptanceState, PlayerAcceptance};
+pub use appeal::{Appeal, AppealState};
 pub use audit::{AuditEntry, NewAuditEntry};
 pub use backfill::{Backfill, BackfillState, NewBackfill};
 pub use ban::{Ban, status_at};

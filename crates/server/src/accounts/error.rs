@@ -41,6 +41,13 @@ pub enum AccountsError {
     /// The account is banned.
     #[error("this account is banned")]
     AccountBanned,
+    /// The account is banned, and its login was right: the token lets the player read their
+    /// sanctions and appeal them, nothing else.
+    #[error("this account is banned")]
+    BannedAtLogin {
+        /// The appeal token.
+        appeal_token: super::AppealToken,
+    },
     /// The account is disabled.
     #[error("this account is disabled")]
     AccountDisabled,

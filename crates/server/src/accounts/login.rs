@@ -9,7 +9,8 @@ use std::net::IpAddr;
 use rally_protocol::{AuthResponse, LoginRequest};
 use tokio::sync::OnceCell;
 
-use super::{Accounts, AccountsError, limit, password::Hasher, session, status};
+use super::{Accounts, AccountsError, AppealToken, limit, password::Hasher, session, status};
+use rally_store::PlayerStatus;
 
 /// The longest login text read (the longest email); longer is simply a wrong login.
 const MAX_LOGIN_LEN: usize = 254;
@@ -66,7 +67,14 @@ pub async fn login(
         return Err(AccountsError::InvalidCredentials);
     };
     let player = &credentials.player;
-    status::refuse_inactive(status::current(store, player.id, player.status).await?)?;
+    let status = status::current(store, player.id, player.status).await?;
+    if status == PlayerStatus::Banned {
+        let token = accounts.appeal_tokens.issue(player.id)?;
+        return Err(AccountsError::BannedAtLogin {
+            appeal_token: AppealToken(token),
+        });
+    }
+    status::refuse_inactive(status)?;
 
     // The password check is paid for: the login's write waits its turn at the store rather
     // than being refused and making the player pay for another.

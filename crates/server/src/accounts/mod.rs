@@ -11,6 +11,7 @@
 //! - [`status`]: an account's status (active, banned, disabled) and its cache.
 //! - [`limit`]: rate limits and the login lockout on the shared state.
 //! - [`access_token`]: issuing and verifying JWTs, with key ids for rotation.
+//! - [`scoped_token`]: short-lived tokens of one scope (operators; a banned player's appeals).
 //! - [`refresh_secret`]: generating refresh tokens and hashing them for the store.
 //! - [`password`]: argon2id hashing off the async runtime, bounded to the node's cores.
 
@@ -23,6 +24,7 @@ pub mod password;
 pub mod profile;
 pub mod refresh_secret;
 pub mod registration;
+pub mod scoped_token;
 pub mod session;
 pub mod status;
 
@@ -38,6 +40,7 @@ use uuid::Uuid;
 
 use crate::settings::AccountSettings;
 use password::Hasher;
+use scoped_token::ScopedTokens;
 
 /// The accounts service: what it uses is given when it is built (the store, the state backend
 /// for rate limits, lockouts and the status cache, the password hasher, the access-token
@@ -48,7 +51,22 @@ pub struct Accounts {
     state: State,
     hasher: Hasher,
     tokens: Arc<AccessTokens>,
+    appeal_tokens: Arc<ScopedTokens>,
     settings: AccountSettings,
+}
+
+/// How long the appeal token a banned player's login answers lives.
+pub const APPEAL_TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
+
+/// A banned player's appeal token: good only for reading their sanctions and appealing them.
+/// It never prints.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AppealToken(pub String);
+
+impl std::fmt::Debug for AppealToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AppealToken(..)")
+    }
 }
 
 impl Accounts {
@@ -58,6 +76,7 @@ impl Accounts {
         state: State,
         hasher: Hasher,
         tokens: AccessTokens,
+        appeal_tokens: ScopedTokens,
         settings: AccountSettings,
     ) -> Self {
         Self {
@@ -65,8 +84,14 @@ impl Accounts {
             state,
             hasher,
             tokens: Arc::new(tokens),
+            appeal_tokens: Arc::new(appeal_tokens),
             settings,
         }
+    }
+
+    /// The issuer and verifier of banned players' appeal tokens.
+    pub fn appeal_tokens(&self) -> &ScopedTokens {
+        &self.appeal_tokens
     }
 
     /// The access-token issuer and verifier.

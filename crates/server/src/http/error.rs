@@ -155,6 +155,15 @@ pub enum ApiError {
     /// No such report.
     #[error("no such report")]
     ReportNotFound,
+    /// No such appeal.
+    #[error("no such appeal")]
+    AppealNotFound,
+    /// The appeal was decided already.
+    #[error("this appeal was decided already")]
+    AppealDecided,
+    /// The sanction was appealed already.
+    #[error("this sanction was appealed already")]
+    AlreadyAppealed,
     /// The report is closed (actioned or dismissed).
     #[error("this report is closed")]
     ReportClosed,
@@ -263,6 +272,12 @@ pub enum ApiError {
     /// The account is banned.
     #[error("this account is banned")]
     AccountBanned,
+    /// The account is banned and the login was right: with a token to appeal.
+    #[error("this account is banned; its appeal_token reads its sanctions and appeals them")]
+    BannedAtLogin {
+        /// The appeal token.
+        appeal_token: crate::accounts::AppealToken,
+    },
     /// The account is disabled.
     #[error("this account is disabled")]
     AccountDisabled,
@@ -369,6 +384,9 @@ impl ApiError {
             ApiError::SanctionNotFound => (StatusCode::NOT_FOUND, "sanction_not_found"),
             ApiError::CannotReportSelf => (StatusCode::UNPROCESSABLE_ENTITY, "cannot_report_self"),
             ApiError::ReportNotFound => (StatusCode::NOT_FOUND, "report_not_found"),
+            ApiError::AppealNotFound => (StatusCode::NOT_FOUND, "appeal_not_found"),
+            ApiError::AppealDecided => (StatusCode::CONFLICT, "appeal_decided"),
+            ApiError::AlreadyAppealed => (StatusCode::CONFLICT, "already_appealed"),
             ApiError::ReportClosed => (StatusCode::CONFLICT, "report_closed"),
             ApiError::SanctionNotHeld => (StatusCode::CONFLICT, "sanction_not_held"),
             ApiError::RoleRequired(_) => (StatusCode::FORBIDDEN, "role_required"),
@@ -410,7 +428,9 @@ impl ApiError {
             ApiError::RefreshTokenExpired => (StatusCode::UNAUTHORIZED, "refresh_token_expired"),
             ApiError::RefreshTokenRevoked => (StatusCode::UNAUTHORIZED, "refresh_token_revoked"),
             ApiError::RefreshTokenReused => (StatusCode::UNAUTHORIZED, "refresh_token_reused"),
-            ApiError::AccountBanned => (StatusCode::FORBIDDEN, "account_banned"),
+            ApiError::AccountBanned | ApiError::BannedAtLogin { .. } => {
+                (StatusCode::FORBIDDEN, "account_banned")
+            }
             ApiError::AccountDisabled => (StatusCode::FORBIDDEN, "account_disabled"),
             ApiError::PlayerNotFound => (StatusCode::NOT_FOUND, "player_not_found"),
             ApiError::PartyNotFound => (StatusCode::NOT_FOUND, "party_not_found"),
@@ -460,6 +480,13 @@ impl ApiError {
                 problem.retry_after_s = Some(*retry_after_s);
                 problem
             }
+            ApiError::BannedAtLogin { appeal_token } => problem
+                .with_detail(self.to_string())
+                .with_extension("appeal_token", appeal_token.0.clone().into())
+                .with_extension(
+                    "appeal_expires_in",
+                    crate::accounts::APPEAL_TOKEN_TTL.as_secs().into(),
+                ),
             ApiError::Muted {
                 until_ms: Some(until_ms),
             } => problem

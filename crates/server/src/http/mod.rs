@@ -4,6 +4,7 @@
 
 pub mod acceptor;
 pub mod admission;
+pub mod appealing;
 pub mod authenticated;
 pub mod client_address;
 pub mod error;
@@ -13,6 +14,7 @@ pub mod operator;
 pub mod request_id;
 mod service_errors;
 
+pub use appealing::AppealingPlayer;
 pub use authenticated::{AuthenticatedPlayer, VerifiedPlayer};
 pub use client_address::ClientAddress;
 pub use error::ApiError;

@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use super::ApiError;
 use crate::{
-    accounts::AccountsError, chat::ChatError, friends::FriendError, matchmaking::QueueError,
-    operators::OperatorError, parties::PartyError, ratings::RatingsError, reports::ReportError,
-    sessions::SessionsError, voice::VoiceError,
+    accounts::AccountsError, appeals::AppealError, chat::ChatError, friends::FriendError,
+    matchmaking::QueueError, operators::OperatorError, parties::PartyError, ratings::RatingsError,
+    reports::ReportError, sessions::SessionsError, voice::VoiceError,
 };
 
 impl From<AccountsError> for ApiError {
@@ -21,6 +21,9 @@ impl From<AccountsError> for ApiError {
             AccountsError::CurrentPasswordRequired => ApiError::CurrentPasswordRequired,
             AccountsError::PlayerNotFound => ApiError::PlayerNotFound,
             AccountsError::AccountBanned => ApiError::AccountBanned,
+            AccountsError::BannedAtLogin { appeal_token } => {
+                ApiError::BannedAtLogin { appeal_token }
+            }
             AccountsError::AccountDisabled => ApiError::AccountDisabled,
             AccountsError::InvalidToken(why) => ApiError::InvalidToken(why),
             AccountsError::TokenExpired => ApiError::TokenExpired,
@@ -112,6 +115,8 @@ impl From<OperatorError> for ApiError {
             OperatorError::SanctionNotFound => ApiError::SanctionNotFound,
             OperatorError::SanctionNotHeld => ApiError::SanctionNotHeld,
             OperatorError::ReportNotFound => ApiError::ReportNotFound,
+            OperatorError::AppealNotFound => ApiError::AppealNotFound,
+            OperatorError::AppealDecided => ApiError::AppealDecided,
             OperatorError::ReportClosed => ApiError::ReportClosed,
             OperatorError::NameTaken => ApiError::Invalid {
                 field: "name".to_owned(),
@@ -120,6 +125,21 @@ impl From<OperatorError> for ApiError {
             OperatorError::Store(error) => ApiError::store(error),
             OperatorError::State(error) => ApiError::state(error),
             OperatorError::Other(error) => ApiError::Internal(error),
+        }
+    }
+}
+
+impl From<AppealError> for ApiError {
+    fn from(error: AppealError) -> Self {
+        match error {
+            AppealError::SanctionNotFound => ApiError::SanctionNotFound,
+            AppealError::SanctionNotHeld => ApiError::SanctionNotHeld,
+            AppealError::AlreadyAppealed => ApiError::AlreadyAppealed,
+            AppealError::InvalidText => ApiError::Invalid {
+                field: "text".to_owned(),
+                reason: error.to_string(),
+            },
+            AppealError::Store(error) => ApiError::store(error),
         }
     }
 }

@@ -49,6 +49,12 @@ pub enum OperatorError {
     /// The sanction no longer holds.
     #[error("this sanction no longer holds")]
     SanctionNotHeld,
+    /// No such appeal.
+    #[error("no such appeal")]
+    AppealNotFound,
+    /// The appeal was decided already.
+    #[error("this appeal was decided already")]
+    AppealDecided,
     /// No such report.
     #[error("no such report")]
     ReportNotFound,

@@ -12,11 +12,11 @@
 //! right); attempts are rate-limited per client address and locked out per name
 //! after `login_failure_limit` failures, as players' are.
 
+pub mod appeals;
 mod error;
 pub mod players;
 pub mod reports;
 pub mod sanctions;
-mod token;
 mod totp;
 
 use std::{net::IpAddr, sync::Arc};
@@ -27,12 +27,15 @@ use rally_store::{NewAuditEntry, NewOperator, Operator, OperatorRole, Store, Sto
 use uuid::Uuid;
 
 use crate::{
-    accounts::{limit, login::dummy_hash, password::Hasher},
+    accounts::{limit, login::dummy_hash, password::Hasher, scoped_token::ScopedTokenError},
     settings::AccountSettings,
 };
 
+pub use crate::accounts::scoped_token::ScopedTokens as OperatorTokens;
 pub use error::OperatorError;
-pub use token::{OPERATOR_TOKEN_TTL, OperatorTokens};
+
+/// How long an operator token lives: a working session, then log in again.
+pub const OPERATOR_TOKEN_TTL: std::time::Duration = std::time::Duration::from_secs(15 * 60);
 pub use totp::Totp;
 
 /// The longest name read at login; longer is simply a wrong name.
@@ -139,7 +142,10 @@ impl Operators {
 
     /// The operator of a bearer token, if the token verifies and they are not disabled.
     pub async fn authenticate(&self, token: &str) -> Result<Acting, OperatorError> {
-        let id = self.tokens.verify(token)?;
+        let id = self.tokens.verify(token).map_err(|error| match error {
+            ScopedTokenError::Invalid => OperatorError::InvalidToken,
+            ScopedTokenError::Expired => OperatorError::TokenExpired,
+        })?;
         match self.store.operator(id).await {
             Ok(operator) if operator.disabled_at.is_none() => Ok(Acting { operator }),
             Ok(_) | Err(StoreError::NotFound) => Err(OperatorError::InvalidToken),

@@ -2,16 +2,21 @@
 //! a queue cooldown. Each is recorded with who gave it and why, replaces the player's held
 //! sanction of its kind, and writes its audit line in its own transaction. A cooldown also
 //! cancels the search the player is on (`sanctioned`); a mute is read by chat on every write.
+//! The player is told of a mute or a cooldown given or lifted by a `moderation.notice` (a ban
+//! tells them by closing their sockets with `account.banned`).
 
 use std::time::Duration;
 
-use rally_protocol::moderation::{SanctionKindName, SanctionList, SanctionRequest, SanctionView};
+use rally_protocol::moderation::{
+    NoticeKind, SanctionKindName, SanctionList, SanctionRequest, SanctionView,
+};
 use rally_store::{NewSanction, Sanction, SanctionKind, StoreError, TicketState, new_id};
 use uuid::Uuid;
 
 use super::{Acting, OperatorError, Operators, players::from_accounts};
 use crate::{
     accounts::ban,
+    appeals,
     matchmaking::{
         QueueError,
         queueing::{self, reason},
@@ -81,6 +86,7 @@ pub async fn give(
                 detail,
             );
             tx.audit(&line).await?;
+            appeals::notify(&mut tx, NoticeKind::SanctionGiven, &given, None).await?;
             tx.commit().await?;
             given
         }
@@ -90,12 +96,14 @@ pub async fn give(
 }
 
 /// Lifts the sanction `sanction_id`, by the operator `acting`, for `reason`: the sanction as
-/// lifted (`sanction_not_held` when it was lifted already or is over).
+/// lifted (`sanction_not_held` when it was lifted already or is over). The player is told with
+/// a `moderation.notice` when `tell` (a lifted ban lets them log in again instead).
 pub async fn lift(
     operators: &Operators,
     acting: &Acting,
     sanction_id: Uuid,
     reason: &str,
+    tell: bool,
 ) -> Result<SanctionView, OperatorError> {
     let reason = checked_reason(reason)?;
     let store = &operators.store;
@@ -122,12 +130,11 @@ pub async fn lift(
         }
     } else {
         let mut tx = store.begin().await?;
-        if tx
-            .lift_sanction(sanction.id, &actor.name, reason)
-            .await?
-            .is_none()
-        {
+        let Some(lifted) = tx.lift_sanction(sanction.id, &actor.name, reason).await? else {
             return Err(OperatorError::SanctionNotHeld);
+        };
+        if tell {
+            appeals::notify(&mut tx, NoticeKind::SanctionLifted, &lifted, None).await?;
         }
         let line = actor.did(
             "sanction.lift",

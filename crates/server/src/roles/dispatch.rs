@@ -32,7 +32,7 @@ const BATCH: usize = 64;
 const DURABLE: &str = "gateway";
 
 /// The streams whose events are pushed to players.
-pub const STREAMS: [Stream; 14] = [
+pub const STREAMS: [Stream; 15] = [
     Stream::PartyUpdated,
     Stream::PartyInvite,
     Stream::PartyReadyCheck,
@@ -47,6 +47,7 @@ pub const STREAMS: [Stream; 14] = [
     Stream::AccountBanned,
     Stream::FriendUpdated,
     Stream::ChatMessage,
+    Stream::ModerationNotice,
 ];
 
 /// How the dispatcher reads `stream`.
@@ -191,6 +192,9 @@ fn pushes(sessions: &Sessions, event: Event) -> Vec<(Uuid, ServerEvent)> {
         Event::ChatMessage(push) => to_all(push.recipients, ServerEvent::ChatMessage(push.change)),
         Event::AccountBanned(banned) => {
             vec![(banned.player_id, ServerEvent::AccountBanned(banned))]
+        }
+        Event::ModerationNotice(notice) => {
+            vec![(notice.player_id, ServerEvent::ModerationNotice(notice))]
         }
         // Each player gets their own token.
         Event::SessionReady(ready) => ready

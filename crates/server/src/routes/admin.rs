@@ -232,6 +232,6 @@ async fn lift_sanction(
 ) -> Result<Json<SanctionView>, ApiError> {
     acting.require(OperatorRoleName::Moderator)?;
     Ok(Json(
-        sanctions::lift(app.operators(), &acting, sanction_id, &request.reason).await?,
+        sanctions::lift(app.operators(), &acting, sanction_id, &request.reason, true).await?,
     ))
 }

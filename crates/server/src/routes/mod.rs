@@ -1,6 +1,7 @@
 //! One module per resource, each exporting `router()`; [`crate::router`] assembles them.
 
 pub mod admin;
+pub mod appeals;
 pub mod auth;
 pub mod blocks;
 pub mod chat;

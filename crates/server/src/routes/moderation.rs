@@ -1,13 +1,14 @@
-//! `/admin/v1/reports/*`: the moderation queue, for operators. Viewers read; moderators and
-//! admins assign, note and close. The rules are in [`crate::operators::reports`].
+//! `/admin/v1/reports/*` and `/admin/v1/appeals/*`: the moderation queue and the appeals, for
+//! operators. Viewers read; moderators and admins assign, note, close and decide. The rules are
+//! in [`crate::operators::reports`] and [`crate::operators::appeals`].
 
 use axum::{extract::State, http::StatusCode};
 use rally_protocol::{
     Problem,
     admin::OperatorRoleName,
     moderation::{
-        AssignRequest, NoteRequest, ReportDetail, ReportNoteView, ReportPage, ReportQuery,
-        ReportView, ResolveRequest,
+        AppealPage, AppealQuery, AppealView, AssignRequest, DecideRequest, NoteRequest,
+        ReportDetail, ReportNoteView, ReportPage, ReportQuery, ReportView, ResolveRequest,
     },
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -16,7 +17,7 @@ use uuid::Uuid;
 use crate::{
     app::AppState,
     http::{ApiError, AuthenticatedOperator, Json, Path, Query},
-    operators::reports,
+    operators::{appeals, reports},
 };
 
 /// A page when the query names no limit.
@@ -30,6 +31,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(assign))
         .routes(routes!(note))
         .routes(routes!(resolve))
+        .routes(routes!(appeal_page))
+        .routes(routes!(decide))
 }
 
 /// Reports, newest first, by state, target or reporter (any role).
@@ -132,5 +135,46 @@ async fn resolve(
     acting.require(OperatorRoleName::Moderator)?;
     Ok(Json(
         reports::resolve(app.operators(), &acting, report_id, &request).await?,
+    ))
+}
+
+/// Appeals, newest first, by state (any role).
+#[utoipa::path(get, path = "/admin/v1/appeals", tag = "admin", security(("bearer" = [])),
+    params(AppealQuery),
+    responses(
+        (status = 200, description = "Newest first; `next_before` starts the older page", body = AppealPage),
+        (status = 401, description = "`invalid_token` or `token_expired`", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn appeal_page(
+    State(app): State<AppState>,
+    AuthenticatedOperator(acting): AuthenticatedOperator,
+    Query(query): Query<AppealQuery>,
+) -> Result<Json<AppealPage>, ApiError> {
+    acting.require(OperatorRoleName::Viewer)?;
+    let limit = query.limit.unwrap_or(PAGE_DEFAULT);
+    Ok(Json(appeals::page(app.operators(), &query, limit).await?))
+}
+
+/// Upholds an appeal, or overturns it and lifts its sanction, with a reason the player is told
+/// (moderators and admins). In the audit log.
+#[utoipa::path(post, path = "/admin/v1/appeals/{appeal_id}/decide", tag = "admin", security(("bearer" = [])),
+    params(("appeal_id" = Uuid, Path, description = "The appeal's id")),
+    request_body = DecideRequest,
+    responses(
+        (status = 200, description = "The appeal, decided", body = AppealView),
+        (status = 403, description = "`role_required`: moderators and admins", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "`appeal_not_found`", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "`appeal_decided`", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "`invalid`: `reason` (1 to 500 characters)", body = Problem, content_type = "application/problem+json"),
+    ))]
+async fn decide(
+    State(app): State<AppState>,
+    AuthenticatedOperator(acting): AuthenticatedOperator,
+    Path(appeal_id): Path<Uuid>,
+    Json(request): Json<DecideRequest>,
+) -> Result<Json<AppealView>, ApiError> {
+    acting.require(OperatorRoleName::Moderator)?;
+    Ok(Json(
+        appeals::decide(app.operators(), &acting, appeal_id, &request).await?,
     ))
 }

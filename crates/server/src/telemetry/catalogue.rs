@@ -236,6 +236,14 @@ pub const CATALOGUE: &[Described] = &[
         "rally_reports_resolved_total",
         "Reports operators closed, by outcome: actioned or dismissed.",
     ),
+    counter(
+        "rally_appeals_total",
+        "Appeals players filed against their sanctions.",
+    ),
+    counter(
+        "rally_appeals_decided_total",
+        "Appeals moderators decided, by decision: upheld or overturned.",
+    ),
     // Events and backends.
     counter(
         "rally_outbox_published_total",

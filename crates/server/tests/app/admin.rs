@@ -49,6 +49,13 @@ pub async fn login(app: &TestApp, name: &str) -> String {
     answer.json()["access_token"].as_str().unwrap().to_owned()
 }
 
+/// The tokens of a moderator (`mod`) and a viewer (`watcher`), added for the purpose.
+pub async fn staff(app: &TestApp) -> (String, String) {
+    add(app, "mod", OperatorRole::Moderator).await;
+    add(app, "watcher", OperatorRole::Viewer).await;
+    (login(app, "mod").await, login(app, "watcher").await)
+}
+
 /// `(action, field)` of each audit line by `actor` but their logins, newest first, as an
 /// admin added for the purpose reads them.
 pub async fn actions_by(app: &TestApp, actor: &str, field: &str) -> Vec<(String, String)> {
@@ -227,10 +234,7 @@ async fn an_operator_with_a_second_factor_logs_in_with_each_code_once() {
 #[tokio::test]
 async fn a_moderator_finds_bans_and_unbans_a_player_and_a_viewer_only_looks() {
     let app = spawn_app(&with(&[])).await;
-    add(&app, "mod", OperatorRole::Moderator).await;
-    add(&app, "watcher", OperatorRole::Viewer).await;
-    let moderator = login(&app, "mod").await;
-    let viewer = login(&app, "watcher").await;
+    let (moderator, viewer) = staff(&app).await;
     let ada = player(&app, "ada_lovelace").await;
     player(&app, "adamant").await;
 

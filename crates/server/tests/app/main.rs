@@ -5,6 +5,7 @@
 
 mod accounts;
 mod admin;
+mod appeals;
 mod blocks;
 mod bus;
 mod chat;

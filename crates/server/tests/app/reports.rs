@@ -3,12 +3,11 @@
 //! report from chat lands in the queue too; operators page, read, assign, note and close
 //! reports, viewers only read, and each change is in the audit log.
 
-use rally_store::OperatorRole;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
 use crate::accounts::problem;
-use crate::admin::{actions_by, add, login};
+use crate::admin::{actions_by, staff};
 use crate::harness::{Answer, TestApp, spawn_app};
 use crate::party::{Player, player};
 use crate::queue::with;
@@ -116,10 +115,7 @@ async fn a_player_reports_once_per_scope_and_every_refusal_has_its_code() {
 #[tokio::test]
 async fn moderators_work_the_queue_and_viewers_only_read_it() {
     let app = spawn_app(&with(&[])).await;
-    add(&app, "mod", OperatorRole::Moderator).await;
-    add(&app, "watcher", OperatorRole::Viewer).await;
-    let moderator = login(&app, "mod").await;
-    let viewer = login(&app, "watcher").await;
+    let (moderator, viewer) = staff(&app).await;
     let ada = player(&app, "ada").await;
     let bob = player(&app, "bob").await;
     let cyd = player(&app, "cyd").await;

@@ -7,7 +7,7 @@ use rally_store::OperatorRole;
 use serde_json::{Value, json};
 
 use crate::accounts::problem;
-use crate::admin::{actions_by, add, login};
+use crate::admin::{actions_by, add, login, staff};
 use crate::harness::{Answer, TestApp, spawn_app};
 use crate::party::{Player, player};
 use crate::queue::{duel, queue, ticket, with};
@@ -17,7 +17,7 @@ async fn give(app: &TestApp, operator: &str, who: &Player, body: Value) -> Answe
     app.call("POST", &path, Some(body), Some(operator)).await
 }
 
-async fn given(app: &TestApp, operator: &str, who: &Player, body: Value) -> Value {
+pub async fn given(app: &TestApp, operator: &str, who: &Player, body: Value) -> Value {
     give(app, operator, who, body).await.expect(201)
 }
 
@@ -62,10 +62,7 @@ pub async fn say(app: &TestApp, who: &Player, to: &Player, body: &str) -> Answer
 #[tokio::test]
 async fn a_muted_player_reads_but_cannot_write_until_the_mute_is_lifted() {
     let app = spawn_app(&with(&[])).await;
-    add(&app, "mod", OperatorRole::Moderator).await;
-    add(&app, "watcher", OperatorRole::Viewer).await;
-    let moderator = login(&app, "mod").await;
-    let viewer = login(&app, "watcher").await;
+    let (moderator, viewer) = staff(&app).await;
     let ada = player(&app, "ada").await;
     let bob = player(&app, "bob").await;
     assert_eq!(say(&app, &ada, &bob, "hello").await.status, 201);

@@ -8,6 +8,7 @@ mod harness;
 
 mod acceptance;
 mod announced_ticket;
+mod appeal;
 mod backfill;
 mod ban;
 mod block;
