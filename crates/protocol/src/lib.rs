@@ -33,6 +33,7 @@ pub mod friend;
 pub mod gateway;
 pub mod health;
 pub mod moderation;
+pub mod operations;
 pub mod party;
 pub mod problem;
 pub mod queue;

@@ -42,6 +42,7 @@
 //! | GET | `/admin/v1/me`, `/admin/v1/audit` | [`routes::admin`] (operator bearer) |
 //! | GET, POST | `/admin/v1/players...`, `/admin/v1/sanctions/{id}/lift` | [`routes::admin`] (operator bearer) |
 //! | GET, POST | `/admin/v1/reports...`, `/admin/v1/appeals...` | [`routes::moderation`] (operator bearer) |
+//! | GET, POST | `/admin/v1/queues`, `/sessions...`, `/seasons...`, `/leaderboards/rebuild`, `/players/{id}/ratings`, `/players/{id}/history` | [`routes::operations`] (operator bearer) |
 //!
 //! Every request body is limited to `body_limit_bytes` (413 `payload_too_large` beyond).
 
@@ -112,6 +113,7 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::server::router())
         .merge(routes::admin::router())
         .merge(routes::moderation::router())
+        .merge(routes::operations::router())
         .split_for_parts();
     let docs: Router<AppState> = SwaggerUi::new("/docs").url("/openapi.json", api).into();
     let routes = routes

@@ -5,9 +5,17 @@ use std::time::Duration;
 
 use super::ApiError;
 use crate::{
-    accounts::AccountsError, appeals::AppealError, chat::ChatError, friends::FriendError,
-    matchmaking::QueueError, operators::OperatorError, parties::PartyError, ratings::RatingsError,
-    reports::ReportError, sessions::SessionsError, voice::VoiceError,
+    accounts::AccountsError,
+    appeals::AppealError,
+    chat::ChatError,
+    friends::FriendError,
+    matchmaking::QueueError,
+    operators::{OperatorError, operations::OperationError},
+    parties::PartyError,
+    ratings::RatingsError,
+    reports::ReportError,
+    sessions::SessionsError,
+    voice::VoiceError,
 };
 
 impl From<AccountsError> for ApiError {
@@ -125,6 +133,18 @@ impl From<OperatorError> for ApiError {
             OperatorError::Store(error) => ApiError::store(error),
             OperatorError::State(error) => ApiError::state(error),
             OperatorError::Other(error) => ApiError::Internal(error),
+        }
+    }
+}
+
+impl From<OperationError> for ApiError {
+    fn from(error: OperationError) -> Self {
+        match error {
+            OperationError::SessionNotFound => ApiError::SessionNotFound,
+            OperationError::NoActiveSeason => ApiError::SeasonNotFound,
+            OperationError::Operator(error) => error.into(),
+            OperationError::Ratings(error) => error.into(),
+            OperationError::Store(error) => ApiError::store(error),
         }
     }
 }

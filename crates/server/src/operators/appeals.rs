@@ -11,8 +11,8 @@ use rally_protocol::moderation::{
 use rally_store::AppealState;
 use uuid::Uuid;
 
-use super::{Acting, OperatorError, Operators, sanctions};
-use crate::{accounts::ban, appeals};
+use super::{Acting, OperatorError, Operators, checked_reason, sanctions};
+use crate::appeals;
 
 /// The most appeals one page holds.
 pub const PAGE_MAX: u32 = 200;
@@ -46,13 +46,7 @@ pub async fn decide(
     id: Uuid,
     request: &DecideRequest,
 ) -> Result<AppealView, OperatorError> {
-    let reason = request.reason.trim();
-    if reason.is_empty() || reason.chars().count() > ban::MAX_REASON_LEN {
-        return Err(OperatorError::Invalid {
-            field: "reason",
-            reason: format!("1 to {} characters", ban::MAX_REASON_LEN),
-        });
-    }
+    let reason = checked_reason("reason", &request.reason)?;
     let store = &operators.store;
     let appeal = store
         .appeal(id)

@@ -14,6 +14,7 @@
 
 pub mod appeals;
 mod error;
+pub mod operations;
 pub mod players;
 pub mod reports;
 pub mod sanctions;
@@ -27,7 +28,7 @@ use rally_store::{NewAuditEntry, NewOperator, Operator, OperatorRole, Store, Sto
 use uuid::Uuid;
 
 use crate::{
-    accounts::{limit, login::dummy_hash, password::Hasher, scoped_token::ScopedTokenError},
+    accounts::{ban, limit, login::dummy_hash, password::Hasher, scoped_token::ScopedTokenError},
     settings::AccountSettings,
 };
 
@@ -53,6 +54,22 @@ pub struct Operators {
     hasher: Hasher,
     tokens: Arc<OperatorTokens>,
     settings: AccountSettings,
+}
+
+/// `text` trimmed, if it is 1 to [`ban::MAX_REASON_LEN`] characters: the reasons operators
+/// give (for a sanction, a lift, a resolution, a decision) and that the audit log keeps.
+pub(crate) fn checked_reason<'a>(
+    field: &'static str,
+    text: &'a str,
+) -> Result<&'a str, OperatorError> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > ban::MAX_REASON_LEN {
+        return Err(OperatorError::Invalid {
+            field,
+            reason: format!("1 to {} characters", ban::MAX_REASON_LEN),
+        });
+    }
+    Ok(text)
 }
 
 /// Who did something, as the audit log records it: an operator, or the command line.

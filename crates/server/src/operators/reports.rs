@@ -12,8 +12,8 @@ use rally_protocol::{
 use rally_store::{Report, ReportFilter, ReportNote, ReportState, StoreError};
 use uuid::Uuid;
 
-use super::{Acting, OperatorError, Operators, role_name};
-use crate::{accounts::ban, reports::wire_category};
+use super::{Acting, OperatorError, Operators, checked_reason, role_name};
+use crate::reports::wire_category;
 
 /// The most reports one page holds.
 pub const PAGE_MAX: u32 = 200;
@@ -136,13 +136,7 @@ pub async fn resolve(
     id: Uuid,
     request: &ResolveRequest,
 ) -> Result<ReportView, OperatorError> {
-    let resolution = request.resolution.trim();
-    if resolution.is_empty() || resolution.chars().count() > ban::MAX_REASON_LEN {
-        return Err(OperatorError::Invalid {
-            field: "resolution",
-            reason: format!("1 to {} characters", ban::MAX_REASON_LEN),
-        });
-    }
+    let resolution = checked_reason("resolution", &request.resolution)?;
     found(operators, id).await?;
     let state = match request.outcome {
         ReportOutcome::Actioned => ReportState::Actioned,

@@ -13,7 +13,7 @@ use rally_protocol::moderation::{
 use rally_store::{NewSanction, Sanction, SanctionKind, StoreError, TicketState, new_id};
 use uuid::Uuid;
 
-use super::{Acting, OperatorError, Operators, players::from_accounts};
+use super::{Acting, OperatorError, Operators, checked_reason, players::from_accounts};
 use crate::{
     accounts::ban,
     appeals,
@@ -37,7 +37,7 @@ pub async fn give(
     player_id: Uuid,
     request: SanctionRequest,
 ) -> Result<SanctionView, OperatorError> {
-    let reason = checked_reason(&request.reason)?;
+    let reason = checked_reason("reason", &request.reason)?;
     let duration = checked_duration(request.kind, request.duration_s)?;
     let store = &operators.store;
     let actor = acting.actor();
@@ -105,7 +105,7 @@ pub async fn lift(
     reason: &str,
     tell: bool,
 ) -> Result<SanctionView, OperatorError> {
-    let reason = checked_reason(reason)?;
+    let reason = checked_reason("reason", reason)?;
     let store = &operators.store;
     let sanction = store
         .sanction(sanction_id)
@@ -182,18 +182,6 @@ pub fn view(sanction: &Sanction, now: rally_store::Timestamp) -> SanctionView {
         lifted_by: sanction.lifted_by.clone(),
         lift_reason: sanction.lift_reason.clone(),
     }
-}
-
-/// The reason trimmed, if it is 1 to 500 characters.
-fn checked_reason(reason: &str) -> Result<&str, OperatorError> {
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > ban::MAX_REASON_LEN {
-        return Err(OperatorError::Invalid {
-            field: "reason",
-            reason: format!("1 to {} characters", ban::MAX_REASON_LEN),
-        });
-    }
-    Ok(reason)
 }
 
 /// How long a sanction of `kind` lasts (`None`: permanently), if `duration_s` is allowed.

@@ -11,6 +11,7 @@ pub mod health;
 pub mod leaderboard;
 pub mod matches;
 pub mod moderation;
+pub mod operations;
 pub mod party;
 pub mod profile;
 pub mod queue;

@@ -5,7 +5,7 @@ use rally_protocol::{
     event::Event,
     session::{HeartbeatAnswer, SessionEnded, SessionState as WireState},
 };
-use rally_store::{EndReason, GameSession, MatchState, SessionState, StoreError};
+use rally_store::{EndReason, GameSession, MatchState, NewAuditEntry, SessionState, StoreError};
 use uuid::Uuid;
 
 use super::lifecycle::{enqueue, session, wire_state};
@@ -130,6 +130,32 @@ pub async fn heartbeat(
 
 /// Ends a ready or active session whose server stopped heartbeating, and tells its players.
 pub async fn abandon(sessions: &Sessions, session: &GameSession) -> Result<bool, SessionsError> {
+    let ended = end_without_result(sessions, session, "abandoned", None).await?;
+    if ended {
+        metrics::counter!("rally_sessions_abandoned_total").increment(1);
+    }
+    Ok(ended)
+}
+
+/// Ends a ready or active session an operator found stuck, with `line` (their audit line) in
+/// the same transaction; its players are told (`session.ended`, `ended_by_operator`). The
+/// store records it as abandoned: the match is cancelled and rates nobody. False when the
+/// session had ended meanwhile.
+pub async fn end_by_operator(
+    sessions: &Sessions,
+    session: &GameSession,
+    line: &NewAuditEntry,
+) -> Result<bool, SessionsError> {
+    end_without_result(sessions, session, "ended_by_operator", Some(line)).await
+}
+
+/// Ends `session` without a result, telling its players `why`, writing `line` with it.
+async fn end_without_result(
+    sessions: &Sessions,
+    session: &GameSession,
+    why: &str,
+    line: Option<&NewAuditEntry>,
+) -> Result<bool, SessionsError> {
     let store = &sessions.store;
     let players: Vec<Uuid> = store
         .match_participants(session.match_id)
@@ -159,11 +185,13 @@ pub async fn abandon(sessions: &Sessions, session: &GameSession) -> Result<bool,
         .await?;
     let ended = SessionEnded {
         match_id: session.match_id,
-        reason: "abandoned".to_owned(),
+        reason: why.to_owned(),
         player_ids: players,
     };
     enqueue(&mut tx, session.match_id, Event::SessionEnded(ended)).await?;
+    if let Some(line) = line {
+        tx.audit(line).await?;
+    }
     tx.commit().await?;
-    metrics::counter!("rally_sessions_abandoned_total").increment(1);
     Ok(true)
 }
