@@ -173,6 +173,24 @@ impl Transaction {
         })
     }
 
+    /// The player's sanction of `kind` holding at `now`, read in this transaction.
+    #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "held_sanction"))]
+    pub async fn held_sanction(
+        &mut self,
+        player_id: Uuid,
+        kind: SanctionKind,
+        now: Timestamp,
+    ) -> Result<Option<Sanction>, StoreError> {
+        on_tx!(self, conn => {
+            Ok(sqlx::query_as::<_, Sanction>(SELECT_HELD)
+                .bind(player_id)
+                .bind(kind)
+                .bind(now)
+                .fetch_optional(&mut *conn)
+                .await?)
+        })
+    }
+
     /// Lifts the player's sanction of `kind` that holds, if one does; whether one did.
     #[tracing::instrument(name = "db.query", parent = &self.span, skip_all, fields(db.system = self.db_system(), db.operation.name = "lift_held_sanction"))]
     pub async fn lift_held_sanction(

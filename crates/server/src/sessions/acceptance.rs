@@ -24,13 +24,11 @@ use rally_protocol::{
     session::MatchCancelled,
 };
 use rally_store::{
-    Acceptance, AcceptanceState, MatchRecord, MatchState, PlayerAcceptance, QueueCooldown,
-    StoreError, Timestamp, Transaction,
+    Acceptance, AcceptanceState, MatchRecord, MatchState, PlayerAcceptance, StoreError, Transaction,
 };
 use uuid::Uuid;
 
-use super::{Sessions, SessionsError, lifecycle::enqueue, returning::Returning};
-use crate::settings::SessionSettings;
+use super::{Sessions, SessionsError, lifecycle::enqueue, returning::Returning, strikes};
 
 /// Why a match was cancelled when a player declined it.
 pub const DECLINED: &str = "declined";
@@ -230,7 +228,7 @@ async fn call_off(
     ordered.sort_unstable();
     for player_id in ordered {
         let prior = tx.queue_cooldown(player_id).await?;
-        let cooldown = next_cooldown(&sessions.settings, prior, player_id, now);
+        let cooldown = strikes::next(&sessions.settings, prior, player_id, now);
         tx.put_queue_cooldown(&cooldown).await?;
     }
     let players = tx.player_acceptances(record.id).await?;
@@ -241,33 +239,6 @@ async fn call_off(
         player_ids: players.iter().map(|p| p.player_id).collect(),
     };
     enqueue(tx, record.id, Event::MatchCancelled(cancelled)).await
-}
-
-/// The cooldown of `player_id` declining at `now`, after `prior`: the next of
-/// `decline_cooldowns_s` when the last cooldown ended less than `decline_forgiven_after_s`
-/// ago (or has not ended), else the first.
-fn next_cooldown(
-    settings: &SessionSettings,
-    prior: Option<QueueCooldown>,
-    player_id: Uuid,
-    now: Timestamp,
-) -> QueueCooldown {
-    let forgiven_ms =
-        i64::try_from(settings.decline_forgiven_after().as_millis()).unwrap_or(i64::MAX);
-    let declines = match prior {
-        Some(prior) if now.unix_millis() - prior.until.unix_millis() < forgiven_ms => {
-            prior.declines.saturating_add(1)
-        }
-        _ => 1,
-    };
-    let length = settings.decline_cooldown(u32::try_from(declines).unwrap_or(u32::MAX));
-    let length = time::Duration::try_from(length).unwrap_or(time::Duration::MAX);
-    QueueCooldown {
-        player_id,
-        declines,
-        declined_at: now,
-        until: now.plus(length),
-    }
 }
 
 /// The step as answered and pushed.
@@ -320,41 +291,4 @@ pub async fn expire_lapsed(sessions: &Sessions) -> Result<usize, SessionsError> 
         }
     }
     Ok(expired)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn after(prior: &QueueCooldown, seconds: i64) -> Timestamp {
-        prior.until.plus(time::Duration::seconds(seconds))
-    }
-
-    #[test]
-    fn cooldowns_grow_with_declines_repeat_the_last_and_start_over_once_forgiven() {
-        let settings = crate::settings::Settings::default().sessions;
-        let player = Uuid::from_u128(7);
-        let start = Timestamp::from_unix_millis(1_000_000);
-        let first = next_cooldown(&settings, None, player, start);
-        assert_eq!(first.declines, 1);
-        assert_eq!(first.until.unix_millis() - start.unix_millis(), 60_000);
-        // Declining again right after each cooldown: five minutes, then thirty, then thirty
-        // again.
-        let mut last = first;
-        for (declines, seconds) in [(2, 300), (3, 1800), (4, 1800)] {
-            let at = after(&last, 1);
-            last = next_cooldown(&settings, Some(last), player, at);
-            assert_eq!(last.declines, declines);
-            assert_eq!(last.until.unix_millis() - at.unix_millis(), seconds * 1000);
-        }
-        // A day after the last cooldown ended, the count starts over; a second less, it goes on.
-        let forgiven = after(&last, 86_400);
-        let again = next_cooldown(&settings, Some(last.clone()), player, forgiven);
-        assert_eq!((again.declines, again.declined_at), (1, forgiven));
-        let almost = after(&last, 86_399);
-        assert_eq!(
-            next_cooldown(&settings, Some(last), player, almost).declines,
-            5
-        );
-    }
 }

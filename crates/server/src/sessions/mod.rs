@@ -26,6 +26,7 @@ pub mod lifecycle;
 pub mod placement;
 pub mod result;
 mod returning;
+pub mod strikes;
 
 pub use allocator::Allocator;
 pub use error::SessionsError;

@@ -8,7 +8,7 @@ use rally_protocol::{
 use rally_store::{EndReason, MatchState, Outcome, ParticipantOutcome, SessionState, StoreError};
 use uuid::Uuid;
 
-use super::{Sessions, SessionsError, placement};
+use super::{Sessions, SessionsError, placement, strikes};
 use super::{
     heartbeat::heartbeat_key,
     lifecycle::{enqueue, session},
@@ -66,6 +66,11 @@ pub async fn report(
         };
     }
     tx.set_participant_outcomes(match_id, &outcomes).await?;
+    // Leaving costs a strike; playing to the end takes one back.
+    for left in outcomes.iter().filter(|o| o.outcome == Outcome::Left) {
+        strikes::leave(&sessions.settings, &mut tx, left.player_id, match_id).await?;
+    }
+    tx.forgive_strikes(match_id).await?;
     match tx
         .transition_session(
             match_id,

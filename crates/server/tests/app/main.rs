@@ -13,6 +13,7 @@ mod friend_presence;
 mod friends;
 mod gateway;
 mod harness;
+mod leavers;
 mod operations;
 mod outbox;
 mod party;

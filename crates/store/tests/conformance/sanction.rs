@@ -1,9 +1,12 @@
 //! Sanctions: recorded with who gave them and why, one held per kind (a new one supersedes
-//! the old), lifted once, over once their end passes, and a cooldown read by queueing.
+//! the old), lifted once, over once their end passes, and a cooldown read by queueing; the
+//! strikes a match played to its end forgives.
 
-use rally_store::{NewSanction, SUPERSEDED, SanctionKind, StoreError, new_id};
+use rally_store::{
+    NewSanction, Outcome, QueueCooldown, SUPERSEDED, SanctionKind, StoreError, new_id,
+};
 
-use crate::fixture::player;
+use crate::fixture::{new_match, participant, player};
 use crate::harness::conformance;
 
 fn sanction(
@@ -93,5 +96,30 @@ conformance! {
             .give_sanction(&sanction(new_id(), SanctionKind::Mute, "ghost", None))
             .await;
         assert!(matches!(result, Err(StoreError::NotFound)), "{result:?}");
+    }
+}
+
+conformance! {
+    async fn a_match_played_to_its_end_takes_a_strike_back_from_each_who_stayed(store: &Store) {
+        let stayer = player(store, "stayer").await;
+        let leaver = player(store, "leaver").await;
+        let now = store.now();
+        let mut stay = participant(stayer.id, 0);
+        stay.outcome = Some(Outcome::Win);
+        let mut leave = participant(leaver.id, 1);
+        leave.outcome = Some(Outcome::Left);
+        let mut tx = store.begin().await.unwrap();
+        let record = tx.create_match(&new_match(now, vec![stay, leave])).await.unwrap();
+        for player_id in [stayer.id, leaver.id] {
+            let struck = QueueCooldown { player_id, declines: 2, declined_at: now, until: now };
+            tx.put_queue_cooldown(&struck).await.unwrap();
+        }
+        tx.forgive_strikes(record.id).await.unwrap();
+        assert_eq!(tx.queue_cooldown(stayer.id).await.unwrap().unwrap().declines, 1);
+        tx.forgive_strikes(record.id).await.unwrap();
+        tx.forgive_strikes(record.id).await.unwrap();
+        // Two back, then nothing left to take; the leaver keeps theirs.
+        assert!(tx.queue_cooldown(stayer.id).await.unwrap().is_none());
+        assert_eq!(tx.queue_cooldown(leaver.id).await.unwrap().unwrap().declines, 2);
     }
 }
