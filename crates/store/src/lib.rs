@@ -228,6 +228,7 @@ pub use rating_batch::{ParticipantRating, RatingWrite};
 pub use refresh_token::{NewRefreshToken, RefreshToken};
 pub use report::{
     NewReport, Report, ReportCategory, ReportCounts, ReportFilter, ReportNote, ReportState,
+    ReporterRecord,
 };
 pub use sanction::{NewSanction, SUPERSEDED, Sanction, SanctionKind};
 pub use season::{Season, SeasonState};

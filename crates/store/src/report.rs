@@ -138,6 +138,17 @@ pub struct ReportCounts {
     pub received: i64,
 }
 
+/// A player who reported someone, with the fate of every report they ever filed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, sqlx::FromRow)]
+pub struct ReporterRecord {
+    /// The reporter.
+    pub reporter_id: Uuid,
+    /// Their reports closed as actioned.
+    pub actioned: i64,
+    /// Their reports closed as dismissed.
+    pub dismissed: i64,
+}
+
 /// A report's columns (a literal, for `concat!`).
 macro_rules! columns {
     () => {
@@ -174,6 +185,12 @@ const PAGE: &str = concat!(
 );
 const NOTES: &str = "SELECT id, report_id, operator_id, author, body, at FROM report_notes \
      WHERE report_id = $1 ORDER BY id";
+const REPORTERS: &str = "SELECT w.reporter_id, \
+     COALESCE(SUM(CASE WHEN h.state = 'actioned' THEN 1 ELSE 0 END), 0) AS actioned, \
+     COALESCE(SUM(CASE WHEN h.state = 'dismissed' THEN 1 ELSE 0 END), 0) AS dismissed \
+     FROM (SELECT DISTINCT reporter_id FROM reports WHERE player_id = $1 AND created_at >= $2) w \
+     JOIN reports h ON h.reporter_id = w.reporter_id \
+     GROUP BY w.reporter_id";
 const COUNTS: &str = "SELECT \
      (SELECT COUNT(*) FROM reports WHERE reporter_id = $1) AS made, \
      (SELECT COUNT(*) FROM reports WHERE player_id = $1) AS received";
@@ -317,6 +334,23 @@ impl Store {
     pub async fn report_notes(&self, report_id: Uuid) -> Result<Vec<ReportNote>, StoreError> {
         on_pool!(self, pool => {
             Ok(sqlx::query_as::<_, ReportNote>(NOTES).bind(report_id).fetch_all(pool).await?)
+        })
+    }
+
+    /// Each distinct player who reported `player_id` since `since`, with how their reports
+    /// (all of them, about anyone) were closed.
+    #[tracing::instrument(name = "db.query", skip_all, fields(db.system = self.db_system(), db.operation.name = "reporters_since"))]
+    pub async fn reporters_since(
+        &self,
+        player_id: Uuid,
+        since: Timestamp,
+    ) -> Result<Vec<ReporterRecord>, StoreError> {
+        on_pool!(self, pool => {
+            Ok(sqlx::query_as::<_, ReporterRecord>(REPORTERS)
+                .bind(player_id)
+                .bind(since)
+                .fetch_all(pool)
+                .await?)
         })
     }
 

@@ -38,8 +38,8 @@ pub use secret::{REDACTED, Secret};
 pub use secrets::Secrets;
 pub use sections::{
     AccountSettings, ChatSettings, FriendSettings, GatewaySettings, HttpSettings, KeySettings,
-    MatchmakingSettings, NodeSettings, PartySettings, RatingSettings, SessionSettings,
-    TelemetrySettings, VoiceProviderKind, VoiceSettings,
+    MatchmakingSettings, ModerationSettings, NodeSettings, PartySettings, RatingSettings,
+    SessionSettings, TelemetrySettings, VoiceProviderKind, VoiceSettings,
 };
 pub use sessions::{AllocatorKind, GameServer, LeftPolicy};
 pub use url::BackendUrl;
@@ -113,6 +113,8 @@ pub struct Settings {
     pub friends: FriendSettings,
     /// Chat: message length and rate, edits, retention, the word filter.
     pub chat: ChatSettings,
+    /// Moderation: the automatic ban from reports.
+    pub moderation: ModerationSettings,
     /// Voice: the provider of parties' voice rooms.
     pub voice: VoiceSettings,
     /// The WebSocket gateway: pings, idle timeout, resume grace, queues and frame limits.
@@ -172,6 +174,9 @@ const ENV_KEYS: &[&str] = &[
     "friend_requests_max",
     "blocks_max",
     "friend_presence_per_minute",
+    "auto_ban_reports",
+    "auto_ban_window_s",
+    "auto_ban_duration_s",
     "chat_message_max_chars",
     "chat_messages_per_minute",
     "chat_edit_window_s",
@@ -312,6 +317,7 @@ impl Settings {
         self.validate_accounts()?;
         self.validate_parties()?;
         self.validate_chat()?;
+        self.validate_moderation()?;
         self.validate_voice()?;
         self.validate_gateway()?;
         self.validate_queues()?;

@@ -1,5 +1,5 @@
 //! The party settings: the largest party, and how long invites and ready checks last; and the
-//! friends settings beside them.
+//! friends and moderation settings beside them.
 
 use std::time::Duration;
 
@@ -28,6 +28,21 @@ impl Settings {
         }
         if !(1..=600).contains(&self.friends.friend_presence_per_minute) {
             return invalid("friend_presence_per_minute", "must be between 1 and 600");
+        }
+        Ok(())
+    }
+
+    pub(super) fn validate_moderation(&self) -> Result<(), SettingsError> {
+        let invalid = |key: &str, why: &str| Err(SettingsError::Invalid(format!("`{key}`: {why}")));
+        let m = &self.moderation;
+        if m.auto_ban_reports > 1_000 {
+            return invalid("auto_ban_reports", "must be between 0 (off) and 1000");
+        }
+        if !(60..=30 * 86_400).contains(&m.auto_ban_window_s) {
+            return invalid("auto_ban_window_s", "must be between 60 and 2592000");
+        }
+        if !(60..=30 * 86_400).contains(&m.auto_ban_duration_s) {
+            return invalid("auto_ban_duration_s", "must be between 60 and 2592000");
         }
         Ok(())
     }

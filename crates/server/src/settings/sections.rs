@@ -158,6 +158,20 @@ pub struct FriendSettings {
     pub friend_presence_per_minute: u32,
 }
 
+/// Moderation: the automatic temporary ban that reports from many players put on a player
+/// pending a moderator's review.
+#[derive(Debug, Clone)]
+pub struct ModerationSettings {
+    /// The weighted count of distinct reporters within the window that bans (each reporter
+    /// weighs 1 with no closed reports, up to 2 when their reports were actioned, down to 0 when
+    /// dismissed); 0: never.
+    pub auto_ban_reports: u32,
+    /// How far back reports count, in seconds.
+    pub auto_ban_window_s: u64,
+    /// How long the automatic ban lasts, in seconds.
+    pub auto_ban_duration_s: u64,
+}
+
 /// Chat: message length and rate, the sender's window to edit, retention per channel kind, and
 /// the word filter.
 #[derive(Debug, Clone)]

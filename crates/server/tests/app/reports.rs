@@ -245,3 +245,103 @@ async fn moderators_work_the_queue_and_viewers_only_read_it() {
         ]
     );
 }
+
+#[tokio::test]
+async fn reports_from_enough_trusted_players_ban_for_a_while_pending_review() {
+    let app = spawn_app(&with(&[("auto_ban_reports", "2")])).await;
+    let (moderator, _viewer) = staff(&app).await;
+    let bob = player(&app, "bob").await;
+    let cyd = player(&app, "cyd").await;
+    let dee = player(&app, "dee").await;
+    let eve = player(&app, "eve").await;
+    let zed = player(&app, "zed").await;
+
+    // Dee cried wolf twice: her word weighs half.
+    for target in [&cyd, &eve] {
+        let filed = filed(
+            &app,
+            &dee,
+            json!({"player_id": target.id, "category": "other"}),
+        )
+        .await;
+        let on = filed["id"].as_str().unwrap().to_owned();
+        let resolution = json!({"outcome": "dismissed", "resolution": "nothing there"});
+        act(&app, &moderator, &on, "/resolve", resolution)
+            .await
+            .expect(200);
+    }
+    filed(
+        &app,
+        &cyd,
+        json!({"player_id": bob.id, "category": "cheating"}),
+    )
+    .await;
+    filed(
+        &app,
+        &dee,
+        json!({"player_id": bob.id, "category": "cheating"}),
+    )
+    .await;
+    let status = || async {
+        let path = format!("/admin/v1/players/{}", bob.id);
+        let seen = app
+            .call("GET", &path, None, Some(&moderator))
+            .await
+            .expect(200);
+        seen["status"].as_str().unwrap().to_owned()
+    };
+    assert_eq!(status().await, "active", "1.5 of 2: not yet");
+
+    filed(
+        &app,
+        &eve,
+        json!({"player_id": bob.id, "category": "cheating"}),
+    )
+    .await;
+    assert_eq!(status().await, "banned");
+    let login = crate::accounts::login(&app, "bob", crate::accounts::PASSWORD).await;
+    assert_eq!(problem(&login), (403, "account_banned".to_owned()));
+    let record = app
+        .call(
+            "GET",
+            &format!("/admin/v1/players/{}/sanctions", bob.id),
+            None,
+            Some(&moderator),
+        )
+        .await
+        .expect(200);
+    let ban = record["sanctions"][0].clone();
+    assert_eq!(
+        (ban["kind"].clone(), ban["given_by"].clone()),
+        (json!("ban"), json!("auto:reports"))
+    );
+    assert!(ban["until"].is_string(), "for a while");
+    assert_eq!(
+        actions_by(&app, "auto:reports", "target").await,
+        [("player.ban".to_owned(), bob.id.clone())]
+    );
+
+    // Lifted on review, the same window's reports do not ban again.
+    let path = format!("/admin/v1/sanctions/{}/lift", ban["id"].as_str().unwrap());
+    app.call(
+        "POST",
+        &path,
+        Some(json!({"reason": "replays are clean"})),
+        Some(&moderator),
+    )
+    .await
+    .expect(200);
+    filed(
+        &app,
+        &zed,
+        json!({"player_id": bob.id, "category": "cheating"}),
+    )
+    .await;
+    assert_eq!(
+        status().await,
+        "active",
+        "not banned again by the same window's reports"
+    );
+    let back = crate::accounts::login(&app, "bob", crate::accounts::PASSWORD).await;
+    assert_eq!(back.status, 200, "{}", String::from_utf8_lossy(&back.body));
+}

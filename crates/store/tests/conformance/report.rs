@@ -95,5 +95,14 @@ conformance! {
             .await
             .unwrap();
         assert_eq!(open.iter().map(|r| r.id).collect::<Vec<_>>(), [about_match.id]);
+
+        // Who reported Bob lately, with how each one's reports were closed.
+        let since = store.now().plus(time::Duration::hours(-1));
+        let mut reporters = store.reporters_since(bob.id, since).await.unwrap();
+        reporters.sort_by_key(|r| r.reporter_id != ada.id);
+        let records: Vec<_> = reporters.iter().map(|r| (r.reporter_id, r.actioned, r.dismissed)).collect();
+        assert_eq!(records, [(ada.id, 1, 0), (cy.id, 0, 1)]);
+        let later = store.now().plus(time::Duration::hours(1));
+        assert!(store.reporters_since(bob.id, later).await.unwrap().is_empty());
     }
 }

@@ -3,7 +3,10 @@
 //! played in it) and the chat message (the reported player sent it, in a channel the reporter
 //! can read; its text is kept as evidence). One per reporter, target and scope
 //! (`already_reported`), at most [`REPORTS_PER_HOUR`] per reporter. The reported player is told
-//! nothing: no push, and no route shows them who reported them.
+//! nothing: no push, and no route shows them who reported them. Enough reports from enough
+//! players ban them for a while, pending review ([`auto_ban`]).
+
+pub mod auto_ban;
 
 use std::time::Duration;
 
@@ -145,6 +148,12 @@ pub async fn file(
     };
     tx.commit().await?;
     metrics::counter!("rally_reports_total", "category" => filed.category.as_str()).increment(1);
+    // The report stands whatever happens next; a failed check is tried again by the next.
+    if let Err(error) =
+        auto_ban::consider(store, &app.settings().moderation, request.player_id).await
+    {
+        tracing::warn!(error = %error, player.id = %request.player_id, "cannot weigh the reports about a player");
+    }
     Ok(ReportFiled {
         id: filed.id,
         filed_at: filed.created_at.to_offset_date_time(),
