@@ -105,6 +105,7 @@ pub async fn ban(
     tx.audit(&line).await?;
     tx.commit().await?;
     metrics::counter!("rally_bans_total").increment(1);
+    metrics::counter!("rally_sanctions_total", "kind" => "ban").increment(1);
     tracing::info!(player.id = %player_id, permanent = until.is_none(), "player banned");
     Ok(sanction)
 }

@@ -88,10 +88,10 @@ pub async fn give(
             tx.audit(&line).await?;
             appeals::notify(&mut tx, NoticeKind::SanctionGiven, &given, None).await?;
             tx.commit().await?;
+            metrics::counter!("rally_sanctions_total", "kind" => kind.as_str()).increment(1);
             given
         }
     };
-    metrics::counter!("rally_sanctions_total", "kind" => given.kind.as_str()).increment(1);
     Ok(view(&given, store.now()))
 }
 
