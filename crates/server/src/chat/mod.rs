@@ -14,6 +14,7 @@
 mod channel;
 mod error;
 mod filter;
+mod report;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,13 +35,12 @@ use crate::{bus, settings::ChatSettings};
 pub use channel::Channel;
 pub use error::ChatError;
 pub use filter::{FilterMode, Filtered, WordFilter};
+pub use report::{report, reportable};
 
 /// History pages hold at most this many messages.
 const MAX_PAGE: u32 = 100;
 /// A history page without `limit` holds this many.
 const DEFAULT_PAGE: u32 = 50;
-/// The longest report reason.
-const MAX_REASON_CHARS: usize = 500;
 
 /// The chat service: the store, the state backend (the rate limiter), its settings and the
 /// word filter. Cheap to clone.
@@ -232,53 +232,6 @@ pub async fn unread(chat: &Chat, caller: Uuid) -> Result<UnreadCounts, ChatError
             })
             .collect(),
     })
-}
-
-/// `caller` reports a message of a channel they can read, for moderators.
-pub async fn report(chat: &Chat, caller: Uuid, id: Uuid, reason: &str) -> Result<(), ChatError> {
-    let reason = reason.trim();
-    if reason.is_empty() || reason.chars().count() > MAX_REASON_CHARS || has_control(reason) {
-        return Err(ChatError::Invalid {
-            field: "reason",
-            reason: format!(
-                "must be 1 to {MAX_REASON_CHARS} characters, without control characters"
-            ),
-        });
-    }
-    reportable(chat, caller, id).await?;
-    match chat
-        .store
-        .report_chat_message(new_id(), id, caller, reason)
-        .await
-    {
-        Ok(()) => {}
-        Err(StoreError::Conflict { constraint }) if constraint == "chat_reports_once" => {
-            return Err(ChatError::AlreadyReported);
-        }
-        // The message was purged, or the reporter deleted, meanwhile.
-        Err(StoreError::Conflict { .. } | StoreError::NotFound) => {
-            return Err(ChatError::MessageNotFound);
-        }
-        Err(error) => return Err(error.into()),
-    }
-    metrics::counter!("rally_chat_reports_total").increment(1);
-    Ok(())
-}
-
-/// The message `id` as `caller` may report it: not deleted, not theirs, in a channel they can
-/// read.
-pub async fn reportable(
-    chat: &Chat,
-    caller: Uuid,
-    id: Uuid,
-) -> Result<StoredChatMessage, ChatError> {
-    let stored = live(chat, id).await?;
-    if stored.sender_id == caller {
-        return Err(ChatError::CannotReportOwn);
-    }
-    let channel = Channel::parse(&stored.channel, caller).ok_or(ChatError::ChannelNotFound)?;
-    audience(chat, channel, caller).await?;
-    Ok(stored)
 }
 
 /// Deletes the messages past their channel kind's retention, as of `now`; how many.

@@ -7,14 +7,16 @@ use rally_protocol::{
     account::RatingSummary,
     operations::{AdminSeason, AdminSession, AdminSessionPage, RebuildAnswer},
 };
-use rally_store::{GameSession, Season, SessionState, StoreError};
+use rally_store::{GameSession, Season, SessionState, Store, StoreError};
 use uuid::Uuid;
 
 use super::{Acting, OperatorError, checked_reason};
 use crate::{
-    app::AppState,
+    backends::Backends,
+    matchmaking::Queues,
     matchmaking::queues::rating_system_name,
     ratings::{RatingsError, board, season},
+    sessions::Sessions,
     sessions::heartbeat,
 };
 
@@ -43,16 +45,12 @@ pub enum OperationError {
 
 /// A page of the sessions that are ready or active, by match id after `after`.
 pub async fn sessions(
-    app: &AppState,
+    store: &Store,
     after: Option<Uuid>,
     limit: u32,
 ) -> Result<AdminSessionPage, OperationError> {
     let limit = limit.clamp(1, PAGE_MAX);
-    let found = app
-        .backends()
-        .store
-        .live_sessions(after, i64::from(limit))
-        .await?;
+    let found = store.live_sessions(after, i64::from(limit)).await?;
     let next_after = match found.last() {
         Some(last) if found.len() == limit as usize => Some(last.match_id),
         _ => None,
@@ -65,13 +63,14 @@ pub async fn sessions(
 
 /// Ends the session of `match_id`, stuck in the operator's judgement, for `reason`.
 pub async fn end_session(
-    app: &AppState,
+    store: &Store,
+    sessions: &Sessions,
     acting: &Acting,
     match_id: Uuid,
     reason: &str,
 ) -> Result<(), OperationError> {
     let reason = checked_reason("reason", reason)?;
-    let session = match app.backends().store.session(match_id).await {
+    let session = match store.session(match_id).await {
         Ok(session) if matches!(session.state, SessionState::Ready | SessionState::Active) => {
             session
         }
@@ -84,7 +83,7 @@ pub async fn end_session(
         Some(reason.to_owned()),
         serde_json::json!({"state": session.state.as_str(), "endpoint": session.endpoint}),
     );
-    let ended = heartbeat::end_by_operator(app.sessions(), &session, &line)
+    let ended = heartbeat::end_by_operator(sessions, &session, &line)
         .await
         .map_err(|error| OperatorError::Other(error.into()))?;
     if !ended {
@@ -96,13 +95,12 @@ pub async fn end_session(
 
 /// Starts the season `name` (the active one ends; ratings carry over with a soft reset).
 pub async fn start_season(
-    app: &AppState,
+    backends: &Backends,
+    queues: &Queues,
     acting: &Acting,
     name: &str,
 ) -> Result<AdminSeason, OperationError> {
-    let backends = app.backends();
-    let (started, carried) =
-        season::start(&backends.store, &backends.state, app.queues(), name).await?;
+    let (started, carried) = season::start(&backends.store, &backends.state, queues, name).await?;
     let line = acting.actor().did(
         "season.start",
         Some(started.name.clone()),
@@ -116,8 +114,7 @@ pub async fn start_season(
 }
 
 /// Ends the active season (`no_active_season` when none is).
-pub async fn end_season(app: &AppState, acting: &Acting) -> Result<AdminSeason, OperationError> {
-    let store = &app.backends().store;
+pub async fn end_season(store: &Store, acting: &Acting) -> Result<AdminSeason, OperationError> {
     let ended = season::end(store)
         .await?
         .ok_or(OperationError::NoActiveSeason)?;
@@ -134,10 +131,9 @@ pub async fn end_season(app: &AppState, acting: &Acting) -> Result<AdminSeason, 
 /// Refreshes the store's standings and rebuilds the active season's ranks in this node's state
 /// backend (shared Redis: every node's; embedded: this node's).
 pub async fn rebuild_leaderboard(
-    app: &AppState,
+    backends: &Backends,
     acting: &Acting,
 ) -> Result<RebuildAnswer, OperationError> {
-    let backends = app.backends();
     backends.store.refresh_leaderboard().await?;
     let active = backends
         .store
@@ -160,10 +156,10 @@ pub async fn rebuild_leaderboard(
 
 /// The player's ratings in the active season (none when no season is active).
 pub async fn ratings(
-    app: &AppState,
+    store: &Store,
+    queues: &Queues,
     player_id: Uuid,
 ) -> Result<Vec<RatingSummary>, OperationError> {
-    let store = &app.backends().store;
     match store.player(player_id).await {
         Ok(_) => {}
         Err(StoreError::NotFound) => return Err(OperatorError::PlayerNotFound.into()),
@@ -179,7 +175,7 @@ pub async fn ratings(
             mode: r.mode.clone(),
             mean: r.mean,
             uncertainty: r.uncertainty,
-            system: Some(rating_system_name(app.queues().rating_system(&r.mode)).to_owned()),
+            system: Some(rating_system_name(queues.rating_system(&r.mode)).to_owned()),
             volatility: None,
             games: r.games,
         })

@@ -16,8 +16,9 @@ use rally_store::{NewReport, ReportCategory, StoreError, new_id};
 use uuid::Uuid;
 
 use crate::{
-    app::AppState,
-    chat::{self, ChatError},
+    backends::Backends,
+    chat::{self, Chat, ChatError},
+    settings::ModerationSettings,
 };
 
 /// Reports one player may file in an hour.
@@ -67,7 +68,9 @@ pub enum ReportError {
 
 /// `caller` files `request`.
 pub async fn file(
-    app: &AppState,
+    backends: &Backends,
+    chat: &Chat,
+    settings: &ModerationSettings,
     caller: Uuid,
     request: ReportRequest,
 ) -> Result<ReportFiled, ReportError> {
@@ -81,7 +84,7 @@ pub async fn file(
     if request.player_id == caller {
         return Err(ReportError::CannotReportSelf);
     }
-    let store = &app.backends().store;
+    let store = &backends.store;
     match store.player(request.player_id).await {
         Ok(_) => {}
         Err(StoreError::NotFound) => return Err(ReportError::PlayerNotFound),
@@ -102,7 +105,7 @@ pub async fn file(
     }
     let evidence = match request.message_id {
         Some(message_id) => {
-            let message = chat::reportable(app.chat(), caller, message_id)
+            let message = chat::reportable(chat, caller, message_id)
                 .await
                 .map_err(ReportError::Chat)?;
             if message.sender_id != request.player_id {
@@ -116,8 +119,7 @@ pub async fn file(
         None => None,
     };
     let quota = Quota::new(REPORTS_PER_HOUR, Duration::from_secs(3600))?;
-    let decision = app
-        .backends()
+    let decision = backends
         .state
         .rate_limit(&format!("limit:report:{caller}"), quota)
         .await?;
@@ -149,9 +151,7 @@ pub async fn file(
     tx.commit().await?;
     metrics::counter!("rally_reports_total", "category" => filed.category.as_str()).increment(1);
     // The report stands whatever happens next; a failed check is tried again by the next.
-    if let Err(error) =
-        auto_ban::consider(store, &app.settings().moderation, request.player_id).await
-    {
+    if let Err(error) = auto_ban::consider(store, settings, request.player_id).await {
         tracing::warn!(error = %error, player.id = %request.player_id, "cannot weigh the reports about a player");
     }
     Ok(ReportFiled {

@@ -68,7 +68,9 @@ async fn sessions(
 ) -> Result<Json<AdminSessionPage>, ApiError> {
     acting.require(OperatorRoleName::Viewer)?;
     let limit = query.limit.unwrap_or(PAGE_DEFAULT);
-    Ok(Json(operations::sessions(&app, query.after, limit).await?))
+    Ok(Json(
+        operations::sessions(&app.backends().store, query.after, limit).await?,
+    ))
 }
 
 /// Ends a stuck session without a result (moderators and admins): its match is cancelled and
@@ -89,7 +91,8 @@ async fn end_session(
     Json(request): Json<EndSessionRequest>,
 ) -> Result<StatusCode, ApiError> {
     acting.require(OperatorRoleName::Moderator)?;
-    operations::end_session(&app, &acting, match_id, &request.reason).await?;
+    let store = &app.backends().store;
+    operations::end_session(store, app.sessions(), &acting, match_id, &request.reason).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -108,7 +111,8 @@ async fn start_season(
     Json(request): Json<SeasonRequest>,
 ) -> Result<(StatusCode, Json<AdminSeason>), ApiError> {
     acting.require(OperatorRoleName::Admin)?;
-    let season = operations::start_season(&app, &acting, &request.name).await?;
+    let season =
+        operations::start_season(app.backends(), app.queues(), &acting, &request.name).await?;
     Ok((StatusCode::CREATED, Json(season)))
 }
 
@@ -124,7 +128,9 @@ async fn end_season(
     AuthenticatedOperator(acting): AuthenticatedOperator,
 ) -> Result<Json<AdminSeason>, ApiError> {
     acting.require(OperatorRoleName::Admin)?;
-    Ok(Json(operations::end_season(&app, &acting).await?))
+    Ok(Json(
+        operations::end_season(&app.backends().store, &acting).await?,
+    ))
 }
 
 /// Rebuilds the active season's leaderboard from the store (admins), on this node's state
@@ -140,7 +146,9 @@ async fn rebuild(
     AuthenticatedOperator(acting): AuthenticatedOperator,
 ) -> Result<Json<RebuildAnswer>, ApiError> {
     acting.require(OperatorRoleName::Admin)?;
-    Ok(Json(operations::rebuild_leaderboard(&app, &acting).await?))
+    Ok(Json(
+        operations::rebuild_leaderboard(app.backends(), &acting).await?,
+    ))
 }
 
 /// A player's ratings in the active season (any role).
@@ -156,7 +164,9 @@ async fn ratings(
     Path(player_id): Path<Uuid>,
 ) -> Result<Json<Vec<RatingSummary>>, ApiError> {
     acting.require(OperatorRoleName::Viewer)?;
-    Ok(Json(operations::ratings(&app, player_id).await?))
+    Ok(Json(
+        operations::ratings(&app.backends().store, app.queues(), player_id).await?,
+    ))
 }
 
 /// A player's matches, newest first, as `GET /v1/matches/history` pages them (any role).

@@ -35,6 +35,14 @@ async fn file(
     caller: AuthenticatedPlayer,
     Json(request): Json<ReportRequest>,
 ) -> Result<(StatusCode, Json<ReportFiled>), ApiError> {
-    let filed = reports::file(&app, caller.player_id, request).await?;
+    let moderation = &app.settings().moderation;
+    let filed = reports::file(
+        app.backends(),
+        app.chat(),
+        moderation,
+        caller.player_id,
+        request,
+    )
+    .await?;
     Ok((StatusCode::CREATED, Json(filed)))
 }
